@@ -1,0 +1,65 @@
+"""Writing to the audit log. Every service that must leave a trace calls record()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from enigma.models import AuditEvent
+
+
+class Action:
+    """The namespaced actions the core writes. Other apps add their own strings."""
+
+    SIGNED_IN = "auth.signed_in"
+    SIGNED_OUT = "auth.signed_out"
+    SIGN_IN_FAILED = "auth.sign_in_failed"
+    TWO_FACTOR_ENABLED = "auth.2fa_enabled"
+    TWO_FACTOR_DISABLED = "auth.2fa_disabled"
+    PASSWORD_CHANGED = "auth.password_changed"
+    STUDENT_VIEWED = "students.viewed"
+    DIRECTORY_EXPORTED = "students.exported"
+    IMPORT_PREVIEWED = "imports.previewed"
+    IMPORT_APPLIED = "imports.applied"
+    SETTINGS_CHANGED = "settings.changed"
+    CALENDAR_CHANGED = "calendar.changed"
+    ADMIN_CHANGE = "admin.changed"
+    AUDIT_SEARCHED = "audit.searched"
+
+
+def client_address(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    request=None,
+    actor=None,
+    actor_label: str = "",
+    obj: models.Model | None = None,
+    student=None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Called inside the caller's transaction, so it commits with it."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    if not actor_label and actor is not None:
+        actor_label = actor.email or str(actor)
+    if student is None and obj is not None and obj._meta.label == "enigma.Student":
+        student = obj
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=actor_label[:254],
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        student=student,
+        ip_address=client_address(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
+        data=data or {},
+    )

@@ -1,0 +1,48 @@
+"""allauth adapters: accounts are made by the school; SSO matches on provider ids."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from enigma.audit import client_address
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return False  # staff accounts come from the MIS import or the school admin
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # Count failures per (email, address): a typo-prone colleague is slowed down, the
+        # staffroom sharing the school's one public address is not.
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"{login}|{client_address(request) or '-'}"
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on with Microsoft Entra ID or Google Workspace.
+
+    A provider account is accepted only if it is already connected to a staff account
+    (matched on the provider's account id: Entra's oid, Google's sub). Nobody is signed
+    up, and nobody is joined to an account because an email address matches.
+    """
+
+    def is_open_for_signup(self, request, sociallogin):
+        return False
+
+    def pre_social_login(self, request, sociallogin):
+        provider = sociallogin.account.provider
+        if provider == "google" and settings.ENIGMA_GOOGLE_WORKSPACE_DOMAIN:
+            hd = (sociallogin.account.extra_data or {}).get("hd", "")
+            if hd.lower() != settings.ENIGMA_GOOGLE_WORKSPACE_DOMAIN.lower():
+                messages.error(request, "That Google account is not one of the school's.")
+                raise ImmediateHttpResponse(redirect("account_login"))
+        if not sociallogin.is_existing and not request.user.is_authenticated:
+            messages.error(
+                request,
+                "That account is not connected to Enigma yet. Sign in with your password, "
+                "then connect it under Account → Connected accounts.",
+            )
+            raise ImmediateHttpResponse(redirect("account_login"))

@@ -1,0 +1,66 @@
+from urllib.parse import urlencode
+
+from django import forms
+
+from enigma.models import SchoolSettings, Student
+from enigma.selectors import DirectoryFilters
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search", required=False, max_length=100,
+        help_text="Name, UPN, MIS id or tutor group",
+    )
+    year = forms.TypedChoiceField(
+        label="Year", required=False, coerce=int, empty_value=None,
+        choices=[("", "All years")] + [(y, f"Year {y}") for y in range(0, 15)],
+    )
+    sen = forms.ChoiceField(
+        label="SEN status", required=False,
+        choices=[("", "Any")] + list(Student.SenStatus.choices),
+    )
+    off_roll = forms.BooleanField(label="Include students off roll", required=False)
+
+    def filters(self) -> DirectoryFilters:
+        if not self.is_bound or not self.is_valid():
+            return DirectoryFilters()
+        d = self.cleaned_data
+        return DirectoryFilters(
+            q=d.get("q") or "", year=d.get("year"), sen=d.get("sen") or "",
+            include_off_roll=bool(d.get("off_roll")),
+        )
+
+    def query_string(self) -> str:
+        if not self.is_bound or not self.is_valid():
+            return ""
+        pairs = [(k, v) for k, v in self.cleaned_data.items() if v not in ("", None, False)]
+        return urlencode([(k, "1" if v is True else v) for k, v in pairs])
+
+
+class SchoolSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SchoolSettings
+        fields = ["school_name", "room_name", "capacity", "placement_weeks", "review_interval_days"]
+
+
+class AuditSearchForm(forms.Form):
+    who = forms.CharField(label="Who", required=False, max_length=254, help_text="Email or name")
+    action = forms.CharField(label="Action", required=False, max_length=80,
+                             help_text='e.g. "students.viewed" or "auth"')
+    student = forms.CharField(label="Student", required=False, max_length=100,
+                              help_text="Name or UPN")
+    date_from = forms.DateField(label="From", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def query_string(self) -> str:
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return urlencode([(k, v) for k, v in self.cleaned_data.items() if v not in ("", None)])

@@ -1,0 +1,96 @@
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q, Value
+
+
+class _DateRange(Func):
+    function = "daterange"
+    output_field = models.Field()
+
+
+class Term(models.Model):
+    """A school term, with its half-term holiday (if any) inside it."""
+
+    name = models.CharField(max_length=60, help_text='e.g. "Autumn 2026"')
+    starts_on = models.DateField("first day")
+    ends_on = models.DateField("last day")
+    half_term_starts_on = models.DateField("half-term first day", null=True, blank=True)
+    half_term_ends_on = models.DateField("half-term last day", null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(name="term_ends_after_start", condition=Q(ends_on__gte=F("starts_on"))),
+            models.CheckConstraint(
+                name="half_term_both_or_neither",
+                condition=Q(half_term_starts_on__isnull=True, half_term_ends_on__isnull=True)
+                | Q(half_term_starts_on__isnull=False, half_term_ends_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="half_term_inside_term",
+                condition=Q(half_term_starts_on__isnull=True)
+                | Q(
+                    half_term_starts_on__gt=F("starts_on"),
+                    half_term_ends_on__lt=F("ends_on"),
+                    half_term_ends_on__gte=F("half_term_starts_on"),
+                ),
+            ),
+            ExclusionConstraint(
+                name="terms_do_not_overlap",
+                expressions=[
+                    (_DateRange(F("starts_on"), F("ends_on"), Value("[]")), RangeOperators.OVERLAPS)
+                ],
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def academic_year(self) -> str:
+        start = self.starts_on.year if self.starts_on.month >= 8 else self.starts_on.year - 1
+        return f"{start}/{str(start + 1)[-2:]}"
+
+
+class NonSchoolDay(models.Model):
+    """A weekday inside a term when students are not in school."""
+
+    class Kind(models.TextChoices):
+        BANK_HOLIDAY = "bank_holiday", "Bank holiday"
+        INSET = "inset", "INSET (training) day"
+        CLOSURE = "closure", "Closure"
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%a %-d %b %Y}: {self.get_kind_display()}"
+
+
+class Period(models.Model):
+    """One part of the school day, with its times (the same every school day)."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", "Registration"
+        LESSON = "lesson", "Lesson"
+        BREAK = "break", "Break"
+        LUNCH = "lunch", "Lunch"
+
+    name = models.CharField(max_length=40, unique=True, help_text='e.g. "P1" or "Lunch"')
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LESSON)
+    starts_at = models.TimeField("starts")
+    ends_at = models.TimeField("ends")
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(name="period_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.starts_at:%H:%M}–{self.ends_at:%H:%M})"

@@ -1,0 +1,241 @@
+import pgtrigger
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.functional import cached_property
+
+from enigma.roles import ROOM_TEAM, Role
+from enigma.validators import validate_upn
+
+
+class User(AbstractUser):
+    """A member of staff. Roles are the Django groups named after enigma.roles.Role."""
+
+    title = models.CharField(max_length=20, blank=True, help_text="e.g. Ms, Mr, Mx, Dr")
+    display_name = models.CharField(
+        max_length=120, blank=True, help_text='How colleagues see the name, e.g. "Ms Okafor"'
+    )
+    initials = models.CharField(max_length=6, blank=True)
+    mis_id = models.CharField("MIS id", max_length=40, blank=True, null=True, unique=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.email or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        """The user's roles, read once per request (one query)."""
+        if not self.is_active:
+            return frozenset()
+        names = self.groups.values_list("name", flat=True)
+        return frozenset(Role(n) for n in names if n in Role.values)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def is_room_team(self) -> bool:
+        return bool(self.roles & ROOM_TEAM)
+
+
+class StudentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "StudentQuerySet":
+        """The students `user` may see: the one rule that lists and lookups share.
+
+        The room team sees everyone; other staff see the students they are linked to
+        (their classes, their tutees, the students they referred).
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.roles & ROOM_TEAM:
+            return self
+        if not user.roles:
+            return self.none()
+        return self.filter(
+            models.Exists(
+                StudentStaffLink.objects.filter(student=models.OuterRef("pk"), staff=user)
+            )
+        )
+
+    def search(self, text: str) -> "StudentQuerySet":
+        text = " ".join(text.split())
+        if not text:
+            return self
+        q = models.Q()
+        for word in text.split(" "):
+            q &= (
+                models.Q(legal_forename__icontains=word)
+                | models.Q(legal_surname__icontains=word)
+                | models.Q(preferred_forename__icontains=word)
+                | models.Q(preferred_surname__icontains=word)
+                | models.Q(upn__iexact=word)
+                | models.Q(mis_id__iexact=word)
+                | models.Q(tutor_group__iexact=word)
+            )
+        return self.filter(q)
+
+
+class Student(models.Model):
+    """A student on (or once on) the school's roll. Never deleted: leavers go off roll."""
+
+    class SenStatus(models.TextChoices):
+        NONE = "N", "No SEN"
+        SEN_SUPPORT = "K", "SEN support"
+        EHCP = "E", "EHC plan"
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        OTHER = "X", "Other / not stated"
+
+    upn = models.CharField(
+        "UPN", max_length=13, unique=True, validators=[validate_upn],
+        help_text="The 13-character Unique Pupil Number, starting with its check letter.",
+    )
+    mis_id = models.CharField("MIS id", max_length=40, blank=True, null=True, unique=True)
+    legal_forename = models.CharField(max_length=100)
+    legal_surname = models.CharField(max_length=100)
+    preferred_forename = models.CharField(max_length=100, blank=True)
+    preferred_surname = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    year_group = models.PositiveSmallIntegerField()
+    tutor_group = models.CharField(max_length=20, blank=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, default=Gender.OTHER)
+    sen_status = models.CharField(
+        "SEN status", max_length=1, choices=SenStatus.choices, default=SenStatus.NONE
+    )
+    pupil_premium = models.BooleanField(default=False)
+    free_school_meals = models.BooleanField("free school meals", default=False)
+    looked_after = models.BooleanField("looked after", default=False)
+    eal = models.BooleanField("EAL", default=False, help_text="English as an additional language")
+    on_roll = models.BooleanField(default=True)
+    left_on = models.DateField("left on", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["legal_surname", "legal_forename", "pk"]
+        indexes = [
+            models.Index(fields=["legal_surname", "legal_forename", "id"]),
+            models.Index(fields=["year_group", "legal_surname"]),
+            models.Index(fields=["tutor_group"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="year_group_0_to_14", condition=models.Q(year_group__lte=14)
+            ),
+            models.CheckConstraint(
+                name="leavers_are_off_roll",
+                condition=models.Q(left_on__isnull=True) | models.Q(on_roll=False),
+            ),
+        ]
+        triggers = [
+            # Students who leave are marked off roll; their file is never deleted.
+            pgtrigger.Protect(name="students_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def forename(self) -> str:
+        return self.preferred_forename or self.legal_forename
+
+    @property
+    def surname(self) -> str:
+        return self.preferred_surname or self.legal_surname
+
+    @property
+    def name(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.legal_forename} {self.legal_surname}"
+
+    @property
+    def uses_preferred_name(self) -> bool:
+        return self.name != self.legal_name
+
+
+class Contact(models.Model):
+    """A parent, carer or other contact for a student."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
+        STEP_PARENT = "step_parent", "Step-parent"
+        GRANDPARENT = "grandparent", "Grandparent"
+        FOSTER_CARER = "foster_carer", "Foster carer"
+        CARER = "carer", "Carer"
+        SOCIAL_WORKER = "social_worker", "Social worker"
+        OTHER_RELATIVE = "other_relative", "Other relative"
+        OTHER = "other", "Other"
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="contacts")
+    mis_id = models.CharField("MIS id", max_length=40, blank=True)
+    title = models.CharField(max_length=20, blank=True)
+    forename = models.CharField(max_length=100, blank=True)
+    surname = models.CharField(max_length=100)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    parental_responsibility = models.BooleanField(default=False)
+    lives_with_student = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 is contacted first")
+    mobile_phone = models.CharField(max_length=40, blank=True)
+    home_phone = models.CharField(max_length=40, blank=True)
+    work_phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["student", "priority", "surname"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "mis_id"],
+                condition=~models.Q(mis_id=""),
+                name="contact_mis_id_unique_per_student",
+            ),
+        ]
+
+    def __str__(self):
+        return " ".join(p for p in (self.title, self.forename, self.surname) if p)
+
+
+class StudentStaffLink(models.Model):
+    """Why a member of staff outside the room team may see a student.
+
+    Written by the apps that know the relationship (timetables: class teacher;
+    referrals: referrer) and by the school admin; read by Student.objects.visible_to.
+    """
+
+    class Relationship(models.TextChoices):
+        CLASS_TEACHER = "class_teacher", "Class teacher"
+        TUTOR = "tutor", "Tutor"
+        REFERRER = "referrer", "Referrer"
+        KEY_ADULT = "key_adult", "Key adult"
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="staff_links")
+    staff = models.ForeignKey(User, on_delete=models.CASCADE, related_name="student_links")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "staff", "relationship"], name="student_staff_link_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["staff", "student"])]
+
+    def __str__(self):
+        return f"{self.staff} – {self.get_relationship_display()} of {self.student}"

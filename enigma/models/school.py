@@ -1,0 +1,63 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+MAX_PLACEMENT_WEEKS = 6
+
+
+class SchoolSettings(models.Model):
+    """The school's one row of settings, edited by the school admin."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    school_name = models.CharField(max_length=200, default="Our school")
+    room_name = models.CharField(
+        max_length=80,
+        default="Enigma room",
+        help_text='What staff call the room, e.g. "Learning centre". Shown throughout.',
+    )
+    capacity = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(40)],
+        help_text="The most students the room holds at once.",
+    )
+    placement_weeks = models.PositiveSmallIntegerField(
+        "placement length (school weeks)",
+        default=MAX_PLACEMENT_WEEKS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACEMENT_WEEKS)],
+        help_text="Counted in school weeks of five school days; never more than six.",
+    )
+    review_interval_days = models.PositiveSmallIntegerField(
+        "review interval (school days)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="School days between progress reviews; 5 is weekly.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "school settings"
+        verbose_name_plural = "school settings"
+        constraints = [
+            models.CheckConstraint(
+                name="school_settings_singleton", condition=models.Q(singleton=True)
+            ),
+            models.CheckConstraint(
+                name="placement_weeks_1_to_6",
+                condition=models.Q(placement_weeks__gte=1, placement_weeks__lte=6),
+            ),
+            models.CheckConstraint(name="capacity_positive", condition=models.Q(capacity__gte=1)),
+            models.CheckConstraint(
+                name="review_interval_positive", condition=models.Q(review_interval_days__gte=1)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.school_name}: {self.room_name}"
+
+    @classmethod
+    def load(cls) -> "SchoolSettings":
+        obj, _ = cls.objects.get_or_create(singleton=True)
+        return obj
+
+    @property
+    def placement_school_days(self) -> int:
+        return self.placement_weeks * 5

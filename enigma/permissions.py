@@ -1,0 +1,66 @@
+"""Declarative, deny-by-default permissions.
+
+Every view in this project names the roles that may use it with @roles_required(...).
+RolePermissionMiddleware refuses any project view that has no declaration, and the
+role-matrix test (tests/test_role_matrix.py) fails on one. Which *students* a person may
+see is decided by Student.objects.visible_to(user), shared by lists and lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from enigma.roles import ALL_ROLES, ROOM_TEAM, Role
+
+PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.")
+
+
+def roles_required(*roles: Role | Iterable[Role]) -> Callable:
+    """Declare the roles that may use a view (any one of them suffices)."""
+    allowed: set[Role] = set()
+    for r in roles:
+        allowed |= {r} if isinstance(r, Role) else set(r)
+    if not allowed:
+        raise ValueError("A view must allow at least one role.")
+
+    def decorator(view):
+        view.enigma_roles = frozenset(allowed)
+        return view
+
+    return decorator
+
+
+any_staff = roles_required(ALL_ROLES)
+room_team = roles_required(ROOM_TEAM)
+school_admin_only = roles_required(Role.SCHOOL_ADMIN)
+
+
+def declared_roles(view_func) -> frozenset[Role] | None:
+    roles = getattr(view_func, "enigma_roles", None)
+    if roles is None and hasattr(view_func, "view_class"):
+        roles = getattr(view_func.view_class, "enigma_roles", None)
+    return roles
+
+
+def is_project_view(view_func) -> bool:
+    module = getattr(view_func, "__module__", "") or ""
+    return module.startswith(PROJECT_APPS)
+
+
+def is_public(view_func) -> bool:
+    """Views marked @login_not_required (sign-in pages, health check)."""
+    return getattr(view_func, "login_required", True) is False
+
+
+def get_student_for(user, pk, *, queryset=None):
+    """A student `user` may see, or 404: never reveal that other students exist."""
+    from enigma.models import Student
+
+    qs = queryset if queryset is not None else Student.objects.all()
+    try:
+        return get_object_or_404(qs.visible_to(user), pk=int(pk))
+    except (TypeError, ValueError):
+        raise Http404 from None

@@ -1,0 +1,60 @@
+"""Reads for the core's pages: one query shape per page, whatever the data size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
+
+from enigma.models import Contact, Student, StudentStaffLink
+
+DIRECTORY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    q: str = ""
+    year: int | None = None
+    sen: str = ""
+    include_off_roll: bool = False
+
+
+def student_directory(user, filters: DirectoryFilters):
+    qs = Student.objects.visible_to(user).search(filters.q)
+    if filters.year is not None:
+        qs = qs.filter(year_group=filters.year)
+    if filters.sen:
+        qs = qs.filter(sen_status=filters.sen)
+    if not filters.include_off_roll:
+        qs = qs.filter(on_roll=True)
+    return qs.order_by("legal_surname", "legal_forename", "pk")
+
+
+def student_directory_page(user, filters: DirectoryFilters, page_number) -> Page:
+    paginator = Paginator(student_directory(user, filters), DIRECTORY_PAGE_SIZE)
+    return paginator.get_page(page_number)
+
+
+def year_groups(user) -> list[int]:
+    return list(
+        Student.objects.visible_to(user)
+        .filter(on_roll=True)
+        .order_by("year_group")
+        .values_list("year_group", flat=True)
+        .distinct()
+    )
+
+
+def student_file(user, pk) -> Student:
+    """The student page's student, with contacts and linked staff in two queries."""
+    from enigma.permissions import get_student_for
+
+    qs = Student.objects.prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.order_by("priority", "surname")),
+        Prefetch(
+            "staff_links",
+            queryset=StudentStaffLink.objects.select_related("staff").order_by("relationship"),
+        ),
+    )
+    return get_student_for(user, pk, queryset=qs)

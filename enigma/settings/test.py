@@ -1,0 +1,31 @@
+"""The test suite: a throwaway embedded PostgreSQL unless DATABASE_URL is set."""
+
+import os
+
+from enigma.embedded_db import embedded_database_url
+
+# Decide the database before base.py reads DATABASE_URL: one throwaway server per
+# pytest session, deleted when the session ends.
+if not os.environ.get("DATABASE_URL"):
+    from pathlib import Path
+
+    _base = Path(__file__).resolve().parent.parent.parent
+    os.environ["DATABASE_URL"] = embedded_database_url(_base / "var" / "test", throwaway=True)
+    os.environ["ENIGMA_EMBEDDED_TEST_DB"] = "1"
+
+from .base import *  # noqa: E402, F403
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
+ENIGMA_REQUIRE_2FA = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,18 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from enigma import selectors_audit
+from enigma.forms import AuditSearchForm
+from enigma.permissions import school_admin_only
+
+
+@school_admin_only
+def audit_log(request):
+    form = AuditSearchForm(request.GET or None)
+    events = selectors_audit.search(form.cleaned_data if form.is_bound and form.is_valid() else {})
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enigma/audit/log.html",
+        {"form": form, "page": page, "query_string": form.query_string()},
+    )

@@ -1,0 +1,20 @@
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+
+from enigma import services
+from enigma.forms import SchoolSettingsForm
+from enigma.models import SchoolSettings
+from enigma.permissions import school_admin_only
+
+
+@school_admin_only
+def school_settings(request):
+    current = SchoolSettings.load()
+    form = SchoolSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            services.school_settings_update(request=request, form=form)
+        messages.success(request, "School settings saved.")
+        return redirect("school_settings")
+    return render(request, "enigma/school/settings.html", {"form": form})

@@ -1,0 +1,89 @@
+import csv
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from enigma import audit, selectors
+from enigma.forms import DirectoryFilterForm
+from enigma.models import Student
+from enigma.permissions import any_staff, room_team
+
+
+@any_staff
+def directory(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.filters()
+    page = selectors.student_directory_page(request.user, filters, request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "students": page.object_list,
+        "query_string": form.query_string(),
+        "can_export": request.user.has_perm("enigma.export_students"),
+    }
+    template = "enigma/students/directory.html"
+    if request.htmx and request.htmx.target == "directory-results":
+        template = "enigma/students/_results.html"
+    return render(request, template, context)
+
+
+@any_staff
+def student_detail(request, pk):
+    student = selectors.student_file(request.user, pk)
+    audit.record(audit.Action.STUDENT_VIEWED, request=request, obj=student)
+    return render(request, "enigma/students/detail.html", {"student": student})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    """Neutralise spreadsheet formulae: exports are opened in Excel."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@room_team
+def directory_export(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.filters()
+    students = selectors.student_directory(request.user, filters)
+    audit.record(
+        audit.Action.DIRECTORY_EXPORTED,
+        request=request,
+        data={"filters": form.query_string(), "rows": students.count()},
+    )
+    header = [
+        "UPN", "MIS id", "Legal surname", "Legal forename", "Preferred name", "Date of birth",
+        "Year", "Tutor group", "SEN status", "Pupil premium", "FSM", "Looked after", "EAL",
+        "On roll",
+    ]
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield writer.writerow(header)
+        s: Student
+        for s in students.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [_cell(v) for v in (
+                    s.upn, s.mis_id, s.legal_surname, s.legal_forename,
+                    s.name if s.uses_preferred_name else "", s.date_of_birth.isoformat(),
+                    s.year_group, s.tutor_group, s.get_sen_status_display(),
+                    _yn(s.pupil_premium), _yn(s.free_school_meals), _yn(s.looked_after),
+                    _yn(s.eal), _yn(s.on_roll),
+                )]
+            )
+
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="students-{stamp}.csv"'
+    return response
+
+
+def _yn(value: bool) -> str:
+    return "Yes" if value else "No"

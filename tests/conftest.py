@@ -1,0 +1,67 @@
+"""Shared fixtures: one persona per role, signed-in clients, and real services.
+
+Personas (like alice/bob/charlie): cora the coordinator, sam the SENCO, dee the deputy
+head, rita the referrer, tom the class teacher, dina the DSL, ada the school admin, and
+nora, who has an account but no role.
+"""
+
+import pytest
+from allauth.mfa.models import Authenticator
+
+from enigma.roles import Role
+from tests.factories import UserFactory
+
+PERSONAS = {
+    "cora": [Role.COORDINATOR],
+    "sam": [Role.SENCO],
+    "dee": [Role.DEPUTY_HEAD],
+    "rita": [Role.REFERRER],
+    "tom": [Role.CLASS_TEACHER],
+    "dina": [Role.DSL],
+    "ada": [Role.SCHOOL_ADMIN],
+    "nora": [],
+}
+ROLE_PERSONA = {roles[0]: name for name, roles in PERSONAS.items() if roles}
+
+
+def give_totp(user):
+    """Enrol a TOTP authenticator so 2FA enforcement lets the user through."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    return TOTP.activate(user, generate_totp_secret())
+
+
+def make_persona(name: str, **kwargs):
+    user = UserFactory(
+        username=name, email=f"{name}@school.example.org", first_name=name.title(),
+        roles=PERSONAS[name], is_staff=(name == "ada"), **kwargs,
+    )
+    give_totp(user)
+    return user
+
+
+@pytest.fixture
+def personas(db):
+    return {name: make_persona(name) for name in PERSONAS}
+
+
+for _name in PERSONAS:
+    def _fixture(db, _name=_name):
+        return make_persona(_name)
+
+    globals()[_name] = pytest.fixture(_fixture, name=_name)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user): a test client signed in as user (2FA already enrolled)."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            give_totp(user)
+        c.force_login(user)
+        return c
+
+    return make
