@@ -1,0 +1,212 @@
+"""The demo school: a calendar, one login per role, and students with contacts.
+
+Deterministic (seeded random) and idempotent: running it again adds only what is
+missing, so `make run` can call it every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+import holidays
+from django.contrib.auth.models import Group
+from django.db import transaction
+from stdnum.gb import upn as stdnum_upn
+
+from enigma.models import (
+    Contact,
+    NonSchoolDay,
+    Period,
+    SchoolSettings,
+    Student,
+    StudentStaffLink,
+    Term,
+    User,
+)
+from enigma.roles import Role
+
+DEMO_DOMAIN = "example.org"
+DEMO_MIS_PREFIX = "DEMO"
+
+FORENAMES = (
+    "Amara Oliver Zainab Noah Freya Kofi Isla Mohammed Ava Leo Maya Harrison Aisha Theo "
+    "Ruby Yusuf Poppy Jack Nia Finley Erin Tomasz Ivy Arjun Chloe Dylan Hana Reuben Esme "
+    "Kai Lily Ibrahim Grace Callum Sofia Mason Layla Rhys Evie Alfie Zara Logan Mia Ellis"
+).split()
+SURNAMES = (
+    "Smith Okafor Patel Jones Nowak Williams Begum Taylor Brown Khan Davies Evans Wilson "
+    "Thomas Roberts Ahmed Johnson Walker Wright Robinson Thompson Hughes Green Hall Lewis "
+    "Clarke Mensah Jackson Wood Harris Martin Cooper King Lee Baker Ali Singh Kaur Murphy"
+).split()
+CARER_FORENAMES = "Sarah Michael Fatima David Joanne Paul Aleksandra Mark Precious Lisa".split()
+
+STAFF = [
+    # (email local part, title, first, last, roles)
+    ("coordinator", "Ms", "Claire", "Okonjo", [Role.COORDINATOR]),
+    ("senco", "Mr", "Simon", "Achterberg", [Role.SENCO]),
+    ("deputy", "Mrs", "Deborah", "Hale", [Role.DEPUTY_HEAD]),
+    ("referrer", "Mr", "Rashid", "Iqbal", [Role.REFERRER]),
+    ("teacher", "Miss", "Tamsin", "Price", [Role.CLASS_TEACHER]),
+    ("dsl", "Ms", "Dina", "Levy", [Role.DSL]),
+    ("admin", "Mr", "Adam", "Fletcher", [Role.SCHOOL_ADMIN]),
+]
+
+
+@dataclass
+class SeedSummary:
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    students_created: int = 0
+    students_total: int = 0
+
+
+def make_upn(serial: int, la: str = "801") -> str:
+    """A valid UPN for a demo serial number (LA 801, made-up establishment numbers)."""
+    estab = 4000 + serial // 1000
+    body = f"{la}{estab:04d}{15 + (serial // 1000) % 10:02d}{serial % 1000:03d}"
+    return stdnum_upn.calc_check_digit(body) + body
+
+
+def seed_calendar() -> None:
+    terms = [
+        ("Autumn 2026", dt.date(2026, 9, 2), dt.date(2026, 12, 18),
+         dt.date(2026, 10, 26), dt.date(2026, 10, 30)),
+        ("Spring 2027", dt.date(2027, 1, 4), dt.date(2027, 3, 26),
+         dt.date(2027, 2, 15), dt.date(2027, 2, 19)),
+        ("Summer 2027", dt.date(2027, 4, 12), dt.date(2027, 7, 21),
+         dt.date(2027, 5, 31), dt.date(2027, 6, 4)),
+    ]
+    for name, start, end, hts, hte in terms:
+        Term.objects.get_or_create(
+            name=name,
+            defaults={"starts_on": start, "ends_on": end,
+                      "half_term_starts_on": hts, "half_term_ends_on": hte},
+        )
+    for day, text in [(dt.date(2026, 9, 2), "INSET day"), (dt.date(2027, 1, 4), "INSET day")]:
+        NonSchoolDay.objects.get_or_create(
+            date=day, defaults={"kind": NonSchoolDay.Kind.INSET, "description": text}
+        )
+    for day, name in holidays.country_holidays("GB", subdiv="ENG", years=[2026, 2027]).items():
+        if day.weekday() < 5 and any(t[1] <= day <= t[2] for t in terms):
+            NonSchoolDay.objects.get_or_create(
+                date=day, defaults={"kind": NonSchoolDay.Kind.BANK_HOLIDAY, "description": name}
+            )
+    periods = [
+        ("Registration", Period.Kind.REGISTRATION, "08:40", "09:00"),
+        ("P1", Period.Kind.LESSON, "09:00", "10:00"),
+        ("P2", Period.Kind.LESSON, "10:00", "11:00"),
+        ("Break", Period.Kind.BREAK, "11:00", "11:20"),
+        ("P3", Period.Kind.LESSON, "11:20", "12:20"),
+        ("Lunch", Period.Kind.LUNCH, "12:20", "13:05"),
+        ("P4", Period.Kind.LESSON, "13:05", "14:05"),
+        ("P5", Period.Kind.LESSON, "14:05", "15:05"),
+    ]
+    for name, kind, start, end in periods:
+        Period.objects.get_or_create(
+            name=name, defaults={"kind": kind, "starts_at": start, "ends_at": end}
+        )
+
+
+def seed_staff(password: str) -> list[tuple[str, str]]:
+    logins = []
+    for local, title, first, last, roles in STAFF:
+        email = f"{local}@{DEMO_DOMAIN}"
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "username": local, "title": title, "first_name": first, "last_name": last,
+                "display_name": f"{title} {last}", "initials": first[0] + last[0],
+                "is_staff": Role.SCHOOL_ADMIN in roles,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        user.groups.add(*Group.objects.filter(name__in=[r.value for r in roles]))
+        logins.append((", ".join(r.label for r in roles), email))
+    return logins
+
+
+def _student(rng: random.Random, serial: int) -> Student:
+    year = 7 + serial % 5
+    born = dt.date(2026 - year - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
+    forename = rng.choice(FORENAMES)
+    return Student(
+        upn=make_upn(serial),
+        mis_id=f"{DEMO_MIS_PREFIX}{serial:06d}",
+        legal_forename=forename,
+        legal_surname=rng.choice(SURNAMES),
+        preferred_forename=forename[:3] if rng.random() < 0.05 else "",
+        date_of_birth=born,
+        year_group=year,
+        tutor_group=f"{year}{'ABCDEF'[rng.randrange(6)]}",
+        gender=rng.choice("FFMMX" if rng.random() < 0.1 else "FM"),
+        sen_status=rng.choices("NKE", weights=(80, 15, 5))[0],
+        pupil_premium=rng.random() < 0.25,
+        free_school_meals=rng.random() < 0.2,
+        looked_after=rng.random() < 0.02,
+        eal=rng.random() < 0.15,
+    )
+
+
+def _contacts(rng: random.Random, student: Student) -> list[Contact]:
+    first = Contact(
+        student=student, forename=rng.choice(CARER_FORENAMES), surname=student.legal_surname,
+        relationship=rng.choice([Contact.Relationship.MOTHER, Contact.Relationship.FATHER]),
+        parental_responsibility=True, lives_with_student=True, priority=1,
+        mobile_phone=f"07700 900{rng.randrange(1000):03d}",
+        email=f"carer{student.pk}@{DEMO_DOMAIN}",
+        address=f"{rng.randrange(1, 200)} Station Road\nBristol\nBS1 {rng.randrange(1, 9)}AA",
+    )
+    contacts = [first]
+    if rng.random() < 0.6:
+        contacts.append(Contact(
+            student=student, forename=rng.choice(CARER_FORENAMES), surname=rng.choice(SURNAMES),
+            relationship=rng.choice([Contact.Relationship.GRANDPARENT, Contact.Relationship.CARER,
+                                     Contact.Relationship.FATHER]),
+            priority=2, home_phone=f"0117 496 0{rng.randrange(1000):03d}",
+        ))
+    return contacts
+
+
+def seed_students(count: int, batch: int = 2000) -> int:
+    """Create demo students (with contacts) up to `count`; returns how many were added."""
+    existing = Student.objects.filter(mis_id__startswith=DEMO_MIS_PREFIX).count()
+    created = 0
+    for start in range(existing, count, batch):
+        rng = random.Random(start)  # noqa: S311 - demo data, not security
+        students = [_student(rng, n) for n in range(start, min(start + batch, count))]
+        with transaction.atomic():
+            Student.objects.bulk_create(students)
+            Contact.objects.bulk_create([c for s in students for c in _contacts(rng, s)])
+        created += len(students)
+    return created
+
+
+def seed_links() -> None:
+    """Give the demo class teacher and referrer some students of their own."""
+    teacher = User.objects.get(email=f"teacher@{DEMO_DOMAIN}")
+    referrer = User.objects.get(email=f"referrer@{DEMO_DOMAIN}")
+    demo = Student.objects.filter(mis_id__startswith=DEMO_MIS_PREFIX).order_by("mis_id")
+    for student in demo.filter(year_group=9)[:28]:
+        StudentStaffLink.objects.get_or_create(
+            student=student, staff=teacher, relationship=StudentStaffLink.Relationship.CLASS_TEACHER
+        )
+    for student in demo.filter(year_group=8)[:4]:
+        StudentStaffLink.objects.get_or_create(
+            student=student, staff=referrer, relationship=StudentStaffLink.Relationship.REFERRER
+        )
+
+
+def seed(*, students: int = 120, password: str) -> SeedSummary:
+    settings_row = SchoolSettings.load()
+    if settings_row.school_name == "Our school":
+        settings_row.school_name = "Riverside Academy"
+        settings_row.save(update_fields=["school_name"])
+    seed_calendar()
+    summary = SeedSummary(logins=seed_staff(password))
+    summary.students_created = seed_students(students)
+    seed_links()
+    summary.students_total = Student.objects.count()
+    return summary

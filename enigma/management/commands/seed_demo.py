@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from enigma.demo import seed
+
+
+class Command(BaseCommand):
+    help = "Seed a demo school (calendar, one login per role, students). Safe to re-run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--students", type=int, default=120)
+        parser.add_argument("--password", default="enigma-demo-2026")
+
+    def handle(self, *args, students, password, **options):
+        summary = seed(students=students, password=password)
+        self.stdout.write(
+            f"Demo school ready: {summary.students_total} students "
+            f"({summary.students_created} added)."
+        )
+        self.stdout.write("\nDemo logins (password for all: %s)" % password)
+        width = max(len(role) for role, _ in summary.logins)
+        for role, email in summary.logins:
+            self.stdout.write(f"  {role.ljust(width)}  {email}")
