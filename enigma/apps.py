@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EnigmaConfig(AppConfig):
@@ -8,3 +9,6 @@ class EnigmaConfig(AppConfig):
 
     def ready(self):
         from enigma import signals  # noqa: F401
+        from enigma.roles_sync import sync_roles
+
+        post_migrate.connect(sync_roles, sender=self, dispatch_uid="enigma.sync_roles")

@@ -24,11 +24,15 @@ PERSONAS = {
 ROLE_PERSONA = {roles[0]: name for name, roles in PERSONAS.items() if roles}
 
 
-def give_totp(user):
-    """Enrol a TOTP authenticator so 2FA enforcement lets the user through."""
+def give_totp(user) -> str:
+    """Enrol a TOTP authenticator so 2FA enforcement lets the user through; returns the
+    secret (tests.totp.current_code(secret) gives the code an app would show)."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-    return TOTP.activate(user, generate_totp_secret())
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    user.totp_secret = secret
+    return secret
 
 
 def make_persona(name: str, **kwargs):
@@ -65,3 +69,38 @@ def client_for(client):
         return c
 
     return make
+
+
+# --- real services -------------------------------------------------------------------
+
+def pytest_report_header(config):
+    from tests.services import REQUIRE, missing_services
+
+    lines = []
+    for name in missing_services():
+        verdict = "FAIL the run" if REQUIRE else "be SKIPPED"
+        lines.append(
+            f"!!! {name} is not installed: tests that need it will {verdict}. "
+            f"Install it with `apt-get install {name}`. !!!"
+        )
+    return lines
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on a free loopback port, for the whole session."""
+    from tests.services import RedisServer, need
+
+    server = RedisServer(need("redis-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    yield redis_server.url
+    client.close()

@@ -40,7 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not create or not extracted:
             return
         for role in extracted:
-            self.groups.add(Group.objects.get(name=Role(role).value))
+            self.groups.add(Group.objects.get_or_create(name=Role(role).value)[0])
         self.__dict__.pop("roles", None)
 
 

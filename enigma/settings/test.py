@@ -28,4 +28,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Test-only backend: lets the flush between transactional tests reset append-only tables.
+DATABASES["default"]["ENGINE"] = "tests.db_backend"  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}
