@@ -19,7 +19,7 @@ class _RefuseTruncate(pgtrigger.Trigger):
 def append_only_triggers(prefix: str) -> list[pgtrigger.Trigger]:
     """Triggers that make a table insert-only: UPDATE, DELETE and TRUNCATE raise.
 
-    Nothing in this project may call pgtrigger.ignore() on them (a test greps for it).
+    Nothing in this project switches them off (tests/test_append_only.py checks).
     """
     return [
         pgtrigger.Protect(name=f"{prefix}_no_update", operation=pgtrigger.Update),

@@ -1,0 +1,95 @@
+"""Bad input: clear messages at the field, nothing half saved, everything shown safely."""
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from enigma.models import SchoolSettings
+from tests.factories import StudentFactory
+from tests.naughty import SCRIPT, SUSPECTS
+
+pytestmark = pytest.mark.django_db
+
+
+def settings_data(**overrides):
+    data = {"school_name": "Riverside Academy", "room_name": "Learning centre", "capacity": 8,
+            "placement_weeks": 6, "review_interval_days": 5}
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("text", SUSPECTS)
+def test_settings_text_is_stored_verbatim_and_shown_escaped(text, client_for, ada):
+    client = client_for(ada)
+    response = client.post(reverse("school_settings"), settings_data(room_name=text[:80]))
+    assert response.status_code == 302
+    assert SchoolSettings.load().room_name == text[:80].strip()
+    page = client.get(reverse("student_directory")).content.decode()
+    assert SCRIPT not in page and "<img src=x" not in page
+    assert html.escape(text[:80].strip(), quote=False) in page.replace("&#x27;", "'").replace(
+        "&quot;", '"'
+    )
+
+
+@pytest.mark.parametrize("field", ["school_name", "room_name"])
+def test_empty_and_very_long_text_gets_a_message_and_saves_nothing(field, client_for, ada):
+    client = client_for(ada)
+    before = SchoolSettings.load()
+    for bad, expected in [("", "This field is required."),
+                          ("x" * 10_000, "Ensure this value has at most")]:
+        response = client.post(reverse("school_settings"), settings_data(**{field: bad}))
+        assert response.status_code == 200
+        assert expected in " ".join(response.context["form"].errors[field])
+        # what was typed is kept in the form
+        assert response.context["form"]["capacity"].value() in ("8", 8)
+    after = SchoolSettings.load()
+    assert (after.school_name, after.room_name) == (before.school_name, before.room_name)
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("capacity", "0", "greater than or equal to 1"),
+        ("capacity", "-3", "greater than or equal to 1"),
+        ("capacity", "eight", "Enter a whole number."),
+        ("placement_weeks", "7", "less than or equal to 6"),
+        ("review_interval_days", "0", "greater than or equal to 1"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_at_the_field(field, value, message, client_for, ada):
+    response = client_for(ada).post(reverse("school_settings"), settings_data(**{field: value}))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert b"There is a problem" in response.content
+    assert SchoolSettings.load().capacity == 8
+
+
+@pytest.mark.parametrize("text", SUSPECTS + ["x" * 10_000, ""])
+def test_directory_search_handles_anything(text, client_for, cora):
+    StudentFactory(legal_surname="Safe")
+    response = client_for(cora).get(reverse("student_directory"), {"q": text})
+    assert response.status_code == 200
+    assert SCRIPT.encode() not in response.content
+
+
+@pytest.mark.parametrize("text", SUSPECTS)
+def test_student_names_are_shown_escaped_everywhere(text, client_for, cora):
+    student = StudentFactory(legal_surname=text[:100], preferred_forename=text[:100])
+    client = client_for(cora)
+    for url in [reverse("student_directory"), reverse("student_detail", args=[student.pk])]:
+        body = client.get(url).content.decode()
+        assert SCRIPT not in body and "<img src=x" not in body
+
+
+@pytest.mark.parametrize("text", SUSPECTS)
+def test_audit_search_handles_anything(text, client_for, ada):
+    response = client_for(ada).get(reverse("audit_log"), {"who": text[:254], "student": text[:100]})
+    assert response.status_code == 200
+    assert SCRIPT.encode() not in response.content
+
+
+def test_audit_search_with_dates_the_wrong_way_round_says_so(client_for, ada):
+    response = client_for(ada).get(reverse("audit_log"),
+                                   {"date_from": "2026-11-20", "date_to": "2026-11-01"})
+    assert "The end date is before the start date." in response.context["form"].errors["date_to"]

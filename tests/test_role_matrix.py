@@ -1,0 +1,148 @@
+"""Every URL x every role: allowed or denied, exactly as this table says.
+
+The table is kept by hand. A new project view fails this file until it is added here,
+and a view without a @roles_required declaration is refused at runtime and here too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from enigma.permissions import declared_roles, is_project_view, is_public
+from enigma.roles import ROOM_TEAM, Role
+from tests.conftest import PERSONAS
+from tests.factories import LinkFactory, NonSchoolDayFactory, PeriodFactory, StudentFactory, TermFactory
+
+ALL = frozenset(Role)
+ADMIN = frozenset({Role.SCHOOL_ADMIN})
+
+# url name -> roles allowed. Public views (no sign-in) are listed in PUBLIC instead.
+EXPECTED: dict[str, frozenset[Role]] = {
+    "home": ALL,
+    "student_directory": ALL,
+    "student_directory_export": ROOM_TEAM,
+    "student_detail": ALL,
+    "school_settings": ADMIN,
+    "audit_log": ADMIN,
+    "calendar_overview": ADMIN,
+    "imports:upload": ADMIN,
+}
+PUBLIC = {"healthz"}
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{p.namespace}:" if p.namespace else ""
+            yield from _walk(p.url_patterns, prefix + ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + (p.name or ""), p
+
+
+def project_patterns() -> dict[str, URLPattern]:
+    return {name: p for name, p in _walk(get_resolver().url_patterns) if is_project_view(p.callback)}
+
+
+def kwargs_for(pattern: URLPattern, objects: dict) -> dict:
+    return {key: objects[key] for key in pattern.pattern.converters}
+
+
+@pytest.fixture
+def objects(personas):
+    student = StudentFactory()
+    LinkFactory(student=student, staff=personas["tom"])
+    LinkFactory(student=student, staff=personas["rita"], relationship="referrer")
+    return {
+        "pk": student.pk,
+        "student": student,
+        "term_pk": TermFactory().pk,
+        "day_pk": NonSchoolDayFactory().pk,
+        "period_pk": PeriodFactory().pk,
+    }
+
+
+def test_every_project_view_is_in_the_table_and_declares_its_roles():
+    patterns = project_patterns()
+    unnamed = [str(p.pattern) for name, p in patterns.items() if not name or name.endswith(":")]
+    assert unnamed == [], "every project URL needs a name"
+    assert set(patterns) == set(EXPECTED) | PUBLIC, (
+        f"not in the table: {sorted(set(patterns) - set(EXPECTED) - PUBLIC)}; "
+        f"in the table but gone: {sorted((set(EXPECTED) | PUBLIC) - set(patterns))}"
+    )
+    for name, pattern in patterns.items():
+        if name in PUBLIC:
+            assert is_public(pattern.callback), f"{name} should be public"
+        else:
+            assert declared_roles(pattern.callback) == EXPECTED[name], name
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_each_role_gets_exactly_the_pages_it_should(persona, personas, objects, client_for):
+    user = personas[persona]
+    client = client_for(user)
+    for name, pattern in project_patterns().items():
+        url = reverse(name, kwargs=kwargs_for(pattern, objects))
+        response = client.get(url)
+        allowed = name in PUBLIC or bool(user.roles & EXPECTED[name])
+        if allowed:
+            assert response.status_code in (200, 302), (persona, name, response.status_code)
+            if response.status_code == 302:
+                assert not response["Location"].startswith(reverse("account_login")), name
+        else:
+            assert response.status_code == 403, (persona, name, response.status_code)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, objects):
+    for name, pattern in project_patterns().items():
+        response = client.get(reverse(name, kwargs=kwargs_for(pattern, objects)))
+        if name in PUBLIC:
+            assert response.status_code == 200, name
+        else:
+            assert response.status_code == 302, name
+            assert response["Location"].startswith(reverse("account_login")), name
+
+
+def test_an_undeclared_project_view_is_refused(rf, cora):
+    from django.core.exceptions import PermissionDenied
+
+    from enigma.middleware import RolePermissionMiddleware
+
+    def undeclared(request):
+        raise AssertionError("must never run")
+
+    undeclared.__module__ = "enigma.views.example"
+    request = rf.get("/x")
+    request.user = cora
+    with pytest.raises(PermissionDenied):
+        RolePermissionMiddleware(lambda r: None).process_view(request, undeclared, (), {})
+
+
+# --- object level: which students each person may see ---------------------------------
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_student_visibility_by_role_and_link(persona, personas, client_for):
+    user = personas[persona]
+    linked, unlinked = StudentFactory(), StudentFactory()
+    LinkFactory(student=linked, staff=user, relationship="class_teacher")
+    client = client_for(user)
+    can_see_all = bool(user.roles & ROOM_TEAM)
+    has_any_role = bool(user.roles)
+    expect = {
+        linked.pk: has_any_role,
+        unlinked.pk: can_see_all,
+    }
+    for pk, visible in expect.items():
+        status = client.get(reverse("student_detail", args=[pk])).status_code
+        if not has_any_role:
+            assert status == 403
+        else:
+            assert status == (200 if visible else 404), (persona, pk)
+        student = linked if pk == linked.pk else unlinked
+        assert user.has_perm("enigma.view_student", student) is visible
+    listed = set(client.get(reverse("student_directory")).context["students"]) if has_any_role else set()
+    assert listed == {s for s in (linked, unlinked) if expect[s.pk]}
+
+
+def test_a_student_id_that_is_not_a_number_is_404(client_for, cora):
+    assert client_for(cora).get("/students/abc/").status_code == 404
