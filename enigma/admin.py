@@ -28,14 +28,21 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("last_name", "first_name")
     fieldsets = (
         (None, {"fields": ("username", "email", "password")}),
-        ("Profile", {"fields": ("title", "first_name", "last_name", "display_name",
-                                "initials", "mis_id")}),
+        (
+            "Profile",
+            {"fields": ("title", "first_name", "last_name", "display_name", "initials", "mis_id")},
+        ),
         ("Roles and access", {"fields": ("is_active", "groups", "is_staff")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "email", "usable_password",
-                                                  "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
     )
     filter_horizontal = ("groups",)
     readonly_fields = ("last_login", "date_joined")
@@ -60,8 +67,15 @@ class LinkInline(admin.TabularInline):
 
 @admin.register(Student)
 class StudentAdmin(admin.ModelAdmin):
-    list_display = ("legal_surname", "legal_forename", "upn", "year_group", "tutor_group",
-                    "sen_status", "on_roll")
+    list_display = (
+        "legal_surname",
+        "legal_forename",
+        "upn",
+        "year_group",
+        "tutor_group",
+        "sen_status",
+        "on_roll",
+    )
     list_filter = ("on_roll", "year_group", "sen_status", "looked_after")
     search_fields = ("legal_surname", "legal_forename", "preferred_forename", "upn", "mis_id")
     inlines = (ContactInline, LinkInline)

@@ -17,7 +17,7 @@ class Action:
     SIGN_IN_FAILED = "auth.sign_in_failed"
     TWO_FACTOR_ENABLED = "auth.2fa_enabled"
     TWO_FACTOR_DISABLED = "auth.2fa_disabled"
-    PASSWORD_CHANGED = "auth.password_changed"
+    PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name
     STUDENT_VIEWED = "students.viewed"
     DIRECTORY_EXPORTED = "students.exported"
     IMPORT_PREVIEWED = "imports.previewed"

@@ -11,9 +11,7 @@ class _RefuseTruncate(pgtrigger.Trigger):
     level = pgtrigger.Statement
 
     def get_func(self, model):
-        return (
-            "RAISE EXCEPTION 'enigma: % is append-only; TRUNCATE is refused', TG_TABLE_NAME;"
-        )
+        return "RAISE EXCEPTION 'enigma: % is append-only; TRUNCATE is refused', TG_TABLE_NAME;"
 
 
 def append_only_triggers(prefix: str) -> list[pgtrigger.Trigger]:

@@ -30,17 +30,105 @@ from enigma.roles import Role
 DEMO_DOMAIN = "example.org"
 DEMO_MIS_PREFIX = "DEMO"
 
-FORENAMES = (
-    "Amara Oliver Zainab Noah Freya Kofi Isla Mohammed Ava Leo Maya Harrison Aisha Theo "
-    "Ruby Yusuf Poppy Jack Nia Finley Erin Tomasz Ivy Arjun Chloe Dylan Hana Reuben Esme "
-    "Kai Lily Ibrahim Grace Callum Sofia Mason Layla Rhys Evie Alfie Zara Logan Mia Ellis"
-).split()
-SURNAMES = (
-    "Smith Okafor Patel Jones Nowak Williams Begum Taylor Brown Khan Davies Evans Wilson "
-    "Thomas Roberts Ahmed Johnson Walker Wright Robinson Thompson Hughes Green Hall Lewis "
-    "Clarke Mensah Jackson Wood Harris Martin Cooper King Lee Baker Ali Singh Kaur Murphy"
-).split()
-CARER_FORENAMES = "Sarah Michael Fatima David Joanne Paul Aleksandra Mark Precious Lisa".split()
+FORENAMES = [
+    "Amara",
+    "Oliver",
+    "Zainab",
+    "Noah",
+    "Freya",
+    "Kofi",
+    "Isla",
+    "Mohammed",
+    "Ava",
+    "Leo",
+    "Maya",
+    "Harrison",
+    "Aisha",
+    "Theo",
+    "Ruby",
+    "Yusuf",
+    "Poppy",
+    "Jack",
+    "Nia",
+    "Finley",
+    "Erin",
+    "Tomasz",
+    "Ivy",
+    "Arjun",
+    "Chloe",
+    "Dylan",
+    "Hana",
+    "Reuben",
+    "Esme",
+    "Kai",
+    "Lily",
+    "Ibrahim",
+    "Grace",
+    "Callum",
+    "Sofia",
+    "Mason",
+    "Layla",
+    "Rhys",
+    "Evie",
+    "Alfie",
+    "Zara",
+    "Logan",
+    "Mia",
+    "Ellis",
+]
+SURNAMES = [
+    "Smith",
+    "Okafor",
+    "Patel",
+    "Jones",
+    "Nowak",
+    "Williams",
+    "Begum",
+    "Taylor",
+    "Brown",
+    "Khan",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Roberts",
+    "Ahmed",
+    "Johnson",
+    "Walker",
+    "Wright",
+    "Robinson",
+    "Thompson",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Lewis",
+    "Clarke",
+    "Mensah",
+    "Jackson",
+    "Wood",
+    "Harris",
+    "Martin",
+    "Cooper",
+    "King",
+    "Lee",
+    "Baker",
+    "Ali",
+    "Singh",
+    "Kaur",
+    "Murphy",
+]
+CARER_FORENAMES = [
+    "Sarah",
+    "Michael",
+    "Fatima",
+    "David",
+    "Joanne",
+    "Paul",
+    "Aleksandra",
+    "Mark",
+    "Precious",
+    "Lisa",
+]
 
 STAFF = [
     # (email local part, title, first, last, roles)
@@ -70,18 +158,37 @@ def make_upn(serial: int, la: str = "801") -> str:
 
 def seed_calendar() -> None:
     terms = [
-        ("Autumn 2026", dt.date(2026, 9, 2), dt.date(2026, 12, 18),
-         dt.date(2026, 10, 26), dt.date(2026, 10, 30)),
-        ("Spring 2027", dt.date(2027, 1, 4), dt.date(2027, 3, 26),
-         dt.date(2027, 2, 15), dt.date(2027, 2, 19)),
-        ("Summer 2027", dt.date(2027, 4, 12), dt.date(2027, 7, 21),
-         dt.date(2027, 5, 31), dt.date(2027, 6, 4)),
+        (
+            "Autumn 2026",
+            dt.date(2026, 9, 2),
+            dt.date(2026, 12, 18),
+            dt.date(2026, 10, 26),
+            dt.date(2026, 10, 30),
+        ),
+        (
+            "Spring 2027",
+            dt.date(2027, 1, 4),
+            dt.date(2027, 3, 26),
+            dt.date(2027, 2, 15),
+            dt.date(2027, 2, 19),
+        ),
+        (
+            "Summer 2027",
+            dt.date(2027, 4, 12),
+            dt.date(2027, 7, 21),
+            dt.date(2027, 5, 31),
+            dt.date(2027, 6, 4),
+        ),
     ]
     for name, start, end, hts, hte in terms:
         Term.objects.get_or_create(
             name=name,
-            defaults={"starts_on": start, "ends_on": end,
-                      "half_term_starts_on": hts, "half_term_ends_on": hte},
+            defaults={
+                "starts_on": start,
+                "ends_on": end,
+                "half_term_starts_on": hts,
+                "half_term_ends_on": hte,
+            },
         )
     for day, text in [(dt.date(2026, 9, 2), "INSET day"), (dt.date(2027, 1, 4), "INSET day")]:
         NonSchoolDay.objects.get_or_create(
@@ -115,8 +222,12 @@ def seed_staff(password: str) -> list[tuple[str, str]]:
         user, created = User.objects.get_or_create(
             email=email,
             defaults={
-                "username": local, "title": title, "first_name": first, "last_name": last,
-                "display_name": f"{title} {last}", "initials": first[0] + last[0],
+                "username": local,
+                "title": title,
+                "first_name": first,
+                "last_name": last,
+                "display_name": f"{title} {last}",
+                "initials": first[0] + last[0],
                 "is_staff": Role.SCHOOL_ADMIN in roles,
             },
         )
@@ -152,21 +263,35 @@ def _student(rng: random.Random, serial: int) -> Student:
 
 def _contacts(rng: random.Random, student: Student) -> list[Contact]:
     first = Contact(
-        student=student, forename=rng.choice(CARER_FORENAMES), surname=student.legal_surname,
+        student=student,
+        forename=rng.choice(CARER_FORENAMES),
+        surname=student.legal_surname,
         relationship=rng.choice([Contact.Relationship.MOTHER, Contact.Relationship.FATHER]),
-        parental_responsibility=True, lives_with_student=True, priority=1,
+        parental_responsibility=True,
+        lives_with_student=True,
+        priority=1,
         mobile_phone=f"07700 900{rng.randrange(1000):03d}",
         email=f"carer{student.pk}@{DEMO_DOMAIN}",
         address=f"{rng.randrange(1, 200)} Station Road\nBristol\nBS1 {rng.randrange(1, 9)}AA",
     )
     contacts = [first]
     if rng.random() < 0.6:
-        contacts.append(Contact(
-            student=student, forename=rng.choice(CARER_FORENAMES), surname=rng.choice(SURNAMES),
-            relationship=rng.choice([Contact.Relationship.GRANDPARENT, Contact.Relationship.CARER,
-                                     Contact.Relationship.FATHER]),
-            priority=2, home_phone=f"0117 496 0{rng.randrange(1000):03d}",
-        ))
+        contacts.append(
+            Contact(
+                student=student,
+                forename=rng.choice(CARER_FORENAMES),
+                surname=rng.choice(SURNAMES),
+                relationship=rng.choice(
+                    [
+                        Contact.Relationship.GRANDPARENT,
+                        Contact.Relationship.CARER,
+                        Contact.Relationship.FATHER,
+                    ]
+                ),
+                priority=2,
+                home_phone=f"0117 496 0{rng.randrange(1000):03d}",
+            )
+        )
     return contacts
 
 

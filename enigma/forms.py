@@ -9,16 +9,22 @@ from enigma.selectors import DirectoryFilters
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search", required=False, max_length=100,
+        label="Search",
+        required=False,
+        max_length=100,
         help_text="Name, UPN, MIS id or tutor group",
     )
     year = forms.TypedChoiceField(
-        label="Year", required=False, coerce=int, empty_value=None,
+        label="Year",
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", "All years")] + [(y, f"Year {y}") for y in range(0, 15)],
     )
     sen = forms.ChoiceField(
-        label="SEN status", required=False,
-        choices=[("", "Any")] + list(Student.SenStatus.choices),
+        label="SEN status",
+        required=False,
+        choices=[("", "Any"), *Student.SenStatus.choices],
     )
     off_roll = forms.BooleanField(label="Include students off roll", required=False)
 
@@ -27,7 +33,9 @@ class DirectoryFilterForm(forms.Form):
             return DirectoryFilters()
         d = self.cleaned_data
         return DirectoryFilters(
-            q=d.get("q") or "", year=d.get("year"), sen=d.get("sen") or "",
+            q=d.get("q") or "",
+            year=d.get("year"),
+            sen=d.get("sen") or "",
             include_off_roll=bool(d.get("off_roll")),
         )
 
@@ -56,14 +64,18 @@ class SchoolSettingsForm(forms.ModelForm):
 
 class AuditSearchForm(forms.Form):
     who = forms.CharField(label="Who", required=False, max_length=254, help_text="Email or name")
-    action = forms.CharField(label="Action", required=False, max_length=80,
-                             help_text='e.g. "students.viewed" or "auth"')
-    student = forms.CharField(label="Student", required=False, max_length=100,
-                              help_text="Name or UPN")
-    date_from = forms.DateField(label="From", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.CharField(
+        label="Action", required=False, max_length=80, help_text='e.g. "students.viewed" or "auth"'
+    )
+    student = forms.CharField(
+        label="Student", required=False, max_length=100, help_text="Name or UPN"
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()

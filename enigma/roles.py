@@ -16,6 +16,4 @@ class Role(models.TextChoices):
 ALL_ROLES = frozenset(Role)
 
 # The people who run, review and oversee the room see every student's file.
-ROOM_TEAM = frozenset(
-    {Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.DSL, Role.SCHOOL_ADMIN}
-)
+ROOM_TEAM = frozenset({Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.DSL, Role.SCHOOL_ADMIN})

@@ -12,15 +12,20 @@ from enigma.roles import Role
 # What the school admin may do in the Django admin: manage staff accounts, roles and
 # sign-in methods, students and the calendar. Audit events are read-only for everyone,
 # and students cannot be deleted (the database refuses it too).
-SCHOOL_ADMIN_PERMISSIONS = Q(content_type__app_label="enigma") & ~Q(
-    codename__in=["add_auditevent", "change_auditevent", "delete_auditevent", "delete_student"]
-) | Q(content_type__app_label="account", content_type__model="emailaddress") | Q(
-    content_type__app_label="socialaccount", content_type__model="socialaccount"
-) | Q(
-    content_type__app_label="mfa",
-    content_type__model="authenticator",
-    codename__in=["view_authenticator", "delete_authenticator"],
-) | Q(content_type__app_label="auth", content_type__model="group", codename="view_group")
+SCHOOL_ADMIN_PERMISSIONS = (
+    Q(content_type__app_label="enigma")
+    & ~Q(
+        codename__in=["add_auditevent", "change_auditevent", "delete_auditevent", "delete_student"]
+    )
+    | Q(content_type__app_label="account", content_type__model="emailaddress")
+    | Q(content_type__app_label="socialaccount", content_type__model="socialaccount")
+    | Q(
+        content_type__app_label="mfa",
+        content_type__model="authenticator",
+        codename__in=["view_authenticator", "delete_authenticator"],
+    )
+    | Q(content_type__app_label="auth", content_type__model="group", codename="view_group")
+)
 
 
 def sync_roles(**kwargs) -> None:

@@ -26,8 +26,12 @@ def school_settings_update(*, request, form: ModelForm):
     changes = _changes(form)
     settings_row = form.save()
     if changes:
-        audit.record(audit.Action.SETTINGS_CHANGED, request=request, obj=settings_row,
-                     data={"changes": changes})
+        audit.record(
+            audit.Action.SETTINGS_CHANGED,
+            request=request,
+            obj=settings_row,
+            data={"changes": changes},
+        )
     return settings_row
 
 
@@ -38,8 +42,12 @@ def audited_form_save(*, request, form: ModelForm, action: str = audit.Action.CA
     changes = _changes(form)
     obj = form.save()
     if created or changes:
-        audit.record(action, request=request, obj=obj,
-                     data={"kind": "added" if created else "changed", "changes": changes})
+        audit.record(
+            action,
+            request=request,
+            obj=obj,
+            data={"kind": "added" if created else "changed", "changes": changes},
+        )
     return obj
 
 
@@ -47,5 +55,8 @@ def audited_form_save(*, request, form: ModelForm, action: str = audit.Action.CA
 def audited_delete(*, request, obj, action: str = audit.Action.CALENDAR_CHANGED):
     label, pk = str(obj), obj.pk
     obj.delete()
-    audit.record(action, request=request,
-                 data={"kind": "deleted", "object": label, "id": pk, "model": obj._meta.label})
+    audit.record(
+        action,
+        request=request,
+        data={"kind": "deleted", "object": label, "id": pk, "model": obj._meta.label},
+    )

@@ -35,7 +35,9 @@ def on_sign_in_failed(sender, credentials, request=None, **kwargs):
 @receiver(authenticator_added)
 def on_2fa_added(sender, request, user, authenticator, **kwargs):
     audit.record(
-        audit.Action.TWO_FACTOR_ENABLED, request=request, actor=user,
+        audit.Action.TWO_FACTOR_ENABLED,
+        request=request,
+        actor=user,
         data={"type": authenticator.type},
     )
 
@@ -43,7 +45,9 @@ def on_2fa_added(sender, request, user, authenticator, **kwargs):
 @receiver(authenticator_removed)
 def on_2fa_removed(sender, request, user, authenticator, **kwargs):
     audit.record(
-        audit.Action.TWO_FACTOR_DISABLED, request=request, actor=user,
+        audit.Action.TWO_FACTOR_DISABLED,
+        request=request,
+        actor=user,
         data={"type": authenticator.type},
     )
 

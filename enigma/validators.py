@@ -16,8 +16,7 @@ def validate_upn(value: str) -> None:
         ) from None
     except stdnum_errors.InvalidFormat:
         raise ValidationError(
-            "A UPN is a check letter, 11 digits, then a digit (or a letter for a temporary "
-            "UPN).",
+            "A UPN is a check letter, 11 digits, then a digit (or a letter for a temporary UPN).",
             code="upn_format",
         ) from None
     except stdnum_errors.InvalidComponent:

@@ -37,8 +37,12 @@ def give_totp(user) -> str:
 
 def make_persona(name: str, **kwargs):
     user = UserFactory(
-        username=name, email=f"{name}@school.example.org", first_name=name.title(),
-        roles=PERSONAS[name], is_staff=(name == "ada"), **kwargs,
+        username=name,
+        email=f"{name}@school.example.org",
+        first_name=name.title(),
+        roles=PERSONAS[name],
+        is_staff=(name == "ada"),
+        **kwargs,
     )
     give_totp(user)
     return user
@@ -50,6 +54,7 @@ def personas(db):
 
 
 for _name in PERSONAS:
+
     def _fixture(db, _name=_name):
         return make_persona(_name)
 
@@ -72,6 +77,7 @@ def client_for(client):
 
 
 # --- real services -------------------------------------------------------------------
+
 
 def pytest_report_header(config):
     from tests.services import REQUIRE, missing_services

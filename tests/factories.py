@@ -53,7 +53,7 @@ class StudentFactory(factory.django.DjangoModelFactory):
     legal_forename = factory.Faker("first_name", locale="en_GB")
     legal_surname = factory.Faker("last_name", locale="en_GB")
     date_of_birth = factory.LazyFunction(
-        lambda: dt.date(2012, 9, 1) + dt.timedelta(days=random.randint(0, 364))  # noqa: S311
+        lambda: dt.date(2012, 9, 1) + dt.timedelta(days=random.randint(0, 364))
     )
     year_group = 9
     tutor_group = "9A"

@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 
 
 def settings_data(**overrides):
-    data = {"school_name": "Riverside Academy", "room_name": "Learning centre", "capacity": 8,
-            "placement_weeks": 6, "review_interval_days": 5}
+    data = {
+        "school_name": "Riverside Academy",
+        "room_name": "Learning centre",
+        "capacity": 8,
+        "placement_weeks": 6,
+        "review_interval_days": 5,
+    }
     data.update(overrides)
     return data
 
@@ -36,8 +41,10 @@ def test_settings_text_is_stored_verbatim_and_shown_escaped(text, client_for, ad
 def test_empty_and_very_long_text_gets_a_message_and_saves_nothing(field, client_for, ada):
     client = client_for(ada)
     before = SchoolSettings.load()
-    for bad, expected in [("", "This field is required."),
-                          ("x" * 10_000, "Ensure this value has at most")]:
+    for bad, expected in [
+        ("", "This field is required."),
+        ("x" * 10_000, "Ensure this value has at most"),
+    ]:
         response = client.post(reverse("school_settings"), settings_data(**{field: bad}))
         assert response.status_code == 200
         assert expected in " ".join(response.context["form"].errors[field])
@@ -65,7 +72,7 @@ def test_numbers_out_of_range_are_refused_at_the_field(field, value, message, cl
     assert SchoolSettings.load().capacity == 8
 
 
-@pytest.mark.parametrize("text", SUSPECTS + ["x" * 10_000, ""])
+@pytest.mark.parametrize("text", [*SUSPECTS, "x" * 10_000, ""])
 def test_directory_search_handles_anything(text, client_for, cora):
     StudentFactory(legal_surname="Safe")
     response = client_for(cora).get(reverse("student_directory"), {"q": text})
@@ -90,6 +97,7 @@ def test_audit_search_handles_anything(text, client_for, ada):
 
 
 def test_audit_search_with_dates_the_wrong_way_round_says_so(client_for, ada):
-    response = client_for(ada).get(reverse("audit_log"),
-                                   {"date_from": "2026-11-20", "date_to": "2026-11-01"})
+    response = client_for(ada).get(
+        reverse("audit_log"), {"date_from": "2026-11-20", "date_to": "2026-11-01"}
+    )
     assert "The end date is before the start date." in response.context["form"].errors["date_to"]

@@ -12,7 +12,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from enigma.permissions import declared_roles, is_project_view, is_public
 from enigma.roles import ROOM_TEAM, Role
 from tests.conftest import PERSONAS
-from tests.factories import LinkFactory, NonSchoolDayFactory, PeriodFactory, StudentFactory, TermFactory
+from tests.factories import (
+    LinkFactory,
+    NonSchoolDayFactory,
+    PeriodFactory,
+    StudentFactory,
+    TermFactory,
+)
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.SCHOOL_ADMIN})
@@ -41,7 +47,9 @@ def _walk(patterns, prefix=""):
 
 
 def project_patterns() -> dict[str, URLPattern]:
-    return {name: p for name, p in _walk(get_resolver().url_patterns) if is_project_view(p.callback)}
+    return {
+        name: p for name, p in _walk(get_resolver().url_patterns) if is_project_view(p.callback)
+    }
 
 
 def kwargs_for(pattern: URLPattern, objects: dict) -> dict:
@@ -120,6 +128,7 @@ def test_an_undeclared_project_view_is_refused(rf, cora):
 
 # --- object level: which students each person may see ---------------------------------
 
+
 @pytest.mark.parametrize("persona", list(PERSONAS))
 def test_student_visibility_by_role_and_link(persona, personas, client_for):
     user = personas[persona]
@@ -140,7 +149,9 @@ def test_student_visibility_by_role_and_link(persona, personas, client_for):
             assert status == (200 if visible else 404), (persona, pk)
         student = linked if pk == linked.pk else unlinked
         assert user.has_perm("enigma.view_student", student) is visible
-    listed = set(client.get(reverse("student_directory")).context["students"]) if has_any_role else set()
+    listed = (
+        set(client.get(reverse("student_directory")).context["students"]) if has_any_role else set()
+    )
     assert listed == {s for s in (linked, unlinked) if expect[s.pk]}
 
 

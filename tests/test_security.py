@@ -17,12 +17,14 @@ pytestmark = pytest.mark.django_db
 def sign_in(client, user, *, code=True, address="198.51.100.7"):
     """Sign in through the real forms: password, then the authenticator code."""
     response = client.post(
-        reverse("account_login"), {"login": user.email, "password": PASSWORD},
+        reverse("account_login"),
+        {"login": user.email, "password": PASSWORD},
         REMOTE_ADDR=address,
     )
     if code and response.status_code == 302 and "authenticate" in response["Location"]:
         response = client.post(
-            reverse("mfa_authenticate"), {"code": current_code(user.totp_secret)},
+            reverse("mfa_authenticate"),
+            {"code": current_code(user.totp_secret)},
             REMOTE_ADDR=address,
         )
     return response
@@ -30,10 +32,10 @@ def sign_in(client, user, *, code=True, address="198.51.100.7"):
 
 # --- sign-in and 2FA ------------------------------------------------------------------
 
+
 def test_sign_in_needs_password_and_authenticator_code(cora):
     client = Client()
-    response = client.post(reverse("account_login"),
-                           {"login": cora.email, "password": PASSWORD})
+    response = client.post(reverse("account_login"), {"login": cora.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
     assert client.get(reverse("student_directory")).status_code == 302  # not yet signed in
@@ -46,9 +48,11 @@ def test_sign_in_needs_password_and_authenticator_code(cora):
 
 
 def test_failed_sign_in_is_audited_with_the_email_tried():
-    Client().post(reverse("account_login"),
-                  {"login": "nobody@school.example.org", "password": "wrong-password"},
-                  REMOTE_ADDR="203.0.113.9")
+    Client().post(
+        reverse("account_login"),
+        {"login": "nobody@school.example.org", "password": "wrong-password"},
+        REMOTE_ADDR="203.0.113.9",
+    )
     event = AuditEvent.objects.get(action="auth.sign_in_failed")
     assert event.actor is None
     assert event.actor_label == "nobody@school.example.org"
@@ -89,9 +93,14 @@ def test_htmx_request_without_an_authenticator_gets_a_client_redirect(client):
 def test_nobody_can_sign_up(client):
     response = client.get(reverse("account_signup"))
     assert b"closed" in response.content.lower()
-    client.post(reverse("account_signup"), {"email": "new@x.example.org",
-                                            "password1": "a-long-password-1",
-                                            "password2": "a-long-password-1"})
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@x.example.org",
+            "password1": "a-long-password-1",
+            "password2": "a-long-password-1",
+        },
+    )
     from enigma.models import User
 
     assert not User.objects.filter(email="new@x.example.org").exists()
@@ -108,12 +117,16 @@ def test_sign_out_is_post_only_and_audited(client_for, cora):
 
 # --- rate limiting: per (email, address), never the whole staffroom --------------------
 
+
 def test_repeated_failures_lock_that_email_at_that_address_only(personas):
     cora, tom = personas["cora"], personas["tom"]
     staffroom = "192.0.2.50"
     for _ in range(5):
-        Client().post(reverse("account_login"), {"login": cora.email, "password": "nope"},
-                      REMOTE_ADDR=staffroom)
+        Client().post(
+            reverse("account_login"),
+            {"login": cora.email, "password": "nope"},
+            REMOTE_ADDR=staffroom,
+        )
     locked = sign_in(Client(), cora, address=staffroom)
     assert locked.status_code == 200
     assert b"Too many failed login attempts" in locked.content
@@ -132,6 +145,7 @@ def test_a_busy_staffroom_is_not_rate_limited_by_address(personas):
 
 
 # --- sessions -------------------------------------------------------------------------
+
 
 def test_session_expires_after_30_minutes_idle(cora):
     with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=False) as t:
@@ -167,6 +181,7 @@ def test_expired_session_on_an_htmx_request_redirects_the_whole_page(client):
 
 # --- headers --------------------------------------------------------------------------
 
+
 def test_signed_in_pages_are_never_stored(client_for, cora):
     response = client_for(cora).get(reverse("student_directory"))
     assert "no-store" in response["Cache-Control"]
@@ -175,8 +190,11 @@ def test_signed_in_pages_are_never_stored(client_for, cora):
 def test_strict_content_security_policy_on_every_page(client_for, cora):
     student = StudentFactory()
     client = client_for(cora)
-    for url in [reverse("account_login"), reverse("student_directory"),
-                reverse("student_detail", args=[student.pk])]:
+    for url in [
+        reverse("account_login"),
+        reverse("student_directory"),
+        reverse("student_detail", args=[student.pk]),
+    ]:
         policy = client.get(url)["Content-Security-Policy"]
         assert "script-src 'self'" in policy
         assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
@@ -207,6 +225,7 @@ def test_the_healthcheck_is_public_and_reveals_nothing(client):
 
 # --- the Django admin -----------------------------------------------------------------
 
+
 def test_admin_sign_in_goes_through_allauth_and_its_2fa(client):
     response = client.get(reverse("admin:login"))
     assert response.status_code == 302
@@ -226,9 +245,16 @@ def test_admin_changes_go_to_the_audit_log(client_for, ada):
     client = client_for(ada)
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
-    data.update({"tutor_group": "9B", "date_of_birth": student.date_of_birth.isoformat(),
-                 "contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0,
-                 "staff_links-TOTAL_FORMS": 0, "staff_links-INITIAL_FORMS": 0})
+    data.update(
+        {
+            "tutor_group": "9B",
+            "date_of_birth": student.date_of_birth.isoformat(),
+            "contacts-TOTAL_FORMS": 0,
+            "contacts-INITIAL_FORMS": 0,
+            "staff_links-TOTAL_FORMS": 0,
+            "staff_links-INITIAL_FORMS": 0,
+        }
+    )
     data = {k: v for k, v in data.items() if v is not False}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -237,6 +263,7 @@ def test_admin_changes_go_to_the_audit_log(client_for, ada):
 
 
 # --- single sign-on --------------------------------------------------------------------
+
 
 class _Account:
     def __init__(self, provider, extra_data):
@@ -289,3 +316,53 @@ def test_sso_never_joins_accounts_on_email(settings):
     assert settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION is False
     assert settings.SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT is False
     assert settings.SOCIALACCOUNT_AUTO_SIGNUP is False
+
+
+# --- password change and admin reset ---------------------------------------------------
+
+
+def test_a_person_changes_their_own_password(client_for, cora):
+    client = client_for(cora)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "a-new-long-passphrase-26",
+         "password2": "a-new-long-passphrase-26"},
+    )
+    assert response.status_code == 302
+    cora.refresh_from_db()
+    assert cora.check_password("a-new-long-passphrase-26")
+    assert AuditEvent.objects.filter(action="auth.password_changed", actor=cora).exists()
+
+
+def test_short_or_common_passwords_are_refused_with_a_reason(client_for, cora):
+    response = client_for(cora).post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "password123", "password2": "password123"},
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "at least 12 characters" in text or "too common" in text
+
+
+def test_the_school_admin_resets_a_colleagues_password(client_for, ada, tom):
+    url = reverse("admin:auth_user_password_change", args=[tom.pk])
+    response = client_for(ada).post(url, {"password1": "temporary-passphrase-77",
+                                          "password2": "temporary-passphrase-77",
+                                          "usable_password": "true"})
+    assert response.status_code == 302
+    tom.refresh_from_db()
+    assert tom.check_password("temporary-passphrase-77")
+    assert AuditEvent.objects.filter(action="admin.changed", actor=ada).exists()
+
+
+def test_the_school_admin_resets_a_colleagues_two_factor(client_for, ada, tom):
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.get(user=tom, type=Authenticator.Type.TOTP)
+    url = reverse("admin:mfa_authenticator_delete", args=[authenticator.pk])
+    response = client_for(ada).post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=tom, type=Authenticator.Type.TOTP).exists()
+    client = Client()
+    client.force_login(tom)
+    assert client.get(reverse("student_directory"))["Location"] == reverse("mfa_activate_totp")

@@ -74,7 +74,7 @@ def test_directory_paginates(client_for, cora):
 
 
 def test_export_is_csv_with_formulae_neutralised_and_audited(client_for, cora):
-    StudentFactory(legal_surname="=HYPERLINK(\"http://x\")")
+    StudentFactory(legal_surname='=HYPERLINK("http://x")')
     response = client_for(cora).get(reverse("student_directory_export"))
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")

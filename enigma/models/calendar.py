@@ -21,7 +21,9 @@ class Term(models.Model):
     class Meta:
         ordering = ["starts_on"]
         constraints = [
-            models.CheckConstraint(name="term_ends_after_start", condition=Q(ends_on__gte=F("starts_on"))),
+            models.CheckConstraint(
+                name="term_ends_after_start", condition=Q(ends_on__gte=F("starts_on"))
+            ),
             models.CheckConstraint(
                 name="half_term_both_or_neither",
                 condition=Q(half_term_starts_on__isnull=True, half_term_ends_on__isnull=True)
@@ -89,7 +91,9 @@ class Period(models.Model):
     class Meta:
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(name="period_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))),
+            models.CheckConstraint(
+                name="period_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))
+            ),
         ]
 
     def __str__(self):

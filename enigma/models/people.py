@@ -96,7 +96,10 @@ class Student(models.Model):
         OTHER = "X", "Other / not stated"
 
     upn = models.CharField(
-        "UPN", max_length=13, unique=True, validators=[validate_upn],
+        "UPN",
+        max_length=13,
+        unique=True,
+        validators=[validate_upn],
         help_text="The 13-character Unique Pupil Number, starting with its check letter.",
     )
     mis_id = models.CharField("MIS id", max_length=40, blank=True, null=True, unique=True)

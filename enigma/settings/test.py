@@ -13,7 +13,7 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = embedded_database_url(_base / "var" / "test", throwaway=True)
     os.environ["ENIGMA_EMBEDDED_TEST_DB"] = "1"
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"

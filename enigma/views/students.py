@@ -59,8 +59,19 @@ def directory_export(request):
         data={"filters": form.query_string(), "rows": students.count()},
     )
     header = [
-        "UPN", "MIS id", "Legal surname", "Legal forename", "Preferred name", "Date of birth",
-        "Year", "Tutor group", "SEN status", "Pupil premium", "FSM", "Looked after", "EAL",
+        "UPN",
+        "MIS id",
+        "Legal surname",
+        "Legal forename",
+        "Preferred name",
+        "Date of birth",
+        "Year",
+        "Tutor group",
+        "SEN status",
+        "Pupil premium",
+        "FSM",
+        "Looked after",
+        "EAL",
         "On roll",
     ]
 
@@ -70,13 +81,25 @@ def directory_export(request):
         s: Student
         for s in students.iterator(chunk_size=2000):
             yield writer.writerow(
-                [_cell(v) for v in (
-                    s.upn, s.mis_id, s.legal_surname, s.legal_forename,
-                    s.name if s.uses_preferred_name else "", s.date_of_birth.isoformat(),
-                    s.year_group, s.tutor_group, s.get_sen_status_display(),
-                    _yn(s.pupil_premium), _yn(s.free_school_meals), _yn(s.looked_after),
-                    _yn(s.eal), _yn(s.on_roll),
-                )]
+                [
+                    _cell(v)
+                    for v in (
+                        s.upn,
+                        s.mis_id,
+                        s.legal_surname,
+                        s.legal_forename,
+                        s.name if s.uses_preferred_name else "",
+                        s.date_of_birth.isoformat(),
+                        s.year_group,
+                        s.tutor_group,
+                        s.get_sen_status_display(),
+                        _yn(s.pupil_premium),
+                        _yn(s.free_school_meals),
+                        _yn(s.looked_after),
+                        _yn(s.eal),
+                        _yn(s.on_roll),
+                    )
+                ]
             )
 
     stamp = timezone.localdate().isoformat()

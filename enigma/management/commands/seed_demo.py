@@ -16,7 +16,7 @@ class Command(BaseCommand):
             f"Demo school ready: {summary.students_total} students "
             f"({summary.students_created} added)."
         )
-        self.stdout.write("\nDemo logins (password for all: %s)" % password)
+        self.stdout.write(f"\nDemo logins (password for all: {password})")
         width = max(len(role) for role, _ in summary.logins)
         for role, email in summary.logins:
             self.stdout.write(f"  {role.ljust(width)}  {email}")
