@@ -6,7 +6,7 @@ def enigma(request):
     """The room's configured name and the navigation for the person's roles."""
     user = getattr(request, "user", None)
     roles = getattr(user, "roles", frozenset()) if user and user.is_authenticated else frozenset()
-    school = SchoolSettings.load() if user and user.is_authenticated else None
+    school = SchoolSettings.load()
     return {
         "school": school,
         "room_name": school.room_name if school else "Enigma",

@@ -117,18 +117,12 @@ SURNAMES = [
     "Kaur",
     "Murphy",
 ]
-CARER_FORENAMES = [
-    "Sarah",
-    "Michael",
-    "Fatima",
-    "David",
-    "Joanne",
-    "Paul",
-    "Aleksandra",
-    "Mark",
-    "Precious",
-    "Lisa",
-]
+CARER_FORENAMES = {
+    "mother": ("Sarah", "Fatima", "Joanne", "Aleksandra", "Precious", "Lisa"),
+    "father": ("Michael", "David", "Paul", "Mark", "Tariq", "Grzegorz"),
+    "grandparent": ("Margaret", "Patrick", "Shirley", "Winston"),
+    "carer": ("Jordan", "Sam", "Alex", "Chris"),
+}
 
 STAFF = [
     # (email local part, title, first, last, roles)
@@ -276,18 +270,19 @@ def _contacts(rng: random.Random, student: Student) -> list[Contact]:
     )
     contacts = [first]
     if rng.random() < 0.6:
+        second = rng.choice(
+            [
+                Contact.Relationship.GRANDPARENT,
+                Contact.Relationship.CARER,
+                Contact.Relationship.FATHER,
+            ]
+        )
         contacts.append(
             Contact(
                 student=student,
-                forename=rng.choice(CARER_FORENAMES),
+                forename=rng.choice(CARER_FORENAMES[second]),
                 surname=rng.choice(SURNAMES),
-                relationship=rng.choice(
-                    [
-                        Contact.Relationship.GRANDPARENT,
-                        Contact.Relationship.CARER,
-                        Contact.Relationship.FATHER,
-                    ]
-                ),
+                relationship=second,
                 priority=2,
                 home_phone=f"0117 496 0{rng.randrange(1000):03d}",
             )

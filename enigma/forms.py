@@ -8,6 +8,7 @@ from enigma.selectors import DirectoryFilters
 
 
 class DirectoryFilterForm(forms.Form):
+    is_filter = True  # every field is optional: the template does not say so on each
     q = forms.CharField(
         label="Search",
         required=False,
@@ -63,6 +64,7 @@ class SchoolSettingsForm(forms.ModelForm):
 
 
 class AuditSearchForm(forms.Form):
+    is_filter = True
     who = forms.CharField(label="Who", required=False, max_length=254, help_text="Email or name")
     action = forms.CharField(
         label="Action", required=False, max_length=80, help_text='e.g. "students.viewed" or "auth"'
