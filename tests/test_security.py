@@ -366,3 +366,24 @@ def test_the_school_admin_resets_a_colleagues_two_factor(client_for, ada, tom):
     client = Client()
     client.force_login(tom)
     assert client.get(reverse("student_directory"))["Location"] == reverse("mfa_activate_totp")
+
+
+def test_sso_buttons_appear_only_when_configured(client, settings):
+    assert b"Microsoft" not in client.get(reverse("account_login")).content
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "microsoft": {"APPS": [{"client_id": "id", "secret": "s",
+                                "settings": {"tenant": "11111111-2222-3333-4444-555555555555"}}]},
+        "google": {"APPS": [{"client_id": "gid", "secret": "gs"}]},
+    }
+    page = client.get(reverse("account_login")).content
+    assert b"Microsoft" in page and b"Google" in page
+
+
+def test_entra_sign_in_is_pinned_to_the_schools_tenant(client, settings):
+    tenant = "11111111-2222-3333-4444-555555555555"
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "microsoft": {"APPS": [{"client_id": "id", "secret": "s", "settings": {"tenant": tenant}}]},
+    }
+    response = client.post(reverse("microsoft_login"))
+    assert response.status_code == 302
+    assert f"login.microsoftonline.com/{tenant}/" in response["Location"]
