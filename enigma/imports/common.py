@@ -1,0 +1,172 @@
+"""Shared by the three kinds of import: reading a row's cells and planning changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models
+
+from .fields import CellError
+from .headers import HeaderMap
+from .result import Change, PlannedRow, RowError
+
+MISSING: Any = object()
+BATCH = 1000
+
+
+class Row:
+    """One data row: read a column through a reader; failures become row errors."""
+
+    def __init__(self, line: int, cells: list[str], hmap: HeaderMap):
+        self.line = line
+        self.cells = cells
+        self.hmap = hmap
+        self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+        width = len(hmap.headers)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            self.errors.append(
+                RowError(
+                    line,
+                    "",
+                    f"This row has {len(cells)} values but the header row has {width} columns. "
+                    "A value containing the separator (e.g. a comma in an address) must be in "
+                    "double quotes.",
+                )
+            )
+
+    def has(self, key: str) -> bool:
+        return key in self.hmap.index
+
+    def raw(self, key: str) -> str:
+        i = self.hmap.index.get(key)
+        if i is None or i >= len(self.cells):
+            return ""
+        return self.cells[i]
+
+    def column(self, key: str) -> str:
+        return self.hmap.header_for(key)
+
+    def read(self, key: str, reader: Callable[..., Any], *args, **kwargs) -> Any:
+        """The parsed value, or MISSING if the column is absent or the cell is wrong."""
+        if not self.has(key):
+            return MISSING
+        try:
+            return reader(self.raw(key), *args, **kwargs)
+        except CellError as e:
+            self.error(key, str(e))
+            return MISSING
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(RowError(self.line, self.column(key) if key else "", message))
+
+    def warn(self, key: str, message: str) -> None:
+        self.warnings.append(RowError(self.line, self.column(key) if key else "", message))
+
+
+@dataclass
+class Plan:
+    """What applying a file would do. Built afresh (inside the transaction) on apply."""
+
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    planned: list[PlannedRow] = field(default_factory=list)
+    creates: list[models.Model] = field(default_factory=list)
+    updates: list[tuple[models.Model, frozenset[str]]] = field(default_factory=list)
+    unchanged: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def take_row(self, row: Row) -> bool:
+        self.errors.extend(row.errors)
+        self.warnings.extend(row.warnings)
+        return not row.errors
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    verbose = str(model._meta.get_field(name).verbose_name)
+    return verbose[:1].upper() + verbose[1:]
+
+
+def show(model: type[models.Model], name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    choices = dict(model._meta.get_field(name).flatchoices)
+    return str(choices.get(value, value))
+
+
+def apply_values(instance: models.Model, values: dict[str, Any]) -> list[Change]:
+    """Set the values that differ on `instance`; return what changed."""
+    model = type(instance)
+    changes = []
+    for name, new in values.items():
+        old = getattr(instance, name)
+        if old != new:
+            changes.append(
+                Change(
+                    field_label(model, name), show(model, name, old), show(model, name, new), name
+                )
+            )
+            setattr(instance, name, new)
+    return changes
+
+
+def mark_duplicates(plan: Plan, seen: dict[Any, list[tuple[int, str]]], what: str) -> set[int]:
+    """Row errors on every line whose key is also on another line; returns those lines."""
+    bad: set[int] = set()
+    for entries in seen.values():
+        if len(entries) < 2:
+            continue
+        lines = [line for line, _ in entries]
+        for line, column in entries:
+            others = ", ".join(str(n) for n in lines if n != line)
+            plan.errors.append(
+                RowError(
+                    line,
+                    column,
+                    f"The same {what} is also on line{'s' if len(lines) > 2 else ''} {others}; "
+                    "each must appear only once in a file.",
+                )
+            )
+            bad.add(line)
+    return bad
+
+
+def max_length(model: type[models.Model], name: str) -> int | None:
+    return model._meta.get_field(name).max_length
+
+
+def bulk_update(model: type[models.Model], objs: list[models.Model], names) -> None:
+    """UPDATE ... FROM (VALUES ...) in batches: Django's bulk_update builds a CASE per
+    field per row, which takes many seconds for a whole school's roll."""
+    fields_ = [model._meta.get_field(n) for n in sorted(names)]
+    if not objs or not fields_:
+        return
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{f.db_type(connection)}" for f in fields_]
+    row_sql = "(" + ", ".join(casts) + ")"
+    columns = ", ".join([qn("pk")] + [qn(f.column) for f in fields_])
+    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields_)
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            batch = objs[start : start + BATCH]
+            params: list[Any] = []
+            for obj in batch:
+                params.append(obj.pk)
+                params.extend(
+                    f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields_
+                )
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row_sql] * len(batch))})"  # noqa: S608
+                f" AS v({columns}) WHERE t.{qn(pk.column)} = v.{qn('pk')}",
+                params,
+            )

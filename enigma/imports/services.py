@@ -1,0 +1,153 @@
+"""The two entry points: a dry run that writes nothing but its audit event, and an
+all-or-nothing apply that re-reads and re-checks the whole file inside one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from types import ModuleType
+
+from django.db import IntegrityError, connection, transaction
+
+from enigma import audit
+
+from . import contacts, parsing, staff, students
+from .common import Plan
+from .headers import COLUMNS, KIND_LABELS, map_headers
+from .result import ImportResult
+
+KINDS: dict[str, ModuleType] = {"students": students, "contacts": contacts, "staff": staff}
+_LOCK_KEY = 0x454E49474D41  # one import at a time, whoever starts it
+
+
+class UnknownKind(ValueError):
+    pass
+
+
+def _module(kind: str) -> ModuleType:
+    if kind not in KINDS:
+        raise UnknownKind(f"Unknown kind of import {kind!r}; use one of {', '.join(KINDS)}.")
+    return KINDS[kind]
+
+
+def _quoted(names) -> str:
+    names = [f'"{n}"' for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _build(kind: str, file_bytes: bytes, filename: str) -> tuple[ImportResult, Plan | None]:
+    module = _module(kind)
+    result = ImportResult(
+        kind=kind, filename=filename, sha256=hashlib.sha256(file_bytes).hexdigest()
+    )
+    try:
+        parsed = parsing.parse(file_bytes)
+    except parsing.FileError as e:
+        result.file_errors.append(str(e))
+        return result, None
+    result.encoding = parsed.encoding
+    result.notes.extend(parsed.notes)
+    result.rows = len(parsed.rows)
+    hmap = map_headers(kind, parsed.headers)
+    result.ignored_columns = hmap.ignored
+    result.columns_used = hmap.used
+    for column in hmap.missing:
+        result.file_errors.append(
+            f"The file has no {column.label.lower()} column. Enigma looks for a column "
+            f"headed {_quoted(column.aliases)} (in any case, with or without spaces)."
+        )
+    if kind == "contacts" and not {"student_upn", "student_mis_id"} & hmap.index.keys():
+        by_key = {c.key: c for c in COLUMNS["contacts"]}
+        result.file_errors.append(
+            "The file has no column saying which student each contact is for. Enigma looks "
+            f"for {_quoted(by_key['student_upn'].aliases + by_key['student_mis_id'].aliases)}."
+        )
+    if result.file_errors:
+        return result, None
+    plan = module.plan(parsed, hmap)
+    result.errors = sorted(plan.errors, key=lambda e: (e.line, e.column))
+    result.warnings = sorted(plan.warnings, key=lambda e: (e.line, e.column))
+    result.notes.extend(plan.notes)
+    result.planned = sorted(plan.planned, key=lambda p: p.line)
+    result.created = len(plan.creates)
+    result.updated = len(plan.planned) - len(plan.creates)
+    result.unchanged = plan.unchanged
+    return result, plan
+
+
+def _audit_data(result: ImportResult) -> dict:
+    return {
+        "kind": result.kind,
+        "filename": result.filename[:200],
+        "sha256": result.sha256,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+
+
+def import_preview(
+    kind: str, file_bytes: bytes, filename: str, *, actor=None, request=None, actor_label: str = ""
+) -> ImportResult:
+    """Read and check the file and plan every change; write nothing but the audit event."""
+    result, _ = _build(kind, file_bytes, filename)
+    audit.record(
+        audit.Action.IMPORT_PREVIEWED,
+        request=request,
+        actor=actor,
+        actor_label=actor_label,
+        data={
+            **_audit_data(result),
+            "rows": result.rows,
+            "errors": len(result.errors) + len(result.file_errors),
+        },
+    )
+    return result
+
+
+def _extra_audit_data(module: ModuleType, plan: Plan) -> dict:
+    extra = getattr(module, "audit_data", None)
+    return extra(plan) if extra else {}
+
+
+class _Refused(Exception):
+    def __init__(self, result: ImportResult):
+        self.result = result
+
+
+def import_apply(
+    kind: str, file_bytes: bytes, filename: str, actor=None, request=None, *, actor_label: str = ""
+) -> ImportResult:
+    """Check the file again from scratch and write all of it, or (on any error) none of it."""
+    module = _module(kind)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            result, plan = _build(kind, file_bytes, filename)
+            if not result.ok or plan is None:
+                raise _Refused(result)
+            module.write(plan)
+            result.applied = True
+            audit.record(
+                audit.Action.IMPORT_APPLIED,
+                request=request,
+                actor=actor,
+                actor_label=actor_label,
+                data={**_audit_data(result), **_extra_audit_data(module, plan)},
+            )
+    except _Refused as refused:
+        return refused.result
+    except IntegrityError:
+        result = ImportResult(
+            kind=kind, filename=filename, sha256=hashlib.sha256(file_bytes).hexdigest()
+        )
+        result.file_errors.append(
+            "The database refused the import because the data changed while it ran, so "
+            "nothing was saved. Preview the file again and re-apply it."
+        )
+        return result
+    return result
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS[kind]
