@@ -325,8 +325,11 @@ def test_a_person_changes_their_own_password(client_for, cora):
     client = client_for(cora)
     response = client.post(
         reverse("account_change_password"),
-        {"oldpassword": PASSWORD, "password1": "a-new-long-passphrase-26",
-         "password2": "a-new-long-passphrase-26"},
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-passphrase-26",
+            "password2": "a-new-long-passphrase-26",
+        },
     )
     assert response.status_code == 302
     cora.refresh_from_db()
@@ -346,9 +349,14 @@ def test_short_or_common_passwords_are_refused_with_a_reason(client_for, cora):
 
 def test_the_school_admin_resets_a_colleagues_password(client_for, ada, tom):
     url = reverse("admin:auth_user_password_change", args=[tom.pk])
-    response = client_for(ada).post(url, {"password1": "temporary-passphrase-77",
-                                          "password2": "temporary-passphrase-77",
-                                          "usable_password": "true"})
+    response = client_for(ada).post(
+        url,
+        {
+            "password1": "temporary-passphrase-77",
+            "password2": "temporary-passphrase-77",
+            "usable_password": "true",
+        },
+    )
     assert response.status_code == 302
     tom.refresh_from_db()
     assert tom.check_password("temporary-passphrase-77")
@@ -371,8 +379,15 @@ def test_the_school_admin_resets_a_colleagues_two_factor(client_for, ada, tom):
 def test_sso_buttons_appear_only_when_configured(client, settings):
     assert b"Microsoft" not in client.get(reverse("account_login")).content
     settings.SOCIALACCOUNT_PROVIDERS = {
-        "microsoft": {"APPS": [{"client_id": "id", "secret": "s",
-                                "settings": {"tenant": "11111111-2222-3333-4444-555555555555"}}]},
+        "microsoft": {
+            "APPS": [
+                {
+                    "client_id": "id",
+                    "secret": "s",
+                    "settings": {"tenant": "11111111-2222-3333-4444-555555555555"},
+                }
+            ]
+        },
         "google": {"APPS": [{"client_id": "gid", "secret": "gs"}]},
     }
     page = client.get(reverse("account_login")).content
