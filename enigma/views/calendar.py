@@ -1,12 +1,202 @@
-from django.shortcuts import render
+"""The school calendar pages: terms, non-school days, periods and bank holidays.
 
+For the school admin only. Every change goes through enigma.services (audited); deletes
+need a POST from a confirmation page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+from django.forms import ModelForm
+from django.shortcuts import get_object_or_404, redirect, render
+
+from enigma import services, services_calendar
+from enigma.forms_calendar import NonSchoolDayForm, PeriodForm, TermForm
 from enigma.models import NonSchoolDay, Period, Term
 from enigma.permissions import school_admin_only
+from enigma.school_calendar import SchoolCalendar, term_years
+
+# What a database constraint that stopped a save means, and the field it belongs to.
+CONSTRAINT_MESSAGES = {
+    "terms_do_not_overlap": ("starts_on", "These dates overlap another term."),
+    "term_ends_after_start": ("ends_on", "The last day must be on or after the first day."),
+    "half_term_inside_term": ("half_term_starts_on", "Half-term must fall inside the term."),
+    "period_ends_after_start": ("ends_at", "A period must end after it starts."),
+    "enigma_nonschoolday_date_key": ("date", "That date is already a non-school day."),
+    "enigma_period_name_key": ("name", "There is already a period with this name."),
+}
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _add_integrity_error(form: ModelForm, exc: IntegrityError) -> None:
+    field, message = CONSTRAINT_MESSAGES.get(_constraint_name(exc), (None, ""))
+    if field not in form.fields:
+        field = None
+    form.add_error(
+        field,
+        message
+        or "That could not be saved because it clashes with another entry. Check it and try again.",
+    )
+
+
+def _form_page(request, form_class, *, noun: str, instance=None):
+    """Add (instance=None) or edit one calendar row through an audited save."""
+    title = f"Add a {noun}" if instance is None else f"Edit {noun}: {instance}"
+    form = form_class(request.POST if request.method == "POST" else None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = services.audited_form_save(request=request, form=form)
+        except IntegrityError as exc:  # someone else saved a clashing row at the same moment
+            _add_integrity_error(form, exc)
+        else:
+            done = "added" if instance is None else "saved"
+            messages.success(request, f"{noun.capitalize()} {done}: {obj}.")
+            return redirect("calendar_overview")
+    return render(
+        request,
+        "enigma/calendar/form.html",
+        {"form": form, "title": title, "noun": noun, "adding": instance is None},
+    )
+
+
+def _delete_page(request, obj, *, noun: str):
+    """Ask first (GET); delete on POST, audited."""
+    label = str(obj)
+    if request.method == "POST":
+        try:
+            services.audited_delete(request=request, obj=obj)
+        except (ProtectedError, IntegrityError):
+            messages.error(request, f"The {noun} {label} is in use elsewhere, so it was kept.")
+        else:
+            messages.success(request, f"{noun.capitalize()} deleted: {label}.")
+        return redirect("calendar_overview")
+    return render(
+        request, "enigma/calendar/confirm_delete.html", {"obj": obj, "label": label, "noun": noun}
+    )
 
 
 @school_admin_only
 def overview(request):
-    return render(request, "enigma/calendar/overview.html", {
-        "terms": Term.objects.all(), "days": NonSchoolDay.objects.all(),
-        "periods": Period.objects.all(),
-    })
+    terms = list(Term.objects.order_by("starts_on"))
+    days = list(NonSchoolDay.objects.order_by("date"))
+    periods = list(Period.objects.order_by("starts_at"))
+    calendar = SchoolCalendar(terms, [d.date for d in days])
+    return render(
+        request,
+        "enigma/calendar/overview.html",
+        {
+            "term_rows": [
+                (term, calendar.school_days_between(term.starts_on, term.ends_on)) for term in terms
+            ],
+            "day_rows": [(day, calendar.term_for(day.date) is not None) for day in days],
+            "periods": periods,
+            "suggestion_count": len(calendar.suggested_bank_holidays(term_years(terms))),
+        },
+    )
+
+
+@school_admin_only
+def term_add(request):
+    return _form_page(request, TermForm, noun="term")
+
+
+@school_admin_only
+def term_edit(request, term_pk: int):
+    return _form_page(request, TermForm, noun="term", instance=get_object_or_404(Term, pk=term_pk))
+
+
+@school_admin_only
+def term_delete(request, term_pk: int):
+    return _delete_page(request, get_object_or_404(Term, pk=term_pk), noun="term")
+
+
+@school_admin_only
+def day_add(request):
+    return _form_page(request, NonSchoolDayForm, noun="non-school day")
+
+
+@school_admin_only
+def day_edit(request, day_pk: int):
+    day = get_object_or_404(NonSchoolDay, pk=day_pk)
+    return _form_page(request, NonSchoolDayForm, noun="non-school day", instance=day)
+
+
+@school_admin_only
+def day_delete(request, day_pk: int):
+    day = get_object_or_404(NonSchoolDay, pk=day_pk)
+    return _delete_page(request, day, noun="non-school day")
+
+
+@school_admin_only
+def period_add(request):
+    return _form_page(request, PeriodForm, noun="period")
+
+
+@school_admin_only
+def period_edit(request, period_pk: int):
+    period = get_object_or_404(Period, pk=period_pk)
+    return _form_page(request, PeriodForm, noun="period", instance=period)
+
+
+@school_admin_only
+def period_delete(request, period_pk: int):
+    return _delete_page(request, get_object_or_404(Period, pk=period_pk), noun="period")
+
+
+def _posted_dates(values: list[str]) -> set[dt.date]:
+    dates = set()
+    for value in values:
+        try:
+            dates.add(dt.date.fromisoformat(value))
+        except ValueError:
+            continue
+    return dates
+
+
+@school_admin_only
+def bank_holidays(request):
+    """England's bank holidays that fall in a term and are not yet non-school days."""
+    terms = list(Term.objects.order_by("starts_on"))
+    years = term_years(terms)
+    if request.method == "POST":
+        only = None if "all" in request.POST else _posted_dates(request.POST.getlist("date"))
+        if only is not None and not only:
+            messages.error(request, "Choose at least one bank holiday to add.")
+            return redirect("calendar_bank_holidays")
+        try:
+            added = services_calendar.add_bank_holidays(request=request, years=years, only=only)
+        except IntegrityError:
+            messages.error(
+                request,
+                "Someone else changed the non-school days at the same moment, so nothing was "
+                "added. Check the list and try again.",
+            )
+            return redirect("calendar_bank_holidays")
+        if added:
+            count = len(added)
+            messages.success(
+                request,
+                f"Added {count} bank holiday{'s' if count != 1 else ''} as non-school days.",
+            )
+            return redirect("calendar_overview")
+        messages.warning(request, "There was nothing to add: those bank holidays are recorded.")
+        return redirect("calendar_bank_holidays")
+    days = NonSchoolDay.objects.values_list("date", flat=True)
+    calendar = SchoolCalendar(terms, days)
+    return render(
+        request,
+        "enigma/calendar/bank_holidays.html",
+        {
+            "suggestions": calendar.suggested_bank_holidays(years),
+            "years": years,
+            "has_terms": bool(terms),
+        },
+    )
