@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import holidays
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from stdnum.gb import upn as stdnum_upn
 
 from enigma.models import (
@@ -117,6 +118,18 @@ SURNAMES = [
     "Kaur",
     "Murphy",
 ]
+# Preferred names some students go by.
+SHORT_NAMES = {
+    "Oliver": "Ollie",
+    "Harrison": "Harry",
+    "Mohammed": "Mo",
+    "Finley": "Finn",
+    "Tomasz": "Tomek",
+    "Ibrahim": "Ibby",
+    "Alfie": "Alf",
+    "Callum": "Cal",
+}
+
 CARER_FORENAMES = {
     "mother": ("Sarah", "Fatima", "Joanne", "Aleksandra", "Precious", "Lisa"),
     "father": ("Michael", "David", "Paul", "Mark", "Tariq", "Grzegorz"),
@@ -150,46 +163,72 @@ def make_upn(serial: int, la: str = "801") -> str:
     return stdnum_upn.calc_check_digit(body) + body
 
 
-def seed_calendar() -> None:
-    terms = [
-        (
-            "Autumn 2026",
-            dt.date(2026, 9, 2),
-            dt.date(2026, 12, 18),
-            dt.date(2026, 10, 26),
-            dt.date(2026, 10, 30),
-        ),
-        (
-            "Spring 2027",
-            dt.date(2027, 1, 4),
-            dt.date(2027, 3, 26),
-            dt.date(2027, 2, 15),
-            dt.date(2027, 2, 19),
-        ),
-        (
-            "Summer 2027",
-            dt.date(2027, 4, 12),
-            dt.date(2027, 7, 21),
-            dt.date(2027, 5, 31),
-            dt.date(2027, 6, 4),
-        ),
+def _weekday_on_or_after(day: dt.date, weekday: int) -> dt.date:
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _weekday_on_or_before(day: dt.date, weekday: int) -> dt.date:
+    return day - dt.timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def _week_of(monday: dt.date) -> tuple[dt.date, dt.date]:
+    return monday, monday + dt.timedelta(days=4)
+
+
+def demo_terms(first_year: int) -> list[tuple[str, dt.date, dt.date, dt.date, dt.date]]:
+    """Typical English term dates for the academic year starting in September first_year:
+    (name, first day, last day, half-term first day, half-term last day)."""
+    mon, wed, fri = 0, 2, 4
+    y, z = first_year, first_year + 1
+    autumn = (
+        _weekday_on_or_after(dt.date(y, 9, 2), wed),
+        _weekday_on_or_before(dt.date(y, 12, 20), fri),
+        *_week_of(_weekday_on_or_before(dt.date(y, 10, 31), mon)),
+    )
+    spring_end = _weekday_on_or_before(dt.date(z, 3, 28), fri)
+    spring_start = dt.date(z, 1, 4)
+    while spring_start.weekday() > fri:
+        spring_start += dt.timedelta(days=1)
+    spring = (
+        spring_start,
+        spring_end,
+        *_week_of(_weekday_on_or_after(dt.date(z, 2, 15), mon)),
+    )
+    summer = (
+        spring_end + dt.timedelta(days=17),
+        _weekday_on_or_before(dt.date(z, 7, 22), wed),
+        *_week_of(_weekday_on_or_before(dt.date(z, 5, 31), mon)),
+    )
+    return [
+        (f"Autumn {y}", *autumn),
+        (f"Spring {z}", *spring),
+        (f"Summer {z}", *summer),
     ]
+
+
+def seed_calendar(today: dt.date | None = None) -> None:
+    """This academic year and the next, so the demo always has school days ahead."""
+    today = today or timezone.localdate()
+    this_year = today.year if today.month >= 8 else today.year - 1
+    terms = demo_terms(this_year) + demo_terms(this_year + 1)
     for name, start, end, hts, hte in terms:
-        Term.objects.get_or_create(
+        if Term.objects.filter(starts_on__lte=end, ends_on__gte=start).exists():
+            continue  # already there, or the school admin entered this term: keep theirs
+        Term.objects.create(
             name=name,
-            defaults={
-                "starts_on": start,
-                "ends_on": end,
-                "half_term_starts_on": hts,
-                "half_term_ends_on": hte,
-            },
+            starts_on=start,
+            ends_on=end,
+            half_term_starts_on=hts,
+            half_term_ends_on=hte,
         )
-    for day, text in [(dt.date(2026, 9, 2), "INSET day"), (dt.date(2027, 1, 4), "INSET day")]:
-        NonSchoolDay.objects.get_or_create(
-            date=day, defaults={"kind": NonSchoolDay.Kind.INSET, "description": text}
-        )
-    for day, name in holidays.country_holidays("GB", subdiv="ENG", years=[2026, 2027]).items():
-        if day.weekday() < 5 and any(t[1] <= day <= t[2] for t in terms):
+        if not name.startswith("Summer"):
+            NonSchoolDay.objects.get_or_create(
+                date=start, defaults={"kind": NonSchoolDay.Kind.INSET, "description": "INSET day"}
+            )
+    in_terms = list(Term.objects.values_list("starts_on", "ends_on"))
+    years = sorted({d.year for t in terms for d in t[1:3]})
+    for day, name in holidays.country_holidays("GB", subdiv="ENG", years=years).items():
+        if day.weekday() < 5 and any(start <= day <= end for start, end in in_terms):
             NonSchoolDay.objects.get_or_create(
                 date=day, defaults={"kind": NonSchoolDay.Kind.BANK_HOLIDAY, "description": name}
             )
@@ -242,7 +281,7 @@ def _student(rng: random.Random, serial: int) -> Student:
         mis_id=f"{DEMO_MIS_PREFIX}{serial:06d}",
         legal_forename=forename,
         legal_surname=rng.choice(SURNAMES),
-        preferred_forename=forename[:3] if rng.random() < 0.05 else "",
+        preferred_forename=SHORT_NAMES.get(forename, "") if rng.random() < 0.3 else "",
         date_of_birth=born,
         year_group=year,
         tutor_group=f"{year}{'ABCDEF'[rng.randrange(6)]}",
@@ -256,11 +295,12 @@ def _student(rng: random.Random, serial: int) -> Student:
 
 
 def _contacts(rng: random.Random, student: Student) -> list[Contact]:
+    relationship = rng.choice([Contact.Relationship.MOTHER, Contact.Relationship.FATHER])
     first = Contact(
         student=student,
-        forename=rng.choice(CARER_FORENAMES),
+        forename=rng.choice(CARER_FORENAMES[relationship]),
         surname=student.legal_surname,
-        relationship=rng.choice([Contact.Relationship.MOTHER, Contact.Relationship.FATHER]),
+        relationship=relationship,
         parental_responsibility=True,
         lives_with_student=True,
         priority=1,

@@ -1,0 +1,82 @@
+"""`manage.py seed_demo`: what `make run` calls every time, so it must work twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from enigma.demo import CARER_FORENAMES, demo_terms, seed_calendar
+from enigma.models import Contact, NonSchoolDay, Student, Term, User
+from enigma.roles import Role
+from enigma.school_calendar import SchoolCalendar
+
+
+def seed(**kwargs) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **kwargs)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_prints_a_login_for_every_role_and_is_safe_to_rerun():
+    first = seed(students=40)
+    assert "40 students (40 added)" in first
+    for role in Role:
+        user = User.objects.get(groups__name=role.value)
+        assert user.email in first, role
+        assert user.check_password("enigma-demo-2026")
+    counts = (Student.objects.count(), Contact.objects.count(), Term.objects.count())
+
+    second = seed(students=40)
+    assert "40 students (0 added)" in second
+    assert (Student.objects.count(), Contact.objects.count(), Term.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_seeded_students_have_valid_upns_and_plausible_contacts():
+    seed(students=30)
+    for student in Student.objects.all():
+        student.full_clean()  # UPN check letter, year group, names
+    for contact in Contact.objects.select_related("student"):
+        assert contact.forename in CARER_FORENAMES[contact.relationship], contact
+    assert Contact.objects.filter(priority=1).count() == 30
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("today", [dt.date(2026, 11, 22), dt.date(2027, 6, 1), dt.date(2031, 2, 3)])
+def test_the_demo_calendar_always_has_this_year_and_next(today):
+    seed_calendar(today)
+    calendar = SchoolCalendar.from_db()
+    # Six school weeks ahead can be counted from any day of this academic year.
+    last_day = calendar.nth_school_day(today, 30)
+    assert last_day - today < dt.timedelta(days=80)
+    assert Term.objects.count() == 6
+    for day in NonSchoolDay.objects.all():
+        assert day.date.weekday() < 5
+        assert calendar.term_for(day.date) is not None, day
+
+
+@pytest.mark.parametrize("year", range(2024, 2036))
+def test_demo_term_dates_are_ordered_and_half_terms_fall_inside(year):
+    terms = demo_terms(year)
+    previous_end = dt.date(year, 8, 1)
+    for _name, start, end, half_start, half_end in terms:
+        assert previous_end < start < half_start <= half_end < end
+        assert start.weekday() < 5 and end.weekday() < 5
+        assert half_start.weekday() == 0 and half_end.weekday() == 4
+        previous_end = end
+
+
+@pytest.mark.django_db
+def test_terms_the_school_admin_entered_are_kept():
+    own = Term.objects.create(
+        name="Michaelmas", starts_on=dt.date(2026, 9, 7), ends_on=dt.date(2026, 12, 16)
+    )
+    seed_calendar(dt.date(2026, 11, 22))
+    own.refresh_from_db()
+    assert own.name == "Michaelmas"
+    assert not Term.objects.filter(name="Autumn 2026").exists()
+    assert Term.objects.filter(name="Spring 2027").exists()
