@@ -28,6 +28,47 @@ class Action:
     AUDIT_SEARCHED = "audit.searched"
 
 
+# What each action means, in the words the audit page shows. Other apps add theirs with
+# register_labels() when they start.
+LABELS: dict[str, str] = {
+    Action.SIGNED_IN: "Signed in",
+    Action.SIGNED_OUT: "Signed out",
+    Action.SIGN_IN_FAILED: "Sign-in failed",
+    Action.TWO_FACTOR_ENABLED: "Two-factor sign-in set up",
+    Action.TWO_FACTOR_DISABLED: "Two-factor sign-in removed",
+    Action.PASSWORD_CHANGED: "Password changed",
+    Action.STUDENT_VIEWED: "Viewed a student's page",
+    Action.DIRECTORY_EXPORTED: "Downloaded the student list",
+    Action.IMPORT_PREVIEWED: "Checked an MIS import",
+    Action.IMPORT_APPLIED: "Applied an MIS import",
+    Action.SETTINGS_CHANGED: "Changed the school settings",
+    Action.CALENDAR_CHANGED: "Changed the calendar",
+    Action.ADMIN_CHANGE: "Changed something in the admin",
+    Action.AUDIT_SEARCHED: "Searched the audit log",
+}
+
+# The groups the audit page filters by: action prefix -> label.
+GROUPS: dict[str, str] = {
+    "auth.": "Sign-ins and accounts",
+    "students.": "Student pages and downloads",
+    "imports.": "MIS imports",
+    "settings.": "School settings",
+    "calendar.": "Calendar",
+    "admin.": "Admin changes",
+    "audit.": "Audit log",
+}
+
+
+def register_labels(labels: dict[str, str], groups: dict[str, str] | None = None) -> None:
+    LABELS.update(labels)
+    GROUPS.update(groups or {})
+
+
+def label(action: str) -> str:
+    """The plain-English name of an action; unknown actions show as they are stored."""
+    return LABELS.get(action, action)
+
+
 def client_address(request) -> str | None:
     if request is None:
         return None

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.validators import MinValueValidator
 
+from enigma import audit
 from enigma.models import SchoolSettings, Student
 from enigma.selectors import DirectoryFilters
 
@@ -66,9 +67,7 @@ class SchoolSettingsForm(forms.ModelForm):
 class AuditSearchForm(forms.Form):
     is_filter = True
     who = forms.CharField(label="Who", required=False, max_length=254, help_text="Email or name")
-    action = forms.CharField(
-        label="Action", required=False, max_length=80, help_text='e.g. "students.viewed" or "auth"'
-    )
+    action = forms.ChoiceField(label="What", required=False)
     student = forms.CharField(
         label="Student", required=False, max_length=100, help_text="Name or UPN"
     )
@@ -78,6 +77,10 @@ class AuditSearchForm(forms.Form):
     date_to = forms.DateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Anything"), *audit.GROUPS.items()]
 
     def clean(self):
         data = super().clean()
