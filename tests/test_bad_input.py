@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from enigma.models import SchoolSettings
-from tests.factories import StudentFactory
+from tests.factories import StudentFactory, TermFactory
 from tests.naughty import SCRIPT, SUSPECTS
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +101,61 @@ def test_audit_search_with_dates_the_wrong_way_round_says_so(client_for, ada):
         reverse("audit_log"), {"date_from": "2026-11-20", "date_to": "2026-11-01"}
     )
     assert "The end date is before the start date." in response.context["form"].errors["date_to"]
+
+
+CALENDAR_TEXT = {
+    # url name, the text field, a valid row around it, the model's max length
+    "term": (
+        "calendar_term_add",
+        "name",
+        {"starts_on": "2027-01-04", "ends_on": "2027-03-26"},
+        60,
+    ),
+    "day": (
+        "calendar_day_add",
+        "description",
+        {"date": "2026-11-20", "kind": "closure"},
+        120,
+    ),
+    "period": (
+        "calendar_period_add",
+        "name",
+        {"kind": "lesson", "starts_at": "10:00", "ends_at": "11:00"},
+        40,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(CALENDAR_TEXT))
+@pytest.mark.parametrize("text", SUSPECTS)
+def test_calendar_text_is_stored_verbatim_and_shown_escaped(kind, text, client_for, ada):
+    from enigma.models import NonSchoolDay, Period, Term
+
+    url_name, field, data, max_length = CALENDAR_TEXT[kind]
+    model = {"term": Term, "day": NonSchoolDay, "period": Period}[kind]
+    text = text[: min(max_length, 40)]
+    if kind == "day":
+        TermFactory()  # a non-school day must fall in a term
+    client = client_for(ada)
+    response = client.post(reverse(url_name), {**data, field: text})
+    assert response.status_code == 302, response.context["form"].errors
+    assert getattr(model.objects.get(), field) == text.strip()
+    page = client.get(reverse("calendar_overview")).content.decode()
+    assert SCRIPT not in page and "<img src=x" not in page
+    assert html.escape(text.strip()) in page
+
+
+@pytest.mark.parametrize("kind", list(CALENDAR_TEXT))
+def test_calendar_text_that_is_too_long_is_refused_and_kept(kind, client_for, ada):
+    from enigma.models import NonSchoolDay, Period, Term
+
+    url_name, field, data, max_length = CALENDAR_TEXT[kind]
+    model = {"term": Term, "day": NonSchoolDay, "period": Period}[kind]
+    text = "x" * (max_length + 1)
+    if kind == "day":
+        TermFactory()
+    response = client_for(ada).post(reverse(url_name), {**data, field: text})
+    assert response.status_code == 200
+    assert f"at most {max_length} characters" in response.content.decode()
+    assert text in response.content.decode()  # what was typed is still there
+    assert not model.objects.exists()
