@@ -267,6 +267,36 @@ def test_upn_and_mis_id_of_two_different_students_is_a_row_error():
     assert Student.objects.filter(upn=make_upn(1), mis_id="M-one").exists()
 
 
+def test_two_rows_that_find_the_same_student_are_both_refused():
+    student = StudentFactory(upn=make_upn(50), mis_id="000050")
+    # Line 2 finds the student by UPN (with a new admission number); line 3 has a new UPN
+    # and the student's admission number.
+    result = apply(
+        "students",
+        sims_file(
+            sims_row(50, **{"Admission No": "000052"}), sims_row(51, **{"Admission No": "000050"})
+        ),
+    )
+    assert not result.ok
+    assert "line 3 match the same student" in messages_for(result, 2)[0]
+    assert "line 2 match the same student" in messages_for(result, 3)[0]
+    student.refresh_from_db()
+    assert student.upn == make_upn(50) and Student.objects.count() == 1
+
+
+def test_two_rows_that_find_the_same_member_of_staff_are_both_refused(ada):
+    UserFactory(mis_id="S9", email="jo@school.example.org")
+    rows = [
+        STAFF_HEADER,
+        ["S9", "Ms", "Jo", "Example", "jo.new@school.example.org", ""],
+        ["", "Ms", "Jo", "Example", "jo@school.example.org", ""],
+    ]
+    result = apply("staff", to_csv(rows).encode(), actor=ada)
+    assert messages_for(result, 2) == ["This row and line 3 match the same member of staff."]
+    assert messages_for(result, 3) == ["This row and line 2 match the same member of staff."]
+    assert User.objects.get(mis_id="S9").email == "jo@school.example.org"
+
+
 def test_leavers_go_off_roll_and_nobody_is_deleted():
     for n in (1, 2, 3):
         StudentFactory(

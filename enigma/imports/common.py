@@ -139,6 +139,20 @@ def mark_duplicates(plan: Plan, seen: dict[Any, list[tuple[int, str]]], what: st
     return bad
 
 
+def mark_same_target(plan: Plan, targets: dict[Any, list[int]], message: str) -> set[int]:
+    """Row errors on lines that match one existing record between them (say one by UPN and
+    one by admission number); message has an {others} placeholder. Returns those lines."""
+    bad: set[int] = set()
+    for lines in targets.values():
+        if len(lines) < 2:
+            continue
+        for line in lines:
+            others = ", ".join(str(n) for n in lines if n != line)
+            plan.errors.append(RowError(line, "", message.format(others=others)))
+            bad.add(line)
+    return bad
+
+
 def max_length(model: type[models.Model], name: str) -> int | None:
     return model._meta.get_field(name).max_length
 

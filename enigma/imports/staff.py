@@ -24,6 +24,7 @@ from .common import (
     apply_values,
     bulk_update,
     mark_duplicates,
+    mark_same_target,
     max_length,
 )
 from .headers import HeaderMap, normalise
@@ -172,16 +173,9 @@ def plan(parsed: ParsedFile, hmap: HeaderMap) -> Plan:
         if target is not None:
             targets[target.pk].append(row.line)
         matched.append((row, values, target))
-    for lines in targets.values():
-        if len(lines) > 1:
-            for line in lines:
-                others = ", ".join(str(n) for n in lines if n != line)
-                result.errors.append(
-                    RowError(
-                        line, "", f"This row and line {others} match the same member of staff."
-                    )
-                )
-                bad.add(line)
+    bad |= mark_same_target(
+        result, targets, "This row and line {others} match the same member of staff."
+    )
 
     groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
     role_adds: list[tuple[User, Role]] = []

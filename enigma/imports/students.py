@@ -20,6 +20,7 @@ from .common import (
     bulk_update,
     field_label,
     mark_duplicates,
+    mark_same_target,
     max_length,
     show,
 )
@@ -148,19 +149,12 @@ def plan(parsed: ParsedFile, hmap: HeaderMap) -> Plan:
         if target is not None:
             targets[target.pk].append(row.line)
         matched.append((row, values, target))
-    for lines in targets.values():
-        if len(lines) > 1:
-            for line in lines:
-                others = ", ".join(str(n) for n in lines if n != line)
-                result.errors.append(
-                    RowError(
-                        line,
-                        "",
-                        f"This row and line {others} match the same student in Enigma (one by UPN, "
-                        "one by admission number). Each student must appear only once.",
-                    )
-                )
-                bad.add(line)
+    bad |= mark_same_target(
+        result,
+        targets,
+        "This row and line {others} match the same student in Enigma (one by UPN, one by "
+        "admission number). Each student must appear only once.",
+    )
 
     leaving_now = 0
     for row, values, target in matched:
