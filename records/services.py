@@ -1,0 +1,169 @@
+"""Writing to the student file. Views, tasks, commands and the other apps call these.
+
+Every write that adds to a chronology locks the students it involves (in id order, so two
+writers never deadlock), reads each chronology's last link, and appends a link that
+chains from it, all in one transaction. Nothing here updates or deletes a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from enigma.models import Student
+from records import chain
+from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry
+
+
+@dataclass(frozen=True)
+class NewAction:
+    description: str
+    assignee: object  # a User
+    due_on: dt.date
+
+
+def record_entry(
+    *,
+    author,
+    students: Iterable[Student],
+    kind: str,
+    summary: str,
+    occurred_at: dt.datetime | None = None,
+    category: Category | None = None,
+    account: str = "",
+    contact_with: str = "",
+    contact_method: str = "",
+    agreed: str = "",
+    event_code: str = "",
+    amends: Entry | None = None,
+    actions: Sequence[NewAction] = (),
+) -> Entry:
+    """Add one entry to the chronology of each student it involves."""
+    student_ids = sorted({s.pk for s in students})
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    errors = {}
+    if not student_ids:
+        errors["students"] = "Choose at least one student."
+    if not summary.strip():
+        errors["summary"] = "Give the entry a short summary."
+    if occurred_at > now:
+        errors["occurred_at"] = "This is in the future. Record things once they have happened."
+    if category is not None and not category.active and amends is None:
+        errors["category"] = f"The category {category} is no longer in use."
+    if kind == Entry.Kind.EVENT and not event_code:
+        errors["event_code"] = "A placement event needs its code."
+    if errors:
+        raise ValidationError(errors)
+    restricted = bool(
+        (category is not None and category.restricted) or (amends is not None and amends.restricted)
+    )
+    with transaction.atomic():
+        locked = list(Student.objects.select_for_update().filter(pk__in=student_ids).order_by("pk"))
+        if len(locked) != len(student_ids):
+            raise ValidationError({"students": "One of these students is not in Enigma."})
+        entry = Entry.objects.create(
+            kind=kind,
+            category=category,
+            restricted=restricted,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            author=author,
+            summary=summary.strip(),
+            account=account,
+            contact_with=contact_with,
+            contact_method=contact_method,
+            agreed=agreed,
+            event_code=event_code,
+            amends=amends,
+        )
+        for student in locked:
+            _append_link(entry, student.pk)
+        Action.objects.bulk_create(
+            Action(
+                entry=entry,
+                description=a.description,
+                assignee=a.assignee,
+                due_on=a.due_on,
+                created_at=now,
+            )
+            for a in actions
+        )
+    return entry
+
+
+def _append_link(entry: Entry, student_id: int) -> ChronologyLink:
+    """Call with the student's row locked."""
+    last = (
+        ChronologyLink.objects.filter(student_id=student_id)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
+    return ChronologyLink.objects.create(
+        entry=entry,
+        student_id=student_id,
+        seq=seq,
+        prev_hash=prev_hash,
+        hash=chain.link_hash(prev_hash=prev_hash, student_id=student_id, seq=seq, entry=entry),
+    )
+
+
+def amend_entry(*, author, original: Entry, summary: str, account: str, **fields) -> Entry:
+    """Correct an entry by recording a new one that amends it; the original stays as it was.
+
+    The amendment sits in the same chronologies as the original, keeps its kind, and is
+    restricted whenever the original is.
+    """
+    if original.kind == Entry.Kind.EVENT:
+        raise ValidationError("Placement events are corrected by the placement, not amended.")
+    return record_entry(
+        author=author,
+        students=original.students.all(),
+        kind=original.kind,
+        category=fields.pop("category", original.category),
+        occurred_at=fields.pop("occurred_at", original.occurred_at),
+        summary=summary,
+        account=account,
+        amends=original,
+        **fields,
+    )
+
+
+def record_event(
+    *,
+    student: Student,
+    actor,
+    code: str,
+    summary: str,
+    account: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> Entry:
+    """A lifecycle event from another app (referral submitted, placement started, ...)."""
+    return record_entry(
+        author=actor,
+        students=[student],
+        kind=Entry.Kind.EVENT,
+        event_code=code,
+        summary=summary,
+        account=account,
+        occurred_at=occurred_at,
+    )
+
+
+def complete_action(*, action: Action, user, outcome: str) -> ActionCompletion:
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Say what came of it."})
+    try:
+        with transaction.atomic():
+            return ActionCompletion.objects.create(
+                action=action, done_by=user, outcome=outcome.strip()
+            )
+    except IntegrityError:
+        raise ValidationError("This action was already marked done.") from None
