@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 GENESIS = "0" * 64
@@ -81,16 +81,3 @@ def first_break(links: Iterable) -> Break | None:
             return Break(**where, reason="has been altered since it was recorded")
         prev, expected_seq = link.hash, expected_seq + 1
     return None
-
-
-def by_student(links: Iterable) -> Iterator[tuple[int, list]]:
-    """Group links (ordered by student, then seq) into one list per student."""
-    current, batch = None, []
-    for link in links:
-        if link.student_id != current and batch:
-            yield current, batch
-            batch = []
-        current = link.student_id
-        batch.append(link)
-    if batch:
-        yield current, batch

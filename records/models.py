@@ -19,24 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enigma.db import append_only_triggers
-
-
-class ImmutableModel(models.Model):
-    """The ORM half of append-only: saving an existing row or deleting one raises.
-
-    The database half is append_only_triggers() in each model's Meta.
-    """
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError(f"{self._meta.verbose_name} cannot be changed once recorded.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"{self._meta.verbose_name} cannot be deleted.")
+from enigma.models import ImmutableModel
 
 
 class Category(models.Model):

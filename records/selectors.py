@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from itertools import groupby
+from operator import attrgetter
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from enigma.roles import Role
 from records import chain
@@ -17,10 +21,8 @@ def sees_restricted(user) -> bool:
     return Role.DSL in getattr(user, "roles", frozenset())
 
 
-def restricted_q(prefix: str = "") -> Q:
-    """Entries that are restricted now: recorded as restricted, or in a category the admin
-    has since marked restricted."""
-    return Q(**{f"{prefix}restricted": True}) | Q(**{f"{prefix}category__restricted": True})
+# Restricted now: recorded as restricted, or in a category the admin has since restricted.
+RESTRICTED = Q(restricted=True) | Q(category__restricted=True)
 
 
 def chronology(student, *, kind: str = "", category=None, author=None) -> QuerySet[Entry]:
@@ -30,7 +32,9 @@ def chronology(student, *, kind: str = "", category=None, author=None) -> QueryS
         .select_related("author", "category", "amends")
         .annotate(
             is_amended=Exists(Entry.objects.filter(amends=OuterRef("pk"))),
-            is_restricted=Exists(Entry.objects.filter(restricted_q(), pk=OuterRef("pk"))),
+            is_restricted=Coalesce(
+                ExpressionWrapper(RESTRICTED, output_field=BooleanField()), Value(False)
+            ),
         )
         .order_by("-occurred_at", "-id")
     )
@@ -60,7 +64,8 @@ def chain_breaks(student_ids=None) -> tuple[int, list[chain.Break]]:
     if student_ids is not None:
         links = links.filter(student_id__in=student_ids)
     checked, breaks = 0, []
-    for _student_id, student_links in chain.by_student(links.iterator(chunk_size=2000)):
+    for _student_id, group in groupby(links.iterator(chunk_size=2000), attrgetter("student_id")):
+        student_links = list(group)
         checked += len(student_links)
         found = chain.first_break(student_links)
         if found is not None:

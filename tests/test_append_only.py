@@ -4,10 +4,11 @@ import pathlib
 import re
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from enigma import audit
 from enigma.models import AuditEvent, Student
+from tests.db import refused
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +19,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 @pytest.fixture
 def event(cora):
     return audit.record(audit.Action.STUDENT_VIEWED, actor=cora, obj=StudentFactory())
-
-
-def refused(sql: str, params=()) -> bool:
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    except DatabaseError:
-        return True
-    return False
 
 
 def test_saving_an_existing_event_raises(event):

@@ -6,12 +6,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from enigma.forms_calendar import TermForm
 from enigma.models import AuditEvent, NonSchoolDay, Period, Term
+from tests.db import queries
 from tests.factories import NonSchoolDayFactory, PeriodFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
@@ -401,14 +400,6 @@ def grow(start: int, n: int) -> None:
             starts_at=dt.time(minutes // 60, minutes % 60),
             ends_at=dt.time((minutes + 10) // 60, (minutes + 10) % 60),
         )
-
-
-def queries(client, url) -> int:
-    client.get(url)  # warm up per-session caches
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("name", ["calendar_overview", "calendar_bank_holidays"])

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from records import chain, selectors, services
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry
+from tests.db import refused
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,15 +35,6 @@ def concern(author, *students, summary="Upset after break", **kwargs) -> Entry:
         account=kwargs.pop("account", "Crying in the corridor; said someone took her bag."),
         **kwargs,
     )
-
-
-def refused(sql: str, params=()) -> bool:
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    except DatabaseError:
-        return True
-    return False
 
 
 def verify(*args) -> tuple[str, str]:

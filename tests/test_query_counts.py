@@ -1,22 +1,13 @@
 """List pages run the same number of queries whatever the data size (1x vs 10x)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from enigma import audit
+from tests.db import queries
 from tests.factories import ContactFactory, LinkFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def queries(client, url, params=None) -> int:
-    client.get(url, params or {})  # warm up: the first request also fills per-session caches
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params or {})
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def grow(n, staff=None):

@@ -1,11 +1,13 @@
 from .audit import AuditEvent
 from .calendar import NonSchoolDay, Period, Term
+from .immutable import ImmutableModel
 from .people import Contact, Student, StudentStaffLink, User
 from .school import SchoolSettings
 
 __all__ = [
     "AuditEvent",
     "Contact",
+    "ImmutableModel",
     "NonSchoolDay",
     "Period",
     "SchoolSettings",

@@ -4,12 +4,15 @@ from django.utils import timezone
 
 from enigma.db import append_only_triggers
 
+from .immutable import ImmutableModel
 
-class AuditEvent(models.Model):
+
+class AuditEvent(ImmutableModel):
     """One thing that happened: who, what, to which object and student, when, from where.
 
-    Insert-only: database triggers refuse UPDATE, DELETE and TRUNCATE, and the model
-    refuses to save an existing row or delete one. Write through enigma.audit.record().
+    Insert-only: database triggers refuse UPDATE, DELETE and TRUNCATE, and the ORM
+    refuses to save an existing row or delete one (ImmutableModel). Write through
+    enigma.audit.record().
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
@@ -46,11 +49,3 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit events cannot be deleted.")
