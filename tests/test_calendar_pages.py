@@ -307,6 +307,36 @@ def test_periods_may_touch(admin):
     assert Period.objects.count() == 2
 
 
+def test_the_database_refuses_overlapping_periods_and_weekend_non_school_days(admin):
+    from tests.db import refused
+
+    PeriodFactory(name="P1", starts_at=dt.time(9), ends_at=dt.time(10))
+    insert_period = (
+        "INSERT INTO enigma_period (name, kind, starts_at, ends_at) VALUES (%s, 'lesson', %s, %s)"
+    )
+    assert refused(insert_period, ["P1b", dt.time(9, 30), dt.time(10, 30)])
+    assert refused(insert_period, ["Inside", dt.time(9, 10), dt.time(9, 20)])
+    assert not refused(insert_period, ["P2", dt.time(10), dt.time(11)])  # touching is fine
+    insert_day = (
+        "INSERT INTO enigma_nonschoolday (date, kind, description) VALUES (%s, 'closure', '')"
+    )
+    assert refused(insert_day, [D(2026, 11, 21)])  # a Saturday
+    assert not refused(insert_day, [D(2026, 11, 20)])  # a Friday
+
+
+def test_a_period_overlap_that_slips_past_the_form_is_refused_at_the_field(admin, monkeypatch):
+    from enigma.forms_calendar import PeriodForm
+
+    PeriodFactory(name="P1", starts_at=dt.time(9), ends_at=dt.time(10))
+    monkeypatch.setattr(PeriodForm, "clean", lambda self: self.cleaned_data)
+    monkeypatch.setattr(Period, "validate_constraints", lambda self, exclude=None: None)
+    data = PERIOD | {"starts_at": "09:30", "ends_at": "10:30"}
+    response = admin.post(reverse("calendar_period_add"), data)
+    assert response.status_code == 200
+    assert field_errors(response, "starts_at") == ["This overlaps another period."]
+    assert Period.objects.count() == 1
+
+
 def test_the_database_constraint_backs_up_the_overlap_check(admin, monkeypatch):
     """If two people add overlapping terms at the same moment both forms pass their checks;
     the exclusion constraint refuses the second, and the person is told why."""
@@ -393,7 +423,9 @@ def grow(start: int, n: int) -> None:
             half_term_starts_on=D(year, 2, 14),
             half_term_ends_on=D(year, 2, 18),
         )
-        NonSchoolDayFactory(date=D(year, 3, 1))
+        march = D(year, 3, 1)
+        weekday = march + dt.timedelta(days={6: 2, 7: 1}.get(march.isoweekday(), 0))
+        NonSchoolDayFactory(date=weekday)
         minutes = 8 * 60 + i * 10
         PeriodFactory(
             name=f"Slot {i}",

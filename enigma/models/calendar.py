@@ -69,9 +69,22 @@ class NonSchoolDay(models.Model):
 
     class Meta:
         ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                name="non_school_day_is_a_weekday", condition=Q(date__iso_week_day__lte=5)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date:%a %-d %b %Y}: {self.get_kind_display()}"
+
+
+class _TimeRange(Func):
+    """tsrange over one fixed day, so that times of day can be compared as ranges."""
+
+    template = "tsrange(DATE '2000-01-01' + %(expressions)s, '[)')"
+    arg_joiner = ", DATE '2000-01-01' + "
+    output_field = models.Field()
 
 
 class Period(models.Model):
@@ -93,6 +106,11 @@ class Period(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="period_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))
+            ),
+            # One period may end when the next starts ('[)'), never overlap it.
+            ExclusionConstraint(
+                name="periods_do_not_overlap",
+                expressions=[(_TimeRange(F("starts_at"), F("ends_at")), RangeOperators.OVERLAPS)],
             ),
         ]
 

@@ -26,6 +26,8 @@ CONSTRAINT_MESSAGES = {
     "term_ends_after_start": ("ends_on", "The last day must be on or after the first day."),
     "half_term_inside_term": ("half_term_starts_on", "Half-term must fall inside the term."),
     "period_ends_after_start": ("ends_at", "A period must end after it starts."),
+    "periods_do_not_overlap": ("starts_at", "This overlaps another period."),
+    "non_school_day_is_a_weekday": ("date", "A weekend is never a school day."),
     "enigma_nonschoolday_date_key": ("date", "That date is already a non-school day."),
     "enigma_period_name_key": ("name", "There is already a period with this name."),
 }
