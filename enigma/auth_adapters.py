@@ -14,6 +14,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False  # staff accounts come from the MIS import or the school admin
 
+    def format_email_subject(self, subject):
+        return str(subject)  # our subjects name the room; no "[domain]" prefix
+
+    def send_mail(self, template_prefix, email, context):
+        from enigma.models import SchoolSettings
+
+        school = SchoolSettings.load()
+        context = {"room_name": school.room_name, "school_name": school.school_name, **context}
+        super().send_mail(template_prefix, email, context)
+
     def _get_login_attempts_cache_key(self, request, **credentials):
         # Count failures per (email, address): a typo-prone colleague is slowed down, the
         # staffroom sharing the school's one public address is not.

@@ -147,6 +147,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 15 * 60
+ACCOUNT_FORMS = {
+    "change_password": "enigma.account_forms.ChangePasswordForm",
+    "reset_password": "enigma.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "enigma.account_forms.ResetPasswordKeyForm",
+    "reauthenticate": "enigma.account_forms.ReauthenticateForm",
+}
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # Failed sign-ins are counted per (email, address) pair: the "key" below is built by
