@@ -69,6 +69,7 @@ class NonSchoolDay(models.Model):
 
     class Meta:
         ordering = ["date"]
+        verbose_name = "non-school day"
         constraints = [
             models.CheckConstraint(
                 name="non_school_day_is_a_weekday", condition=Q(date__iso_week_day__lte=5)
