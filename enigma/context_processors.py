@@ -1,3 +1,4 @@
+from enigma import extensions
 from enigma.models import SchoolSettings
 from enigma.roles import Role
 
@@ -12,4 +13,5 @@ def enigma(request):
         "room_name": school.room_name if school else "Enigma",
         "user_roles": roles,
         "is_school_admin": Role.SCHOOL_ADMIN in roles,
+        "nav_links": extensions.nav_links_for(roles),
     }

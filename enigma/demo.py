@@ -154,6 +154,7 @@ class SeedSummary:
     logins: list[tuple[str, str]] = field(default_factory=list)
     students_created: int = 0
     students_total: int = 0
+    extra: list[str] = field(default_factory=list)
 
 
 def make_upn(serial: int, la: str = "801") -> str:
@@ -369,4 +370,7 @@ def seed(*, students: int = 120, password: str) -> SeedSummary:
     summary.students_created = seed_students(students)
     seed_links()
     summary.students_total = Student.objects.count()
+    from enigma import extensions
+
+    summary.extra = [seeder() for seeder in extensions.DEMO_SEEDERS]
     return summary

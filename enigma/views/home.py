@@ -1,13 +1,13 @@
 from django.shortcuts import redirect
 
+from enigma import extensions
 from enigma.permissions import any_staff
 
 
 @any_staff
 def home(request):
-    """Send each person to their role's home page.
+    """Send each person to their role's home page (registered by the apps that own them).
 
-    Until the apps' own home pages exist (Today, Reviews, Approvals, ...), everyone
-    starts at the student directory.
+    A role whose home page does not exist yet starts at the student directory.
     """
-    return redirect("student_directory")
+    return redirect(extensions.home_url_name_for(request.user.roles) or "student_directory")

@@ -1,10 +1,8 @@
-import csv
-
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit, selectors
+from enigma.csv_export import csv_response
 from enigma.forms import DirectoryFilterForm
 from enigma.models import Student
 from enigma.permissions import any_staff, room_team
@@ -35,19 +33,6 @@ def student_detail(request, pk):
     return render(request, "enigma/students/detail.html", {"student": student})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """Neutralise spreadsheet formulae: exports are opened in Excel."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 @room_team
 def directory_export(request):
     form = DirectoryFilterForm(request.GET or None)
@@ -76,36 +61,27 @@ def directory_export(request):
     ]
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(header)
         s: Student
         for s in students.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        s.upn,
-                        s.mis_id,
-                        s.legal_surname,
-                        s.legal_forename,
-                        s.name if s.uses_preferred_name else "",
-                        s.date_of_birth.isoformat(),
-                        s.year_group,
-                        s.tutor_group,
-                        s.get_sen_status_display(),
-                        _yn(s.pupil_premium),
-                        _yn(s.free_school_meals),
-                        _yn(s.looked_after),
-                        _yn(s.eal),
-                        _yn(s.on_roll),
-                    )
-                ]
+            yield (
+                s.upn,
+                s.mis_id,
+                s.legal_surname,
+                s.legal_forename,
+                s.name if s.uses_preferred_name else "",
+                s.date_of_birth.isoformat(),
+                s.year_group,
+                s.tutor_group,
+                s.get_sen_status_display(),
+                _yn(s.pupil_premium),
+                _yn(s.free_school_meals),
+                _yn(s.looked_after),
+                _yn(s.eal),
+                _yn(s.on_roll),
             )
 
     stamp = timezone.localdate().isoformat()
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="students-{stamp}.csv"'
-    return response
+    return csv_response(f"students-{stamp}.csv", header, rows())
 
 
 def _yn(value: bool) -> str:

@@ -16,6 +16,8 @@ class Command(BaseCommand):
             f"Demo school ready: {summary.students_total} students "
             f"({summary.students_created} added)."
         )
+        for line in summary.extra:
+            self.stdout.write(line)
         self.stdout.write(f"\nDemo logins (password for all: {password})")
         width = max(len(role) for role, _ in summary.logins)
         for role, email in summary.logins:

@@ -1,0 +1,105 @@
+"""How the downstream apps add to the core's pages without the core importing them.
+
+records, referrals and timetables register, in their AppConfig.ready():
+- navigation links (shown to the roles given),
+- a home page for a role (the home view sends each person to the first that applies),
+- tabs on a student's pages (Details is the core's own),
+- demo seeders, run by `manage.py seed_demo` after the core's own demo data,
+- panels on a student's header: fragments loaded from the app's own URL with htmx
+  (e.g. the current placement, from referrals).
+
+The core only reverses the URL names it is given; it never imports an app's views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from enigma.roles import Role
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    roles: frozenset[Role]
+    # The URL names or namespaces ("records:" + name prefix) that mark it as current.
+    current_prefix: str
+    position: int = 100
+
+
+@dataclass(frozen=True)
+class StudentTab:
+    label: str
+    url_name: str  # reversed with the student's pk
+    roles: frozenset[Role]
+    position: int = 100
+
+
+@dataclass(frozen=True)
+class HomePage:
+    role: Role
+    url_name: str
+    # Lower wins for a person with several roles.
+    priority: int
+
+
+@dataclass(frozen=True)
+class StudentPanel:
+    url_name: str  # reversed with the student's pk; answers an HTML fragment
+    roles: frozenset[Role]
+    position: int = 100
+
+
+NAV_LINKS: list[NavLink] = []
+# Callables taking no arguments and returning a line for seed_demo to print.
+DEMO_SEEDERS: list = []
+STUDENT_PANELS: list[StudentPanel] = []
+STUDENT_TABS: list[StudentTab] = []
+HOME_PAGES: list[HomePage] = []
+
+
+def _add(registry: list, item) -> None:
+    if item not in registry:
+        registry.append(item)
+        registry.sort(key=lambda i: (getattr(i, "position", 0), getattr(i, "priority", 0)))
+
+
+def add_nav_link(label: str, url_name: str, roles, *, current_prefix: str = "", position=100):
+    _add(
+        NAV_LINKS, NavLink(label, url_name, frozenset(roles), current_prefix or url_name, position)
+    )
+
+
+def add_student_tab(label: str, url_name: str, roles, *, position: int = 100) -> None:
+    _add(STUDENT_TABS, StudentTab(label, url_name, frozenset(roles), position))
+
+
+def add_student_panel(url_name: str, roles, *, position: int = 100) -> None:
+    _add(STUDENT_PANELS, StudentPanel(url_name, frozenset(roles), position))
+
+
+def add_demo_seeder(seeder) -> None:
+    if seeder not in DEMO_SEEDERS:
+        DEMO_SEEDERS.append(seeder)
+
+
+def add_home_page(role: Role, url_name: str, *, priority: int) -> None:
+    _add(HOME_PAGES, HomePage(role, url_name, priority))
+
+
+def nav_links_for(roles) -> list[NavLink]:
+    return [link for link in NAV_LINKS if link.roles & roles]
+
+
+def student_tabs_for(roles) -> list[StudentTab]:
+    return [tab for tab in STUDENT_TABS if tab.roles & roles]
+
+
+def student_panels_for(roles) -> list[StudentPanel]:
+    return [panel for panel in STUDENT_PANELS if panel.roles & roles]
+
+
+def home_url_name_for(roles) -> str | None:
+    pages = sorted((p for p in HOME_PAGES if p.role in roles), key=lambda p: p.priority)
+    return pages[0].url_name if pages else None
