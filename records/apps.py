@@ -16,12 +16,47 @@ def grant_category_permissions(**kwargs) -> None:
     )
 
 
+def register_pages() -> None:
+    """The student file's tab, the records links in the navigation, the DSL's home."""
+    from enigma import extensions
+    from enigma.roles import ALL_ROLES, Role
+
+    extensions.add_student_tab("Chronology", "records:student_file", ALL_ROLES, position=10)
+    extensions.add_nav_link(
+        "My actions",
+        "records:my_actions",
+        ALL_ROLES,
+        current_prefix="records:my_actions",
+        position=30,
+    )
+    extensions.add_nav_link(
+        "Safeguarding",
+        "records:safeguarding_queue",
+        {Role.DSL},
+        current_prefix="records:safeguarding",
+        position=20,
+    )
+    extensions.add_home_page(Role.DSL, "records:safeguarding_queue", priority=40)
+
+    from records import navigation_interventions
+    from records.demo import seed_chronologies
+
+    navigation_interventions.register()
+
+    extensions.add_demo_seeder(seed_chronologies)
+
+
 class RecordsConfig(AppConfig):
     name = "records"
     verbose_name = "Student records"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from enigma import audit
+        from records import audit_actions
+
+        audit.register_labels(audit_actions.LABELS, audit_actions.GROUPS)
+        register_pages()
         post_migrate.connect(
             grant_category_permissions, sender=self, dispatch_uid="records.category_permissions"
         )

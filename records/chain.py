@@ -38,6 +38,7 @@ def entry_content(entry) -> dict:
         "agreed": entry.agreed,
         "event_code": entry.event_code,
         "amends": entry.amends_id,
+        "amendment_reason": entry.amendment_reason,
     }
 
 

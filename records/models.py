@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from enigma.db import append_only_triggers
 from enigma.models import ImmutableModel
+from records.storage import private_storage
 
 
 class Category(models.Model):
@@ -86,6 +87,7 @@ class Entry(ImmutableModel):
     amends = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
     )
+    amendment_reason = models.CharField("why it is being corrected", max_length=300, blank=True)
     students = models.ManyToManyField(
         "enigma.Student", through="ChronologyLink", related_name="chronology_entries"
     )
@@ -101,6 +103,10 @@ class Entry(ImmutableModel):
             ),
             models.CheckConstraint(name="entry_summary_not_blank", condition=~Q(summary="")),
             models.CheckConstraint(
+                name="entry_amendments_say_why",
+                condition=Q(amends__isnull=True) | ~Q(amendment_reason=""),
+            ),
+            models.CheckConstraint(
                 name="entry_events_have_a_code",
                 condition=~Q(kind="event") | ~Q(event_code=""),
             ),
@@ -115,6 +121,9 @@ class Entry(ImmutableModel):
 
     @property
     def is_backdated(self) -> bool:
+        """Recorded well after it happened. A correction is later by nature: not marked."""
+        if self.amends_id is not None:
+            return False
         return self.recorded_at - self.occurred_at > self.BACKDATED_AFTER
 
 
@@ -181,3 +190,196 @@ class ActionCompletion(ImmutableModel):
 
     def __str__(self):
         return f"Done: {self.action}"
+
+
+class EntryShare(ImmutableModel):
+    """A DSL lets one named colleague read one restricted entry (and its attachments)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="shares")
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entries_shared_with_me"
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField("why they need to see it", max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "shared_with"], name="entry_shared_once"),
+        ]
+        triggers = append_only_triggers("entry_share")
+
+    def __str__(self):
+        return f"{self.entry_id} shared with {self.shared_with}"
+
+
+def _attachment_path(instance, filename) -> str:
+    """Stored under a random name: the original name is kept in the row, not on disk."""
+    import uuid
+
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(ImmutableModel):
+    """A file on an entry (letter, plan, report), kept in private storage, never deleted."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        triggers = append_only_triggers("attachment")
+
+    def __str__(self):
+        return self.original_name
+
+
+class Intervention(models.Model):
+    """A planned run of one-to-one or small-group sessions with a measured outcome.
+
+    The plan (lead, schedule, targets) may be edited; what happened in each session is
+    recorded once, as a chronology entry per student.
+    """
+
+    class Focus(models.TextChoices):
+        LITERACY = "literacy", "Literacy"
+        NUMERACY = "numeracy", "Numeracy"
+        EMOTIONAL_REGULATION = "emotional_regulation", "Emotional regulation"
+        SOCIAL_SKILLS = "social_skills", "Social skills"
+        RESTORATIVE = "restorative", "Restorative"
+        ATTENDANCE = "attendance", "Attendance"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=120)
+    focus = models.CharField(max_length=30, choices=Focus.choices)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interventions_led"
+    )
+    planned_sessions = models.PositiveSmallIntegerField()
+    schedule = models.CharField(
+        max_length=200, help_text='When sessions happen, e.g. "Tuesdays and Thursdays, period 2".'
+    )
+    starts_on = models.DateField()
+    targets = models.TextField(help_text="What the students should be able to do by the end.")
+    measure_name = models.CharField(
+        "measure",
+        max_length=100,
+        help_text='What the entry and exit scores measure, e.g. "Reading age (months)".',
+    )
+    scale_min = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    scale_max = models.DecimalField(max_digits=7, decimal_places=2, default=10)
+    higher_is_better = models.BooleanField(default=True)
+    closed_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    students = models.ManyToManyField(
+        "enigma.Student", through="InterventionStudent", related_name="interventions"
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                name="intervention_scale_is_a_range",
+                condition=Q(scale_min__lt=models.F("scale_max")),
+            ),
+            models.CheckConstraint(
+                name="intervention_plans_sessions", condition=Q(planned_sessions__gte=1)
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class InterventionStudent(models.Model):
+    """A student on an intervention, with their entry and exit scores on its measure."""
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.PROTECT, related_name="memberships"
+    )
+    student = models.ForeignKey(
+        "enigma.Student", on_delete=models.PROTECT, related_name="intervention_memberships"
+    )
+    entry_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    exit_score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["intervention", "student__legal_surname", "student__legal_forename"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "student"], name="intervention_student_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student} on {self.intervention}"
+
+
+class InterventionSession(ImmutableModel):
+    """One session as it happened. Its chronology entry carries the notes for each student."""
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.PROTECT, related_name="sessions"
+    )
+    number = models.PositiveSmallIntegerField()
+    held_on = models.DateField()
+    notes = models.TextField(blank=True)
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="intervention_session"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["intervention", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "number"], name="intervention_session_number_once"
+            ),
+        ]
+        triggers = append_only_triggers("intervention_session")
+
+    def __str__(self):
+        return f"{self.intervention}: session {self.number}"
+
+
+class SessionAttendance(ImmutableModel):
+    """Whether each student on the intervention came to a session."""
+
+    class Status(models.TextChoices):
+        ATTENDED = "attended", "Attended"
+        LATE = "late", "Attended, late"
+        ABSENT = "absent", "Absent"
+
+    session = models.ForeignKey(
+        InterventionSession, on_delete=models.PROTECT, related_name="attendance"
+    )
+    student = models.ForeignKey("enigma.Student", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["session", "student__legal_surname", "student__legal_forename"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "student"], name="attendance_once"),
+        ]
+        triggers = append_only_triggers("session_attendance")
+
+    def __str__(self):
+        return f"{self.student}: {self.get_status_display()}"

@@ -2,59 +2,247 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
+from enigma.models import Student
 from enigma.roles import Role
-from records import chain
-from records.models import Action, ActionCompletion, ChronologyLink, Entry
+from records import access, chain
+from records.models import (
+    Action,
+    ActionCompletion,
+    Attachment,
+    ChronologyLink,
+    Entry,
+    EntryShare,
+)
 
-
-def sees_restricted(user) -> bool:
-    """Whether a person may read restricted (safeguarding) entries at all.
-
-    Views also ask for a recent second-factor check before showing them.
-    """
-    return Role.DSL in getattr(user, "roles", frozenset())
+TIMELINE_PAGE_SIZE = 25
 
 
 # Restricted now: recorded as restricted, or in a category the admin has since restricted.
 RESTRICTED = Q(restricted=True) | Q(category__restricted=True)
+ENTRY_RESTRICTED = Q(entry__restricted=True) | Q(entry__category__restricted=True)
 
 
-def chronology(student, *, kind: str = "", category=None, author=None) -> QuerySet[Entry]:
-    """A student's entries, newest first, with what a timeline shows loaded up front."""
-    qs = (
-        Entry.objects.filter(links__student=student)
-        .select_related("author", "category", "amends")
-        .annotate(
-            is_amended=Exists(Entry.objects.filter(amends=OuterRef("pk"))),
-            is_restricted=Coalesce(
-                ExpressionWrapper(RESTRICTED, output_field=BooleanField()), Value(False)
+@dataclass(frozen=True)
+class TimelineFilters:
+    kind: str = ""
+    category_id: int | None = None
+    author_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v not in ("", None) for v in astuple(self))
+
+
+def chronology(
+    student, *, kind: str = "", category=None, author=None, viewer=None, filters=None
+) -> QuerySet[Entry]:
+    """A student's entries, newest first, with what a timeline shows loaded up front.
+
+    With a viewer who may not read restricted entries, restricted entries are kept in
+    whatever the kind/category/author filters ask (they show only as a notice, so
+    filtering must not reveal their kind, category or author); the date range applies
+    to every entry.
+    """
+    filters = filters or TimelineFilters(
+        kind=kind,
+        category_id=getattr(category, "pk", category),
+        author_id=getattr(author, "pk", author),
+    )
+    qs = Entry.objects.filter(links__student=student).annotate(
+        is_amended=Exists(Entry.objects.filter(amends=OuterRef("pk"))),
+        is_restricted=Coalesce(
+            ExpressionWrapper(RESTRICTED, output_field=BooleanField()), Value(False)
+        ),
+    )
+    if viewer is not None:
+        qs = qs.annotate(
+            shared_with_me=Exists(
+                EntryShare.objects.filter(entry=OuterRef("pk"), shared_with=viewer)
+            ),
+            student_count=Subquery(
+                ChronologyLink.objects.filter(entry=OuterRef("pk"))
+                .values("entry")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
             ),
         )
-        .order_by("-occurred_at", "-id")
+    narrow = Q()
+    if filters.kind:
+        narrow &= Q(kind=filters.kind)
+    if filters.category_id is not None:
+        narrow &= Q(category_id=filters.category_id)
+    if filters.author_id is not None:
+        narrow &= Q(author_id=filters.author_id)
+    if narrow and viewer is not None and not access.is_dsl(viewer):
+        narrow |= Q(is_restricted=True) & Q(shared_with_me=False)
+    if narrow:
+        qs = qs.filter(narrow)
+    if filters.date_from:
+        qs = qs.filter(occurred_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(occurred_at__date__lte=filters.date_to)
+    return qs.select_related("author", "category", "amends").order_by("-occurred_at", "-id")
+
+
+def timeline(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
+    """The student file's timeline for one viewer: entries with their actions, files,
+    amendments and the other students involved (only those the viewer may see)."""
+    return chronology(student, viewer=viewer, filters=filters).prefetch_related(
+        Prefetch(
+            "actions",
+            queryset=Action.objects.select_related("assignee", "completion__done_by"),
+        ),
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch("amendments", queryset=Entry.objects.order_by("recorded_at", "id")),
+        Prefetch(
+            "students",
+            queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
+            to_attr="visible_students",
+        ),
     )
-    if kind:
-        qs = qs.filter(kind=kind)
-    if category is not None:
-        qs = qs.filter(category=category)
-    if author is not None:
-        qs = qs.filter(author=author)
-    return qs
+
+
+def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Page:
+    return Paginator(timeline(student, viewer, filters), TIMELINE_PAGE_SIZE).get_page(page_number)
+
+
+def student_for_file(user, pk) -> Student:
+    """The student file's student (404 unless visible), with key contacts loaded."""
+    from enigma.models import Contact
+    from enigma.permissions import get_student_for
+
+    qs = Student.objects.prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.order_by("priority", "surname"))
+    )
+    return get_student_for(user, pk, queryset=qs)
+
+
+def open_actions_on_file(student, viewer) -> QuerySet[Action]:
+    """Open actions on this student's entries, soonest first, with what the file shows."""
+    return _with_entry_context(
+        _open(Action.objects.filter(entry__links__student=student)), viewer
+    ).order_by("due_on", "id")
+
+
+def authors_for(student) -> QuerySet:
+    """Who has written in this student's chronology (the author filter's choices)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(chronology_entries__links__student=student)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def dsl_team() -> list:
+    """The people to ask about a restricted entry."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=Role.DSL.value, is_active=True)
+        .order_by("last_name", "first_name")
+    )
+
+
+def _open(actions: QuerySet[Action]) -> QuerySet[Action]:
+    return actions.exclude(Exists(ActionCompletion.objects.filter(action=OuterRef("pk"))))
+
+
+def _with_entry_context(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
+    return actions.select_related("entry", "entry__category", "assignee").annotate(
+        entry_restricted=Coalesce(
+            ExpressionWrapper(ENTRY_RESTRICTED, output_field=BooleanField()),
+            Value(False),
+        ),
+        shared_with_me=Exists(
+            EntryShare.objects.filter(entry=OuterRef("entry_id"), shared_with=viewer)
+        ),
+        first_student_id=Subquery(
+            ChronologyLink.objects.filter(entry=OuterRef("entry_id"))
+            .order_by("seq")
+            .values("student_id")[:1]
+        ),
+    )
 
 
 def open_actions_for(user) -> QuerySet[Action]:
     """'My actions': what a person still has to do, soonest first."""
-    return (
-        Action.objects.filter(assignee=user)
-        .exclude(Exists(ActionCompletion.objects.filter(action=OuterRef("pk"))))
-        .select_related("entry", "entry__category")
-        .order_by("due_on", "id")
+    return _with_entry_context(_open(Action.objects.filter(assignee=user)), user).order_by(
+        "due_on", "id"
     )
+
+
+def entries_shared_with(user) -> QuerySet[EntryShare]:
+    return (
+        EntryShare.objects.filter(shared_with=user)
+        .select_related("entry", "shared_by")
+        .annotate(
+            first_student_id=Subquery(
+                ChronologyLink.objects.filter(entry=OuterRef("entry_id"))
+                .order_by("seq")
+                .values("student_id")[:1]
+            )
+        )
+        .order_by("-shared_at")
+    )
+
+
+SAFEGUARDING_RECENT_DAYS = 14
+
+
+def safeguarding_queue(viewer, *, today: dt.date):
+    """The DSL's queue: restricted entries recorded recently, and every open action on a
+    restricted entry (whoever holds it), soonest due first."""
+    since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+    recent = (
+        Entry.objects.filter(RESTRICTED, recorded_at__date__gte=since)
+        .select_related("author", "category", "amends")
+        .prefetch_related(
+            Prefetch("students", queryset=Student.objects.order_by("legal_surname")),
+        )
+        .annotate(
+            open_actions=Coalesce(
+                Subquery(
+                    _open(Action.objects.filter(entry=OuterRef("pk")))
+                    .values("entry")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
+        .order_by("-recorded_at", "-id")
+    )
+    actions = _with_entry_context(
+        _open(Action.objects.filter(ENTRY_RESTRICTED)),
+        viewer,
+    ).order_by("due_on", "id")
+    return recent, actions
 
 
 def chain_breaks(student_ids=None) -> tuple[int, list[chain.Break]]:

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from enigma.models import Student
+from enigma.roles import Role
 from records import chain
-from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry
+from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry, EntryShare
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,31 @@ def record_entry(
     agreed: str = "",
     event_code: str = "",
     amends: Entry | None = None,
+    amendment_reason: str = "",
     actions: Sequence[NewAction] = (),
+    recorded_at: dt.datetime | None = None,
 ) -> Entry:
-    """Add one entry to the chronology of each student it involves."""
+    """Add one entry to the chronology of each student it involves.
+
+    recorded_at is for bringing in history (the demo seed, records moved from another
+    system), never for forms: an entry is recorded now.
+    """
     student_ids = sorted({s.pk for s in students})
-    now = timezone.now()
+    now = recorded_at or timezone.now()
     occurred_at = occurred_at or now
     errors = {}
     if not student_ids:
         errors["students"] = "Choose at least one student."
     if not summary.strip():
         errors["summary"] = "Give the entry a short summary."
+    if recorded_at is not None and recorded_at > timezone.now():
+        errors["recorded_at"] = "An entry cannot be recorded in the future."
     if occurred_at > now:
         errors["occurred_at"] = "This is in the future. Record things once they have happened."
     if category is not None and not category.active and amends is None:
         errors["category"] = f"The category {category} is no longer in use."
+    if amends is not None and not amendment_reason.strip():
+        errors["amendment_reason"] = "Say what was wrong, so readers know why it changed."
     if kind == Entry.Kind.EVENT and not event_code:
         errors["event_code"] = "A placement event needs its code."
     if errors:
@@ -81,20 +92,83 @@ def record_entry(
             agreed=agreed,
             event_code=event_code,
             amends=amends,
+            amendment_reason=amendment_reason.strip(),
         )
         for student in locked:
             _append_link(entry, student.pk)
-        Action.objects.bulk_create(
-            Action(
-                entry=entry,
-                description=a.description,
-                assignee=a.assignee,
-                due_on=a.due_on,
-                created_at=now,
-            )
-            for a in actions
-        )
+        _add_actions(entry, author, actions, now)
     return entry
+
+
+def _is_dsl(user) -> bool:
+    return user.groups.filter(name=Role.DSL.value).exists()
+
+
+def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
+    """Actions on a restricted entry go to the DSL team; a DSL may give one to a colleague,
+    which shares the entry with them (they cannot act on what they cannot read)."""
+    for a in actions:
+        if not a.description.strip():
+            raise ValidationError({"actions": "Say what the action is."})
+        if a.due_on < timezone.localdate(now):
+            raise ValidationError({"actions": f"The action “{a.description}” is due in the past."})
+    Action.objects.bulk_create(
+        Action(
+            entry=entry,
+            description=a.description.strip(),
+            assignee=a.assignee,
+            due_on=a.due_on,
+            created_at=now,
+        )
+        for a in actions
+    )
+    if not entry.restricted:
+        return
+    outsiders = {a.assignee for a in actions if not _is_dsl(a.assignee)}
+    if outsiders and not _is_dsl(by):
+        names = ", ".join(sorted(str(u) for u in outsiders))
+        raise ValidationError(
+            {
+                "actions": f"This entry is restricted, so its actions go to the safeguarding "
+                f"team. {names} cannot be given one; ask the designated safeguarding lead."
+            }
+        )
+    for colleague in outsiders:
+        EntryShare.objects.get_or_create(
+            entry=entry,
+            shared_with=colleague,
+            defaults={"shared_by": by, "reason": "Holds a follow-up action on this entry."},
+        )
+
+
+def add_actions(*, entry: Entry, by, actions: Sequence[NewAction]) -> None:
+    """Follow-up actions set after the entry was recorded."""
+    with transaction.atomic():
+        _add_actions(entry, by, actions, timezone.now())
+
+
+def share_entry(*, entry: Entry, shared_by, colleague, reason: str) -> EntryShare:
+    """A DSL lets one named colleague read one restricted entry."""
+    errors = {}
+    if not _is_dsl(shared_by):
+        raise ValidationError("Only the safeguarding team can share a restricted entry.")
+    if not (entry.restricted or (entry.category and entry.category.restricted)):
+        errors["colleague"] = "This entry is not restricted: everyone who sees the file sees it."
+    elif not colleague.is_active:
+        errors["colleague"] = f"{colleague} no longer has an account."
+    elif _is_dsl(colleague):
+        errors["colleague"] = f"{colleague} is in the safeguarding team and already sees it."
+    if not reason.strip():
+        errors["reason"] = "Say why they need to see it; it is kept with the share."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return EntryShare.objects.create(
+                entry=entry, shared_with=colleague, shared_by=shared_by, reason=reason.strip()
+            )
+    except IntegrityError:
+        raise ValidationError({"colleague": f"{colleague} can already read this entry."}) from None
 
 
 def _append_link(entry: Entry, student_id: int) -> ChronologyLink:
@@ -115,7 +189,9 @@ def _append_link(entry: Entry, student_id: int) -> ChronologyLink:
     )
 
 
-def amend_entry(*, author, original: Entry, summary: str, account: str, **fields) -> Entry:
+def amend_entry(
+    *, author, original: Entry, reason: str, summary: str, account: str, **fields
+) -> Entry:
     """Correct an entry by recording a new one that amends it; the original stays as it was.
 
     The amendment sits in the same chronologies as the original, keeps its kind, and is
@@ -132,6 +208,7 @@ def amend_entry(*, author, original: Entry, summary: str, account: str, **fields
         summary=summary,
         account=account,
         amends=original,
+        amendment_reason=reason,
         **fields,
     )
 
@@ -157,13 +234,18 @@ def record_event(
     )
 
 
-def complete_action(*, action: Action, user, outcome: str) -> ActionCompletion:
+def complete_action(
+    *, action: Action, user, outcome: str, done_at: dt.datetime | None = None
+) -> ActionCompletion:
     if not outcome.strip():
         raise ValidationError({"outcome": "Say what came of it."})
     try:
         with transaction.atomic():
             return ActionCompletion.objects.create(
-                action=action, done_by=user, outcome=outcome.strip()
+                action=action,
+                done_by=user,
+                outcome=outcome.strip(),
+                done_at=done_at or timezone.now(),
             )
     except IntegrityError:
         raise ValidationError("This action was already marked done.") from None

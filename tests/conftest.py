@@ -110,3 +110,19 @@ def redis_url(redis_server):
     client.flushall()
     yield redis_server.url
     client.close()
+
+
+def pass_second_factor(client, *, seconds_ago: float = 0) -> None:
+    """Record in client's session that its user passed a 2FA check seconds_ago, as
+    allauth does at sign-in and re-authentication (restricted entries ask for one)."""
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+    session = client.session
+    # allauth keeps the records only for the user they were made for.
+    session["account_authentication_methods_user"] = session["_auth_user_id"]
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "type": "totp", "at": time.time() - seconds_ago, "reauthenticated": True}
+    ]
+    session.save()

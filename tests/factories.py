@@ -109,3 +109,32 @@ class PeriodFactory(factory.django.DjangoModelFactory):
     kind = Period.Kind.LESSON
     starts_at = dt.time(9, 0)
     ends_at = dt.time(10, 0)
+
+
+class InterventionFactory(factory.django.DjangoModelFactory):
+    """An intervention; pass students=[...] to put students on it."""
+
+    class Meta:
+        model = "records.Intervention"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Reading catch-up {n}")
+    focus = "literacy"
+    lead = factory.SubFactory(UserFactory, roles=[Role.COORDINATOR])
+    planned_sessions = 6
+    schedule = "Tuesdays and Thursdays, period 2"
+    starts_on = dt.date(2026, 11, 2)
+    targets = "Read a Year 7 text aloud with fewer than five errors a page."
+    measure_name = "Reading age (months)"
+    scale_min = 60
+    scale_max = 200
+    created_by = factory.SelfAttribute("lead")
+
+    @factory.post_generation
+    def students(self, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        from records.models import InterventionStudent
+
+        for student in extracted:
+            InterventionStudent.objects.create(intervention=self, student=student)

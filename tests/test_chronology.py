@@ -93,7 +93,7 @@ def test_lifecycle_events_from_other_apps(cora):
     )
     assert event.kind == Entry.Kind.EVENT and event.students.get() == student
     with pytest.raises(ValidationError):
-        services.amend_entry(author=cora, original=event, summary="x", account="y")
+        services.amend_entry(author=cora, original=event, reason="Wrong", summary="x", account="y")
 
 
 # --- append-only -----------------------------------------------------------------------
@@ -169,7 +169,11 @@ def test_an_amendment_is_a_new_entry_and_both_stay_readable(cora, sam):
     amy, ben = StudentFactory(), StudentFactory()
     original = concern(cora, amy, ben, summary="Hit by a peer")
     amendment = services.amend_entry(
-        author=sam, original=original, summary="Pushed by a peer", account="Not hit: pushed."
+        author=sam,
+        original=original,
+        reason="Misheard",
+        summary="Pushed by a peer",
+        account="Not hit: pushed.",
     )
     assert amendment.amends == original and amendment.kind == original.kind
     assert set(amendment.students.all()) == {amy, ben}
@@ -183,7 +187,11 @@ def test_an_amendment_of_a_restricted_entry_is_restricted(dina):
     original = concern(dina, StudentFactory(), category=category("Safeguarding", True))
     assert original.restricted
     amendment = services.amend_entry(
-        author=dina, original=original, summary="Corrected", account="Date was wrong."
+        author=dina,
+        original=original,
+        reason="Wrong date",
+        summary="Corrected",
+        account="Date was wrong.",
     )
     assert amendment.restricted
 

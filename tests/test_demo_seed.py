@@ -80,3 +80,28 @@ def test_terms_the_school_admin_entered_are_kept():
     assert own.name == "Michaelmas"
     assert not Term.objects.filter(name="Autumn 2026").exists()
     assert Term.objects.filter(name="Spring 2027").exists()
+
+
+@pytest.mark.django_db
+def test_every_demo_student_gets_a_believable_chronology_once():
+    from records.models import ChronologyLink, Entry
+    from records.selectors import chain_breaks
+
+    out = seed(students=30)
+    assert "Chronologies: 30 students given one" in out
+    per_student = {
+        s.pk: ChronologyLink.objects.filter(student=s).count() for s in Student.objects.all()
+    }
+    assert min(per_student.values()) >= 4
+    kinds = set(Entry.objects.values_list("kind", flat=True))
+    assert {"observation", "positive", "concern", "contact", "progress"} <= kinds
+    assert Entry.objects.filter(restricted=True).exists()
+    assert Entry.objects.filter(amends__isnull=False).exists()
+    assert Entry.objects.filter(kind="incident").exists()
+    # Recorded soon after it happened: the demo is not full of back-dated entries.
+    assert sum(e.is_backdated for e in Entry.objects.all()) == 0
+    checked, breaks = chain_breaks()
+    assert checked == sum(per_student.values()) and breaks == []
+    again = seed(students=30)
+    assert "Chronologies: 0 students given one" in again
+    assert ChronologyLink.objects.count() == checked

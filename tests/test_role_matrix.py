@@ -7,18 +7,25 @@ and a view without a @roles_required declaration is refused at runtime and here 
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from enigma.permissions import declared_roles, is_project_view, is_public
 from enigma.roles import ROOM_TEAM, Role
+from records.models import Attachment
+from records.services import NewAction, record_entry
+from records.services_interventions import record_session
 from tests.conftest import PERSONAS
 from tests.factories import (
+    InterventionFactory,
     LinkFactory,
     NonSchoolDayFactory,
     PeriodFactory,
     StudentFactory,
     TermFactory,
 )
+from tests.role_tables import attachments, chronology, interventions
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.SCHOOL_ADMIN})
@@ -45,10 +52,15 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "imports:upload": ADMIN,
     "imports:apply": ADMIN,
     "imports:template": ADMIN,
+    **chronology.EXPECTED,
+    **interventions.EXPECTED,
+    **attachments.EXPECTED,
 }
 PUBLIC = {"healthz"}
 # Views that only accept POST: allowed roles get 405 to a GET, others 403 first.
-POST_ONLY = {"imports:apply"}
+POST_ONLY = (
+    {"imports:apply"} | chronology.POST_ONLY | interventions.POST_ONLY | attachments.POST_ONLY
+)
 
 
 def _walk(patterns, prefix=""):
@@ -75,9 +87,38 @@ def objects(personas):
     student = StudentFactory()
     LinkFactory(student=student, staff=personas["tom"])
     LinkFactory(student=student, staff=personas["rita"], relationship="referrer")
+    entry = record_entry(
+        author=personas["cora"],
+        students=[student],
+        kind="concern",
+        summary="Upset at break",
+        actions=[NewAction("Call home", personas["tom"], timezone.localdate())],
+    )
+    intervention = InterventionFactory(lead=personas["cora"], students=[student])
+    session = record_session(
+        intervention=intervention,
+        user=personas["cora"],
+        held_on=intervention.starts_on,
+        attendance={student.pk: "attended"},
+        notes="Worked on decoding.",
+    )
+    attachment = Attachment.objects.create(
+        entry=entry,
+        file=ContentFile(b"%PDF-1.4 test", name="letter.pdf"),
+        original_name="letter.pdf",
+        content_type="application/pdf",
+        size=13,
+        sha256="0" * 64,
+        uploaded_by=personas["cora"],
+    )
     return {
         "pk": student.pk,
         "student": student,
+        "entry_pk": entry.pk,
+        "intervention_pk": intervention.pk,
+        "session_pk": session.pk,
+        "attachment_pk": attachment.pk,
+        "action_pk": entry.actions.get().pk,
         "term_pk": TermFactory().pk,
         "day_pk": NonSchoolDayFactory().pk,
         "period_pk": PeriodFactory().pk,

@@ -147,6 +147,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 15 * 60
+# Restricted (safeguarding) entries need a second-factor check this recent.
+ENIGMA_RESTRICTED_REAUTH_SECONDS = ACCOUNT_REAUTHENTICATION_TIMEOUT
 ACCOUNT_FORMS = {
     "change_password": "enigma.account_forms.ChangePasswordForm",
     "reset_password": "enigma.account_forms.ResetPasswordForm",
@@ -219,7 +221,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "var" / "private"
+# Private files (attachments, import uploads): outside the web root, never given a URL;
+# read back only through views that check permissions.
+MEDIA_ROOT = env.path("PRIVATE_FILES_DIR", default=BASE_DIR / "var" / "private")
+# Largest attachment accepted on a chronology entry, in megabytes.
+ENIGMA_ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ENIGMA_IMPORT_MAX_BYTES = 5 * 1024 * 1024

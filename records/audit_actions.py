@@ -1,0 +1,21 @@
+"""What the records app writes to the audit log (labels registered in RecordsConfig.ready)."""
+
+
+class RecordsAction:
+    FILE_VIEWED = "records.file_viewed"
+    RESTRICTED_READ = "records.restricted_read"
+    EXPORTED = "records.exported"
+    ENTRY_SHARED = "records.entry_shared"
+    ATTACHMENT_DOWNLOADED = "records.attachment_downloaded"
+    INTERVENTION_EXPORTED = "records.intervention_exported"
+
+
+LABELS = {
+    RecordsAction.FILE_VIEWED: "Viewed a student file",
+    RecordsAction.RESTRICTED_READ: "Read a restricted entry",
+    RecordsAction.EXPORTED: "Exported or printed a chronology",
+    RecordsAction.ENTRY_SHARED: "Shared a restricted entry",
+    RecordsAction.ATTACHMENT_DOWNLOADED: "Opened an attachment",
+    RecordsAction.INTERVENTION_EXPORTED: "Downloaded an intervention impact report",
+}
+GROUPS = {"records.": "Student files and chronologies"}

@@ -1,0 +1,318 @@
+"""Believable chronologies for the demo school (run by `manage.py seed_demo`).
+
+Each demo student without a chronology gets one: a few weeks of observations, positive
+notes, contacts with home, concerns with follow-up actions (most done), progress notes,
+now and then an incident involving a classmate, a correction, and for a few students a
+restricted safeguarding entry recorded by the DSL. Everything goes through
+records.services, so the hash chains are real. Safe to re-run: students who already
+have a chronology are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from enigma.models import Student
+from records.models import Category, ChronologyLink
+from records.services import NewAction, amend_entry, complete_action, record_entry
+
+DEMO_MIS_PREFIX = "DEMO"
+DOMAIN = "example.org"
+LONDON = ZoneInfo("Europe/London")
+
+OBSERVATIONS = [
+    (
+        "Learning",
+        "Quiet in maths; finished the starter but not the main task",
+        "Sat at the back by choice. Finished the starter; stopped at question 3 of the main "
+        "task and said “I don’t get fractions”. Accepted help from the TA.",
+    ),
+    (
+        "Emotional wellbeing",
+        "Seemed tired and withdrawn in period 1",
+        "Head on the desk for the first ten minutes. Said they had been up late. Joined in "
+        "once the group work started.",
+    ),
+    (
+        "Peer relationships",
+        "Ate lunch alone again",
+        "Third day this week eating alone in the canteen. Did not want to join the table "
+        "with the tutor group when asked.",
+    ),
+    (
+        "Attendance",
+        "Arrived 20 minutes late without a note",
+        "Came in at 09:05. Said the bus was late; no note. Settled quickly.",
+    ),
+    (
+        "Behaviour",
+        "Left the science lesson without permission",
+        "Walked out after being asked to move seats. Found in the library at 11:20; calm. "
+        "Said the seating plan puts them next to someone they have fallen out with.",
+    ),
+]
+POSITIVES = [
+    "Read aloud to the group for the first time",
+    "Helped a Year 7 student who was lost find their lesson",
+    "Full marks on the spelling test",
+    "Stayed calm and used the time-out card instead of leaving the room",
+    "Handed in every piece of homework this week",
+    "Led the warm-up in PE",
+]
+CONCERNS = [
+    (
+        "Family",
+        "Mentioned that things are difficult at home",
+        "Said “Mum and Dad are arguing all the time” during form time. Did not want to say "
+        "more. No indication of harm. Opinion: seemed relieved to have said it.",
+        "Check in with them on Friday",
+    ),
+    (
+        "Emotional wellbeing",
+        "Tearful after break; would not say why",
+        "Found crying by the lockers at 10:50. Said “it’s nothing”. Calmed after ten minutes "
+        "with the coordinator and went back to lesson.",
+        "Ask the tutor to check in tomorrow",
+    ),
+    (
+        "Behaviour",
+        "Third removal from English this half-term",
+        "Removed from English for shouting at another student. Pattern: all three removals "
+        "were in period 5 English.",
+        "Meet the English teacher about period 5",
+    ),
+    (
+        "Learning",
+        "Falling behind with coursework in three subjects",
+        "Missing work in history, geography and science. Says they do not understand what "
+        "is being asked.",
+        "Ask class teachers for the missing tasks",
+    ),
+    (
+        "Health",
+        "Complained of headaches most mornings",
+        "Has asked to see the first-aider four times in two weeks, always before 10:00. "
+        "Eats no breakfast on those days, by their own account.",
+        "Ring home about breakfast and headaches",
+    ),
+]
+CONTACTS = [
+    (
+        "Phoned home about this week",
+        "phone",
+        "Discussed the late arrivals and the fall-out with a friend.",
+        "Parent will make sure they catch the earlier bus; we will check in on Monday.",
+    ),
+    (
+        "Meeting with parent about the reintegration plan",
+        "meeting",
+        "Went through the timetable and who to contact.",
+        "Parent agreed to the plan and will sign the home-school agreement.",
+    ),
+    (
+        "Email from parent about a difficult evening",
+        "email",
+        "Parent wrote that their child came home upset about a group chat.",
+        "Tutor to speak to the student; coordinator to reply by Thursday.",
+    ),
+]
+PROGRESS = [
+    "Good week: in every lesson, two positive notes from teachers",
+    "Now attending maths and science in class; English still in the room",
+    "Target met: asked for help instead of leaving the lesson, 4 times out of 5",
+    "Reading age up 5 months since September",
+]
+SAFEGUARDING = [
+    (
+        "Disclosure during a one-to-one session",
+        "During the session they said an older cousin had been “messaging at night and "
+        "asking for photos”. Their words, written down straight after. No one else present. "
+        "Reassured; told them what happens next.",
+        "Contact children’s social care (front door)",
+    ),
+    (
+        "Unexplained bruise on the forearm",
+        "Noticed a bruise on the left forearm when sleeves were rolled up in art. Said “I "
+        "fell off my bike”, then later “my brother did it”. Body map completed.",
+        "Speak to parent and record the explanation",
+    ),
+]
+
+
+def _staff():
+    users = get_user_model().objects.filter(email__endswith=f"@{DOMAIN}")
+    return {u.email.split("@")[0]: u for u in users}
+
+
+def _school_days_back(today: dt.date, count: int) -> list[dt.date]:
+    days, day = [], today
+    while len(days) < count:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return list(reversed(days))
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(
+        day, dt.time(rng.randint(8, 15), rng.choice([0, 10, 20, 35, 50])), LONDON
+    )
+
+
+def seed_chronologies(*, today: dt.date | None = None) -> str:
+    today = today or timezone.localdate()
+    staff = _staff()
+    if not {"coordinator", "dsl", "senco", "teacher", "referrer"} <= set(staff):
+        return "Chronologies: skipped (demo staff missing)."
+    categories = {c.name: c for c in Category.objects.all()}
+    students = list(
+        Student.objects.filter(mis_id__startswith=DEMO_MIS_PREFIX)
+        .exclude(pk__in=ChronologyLink.objects.values("student_id"))
+        .order_by("mis_id")
+    )
+    days = _school_days_back(today, 35)
+    now = timezone.now()
+    entries = 0
+    for index, student in enumerate(students):
+        rng = random.Random(f"chronology-{student.mis_id}")  # noqa: S311 - demo data
+        plan = []  # (when, callable) in time order: chains are written in that order
+        for day in sorted(rng.sample(days, k=rng.randint(4, 7))):
+            plan.append(
+                (
+                    _at(day, rng),
+                    rng.choice(
+                        ["observation", "positive", "concern", "contact", "progress", "positive"]
+                    ),
+                )
+            )
+        if index % 9 == 4:
+            plan.append((_at(rng.choice(days[-15:]), rng), "safeguarding"))
+        if index % 6 == 1 and index + 1 < len(students):
+            plan.append((_at(rng.choice(days), rng), "incident"))
+        plan.sort(key=lambda p: p[0])
+        for when, kind in plan:
+            recorded = min(when + dt.timedelta(minutes=rng.randint(5, 90)), now)
+            entries += _record(
+                kind, student, students, index, when, recorded, rng, staff, categories
+            )
+    return f"Chronologies: {len(students)} students given one ({entries} entries)."
+
+
+def _record(kind, student, students, index, when, recorded, rng, staff, categories) -> int:
+    author = rng.choice(
+        [staff["coordinator"], staff["coordinator"], staff["teacher"], staff["senco"]]
+    )
+    common = {"occurred_at": when, "recorded_at": recorded}
+    if kind == "observation":
+        category, summary, account = rng.choice(OBSERVATIONS)
+        record_entry(
+            author=author,
+            students=[student],
+            kind="observation",
+            summary=summary,
+            account=account,
+            category=categories[category],
+            **common,
+        )
+        return 1
+    if kind == "positive":
+        record_entry(
+            author=author,
+            students=[student],
+            kind="positive",
+            summary=rng.choice(POSITIVES),
+            **common,
+        )
+        return 1
+    if kind == "progress":
+        record_entry(
+            author=staff["coordinator"],
+            students=[student],
+            kind="progress",
+            summary=rng.choice(PROGRESS),
+            **common,
+        )
+        return 1
+    if kind == "contact":
+        summary, method, account, agreed = rng.choice(CONTACTS)
+        carer = student.contacts.order_by("priority").first()
+        who = (
+            f"{carer.forename} {carer.surname}, {carer.get_relationship_display().lower()}"
+            if carer
+            else "Parent"
+        )
+        record_entry(
+            author=staff["coordinator"],
+            students=[student],
+            kind="contact",
+            summary=summary,
+            account=account,
+            contact_with=who,
+            contact_method=method,
+            agreed=agreed,
+            **common,
+        )
+        return 1
+    if kind == "concern":
+        category, summary, account, action = rng.choice(CONCERNS)
+        due = when.date() + dt.timedelta(days=rng.randint(1, 5))
+        entry = record_entry(
+            author=author,
+            students=[student],
+            kind="concern",
+            summary=summary,
+            account=account,
+            category=categories[category],
+            actions=[NewAction(action, staff["coordinator"], due)],
+            **common,
+        )
+        if due < timezone.localdate() - dt.timedelta(days=1) and rng.random() < 0.8:
+            complete_action(
+                action=entry.actions.get(),
+                user=staff["coordinator"],
+                outcome="Done; nothing further needed for now.",
+                done_at=min(dt.datetime.combine(due, dt.time(15, 30), LONDON), timezone.now()),
+            )
+        if rng.random() < 0.15:
+            amend_entry(
+                author=author,
+                original=entry,
+                reason="Wrong time: it was after lunch",
+                summary=summary,
+                account=account,
+                occurred_at=when.replace(hour=13, minute=40),
+                recorded_at=min(recorded + dt.timedelta(days=1), timezone.now()),
+            )
+            return 2
+        return 1
+    if kind == "incident":
+        peer = students[index + 1]
+        record_entry(
+            author=staff["coordinator"],
+            students=[student, peer],
+            kind="incident",
+            category=categories["Peer relationships"],
+            summary=f"Argument between {student.forename} and {peer.forename} at lunch",
+            account="Raised voices in the canteen queue; no contact. Both spoken to "
+            "separately; each said the other had pushed in. Both calm by 13:10.",
+            **common,
+        )
+        return 1
+    summary, account, action = rng.choice(SAFEGUARDING)
+    due = min(when.date() + dt.timedelta(days=1), timezone.localdate())
+    record_entry(
+        author=staff["dsl"],
+        students=[student],
+        kind="concern",
+        category=categories["Safeguarding"],
+        summary=summary,
+        account=account,
+        actions=[NewAction(action, staff["dsl"], max(due, timezone.localdate()))],
+        **common,
+    )
+    return 1

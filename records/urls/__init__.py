@@ -1,0 +1,6 @@
+"""URLs of the records app, one module per area, all in the "records" namespace."""
+
+from records.urls import attachments, chronology, interventions
+
+app_name = "records"
+urlpatterns = chronology.urlpatterns + interventions.urlpatterns + attachments.urlpatterns

@@ -1,0 +1,107 @@
+"""'My actions', marking an action done, and the DSL's safeguarding queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from enigma.permissions import any_staff, roles_required
+from enigma.roles import ROOM_TEAM, Role
+from records import access, selectors, services
+from records.forms import CompleteActionForm
+from records.models import Action
+from records.views.common import audit_restricted_reads, mark_actions_readable
+
+
+@any_staff
+def my_actions(request):
+    actions = mark_actions_readable(request, selectors.open_actions_for(request.user))
+    shared = list(selectors.entries_shared_with(request.user)[:50])
+    return render(
+        request,
+        "records/my_actions.html",
+        {
+            "actions": actions,
+            "shared": shared,
+            "today": timezone.localdate(),
+            "form": CompleteActionForm(),
+            "reauth_url": access.reauthentication_url(request),
+            "needs_second_factor": any(a.entry.needs_second_factor for a in actions),
+        },
+    )
+
+
+def _may_complete(request, action: Action) -> bool:
+    """The assignee, or the room team; for a restricted entry, only a reader with a fresh
+    second factor. Someone who may not know the entry exists gets a 404."""
+    entry = action.entry
+    mine = action.assignee_id == request.user.pk
+    if not mine and not access.may_see_entry(request.user, entry):
+        raise Http404
+    if entry.restricted or (entry.category and entry.category.restricted):
+        return access.may_read_restricted(request.user, entry) and (
+            access.second_factor_is_fresh(request)
+        )
+    return mine or bool(request.user.roles & ROOM_TEAM)
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@any_staff
+@require_POST
+def action_complete(request, action_pk):
+    action = get_object_or_404(
+        Action.objects.select_related("entry__category", "assignee"), pk=action_pk
+    )
+    if not _may_complete(request, action):
+        raise PermissionDenied("Only the person it was given to, or the room team, can do this.")
+    form = CompleteActionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complete_action(
+                action=action, user=request.user, outcome=form.cleaned_data["outcome"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if form.errors:
+        return render(
+            request,
+            "records/action_complete.html",
+            {"action": action, "form": form, "next": request.POST.get("next", "")},
+            status=400,
+        )
+    messages.success(request, f"Done: “{action.description}”.")
+    return _back(request, "records:my_actions")
+
+
+@roles_required(Role.DSL)
+def safeguarding_queue(request):
+    if not access.second_factor_is_fresh(request):
+        return redirect(access.reauthentication_url(request))
+    recent, actions = selectors.safeguarding_queue(request.user, today=timezone.localdate())
+    recent = list(recent[:100])
+    for entry in recent:
+        entry.is_restricted = True
+        entry.show_content = True
+    audit_restricted_reads(request, None, recent)
+    return render(
+        request,
+        "records/safeguarding_queue.html",
+        {
+            "recent": recent,
+            "actions": list(actions),
+            "today": timezone.localdate(),
+            "days": selectors.SAFEGUARDING_RECENT_DAYS,
+            "form": CompleteActionForm(),
+        },
+    )

@@ -1,0 +1,161 @@
+"""The student file: header, timeline (filtered, paginated), print view and CSV export.
+
+Every read is audited: the file itself, each restricted entry shown in full, and every
+print or export.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from enigma import audit
+from enigma.csv_export import csv_response
+from enigma.permissions import any_staff
+from enigma.roles import ROOM_TEAM
+from records import access, selectors
+from records.audit_actions import RecordsAction
+from records.forms import HAND_KINDS, TimelineFilterForm
+from records.models import Entry
+from records.views.common import (
+    audit_restricted_reads,
+    decide_visibility,
+    mark_actions_readable,
+)
+
+
+def _timeline_form(request, student):
+    return TimelineFilterForm(request.GET or None, authors=selectors.authors_for(student))
+
+
+@any_staff
+def student_file(request, pk):
+    student = selectors.student_for_file(request.user, pk)
+    form = _timeline_form(request, student)
+    page = selectors.timeline_page(student, request.user, form.filters(), request.GET.get("page"))
+    entries = decide_visibility(request, list(page.object_list))
+    audit.record(
+        RecordsAction.FILE_VIEWED,
+        request=request,
+        obj=student,
+        student=student,
+        data={"filters": form.query_string(), "page": page.number},
+    )
+    audit_restricted_reads(request, student, entries)
+    context = {
+        "student": student,
+        "form": form,
+        "page": page,
+        "entries": entries,
+        "query_string": form.query_string(),
+        "filtered": form.filters().active,
+        "kinds": [(k.value, k.label) for k in HAND_KINDS],
+        "dsl_team": selectors.dsl_team(),
+        "open_actions": mark_actions_readable(
+            request, selectors.open_actions_on_file(student, request.user)
+        ),
+        "is_room_team": bool(request.user.roles & ROOM_TEAM),
+        "needs_second_factor": any(e.needs_second_factor for e in entries),
+        "reauth_url": access.reauthentication_url(request),
+    }
+    template = "records/student_file.html"
+    if request.htmx and request.htmx.target == "timeline":
+        template = "records/_timeline.html"
+    return render(request, template, context)
+
+
+def _export_entries(request, pk):
+    student = selectors.student_for_file(request.user, pk)
+    form = _timeline_form(request, student)
+    entries = decide_visibility(
+        request, list(selectors.timeline(student, request.user, form.filters()))
+    )
+    return student, form, entries
+
+
+@any_staff
+def chronology_print(request, pk):
+    student, form, entries = _export_entries(request, pk)
+    audit.record(
+        RecordsAction.EXPORTED,
+        request=request,
+        obj=student,
+        student=student,
+        data={"format": "print", "filters": form.query_string(), "entries": len(entries)},
+    )
+    audit_restricted_reads(request, student, entries)
+    return render(
+        request,
+        "records/chronology_print.html",
+        {
+            "student": student,
+            "entries": entries,
+            "filters_text": form.query_string(),
+            "printed_at": timezone.now(),
+            "dsl_team": selectors.dsl_team(),
+        },
+    )
+
+
+CSV_HEADER = [
+    "Happened",
+    "Recorded",
+    "Back-dated",
+    "Kind",
+    "Category",
+    "Restricted",
+    "Recorded by",
+    "Summary",
+    "What happened",
+    "Contact: who",
+    "Contact: how",
+    "What was agreed",
+    "Amends entry",
+    "Why corrected",
+    "Amended later",
+    "Entry id",
+]
+
+
+def _csv_row(entry: Entry, notice: str) -> list[str]:
+    when = timezone.localtime(entry.occurred_at).strftime("%Y-%m-%d %H:%M")
+    if not entry.show_content:
+        return [when, "", "", "", "", "yes", "", notice] + [""] * 7 + [str(entry.pk)]
+    return [
+        when,
+        timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
+        "yes" if entry.is_backdated else "",
+        entry.get_kind_display(),
+        str(entry.category or ""),
+        "yes" if entry.is_restricted else "",
+        str(entry.author),
+        entry.summary,
+        entry.account,
+        entry.contact_with,
+        entry.get_contact_method_display() if entry.contact_method else "",
+        entry.agreed,
+        str(entry.amends_id or ""),
+        entry.amendment_reason,
+        "yes" if entry.is_amended else "",
+        str(entry.pk),
+    ]
+
+
+@any_staff
+def chronology_csv(request, pk):
+    student, form, entries = _export_entries(request, pk)
+    audit.record(
+        RecordsAction.EXPORTED,
+        request=request,
+        obj=student,
+        student=student,
+        data={"format": "csv", "filters": form.query_string(), "entries": len(entries)},
+    )
+    audit_restricted_reads(request, student, entries)
+    notice = access.RESTRICTED_NOTICE
+    stamp = timezone.localdate().isoformat()
+    return csv_response(
+        f"chronology-{student.upn}-{stamp}.csv",
+        CSV_HEADER,
+        (_csv_row(entry, notice) for entry in entries),
+    )

@@ -1,0 +1,72 @@
+"""What the records pages share: deciding, per entry, what the viewer may read, and
+auditing the restricted entries they were shown."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from enigma import audit
+from records import access
+from records.audit_actions import RecordsAction
+from records.models import Entry
+
+
+def decide_visibility(request, entries: list[Entry]) -> list[Entry]:
+    """Mark each entry with show_content / needs_second_factor for the templates.
+
+    An unrestricted entry is shown. A restricted one is shown only to a reader (DSL, or
+    the colleague it was shared with) whose second factor is fresh; a reader who is not
+    fresh is asked to confirm it; anyone else sees only that it exists.
+    """
+    fresh = None
+    for entry in entries:
+        entry.needs_second_factor = False
+        if not entry.is_restricted:
+            entry.show_content = True
+            continue
+        if not access.may_read_restricted(request.user, entry):
+            entry.show_content = False
+            continue
+        if fresh is None:
+            fresh = access.second_factor_is_fresh(request)
+        entry.show_content = fresh
+        entry.needs_second_factor = not fresh
+    return entries
+
+
+def mark_actions_readable(request, actions) -> list:
+    """Actions carry their entry's restriction: decide per action what may be shown
+    (actions come from selectors annotated with entry_restricted and shared_with_me)."""
+    actions = list(actions)
+    for action in actions:
+        action.entry.is_restricted = action.entry_restricted
+        action.entry.shared_with_me = action.shared_with_me
+    decide_visibility(request, [a.entry for a in actions])
+    return actions
+
+
+def audit_restricted_reads(request, student, entries: list[Entry]) -> None:
+    shown = [e.pk for e in entries if e.is_restricted and e.show_content]
+    if shown:
+        audit.record(
+            RecordsAction.RESTRICTED_READ,
+            request=request,
+            student=student,
+            data={"entries": shown},
+        )
+
+
+def entry_for(request, entry_pk, queryset=None) -> Entry:
+    """An entry the person may know exists (one of its students is visible to them, or it
+    was shared with them), or 404."""
+    qs = queryset if queryset is not None else Entry.objects.all()
+    try:
+        entry = get_object_or_404(qs, pk=int(entry_pk))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if access.may_see_entry(request.user, entry):
+        return entry
+    if entry.shares.filter(shared_with=request.user).exists():
+        return entry
+    raise Http404

@@ -1,0 +1,216 @@
+"""Recording entries, reading one, correcting it (amendment) and sharing a restricted one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from enigma import audit
+from enigma.models import Student
+from enigma.permissions import any_staff, roles_required
+from enigma.roles import Role
+from records import access, selectors, services
+from records.audit_actions import RecordsAction
+from records.forms import (
+    HAND_KINDS,
+    ActionFormSet,
+    AmendForm,
+    EntryForm,
+    ShareForm,
+    new_actions,
+)
+from records.models import Action, Attachment, Entry
+from records.views.common import audit_restricted_reads, decide_visibility, entry_for
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@any_staff
+def entry_add(request, pk):
+    student = selectors.student_for_file(request.user, pk)
+    try:
+        kind = Entry.Kind(request.GET.get("kind", Entry.Kind.CONCERN))
+    except ValueError:
+        raise Http404 from None
+    if kind not in HAND_KINDS:
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    form = EntryForm(data, kind=kind, student=student, user=request.user)
+    actions = ActionFormSet(data, prefix="actions")
+    if data is not None and form.is_valid() and actions.is_valid():
+        try:
+            entry = services.record_entry(
+                author=request.user,
+                students=form.students(),
+                actions=new_actions(actions),
+                **form.entry_fields(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if entry.restricted and not access.is_dsl(request.user):
+                messages.success(
+                    request,
+                    f"Recorded. “{entry.summary}” is restricted: the safeguarding team has it, "
+                    "and only they can read it now.",
+                )
+            else:
+                messages.success(request, f"Recorded: “{entry.summary}”.")
+            return redirect("records:student_file", pk=student.pk)
+    return render(
+        request,
+        "records/entry_form.html",
+        {
+            "student": student,
+            "kind": kind,
+            "kind_label": kind.label,
+            "kinds": [(k.value, k.label) for k in HAND_KINDS],
+            "form": form,
+            "actions": actions,
+        },
+    )
+
+
+def _readable_or_response(request, entry: Entry):
+    """None if the person may read this entry now; otherwise the response to give."""
+    entry.is_restricted = bool(entry.restricted or (entry.category and entry.category.restricted))
+    decide_visibility(request, [entry])
+    if entry.show_content:
+        return None
+    if entry.needs_second_factor:
+        return redirect(access.reauthentication_url(request))
+    return render(
+        request,
+        "records/restricted.html",
+        {"entry": entry, "dsl_team": selectors.dsl_team()},
+        status=403,
+    )
+
+
+@any_staff
+def entry_detail(request, entry_pk):
+    qs = Entry.objects.select_related("author", "category", "amends").prefetch_related(
+        Prefetch("actions", queryset=Action.objects.select_related("assignee", "completion")),
+        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+        Prefetch("amendments", queryset=Entry.objects.select_related("author")),
+        Prefetch("shares__shared_with"),
+        Prefetch(
+            "students",
+            queryset=Student.objects.visible_to(request.user).order_by("legal_surname"),
+            to_attr="visible_students",
+        ),
+    )
+    entry = entry_for(request, entry_pk, queryset=qs)
+    refused = _readable_or_response(request, entry)
+    if refused is not None:
+        return refused
+    student = entry.visible_students[0] if entry.visible_students else None
+    if entry.is_restricted:
+        audit_restricted_reads(request, student, [entry])
+    else:
+        audit.record(RecordsAction.FILE_VIEWED, request=request, obj=entry, student=student)
+    add_actions = ActionFormSet(
+        request.POST if request.method == "POST" else None, prefix="actions"
+    )
+    if request.method == "POST" and add_actions.is_valid():
+        try:
+            services.add_actions(entry=entry, by=request.user, actions=new_actions(add_actions))
+        except ValidationError as error:
+            add_actions._non_form_errors = add_actions.error_class(error.messages)
+        else:
+            messages.success(request, "Follow-up actions added.")
+            return redirect("records:entry_detail", entry_pk=entry.pk)
+    return render(
+        request,
+        "records/entry_detail.html",
+        {
+            "entry": entry,
+            "student": student,
+            "add_actions": add_actions,
+            "is_dsl": access.is_dsl(request.user),
+            "can_amend": entry.kind != Entry.Kind.EVENT,
+        },
+    )
+
+
+@any_staff
+def entry_amend(request, entry_pk):
+    entry = entry_for(request, entry_pk, queryset=Entry.objects.select_related("category"))
+    refused = _readable_or_response(request, entry)
+    if refused is not None:
+        return refused
+    if entry.kind == Entry.Kind.EVENT:
+        messages.info(request, "Placement events are corrected on the placement, not here.")
+        return redirect("records:entry_detail", entry_pk=entry.pk)
+    form = AmendForm(request.POST or None, original=entry)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                amendment = services.amend_entry(
+                    author=request.user,
+                    original=entry,
+                    reason=d["reason"],
+                    summary=d["summary"],
+                    account=d["account"],
+                    category=d.get("category"),
+                    occurred_at=d["occurred_at"],
+                )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Correction recorded. The original stays as it was.")
+            return redirect("records:entry_detail", entry_pk=amendment.pk)
+    return render(request, "records/entry_amend.html", {"entry": entry, "form": form})
+
+
+@roles_required(Role.DSL)
+def entry_share(request, entry_pk):
+    entry = entry_for(request, entry_pk, queryset=Entry.objects.select_related("category"))
+    refused = _readable_or_response(request, entry)
+    if refused is not None:
+        return refused
+    if not entry.is_restricted:
+        messages.info(
+            request, "This entry is not restricted: everyone who can see the file can read it."
+        )
+        return redirect("records:entry_detail", entry_pk=entry.pk)
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        colleague = form.cleaned_data["colleague"]
+        try:
+            share = services.share_entry(
+                entry=entry,
+                shared_by=request.user,
+                colleague=colleague,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            audit.record(
+                RecordsAction.ENTRY_SHARED,
+                request=request,
+                obj=entry,
+                student=entry.students.order_by("pk").first(),
+                data={"with": colleague.pk, "with_name": str(colleague), "reason": share.reason},
+            )
+            messages.success(request, f"{colleague} can now read this entry.")
+            return redirect("records:entry_detail", entry_pk=entry.pk)
+    return render(
+        request,
+        "records/entry_share.html",
+        {"entry": entry, "form": form, "cancel": reverse("records:entry_detail", args=[entry.pk])},
+    )

@@ -1,0 +1,134 @@
+"""The student file, the safeguarding queue and My actions run the same number of
+queries whatever the chronology's size (10 vs 1,000 entries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from records.models import Action, Category, ChronologyLink, Entry
+from records.services import NewAction, record_entry
+from tests.conftest import pass_second_factor
+from tests.db import queries
+from tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(student, author, n, *, assignee):
+    """n entries in bulk (a mix of kinds, restricted ones, actions and amendments); the
+    chain values are placeholders: this measures reading, not verifying."""
+    categories = list(Category.objects.all())
+    now = timezone.now()
+    start = ChronologyLink.objects.filter(student=student).count()
+    entries = Entry.objects.bulk_create(
+        Entry(
+            kind=["concern", "positive", "contact", "progress"][i % 4],
+            category=categories[i % len(categories)],
+            restricted=categories[i % len(categories)].restricted,
+            occurred_at=now - dt.timedelta(hours=i + 1),
+            recorded_at=now,
+            author=author,
+            summary=f"Entry {start + i}",
+            account="Account " * 20,
+            contact_with="Mum" if i % 4 == 2 else "",
+            contact_method="phone" if i % 4 == 2 else "",
+        )
+        for i in range(n)
+    )
+    ChronologyLink.objects.bulk_create(
+        ChronologyLink(
+            entry=e,
+            student=student,
+            seq=start + i + 1,
+            prev_hash="0" * 64,
+            hash=hashlib.sha256(f"{student.pk}-{start + i}".encode()).hexdigest(),
+        )
+        for i, e in enumerate(entries)
+    )
+    Action.objects.bulk_create(
+        Action(entry=e, description="Follow up", assignee=assignee, due_on=now.date())
+        for e in entries[::3]
+    )
+    for original in entries[:3]:
+        record_entry(
+            author=author,
+            students=[student],
+            kind=original.kind,
+            category=original.category,
+            summary="Correction",
+            amends=original,
+            amendment_reason="Wrong date",
+            contact_with=original.contact_with,
+            contact_method=original.contact_method,
+        )
+
+
+@pytest.mark.parametrize("persona", ["cora", "dina", "tom"])
+def test_student_file_queries_do_not_grow_with_the_chronology(persona, personas, client_for):
+    from tests.factories import LinkFactory
+
+    user = personas[persona]
+    client = client_for(user)
+    pass_second_factor(client)
+    student = StudentFactory()
+    LinkFactory(student=student, staff=personas["tom"])
+    other = StudentFactory()
+    grow(student, personas["dina"], 10, assignee=personas["dina"])
+    record_entry(author=personas["cora"], students=[student, other], kind="concern", summary="Both")
+    url = reverse("records:student_file", args=[student.pk])
+    small = queries(client, url)
+    grow(student, personas["dina"], 990, assignee=personas["dina"])
+    assert Entry.objects.filter(links__student=student).count() > 1000
+    assert queries(client, url) == small
+    assert queries(client, url, {"page": 3}) == small
+    assert queries(client, url, {"kind": "concern"}) == small
+
+
+def test_safeguarding_queue_queries_are_constant(personas, client_for):
+    dina = personas["dina"]
+    client = client_for(dina)
+    pass_second_factor(client)
+    safeguarding = Category.objects.get(name="Safeguarding")
+
+    def add(n):
+        for _ in range(n):
+            record_entry(
+                author=dina,
+                students=[StudentFactory(), StudentFactory()],
+                kind="concern",
+                category=safeguarding,
+                summary="Disclosure",
+                actions=[NewAction("Refer", dina, timezone.localdate())],
+            )
+
+    add(3)
+    url = reverse("records:safeguarding_queue")
+    small = queries(client, url)
+    add(30)
+    assert queries(client, url) == small
+
+
+def test_my_actions_queries_are_constant(personas, client_for):
+    cora = personas["cora"]
+    client = client_for(cora)
+
+    def add(n):
+        for _ in range(n):
+            record_entry(
+                author=cora,
+                students=[StudentFactory()],
+                kind="concern",
+                summary="Upset",
+                actions=[NewAction("Ring home", cora, timezone.localdate())],
+            )
+
+    add(3)
+    url = reverse("records:my_actions")
+    small = queries(client, url)
+    add(30)
+    assert queries(client, url) == small
