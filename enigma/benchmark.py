@@ -130,16 +130,24 @@ class BenchError(Exception):
 # --- running it ----------------------------------------------------------------------
 
 
+def all_targets() -> list[Target]:
+    """The core's pages, then those the apps registered (enigma.extensions)."""
+    from enigma import extensions
+
+    return TARGETS + [Target(t.name, t.path, t.user) for t in extensions.BENCH_TARGETS]
+
+
 def run(options: Options, out: Callable[[str], object] = print) -> list[Result]:
     """The whole benchmark; returns the results (also printed and written as JSON)."""
-    targets = [t for t in TARGETS if not options.only or any(o in t.name for o in options.only)]
+    every = all_targets()
+    targets = [t for t in every if not options.only or any(o in t.name for o in options.only)]
     if not targets:
-        raise BenchError(f"No page matches {options.only}; pages: {[t.name for t in TARGETS]}")
+        raise BenchError(f"No page matches {options.only}; pages: {[t.name for t in every]}")
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         env, database = _server_environment()
         out(f"Database: {database}")
-        students = _prepare(env, options, out)
+        students, placeholders = _prepare(env, options, out)
         log_path = BASE_DIR / "var" / "bench-gunicorn.log"
         with Gunicorn(env, workers=options.workers, log_path=log_path) as server:
             out(f"gunicorn: {options.workers} workers on {server.base_url} (log: {log_path})")
@@ -154,7 +162,7 @@ def run(options: Options, out: Callable[[str], object] = print) -> list[Result]:
             )
             results = []
             for target in targets:
-                path = target.path.format(student=student_pk)
+                path = target.path.format(student=student_pk, **placeholders)
                 results.append(
                     measure(server.port, target.name, path, cookies[target.user], options)
                 )
@@ -210,7 +218,9 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def _prepare(env: dict[str, str], options: Options, out: Callable[[str], object]) -> int | None:
+def _prepare(
+    env: dict[str, str], options: Options, out: Callable[[str], object]
+) -> tuple[int | None, dict[str, str]]:
     started = time.monotonic()
     _manage(env, "migrate", "--no-input", "--verbosity", "0")
     out(f"Migrated ({time.monotonic() - started:.1f} s).")
@@ -223,8 +233,16 @@ def _prepare(env: dict[str, str], options: Options, out: Callable[[str], object]
     students = int(match.group(1)) if match else None
     added = match.group(2) if match else "?"
     out(f"Seeded: {students} students, {added} added ({time.monotonic() - started:.1f} s).")
+    placeholders: dict[str, str] = {}
+    from enigma import extensions
+
+    for command in extensions.BENCH_COMMANDS:
+        started = time.monotonic()
+        printed = _manage(env, *command)
+        placeholders |= dict(re.findall(r"^bench\.(\w+)=(\S+)$", printed, re.MULTILINE))
+        out(f"Prepared: manage.py {' '.join(command)} ({time.monotonic() - started:.1f} s).")
     _manage(env, "collectstatic", "--no-input", "--verbosity", "0")
-    return students
+    return students, placeholders
 
 
 def _free_port() -> int:

@@ -5,6 +5,8 @@ records, referrals and timetables register, in their AppConfig.ready():
 - a home page for a role (the home view sends each person to the first that applies),
 - tabs on a student's pages (Details is the core's own),
 - demo seeders, run by `manage.py seed_demo` after the core's own demo data,
+- benchmark pages for `make bench`, and the manage.py command that prepares their data
+  (it prints "bench.<name>=<value>" lines that fill {name} in the pages' paths),
 - panels on a student's header: fragments loaded from the app's own URL with htmx
   (e.g. the current placement, from referrals).
 
@@ -51,7 +53,16 @@ class StudentPanel:
     position: int = 100
 
 
+@dataclass(frozen=True)
+class BenchTarget:
+    name: str
+    path: str  # may hold {student} or {name} filled from a bench command's output
+    user: str  # the demo login's email
+
+
 NAV_LINKS: list[NavLink] = []
+BENCH_TARGETS: list[BenchTarget] = []
+BENCH_COMMANDS: list[tuple[str, ...]] = []
 # Callables taking no arguments and returning a line for seed_demo to print.
 DEMO_SEEDERS: list = []
 STUDENT_PANELS: list[StudentPanel] = []
@@ -82,6 +93,17 @@ def add_student_panel(url_name: str, roles, *, position: int = 100) -> None:
 def add_demo_seeder(seeder) -> None:
     if seeder not in DEMO_SEEDERS:
         DEMO_SEEDERS.append(seeder)
+
+
+def add_bench_target(name: str, path: str, user: str) -> None:
+    target = BenchTarget(name, path, user)
+    if target not in BENCH_TARGETS:
+        BENCH_TARGETS.append(target)
+
+
+def add_bench_command(*args: str) -> None:
+    if args not in BENCH_COMMANDS:
+        BENCH_COMMANDS.append(args)
 
 
 def add_home_page(role: Role, url_name: str, *, priority: int) -> None:

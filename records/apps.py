@@ -42,8 +42,23 @@ def register_pages() -> None:
     from records.demo import seed_chronologies
 
     navigation_interventions.register()
-
     extensions.add_demo_seeder(seed_chronologies)
+    register_bench_pages()
+
+
+def register_bench_pages() -> None:
+    """What `make bench` measures of the records app (see enigma/benchmark.py)."""
+    from enigma import extensions
+
+    coordinator, dsl = "coordinator@example.org", "dsl@example.org"
+    extensions.add_bench_command("seed_bench_records", "--entries", "1000")
+    long_file = "/records/students/{records_long_file}/"
+    extensions.add_bench_target("student file (1,000 entries)", long_file, coordinator)
+    extensions.add_bench_target("student file, page 20", long_file + "?page=20", coordinator)
+    extensions.add_bench_target("student file as DSL", long_file, dsl)
+    extensions.add_bench_target("safeguarding queue", "/records/safeguarding/", dsl)
+    extensions.add_bench_target("my actions", "/records/actions/", coordinator)
+    extensions.add_bench_target("interventions", "/records/interventions/", coordinator)
 
 
 class RecordsConfig(AppConfig):

@@ -22,6 +22,9 @@ from records.models import Category, ChronologyLink
 from records.services import NewAction, amend_entry, complete_action, record_entry
 
 DEMO_MIS_PREFIX = "DEMO"
+# The demo school has 120 students; a benchmark school of 20,000 gets chronologies for
+# the first few hundred only (records are written one by one, through the real service).
+MAX_STUDENTS = 300
 DOMAIN = "example.org"
 LONDON = ZoneInfo("Europe/London")
 
@@ -144,6 +147,36 @@ SAFEGUARDING = [
 ]
 
 
+OUTCOMES = [
+    "Done. Spoke to them at break; they seemed brighter.",
+    "Done. Parent thanked us for the call; nothing further for now.",
+    "Done. Class teacher sent the missing work; catching up in the room.",
+    "Done. Agreed a seat move with the teacher from Monday.",
+]
+
+
+class _Deck:
+    """Draws from each list without repeats (per student), reshuffling when empty, so a
+    student's chronology does not say the same thing twice."""
+
+    def __init__(self, rng: random.Random):
+        self.rng, self.piles = rng, {}
+
+    def draw(self, items: list):
+        pile = self.piles.setdefault(id(items), [])
+        if not pile:
+            pile.extend(self.rng.sample(items, len(items)))
+        return pile.pop()
+
+
+def _school_day_after(day: dt.date, days: int) -> dt.date:
+    while days > 0 or day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
 def _staff():
     users = get_user_model().objects.filter(email__endswith=f"@{DOMAIN}")
     return {u.email.split("@")[0]: u for u in users}
@@ -170,8 +203,9 @@ def seed_chronologies(*, today: dt.date | None = None) -> str:
     if not {"coordinator", "dsl", "senco", "teacher", "referrer"} <= set(staff):
         return "Chronologies: skipped (demo staff missing)."
     categories = {c.name: c for c in Category.objects.all()}
+    first = Student.objects.filter(mis_id__startswith=DEMO_MIS_PREFIX).order_by("mis_id")
     students = list(
-        Student.objects.filter(mis_id__startswith=DEMO_MIS_PREFIX)
+        Student.objects.filter(pk__in=first.values("pk")[:MAX_STUDENTS])
         .exclude(pk__in=ChronologyLink.objects.values("student_id"))
         .order_by("mis_id")
     )
@@ -180,6 +214,7 @@ def seed_chronologies(*, today: dt.date | None = None) -> str:
     entries = 0
     for index, student in enumerate(students):
         rng = random.Random(f"chronology-{student.mis_id}")  # noqa: S311 - demo data
+        deck = _Deck(rng)
         plan = []  # (when, callable) in time order: chains are written in that order
         for day in sorted(rng.sample(days, k=rng.randint(4, 7))):
             plan.append(
@@ -198,18 +233,18 @@ def seed_chronologies(*, today: dt.date | None = None) -> str:
         for when, kind in plan:
             recorded = min(when + dt.timedelta(minutes=rng.randint(5, 90)), now)
             entries += _record(
-                kind, student, students, index, when, recorded, rng, staff, categories
+                kind, student, students, index, when, recorded, rng, deck, staff, categories
             )
     return f"Chronologies: {len(students)} students given one ({entries} entries)."
 
 
-def _record(kind, student, students, index, when, recorded, rng, staff, categories) -> int:
+def _record(kind, student, students, index, when, recorded, rng, deck, staff, categories) -> int:
     author = rng.choice(
         [staff["coordinator"], staff["coordinator"], staff["teacher"], staff["senco"]]
     )
     common = {"occurred_at": when, "recorded_at": recorded}
     if kind == "observation":
-        category, summary, account = rng.choice(OBSERVATIONS)
+        category, summary, account = deck.draw(OBSERVATIONS)
         record_entry(
             author=author,
             students=[student],
@@ -225,7 +260,7 @@ def _record(kind, student, students, index, when, recorded, rng, staff, categori
             author=author,
             students=[student],
             kind="positive",
-            summary=rng.choice(POSITIVES),
+            summary=deck.draw(POSITIVES),
             **common,
         )
         return 1
@@ -234,12 +269,12 @@ def _record(kind, student, students, index, when, recorded, rng, staff, categori
             author=staff["coordinator"],
             students=[student],
             kind="progress",
-            summary=rng.choice(PROGRESS),
+            summary=deck.draw(PROGRESS),
             **common,
         )
         return 1
     if kind == "contact":
-        summary, method, account, agreed = rng.choice(CONTACTS)
+        summary, method, account, agreed = deck.draw(CONTACTS)
         carer = student.contacts.order_by("priority").first()
         who = (
             f"{carer.forename} {carer.surname}, {carer.get_relationship_display().lower()}"
@@ -259,8 +294,8 @@ def _record(kind, student, students, index, when, recorded, rng, staff, categori
         )
         return 1
     if kind == "concern":
-        category, summary, account, action = rng.choice(CONCERNS)
-        due = when.date() + dt.timedelta(days=rng.randint(1, 5))
+        category, summary, account, action = deck.draw(CONCERNS)
+        due = _school_day_after(when.date(), rng.randint(1, 4))
         entry = record_entry(
             author=author,
             students=[student],
@@ -271,11 +306,11 @@ def _record(kind, student, students, index, when, recorded, rng, staff, categori
             actions=[NewAction(action, staff["coordinator"], due)],
             **common,
         )
-        if due < timezone.localdate() - dt.timedelta(days=1) and rng.random() < 0.8:
+        if due < timezone.localdate() and rng.random() < 0.92:
             complete_action(
                 action=entry.actions.get(),
                 user=staff["coordinator"],
-                outcome="Done; nothing further needed for now.",
+                outcome=deck.draw(OUTCOMES),
                 done_at=min(dt.datetime.combine(due, dt.time(15, 30), LONDON), timezone.now()),
             )
         if rng.random() < 0.15:
@@ -303,7 +338,7 @@ def _record(kind, student, students, index, when, recorded, rng, staff, categori
             **common,
         )
         return 1
-    summary, account, action = rng.choice(SAFEGUARDING)
+    summary, account, action = deck.draw(SAFEGUARDING)
     due = min(when.date() + dt.timedelta(days=1), timezone.localdate())
     record_entry(
         author=staff["dsl"],

@@ -213,6 +213,10 @@ class EntryForm(forms.Form):
 class ActionForm(forms.Form):
     """One follow-up action. A blank row is ignored."""
 
+    # Each row is optional as a whole (the fieldset's legend says so): no "(optional)"
+    # on every field. The field template reads this flag, as it does for filter forms.
+    is_filter = True
+
     description = forms.CharField(label="Action", max_length=300, required=False)
     assignee = StaffChoiceField(label="Who", queryset=None, required=False, empty_label="Choose")
     due_on = forms.DateField(label="Due", required=False, widget=DateInput())

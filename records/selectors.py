@@ -150,12 +150,8 @@ def authors_for(student) -> QuerySet:
     """Who has written in this student's chronology (the author filter's choices)."""
     from django.contrib.auth import get_user_model
 
-    return (
-        get_user_model()
-        .objects.filter(chronology_entries__links__student=student)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    authors = Entry.objects.filter(links__student=student).values("author_id")
+    return get_user_model().objects.filter(pk__in=authors).order_by("last_name", "first_name")
 
 
 def dsl_team() -> list:
@@ -191,9 +187,18 @@ def _with_entry_context(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
 
 
 def open_actions_for(user) -> QuerySet[Action]:
-    """'My actions': what a person still has to do, soonest first."""
-    return _with_entry_context(_open(Action.objects.filter(assignee=user)), user).order_by(
-        "due_on", "id"
+    """'My actions': what a person still has to do, soonest first, with the students each
+    is about (those the person may see)."""
+    return (
+        _with_entry_context(_open(Action.objects.filter(assignee=user)), user)
+        .prefetch_related(
+            Prefetch(
+                "entry__students",
+                queryset=Student.objects.visible_to(user).order_by("legal_surname"),
+                to_attr="visible_students",
+            )
+        )
+        .order_by("due_on", "id")
     )
 
 

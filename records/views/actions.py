@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,16 +18,22 @@ from records.forms import CompleteActionForm
 from records.models import Action
 from records.views.common import audit_restricted_reads, mark_actions_readable
 
+MY_ACTIONS_PAGE_SIZE = 50
+
 
 @any_staff
 def my_actions(request):
-    actions = mark_actions_readable(request, selectors.open_actions_for(request.user))
+    page = Paginator(selectors.open_actions_for(request.user), MY_ACTIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    actions = mark_actions_readable(request, page.object_list)
     shared = list(selectors.entries_shared_with(request.user)[:50])
     return render(
         request,
         "records/my_actions.html",
         {
             "actions": actions,
+            "page": page,
             "shared": shared,
             "today": timezone.localdate(),
             "form": CompleteActionForm(),

@@ -23,6 +23,9 @@ from records.views.common import (
     mark_actions_readable,
 )
 
+# The file's sidebar lists the soonest open actions; the rest are counted.
+SIDEBAR_ACTIONS = 8
+
 
 def _timeline_form(request, student):
     return TimelineFilterForm(request.GET or None, authors=selectors.authors_for(student))
@@ -34,6 +37,7 @@ def student_file(request, pk):
     form = _timeline_form(request, student)
     page = selectors.timeline_page(student, request.user, form.filters(), request.GET.get("page"))
     entries = decide_visibility(request, list(page.object_list))
+    open_actions = selectors.open_actions_on_file(student, request.user)
     audit.record(
         RecordsAction.FILE_VIEWED,
         request=request,
@@ -51,9 +55,8 @@ def student_file(request, pk):
         "filtered": form.filters().active,
         "kinds": [(k.value, k.label) for k in HAND_KINDS],
         "dsl_team": selectors.dsl_team(),
-        "open_actions": mark_actions_readable(
-            request, selectors.open_actions_on_file(student, request.user)
-        ),
+        "open_actions": mark_actions_readable(request, open_actions[:SIDEBAR_ACTIONS]),
+        "open_actions_count": open_actions.count(),
         "is_room_team": bool(request.user.roles & ROOM_TEAM),
         "needs_second_factor": any(e.needs_second_factor for e in entries),
         "reauth_url": access.reauthentication_url(request),
