@@ -399,7 +399,7 @@ def _a_student_pk(port: int, cookie: str, targets: list[Target]) -> int | None:
         return None
     jar = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
     status, _, page = _request(port, "GET", "/students/?page=100", jar)
-    match = re.search(r'href="/students/(\d+)/"', page)
+    match = re.search(r'href="(?:/records)?/students/(\d+)/"', page)
     if status != 200 or not match:
         raise BenchError(f"The directory (HTTP {status}) lists no students to open.")
     return int(match.group(1))

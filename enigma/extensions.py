@@ -86,6 +86,15 @@ def add_student_tab(label: str, url_name: str, roles, *, position: int = 100) ->
     _add(STUDENT_TABS, StudentTab(label, url_name, frozenset(roles), position))
 
 
+# Where a student's name links to: the core's Details page unless an app offers a
+# fuller one (records: the student file with its chronology).
+STUDENT_LANDING = {"url_name": "student_detail"}
+
+
+def set_student_landing(url_name: str) -> None:
+    STUDENT_LANDING["url_name"] = url_name
+
+
 def add_student_panel(url_name: str, roles, *, position: int = 100) -> None:
     _add(STUDENT_PANELS, StudentPanel(url_name, frozenset(roles), position))
 

@@ -22,6 +22,7 @@ def register_pages() -> None:
     from enigma.roles import ALL_ROLES, Role
 
     extensions.add_student_tab("Chronology", "records:student_file", ALL_ROLES, position=10)
+    extensions.set_student_landing("records:student_file")
     extensions.add_nav_link(
         "My actions",
         "records:my_actions",
@@ -39,10 +40,11 @@ def register_pages() -> None:
     extensions.add_home_page(Role.DSL, "records:safeguarding_queue", priority=40)
 
     from records import navigation_interventions
-    from records.demo import seed_chronologies
+    from records.demo import seed_chronologies, seed_interventions
 
     navigation_interventions.register()
     extensions.add_demo_seeder(seed_chronologies)
+    extensions.add_demo_seeder(seed_interventions)
     register_bench_pages()
 
 

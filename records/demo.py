@@ -351,3 +351,103 @@ def _record(kind, student, students, index, when, recorded, rng, deck, staff, ca
         **common,
     )
     return 1
+
+
+def seed_interventions(*, today: dt.date | None = None) -> str:
+    """Two demo interventions: a small literacy group under way and a finished one-to-one
+    emotional-regulation block with entry and exit scores. Added once."""
+    from decimal import Decimal
+
+    from records.models import Intervention
+    from records.services_interventions import (
+        intervention_close,
+        intervention_create,
+        record_scores,
+        record_session,
+    )
+
+    today = today or timezone.localdate()
+    staff = _staff()
+    if "coordinator" not in staff or "senco" not in staff:
+        return "Interventions: skipped (demo staff missing)."
+    titles = ("Reading catch-up group", "Calm plan: one-to-one")
+    if Intervention.objects.filter(title__in=titles).exists():
+        return "Interventions: already there."
+    demo = Student.objects.filter(mis_id__startswith=DEMO_MIS_PREFIX, on_roll=True)
+    group = list(demo.filter(year_group=7).order_by("mis_id")[:4])
+    single = list(demo.filter(year_group=9).order_by("mis_id")[:1])
+    if len(group) < 2 or not single:
+        return "Interventions: skipped (too few demo students)."
+    days = _school_days_back(today, 30)
+    coordinator, senco = staff["coordinator"], staff["senco"]
+    rng = random.Random("interventions")  # noqa: S311 - demo data
+
+    reading = intervention_create(
+        user=coordinator,
+        students=group,
+        title=titles[0],
+        focus=Intervention.Focus.LITERACY,
+        lead=coordinator,
+        planned_sessions=12,
+        schedule="Tuesdays and Thursdays, period 2",
+        starts_on=days[10],
+        targets="Read a Year 7 text aloud with fewer than five errors a page; use phonics "
+        "to decode unfamiliar words.",
+        measure_name="Reading age (months)",
+        scale_min=Decimal(60),
+        scale_max=Decimal(200),
+    )
+    record_scores(
+        intervention=reading,
+        user=coordinator,
+        entry_scores={s.pk: Decimal(rng.randint(100, 118)) for s in group},
+    )
+    for day in [d for d in days[10:] if d.weekday() in (1, 3)]:
+        attendance = {s.pk: rng.choice(["attended"] * 6 + ["late", "absent"]) for s in group}
+        record_session(
+            intervention=reading,
+            user=coordinator,
+            held_on=day,
+            attendance=attendance,
+            notes=rng.choice(
+                [
+                    "Paired reading, then split digraphs.",
+                    "Reading aloud from the class novel; new words on cards.",
+                    "Spelling game, then a short comprehension.",
+                ]
+            ),
+            recorded_at=min(dt.datetime.combine(day, dt.time(15, 40), LONDON), timezone.now()),
+        )
+
+    calm = intervention_create(
+        user=senco,
+        students=single,
+        title=titles[1],
+        focus=Intervention.Focus.EMOTIONAL_REGULATION,
+        lead=senco,
+        planned_sessions=6,
+        schedule="Mondays, period 5",
+        starts_on=days[0],
+        targets="Name what they feel and choose a strategy from the calm plan before "
+        "leaving a lesson.",
+        measure_name="Self-rated calm (0 to 10)",
+        scale_min=Decimal(0),
+        scale_max=Decimal(10),
+    )
+    for day in [d for d in days if d.weekday() == 0][:6]:
+        record_session(
+            intervention=calm,
+            user=senco,
+            held_on=day,
+            attendance={single[0].pk: "attended"},
+            notes="Worked through the calm plan; practised the breathing card.",
+            recorded_at=min(dt.datetime.combine(day, dt.time(15, 30), LONDON), timezone.now()),
+        )
+    record_scores(
+        intervention=calm,
+        user=senco,
+        entry_scores={single[0].pk: Decimal(3)},
+        exit_scores={single[0].pk: Decimal(7)},
+    )
+    intervention_close(intervention=calm, user=senco, closed_on=today)
+    return "Interventions: a reading group and a finished one-to-one added."

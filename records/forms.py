@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from enigma.models import Student
 from enigma.roles import Role
+from records import attachments
 from records.models import Category, Entry
 from records.selectors import TimelineFilters
 from records.services import NewAction
@@ -27,6 +28,15 @@ HAND_KINDS = [
 ]
 # Kinds that need a category: they are what patterns are looked for in.
 CATEGORISED = {Entry.Kind.CONCERN, Entry.Kind.INCIDENT, Entry.Kind.OBSERVATION}
+
+
+class TextField(forms.CharField):
+    """Free text as the person wrote it, with the browser's CRLF line breaks stored as
+    plain newlines (what the hash chain and exports then carry)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 class DateInput(forms.DateInput):
@@ -123,9 +133,10 @@ class EntryForm(forms.Form):
     summary = forms.CharField(
         label="Summary",
         max_length=200,
+        error_messages={"required": "Give the entry a one-line summary."},
         help_text="One line that says what this is, e.g. “Upset after PE; said she was hungry”.",
     )
-    account = forms.CharField(
+    account = TextField(
         label="What happened",
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -136,7 +147,7 @@ class EntryForm(forms.Form):
         label="Who", max_length=200, help_text="Name and role, e.g. “Mrs Khan, mother”."
     )
     contact_method = forms.ChoiceField(label="How", choices=Entry.ContactMethod.choices)
-    agreed = forms.CharField(
+    agreed = TextField(
         label="What was agreed", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     also_involves = forms.ModelMultipleChoiceField(
@@ -147,11 +158,19 @@ class EntryForm(forms.Form):
         "Hold Ctrl (or ⌘) to choose more than one.",
     )
 
+    file = forms.FileField(
+        label="Attach a file",
+        required=False,
+        allow_empty_file=False,
+        widget=forms.ClearableFileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE}),
+    )
+
     def __init__(self, *args, kind: str, student: Student, user, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("occurred_at", _now_to_the_minute())
         super().__init__(*args, **kwargs)
         self.kind, self.student, self.user = kind, student, user
+        self.fields["file"].help_text = attachments.limit_text()
         if kind != Entry.Kind.CONTACT:
             for name in ("contact_with", "contact_method", "agreed"):
                 del self.fields[name]
@@ -188,6 +207,18 @@ class EntryForm(forms.Form):
                 "This is in the future. Record things once they have happened."
             )
         return value
+
+    def clean_file(self):
+        """Checked by content now, so a refused file stops the whole entry (nothing is
+        half saved); it is stored once the entry is recorded."""
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                attachments.check(upload)
+            except attachments.Refused as refused:
+                raise forms.ValidationError(str(refused)) from None
+            upload.seek(0)
+        return upload
 
     def students(self) -> list[Student]:
         return [self.student, *self.cleaned_data.get("also_involves", [])]
@@ -260,7 +291,7 @@ class AmendForm(forms.Form):
     occurred_at = forms.DateTimeField(label="When it happened", widget=DateTimeInput())
     category = forms.ModelChoiceField(label="Category", queryset=Category.objects.all())
     summary = forms.CharField(label="Summary", max_length=200)
-    account = forms.CharField(
+    account = TextField(
         label="What happened", required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
 
@@ -289,7 +320,7 @@ class AmendForm(forms.Form):
 
 
 class CompleteActionForm(forms.Form):
-    outcome = forms.CharField(
+    outcome = TextField(
         label="What came of it",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Kept with the action; it cannot be changed afterwards.",

@@ -1,8 +1,8 @@
 """Forms for interventions: the plan, scores, the session register and closing.
 
 Forms read and check what was typed; records.services_interventions decides and saves.
-A ValidationError from a service goes back onto the form with add_service_errors(), next
-to the field it names, so nothing typed is lost.
+A ValidationError from a service goes back onto the form with
+enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from itertools import groupby
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from enigma.models import Student, User
@@ -18,15 +17,6 @@ from enigma.roles import Role
 from records import selectors_interventions as selectors
 from records.models import Intervention, SessionAttendance
 from records.services_interventions import PLAN_FIELDS, score_text
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's errors on the form: by field where the form has it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _date_input() -> forms.DateInput:

@@ -330,7 +330,8 @@ class InterventionStudent(models.Model):
 
 
 class InterventionSession(ImmutableModel):
-    """One session as it happened. Its chronology entry carries the notes for each student."""
+    """One session as it happened. Each student's attendance row points to their own
+    chronology entry, so no student's file holds another child's attendance or note."""
 
     intervention = models.ForeignKey(
         Intervention, on_delete=models.PROTECT, related_name="sessions"
@@ -338,9 +339,6 @@ class InterventionSession(ImmutableModel):
     number = models.PositiveSmallIntegerField()
     held_on = models.DateField()
     notes = models.TextField(blank=True)
-    entry = models.OneToOneField(
-        Entry, on_delete=models.PROTECT, null=True, blank=True, related_name="intervention_session"
-    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -360,7 +358,9 @@ class InterventionSession(ImmutableModel):
 
 
 class SessionAttendance(ImmutableModel):
-    """Whether each student on the intervention came to a session."""
+    """Whether each student on the intervention came to a session, and the entry in that
+    student's chronology (their attendance, their note and the session notes, nothing
+    about anyone else)."""
 
     class Status(models.TextChoices):
         ATTENDED = "attended", "Attended"
@@ -373,6 +373,7 @@ class SessionAttendance(ImmutableModel):
     student = models.ForeignKey("enigma.Student", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices)
     note = models.CharField(max_length=300, blank=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="session_attendance")
 
     class Meta:
         ordering = ["session", "student__legal_surname", "student__legal_forename"]

@@ -110,14 +110,15 @@ def sessions(intervention: Intervention) -> QuerySet[InterventionSession]:
 def session_for(intervention: Intervention, pk) -> InterventionSession:
     """One of this intervention's sessions, or 404."""
     return get_object_or_404(
-        InterventionSession.objects.select_related("recorded_by", "entry"),
+        InterventionSession.objects.select_related("recorded_by"),
         intervention=intervention,
         pk=pk,
     )
 
 
 def session_attendance(user, session: InterventionSession) -> list[SessionAttendance]:
-    """Who came to a session, for the students `user` may see."""
+    """Who came to a session, for the students `user` may see, each with the pk of the
+    entry in their own chronology (entry_id)."""
     return list(
         session.attendance.filter(student__in=Student.objects.visible_to(user))
         .select_related("student")

@@ -77,8 +77,12 @@ def attachments_on(entry: Entry):
     return entry.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
 
 
-def attach_file(*, entry: Entry, upload, user) -> Attachment:
+def attach_file(*, entry: Entry, upload, user, recording: bool = False) -> Attachment:
     """Check an uploaded file and keep it on `entry`.
+
+    recording=True: the file comes with the entry its author is recording now (the
+    entry form). A teacher may attach the photo of a note to the safeguarding concern
+    they are recording, though once it is recorded they cannot read either.
 
     Raises ValidationError({"file": why}) when the file is refused, and PermissionDenied
     when `user` may not add to this entry. The file is written under a random name in
@@ -87,7 +91,8 @@ def attach_file(*, entry: Entry, upload, user) -> Attachment:
     caller's own enclosing transaction that later rolls back would leave the file behind,
     so call this outside one, as the upload view does.
     """
-    if not may_attach(user, entry):
+    just_recorded = recording and entry.author_id == user.pk
+    if not (may_attach(user, entry) or (just_recorded and visible_student(user, entry))):
         raise PermissionDenied("You cannot add files to this entry.")
     try:
         checked = attachments.check(upload)

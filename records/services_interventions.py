@@ -1,10 +1,13 @@
 """Writing interventions: the plan, who is on it, their scores, each session, closing.
 
 The plan (Intervention, InterventionStudent) may be edited. A session is recorded once:
-an InterventionSession, a SessionAttendance row per student and one chronology entry in
-every member's file, all in one transaction. Changes to who is on an intervention and
-new sessions both take a row lock on the intervention, so a register always covers
-exactly the students who were on it when it was saved, and numbers never repeat.
+an InterventionSession and, per student, a SessionAttendance row and a chronology entry
+in that student's file alone, all in one transaction. A student's entry holds their own
+attendance and note and the session's general notes, never another child's name or
+note: a chronology is disclosed to the student and their family. Changes to who is on
+an intervention and new sessions both take a row lock on the intervention, so a register
+always covers exactly the students who were on it when it was saved, and numbers never
+repeat.
 """
 
 from __future__ import annotations
@@ -268,10 +271,13 @@ def record_session(
     attendance: Mapping[int, str],
     notes: str = "",
     student_notes: Mapping[int, str] | None = None,
+    recorded_at: dt.datetime | None = None,
 ) -> InterventionSession:
-    """Record one session: who came, notes, and an entry in each member's chronology.
+    """Record one session: who came, notes, and an entry of its own in each member's
+    chronology with only that member's attendance and note and the session notes.
 
     `attendance` maps every member's pk (and only theirs) to attended, late or absent.
+    recorded_at is for bringing in history (the demo seed), as for record_entry.
     """
     student_notes = {pk: note.strip() for pk, note in (student_notes or {}).items()}
     notes = notes.strip()
@@ -285,32 +291,37 @@ def record_session(
         )
         _check_session(locked, members, held_on, attendance, student_notes)
         number = (locked.sessions.aggregate(last=Max("number"))["last"] or 0) + 1
-        entry = record_entry(
-            author=user,
-            students=members,
-            kind=Entry.Kind.SESSION,
-            summary=session_summary(locked, number),
-            account=_session_account(members, attendance, notes, student_notes),
-            occurred_at=_occurred_at(held_on),
-        )
+        summary = session_summary(locked, number)
+        occurred_at = _occurred_at(held_on)
+        recorded_at = recorded_at or timezone.now()
         session = InterventionSession.objects.create(
             intervention=locked,
             number=number,
             held_on=held_on,
             notes=notes,
-            entry=entry,
             recorded_by=user,
-            recorded_at=entry.recorded_at,
+            recorded_at=recorded_at,
         )
-        SessionAttendance.objects.bulk_create(
-            SessionAttendance(
+        # One entry per student, linked to that student only. In pk order, as
+        # record_entry locks students, so this cannot deadlock with other writers.
+        for student in sorted(members, key=lambda s: s.pk):
+            note = student_notes.get(student.pk, "")
+            entry = record_entry(
+                author=user,
+                students=[student],
+                kind=Entry.Kind.SESSION,
+                summary=summary,
+                account=_session_account(attendance[student.pk], note, notes),
+                occurred_at=occurred_at,
+                recorded_at=recorded_at,
+            )
+            SessionAttendance.objects.create(
                 session=session,
                 student=student,
                 status=attendance[student.pk],
-                note=student_notes.get(student.pk, ""),
+                note=note,
+                entry=entry,
             )
-            for student in members
-        )
     return session
 
 
@@ -362,28 +373,15 @@ def session_summary(intervention: Intervention, number: int) -> str:
     return f"{intervention.get_focus_display()}: {intervention.title}, {count}"
 
 
-def _session_account(
-    members: list[Student],
-    attendance: Mapping[int, str],
-    notes: str,
-    student_notes: Mapping[int, str],
-) -> str:
-    lines = []
-    for status, label in (
-        (Status.ATTENDED, "Attended"),
-        (Status.LATE, "Late"),
-        (Status.ABSENT, "Absent"),
-    ):
-        names = [s.name for s in members if attendance[s.pk] == status]
-        if names:
-            lines.append(f"{label}: {', '.join(names)}.")
+def _session_account(status: str, note: str, notes: str) -> str:
+    """One student's account of a session: their attendance, their own note and the
+    session's general notes. It names no one, so it says nothing about other students."""
+    parts = [f"{Status(status).label}."]
+    if note:
+        parts.append(f"Note: {note}")
     if notes:
-        lines += ["", notes]
-    noted = [(s.name, student_notes[s.pk]) for s in members if student_notes.get(s.pk)]
-    if noted:
-        lines.append("")
-        lines += [f"{name}: {note}" for name, note in noted]
-    return "\n".join(lines)
+        parts.append(f"Session notes: {notes}")
+    return "\n\n".join(parts)
 
 
 def _occurred_at(held_on: dt.date) -> dt.datetime:

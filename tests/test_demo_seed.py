@@ -105,3 +105,19 @@ def test_every_demo_student_gets_a_believable_chronology_once():
     again = seed(students=30)
     assert "Chronologies: 0 students given one" in again
     assert ChronologyLink.objects.count() == checked
+
+
+@pytest.mark.django_db
+def test_the_demo_has_interventions_with_sessions_and_an_impact():
+    from records.models import Intervention, InterventionSession
+    from records.selectors import chain_breaks
+
+    out = seed(students=120)
+    assert "Interventions: a reading group and a finished one-to-one added." in out
+    assert Intervention.objects.count() == 2
+    assert InterventionSession.objects.count() >= 8
+    closed = Intervention.objects.get(closed_on__isnull=False)
+    membership = closed.memberships.get()
+    assert membership.exit_score > membership.entry_score
+    assert chain_breaks()[1] == []
+    assert "Interventions: already there." in seed(students=120)

@@ -1,7 +1,8 @@
 """Interventions: planning, the session register, scores, closing and the impact figures.
 
-Each session is recorded once, numbered under a lock, and goes into every member's
-chronology; the session and attendance rows are append-only like the chronology.
+Each session is recorded once, numbered under a lock, and gives every member an entry
+of their own in their chronology, naming no other student; the session and attendance
+rows are append-only like the chronology.
 """
 
 from __future__ import annotations
@@ -82,7 +83,12 @@ def errors_of(excinfo) -> dict:
 # --- recording a session ------------------------------------------------------------------
 
 
-def test_a_session_goes_into_every_members_chronology(cora):
+def session_entry(session, student) -> Entry:
+    """The entry a session put into one student's chronology."""
+    return session.attendance.get(student=student).entry
+
+
+def test_a_session_gives_each_member_an_entry_of_their_own(cora):
     amy, ben, cal = StudentFactory(), StudentFactory(), StudentFactory()
     intervention = plan(cora, amy, ben, cal, title="Reading catch-up")
     session = register(
@@ -93,31 +99,79 @@ def test_a_session_goes_into_every_members_chronology(cora):
         student_notes={ben.pk: "Arrived from PE."},
     )
     assert session.number == 1
+    entries = {}
     for student in (amy, ben, cal):
         [entry] = Entry.objects.filter(links__student=student, kind="session")
-        assert entry == session.entry
-    entry = session.entry
-    assert entry.summary == "Literacy: Reading catch-up, session 1 of 6"
-    assert entry.author == cora
-    assert f"Attended: {amy.name}." in entry.account
-    assert f"Late: {ben.name}." in entry.account
-    assert f"Absent: {cal.name}." in entry.account
-    assert "Worked on decoding." in entry.account
-    assert f"{ben.name}: Arrived from PE." in entry.account
+        assert entry == session_entry(session, student)
+        assert list(entry.students.all()) == [student]
+        assert entry.summary == "Literacy: Reading catch-up, session 1 of 6"
+        assert entry.author == cora
+        assert entry.recorded_at == session.recorded_at
+        entries[student] = entry
+    assert entries[amy].account == "Attended.\n\nSession notes: Worked on decoding."
+    assert entries[ben].account == (
+        "Attended, late.\n\nNote: Arrived from PE.\n\nSession notes: Worked on decoding."
+    )
+    assert entries[cal].account == "Absent.\n\nSession notes: Worked on decoding."
     statuses = {a.student: a.status for a in session.attendance.all()}
     assert statuses == {amy: "attended", ben: "late", cal: "absent"}
     assert session.attendance.get(student=ben).note == "Arrived from PE."
     assert selectors.chain_breaks() == (3, [])
 
 
+def test_a_session_without_notes_says_only_who_came(cora):
+    amy = StudentFactory()
+    intervention = plan(cora, amy)
+    session = register(intervention, cora, notes="  ", student_notes={amy.pk: " "})
+    assert session_entry(session, amy).account == "Attended."
+
+
+def test_no_students_entry_holds_another_students_name_or_note(cora):
+    """A student's chronology is their record, disclosed to them and their family: it
+    must not hold anything about another child on the same intervention."""
+    amy = StudentFactory(legal_forename="Amelia", legal_surname="Zebedee")
+    ben = StudentFactory(
+        legal_forename="Benedict", legal_surname="Quillfeather", preferred_forename="Benny"
+    )
+    intervention = plan(cora, amy, ben, title="Friendship group", focus="social_skills")
+    notes = {amy.pk: "Spoke about her dad moving out.", ben.pk: "Upset after lunch."}
+    for number in range(2):
+        register(
+            intervention,
+            cora,
+            {ben: "late"},
+            held_on=START + dt.timedelta(days=number),
+            notes=f"Turn-taking game {number}.",
+            student_notes=notes,
+        )
+    for student, other in ((amy, ben), (ben, amy)):
+        entries = list(
+            Entry.objects.filter(links__student=student, kind="session").order_by("occurred_at")
+        )
+        # One entry per session for each student, and each in no one else's file.
+        assert len(entries) == 2
+        for number, entry in enumerate(entries):
+            assert list(entry.links.values_list("student", flat=True)) == [student.pk]
+            text = f"{entry.summary}\n{entry.account}"
+            assert notes[student.pk] in text
+            assert f"Turn-taking game {number}." in text
+            assert notes[other.pk] not in text
+            for name in (other.forename, other.legal_forename, other.legal_surname):
+                assert name not in text
+    for entry in Entry.objects.filter(kind="session"):
+        assert entry.links.count() == 1
+    assert SessionAttendance.objects.values("entry").distinct().count() == 4
+    assert selectors.chain_breaks() == (4, [])
+
+
 def test_a_session_is_placed_at_midday_on_the_day_it_was_held(cora):
     amy = StudentFactory()
     intervention = plan(cora, amy)
     session = register(intervention, cora, held_on=START + dt.timedelta(days=2))
-    occurred = timezone.localtime(session.entry.occurred_at)
+    occurred = timezone.localtime(session_entry(session, amy).occurred_at)
     assert (occurred.date(), occurred.time()) == (START + dt.timedelta(days=2), dt.time(12))
-    today = register(intervention, cora, held_on=TODAY)
-    assert today.entry.occurred_at <= today.entry.recorded_at
+    today = session_entry(register(intervention, cora, held_on=TODAY), amy)
+    assert today.occurred_at <= today.recorded_at
 
 
 def test_sessions_are_numbered_one_after_another(cora, sam):
@@ -126,7 +180,7 @@ def test_sessions_are_numbered_one_after_another(cora, sam):
     numbers = [register(intervention, user).number for user in (cora, sam, cora)]
     assert numbers == [1, 2, 3]
     last = InterventionSession.objects.get(intervention=intervention, number=3)
-    assert last.entry.summary == "Emotional regulation: Calm corner, session 3 of 6"
+    assert session_entry(last, amy).summary == "Emotional regulation: Calm corner, session 3 of 6"
 
 
 def test_a_session_beyond_the_plan_says_how_many_were_planned(cora):
@@ -134,7 +188,7 @@ def test_a_session_beyond_the_plan_says_how_many_were_planned(cora):
     intervention = plan(cora, amy, title="Check-in", planned_sessions=1)
     register(intervention, cora)
     extra = register(intervention, cora)
-    assert extra.entry.summary.endswith("Check-in, session 2 (1 planned)")
+    assert session_entry(extra, amy).summary.endswith("Check-in, session 2 (1 planned)")
 
 
 @pytest.mark.parametrize(
@@ -252,7 +306,8 @@ def test_two_registers_saved_at_once_never_share_a_number(cora, sam):
     assert errors == []
     numbers = sorted(intervention.sessions.values_list("number", flat=True))
     assert numbers == list(range(1, 11))
-    assert Entry.objects.filter(kind="session").count() == 10
+    # An entry per student per session, each in one chronology.
+    assert Entry.objects.filter(kind="session").count() == 20
     assert selectors.chain_breaks() == (20, [])
 
 

@@ -220,8 +220,16 @@ def test_recording_a_session_from_the_register(client_for, dee):
     assert session.held_on == TODAY and session.recorded_by == dee
     assert session.attendance.get(student=ben).note == "At a hospital appointment."
     for student in (amy, ben):
-        assert Entry.objects.filter(links__student=student, kind="session").get() == session.entry
-    assert session.entry.summary == "Numeracy: Maths boost, session 1 of 6"
+        entry = Entry.objects.filter(links__student=student, kind="session").get()
+        assert entry == session.attendance.get(student=student).entry
+        assert entry.summary == "Numeracy: Maths boost, session 1 of 6"
+        assert list(entry.students.all()) == [student]
+    ben_entry = session.attendance.get(student=ben).entry
+    assert ben_entry.account == (
+        "Absent.\n\nNote: At a hospital appointment.\n\nSession notes: Fractions with pizzas."
+    )
+    assert amy.name not in ben_entry.account
+    assert "hospital" not in session.attendance.get(student=amy).entry.account
 
 
 def test_a_register_for_a_future_date_keeps_what_was_typed(client_for, cora):
@@ -266,7 +274,10 @@ def test_a_session_page_shows_the_register(client_for, cora, ada):
     page = client_for(ada).get(
         url("intervention_session_detail", intervention, session_pk=session.pk)
     )
-    assert "Attended, late" in page.content.decode()
+    html = page.content.decode()
+    assert "Attended, late" in html
+    entry = session.attendance.get(student=amy).entry
+    assert f'href="{reverse("records:entry_detail", args=[entry.pk])}"' in html
 
 
 def test_a_session_of_another_intervention_is_not_found(client_for, cora):

@@ -366,3 +366,44 @@ def test_the_safeguarding_queue_asks_for_a_fresh_second_factor(client_for, dina,
     html = client.get(reverse("records:safeguarding_queue")).content.decode()
     assert "Bruise on arm" in html and "Refer to MASH" in html
     assert AuditEvent.objects.filter(action=RecordsAction.RESTRICTED_READ).exists()
+
+
+def _entry_post(**extra):
+    data = {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "category": Category.objects.get(name="Safeguarding").pk,
+        "summary": "Note found in a planner",
+        "actions-TOTAL_FORMS": "0",
+        "actions-INITIAL_FORMS": "0",
+    }
+    return data | extra
+
+
+def test_a_file_can_come_with_the_entry_even_a_restricted_one(client_for, tom, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from records.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    student = StudentFactory()
+    LinkFactory(student=student, staff=tom)
+    url = reverse("records:entry_add", args=[student.pk]) + "?kind=concern"
+    pdf = SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = client_for(tom).post(url, _entry_post(file=pdf))
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.entry.restricted and attachment.uploaded_by == tom
+
+
+def test_a_refused_file_stops_the_entry_and_says_why(client_for, cora, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    student = StudentFactory()
+    url = reverse("records:entry_add", args=[student.pk]) + "?kind=concern"
+    fake = SimpleUploadedFile("letter.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client_for(cora).post(url, _entry_post(file=fake))
+    assert response.status_code == 200
+    assert "Note found in a planner" in response.content.decode()
+    assert response.context["form"].errors["file"]
+    assert not Entry.objects.exists()

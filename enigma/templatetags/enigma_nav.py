@@ -39,3 +39,9 @@ def student_panels(context, student):
             for panel in extensions.student_panels_for(roles)
         ]
     }
+
+
+@register.simple_tag
+def student_url(student) -> str:
+    """The page a student's name links to (see extensions.set_student_landing)."""
+    return reverse(extensions.STUDENT_LANDING["url_name"], args=[student.pk])

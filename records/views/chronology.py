@@ -67,26 +67,27 @@ def student_file(request, pk):
     return render(request, template, context)
 
 
-def _export_entries(request, pk):
+def _export_entries(request, pk, export_format: str):
+    """The whole filtered chronology for a print or CSV export, audited as one."""
     student = selectors.student_for_file(request.user, pk)
     form = _timeline_form(request, student)
     entries = decide_visibility(
         request, list(selectors.timeline(student, request.user, form.filters()))
     )
-    return student, form, entries
-
-
-@any_staff
-def chronology_print(request, pk):
-    student, form, entries = _export_entries(request, pk)
     audit.record(
         RecordsAction.EXPORTED,
         request=request,
         obj=student,
         student=student,
-        data={"format": "print", "filters": form.query_string(), "entries": len(entries)},
+        data={"format": export_format, "filters": form.query_string(), "entries": len(entries)},
     )
     audit_restricted_reads(request, student, entries)
+    return student, form, entries
+
+
+@any_staff
+def chronology_print(request, pk):
+    student, form, entries = _export_entries(request, pk, "print")
     return render(
         request,
         "records/chronology_print.html",
@@ -146,15 +147,7 @@ def _csv_row(entry: Entry, notice: str) -> list[str]:
 
 @any_staff
 def chronology_csv(request, pk):
-    student, form, entries = _export_entries(request, pk)
-    audit.record(
-        RecordsAction.EXPORTED,
-        request=request,
-        obj=student,
-        student=student,
-        data={"format": "csv", "filters": form.query_string(), "entries": len(entries)},
-    )
-    audit_restricted_reads(request, student, entries)
+    student, _filters, entries = _export_entries(request, pk, "csv")
     notice = access.RESTRICTED_NOTICE
     stamp = timezone.localdate().isoformat()
     return csv_response(

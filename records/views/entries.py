@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from enigma import audit
+from enigma.forms import add_service_errors
 from enigma.models import Student
 from enigma.permissions import any_staff, roles_required
 from enigma.roles import Role
@@ -25,16 +26,8 @@ from records.forms import (
     new_actions,
 )
 from records.models import Action, Attachment, Entry
+from records.services_attachments import attach_file
 from records.views.common import audit_restricted_reads, decide_visibility, entry_for
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @any_staff
@@ -47,7 +40,8 @@ def entry_add(request, pk):
     if kind not in HAND_KINDS:
         raise Http404
     data = request.POST if request.method == "POST" else None
-    form = EntryForm(data, kind=kind, student=student, user=request.user)
+    files = request.FILES if request.method == "POST" else None
+    form = EntryForm(data, files, kind=kind, student=student, user=request.user)
     actions = ActionFormSet(data, prefix="actions")
     if data is not None and form.is_valid() and actions.is_valid():
         try:
@@ -58,8 +52,13 @@ def entry_add(request, pk):
                 **form.entry_fields(),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            add_service_errors(form, error)
         else:
+            upload = form.cleaned_data.get("file")
+            if upload:
+                # Checked by the form already; stored after the entry, outside its
+                # transaction, so a failed write never leaves a file without a row.
+                attach_file(entry=entry, upload=upload, user=request.user, recording=True)
             if entry.restricted and not access.is_dsl(request.user):
                 messages.success(
                     request,
@@ -169,7 +168,7 @@ def entry_amend(request, entry_pk):
                     occurred_at=d["occurred_at"],
                 )
         except ValidationError as error:
-            apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Correction recorded. The original stays as it was.")
             return redirect("records:entry_detail", entry_pk=amendment.pk)
@@ -198,7 +197,7 @@ def entry_share(request, entry_pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             audit.record(
                 RecordsAction.ENTRY_SHARED,

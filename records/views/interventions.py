@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from enigma import audit
 from enigma.csv_export import csv_response
+from enigma.forms import add_service_errors
 from enigma.permissions import roles_required, room_team
 from records import selectors_interventions as selectors
 from records import services_interventions as services
@@ -26,7 +27,6 @@ from records.forms_interventions import (
     InterventionForm,
     ScoresForm,
     SessionForm,
-    add_service_errors,
 )
 from records.services_interventions import PLAN_FIELDS, WRITE_ROLES
 
@@ -198,7 +198,7 @@ def intervention_session_add(request, intervention_pk: int):
         else:
             messages.success(
                 request,
-                f"Session {session.number} recorded. It is in each student's file.",
+                f"Session {session.number} recorded, with an entry in each student's file.",
             )
             return redirect("records:intervention_detail", intervention_pk=intervention.pk)
     return render(

@@ -9,14 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import expect
 
 from enigma.roles import Role
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.factories import PASSWORD, ContactFactory, LinkFactory, StudentFactory, UserFactory
-from tests.totp import current_code
+from tests.totp import fresh_code
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +23,6 @@ EMAIL = "cora@school.example.org"
 TWO_FA_URL = re.compile(r"/accounts/2fa/authenticate/$")
 DIRECTORY_URL = re.compile(r"/students/$")
 STUDENT_URL = re.compile(r"/students/\d+/$")
-
-
-def fresh_code(secret: str) -> str:
-    """The authenticator app's code, never one about to expire (no tolerance is set)."""
-    period = mfa_settings.TOTP_PERIOD
-    left = period - time.time() % period
-    if left < 3:
-        time.sleep(left + 0.2)
-    return current_code(secret)
 
 
 def sign_in_with_password(page, base_url: str) -> None:
@@ -91,7 +81,11 @@ def test_sign_in_find_a_student_and_blank_the_screen(
     expect(page).to_have_url(re.compile(r"/students/\?q=quenn"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Students")  # not re-rendered
 
+    # A name opens the student file (chronology); the Details tab has the MIS record.
     results.get_by_role("link", name=re.compile(r"^Quennell, ")).first.click()
+    page.wait_for_url(re.compile(r"/records/students/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Quennell")
+    page.get_by_role("navigation", name="Student pages").get_by_role("link", name="Details").click()
     page.wait_for_url(STUDENT_URL)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Quennell")
     expect(page.get_by_role("heading", name="Parents and carers")).to_be_visible()
