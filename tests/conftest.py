@@ -126,11 +126,3 @@ def pass_second_factor(client, *, seconds_ago: float = 0) -> None:
         {"method": "mfa", "type": "totp", "at": time.time() - seconds_ago, "reauthenticated": True}
     ]
     session.save()
-
-
-@pytest.fixture(autouse=True)
-def private_files(settings, tmp_path):
-    """Attachments and import uploads written by a test go to its own temporary folder,
-    never into var/private of the checkout."""
-    settings.MEDIA_ROOT = tmp_path / "private"
-    return settings.MEDIA_ROOT

@@ -31,3 +31,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Test-only backend: lets the flush between transactional tests reset append-only tables.
 DATABASES["default"]["ENGINE"] = "tests.db_backend"  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Files written by tests (attachments, import uploads) go to a folder of this run's own,
+# removed when it ends, never into var/private of the checkout.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="enigma-test-files-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
