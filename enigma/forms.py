@@ -62,7 +62,14 @@ class DirectoryFilterForm(forms.Form):
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = SchoolSettings
-        fields = ["school_name", "room_name", "capacity", "placement_weeks", "review_interval_days"]
+        fields = [
+            "school_name",
+            "room_name",
+            "capacity",
+            "placement_weeks",
+            "review_interval_days",
+            "follow_up_weeks",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,13 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.utils.formats import date_format
 
+from enigma.formatting import day_text as _day
 from enigma.models import NonSchoolDay, Period, Term
-
-
-def _day(value: dt.date) -> str:
-    return date_format(value, "D j M Y")
 
 
 def _date_input() -> forms.DateInput:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from enigma.formatting import day_text as _day
 from enigma.models import Student
 from enigma.roles import Role
 from records.models import (
@@ -422,12 +423,6 @@ def intervention_close(
 
 
 # --- wording ------------------------------------------------------------------------------
-
-
-def _day(value: dt.date) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(value, "D j M Y")
 
 
 def score_text(value: Decimal) -> str:

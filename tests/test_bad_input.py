@@ -19,6 +19,7 @@ def settings_data(**overrides):
         "capacity": 8,
         "placement_weeks": 6,
         "review_interval_days": 5,
+        "follow_up_weeks": "2,6",
     }
     data.update(overrides)
     return data

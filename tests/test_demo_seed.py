@@ -121,3 +121,24 @@ def test_the_demo_has_interventions_with_sessions_and_an_impact():
     assert membership.exit_score > membership.entry_score
     assert chain_breaks()[1] == []
     assert "Interventions: already there." in seed(students=120)
+
+
+@pytest.mark.django_db
+def test_the_demo_has_placements_in_every_state_and_referrals_at_every_status():
+    import time_machine
+
+    from referrals.models import Placement, Referral
+    from referrals.services import holding_placements
+
+    with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
+        out = seed(students=120)
+    assert "Placements: 4 active, 2 completed, 1 ended early, 2 scheduled, 2 waiting" in out
+    assert set(Placement.objects.values_list("state", flat=True)) == set(Placement.State)
+    assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status)
+    capacity = 6
+    assert len(holding_placements(dt.date(2026, 11, 23), dt.date(2026, 11, 23))) <= capacity
+    completed = Placement.objects.filter(state="completed")
+    assert all(p.follow_ups.count() == 2 for p in completed)
+    assert all(p.reviews.filter(kind="exit", signed_off_at__isnull=False) for p in completed)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
+        assert "Placements: already there." in seed(students=120)

@@ -6,7 +6,11 @@ and a view without a @roles_required declaration is refused at runtime and here 
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -25,8 +29,16 @@ from tests.factories import (
     StudentFactory,
     TermFactory,
 )
-from tests.role_tables import attachments, chronology, interventions
+from tests.role_tables import (
+    attachments,
+    chronology,
+    interventions,
+    referrals_decisions,
+    referrals_placements,
+    referrals_referral,
+)
 
+LONDON = ZoneInfo("Europe/London")
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.SCHOOL_ADMIN})
 
@@ -55,11 +67,22 @@ EXPECTED: dict[str, frozenset[Role]] = {
     **chronology.EXPECTED,
     **interventions.EXPECTED,
     **attachments.EXPECTED,
+    **referrals_referral.EXPECTED,
+    **referrals_decisions.EXPECTED,
+    **referrals_placements.EXPECTED,
 }
 PUBLIC = {"healthz"}
+
+
 # Views that only accept POST: allowed roles get 405 to a GET, others 403 first.
 POST_ONLY = (
-    {"imports:apply"} | chronology.POST_ONLY | interventions.POST_ONLY | attachments.POST_ONLY
+    {"imports:apply"}
+    | chronology.POST_ONLY
+    | interventions.POST_ONLY
+    | attachments.POST_ONLY
+    | referrals_referral.POST_ONLY
+    | referrals_decisions.POST_ONLY
+    | referrals_placements.POST_ONLY
 )
 
 
@@ -94,7 +117,9 @@ def objects(personas):
         summary="Upset at break",
         actions=[NewAction("Call home", personas["tom"], timezone.localdate())],
     )
-    intervention = InterventionFactory(lead=personas["cora"], students=[student])
+    intervention = InterventionFactory(
+        lead=personas["cora"], students=[student], starts_on=dt.date(2026, 9, 7)
+    )
     session = record_session(
         intervention=intervention,
         user=personas["cora"],
@@ -111,7 +136,9 @@ def objects(personas):
         sha256="0" * 64,
         uploaded_by=personas["cora"],
     )
+    lifecycle = _lifecycle_objects(personas)
     return {
+        **lifecycle,
         "pk": student.pk,
         "student": student,
         "entry_pk": entry.pk,
@@ -119,10 +146,62 @@ def objects(personas):
         "session_pk": session.pk,
         "attachment_pk": attachment.pk,
         "action_pk": entry.actions.get().pk,
-        "term_pk": TermFactory().pk,
         "day_pk": NonSchoolDayFactory().pk,
         "period_pk": PeriodFactory().pk,
         "kind": "students",
+    }
+
+
+# Pages are visited on a fixed school day of the test calendar (TermFactory: autumn 2026).
+TODAY = dt.date(2026, 9, 10)
+
+
+@pytest.fixture(autouse=True)
+def school_day():
+    with time_machine.travel(dt.datetime(2026, 9, 10, 10, 0, tzinfo=LONDON), tick=True):
+        yield
+
+
+def _linked_student(personas):
+    student = StudentFactory()
+    LinkFactory(student=student, staff=personas["tom"])
+    LinkFactory(student=student, staff=personas["rita"], relationship="referrer")
+    return student
+
+
+def _lifecycle_objects(personas) -> dict:
+    """A submitted referral, an active placement with its first review, and a follow-up of
+    a completed placement, all about students linked to tom and rita."""
+    from referrals import services as referral_services
+    from referrals.models import FollowUp, Placement, Referral
+
+    term = TermFactory()
+    rita, dee = personas["rita"], personas["dee"]
+
+    def submitted():
+        return Referral.objects.create(
+            student=_linked_student(personas),
+            referrer=rita,
+            status=Referral.Status.SUBMITTED,
+            reasons="Struggling despite support.",
+        )
+
+    referral = submitted()
+    active = referral_services.approve(submitted(), by=dee, start=TODAY)
+    referral_services.start(active, by=dee, today=TODAY)
+    done = referral_services.approve(submitted(), by=dee, start=TODAY)
+    Placement.objects.filter(pk=done.pk).update(
+        state=Placement.State.COMPLETED, actual_exit=TODAY, outcome=Placement.Outcome.FULL
+    )
+    follow_up = FollowUp.objects.create(
+        placement=done, weeks_after=2, due_on=TODAY + dt.timedelta(days=14)
+    )
+    return {
+        "term_pk": term.pk,
+        "referral_pk": referral.pk,
+        "placement_pk": active.pk,
+        "review_pk": active.reviews.order_by("number").first().pk,
+        "follow_up_pk": follow_up.pk,
     }
 
 

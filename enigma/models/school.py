@@ -1,7 +1,12 @@
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 MAX_PLACEMENT_WEEKS = 6
+
+
+def default_follow_up_weeks() -> list[int]:
+    return [2, 6]
 
 
 class SchoolSettings(models.Model):
@@ -30,6 +35,13 @@ class SchoolSettings(models.Model):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text="School days between progress reviews; 5 is weekly.",
+    )
+    follow_up_weeks = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1)]),
+        default=default_follow_up_weeks,
+        size=4,
+        verbose_name="follow-up checks (school weeks after exit)",
+        help_text="Comma-separated, e.g. 2, 6: a check that the student stayed in lessons.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

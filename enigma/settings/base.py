@@ -7,6 +7,7 @@ these for their purpose; nothing else reads os.environ.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -261,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "enigma.tasks.clear_expired_sessions",
         "schedule": 60 * 60,
+    },
+    # Before the school day: freed places offered, placements due today started. Hourly
+    # until 10:00 too, so a missed run (worker down at 06:45) is made up the same morning.
+    "daily-placements": {
+        "task": "referrals.tasks.daily_placements",
+        "schedule": crontab(minute=45, hour="6-10"),
     },
 }
 

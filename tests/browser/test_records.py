@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 
 from records.models import Category, Entry
 from tests.browser.conftest import SCREENSHOT_DIR
-from tests.factories import PASSWORD, StudentFactory
-from tests.totp import fresh_code
+from tests.browser.helpers import sign_in
+from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.browser
 
@@ -27,20 +27,7 @@ ACCOUNT = "At 10:40 Maya said “someone took my trainers” and sat on the benc
 ACTION = "Ask the PE department about the changing-room lockers"
 REASON = "Wrong word: she said they had gone missing, not that they were stolen"
 CORRECTED = "Refused to go into PE; said her trainers had gone missing"
-TWO_FA_URL = re.compile(r"/accounts/2fa/authenticate/$")
 ENTRY_URL = re.compile(r"/records/entries/(\d+)/$")
-
-
-def sign_in(page, base_url: str, user) -> None:
-    """The real sign-in form, then the authenticator code, as a person would."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(TWO_FA_URL)
-    page.get_by_label("Code").fill(fresh_code(user.totp_secret))
-    page.get_by_label("Code").press("Enter")
-    page.wait_for_url(lambda url: "/accounts/" not in url)
 
 
 def field(page, control_id: str):

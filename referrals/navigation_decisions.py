@@ -1,0 +1,26 @@
+"""The Approvals and Waiting list links in the main navigation, and the deputy head's
+home page (called from ReferralsConfig.ready)."""
+
+from enigma import extensions
+from enigma.roles import Role
+
+READERS = frozenset({Role.DEPUTY_HEAD, Role.COORDINATOR, Role.SENCO})
+
+
+def register() -> None:
+    extensions.add_nav_link(
+        "Approvals",
+        "referrals:approvals",
+        READERS,
+        current_prefix="referrals:approvals",
+        position=15,
+    )
+    # waiting_list, waiting_priority and waiting_remove all start "waiting".
+    extensions.add_nav_link(
+        "Waiting list",
+        "referrals:waiting_list",
+        READERS,
+        current_prefix="referrals:waiting",
+        position=16,
+    )
+    extensions.add_home_page(Role.DEPUTY_HEAD, "referrals:approvals", priority=30)

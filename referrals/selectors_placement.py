@@ -1,0 +1,455 @@
+"""Reads for placements after approval: the placement page, the SENCO's Reviews page, the
+coordinator's Placements board and a student's placement history.
+
+Every read here runs a fixed number of queries however many placements, reviews and
+follow-ups there are: rows are joined or prefetched, and "week n of N" is worked out
+from one calendar loaded for the whole page (two queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from enigma.models import SchoolSettings
+from enigma.school_calendar import CalendarError, SchoolCalendar
+from records.models import Entry
+from referrals import dates
+from referrals.models import (
+    FollowUp,
+    Measure,
+    Placement,
+    PlacementTransition,
+    Review,
+    Target,
+    TargetRating,
+)
+
+P = Placement.State
+CONCERN_KINDS = (Entry.Kind.CONCERN, Entry.Kind.INCIDENT)
+SIX_SCHOOL_WEEKS = 6 * dates.SCHOOL_WEEK
+# How far ahead the SENCO's page lists reviews coming up.
+DUE_WITHIN_SCHOOL_DAYS = 5
+# Entry measures are taken as the placement starts (from when it is scheduled); exit
+# measures as it ends (while active, or just after).
+MEASURE_STATES = {
+    Measure.Stage.ENTRY: (P.SCHEDULED, P.ACTIVE),
+    Measure.Stage.EXIT: (P.ACTIVE, P.COMPLETED, P.ENDED_EARLY),
+}
+
+
+# --- the calendar ---------------------------------------------------------------------
+
+
+def _calendar(start: dt.date, end: dt.date) -> SchoolCalendar | None:
+    try:
+        return SchoolCalendar.from_db(start, end)
+    except CalendarError:
+        return None
+
+
+def _board_calendar(placements, today: dt.date) -> SchoolCalendar | None:
+    """One calendar covering every placement's start to its exit, and the weeks ahead."""
+    starts = [p.start_date for p in placements if p.start_date]
+    ends = [p.planned_exit for p in placements if p.planned_exit]
+    start = min([*starts, today])
+    end = max([*ends, today + dt.timedelta(weeks=3)])
+    return _calendar(start, end)
+
+
+@dataclass(frozen=True)
+class Week:
+    n: int
+    of: int
+
+    def __str__(self):
+        return f"week {self.n} of {self.of}"
+
+
+def week_of(placement: Placement, today: dt.date, calendar: SchoolCalendar | None) -> Week | None:
+    """Which school week of its placement a student is in today ("week 2 of 6"), counting
+    the start as day 1; None before the start or when the calendar cannot say."""
+    if calendar is None or not placement.start_date or today < placement.start_date:
+        return None
+    last = placement.last_day
+    try:
+        total = calendar.school_days_between(placement.start_date, last)
+        so_far = calendar.school_days_between(placement.start_date, min(today, last))
+    except CalendarError:
+        return None
+    of = max(1, math.ceil(total / dates.SCHOOL_WEEK))
+    n = min(of, max(1, math.ceil(so_far / dates.SCHOOL_WEEK)))
+    return Week(n, of)
+
+
+def _end_of_week(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=6 - today.weekday())
+
+
+# --- the limit ------------------------------------------------------------------------
+
+
+def limit_reason(placement: Placement, room: SchoolSettings | None = None) -> str:
+    """Why the exit can never move past the limit, in words for the page and the form."""
+    if not placement.latest_exit:
+        return ""
+    limit = dates.day_text(placement.latest_exit)
+    if placement.shortened_by_summer:
+        return (
+            f"The exit can never be after {limit}, the last school day before the summer "
+            "holiday: a placement never runs across the summer."
+        )
+    room = room or SchoolSettings.load()
+    return (
+        f"The exit can never be after {limit}: a placement lasts at most "
+        f"{room.placement_weeks} school weeks."
+    )
+
+
+def exit_moved_reason(transitions) -> str:
+    """The reason given the last time the exit was brought forward (a same-state move)."""
+    moves = [t for t in transitions if t.from_state and t.from_state == t.to_state]
+    return moves[-1].reason if moves else ""
+
+
+# --- concerns, for the measures -------------------------------------------------------
+
+
+def six_school_weeks_before(today: dt.date) -> dt.date:
+    """The first day of the six school weeks before `today`: the 30th school day back.
+    Where the calendar does not reach that far back (earlier terms not set up), six
+    calendar weeks."""
+    calendar = _calendar(today - dt.timedelta(days=400), today)
+    days = calendar.school_days(today - dt.timedelta(days=400), today) if calendar else []
+    days = [d for d in days if d < today]
+    if len(days) >= SIX_SCHOOL_WEEKS:
+        return days[-SIX_SCHOOL_WEEKS]
+    return today - dt.timedelta(weeks=6)
+
+
+def concerns_in_previous_six_weeks(student, *, today: dt.date | None = None) -> int:
+    """Concerns and incidents in the student's chronology that happened in the six school
+    weeks before today (and today so far): restricted ones counted too, as a number only.
+    A correction is a new entry that amends one, so it is not counted again."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(dt.datetime.combine(six_school_weeks_before(today), dt.time.min))
+    return Entry.objects.filter(
+        links__student=student,
+        kind__in=CONCERN_KINDS,
+        amends__isnull=True,
+        occurred_at__gte=since,
+        occurred_at__lte=timezone.now(),
+    ).count()
+
+
+# --- the placement page ---------------------------------------------------------------
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    cells: list  # a TargetRating or None for each held review, in order
+
+    @property
+    def latest(self) -> TargetRating | None:
+        return next((c for c in reversed(self.cells) if c is not None), None)
+
+
+@dataclass
+class PlacementPage:
+    placement: Placement
+    targets: list[TargetRow]
+    dropped_targets: list[TargetRow]
+    reviews: list[Review]
+    held_reviews: list[Review]
+    next_review: Review | None
+    entry: Measure | None
+    exit: Measure | None
+    follow_ups: list[FollowUp]
+    transitions: list[PlacementTransition]
+    week: Week | None
+    limit_reason: str
+    moved_reason: str
+    today: dt.date
+
+    @property
+    def brought_forward(self) -> bool:
+        p = self.placement
+        return bool(p.planned_exit and p.latest_exit and p.planned_exit < p.latest_exit)
+
+    @property
+    def measures(self) -> tuple[Measure | None, Measure | None]:
+        """Entry beside exit, for the table."""
+        return (self.entry, self.exit)
+
+    @property
+    def can_take_entry(self) -> bool:
+        return self.entry is None and self.placement.state in MEASURE_STATES["entry"]
+
+    @property
+    def can_take_exit(self) -> bool:
+        return self.exit is None and self.placement.state in MEASURE_STATES["exit"]
+
+    @property
+    def exit_review(self) -> Review | None:
+        return next((r for r in self.reviews if r.kind == Review.Kind.EXIT), None)
+
+
+def placement_for(placement_pk) -> Placement:
+    return get_object_or_404(
+        Placement.objects.select_related("student", "referral__referrer", "approved_by"),
+        pk=placement_pk,
+    )
+
+
+def review_for(review_pk) -> Review:
+    return get_object_or_404(
+        Review.objects.select_related("placement__student", "held_by", "signed_off_by"),
+        pk=review_pk,
+    )
+
+
+def follow_up_for(follow_up_pk) -> FollowUp:
+    return get_object_or_404(
+        FollowUp.objects.select_related("placement__student", "recorded_by"), pk=follow_up_pk
+    )
+
+
+def placement_page(placement_pk, *, today: dt.date | None = None) -> PlacementPage:
+    """Everything the placement page shows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    placement = get_object_or_404(
+        Placement.objects.select_related(
+            "student", "referral__referrer", "approved_by", "previous"
+        ).prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.select_related("held_by", "signed_off_by")
+                .prefetch_related("staff_present")
+                .order_by("number"),
+            ),
+            Prefetch(
+                "targets",
+                queryset=Target.objects.prefetch_related(
+                    Prefetch("ratings", queryset=TargetRating.objects.order_by("review__number"))
+                ).order_by("position", "id"),
+            ),
+            Prefetch("measures", queryset=Measure.objects.select_related("taken_by")),
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("recorded_by")),
+            Prefetch("transitions", queryset=PlacementTransition.objects.select_related("by")),
+        ),
+        pk=placement_pk,
+    )
+    reviews = list(placement.reviews.all())
+    held = [r for r in reviews if r.held_on]
+    rows = []
+    for target in placement.targets.all():
+        by_review = {rating.review_id: rating for rating in target.ratings.all()}
+        rows.append(TargetRow(target, [by_review.get(r.pk) for r in held]))
+    measures = {m.stage: m for m in placement.measures.all()}
+    transitions = list(placement.transitions.all())
+    for t in transitions:
+        t.from_label = P(t.from_state).label if t.from_state else ""
+        t.to_label = P(t.to_state).label
+    calendar = (
+        _calendar(placement.start_date, max(placement.last_day, today))
+        if placement.state == P.ACTIVE
+        else None
+    )
+    return PlacementPage(
+        placement=placement,
+        targets=[r for r in rows if r.target.active],
+        dropped_targets=[r for r in rows if not r.target.active],
+        reviews=reviews,
+        held_reviews=held,
+        next_review=next((r for r in reviews if not r.held_on), None),
+        entry=measures.get(Measure.Stage.ENTRY),
+        exit=measures.get(Measure.Stage.EXIT),
+        follow_ups=list(placement.follow_ups.all()),
+        transitions=transitions,
+        week=week_of(placement, today, calendar),
+        limit_reason=limit_reason(placement),
+        moved_reason=exit_moved_reason(transitions),
+        today=today,
+    )
+
+
+def active_targets(placement: Placement) -> list[Target]:
+    return list(placement.targets.filter(active=True).order_by("position", "id"))
+
+
+# --- the boards -----------------------------------------------------------------------
+
+
+@dataclass
+class ActiveRow:
+    placement: Placement
+    week: Week | None
+    next_review: Review | None
+    today: dt.date
+
+    @property
+    def review_overdue(self) -> bool:
+        return bool(self.next_review and self.next_review.due_on < self.today)
+
+    @property
+    def exit_overdue(self) -> bool:
+        return self.placement.planned_exit < self.today
+
+
+def _open_reviews() -> Prefetch:
+    return Prefetch(
+        "reviews",
+        queryset=Review.objects.filter(held_on__isnull=True).order_by("due_on", "number"),
+        to_attr="open_reviews",
+    )
+
+
+def _active_rows(today: dt.date) -> list[ActiveRow]:
+    placements = list(
+        Placement.objects.filter(state=P.ACTIVE)
+        .select_related("student")
+        .prefetch_related(_open_reviews())
+        .order_by("planned_exit", "id")
+    )
+    calendar = _board_calendar(placements, today)
+    return [
+        ActiveRow(
+            p, week_of(p, today, calendar), p.open_reviews[0] if p.open_reviews else None, today
+        )
+        for p in placements
+    ]
+
+
+@dataclass
+class PlacementsBoard:
+    today: dt.date
+    active: list[ActiveRow]
+    scheduled: list[Placement]
+    waiting: list[Placement]
+    exits_this_week: list[ActiveRow]
+    follow_ups_due: list[FollowUp]
+    capacity: int
+
+    @property
+    def overdue_reviews(self) -> int:
+        return sum(1 for r in self.active if r.review_overdue)
+
+
+def placements_board(today: dt.date | None = None) -> PlacementsBoard:
+    """The coordinator's board: active placements (week n of N, next review), scheduled,
+    waiting (priority order), exits this week and follow-up checks due."""
+    today = today or timezone.localdate()
+    week_end = _end_of_week(today)
+    active = _active_rows(today)
+    return PlacementsBoard(
+        today=today,
+        active=active,
+        scheduled=list(
+            Placement.objects.filter(state=P.SCHEDULED)
+            .select_related("student")
+            .order_by("start_date", "id")
+        ),
+        waiting=list(
+            Placement.objects.filter(state=P.WAITING)
+            .select_related("student", "referral__referrer")
+            .order_by("priority", "approved_at", "id")
+        ),
+        exits_this_week=[r for r in active if r.placement.planned_exit <= week_end],
+        follow_ups_due=list(
+            FollowUp.objects.filter(recorded_at__isnull=True, due_on__lte=week_end)
+            .select_related("placement__student")
+            .order_by("due_on", "id")
+        ),
+        capacity=SchoolSettings.load().capacity,
+    )
+
+
+@dataclass
+class ReviewsBoard:
+    today: dt.date
+    due_by: dt.date
+    due: list[Review]
+    overdue: list[Review]
+    awaiting_sign_off: list[Review]
+    active: list[ActiveRow] = field(default_factory=list)
+
+
+def _due_by(today: dt.date) -> dt.date:
+    calendar = _calendar(today, today + dt.timedelta(weeks=6))
+    try:
+        if calendar is not None:
+            return calendar.add_school_days(today, DUE_WITHIN_SCHOOL_DAYS)
+    except CalendarError:
+        pass
+    return today + dt.timedelta(days=7)
+
+
+def reviews_board(today: dt.date | None = None) -> ReviewsBoard:
+    """The SENCO's page: reviews due in the next five school days, overdue reviews, held
+    mid-point and exit reviews awaiting sign-off, and the active placements."""
+    today = today or timezone.localdate()
+    due_by = _due_by(today)
+    unheld = Review.objects.filter(held_on__isnull=True, placement__state=P.ACTIVE).select_related(
+        "placement__student"
+    )
+    return ReviewsBoard(
+        today=today,
+        due_by=due_by,
+        due=list(unheld.filter(due_on__gte=today, due_on__lte=due_by).order_by("due_on", "id")),
+        overdue=list(unheld.filter(due_on__lt=today).order_by("due_on", "id")),
+        awaiting_sign_off=list(
+            Review.objects.filter(
+                held_on__isnull=False,
+                signed_off_at__isnull=True,
+                kind__in=(Review.Kind.MIDPOINT, Review.Kind.EXIT),
+                placement__state__in=(P.ACTIVE, P.COMPLETED),
+            )
+            .select_related("placement__student", "held_by")
+            .order_by("held_on", "id")
+        ),
+        active=_active_rows(today),
+    )
+
+
+# --- a student's placements -----------------------------------------------------------
+
+
+@dataclass
+class History:
+    live: Placement | None
+    week: Week | None
+    next_review: Review | None
+    earlier: list[Placement]
+    today: dt.date
+
+    @property
+    def review_overdue(self) -> bool:
+        return bool(self.next_review and self.next_review.due_on < self.today)
+
+
+def placement_history(student, *, today: dt.date | None = None) -> History:
+    """The student's live placement (with week n of N and its next review) and their
+    earlier placements, newest first."""
+    today = today or timezone.localdate()
+    placements = list(
+        Placement.objects.filter(student=student)
+        .prefetch_related(_open_reviews())
+        .order_by("-approved_at", "-id")
+    )
+    live = next((p for p in placements if p.state in Placement.LIVE), None)
+    week = None
+    if live is not None and live.state == P.ACTIVE:
+        week = week_of(live, today, _calendar(live.start_date, max(live.last_day, today)))
+    return History(
+        live=live,
+        week=week,
+        next_review=live.open_reviews[0] if live and live.open_reviews else None,
+        earlier=[p for p in placements if p is not live],
+        today=today,
+    )

@@ -1,0 +1,6 @@
+"""URLs of the referrals app, one module per area, all in the "referrals" namespace."""
+
+from referrals.urls import decisions, placements, referral
+
+app_name = "referrals"
+urlpatterns = referral.urlpatterns + decisions.urlpatterns + placements.urlpatterns

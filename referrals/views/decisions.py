@@ -1,0 +1,272 @@
+"""The deputy head's approvals: referrals waiting for a decision, the room's capacity,
+the decision page (approve, ask for more information, decline) and the waiting list.
+
+Only a deputy head decides and keeps the waiting list; the coordinator and the SENCO
+may read the approvals page and the waiting list (without the forms). Reads go through
+referrals.selectors_decisions and writes through referrals.services, which lock what
+they change: a decision someone else made meanwhile comes back as a ValidationError
+without a field, shown as a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+
+from enigma import audit
+from enigma.forms import add_service_errors
+from enigma.permissions import roles_required
+from enigma.roles import Role
+from referrals import selectors_decisions as selectors
+from referrals import services
+from referrals.audit_actions import REFERRAL_VIEWED
+from referrals.forms_decisions import (
+    DECISION_FORMS,
+    ApproveForm,
+    DeclineForm,
+    InformationForm,
+    PriorityForm,
+    RemoveForm,
+    row_form,
+)
+from referrals.models import Placement, Referral
+
+DECIDERS = frozenset({Role.DEPUTY_HEAD})
+READERS = frozenset({Role.DEPUTY_HEAD, Role.COORDINATOR, Role.SENCO})
+
+deputy_head_only = roles_required(DECIDERS)
+approvals_readers = roles_required(READERS)
+
+
+def _can_decide(user) -> bool:
+    return bool(user.roles & DECIDERS)
+
+
+def _day(value) -> str:
+    return date_format(value, "D j M")
+
+
+def _service_error(request, form, error: ValidationError) -> bool:
+    """Put a service's error on the form; True if it named no field of the form (the
+    referral or placement changed meanwhile), in which case it becomes a message."""
+    if hasattr(error, "error_dict") and any(name in form.fields for name in error.error_dict):
+        add_service_errors(form, error)
+        return False
+    for text in error.messages:
+        messages.error(request, text)
+    return True
+
+
+# --- approvals ---------------------------------------------------------------------------
+
+
+@approvals_readers
+def approvals(request):
+    pending = selectors.pending_referrals()
+    waiting = selectors.waiting_list()
+    return render(
+        request,
+        "referrals/decisions/approvals.html",
+        {
+            "pending": pending,
+            "waiting": waiting,
+            "capacity": selectors.capacity(),
+            "can_decide": _can_decide(request.user),
+        },
+    )
+
+
+# --- deciding ----------------------------------------------------------------------------
+
+
+def _decision_forms(referral: Referral, bound=None) -> dict:
+    forms = {
+        "approve": ApproveForm(
+            initial={"start_date": selectors.default_start(referral), "priority": 3}
+        ),
+        "information": InformationForm(),
+        "decline": DeclineForm(),
+    }
+    if bound is not None:
+        forms[bound.decision_name] = bound
+    return forms
+
+
+def _decision_page(request, referral, bound=None, status=200):
+    today = timezone.localdate()
+    return render(
+        request,
+        "referrals/decisions/decide.html",
+        {
+            "referral": referral,
+            "student": referral.student,
+            "is_pending": referral.status == Referral.Status.SUBMITTED,
+            "earlier": list(selectors.earlier_placements_this_year(referral.student, on=today)),
+            "capacity": selectors.capacity(),
+            "forms": _decision_forms(referral, bound),
+            "posted": bound.decision_name if bound is not None else "",
+        },
+        status=status,
+    )
+
+
+@deputy_head_only
+def referral_decide(request, referral_pk: int):
+    referral = selectors.referral_for_decision(referral_pk)
+    if request.method != "POST":
+        audit.record(REFERRAL_VIEWED, request=request, obj=referral, student=referral.student)
+        return _decision_page(request, referral)
+    if referral.status != Referral.Status.SUBMITTED:
+        messages.error(
+            request,
+            f"{referral.student.name}'s referral is {referral.get_status_display().lower()}: "
+            "it is no longer waiting for a decision, so nothing was changed.",
+        )
+        return redirect("referrals:approvals")
+    form_class = DECISION_FORMS.get(request.POST.get("decision", ""))
+    if form_class is None:
+        messages.error(request, "Choose a decision: approve, ask for information or decline.")
+        return _decision_page(request, referral, status=400)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            done = _decide(request, referral, form)
+        except ValidationError as error:
+            if _service_error(request, form, error):
+                return redirect("referrals:approvals")
+        else:
+            messages.success(request, done)
+            return redirect("referrals:approvals")
+    return _decision_page(request, referral, bound=form)
+
+
+def _decide(request, referral: Referral, form) -> str:
+    """Carry out the decision; returns what happened, for the message."""
+    data = form.cleaned_data
+    name = referral.student.name
+    if isinstance(form, ApproveForm):
+        placement = services.approve(
+            referral,
+            by=request.user,
+            start=data["start_date"],
+            priority=data["priority"],
+            reason=data["note"],
+        )
+        return _approved_message(name, placement)
+    if isinstance(form, InformationForm):
+        services.request_information(referral, by=request.user, request=data["request"])
+        return f"More information asked for: {name}'s referral has gone back to its referrer."
+    services.decline(referral, by=request.user, reason=data["reason"])
+    return f"Declined: {name}'s referral. The referrer can see the reason."
+
+
+def _approved_message(name: str, placement: Placement) -> str:
+    if placement.state == Placement.State.SCHEDULED:
+        text = (
+            f"Approved: {name} starts {_day(placement.start_date)}, "
+            f"exit {_day(placement.planned_exit)}"
+        )
+        if placement.shortened_by_summer:
+            text += " (ends early for the summer holiday)"
+        return text + "."
+    position = selectors.waiting_position(placement)
+    full_on = selectors.first_full_day(placement)
+    text = f"Approved, on the waiting list (position {position}): "
+    if full_on:
+        text += f"the room is full on {_day(full_on)}."
+    else:
+        text += "the room is full."
+    return text + f" {name} will be offered the first place that comes free."
+
+
+# --- the waiting list --------------------------------------------------------------------
+
+
+def _waiting_page(request, *, bound=None, status=200):
+    """The waiting list; `bound` is (placement pk, form) to show a posted row's form with
+    its errors instead of a fresh one."""
+    rows = selectors.waiting_list()
+    can_decide = _can_decide(request.user)
+    for row in rows:
+        if not can_decide:
+            continue
+        row.priority_form = row_form(PriorityForm, row, initial={"priority": row.priority})
+        row.remove_form = row_form(RemoveForm, row)
+        if bound and bound[0] == row.pk:
+            form = bound[1]
+            if isinstance(form, PriorityForm):
+                row.priority_form = form
+            else:
+                row.remove_form = form
+    return render(
+        request,
+        "referrals/decisions/waiting_list.html",
+        {"waiting": rows, "can_decide": can_decide, "capacity": selectors.capacity()},
+        status=status,
+    )
+
+
+@approvals_readers
+def waiting_list(request):
+    return _waiting_page(request)
+
+
+@deputy_head_only
+@require_POST
+def waiting_priority(request, placement_pk: int):
+    placement = selectors.waiting_placement(placement_pk)
+    form = row_form(PriorityForm, placement, request.POST)
+    if form.is_valid():
+        try:
+            services.set_priority(
+                placement, by=request.user, priority=form.cleaned_data["priority"]
+            )
+        except ValidationError as error:
+            if _service_error(request, form, error):
+                return redirect("referrals:waiting_list")
+        else:
+            position = selectors.waiting_position(placement)
+            messages.success(
+                request,
+                f"Priority {form.cleaned_data['priority']} for {placement.student.name}: "
+                f"now position {position} on the waiting list.",
+            )
+            return redirect("referrals:waiting_list")
+    return _waiting_page(request, bound=(placement.pk, form), status=400)
+
+
+@deputy_head_only
+@require_POST
+def waiting_remove(request, placement_pk: int):
+    placement = selectors.waiting_placement(placement_pk)
+    form = row_form(RemoveForm, placement, request.POST)
+    if form.is_valid():
+        if placement.state != Placement.State.WAITING:
+            # end_early also ends scheduled and active placements: not from this page.
+            messages.error(
+                request,
+                f"{placement.student.name} is no longer on the waiting list "
+                f"({placement.get_state_display().lower()}).",
+            )
+            return redirect("referrals:waiting_list")
+        try:
+            services.end_early(
+                placement,
+                by=request.user,
+                end_reason=form.cleaned_data["end_reason"],
+                note=form.cleaned_data["note"],
+                only_if=(Placement.State.WAITING,),
+            )
+        except ValidationError as error:
+            if _service_error(request, form, error):
+                return redirect("referrals:waiting_list")
+        else:
+            messages.success(
+                request, f"{placement.student.name} has been taken off the waiting list."
+            )
+            return redirect("referrals:waiting_list")
+    return _waiting_page(request, bound=(placement.pk, form), status=400)
