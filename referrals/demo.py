@@ -316,5 +316,5 @@ def refer_and_approve_future(start, n, clock, students, referrer, deputy, *, pri
         by=deputy,
         start=start,
         priority=priority,
-        reason="A place is right for the start of next term's work.",
+        reason="The room is the right next step; the family has agreed the start.",
     )

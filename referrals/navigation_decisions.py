@@ -12,15 +12,8 @@ def register() -> None:
         "Approvals",
         "referrals:approvals",
         READERS,
+        # The waiting list is reached from the Approvals page (and the Placements board).
         current_prefix="referrals:approvals",
         position=15,
-    )
-    # waiting_list, waiting_priority and waiting_remove all start "waiting".
-    extensions.add_nav_link(
-        "Waiting list",
-        "referrals:waiting_list",
-        READERS,
-        current_prefix="referrals:waiting",
-        position=16,
     )
     extensions.add_home_page(Role.DEPUTY_HEAD, "referrals:approvals", priority=30)

@@ -253,3 +253,17 @@ def test_simultaneous_approvals_never_overfill_the_room(rita, dee):
     states = sorted(Placement.objects.values_list("state", flat=True))
     assert states.count("scheduled") == 3
     assert states.count("waiting") == 5
+
+
+def test_the_daily_round_offers_then_starts_as_the_automatic_account(term, room, rita, dee):
+    from enigma.services import system_user
+    from referrals.tasks import daily_placements
+
+    with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
+        placement = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    with time_machine.travel(dt.datetime(2026, 9, 7, 6, 45, tzinfo=LONDON), tick=False):
+        assert daily_placements() == {"offered": [], "started": [placement.pk]}
+        assert daily_placements() == {"offered": [], "started": []}
+    started = placement.transitions.get(to_state="active")
+    assert started.by == system_user()
+    assert not system_user().is_active and not system_user().has_usable_password()
