@@ -25,6 +25,10 @@ from enigma.school_calendar import CalendarError, SchoolCalendar
 SCHOOL_WEEK = 5
 
 
+def weeks_text(weeks: int) -> str:
+    return f"{weeks} school week{'s' if weeks != 1 else ''}"
+
+
 def academic_year_end(day: dt.date) -> dt.date:
     """31 August of the academic year (September to August) that `day` falls in."""
     return dt.date(day.year if day.month < 9 else day.year + 1, 8, 31)

@@ -126,12 +126,19 @@ class ReviewForm(forms.Form):
             self.fields[f"new_description_{n}"] = forms.CharField(
                 label=f"New target {n}", max_length=300, required=False
             )
+        # The order of the page, so the error summary lists problems top to bottom.
+        ratings = [n for t in self.targets for n in (f"rating_{t.pk}", f"comment_{t.pk}")]
+        self.order_fields(
+            ["staff_present", "student_present", "parent_present", "others_present", *ratings]
+        )
 
     def clean(self):
         data = super().clean()
         for t in self.targets:
             name = f"wording_{t.pk}"
-            if name in data and not data[name].strip() and not data.get(f"drop_{t.pk}"):
+            # Only when the wording box was on the page (an exit review has none).
+            posted = self.add_prefix(name) in self.data
+            if posted and not data.get(name, "").strip() and not data.get(f"drop_{t.pk}"):
                 self.add_error(name, "A target needs its wording, or tick to drop it.")
         for n in range(1, NEW_TARGET_ROWS + 1):
             area, text = data.get(f"new_area_{n}"), data.get(f"new_description_{n}")

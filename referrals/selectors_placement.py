@@ -20,6 +20,7 @@ from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from records.models import Entry
 from referrals import dates
+from referrals.dates import weeks_text
 from referrals.models import (
     FollowUp,
     Measure,
@@ -107,7 +108,7 @@ def limit_reason(placement: Placement, room: SchoolSettings | None = None) -> st
     room = room or SchoolSettings.load()
     return (
         f"The exit can never be after {limit}: a placement lasts at most "
-        f"{room.placement_weeks} school weeks."
+        f"{weeks_text(room.placement_weeks)}."
     )
 
 
@@ -198,6 +199,17 @@ class PlacementPage:
     @property
     def exit_review(self) -> Review | None:
         return next((r for r in self.reviews if r.kind == Review.Kind.EXIT), None)
+
+    @property
+    def ready_to_exit(self) -> bool:
+        """The exit review is held and signed off: the exit can be recorded."""
+        review = self.exit_review
+        return bool(review and review.signed_off_at)
+
+    @property
+    def awaiting_exit_sign_off(self) -> bool:
+        review = self.exit_review
+        return bool(review and review.held_on and not review.signed_off_at)
 
 
 def placement_for(placement_pk) -> Placement:

@@ -293,7 +293,7 @@ def bring_exit_forward(placement: Placement, *, by, new_exit: dt.date, reason: s
             raise ValidationError(
                 {
                     "new_exit": f"The exit can never be after {_day(placement.latest_exit)}: "
-                    f"a placement lasts at most {room.placement_weeks} school weeks."
+                    f"a placement lasts at most {dates.weeks_text(room.placement_weeks)}."
                 }
             )
         if new_exit < placement.start_date:

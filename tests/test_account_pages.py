@@ -102,3 +102,14 @@ def test_the_reset_email_names_the_room_and_offers_no_sign_up(client, cora, mail
     assert "Hill School" in known.body and "/accounts/password/reset/key/" in known.body
     assert unknown.subject == "Password request for Learning base"
     assert "sign up" not in unknown.body.lower() and "school admin" in unknown.body
+
+
+@pytest.mark.django_db
+def test_signing_in_greets_the_person_by_the_name_colleagues_see():
+    from django.template.loader import render_to_string
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="dee", display_name="Ms Okafor")
+    text = render_to_string("account/messages/logged_in.txt", {"user": user}).strip()
+    assert text == "Signed in as Ms Okafor."

@@ -225,7 +225,12 @@ def placement_complete(request, placement_pk: int):
     return render(
         request,
         "referrals/placements/complete.html",
-        {"form": form, "placement": placement, "exit_review": exit_review},
+        {
+            "form": form,
+            "placement": placement,
+            "exit_review": exit_review,
+            "exit_measures_taken": placement.measures.filter(stage="exit").exists(),
+        },
     )
 
 

@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=en-GB",  # date inputs in UK order, as the school's browsers show them
 ]
 CSP_MARKERS = ("Refused to", "Content Security Policy")
 # Impacts that fail a page; "moderate" and "minor" findings are printed, not failed.
