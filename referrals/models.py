@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from enigma.db import append_only_triggers
 from enigma.models import ImmutableModel
+from records.models import Entry
 
 
 class TargetArea(models.TextChoices):
@@ -26,12 +27,8 @@ class TargetArea(models.TextChoices):
     BEHAVIOURAL = "behavioural", "Behavioural"
 
 
-class ContactMethod(models.TextChoices):
-    PHONE = "phone", "Phone"
-    MEETING = "meeting", "Meeting"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    OTHER = "other", "Other"
+# How a parent or carer was spoken to: the same choices as a chronology contact.
+ContactMethod = Entry.ContactMethod
 
 
 class Referral(models.Model):
