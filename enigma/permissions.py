@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from enigma.roles import ALL_ROLES, ROOM_TEAM, Role
 
-PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.")
+PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.", "notifications.")
 
 
 def roles_required(*roles: Role | Iterable[Role]) -> Callable:

@@ -33,6 +33,7 @@ from tests.role_tables import (
     attachments,
     chronology,
     interventions,
+    notifications,
     referrals_decisions,
     referrals_placements,
     referrals_referral,
@@ -70,6 +71,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     **referrals_referral.EXPECTED,
     **referrals_decisions.EXPECTED,
     **referrals_placements.EXPECTED,
+    **notifications.EXPECTED,
 }
 PUBLIC = {"healthz"}
 
@@ -83,6 +85,7 @@ POST_ONLY = (
     | referrals_referral.POST_ONLY
     | referrals_decisions.POST_ONLY
     | referrals_placements.POST_ONLY
+    | notifications.POST_ONLY
 )
 
 

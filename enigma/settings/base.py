@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "enigma",
     "records",
     "referrals",
+    "notifications",
     "timetables",
 ]
 
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "enigma.context_processors.enigma",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -268,6 +270,16 @@ CELERY_BEAT_SCHEDULE = {
     "daily-placements": {
         "task": "referrals.tasks.daily_placements",
         "schedule": crontab(minute=45, hour="6-10"),
+    },
+    # Reminders: the sweep creates what is due (catching up after downtime) and queues
+    # every pending row; running it often only costs a few indexed queries.
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep_and_dispatch",
+        "schedule": crontab(minute="*/15", hour="7-18", day_of_week="mon-fri"),
+    },
+    "notifications-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(minute=0, hour=16, day_of_week="mon-fri"),
     },
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("referrals/", include("referrals.urls")),
     path("timetables/", include("timetables.urls")),
+    path("notifications/", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("school-admin/", admin.site.urls),
 ]

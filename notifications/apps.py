@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications and reminders"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from enigma import extensions
+        from enigma.roles import ALL_ROLES, Role
+        from notifications import hooks
+        from records.models import Entry
+
+        post_save.connect(hooks.entry_recorded, sender=Entry, dispatch_uid="notifications-dsl")
+        extensions.add_nav_link(
+            "Notifications",
+            "notifications:inbox",
+            ALL_ROLES,
+            current_prefix="notifications:",
+            position=900,
+        )
+        extensions.add_nav_link(
+            "Email problems",
+            "notifications:email_problems",
+            {Role.SCHOOL_ADMIN},
+            current_prefix="notifications:email_problems",
+            position=910,
+        )

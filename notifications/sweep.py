@@ -1,0 +1,230 @@
+"""What is due today, from the referrals data: run by beat (and `manage.py send_reminders`).
+
+Every query is bounded by what could be due (a window of school days around today), never
+"all placements ever". Each subject gets the reminder of its current stage only, dated on
+the school day that stage began; if the sweep did not run that day (beat down over a
+weekend or half-term), the next sweep creates it then — once, thanks to the unique
+constraint — and no stale earlier stage is sent. Nothing is dated on a non-school day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from enigma.models import StudentStaffLink
+from enigma.roles import Role
+from enigma.school_calendar import CalendarError, SchoolCalendar
+from notifications.models import Kind
+from notifications.services import Due, create_notifications, users_with
+from referrals.models import FollowUp, Placement, PlacementTransition, Review
+
+# How far back a sweep that ran late still catches up.
+CATCH_UP_SCHOOL_DAYS = 15
+EXIT_NOTICE_SCHOOL_DAYS = 5
+LINKED_STAFF = ("class_teacher", "tutor", "key_adult")
+
+
+class Window:
+    """The school days around today, read from the calendar once."""
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self.calendar = SchoolCalendar.from_db(
+            today - dt.timedelta(days=120), today + dt.timedelta(days=60)
+        )
+        back = self.calendar.school_days(today - dt.timedelta(days=120), today)
+        self.past = back[-CATCH_UP_SCHOOL_DAYS:]  # school days up to today, oldest first
+        self.start = self.past[0] if self.past else today
+
+    def shift(self, day: dt.date, n: int) -> dt.date | None:
+        """The n-th school day after (n > 0) or before (n < 0) `day`; None beyond the calendar."""
+        try:
+            if n >= 0:
+                return self.calendar.add_school_days(day, n)
+            days = self.calendar.school_days(day - dt.timedelta(days=7 * -n + 30), day)
+            days = [d for d in days if d < day]
+            return days[n] if len(days) >= -n else None
+        except (CalendarError, IndexError):
+            return None
+
+    def on_or_after(self, day: dt.date) -> dt.date | None:
+        return self.shift(day, 0)
+
+    def current(self, day: dt.date | None) -> bool:
+        """Whether a reminder dated `day` is due by today and inside the catch-up window."""
+        return day is not None and self.start <= day <= self.today
+
+
+def sweep(today: dt.date | None = None, *, deliver: bool = True) -> list[int]:
+    """Create every reminder due by today that has no row yet; returns the new row ids."""
+    today = today or timezone.localdate()
+    window = Window(today)
+    if not window.past or window.past[-1] != today:
+        return []  # not a school day: nothing is dated today; the next school day catches up
+    coordinators = tuple(users_with(Role.COORDINATOR))
+    sencos = tuple(users_with(Role.SENCO))
+    deputies = tuple(users_with(Role.DEPUTY_HEAD))
+    dues: list[Due] = []
+    dues += _reviews(window, coordinators, sencos, deputies)
+    dues += _exits(window, coordinators, sencos, deputies)
+    dues += _follow_ups(window, coordinators, sencos)
+    dues += _offers(window, coordinators, deputies)
+    return create_notifications(dues, deliver=deliver)
+
+
+def _reviews(window: Window, coordinators, sencos, deputies) -> list[Due]:
+    latest = window.shift(window.today, 1) or window.today
+    earliest = window.shift(window.start, -3) or window.start
+    reviews = Review.objects.filter(
+        held_on__isnull=True,
+        due_on__gte=earliest,
+        due_on__lte=latest,
+        placement__state=Placement.State.ACTIVE,
+    ).only("pk", "kind", "due_on", "placement_id")
+    dues = []
+    for review in reviews:
+        sign_off = review.kind in (Review.Kind.MIDPOINT, Review.Kind.EXIT)
+        what = review.get_kind_display()
+        stages = [
+            (
+                window.shift(review.due_on, -1),
+                Kind.REVIEW_DUE_SOON,
+                f"{what} due tomorrow",
+                coordinators + (sencos if sign_off else ()),
+            ),
+            (
+                window.on_or_after(review.due_on),
+                Kind.REVIEW_DUE,
+                f"{what} due today",
+                coordinators + (sencos if sign_off else ()),
+            ),
+            (
+                window.shift(review.due_on, 1),
+                Kind.REVIEW_OVERDUE,
+                f"{what} overdue",
+                coordinators + sencos,
+            ),
+            (
+                window.shift(review.due_on, 3),
+                Kind.REVIEW_OVERDUE_ESCALATED,
+                f"{what} overdue by three school days",
+                coordinators + sencos + deputies,
+            ),
+        ]
+        stage = _current_stage(window, stages)
+        if stage:
+            day, kind, title, recipients = stage
+            dues.append(
+                Due(
+                    kind,
+                    f"review:{review.pk}",
+                    day,
+                    title,
+                    f"A {what.lower()} was due on {review.due_on:%A %-d %B}.",
+                    reverse("referrals:placement_detail", args=[review.placement_id]),
+                    recipients,
+                )
+            )
+    return dues
+
+
+def _current_stage(window: Window, stages):
+    current = [s for s in stages if window.current(s[0])]
+    return current[-1] if current else None
+
+
+def _exits(window: Window, coordinators, sencos, deputies) -> list[Due]:
+    horizon = window.shift(window.today, EXIT_NOTICE_SCHOOL_DAYS) or window.today
+    placements = list(
+        Placement.objects.filter(
+            state=Placement.State.ACTIVE,
+            planned_exit__lte=horizon,
+            planned_exit__gte=window.shift(window.start, -1) or window.start,
+        ).only("pk", "student_id", "planned_exit")
+    )
+    links: dict[int, set[int]] = {}
+    for student_id, staff_id in StudentStaffLink.objects.filter(
+        student_id__in=[p.student_id for p in placements],
+        relationship__in=LINKED_STAFF,
+        staff__is_active=True,
+    ).values_list("student_id", "staff_id"):
+        links.setdefault(student_id, set()).add(staff_id)
+    dues = []
+    for p in placements:
+        url = reverse("referrals:placement_detail", args=[p.pk])
+        back = p.planned_exit.strftime("%A %-d %B")
+        notice = window.shift(p.planned_exit, -EXIT_NOTICE_SCHOOL_DAYS)
+        overdue = window.shift(p.planned_exit, 1)
+        if window.current(overdue):
+            dues.append(
+                Due(
+                    Kind.EXIT_OVERDUE,
+                    f"placement:{p.pk}",
+                    overdue,
+                    "Placement still active after its planned exit",
+                    f"The planned exit was {back}: complete the exit or change the date.",
+                    url,
+                    coordinators + sencos + deputies,
+                )
+            )
+        elif window.current(notice) and p.planned_exit >= window.today:
+            dues.append(
+                Due(
+                    Kind.EXIT_APPROACHING,
+                    f"placement:{p.pk}:{p.planned_exit}",
+                    notice,
+                    "A student returns to lessons soon",
+                    f"A student in the room returns to lessons on {back}.",
+                    url,
+                    coordinators + sencos + tuple(sorted(links.get(p.student_id, ()))),
+                )
+            )
+    return dues
+
+
+def _follow_ups(window: Window, coordinators, sencos) -> list[Due]:
+    follow_ups = FollowUp.objects.filter(
+        result="", due_on__gte=window.start - dt.timedelta(days=7), due_on__lte=window.today
+    ).only("pk", "due_on", "placement_id")
+    dues = []
+    for f in follow_ups:
+        day = window.on_or_after(f.due_on)
+        if window.current(day):
+            dues.append(
+                Due(
+                    Kind.FOLLOW_UP_DUE,
+                    f"follow_up:{f.pk}",
+                    day,
+                    "A follow-up check is due",
+                    "Check how a student who left the room is getting on.",
+                    reverse("referrals:follow_up_record", args=[f.pk]),
+                    coordinators + sencos,
+                )
+            )
+    return dues
+
+
+def _offers(window: Window, coordinators, deputies) -> list[Due]:
+    since = timezone.make_aware(dt.datetime.combine(window.start, dt.time.min))
+    offered = PlacementTransition.objects.filter(
+        from_state=Placement.State.WAITING, to_state=Placement.State.SCHEDULED, at__gte=since
+    ).values_list("placement_id", "at")
+    dues = []
+    for placement_id, at in offered:
+        day = window.on_or_after(timezone.localdate(at))
+        if window.current(day):
+            dues.append(
+                Due(
+                    Kind.PLACE_OFFERED,
+                    f"placement:{placement_id}",
+                    day,
+                    "A place came free for the waiting list",
+                    "The student at the head of the waiting list has been offered a place.",
+                    reverse("referrals:placement_detail", args=[placement_id]),
+                    coordinators + deputies,
+                )
+            )
+    return dues

@@ -1,0 +1,109 @@
+"""The notifications pages: each role gets exactly what tests/role_tables/notifications.py
+says; people see only their own notifications; preferences; the admin's email problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from enigma.permissions import declared_roles
+from notifications.models import EmailProblem, Kind, Notification, NotificationPreference
+from tests.conftest import PERSONAS
+from tests.role_tables import notifications as table
+
+D = dt.date
+
+
+def note(user, title="Weekly review due tomorrow", **kw):
+    return Notification.objects.create(
+        kind=kw.pop("kind", Kind.REVIEW_DUE_SOON),
+        subject_key=kw.pop("subject_key", "review:1"),
+        due_on=D(2026, 9, 11),
+        recipient=user,
+        title=title,
+        body="",
+        url="/",
+        **kw,
+    )
+
+
+def test_every_notifications_url_is_in_the_table_with_its_roles():
+    from notifications import urls
+
+    patterns = {f"notifications:{p.name}": p for p in urls.urlpatterns}
+    assert set(patterns) == set(table.EXPECTED)
+    for name, pattern in patterns.items():
+        assert declared_roles(pattern.callback) == table.EXPECTED[name], name
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_each_role_gets_exactly_the_notifications_pages_it_should(persona, personas, client_for):
+    user = personas[persona]
+    own = note(user)
+    client = client_for(user)
+    for name, roles in table.EXPECTED.items():
+        kwargs = {"pk": own.pk} if name == "notifications:mark_read" else {}
+        response = client.get(reverse(name, kwargs=kwargs))
+        allowed = bool(user.roles & roles)
+        if allowed and name in table.POST_ONLY:
+            assert response.status_code == 405, (persona, name)
+        elif allowed:
+            assert response.status_code == 200, (persona, name, response.status_code)
+        else:
+            assert response.status_code == 403, (persona, name, response.status_code)
+        if name in table.POST_ONLY:
+            response = client.post(reverse(name, kwargs=kwargs))
+            assert response.status_code == (302 if allowed else 403), (persona, name)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    for name in table.EXPECTED:
+        kwargs = {"pk": 1} if name == "notifications:mark_read" else {}
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+def test_the_inbox_lists_only_my_own_unread_first_and_marks_read(cora, sam, client_for):
+    read = note(cora, "Old one", subject_key="review:2")
+    unread = note(cora, "New one", subject_key="review:3")
+    note(sam, "Sam's own", subject_key="review:4")
+    client = client_for(cora)
+    client.post(reverse("notifications:mark_read", args=[read.pk]))
+    page = client.get(reverse("notifications:inbox"))
+    assert [n.title for n in page.context["rows"]] == ["New one", "Old one"]
+    assert b"Sam&#x27;s own" not in page.content and b"Sam's own" not in page.content
+    # The header shows the unread count.
+    assert b'aria-label="1 unread"' in page.content
+    # Marking someone else's notification read does nothing.
+    sams = Notification.objects.get(recipient=sam)
+    client.post(reverse("notifications:mark_read", args=[sams.pk]))
+    assert Notification.objects.get(pk=sams.pk).read_at is None
+    client.post(reverse("notifications:mark_all_read"))
+    assert Notification.objects.get(pk=unread.pk).read_at is not None
+    assert b' unread"' not in client.get(reverse("notifications:inbox")).content
+
+
+def test_preferences_choose_digest_but_safeguarding_stays_immediate(dina, client_for):
+    client = client_for(dina)
+    client.post(
+        reverse("notifications:preferences"),
+        {Kind.REVIEW_DUE: "digest", Kind.SAFEGUARDING: "digest", Kind.EXIT_OVERDUE: "nonsense"},
+    )
+    assert set(NotificationPreference.objects.values_list("kind", "mode")) == {
+        (Kind.REVIEW_DUE, "digest")
+    }
+    page = client.get(reverse("notifications:preferences"))
+    assert b"Straight away (always)" in page.content
+
+
+def test_the_school_admin_sees_and_resolves_email_problems(ada, cora, client_for):
+    problem = EmailProblem.objects.create(
+        user=cora, address="cora@bounce.example.org", last_error="550 no such user"
+    )
+    client = client_for(ada)
+    page = client.get(reverse("notifications:email_problems"))
+    assert b"cora@bounce.example.org" in page.content
+    client.post(reverse("notifications:email_problems"), {"resolve": problem.pk})
+    assert EmailProblem.objects.get().resolved_at is not None
