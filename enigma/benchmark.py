@@ -241,6 +241,9 @@ def _prepare(
         printed = _manage(env, *command)
         placeholders |= dict(re.findall(r"^bench\.(\w+)=(\S+)$", printed, re.MULTILINE))
         out(f"Prepared: manage.py {' '.join(command)} ({time.monotonic() - started:.1f} s).")
+        # A command may also measure something of its own (the reminders sweep, say).
+        for report in re.findall(r"^bench\.report (.+)$", printed, re.MULTILINE):
+            out(f"  {report}")
     _manage(env, "collectstatic", "--no-input", "--verbosity", "0")
     return students, placeholders
 

@@ -15,6 +15,7 @@ class NotificationsConfig(AppConfig):
         from records.models import Entry
 
         post_save.connect(hooks.entry_recorded, sender=Entry, dispatch_uid="notifications-dsl")
+        extensions.add_bench_command("bench_sweep", "--history", "3000")
         extensions.add_nav_link(
             "Notifications",
             "notifications:inbox",
