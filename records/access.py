@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from enigma.models import Student
-from enigma.roles import Role
+from enigma.roles import ROOM_TEAM, Role
 
 # A restricted entry shown to someone who may not read it carries only this.
 RESTRICTED_NOTICE = "A restricted entry is here. Ask the designated safeguarding lead."
@@ -65,3 +65,12 @@ def reauthentication_url(request) -> str:
 
     name = "mfa_reauthenticate" if is_mfa_enabled(request.user) else "account_reauthenticate"
     return f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
+
+
+def may_complete_action(user, action, *, second_factor_fresh: bool) -> bool:
+    """Who may mark a follow-up action done: the person it was given to, or the room
+    team; on a restricted entry only someone who may read it, with a fresh second factor."""
+    entry = action.entry
+    if entry.restricted or (entry.category_id and entry.category.restricted):
+        return may_read_restricted(user, entry) and second_factor_fresh
+    return action.assignee_id == user.pk or bool(user.roles & ROOM_TEAM)

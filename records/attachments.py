@@ -153,6 +153,19 @@ MACROS = (
 )
 
 
+# What zipfile raises for a file it cannot read: damaged (BadZipFile, EOFError, OSError,
+# ValueError), encrypted (RuntimeError) or using a compression method Python's zipfile
+# does not implement (zipfile raises the built-in "not implemented" error for those).
+_UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+)
+
+
 def _detect_zip(data: bytes) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -164,7 +177,7 @@ def _detect_zip(data: bytes) -> list[str]:
                 with archive.open(info) as member:
                     mimetype = member.read(100).strip()
                 return [_ODF_MIMETYPES[mimetype]] if mimetype in _ODF_MIMETYPES else []
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
+    except _UNREADABLE_ZIP:
         return []  # damaged, encrypted or oddly compressed: not something we accept
     if "[Content_Types].xml" not in names:
         return []

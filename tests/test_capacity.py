@@ -117,11 +117,9 @@ def test_start_dates_in_the_past_or_on_holidays_are_refused(term, room, today, r
 def test_waiting_list_order_is_priority_then_approval_time(term, room, today, rita, dee):
     for start in (D(2026, 9, 7), D(2026, 9, 7)):
         services.approve(submitted(rita), by=dee, start=start)
-    later_urgent = []
     a = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
     b = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
     c = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
-    later_urgent.append(c)
     assert list(services.waiting_list()) == [c, a, b]
     services.set_priority(b, by=dee, priority=2)
     assert list(services.waiting_list()) == [c, b, a]

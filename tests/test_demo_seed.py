@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -133,6 +134,7 @@ def test_the_demo_has_placements_in_every_state_and_referrals_at_every_status():
     with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
         out = seed(students=120)
     assert "Placements: 4 active, 2 completed, 1 ended early, 2 scheduled, 2 waiting" in out
+    assert re.search(r"Reminders: [1-9]\d* made for Mon 23 Nov 2026\.", out)
     assert set(Placement.objects.values_list("state", flat=True)) == set(Placement.State)
     assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status)
     capacity = 6

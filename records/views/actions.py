@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from enigma.permissions import any_staff, roles_required
-from enigma.roles import ROOM_TEAM, Role
+from enigma.roles import Role
 from records import access, selectors, services
 from records.forms import CompleteActionForm
 from records.models import Action
@@ -43,20 +43,6 @@ def my_actions(request):
     )
 
 
-def _may_complete(request, action: Action) -> bool:
-    """The assignee, or the room team; for a restricted entry, only a reader with a fresh
-    second factor. Someone who may not know the entry exists gets a 404."""
-    entry = action.entry
-    mine = action.assignee_id == request.user.pk
-    if not mine and not access.may_see_entry(request.user, entry):
-        raise Http404
-    if entry.restricted or (entry.category and entry.category.restricted):
-        return access.may_read_restricted(request.user, entry) and (
-            access.second_factor_is_fresh(request)
-        )
-    return mine or bool(request.user.roles & ROOM_TEAM)
-
-
 def _back(request, fallback: str):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -70,7 +56,13 @@ def action_complete(request, action_pk):
     action = get_object_or_404(
         Action.objects.select_related("entry__category", "assignee"), pk=action_pk
     )
-    if not _may_complete(request, action):
+    if not access.may_see_entry(request.user, action.entry) and (
+        action.assignee_id != request.user.pk
+    ):
+        raise Http404  # never reveal that an entry about someone else's student exists
+    if not access.may_complete_action(
+        request.user, action, second_factor_fresh=access.second_factor_is_fresh(request)
+    ):
         raise PermissionDenied("Only the person it was given to, or the room team, can do this.")
     form = CompleteActionForm(request.POST)
     if form.is_valid():
