@@ -24,7 +24,7 @@ from django.utils import timezone
 from enigma.formatting import day_text as _day
 from enigma.roles import Role
 from records.services import record_event
-from referrals import dates, selectors_placement
+from referrals import dates, hooks, selectors_placement
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
 from referrals.services import lock_room, offer_free_places
 from referrals.transitions import move_placement
@@ -435,6 +435,8 @@ def complete(
             )
         _check_exit_review(placement)
         _check_exit_day(placement, exit_day)
+        if problems := hooks.exit_problems(placement, exit_day):
+            raise ValidationError(problems)
         placement.actual_exit = exit_day
         placement.outcome = outcome
         placement.exit_summary = exit_summary.strip()

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from records.services import record_event
+from referrals.hooks import placement_changed
 from referrals.models import Placement, PlacementTransition, Referral, ReferralTransition
 
 R = Referral.Status
@@ -112,4 +113,7 @@ def move_placement(
         summary=summary or PLACEMENT_EVENTS[to].format(room=_room()),
         account=reason,
         occurred_at=on or timezone.now(),
+    )
+    placement_changed.send(
+        sender=Placement, placement=placement, from_state=current, to_state=to, by=by
     )

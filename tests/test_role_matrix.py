@@ -37,6 +37,19 @@ from tests.role_tables import (
     referrals_decisions,
     referrals_placements,
     referrals_referral,
+    timetables_feeds,
+    timetables_lessons,
+    timetables_plans,
+    timetables_today,
+    timetables_work,
+)
+
+TIMETABLE_TABLES = (
+    timetables_lessons,
+    timetables_plans,
+    timetables_today,
+    timetables_work,
+    timetables_feeds,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -72,6 +85,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     **referrals_decisions.EXPECTED,
     **referrals_placements.EXPECTED,
     **notifications.EXPECTED,
+    **{name: roles for table in TIMETABLE_TABLES for name, roles in table.EXPECTED.items()},
 }
 PUBLIC = {"healthz"}
 
@@ -86,6 +100,7 @@ POST_ONLY = (
     | referrals_decisions.POST_ONLY
     | referrals_placements.POST_ONLY
     | notifications.POST_ONLY
+    | {name for table in TIMETABLE_TABLES for name in table.POST_ONLY}
 )
 
 
@@ -142,6 +157,7 @@ def objects(personas):
     lifecycle = _lifecycle_objects(personas)
     return {
         **lifecycle,
+        **_timetable_objects(personas, lifecycle["placement_pk"]),
         "pk": student.pk,
         "student": student,
         "entry_pk": entry.pk,
@@ -205,6 +221,60 @@ def _lifecycle_objects(personas) -> dict:
         "placement_pk": active.pk,
         "review_pk": active.reviews.order_by("number").first().pk,
         "follow_up_pk": follow_up.pk,
+    }
+
+
+# The secret of the calendar feed in the objects below (public: the token is the key).
+FEED_TOKEN = "role-matrix-feed-token-0123456789abcdef"
+
+
+def _timetable_objects(personas, placement_pk) -> dict:
+    """A lesson of the active placement's student taught by tom, a room lesson of its
+    plan today with a work request to tom, and a calendar feed."""
+    import hashlib
+
+    from referrals.models import Placement
+    from timetables.models import CalendarFeed, Lesson, Mode, PlanCell, WorkRequest
+
+    placement = Placement.objects.get(pk=placement_pk)
+    period = PeriodFactory(name="P2 matrix", starts_at=dt.time(10, 0), ends_at=dt.time(11, 0))
+    lesson = Lesson.objects.create(
+        student=placement.student,
+        day=TODAY.isoweekday(),
+        period=period,
+        subject="Maths",
+        class_code="9X/Ma1",
+        teacher=personas["tom"],
+        room="M4",
+    )
+    cell = PlanCell.objects.create(
+        placement=placement,
+        date=TODAY,
+        period=period,
+        mode=Mode.ROOM,
+        subject="Maths",
+        class_code="9X/Ma1",
+        teacher=personas["tom"],
+    )
+    work = WorkRequest.objects.create(
+        placement=placement,
+        date=TODAY,
+        period=period,
+        subject="Maths",
+        class_code="9X/Ma1",
+        teacher=personas["tom"],
+    )
+    feed = CalendarFeed.objects.create(
+        placement=placement,
+        token_hash=hashlib.sha256(FEED_TOKEN.encode()).hexdigest(),
+        created_by=personas["cora"],
+    )
+    return {
+        "lesson_pk": lesson.pk,
+        "cell_pk": cell.pk,
+        "work_pk": work.pk,
+        "feed_pk": feed.pk,
+        "token": FEED_TOKEN,
     }
 
 

@@ -21,7 +21,7 @@ from enigma import audit
 from enigma.forms import add_service_errors
 from enigma.permissions import any_staff, get_student_for, roles_required, room_team
 from enigma.roles import ROOM_TEAM, Role
-from referrals import dates, services, services_placement
+from referrals import dates, hooks, services, services_placement
 from referrals import selectors_placement as selectors
 from referrals.forms_placement import (
     CompleteForm,
@@ -253,6 +253,7 @@ def review_hold(request, review_pk: int):
         )
     form = ReviewForm(
         request.POST or None,
+        initial=hooks.review_initial(placement, review),
         review=review,
         targets=selectors.active_targets(placement),
         user=request.user,

@@ -1,0 +1,5 @@
+"""Navigation, home pages and panels for the timetables today pages."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Navigation, home pages and panels for the timetables work pages."""
+
+
+def register() -> None:
+    pass

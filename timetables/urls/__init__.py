@@ -1,0 +1,12 @@
+"""URLs of the timetables app, one module per area, all in the "timetables" namespace."""
+
+from timetables.urls import feeds, lessons, plans, today, work
+
+app_name = "timetables"
+urlpatterns = (
+    lessons.urlpatterns
+    + plans.urlpatterns
+    + today.urlpatterns
+    + work.urlpatterns
+    + feeds.urlpatterns
+)

@@ -1,0 +1,3 @@
+"""URLs: feeds."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: lessons."""
+
+urlpatterns: list = []

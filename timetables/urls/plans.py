@@ -1,0 +1,3 @@
+"""URLs: plans."""
+
+urlpatterns: list = []

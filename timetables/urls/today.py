@@ -1,0 +1,3 @@
+"""URLs: today."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: work."""
+
+urlpatterns: list = []
