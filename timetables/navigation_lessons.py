@@ -1,5 +1,20 @@
-"""Navigation, home pages and panels for the timetables lessons pages."""
+"""The Timetables link (import and settings), the Timetable tab on a student's file and
+the audit labels of the lessons pages (called from TimetablesConfig.ready)."""
+
+from enigma import audit, extensions
+from enigma.roles import ALL_ROLES, Role
 
 
 def register() -> None:
-    pass
+    from timetables.services_lessons import GROUPS, LABELS
+
+    # Every import URL name starts "timetables:import"; the settings page links from it.
+    extensions.add_nav_link(
+        "Timetables",
+        "timetables:import",
+        {Role.SCHOOL_ADMIN, Role.COORDINATOR},
+        current_prefix="timetables:import",
+        position=40,
+    )
+    extensions.add_student_tab("Timetable", "timetables:student_timetable", ALL_ROLES, position=30)
+    audit.register_labels(LABELS, GROUPS)

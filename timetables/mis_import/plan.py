@@ -1,0 +1,696 @@
+"""Reading timetable files into lessons and planning what applying them would change.
+
+A student's imported lessons replace that student's earlier imported lessons, and any
+lesson entered by hand in a period the file fills. Students not in the file, and hand
+lessons in periods the file leaves empty, are untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from enigma.imports import fields, parsing
+from enigma.imports.common import MISSING, Row
+from enigma.imports.headers import HeaderMap
+from enigma.imports.parsing import ParsedFile
+from enigma.imports.result import ImportResult, RowError
+from enigma.models import Period, Student, StudentStaffLink, User
+from timetables.models import WEEKDAYS, Lesson, TimetableSettings
+
+from . import cells
+from .columns import SHAPES, STUDENT_KEYS, FileKind, map_columns
+
+WEEK_LETTERS = {1: "A", 2: "B"}
+
+
+def slot_label(week: int, day: int, period: Period, *, two_weeks: bool) -> str:
+    where = f"{WEEKDAYS[day]} {period.name}"
+    return f"Week {WEEK_LETTERS[week]}, {where}" if two_weeks else where
+
+
+def lesson_text(subject: str, class_code: str, teacher: str, room: str) -> str:
+    return " · ".join(part for part in (subject, class_code, teacher, room) if part)
+
+
+@dataclass
+class SlotChange:
+    slot: str
+    old: str  # "" when the period was empty
+    new: str  # "" when the lesson goes
+    hand: bool = False  # the old lesson was entered by hand
+
+
+@dataclass
+class StudentPlan:
+    line: int  # the student's first line in the file
+    label: str
+    first_import: bool  # the student had no lessons before
+    lessons: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    hand_replaced: int = 0
+    changes: list[SlotChange] = field(default_factory=list)
+
+
+@dataclass
+class TimetableImport:
+    """What a preview or an apply of one or two timetable files reports back."""
+
+    shape: str
+    files: list[ImportResult] = field(default_factory=list)
+    applied: bool = False
+    two_weeks: bool = False
+    needs_two_week_cycle: bool = False
+    notes: list[str] = field(default_factory=list)
+    students: list[StudentPlan] = field(default_factory=list)
+    lessons: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    hand_replaced: int = 0
+    links: int = 0
+    # What apply writes: lesson ids to delete, lessons to create, (student, staff) links.
+    deletes: list[int] = field(default_factory=list, repr=False)
+    creates: list[Lesson] = field(default_factory=list, repr=False)
+    new_links: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    @property
+    def file_errors(self) -> list[str]:
+        return [e for f in self.files for e in f.file_errors]
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(f.errors) for f in self.files)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(f.warnings) for f in self.files)
+
+    @property
+    def filenames(self) -> str:
+        return " and ".join(f.filename for f in self.files)
+
+    def summary(self) -> str:
+        if self.file_errors:
+            return "Refused: nothing can be saved until the file is corrected."
+        if self.error_count:
+            n = self.error_count
+            return (
+                f"{n} problem{'s' if n != 1 else ''}: nothing "
+                f"{'was' if self.applied else 'can be'} saved until every row is right."
+            )
+        verb = "" if self.applied else "would be "
+        n = len(self.students)
+        text = (
+            f"{n} student{'s' if n != 1 else ''}, {self.lessons} lesson"
+            f"{'s' if self.lessons != 1 else ''}: {self.added} {verb}added, {self.changed} "
+            f"{verb}changed, {self.removed} {verb}removed, {self.unchanged} unchanged."
+        )
+        if self.hand_replaced:
+            text += (
+                f" {self.hand_replaced} lesson{'s' if self.hand_replaced != 1 else ''} entered "
+                f"by hand {'were' if self.applied else 'would be'} replaced."
+            )
+        return text
+
+
+@dataclass
+class NewLesson:
+    line: int
+    student: Student
+    week: int
+    day: int
+    period: Period
+    subject: str
+    class_code: str
+    teacher: User | None
+    teacher_code: str
+    room: str
+
+    @property
+    def slot(self) -> tuple[int, int, int]:
+        return (self.week, self.day, self.period.pk)
+
+
+@dataclass
+class SlotRow:
+    """A row's week, day, period and what is taught then (both file shapes have these)."""
+
+    line: int
+    week: int
+    week_given: bool
+    day: int
+    period: Period
+    subject: str
+    class_code: str
+    teacher: User | None
+    teacher_code: str
+    room: str
+
+    @property
+    def slot(self) -> tuple[int, int, int]:
+        return (self.week, self.day, self.period.pk)
+
+
+class _Context:
+    """What every row of one import is read against (loaded once)."""
+
+    def __init__(
+        self, settings_row: TimetableSettings, students: cells.Students, teachers: cells.Teachers
+    ):
+        self.settings = settings_row
+        self.two_weeks = settings_row.weeks_in_cycle == 2
+        self.periods = cells.Periods()
+        self.students = students
+        self.teachers = teachers
+        # code -> [report, first line, column, message, rows]
+        self.teacher_problems: dict[str, list] = {}
+
+    def slot(self, week: int, day: int, period: Period) -> str:
+        return slot_label(week, day, period, two_weeks=self.two_weeks)
+
+    def teacher_problem(self, report: ImportResult, row: Row, code: str, message: str):
+        key = code.casefold()
+        if key in self.teacher_problems:
+            self.teacher_problems[key][4] += 1
+        else:
+            self.teacher_problems[key] = [report, row.line, row.column("teacher"), message, 1]
+
+    def flush_teacher_problems(self) -> None:
+        for report, line, column, message, rows in self.teacher_problems.values():
+            if rows > 1:
+                plural = "s" if rows > 2 else ""
+                message += f" (The same teacher is on {rows - 1} more row{plural}.)"
+            report.warnings.append(RowError(line, column, message))
+
+
+# --- reading files ----------------------------------------------------------------------
+
+
+def _quoted(names) -> str:
+    names = [f'"{n}"' for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _parse(
+    kind: FileKind, data: bytes, report: ImportResult
+) -> tuple[ParsedFile, HeaderMap] | None:
+    try:
+        parsed = parsing.parse(data)
+    except parsing.FileError as e:
+        report.file_errors.append(str(e))
+        return None
+    report.encoding = parsed.encoding
+    report.notes.extend(parsed.notes)
+    report.rows = len(parsed.rows)
+    hmap = map_columns(kind.columns, parsed.headers)
+    report.columns_used = hmap.used
+    report.ignored_columns = hmap.ignored
+    for column in hmap.missing:
+        report.file_errors.append(
+            f"The file has no {column.label.lower()} column. Enigma looks for a column headed "
+            f"{_quoted(column.aliases)} (in any case, with or without spaces)."
+        )
+    if kind.needs_student and not set(STUDENT_KEYS) & hmap.index.keys():
+        aliases = [a for c in kind.columns if c.key in STUDENT_KEYS for a in c.aliases]
+        report.file_errors.append(
+            "The file has no column saying which student each row is for. Enigma looks for "
+            f"{_quoted(aliases)}."
+        )
+    return parsed, hmap
+
+
+def _student_key(row: Row) -> str:
+    present = [k for k in STUDENT_KEYS if row.has(k)]
+    filled = [k for k in present if row.raw(k).strip()]
+    return (filled or present)[0]
+
+
+def _read_student(row: Row, ctx: _Context) -> Student | None:
+    try:
+        return ctx.students.find(
+            upn=row.raw("upn"), mis_id=row.raw("mis_id"), either=row.raw("student")
+        )
+    except fields.CellError as e:
+        row.error(_student_key(row), str(e))
+        return None
+
+
+def _text(row: Row, key: str, model_field: str, **kwargs) -> str:
+    max_length = Lesson._meta.get_field(model_field).max_length
+    value = row.read(key, fields.text, max_length=max_length, **kwargs)
+    return "" if value is MISSING else value
+
+
+def _read_slot(
+    row: Row, ctx: _Context, report: ImportResult, *, class_required: bool = False
+) -> SlotRow | None:
+    day_week = row.read("day", cells.day)
+    week_column = row.read("week", cells.week)
+    period = row.read("period", ctx.periods.find)
+    subject = _text(row, "subject", "subject")
+    class_code = _text(row, "class_code", "class_code", required=class_required)
+    teacher_code = _text(row, "teacher", "teacher_code")
+    room = _text(row, "room", "room")
+    day = week = None
+    if day_week is not MISSING:
+        day, week = day_week
+        if week_column not in (MISSING, None) and week is not None and week != week_column:
+            row.error(
+                "day",
+                f'"{row.raw("day").strip()}" is in week {WEEK_LETTERS[week]} but the week '
+                f"column says week {WEEK_LETTERS[week_column]}. Correct whichever is wrong.",
+            )
+        if week_column not in (MISSING, None):
+            week = week_column
+    subject_read = row.has("subject") and row.column("subject") not in {
+        e.column for e in row.errors
+    }
+    if subject_read and not subject:
+        if period is not MISSING and period.kind == Period.Kind.REGISTRATION:
+            subject = "Registration"
+        else:
+            row.error("subject", "The subject must not be empty.")
+    if row.errors:
+        return None
+    teacher = None
+    if teacher_code:
+        match = ctx.teachers.match(teacher_code)
+        teacher = match.user
+        if match.problem:
+            ctx.teacher_problem(report, row, teacher_code, match.problem)
+    return SlotRow(
+        row.line,
+        week or 1,
+        week is not None,
+        day,
+        period,
+        subject,
+        class_code,
+        teacher,
+        teacher_code,
+        room,
+    )
+
+
+def _prefetch(files: list[tuple[ParsedFile, HeaderMap]]) -> tuple[cells.Students, cells.Teachers]:
+    """Read the students and teachers the files name, in two queries."""
+    identifiers: set[str] = set()
+    codes: set[str] = set()
+    for parsed, hmap in files:
+        student_columns = [hmap.index[k] for k in STUDENT_KEYS if k in hmap.index]
+        teacher_column = hmap.index.get("teacher")
+        for _, row_cells in parsed.rows:
+            for i in student_columns:
+                if i < len(row_cells):
+                    identifiers.add(row_cells[i])
+            if teacher_column is not None and teacher_column < len(row_cells):
+                codes.add(row_cells[teacher_column])
+    return cells.Students(identifiers), cells.Teachers(codes)
+
+
+def _lesson_duplicates(ctx: _Context, report: ImportResult, lessons: list[NewLesson], hmap):
+    seen: dict[tuple, list[NewLesson]] = defaultdict(list)
+    for lesson in lessons:
+        seen[(lesson.student.pk, *lesson.slot)].append(lesson)
+    column = hmap.header_for("period")
+    for same in seen.values():
+        if len(same) < 2:
+            continue
+        for lesson in same:
+            others = ", ".join(str(o.line) for o in same if o is not lesson)
+            report.errors.append(
+                RowError(
+                    lesson.line,
+                    column,
+                    f"{lesson.student.name} has another lesson in "
+                    f"{ctx.slot(lesson.week, lesson.day, lesson.period)} on line"
+                    f"{'s' if len(same) > 2 else ''} {others}. A student can have only one "
+                    "lesson in a period: remove or correct the extra rows.",
+                )
+            )
+
+
+def read_lessons(ctx: _Context, parsed: ParsedFile, hmap: HeaderMap, report: ImportResult):
+    """The "lessons" shape: one row per student per lesson. Returns the lessons and the
+    rows' slots."""
+    lessons: list[NewLesson] = []
+    slots: list[SlotRow] = []
+    for line, row_cells in parsed.rows:
+        row = Row(line, row_cells, hmap)
+        student = _read_student(row, ctx)
+        slot = _read_slot(row, ctx, report)
+        report.errors.extend(row.errors)
+        report.warnings.extend(row.warnings)
+        if slot is not None:
+            slots.append(slot)
+        if student is None or slot is None:
+            continue
+        lessons.append(_new_lesson(line, student, slot))
+    _lesson_duplicates(ctx, report, lessons, hmap)
+    return lessons, slots
+
+
+def _new_lesson(line: int, student: Student, slot: SlotRow) -> NewLesson:
+    return NewLesson(
+        line,
+        student,
+        slot.week,
+        slot.day,
+        slot.period,
+        slot.subject,
+        slot.class_code,
+        slot.teacher,
+        slot.teacher_code,
+        slot.room,
+    )
+
+
+def read_classes(ctx: _Context, timetable, lists, reports: list[ImportResult]):
+    """The "classes" shape: the class timetable joined with the class lists. Returns the
+    lessons and the class timetable's slots."""
+    (tt_parsed, tt_map), (list_parsed, list_map) = timetable, lists
+    tt_report, list_report = reports
+    by_class: dict[str, list[SlotRow]] = defaultdict(list)
+    class_names: dict[str, str] = {}
+    for line, row_cells in tt_parsed.rows:
+        row = Row(line, row_cells, tt_map)
+        slot = _read_slot(row, ctx, tt_report, class_required=True)
+        tt_report.errors.extend(row.errors)
+        tt_report.warnings.extend(row.warnings)
+        if slot is not None:
+            key = slot.class_code.casefold()
+            by_class[key].append(slot)
+            class_names.setdefault(key, slot.class_code)
+    _class_duplicates(ctx, tt_report, by_class, tt_map)
+
+    members: list[tuple[Row, str, Student]] = []
+    pairs: dict[tuple[str, int], list[int]] = defaultdict(list)
+    no_lessons: dict[str, list[int]] = defaultdict(list)
+    for line, row_cells in list_parsed.rows:
+        row = Row(line, row_cells, list_map)
+        class_code = row.read("class_code", fields.text, max_length=30, required=True)
+        student = _read_student(row, ctx)
+        list_report.errors.extend(row.errors)
+        if row.errors or student is None:
+            continue
+        key = class_code.casefold()
+        pairs[(key, student.pk)].append(line)
+        if key not in by_class:
+            no_lessons[key].append(line)
+            class_names.setdefault(key, class_code)
+            continue
+        members.append((row, key, student))
+    column = list_map.header_for("class_code")
+    for (key, _), lines in pairs.items():
+        for line in lines if len(lines) > 1 else ():
+            others = ", ".join(str(n) for n in lines if n != line)
+            list_report.errors.append(
+                RowError(
+                    line,
+                    column,
+                    f"The same student is in {class_names[key]} on "
+                    f"line{'s' if len(lines) > 2 else ''} {others} too. List each student "
+                    "once per class.",
+                )
+            )
+    for key, lines in no_lessons.items():
+        more = f" (and on {len(lines) - 1} more row{'s' if len(lines) > 2 else ''})"
+        list_report.warnings.append(
+            RowError(
+                lines[0],
+                column,
+                f"Class {class_names[key]} has no lessons in the class timetable file, so "
+                f"this row adds no lessons{more if len(lines) > 1 else ''}. Check the class "
+                "code is spelt the same in both files.",
+            )
+        )
+    listed = {key for _, key, _ in members}
+    empty = sorted(class_names[k] for k in by_class if k not in listed)
+    if empty:
+        shown = ", ".join(empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
+        tt_report.notes.append(
+            f"{len(empty)} class{'es' if len(empty) != 1 else ''} in the timetable "
+            f"{'have' if len(empty) != 1 else 'has'} nobody in the class lists: {shown}."
+        )
+    lessons: list[NewLesson] = []
+    owner: dict[tuple, tuple[Row, str, SlotRow]] = {}
+    clashes: dict[tuple[int, int], list] = {}
+    for row, key, student in members:
+        for slot in by_class[key]:
+            lesson = _new_lesson(row.line, student, slot)
+            taken = owner.get((student.pk, *slot.slot))
+            if taken is None:
+                owner[(student.pk, *slot.slot)] = (row, key, slot)
+                lessons.append(lesson)
+                continue
+            if taken[0].line == row.line:
+                continue  # the class has two rows for this period: reported on those rows
+            pair = (taken[0].line, row.line)
+            clashes.setdefault(pair, [taken, (row, key, slot), student, []])[3].append(slot)
+    for a, b, student, slots in clashes.values():
+        where = ctx.slot(slots[0].week, slots[0].day, slots[0].period)
+        more = f" and {len(slots) - 1} other period{'s' if len(slots) > 2 else ''}"
+        for mine, other in ((a, b), (b, a)):
+            list_report.errors.append(
+                RowError(
+                    mine[0].line,
+                    column,
+                    f"{student.name} is in {class_names[mine[1]]} here and in "
+                    f"{class_names[other[1]]} on line {other[0].line}, and both classes have a "
+                    f"lesson in {where}{more if len(slots) > 1 else ''} (class timetable lines "
+                    f"{mine[2].line} and {other[2].line}). A student can be in one class at a "
+                    "time: correct the class lists or the class timetable.",
+                )
+            )
+    return lessons, [slot for slots in by_class.values() for slot in slots]
+
+
+def _class_duplicates(ctx: _Context, report: ImportResult, by_class, hmap) -> None:
+    column = hmap.header_for("period")
+    for slots in by_class.values():
+        seen: dict[tuple, list[SlotRow]] = defaultdict(list)
+        for slot in slots:
+            seen[slot.slot].append(slot)
+        for same in seen.values():
+            for slot in same if len(same) > 1 else ():
+                others = ", ".join(str(o.line) for o in same if o is not slot)
+                report.errors.append(
+                    RowError(
+                        slot.line,
+                        column,
+                        f"Class {slot.class_code} has another lesson in "
+                        f"{ctx.slot(slot.week, slot.day, slot.period)} on line"
+                        f"{'s' if len(same) > 2 else ''} {others}. Keep one row per class per "
+                        "period.",
+                    )
+                )
+
+
+def _check_cycle(ctx: _Context, result: TimetableImport, report: ImportResult, slots) -> None:
+    """Week B needs a two-week cycle; a two-week school's file should say the week."""
+    week_b = sorted({s.line for s in slots if s.week == 2})
+    if week_b and not ctx.two_weeks:
+        result.needs_two_week_cycle = True
+        more = len(week_b) - 1
+        others = f" and {more} other row{'s' if more > 1 else ''}" if more else ""
+        report.file_errors.append(
+            f"Line {week_b[0]}{others} put lessons in week B, but the school's timetable is "
+            "set to one week. If the school has a two-week timetable, set the cycle to two "
+            "weeks on the timetable settings page, then upload the file again."
+        )
+    if ctx.two_weeks and slots and not any(s.week_given for s in slots):
+        result.notes.append(
+            "The school's timetable is two weeks, but no row says which week it is in, so "
+            "every lesson goes in week A and these students' imported week B lessons are "
+            "removed. If the MIS export can include the week, add it as a column (or as "
+            '"Mon A" in the day column).'
+        )
+
+
+# --- planning the changes ---------------------------------------------------------------
+
+
+def _old_text(lesson: Lesson) -> str:
+    teacher = str(lesson.teacher) if lesson.teacher_id else lesson.teacher_code
+    return lesson_text(lesson.subject, lesson.class_code, teacher, lesson.room)
+
+
+def _new_text(lesson: NewLesson) -> str:
+    teacher = str(lesson.teacher) if lesson.teacher else lesson.teacher_code
+    return lesson_text(lesson.subject, lesson.class_code, teacher, lesson.room)
+
+
+def _same(old: Lesson, new: NewLesson) -> bool:
+    return (
+        old.source == Lesson.Source.IMPORT
+        and old.subject == new.subject
+        and old.class_code == new.class_code
+        and old.teacher_id == (new.teacher.pk if new.teacher else None)
+        and old.teacher_code == new.teacher_code
+        and old.room == new.room
+    )
+
+
+def _student_label(student: Student) -> str:
+    return f"{student.legal_surname}, {student.legal_forename} ({student.upn})"
+
+
+def plan_changes(ctx: _Context, result: TimetableImport, lessons: list[NewLesson]) -> None:
+    """Compare each student's lessons in the file with those in Enigma, slot by slot."""
+    by_student: dict[int, list[NewLesson]] = defaultdict(list)
+    for lesson in lessons:
+        by_student[lesson.student.pk].append(lesson)
+    existing: dict[int, dict[tuple, Lesson]] = defaultdict(dict)
+    for old in Lesson.objects.filter(student__in=list(by_student)).select_related(
+        "period", "teacher"
+    ):
+        existing[old.student_id][(old.week, old.day, old.period_id)] = old
+    linked = set(
+        StudentStaffLink.objects.filter(
+            student__in=list(by_student), relationship=StudentStaffLink.Relationship.CLASS_TEACHER
+        ).values_list("student_id", "staff_id")
+    )
+    new_links: set[tuple[int, int]] = set()
+    kept_hand = 0
+    for student_id, student_lessons in by_student.items():
+        old_slots = existing.get(student_id, {})
+        plan = _plan_student(ctx, result, student_lessons, old_slots)
+        filled = {new.slot for new in student_lessons}
+        kept_hand += sum(
+            1
+            for slot, old in old_slots.items()
+            if old.source == Lesson.Source.HAND and slot not in filled
+        )
+        new_links |= {
+            (student_id, new.teacher.pk)
+            for new in student_lessons
+            if new.teacher and (student_id, new.teacher.pk) not in linked
+        }
+        result.students.append(plan)
+        result.lessons += plan.lessons
+        result.added += plan.added
+        result.changed += plan.changed
+        result.removed += plan.removed
+        result.unchanged += plan.unchanged
+        result.hand_replaced += plan.hand_replaced
+    result.students.sort(key=lambda p: p.line)
+    result.new_links = sorted(new_links)
+    result.links = len(new_links)
+    if kept_hand:
+        result.notes.append(
+            f"{kept_hand} lesson{'s' if kept_hand != 1 else ''} entered by hand in periods "
+            "this file leaves empty stay as they are."
+        )
+
+
+def _plan_student(ctx, result: TimetableImport, new_lessons, old_slots) -> StudentPlan:
+    """One student's changes; adds what to delete and create to result."""
+    student = new_lessons[0].student
+    plan = StudentPlan(
+        line=min(x.line for x in new_lessons),
+        label=_student_label(student),
+        first_import=not old_slots,
+        lessons=len(new_lessons),
+    )
+    for new in new_lessons:
+        old = old_slots.get(new.slot)
+        if old is not None and _same(old, new):
+            plan.unchanged += 1
+            continue
+        if old is not None:
+            result.deletes.append(old.pk)
+        result.creates.append(_lesson(new))
+        hand = old is not None and old.source == Lesson.Source.HAND
+        if old is None:
+            plan.added += 1
+        elif hand:
+            plan.hand_replaced += 1
+        else:
+            plan.changed += 1
+        plan.changes.append(
+            SlotChange(
+                ctx.slot(new.week, new.day, new.period),
+                _old_text(old) if old else "",
+                _new_text(new),
+                hand,
+            )
+        )
+    filled = {new.slot for new in new_lessons}
+    for slot, old in old_slots.items():
+        if slot in filled or old.source != Lesson.Source.IMPORT:
+            continue  # hand lessons in periods the file leaves empty are kept
+        result.deletes.append(old.pk)
+        plan.removed += 1
+        plan.changes.append(SlotChange(ctx.slot(old.week, old.day, old.period), _old_text(old), ""))
+    plan.changes = _ordered(plan.changes, new_lessons, old_slots, ctx)
+    return plan
+
+
+def _ordered(changes, new_lessons, old_slots, ctx) -> list[SlotChange]:
+    """Changes in timetable order: week, day, then the period's start time."""
+    when: dict[str, tuple] = {}
+    for new in new_lessons:
+        when[ctx.slot(new.week, new.day, new.period)] = (new.week, new.day, new.period.starts_at)
+    for old in old_slots.values():
+        when[ctx.slot(old.week, old.day, old.period)] = (old.week, old.day, old.period.starts_at)
+    return sorted(changes, key=lambda c: when[c.slot])
+
+
+def _lesson(new: NewLesson) -> Lesson:
+    return Lesson(
+        student=new.student,
+        week=new.week,
+        day=new.day,
+        period=new.period,
+        subject=new.subject,
+        class_code=new.class_code,
+        teacher=new.teacher,
+        teacher_code=new.teacher_code,
+        room=new.room,
+        source=Lesson.Source.IMPORT,
+    )
+
+
+# --- the whole build --------------------------------------------------------------------
+
+
+def build(shape: str, files: list[tuple[str, bytes]]) -> TimetableImport:
+    """Read and check the files and plan every change (writes nothing)."""
+    kinds = SHAPES[shape]
+    if len(files) != len(kinds):
+        raise ValueError(f"The {shape} import takes {len(kinds)} file(s), not {len(files)}.")
+    settings_row = TimetableSettings.load()
+    result = TimetableImport(shape=shape, two_weeks=settings_row.weeks_in_cycle == 2)
+    read: list[tuple[ParsedFile, HeaderMap] | None] = []
+    for kind, (filename, data) in zip(kinds, files, strict=True):
+        report = ImportResult(
+            kind=kind.key, filename=filename, sha256=hashlib.sha256(data).hexdigest()
+        )
+        result.files.append(report)
+        read.append(_parse(kind, data, report))
+    if not result.ok:
+        return result
+    ctx = _Context(settings_row, *_prefetch(read))
+    if shape == "lessons":
+        (parsed, hmap), report = read[0], result.files[0]
+        lessons, slots = read_lessons(ctx, parsed, hmap, report)
+    else:
+        lessons, slots = read_classes(ctx, read[0], read[1], result.files)
+    _check_cycle(ctx, result, result.files[0], slots)
+    ctx.flush_teacher_problems()
+    for report in result.files:
+        report.errors.sort(key=lambda e: (e.line, e.column))
+        report.warnings.sort(key=lambda e: (e.line, e.column))
+    if result.ok:
+        plan_changes(ctx, result, lessons)
+    return result

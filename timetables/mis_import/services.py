@@ -1,0 +1,115 @@
+"""The two entry points: a dry run that writes nothing but its audit event, and an
+all-or-nothing apply that reads and checks the files again inside one transaction."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, connection, transaction
+
+from enigma import audit
+from enigma.imports.result import ImportResult
+from enigma.models import StudentStaffLink
+from timetables.models import Lesson
+from timetables.services_lessons import LessonsAction
+
+from .columns import SHAPES
+from .plan import TimetableImport, build
+
+# One timetable import at a time, whoever starts it (the core's imports use their own key).
+_LOCK_KEY = 0x454E49544D54
+
+
+def _audit_data(result: TimetableImport) -> dict:
+    return {
+        "shape": result.shape,
+        "files": [{"name": f.filename[:200], "sha256": f.sha256} for f in result.files],
+        "students": len(result.students),
+        "lessons": result.lessons,
+        "added": result.added,
+        "changed": result.changed,
+        "removed": result.removed,
+        "unchanged": result.unchanged,
+        "hand_replaced": result.hand_replaced,
+        "links": result.links,
+    }
+
+
+def preview(shape: str, files: list[tuple[str, bytes]], *, request=None, actor=None):
+    """Read and check the files and plan every change; write nothing but the audit event."""
+    result = build(shape, files)
+    audit.record(
+        LessonsAction.IMPORT_PREVIEWED,
+        request=request,
+        actor=actor,
+        data={
+            **_audit_data(result),
+            "errors": result.error_count + len(result.file_errors),
+        },
+    )
+    return result
+
+
+class _Refused(Exception):
+    def __init__(self, result: TimetableImport):
+        self.result = result
+
+
+def _write(result: TimetableImport) -> None:
+    Lesson.objects.filter(pk__in=result.deletes).delete()
+    Lesson.objects.bulk_create(result.creates, batch_size=1000)
+    StudentStaffLink.objects.bulk_create(
+        [
+            StudentStaffLink(
+                student_id=student_id,
+                staff_id=staff_id,
+                relationship=StudentStaffLink.Relationship.CLASS_TEACHER,
+            )
+            for student_id, staff_id in result.new_links
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # links are only ever added, never removed
+    )
+    _fill_plans({lesson.student_id for lesson in result.creates})
+
+
+def _fill_plans(student_ids: set[int]) -> None:
+    """A live placement whose student had no timetable gets its plan's missing lessons
+    now (lessons already planned are left as they are)."""
+    from referrals.models import Placement
+    from timetables import services_plan
+
+    for placement in Placement.objects.filter(
+        student_id__in=student_ids, state__in=services_plan.LIVE
+    ):
+        services_plan.generate_plan(placement)
+
+
+def apply(shape: str, files: list[tuple[str, bytes]], *, request=None, actor=None):
+    """Check the files again from scratch and write all of them, or (on any error) none."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            result = build(shape, files)
+            if not result.ok:
+                raise _Refused(result)
+            _write(result)
+            result.applied = True
+            audit.record(
+                LessonsAction.IMPORT_APPLIED,
+                request=request,
+                actor=actor,
+                data=_audit_data(result),
+            )
+    except _Refused as refused:
+        return refused.result
+    except IntegrityError:
+        result = TimetableImport(shape=shape)
+        for kind, (filename, _) in zip(SHAPES[shape], files, strict=True):
+            result.files.append(ImportResult(kind=kind.key, filename=filename, sha256=""))
+        result.files[0].file_errors.append(
+            "The database refused the import because the timetable changed while it ran (a "
+            "lesson added by hand, perhaps), so nothing was saved. Preview the files again "
+            "and re-apply them."
+        )
+        return result
+    return result
