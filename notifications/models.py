@@ -17,6 +17,8 @@ class Kind(models.TextChoices):
     FOLLOW_UP_DUE = "follow_up_due", "Follow-up check due"
     PLACE_OFFERED = "place_offered", "A place came free"
     SAFEGUARDING = "safeguarding", "Safeguarding entry recorded"
+    WORK_WEEK = "work_week", "Room lessons needing your work this week"
+    WORK_CHASE = "work_chase", "Work still to set the day before a room lesson"
 
 
 # Always sent at once, whatever the person chose.

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from enigma.models import StudentStaffLink
+from enigma.formatting import day_text
+from enigma.models import SchoolSettings, StudentStaffLink
 from enigma.roles import Role
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from notifications.models import Kind
 from notifications.services import Due, create_notifications, users_with
 from referrals.models import FollowUp, Placement, PlacementTransition, Review
+from timetables.models import WorkRequest, monday_of
 
 # How far back a sweep that ran late still catches up.
 CATCH_UP_SCHOOL_DAYS = 15
@@ -72,6 +75,9 @@ def sweep(today: dt.date | None = None, *, deliver: bool = True) -> list[int]:
     dues += _exits(window, coordinators, sencos, deputies)
     dues += _follow_ups(window, coordinators, sencos)
     dues += _offers(window, coordinators, deputies)
+    room = SchoolSettings.load().room_name
+    dues += _work_week(window, room)
+    dues += _work_chase(window, room)
     return create_notifications(dues, deliver=deliver)
 
 
@@ -228,3 +234,105 @@ def _offers(window: Window, coordinators, deputies) -> list[Due]:
                 )
             )
     return dues
+
+
+# --- work for room lessons, to class teachers ------------------------------------------
+# Neither names a student: the teacher opens My students to see who is in the room.
+
+
+def _open_work():
+    return WorkRequest.objects.filter(
+        teacher__isnull=False,
+        teacher__is_active=True,
+        placement__state__in=Placement.HOLDING,
+    )
+
+
+def _work_week(window: Window, room: str) -> list[Due]:
+    """On the first school day of each week, one reminder per class teacher listing their
+    lessons in the room this week (one query: that week's requests)."""
+    monday = monday_of(window.today)
+    first = window.calendar.school_days(monday, window.today)[0]
+    if not window.current(first):
+        return []
+    rows = (
+        _open_work()
+        .filter(
+            date__gte=window.today,
+            date__lte=monday + dt.timedelta(days=4),
+            status__in=[WorkRequest.Status.REQUESTED, WorkRequest.Status.SET],
+        )
+        .values("teacher_id", "date", "period__starts_at", "period__name", "subject", "class_code")
+        .annotate(
+            n=Count("pk"),
+            to_set=Count("pk", filter=Q(status=WorkRequest.Status.REQUESTED)),
+        )
+        .order_by("teacher_id", "date", "period__starts_at", "subject", "class_code")
+    )
+    lessons: dict[int, list[dict]] = {}
+    for row in rows:
+        lessons.setdefault(row["teacher_id"], []).append(row)
+    url = reverse("timetables:my_students")
+    dues = []
+    for teacher_id, rows in lessons.items():
+        to_set = sum(1 for r in rows if r["to_set"])
+        lines = [
+            f"{day_text(r['date'])}, {r['period__name']}: {r['subject']}"
+            + (f" {r['class_code']}" if r["class_code"] else "")
+            + (f" ({r['n']} students)" if r["n"] > 1 else "")
+            + (" – work to set" if r["to_set"] else " – work set")
+            for r in rows
+        ]
+        summary = (
+            f"{len(rows)} of your lessons this week have a student in the {room}, who does "
+            "your lesson's work there. "
+            + (
+                f"{to_set} still need{'s' if to_set == 1 else ''} work from you: set it on "
+                "My students by the school day before each lesson."
+                if to_set
+                else "You have set the work for all of them: thank you."
+            )
+        )
+        dues.append(
+            Due(
+                Kind.WORK_WEEK,
+                f"work_week:{monday}",
+                first,
+                f"Your lessons with a student in the {room} this week",
+                "\n".join([summary, *lines]),
+                url,
+                (teacher_id,),
+            )
+        )
+    return dues
+
+
+def _work_chase(window: Window, room: str) -> list[Due]:
+    """On the school day before a lesson (Friday for Monday, the last day before a holiday
+    for the first day after it), one reminder per teacher with work still to set for it.
+    Never caught up later: once the lesson has come, a chase is no use."""
+    lesson_day = window.shift(window.today, 1)
+    if lesson_day is None:
+        return []
+    counts = (
+        _open_work()
+        .filter(date=lesson_day, status=WorkRequest.Status.REQUESTED)
+        .values("teacher_id")
+        .annotate(n=Count("pk"))
+        .order_by("teacher_id")
+    )
+    url = reverse("timetables:my_students")
+    when = day_text(lesson_day)
+    return [
+        Due(
+            Kind.WORK_CHASE,
+            f"work_chase:{lesson_day}",
+            window.today,
+            f"Work still to set for {when}",
+            f"{row['n']} of your lessons on {when} {'has' if row['n'] == 1 else 'have'} a "
+            f"student in the {room} and no work set yet. Please set it today on My students.",
+            url,
+            (row["teacher_id"],),
+        )
+        for row in counts
+    ]

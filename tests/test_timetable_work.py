@@ -1,0 +1,449 @@
+"""Work for room lessons: the class teacher's My students, setting work (with a checked
+file), the room team's outstanding work, completing and returning it, the file's view,
+and constant query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils.html import escape
+
+from enigma.models import AuditEvent, Period, SchoolSettings
+from tests.db import queries
+from tests.factories import PeriodFactory, StudentFactory, UserFactory
+from tests.referrals_helpers import at, make_placement
+from timetables import selectors_work, services_work
+from timetables.models import Lesson, Mode, PlanCell, WorkRequest
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+LONDON = ZoneInfo("Europe/London")
+TODAY = D(2026, 9, 10)  # Thursday of the placement's first week (Mon 7 Sep)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+S = WorkRequest.Status
+
+
+@pytest.fixture(autouse=True)
+def school_day():
+    with time_machine.travel(dt.datetime(2026, 9, 10, 10, 0, tzinfo=LONDON), tick=True):
+        yield
+
+
+def period(name=None):
+    """A new lesson period, 15 minutes long, after every other one made so far."""
+    n = Period.objects.count()
+    start = dt.datetime(2026, 1, 1, 6, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=20 * n)
+    end = start + dt.timedelta(minutes=15)
+    return PeriodFactory(name=name or f"L{n}", starts_at=start.time(), ends_at=end.time())
+
+
+def lesson(placement, teacher, day, per, *, subject="Maths", class_code="9X/Ma1", mode=Mode.ROOM):
+    """A plan cell of `teacher`'s lesson, and (for a room lesson) its work request, as
+    timetables.services_plan would make them."""
+    PlanCell.objects.create(
+        placement=placement,
+        date=day,
+        period=per,
+        mode=mode,
+        subject=subject,
+        class_code=class_code,
+        teacher=teacher,
+    )
+    if mode == Mode.CLASS:
+        return None
+    return WorkRequest.objects.create(
+        placement=placement,
+        date=day,
+        period=per,
+        subject=subject,
+        class_code=class_code,
+        teacher=teacher,
+    )
+
+
+@pytest.fixture
+def placement(dee, rita):
+    return make_placement(approver=dee, referrer=rita, started=True)
+
+
+@pytest.fixture
+def work(placement, tom):
+    return lesson(placement, tom, TODAY + dt.timedelta(days=1), period("P1"))
+
+
+def set_work(client, work, **data):
+    data.setdefault("description", "Pages 12-14 of the workbook")
+    return client.post(reverse("timetables:work_set", kwargs={"work_pk": work.pk}), data)
+
+
+# --- My students -------------------------------------------------------------------------
+
+
+def test_my_students_is_the_class_teachers_home(client_for, tom):
+    response = client_for(tom).get(reverse("home"))
+    assert response["Location"] == reverse("timetables:my_students")
+
+
+def test_my_students_shows_only_my_students_and_lessons(
+    client_for, tom, dee, rita, placement, work
+):
+    other_teacher = UserFactory(roles=["class_teacher"])
+    p1, p2 = period("P2"), period("P3")
+    lesson(placement, tom, D(2026, 9, 14), p1, mode=Mode.CLASS)  # next week, in class
+    lesson(placement, tom, D(2026, 9, 15), p2, subject="Science", class_code="9X/Sc2")
+    theirs = lesson(placement, other_teacher, D(2026, 9, 14), p2, subject="Art", class_code="9X/Ar")
+    # A student tom teaches (a lesson only), and one he does not.
+    taught = make_placement(approver=dee, referrer=rita, start=D(2026, 9, 14))
+    Lesson.objects.create(student=taught.student, day=1, period=p1, subject="Maths", teacher=tom)
+    stranger = make_placement(approver=dee, referrer=rita, start=D(2026, 9, 14))
+    lesson(stranger, other_teacher, D(2026, 9, 14), p1)
+    SchoolSettings.load()
+    SchoolSettings.objects.update(room_name="Learning base")
+
+    response = client_for(tom).get(reverse("timetables:my_students"))
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert [s.placement for s in page.students] == sorted(
+        [placement, taught], key=lambda p: (p.student.legal_surname, p.student.legal_forename)
+    )
+    html = response.content.decode()
+    assert escape(placement.student.name) in html and escape(taught.student.name) in html
+    assert escape(stranger.student.name) not in html
+    assert "Learning base" in html and "Fri 16 Oct 2026" in html  # the room, the exit
+    row = next(s for s in page.students if s.placement == placement)
+    this_week, next_week = row.weeks
+    assert [(r.date, r.in_room, r.work) for r in this_week.rows] == [(work.date, True, work)]
+    assert [(r.subject, r.in_room, r.mode) for r in next_week.rows] == [
+        ("Maths", False, Mode.CLASS),
+        ("Science", True, Mode.ROOM),
+    ]
+    assert "In the Learning base" in html
+    assert theirs.pk not in {r.work.pk for w in row.weeks for r in w.rows if r.work}
+    assert page.to_set == 2
+    assert f'action="{reverse("timetables:work_set", kwargs={"work_pk": work.pk})}"' in html
+
+
+def test_a_teacher_cannot_touch_another_teachers_request(client_for, tom, placement):
+    other = UserFactory(roles=["class_teacher"])
+    theirs = lesson(placement, other, TODAY, period())
+    client = client_for(tom)
+    url = reverse("timetables:work_set", kwargs={"work_pk": theirs.pk})
+    assert client.get(url).status_code == 404
+    assert set_work(client, theirs).status_code == 404
+    assert (
+        client.get(reverse("timetables:work_file", kwargs={"work_pk": theirs.pk})).status_code
+        == 404
+    )
+    theirs.refresh_from_db()
+    assert theirs.status == S.REQUESTED
+    with pytest.raises(PermissionDenied):
+        services_work.work_set(work=theirs, by=tom, description="x")
+
+
+# --- setting work --------------------------------------------------------------------------
+
+
+def test_setting_work_with_a_link_and_a_file(client_for, tom, cora, rita, work):
+    client = client_for(tom)
+    upload = SimpleUploadedFile("sheet.pdf", PDF, content_type="application/pdf")
+    response = set_work(client, work, link="https://learn.example.org/maths/7", file=upload)
+    assert response.status_code == 302
+    work.refresh_from_db()
+    assert (work.status, work.set_by, work.link) == (
+        S.SET,
+        tom,
+        "https://learn.example.org/maths/7",
+    )
+    assert work.set_at is not None and work.description.startswith("Pages")
+    assert (work.file_name, work.file_type) == ("sheet.pdf", "application/pdf")
+    assert work.file.name.startswith("work/") and "sheet" not in work.file.name
+    event = AuditEvent.objects.get(action=services_work.WorkAction.SET)
+    assert event.actor == tom and event.student == work.placement.student
+
+    url = reverse("timetables:work_file", kwargs={"work_pk": work.pk})
+    for user in (tom, cora):
+        response = client_for(user).get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PDF
+        assert response["Content-Disposition"].startswith("attachment")
+        assert 'filename="sheet.pdf"' in response["Content-Disposition"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response["Cache-Control"]
+    assert client_for(rita).get(url).status_code == 403
+    other_teacher = UserFactory(roles=["class_teacher"])
+    assert client_for(other_teacher).get(url).status_code == 404
+
+
+def test_a_file_is_checked_by_its_content(client_for, tom, work, settings, tmp_path):
+    fake = SimpleUploadedFile("sheet.pdf", b"<html><script>alert(1)</script></html>")
+    response = set_work(client_for(tom), work, file=fake)
+    assert response.status_code == 200
+    assert "cannot keep this kind of file" in response.content.decode()
+    work.refresh_from_db()
+    assert work.status == S.REQUESTED and not work.file
+
+
+def test_something_must_be_set(client_for, tom, work):
+    response = set_work(client_for(tom), work, description="   ")
+    assert "Describe the work" in response.content.decode()
+    with pytest.raises(ValidationError):
+        services_work.work_set(work=work, by=tom, description=" ")
+
+
+def test_a_link_must_be_a_web_address(client_for, tom, work):
+    response = set_work(client_for(tom), work, link="javascript:alert(1)")
+    assert response.status_code == 200
+    work.refresh_from_db()
+    assert work.status == S.REQUESTED
+
+
+def test_the_same_work_for_every_lesson_of_the_class_this_week(
+    client_for, tom, dee, rita, placement, work
+):
+    classmate = make_placement(approver=dee, referrer=rita, started=True)
+    same = [
+        lesson(placement, tom, D(2026, 9, 11), period()),
+        lesson(classmate, tom, D(2026, 9, 9), period()),
+    ]
+    next_week = lesson(placement, tom, D(2026, 9, 14), period())
+    other_class = lesson(placement, tom, D(2026, 9, 11), period(), class_code="9Y/Ma2")
+    assert selectors_work.same_class_count(work) == 3
+    client = client_for(tom)
+    form = client.get(reverse("timetables:work_set", kwargs={"work_pk": work.pk})).context["form"]
+    assert form.fields["same_for_class"].label.startswith("Use the same work for all 3 lessons")
+    set_work(client, work, same_for_class="on")
+    statuses = dict(WorkRequest.objects.values_list("pk", "status"))
+    assert [statuses[w.pk] for w in (work, *same)] == [S.SET] * 3
+    assert statuses[next_week.pk] == statuses[other_class.pk] == S.REQUESTED
+    assert set(WorkRequest.objects.filter(status=S.SET).values_list("description", flat=True)) == {
+        "Pages 12-14 of the workbook"
+    }
+
+
+def test_set_work_can_change_until_it_is_completed(client_for, tom, cora, work):
+    client = client_for(tom)
+    set_work(client, work)
+    set_work(client, work, description="Chapter 3 instead")
+    work.refresh_from_db()
+    assert (work.status, work.description) == (S.SET, "Chapter 3 instead")
+    with at(work.date, 15):
+        services_work.work_complete(work=work, by=cora, note="Finished it all.")
+    url = reverse("timetables:work_set", kwargs={"work_pk": work.pk})
+    response = client.get(url)
+    assert response.status_code == 302
+    with pytest.raises(ValidationError, match="already been done in the room"):
+        services_work.work_set(work=work, by=tom, description="Too late")
+    set_work(client, work, description="Too late")
+    work.refresh_from_db()
+    assert work.description == "Chapter 3 instead"
+
+
+def test_a_cancelled_request_cannot_be_set(tom, work):
+    WorkRequest.objects.filter(pk=work.pk).update(status=S.CANCELLED)
+    work.refresh_from_db()
+    with pytest.raises(ValidationError, match="back in class"):
+        services_work.work_set(work=work, by=tom, description="x")
+
+
+# --- the loop with the room ---------------------------------------------------------------
+
+
+def test_the_whole_loop(client_for, tom, cora, work):
+    coordinator = client_for(cora)
+    complete = reverse("timetables:work_complete", kwargs={"work_pk": work.pk})
+    give_back = reverse("timetables:work_return", kwargs={"work_pk": work.pk})
+    # Not set yet: nothing to complete or return, and the coordinator is told why.
+    response = coordinator.get(complete, follow=True)
+    assert "has not set the work" in response.content.decode()
+    with pytest.raises(ValidationError, match="has not set the work"):
+        services_work.work_complete(work=work, by=cora, note="x")
+    coordinator.post(give_back)
+    work.refresh_from_db()
+    assert work.status == S.REQUESTED
+
+    set_work(client_for(tom), work)
+    # The lesson is tomorrow: too soon to say how it went.
+    with pytest.raises(ValidationError, match="once the lesson has happened"):
+        services_work.work_complete(work=work, by=cora, note="x")
+    with at(work.date, 15):
+        coordinator = client_for(cora)
+        assert coordinator.get(complete).status_code == 200
+        response = coordinator.post(complete, {"note": ""})
+        assert "Say how the work went" in response.content.decode()
+        response = coordinator.post(complete, {"note": "Did pages 12 and 13; stuck on 14."})
+        assert response.status_code == 302
+        work.refresh_from_db()
+        assert (work.status, work.completed_by) == (S.COMPLETED, cora)
+        # The teacher does not see the note until the work is returned.
+        page = client_for(tom).get(reverse("timetables:my_students")).content.decode()
+        assert "stuck on 14" not in page
+        assert coordinator.get(give_back).status_code == 405
+        assert coordinator.post(give_back).status_code == 302
+        work.refresh_from_db()
+        assert work.status == S.RETURNED and work.returned_at is not None
+        page = client_for(tom).get(reverse("timetables:my_students")).content.decode()
+        assert "stuck on 14" in page
+        with pytest.raises(ValidationError, match="already been returned"):
+            services_work.work_return(work=work, by=cora)
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="timetables.work_")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "timetables.work_set",
+        "timetables.work_completed",
+        "timetables.work_returned",
+    ]
+
+
+def test_only_the_coordinator_completes_and_returns(client_for, sam, dee, work):
+    for user in (sam, dee):
+        client = client_for(user)
+        assert client.get(reverse("timetables:work_complete", args=[work.pk])).status_code == 403
+        assert client.post(reverse("timetables:work_return", args=[work.pk])).status_code == 403
+        assert client.get(reverse("timetables:work_outstanding")).status_code == 200
+
+
+# --- the room team's view -----------------------------------------------------------------
+
+
+@pytest.fixture
+def board(placement, tom, dee, rita):
+    """Open requests of two teachers: one overdue (today), one due today (tomorrow's),
+    one not due yet; and one set."""
+    ann = UserFactory(roles=["class_teacher"], display_name="Ms Ash")
+    tom.display_name = "Mr Tom"
+    tom.save(update_fields=["display_name"])
+    return {
+        "today": lesson(placement, tom, TODAY, period(), subject="Maths"),
+        "tomorrow": lesson(placement, ann, D(2026, 9, 11), period(), subject="=Art"),
+        "monday": lesson(placement, tom, D(2026, 9, 14), period(), subject="Science"),
+        "set": lesson(placement, ann, D(2026, 9, 14), period(), subject="History"),
+    }
+
+
+def test_outstanding_work_by_teacher_and_by_subject(client_for, cora, tom, board):
+    services_work.work_set(work=board["set"], by=board["set"].teacher, description="Read")
+    client = client_for(cora)
+    response = client.get(reverse("timetables:work_outstanding"))
+    b = response.context["board"]
+    assert (b.open_count, b.overdue_count) == (3, 1)
+    assert [(g.label, [w.subject for w in g.rows]) for g in b.groups] == [
+        ("Mr Tom", ["Maths", "Science"]),
+        ("Ms Ash", ["=Art"]),
+    ]
+    flags = {w.subject: (w.overdue, w.due_today, w.due_by) for g in b.groups for w in g.rows}
+    assert flags == {
+        "Maths": (True, False, D(2026, 9, 9)),
+        "=Art": (False, True, D(2026, 9, 10)),
+        "Science": (False, False, D(2026, 9, 11)),  # Monday's work is due on Friday
+    }
+    assert [w.subject for w in b.ready] == ["History"]
+    by_subject = client.get(reverse("timetables:work_outstanding"), {"by": "subject"})
+    assert [g.label for g in by_subject.context["board"].groups] == ["Maths", "=Art", "Science"]
+
+
+def test_outstanding_csv(client_for, cora, board):
+    response = client_for(cora).get(reverse("timetables:work_outstanding_csv"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith("Lesson date,Period,Subject")
+    assert len(lines) == 5  # the four open requests, oldest first
+    assert lines[1].startswith("2026-09-10,") and lines[1].endswith(",yes")
+    assert ",'=Art," in lines[2]  # formula-safe
+    assert AuditEvent.objects.filter(action=services_work.WorkAction.EXPORTED).count() == 1
+
+
+def test_the_work_panel(client_for, cora, board):
+    response = client_for(cora).get(reverse("timetables:work_panel"))
+    panel = response.context["panel"]
+    assert (panel.open_count, panel.overdue_count) == (4, 1)
+    assert [w.subject for w in panel.next_due] == ["Maths", "=Art", "Science", "History"]
+    html = response.content.decode()
+    assert "<html" not in html and "Outstanding work" in html
+
+
+def test_on_saturday_mondays_work_is_overdue(cora, board):
+    with at(D(2026, 9, 12)):
+        panel = selectors_work.work_panel(D(2026, 9, 12))
+    assert panel.overdue_count == 4  # Thursday's, Friday's and Monday's: all past their deadline
+
+
+# --- query counts --------------------------------------------------------------------------
+
+
+def grow(tom, dee, rita, placements: int, per_placement: int):
+    teachers = [tom, *UserFactory.create_batch(2, roles=["class_teacher"])]
+    days = [D(2026, 9, d) for d in (7, 8, 9, 10, 11, 14, 15, 16, 17, 18)]
+    periods = [period() for _ in range(per_placement // len(days) + 1)]
+    slots = list(itertools.product(days, periods))[:per_placement]
+    for _ in range(placements):
+        p = make_placement(approver=dee, referrer=rita, student=StudentFactory(), started=True)
+        for i, (day, per) in enumerate(slots):
+            w = lesson(
+                p,
+                teachers[i % 3],
+                day,
+                per,
+                subject=["Maths", "Art", "Science"][i % 3],
+                class_code=f"9X/{i % 4}",
+                mode=Mode.CLASS if i % 5 == 4 else Mode.ROOM,
+            )
+            if w and i % 3 == 1:
+                services_work.work_set(work=w, by=w.teacher, description="Read", link="")
+
+
+def test_my_students_and_outstanding_queries_are_constant(client_for, tom, cora, dee, rita):
+    SchoolSettings.load()
+    SchoolSettings.objects.update(capacity=20)
+    teacher, coordinator = client_for(tom), client_for(cora)
+    pages = [
+        (teacher, reverse("timetables:my_students")),
+        (coordinator, reverse("timetables:work_outstanding")),
+        (coordinator, reverse("timetables:work_panel")),
+    ]
+    grow(tom, dee, rita, placements=1, per_placement=6)
+    small = [queries(client, url) for client, url in pages]
+    grow(tom, dee, rita, placements=3, per_placement=20)
+    assert WorkRequest.objects.count() >= 10 * 5
+    assert [queries(client, url) for client, url in pages] == small
+    print("queries (my students, outstanding, panel):", small)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_completing_at_once_complete_once(cora, tom, dee, rita):
+    import threading
+
+    from django.db import connection
+
+    placement = make_placement(approver=dee, referrer=rita, started=True)
+    work = lesson(placement, tom, TODAY, period())
+    services_work.work_set(work=work, by=tom, description="Read")
+    second = UserFactory(roles=["coordinator"])
+    barrier, outcomes = threading.Barrier(2), []
+
+    def complete(user):
+        try:
+            barrier.wait(5)
+            services_work.work_complete(work=work, by=user, note=f"By {user.pk}")
+            outcomes.append("done")
+        except ValidationError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=complete, args=(u,)) for u in (cora, second)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(outcomes) == ["This work is already recorded as completed.", "done"]
+    assert AuditEvent.objects.filter(action=services_work.WorkAction.COMPLETED).count() == 1

@@ -1,0 +1,392 @@
+"""Reading work requests: a class teacher's My students page, the room team's view of
+work still to set, to complete and to return, the Today panel and the CSV export.
+
+Every read is a fixed number of queries however many requests there are: the rows come
+in one query each, with what they show joined in, and are grouped in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from enigma.school_calendar import CalendarError, SchoolCalendar
+from referrals.models import Placement
+from timetables.models import Lesson, Mode, PlanCell, WorkRequest, monday_of
+
+S = WorkRequest.Status
+# Requests a teacher may still set (or change); after completion the work is fixed.
+CHANGEABLE = (S.REQUESTED, S.SET)
+WEEK = dt.timedelta(days=7)
+
+
+def teaching_weeks(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The Mondays of "this week" and "next week" (at the weekend, the coming week)."""
+    monday = monday_of(today)
+    if today.weekday() >= 5:
+        monday += WEEK
+    return monday, monday + WEEK
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The Monday and Friday of the school week of `day`."""
+    monday = monday_of(day)
+    return monday, monday + dt.timedelta(days=4)
+
+
+def same_class_filter(work: WorkRequest) -> Q:
+    """The teacher's lessons of the same class in the same school week as `work` (itself
+    included). A lesson with no class code is matched only for the same student."""
+    monday, friday = week_of(work.date)
+    q = Q(
+        teacher_id=work.teacher_id,
+        subject=work.subject,
+        class_code=work.class_code,
+        date__gte=monday,
+        date__lte=friday,
+        status__in=CHANGEABLE,
+        placement__state__in=Placement.HOLDING,
+    )
+    if not work.class_code:
+        q &= Q(placement_id=work.placement_id)
+    return q
+
+
+def _class_key(work: WorkRequest) -> tuple:
+    return (
+        work.subject,
+        work.class_code,
+        week_of(work.date)[0],
+        None if work.class_code else work.placement_id,
+    )
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+class Deadlines:
+    """Work is due by the end of the school day before its lesson: Friday for a Monday
+    lesson, the last day before a holiday for the first lesson after it. Reads the
+    calendar once (two queries)."""
+
+    def __init__(self, today: dt.date, dates=()):
+        self.today = today
+        dates = [*dates, today]
+        start = min(dates) - dt.timedelta(days=30)
+        end = max(dates) + dt.timedelta(days=60)
+        self._days = SchoolCalendar.from_db(start, end).school_days(start, end)
+
+    def due_by(self, lesson_day: dt.date) -> dt.date:
+        i = bisect_left(self._days, lesson_day)
+        return self._days[i - 1] if i else lesson_day - dt.timedelta(days=1)
+
+    def first_from_today(self) -> dt.date:
+        """Today on a school day, else the next one (a lesson on or before it is late)."""
+        i = bisect_left(self._days, self.today)
+        return self._days[i] if i < len(self._days) else self.today
+
+    def overdue(self, lesson_day: dt.date) -> bool:
+        return self.today > self.due_by(lesson_day)
+
+    def due_today(self, lesson_day: dt.date) -> bool:
+        return self.today == self.due_by(lesson_day)
+
+
+def _deadlines(today: dt.date, dates) -> Deadlines | None:
+    try:
+        return Deadlines(today, dates)
+    except CalendarError:
+        return None
+
+
+def _flag_with(rows, today: dt.date, deadlines: Deadlines | None):
+    for w in rows:
+        if deadlines:
+            w.due_by = deadlines.due_by(w.date)
+            w.overdue = deadlines.overdue(w.date)
+            w.due_today = deadlines.due_today(w.date)
+        else:  # no calendar to ask: at least a lesson today or past is late
+            w.due_by = w.date - dt.timedelta(days=1)
+            w.overdue = w.date <= today
+            w.due_today = False
+    return rows
+
+
+def _flag(rows: list[WorkRequest], today: dt.date) -> list[WorkRequest]:
+    """Mark each open request with due_by, overdue and due_today (the calendar: two
+    queries, none when there are no rows)."""
+    if not rows:
+        return rows
+    return _flag_with(rows, today, _deadlines(today, {w.date for w in rows}))
+
+
+# --- My students ---------------------------------------------------------------------------
+
+
+@dataclass
+class LessonRow:
+    date: dt.date
+    period_name: str
+    starts_at: dt.time
+    subject: str
+    class_code: str
+    mode: str  # a timetables.models.Mode value
+    in_room: bool
+    work: WorkRequest | None = None
+    form: object = None  # the view adds the set-work form of an open request
+
+
+@dataclass
+class WeekRows:
+    monday: dt.date
+    label: str
+    rows: list[LessonRow] = field(default_factory=list)
+
+    @property
+    def in_room(self) -> int:
+        return sum(1 for r in self.rows if r.in_room)
+
+
+@dataclass
+class StudentRow:
+    placement: Placement
+    weeks: list[WeekRows]
+    earlier: list[WorkRequest]  # this placement's requests before this week, newest first
+
+    @property
+    def student(self):
+        return self.placement.student
+
+
+@dataclass
+class MyStudents:
+    today: dt.date
+    mondays: tuple[dt.date, dt.date]
+    students: list[StudentRow]
+
+    @property
+    def to_set(self) -> int:
+        return sum(
+            1
+            for s in self.students
+            for w in s.weeks
+            for r in w.rows
+            if r.work is not None and r.work.status == S.REQUESTED
+        )
+
+
+def my_placements(user):
+    """The live (scheduled or active) placements of the students `user` teaches: those
+    with a plan cell, a lesson or a work request of theirs."""
+    return (
+        Placement.objects.filter(state__in=Placement.HOLDING)
+        .filter(
+            Exists(PlanCell.objects.filter(placement=OuterRef("pk"), teacher=user))
+            | Exists(Lesson.objects.filter(student=OuterRef("student_id"), teacher=user))
+            | Exists(WorkRequest.objects.filter(placement=OuterRef("pk"), teacher=user))
+        )
+        .select_related("student")
+        .order_by("student__legal_surname", "student__legal_forename", "pk")
+    )
+
+
+def my_students(user, today: dt.date) -> MyStudents:
+    """Three queries: the placements, the teacher's plan cells of this week and next, and
+    the teacher's work requests for those placements."""
+    this_monday, next_monday = teaching_weeks(today)
+    end = next_monday + dt.timedelta(days=4)
+    placements = list(my_placements(user))
+    ids = [p.pk for p in placements]
+    cells = list(
+        PlanCell.objects.filter(
+            teacher=user, placement_id__in=ids, date__gte=this_monday, date__lte=end
+        )
+        .select_related("period")
+        .order_by("date", "period__starts_at")
+    )
+    requests = list(
+        WorkRequest.objects.filter(teacher=user, placement_id__in=ids)
+        .exclude(status=S.CANCELLED)
+        .select_related("period")
+        .order_by("date", "period__starts_at", "pk")
+    )
+    same_class = Counter(_class_key(w) for w in requests if w.status in CHANGEABLE)
+    for w in requests:
+        w.same_class_count = same_class[_class_key(w)] if w.status in CHANGEABLE else 0
+    _flag([w for w in requests if w.status == S.REQUESTED], today)
+
+    by_slot = {(w.placement_id, w.date, w.period_id): w for w in requests}
+    rows: dict[int, dict[dt.date, list[LessonRow]]] = defaultdict(lambda: defaultdict(list))
+    for c in cells:
+        work = by_slot.pop((c.placement_id, c.date, c.period_id), None)
+        rows[c.placement_id][monday_of(c.date)].append(
+            LessonRow(
+                c.date,
+                c.period.name,
+                c.period.starts_at,
+                c.subject,
+                c.class_code,
+                c.mode,
+                c.in_room,
+                work if c.in_room else None,
+            )
+        )
+    earlier: dict[int, list[WorkRequest]] = defaultdict(list)
+    for w in by_slot.values():  # requests without a plan cell of this teacher this fortnight
+        if this_monday <= w.date <= end:
+            rows[w.placement_id][monday_of(w.date)].append(
+                LessonRow(
+                    w.date,
+                    w.period.name,
+                    w.period.starts_at,
+                    w.subject,
+                    w.class_code,
+                    Mode.ROOM,
+                    True,
+                    w,
+                )
+            )
+        elif w.date < this_monday:
+            earlier[w.placement_id].append(w)
+
+    students = []
+    for p in placements:
+        weeks = []
+        for monday, label in ((this_monday, "This week"), (next_monday, "Next week")):
+            week_rows = sorted(rows[p.pk][monday], key=lambda r: (r.date, r.starts_at))
+            weeks.append(WeekRows(monday, label, week_rows))
+        back = sorted(earlier[p.pk], key=lambda w: (w.date, w.period.starts_at), reverse=True)
+        students.append(StudentRow(p, weeks, back))
+    return MyStudents(today, (this_monday, next_monday), students)
+
+
+def work_for_teacher(user, work_pk) -> WorkRequest | None:
+    """One of the teacher's own requests (None for anyone else's: the view answers 404)."""
+    try:
+        pk = int(work_pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        WorkRequest.objects.filter(pk=pk, teacher=user)
+        .select_related("placement__student", "period", "set_by", "completed_by")
+        .first()
+    )
+
+
+def same_class_count(work: WorkRequest) -> int:
+    if work.status not in CHANGEABLE or not work.teacher_id:
+        return 0
+    return WorkRequest.objects.filter(same_class_filter(work)).count()
+
+
+# --- the room team ------------------------------------------------------------------------
+
+
+def _room_queryset():
+    """Requests of live placements, with what the room team's pages show joined in."""
+    return (
+        WorkRequest.objects.filter(placement__state__in=Placement.HOLDING)
+        .select_related("placement__student", "teacher", "period")
+        .order_by("date", "period__starts_at", "pk")
+    )
+
+
+@dataclass
+class Group:
+    label: str
+    rows: list[WorkRequest]
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for w in self.rows if w.overdue)
+
+
+@dataclass
+class WorkBoard:
+    today: dt.date
+    by: str  # "teacher" or "subject"
+    groups: list[Group]
+    open_count: int
+    overdue_count: int
+    ready: list[WorkRequest]  # set, to be done in the room
+    to_return: list[WorkRequest]  # completed, to go back to the teacher
+
+
+GROUPINGS = ("teacher", "subject")
+
+
+def _group_key(w: WorkRequest, by: str) -> tuple[str, str]:
+    if by == "subject":
+        return w.subject.casefold(), w.subject
+    if w.teacher_id:
+        return f"u{w.teacher_id}", w.teacher_label
+    return f"c{w.teacher_code.casefold()}", w.teacher_label
+
+
+def work_board(today: dt.date, by: str = "teacher") -> WorkBoard:
+    """Outstanding work (requested, not set) grouped by teacher or subject, the groups and
+    their rows oldest lesson first; and the set and completed work the coordinator acts
+    on. Three queries (the requests, then the calendar for the deadlines)."""
+    by = by if by in GROUPINGS else "teacher"
+    rows = list(_room_queryset().filter(status__in=[S.REQUESTED, S.SET, S.COMPLETED]))
+    open_rows = _flag([w for w in rows if w.status == S.REQUESTED], today)
+    groups: dict[str, Group] = {}
+    for w in open_rows:  # already oldest first, so each group is too, and groups by oldest
+        key, label = _group_key(w, by)
+        groups.setdefault(key, Group(label, [])).rows.append(w)
+    return WorkBoard(
+        today=today,
+        by=by,
+        groups=list(groups.values()),
+        open_count=len(open_rows),
+        overdue_count=sum(1 for w in open_rows if w.overdue),
+        ready=[w for w in rows if w.status == S.SET],
+        to_return=[w for w in rows if w.status == S.COMPLETED],
+    )
+
+
+@dataclass
+class WorkPanel:
+    open_count: int
+    overdue_count: int
+    next_due: list[WorkRequest]
+
+
+PANEL_ROWS = 5
+
+
+def work_panel(today: dt.date) -> WorkPanel:
+    """For the coordinator's Today page: how much is outstanding, how much of it is
+    overdue, and the next five due. Five queries whatever the numbers."""
+    open_qs = _room_queryset().filter(status=S.REQUESTED)
+    next_due = list(open_qs[:PANEL_ROWS])
+    deadlines = _deadlines(today, {w.date for w in next_due})
+    _flag_with(next_due, today, deadlines)
+    # Overdue: not set by the school day before the lesson, so every lesson up to the
+    # first school day from today (today itself on a school day, Monday at the weekend).
+    cutoff = deadlines.first_from_today() if deadlines else today
+    counts = open_qs.order_by().aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(date__lte=cutoff))
+    )
+    return WorkPanel(counts["open"], counts["overdue"], next_due)
+
+
+def work_for_room(work_pk) -> WorkRequest | None:
+    try:
+        pk = int(work_pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        WorkRequest.objects.filter(pk=pk)
+        .select_related("placement__student", "teacher", "period", "set_by", "completed_by")
+        .first()
+    )
+
+
+def outstanding_rows(today: dt.date):
+    """The CSV export: every open request, oldest lesson first, flagged."""
+    return _flag(list(_room_queryset().filter(status=S.REQUESTED)), today)
