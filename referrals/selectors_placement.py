@@ -382,6 +382,13 @@ def placements_board(today: dt.date | None = None) -> PlacementsBoard:
     )
 
 
+def exits_this_week(today: dt.date | None = None) -> list[ActiveRow]:
+    """Active placements whose planned exit is by the end of this school week."""
+    today = today or timezone.localdate()
+    week_end = _end_of_week(today)
+    return [r for r in _active_rows(today) if r.placement.planned_exit <= week_end]
+
+
 @dataclass
 class ReviewsBoard:
     today: dt.date

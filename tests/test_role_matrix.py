@@ -87,7 +87,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     **notifications.EXPECTED,
     **{name: roles for table in TIMETABLE_TABLES for name, roles in table.EXPECTED.items()},
 }
-PUBLIC = {"healthz"}
+PUBLIC = {"healthz", "timetables:feed"}
 
 
 # Views that only accept POST: allowed roles get 405 to a GET, others 403 first.

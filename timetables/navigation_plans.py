@@ -1,5 +1,13 @@
-"""Navigation, home pages and panels for the timetables plans pages."""
+"""The plan on the placement page and the review form, and the plan's part in a
+placement's exit and reviews (called from TimetablesConfig.ready)."""
+
+from enigma.roles import ROOM_TEAM
+from referrals import hooks
 
 
 def register() -> None:
-    pass
+    from timetables import coverage, services_register
+
+    hooks.add_placement_panel("timetables:plan_panel", ROOM_TEAM, position=10)
+    hooks.add_exit_check(coverage.exit_check)
+    hooks.add_review_summary(services_register.review_initial)

@@ -277,6 +277,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_and_dispatch",
         "schedule": crontab(minute="*/15", hour="7-18", day_of_week="mon-fri"),
     },
+    # The room register of the day into each student's chronology, after school (and
+    # any day missed in the last week).
+    "register-days": {
+        "task": "timetables.tasks.write_register_days",
+        "schedule": crontab(minute=30, hour="17-18", day_of_week="mon-fri"),
+    },
     "notifications-digests": {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(minute=0, hour=16, day_of_week="mon-fri"),

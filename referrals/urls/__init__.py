@@ -1,6 +1,8 @@
 """URLs of the referrals app, one module per area, all in the "referrals" namespace."""
 
-from referrals.urls import decisions, placements, referral
+from referrals.urls import decisions, panels, placements, referral
 
 app_name = "referrals"
-urlpatterns = referral.urlpatterns + decisions.urlpatterns + placements.urlpatterns
+urlpatterns = (
+    referral.urlpatterns + decisions.urlpatterns + placements.urlpatterns + panels.urlpatterns
+)

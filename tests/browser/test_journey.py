@@ -249,6 +249,8 @@ def test_the_whole_placement_journey(
         clock.move_to(STARTED_ON)
         coordinator = open_browser()
         sign_in(coordinator, base, cora)
+        expect(coordinator.get_by_role("heading", level=1)).to_have_text("Today, Mon 7 Sep 2026")
+        coordinator.get_by_role("link", name="Placements", exact=True).click()
         expect(coordinator.get_by_role("heading", level=1)).to_have_text("Placements")
         scheduled = coordinator.get_by_role("table", name="Placements with a start date")
         expect(scheduled).to_contain_text("Ready to start")
@@ -282,6 +284,9 @@ def test_the_whole_placement_journey(
         # --- ... and on Friday, the exit day, holds the exit review --------------------
         clock.move_to(EXIT_DAY)
         sign_in(coordinator, base, cora)  # a new day: her Monday session has long expired
+        # Today's side panel lists the exit; the board has the review.
+        expect(coordinator.locator(".today-layout__side")).to_contain_text("Exits this week")
+        coordinator.get_by_role("link", name="Placements", exact=True).click()
         active = coordinator.get_by_role("table", name="Active placements, soonest exit first")
         expect(active).to_contain_text("Exit review 1, Fri 11 Sep 2026")
         expect(coordinator.locator("#exits-heading + ul")).to_contain_text(student.name)

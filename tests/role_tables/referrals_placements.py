@@ -24,5 +24,8 @@ EXPECTED: dict = {
     "referrals:review_sign_off": SENCO,
     "referrals:follow_up_record": WRITE,
     "referrals:student_placements": ALL_ROLES,
+    "referrals:panel_reviews_due": WRITE,
+    "referrals:panel_exits": WRITE,
+    "referrals:panel_waiting": WRITE,
 }
 POST_ONLY: set[str] = {"referrals:placement_start"}

@@ -1,0 +1,274 @@
+"""The reintegration plan: the default plan across a half-term and a two-week cycle, a
+lesson moved by the coordinator (and its work request), room occupancy warnings, and the
+no-subject-dropped rule at the exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from enigma.models import SchoolSettings
+from records.models import Entry
+from referrals import services as referral_services
+from referrals import services_placement
+from referrals.models import Placement
+from tests.factories import StudentFactory
+from tests.referrals_helpers import at, hold_all_reviews, make_placement
+from tests.timetable_helpers import give_timetable
+from timetables import coverage, services_plan
+from timetables.models import (
+    ExitOverride,
+    Mode,
+    PlanCell,
+    TimetableSettings,
+    WorkRequest,
+    monday_of,
+)
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+AFTER_HALF_TERM_START = D(2026, 10, 12)  # six school weeks with half-term (26-30 Oct) inside
+
+
+def _placement(dee, rita, *, start=AFTER_HALF_TERM_START, started=False, teacher=None, **kw):
+    student = StudentFactory()
+    give_timetable(student, teacher=teacher, **kw)
+    return make_placement(
+        approver=dee, referrer=rita, student=student, start=start, started=started
+    )
+
+
+def _weeks(placement):
+    by_week: dict = {}
+    for cell in placement.plan_cells.all():
+        by_week.setdefault(monday_of(cell.date), []).append(cell)
+    return dict(sorted(by_week.items()))
+
+
+def test_the_default_plan_rises_to_fully_in_class_by_the_exit_week_across_half_term(dee, rita):
+    rule = TimetableSettings.load()
+    rule.subjects_first = ["english"]
+    rule.save()
+    placement = _placement(dee, rita)
+    assert placement.state == Placement.State.SCHEDULED
+    assert placement.planned_exit == D(2026, 11, 27)
+
+    weeks = _weeks(placement)
+    # Six school weeks, none in half-term, 25 lessons each (a lesson per period).
+    assert list(weeks) == [
+        D(2026, 10, 12),
+        D(2026, 10, 19),
+        D(2026, 11, 2),
+        D(2026, 11, 9),
+        D(2026, 11, 16),
+        D(2026, 11, 23),
+    ]
+    assert not PlanCell.objects.filter(date__range=(D(2026, 10, 26), D(2026, 10, 30))).exists()
+    assert all(len(cells) == 25 for cells in weeks.values())
+    shares = [sum(c.mode == Mode.CLASS for c in cells) for cells in weeks.values()]
+    assert shares == sorted(shares), "the share in class never falls"
+    assert shares[0] < 25 * 0.5, "week 1 is mostly in the room"
+    assert shares[-1] == 25, "every lesson in class in the exit week"
+    # English goes back first (the school's rule), whole subject at a time.
+    week_one = weeks[D(2026, 10, 12)]
+    assert {c.subject for c in week_one if c.mode == Mode.CLASS} == {"English"}
+    # Each room lesson has a work request to its teacher; class lessons have none.
+    rooms = placement.plan_cells.filter(mode=Mode.ROOM).count()
+    assert rooms > 0
+    assert WorkRequest.objects.filter(placement=placement, status="requested").count() == rooms
+
+
+def test_a_two_week_timetable_follows_week_a_and_b_and_half_term_does_not_turn_the_cycle(dee, rita):
+    rule = TimetableSettings.load()
+    rule.weeks_in_cycle = 2
+    rule.week_a_starts = D(2026, 9, 7)
+    rule.save()
+    week_b = dict.fromkeys(range(1, 6), ("Drama",) * 5)
+    placement = _placement(dee, rita, week_b=week_b)
+    letters = {}
+    for monday, cells in _weeks(placement).items():
+        letters[monday] = "B" if {c.subject for c in cells} == {"Drama"} else "A"
+    # 7 Sep is A; 12 Oct is the 6th school week after it (B); half-term does not count,
+    # so 19 Oct (A) is followed by 2 Nov (B).
+    assert letters == {
+        D(2026, 10, 12): "B",
+        D(2026, 10, 19): "A",
+        D(2026, 11, 2): "B",
+        D(2026, 11, 9): "A",
+        D(2026, 11, 16): "B",
+        D(2026, 11, 23): "A",
+    }
+
+
+def test_moving_a_lesson_keeps_its_work_request_in_step(dee, rita, cora, tom):
+    placement = _placement(dee, rita, teacher=tom)
+    cell = placement.plan_cells.filter(mode=Mode.CLASS, date=D(2026, 11, 24)).first()
+    with at(D(2026, 10, 13)):
+        change = services_plan.set_cell(cell, Mode.ROOM, by=cora)
+    assert change.applied
+    request = WorkRequest.objects.get(placement=placement, date=cell.date, period=cell.period)
+    assert (request.status, request.teacher, request.subject) == ("requested", tom, cell.subject)
+
+    with at(D(2026, 10, 13)):
+        services_plan.set_cell(cell, Mode.ONE_TO_ONE, by=cora)
+    request.refresh_from_db()
+    assert request.status == "cancelled", "a one-to-one is not that lesson's work"
+
+    with at(D(2026, 10, 13)):
+        services_plan.set_cell(cell, Mode.ROOM, by=cora)
+    request.refresh_from_db()
+    assert request.status == "requested"
+    cell.refresh_from_db()
+    assert cell.changed_by == cora
+
+
+def test_a_lesson_that_has_passed_cannot_be_changed(dee, rita, cora):
+    placement = _placement(dee, rita)
+    cell = placement.plan_cells.get(date=D(2026, 10, 12), period__name="P1")
+    with at(D(2026, 10, 14)), pytest.raises(ValidationError, match="has passed"):
+        services_plan.set_cell(cell, Mode.CLASS, by=cora)
+
+
+def test_the_room_warns_before_a_change_overfills_a_lesson_and_changes_nothing(dee, rita, cora):
+    first = _placement(dee, rita)
+    second = _placement(dee, rita)
+    day = D(2026, 11, 25)  # exit week: both fully in class by default
+    cell_1 = first.plan_cells.get(date=day, period__name="P2")
+    cell_2 = second.plan_cells.get(date=day, period__name="P2")
+    SchoolSettings.objects.update(capacity=1)
+    with at(D(2026, 10, 13)):
+        assert services_plan.set_cell(cell_1, Mode.ROOM, by=cora).applied
+        refused = services_plan.set_cell(cell_2, Mode.ROOM, by=cora)
+    assert not refused.applied
+    assert "would hold 2 students" in refused.warning and "capacity is 1" in refused.warning
+    cell_2.refresh_from_db()
+    assert cell_2.mode == Mode.CLASS
+    with at(D(2026, 10, 13)):
+        forced = services_plan.set_cell(cell_2, Mode.ROOM, by=cora, confirm_overfill=True)
+    assert forced.applied and forced.warning
+
+
+def test_one_to_one_spaces_are_counted_separately(dee, rita, cora):
+    first, second = _placement(dee, rita), _placement(dee, rita)
+    day = D(2026, 11, 25)
+    with at(D(2026, 10, 13)):
+        services_plan.set_cell(
+            first.plan_cells.get(date=day, period__name="P3"), Mode.ONE_TO_ONE, by=cora
+        )
+        refused = services_plan.set_cell(
+            second.plan_cells.get(date=day, period__name="P3"), Mode.ONE_TO_ONE, by=cora
+        )
+    assert not refused.applied
+    assert "one-to-one space" in refused.warning
+
+
+def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_class(dee, rita, cora):
+    placement = _placement(dee, rita, started=True)
+    with at(D(2026, 10, 14)):
+        referral_services.bring_exit_forward(
+            placement, by=dee, new_exit=D(2026, 11, 13), reason="Doing well."
+        )
+    placement.refresh_from_db()
+    assert not placement.plan_cells.filter(date__gt=D(2026, 11, 13)).exists()
+    assert not WorkRequest.objects.filter(
+        placement=placement, date__gt=D(2026, 11, 13), status="requested"
+    ).exists()
+    last_week = placement.plan_cells.filter(date__gte=D(2026, 11, 9))
+    assert last_week.count() == 25
+    assert set(last_week.values_list("mode", flat=True)) == {Mode.CLASS}
+
+
+def test_ending_early_cancels_the_rest_of_the_plan(dee, rita):
+    placement = _placement(dee, rita, started=True)
+    with at(D(2026, 10, 20)):
+        referral_services.end_early(
+            placement, by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, today=D(2026, 10, 20)
+        )
+    assert not placement.plan_cells.filter(date__gt=D(2026, 10, 20)).exists()
+    assert not WorkRequest.objects.filter(
+        placement=placement, date__gt=D(2026, 10, 20), status__in=["requested", "set"]
+    ).exists()
+
+
+# --- no subject dropped ----------------------------------------------------------------
+
+
+def _all_in_room(placement, cora, *, except_subject=None):
+    PlanCell.objects.filter(placement=placement).exclude(subject=except_subject or "").update(
+        mode=Mode.ROOM
+    )
+
+
+def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, rita, cora, sam):
+    placement = _placement(dee, rita, started=True)
+    PlanCell.objects.filter(placement=placement, subject="Art").update(mode=Mode.ROOM)
+    assert coverage.subjects_missed(placement, placement.planned_exit) == ["Art"]
+    hold_all_reviews(placement, cora, sam)
+    exit_day = placement.planned_exit
+    with at(exit_day, 15), pytest.raises(ValidationError) as refused:
+        services_placement.complete(
+            placement,
+            by=cora,
+            outcome=Placement.Outcome.FULL,
+            exit_summary="Back in lessons.",
+            exit_day=exit_day,
+            today=exit_day,
+        )
+    assert "Art was never attended in class" in " ".join(refused.value.messages)
+    placement.refresh_from_db()
+    assert placement.state == Placement.State.ACTIVE
+
+    with pytest.raises(ValidationError, match="Only the SENCO"):
+        coverage.allow_exit_without(placement, by=cora, reason="x", until=exit_day)
+    with pytest.raises(ValidationError):
+        coverage.allow_exit_without(placement, by=sam, reason="  ", until=exit_day)
+    with at(exit_day, 14):
+        coverage.allow_exit_without(
+            placement,
+            by=sam,
+            reason="Art is taught in a block after the exit; catch-up agreed.",
+            until=exit_day,
+        )
+    override = ExitOverride.objects.get(placement=placement)
+    assert (override.subjects, override.by) == (["Art"], sam)
+    assert Entry.objects.filter(
+        students=placement.student, event_code="placement.exit_override"
+    ).exists()
+    with at(exit_day, 15):
+        services_placement.complete(
+            placement,
+            by=cora,
+            outcome=Placement.Outcome.FULL,
+            exit_summary="Back in lessons.",
+            exit_day=exit_day,
+            today=exit_day,
+        )
+    placement.refresh_from_db()
+    assert placement.state == Placement.State.COMPLETED
+
+
+def test_in_class_instead_on_the_register_counts_as_attending(dee, rita, cora):
+    from timetables import services_register
+
+    placement = _placement(dee, rita, started=True)
+    PlanCell.objects.filter(placement=placement, subject="Art").update(mode=Mode.ROOM)
+    cell = placement.plan_cells.filter(subject="Art").order_by("date").first()
+    with at(cell.date, 15):
+        services_register.mark(
+            placement, cell.date, cell.period, by=cora, status="in_class", today=cell.date
+        )
+    assert coverage.subjects_missed(placement, placement.planned_exit) == []
+
+
+def test_a_placement_with_no_timetable_has_an_empty_plan_until_one_is_added(dee, rita, cora):
+    student = StudentFactory()
+    placement = make_placement(approver=dee, referrer=rita, student=student)
+    assert placement.plan_cells.count() == 0
+    give_timetable(student)
+    with at(D(2026, 9, 3)):
+        added = services_plan.generate_plan(placement, by=cora)
+    assert added == 30 * 5
+    with at(D(2026, 9, 3)):
+        assert services_plan.generate_plan(placement, by=cora) == 0

@@ -1,0 +1,169 @@
+"""Today: the coordinator's home page. Each lesson of the day, who is due in the room and
+who is in class, the room's use, the register (one tap per student, with htmx or
+without), alerts for absences, and side panels loaded from their own apps' URLs.
+
+The room team reads it; the coordinator and the SENCO take the register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import resolve, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from enigma.permissions import declared_roles, roles_required, room_team
+from enigma.roles import Role
+from timetables import selectors_today as selectors
+from timetables import services_register
+from timetables.models import PlanCell, RegisterMark
+
+REGISTER_ROLES = frozenset({Role.COORDINATOR, Role.SENCO})
+register_takers = roles_required(REGISTER_ROLES)
+# Loaded with htmx from their own apps' URLs.
+SIDE_PANELS = (
+    "referrals:panel_reviews_due",
+    "referrals:panel_exits",
+    "timetables:work_panel",
+    "referrals:panel_waiting",
+)
+
+
+def _day(request) -> dt.date | None:
+    raw = request.GET.get("date", "")
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise Http404 from None
+
+
+def _period(request) -> int | None:
+    raw = request.GET.get("period", "") or request.POST.get("period", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@room_team
+def today(request):
+    day = _day(request)
+    page = selectors.today_page(day, period_pk=_period(request))
+    return render(
+        request,
+        "timetables/today/today.html",
+        {
+            "page": page,
+            "can_mark": bool(request.user.roles & REGISTER_ROLES) and page.can_mark,
+            "previous_day": page.day - dt.timedelta(days=3 if page.day.weekday() == 0 else 1),
+            "next_day": page.day + dt.timedelta(days=3 if page.day.weekday() == 4 else 1),
+            "statuses": RegisterMark.Status.choices,
+            "works": RegisterMark.Work.choices,
+            "scores": range(1, 6),
+            "side_panels": _side_panels(request.user),
+        },
+    )
+
+
+def _side_panels(user) -> list[str]:
+    """The panels this person may open (each declares its own roles)."""
+    urls = []
+    for name in SIDE_PANELS:
+        url = reverse(name)
+        if user.roles & (declared_roles(resolve(url).func) or frozenset()):
+            urls.append(url)
+    return urls
+
+
+def _engagement(raw: str) -> int | None:
+    return int(raw) if raw in {"1", "2", "3", "4", "5"} else None
+
+
+def _back(cell: PlanCell):
+    url = reverse("timetables:today")
+    query = f"?period={cell.period_id}"
+    if cell.date != timezone.localdate():
+        query += f"&date={cell.date:%Y-%m-%d}"
+    return redirect(f"{url}{query}#register-{cell.pk}")
+
+
+@register_takers
+@require_POST
+@vary_on_headers("HX-Request")
+def register_mark(request, cell_pk: int):
+    due = _row(cell_pk)
+    cell = due.cell
+    status = request.POST.get("status") or request.POST.get("current_status", "")
+    error = ""
+    try:
+        services_register.mark(
+            cell.placement,
+            cell.date,
+            cell.period,
+            by=request.user,
+            status=status,
+            engagement=_engagement(request.POST.get("engagement", "")),
+            work_completed=request.POST.get("work_completed", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if request.htmx:
+        return _render_row(request, cell_pk, error=error, typed=request.POST if error else None)
+    if error:
+        messages.error(request, f"{cell.placement.student.name}: {error}")
+    return _back(cell)
+
+
+@register_takers
+@require_POST
+@vary_on_headers("HX-Request")
+def register_concern(request, cell_pk: int):
+    """An absence from the room, recorded as a concern in the student's file in one step."""
+    due = _row(cell_pk)
+    error = ""
+    if due.mark is None:
+        error = "Mark the student absent first."
+    else:
+        try:
+            services_register.record_absence_concern(due.mark, by=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if request.htmx:
+        return _render_row(request, cell_pk, error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(
+            request, f"The absence is recorded as a concern in {due.student.name}'s file."
+        )
+    return _back(due.cell)
+
+
+def _row(cell_pk: int) -> selectors.Due:
+    try:
+        return selectors.register_row(cell_pk)
+    except PlanCell.DoesNotExist:
+        raise Http404 from None
+
+
+def _render_row(request, cell_pk: int, *, error: str = "", typed=None):
+    due = selectors.register_row(cell_pk)
+    return render(
+        request,
+        "timetables/today/_register_row.html",
+        {
+            "due": due,
+            "can_mark": True,
+            "error": error,
+            "typed": typed,
+            "statuses": RegisterMark.Status.choices,
+            "works": RegisterMark.Work.choices,
+            "scores": range(1, 6),
+        },
+    )
