@@ -61,8 +61,8 @@ def test_sign_in_find_a_student_and_blank_the_screen(
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your authenticator code")
     page.get_by_label("Code").fill(fresh_code(secret))
     page.get_by_role("button", name="Sign in").click()
-    # The coordinator starts at the Placements board; Students is in the main navigation.
-    page.wait_for_url(re.compile(r"/referrals/placements/$"))
+    # The coordinator starts at Today; Students is in the main navigation.
+    page.wait_for_url(re.compile(r"/timetables/today/$"))
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Students").click()
     page.wait_for_url(DIRECTORY_URL)
 
