@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 
 from enigma.imports.fields import CellError
+from enigma.imports.headers import map_columns
 from enigma.models import AuditEvent, Period, StudentStaffLink
 from tests.factories import LinkFactory, PeriodFactory, StudentFactory, UserFactory
 from timetables.mis_import import cells
-from timetables.mis_import.columns import FILE_KINDS, map_columns
+from timetables.mis_import.columns import FILE_KINDS
 from timetables.mis_import.services import apply, preview
 from timetables.models import Lesson, TimetableSettings
 from timetables.services_lessons import LessonsAction

@@ -348,7 +348,12 @@ class HeaderMap:
 
 
 def map_headers(kind: str, headers: list[str]) -> HeaderMap:
-    columns = COLUMNS[kind]
+    return map_columns(COLUMNS[kind], headers)
+
+
+def map_columns(columns, headers: list[str]) -> HeaderMap:
+    """Which file column feeds each key: the best-ranked alias wins; others are listed as
+    ignored with the reason (also used by the timetables import for its own columns)."""
     lookup = {name: (column, rank) for column in columns for rank, name in enumerate(column.names)}
     result = HeaderMap(headers=list(headers))
     best: dict[str, tuple[int, int]] = {}  # key -> (alias rank, column index)

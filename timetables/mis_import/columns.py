@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enigma.imports.headers import Column, HeaderMap, normalise
+from enigma.imports.headers import Column
 
 STUDENT_KEYS = ("upn", "mis_id", "student")
 
@@ -223,35 +223,3 @@ def _check_tables() -> None:
 
 
 _check_tables()
-
-
-def map_columns(columns: tuple[Column, ...], headers: list[str]) -> HeaderMap:
-    """Which file column feeds each key (as enigma.imports.headers.map_headers does for
-    the core's kinds of file)."""
-    lookup = {name: (column, rank) for column in columns for rank, name in enumerate(column.names)}
-    result = HeaderMap(headers=list(headers))
-    best: dict[str, tuple[int, int]] = {}  # key -> (alias rank, column index)
-    for i, header in enumerate(headers):
-        hit = lookup.get(normalise(header))
-        if hit is None:
-            if header.strip():
-                result.ignored.append((header, "not a column Enigma reads"))
-            continue
-        column, rank = hit
-        if column.key not in best or rank < best[column.key][0]:
-            best[column.key] = (rank, i)
-    for i, header in enumerate(headers):
-        hit = lookup.get(normalise(header))
-        if hit is None:
-            continue
-        column = hit[0]
-        chosen = best[column.key][1]
-        if chosen == i:
-            result.index[column.key] = i
-            result.used.append((header, column.label))
-        else:
-            result.ignored.append(
-                (header, f'"{headers[chosen]}" is used for {column.label.lower()} instead')
-            )
-    result.missing = [c for c in columns if c.required and c.key not in result.index]
-    return result

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 from enigma.imports import fields, parsing
 from enigma.imports.common import MISSING, Row
-from enigma.imports.headers import HeaderMap
+from enigma.imports.headers import HeaderMap, map_columns
 from enigma.imports.parsing import ParsedFile
 from enigma.imports.result import ImportResult, RowError
 from enigma.models import Period, Student, StudentStaffLink, User
 from timetables.models import WEEKDAYS, Lesson, TimetableSettings
 
 from . import cells
-from .columns import SHAPES, STUDENT_KEYS, FileKind, map_columns
+from .columns import SHAPES, STUDENT_KEYS, FileKind
 
 WEEK_LETTERS = {1: "A", 2: "B"}
 
