@@ -2,15 +2,17 @@
 
 import os
 
-from enigma.embedded_db import embedded_database_url
+from enigma.embedded_db import embedded_database_urls
 
 # Decide the database before base.py reads DATABASE_URL: one throwaway server per
-# pytest session, deleted when the session ends.
+# pytest session, deleted when the session ends. The suite runs as the application role;
+# the test database is made, migrated and flushed as the owner (tests/db_backend).
 if not os.environ.get("DATABASE_URL"):
     from pathlib import Path
 
     _base = Path(__file__).resolve().parent.parent.parent
-    os.environ["DATABASE_URL"] = embedded_database_url(_base / "var" / "test", throwaway=True)
+    _urls = embedded_database_urls(_base / "var" / "test", throwaway=True)
+    os.environ["DATABASE_URL"], os.environ["DATABASE_OWNER_URL"] = _urls
     os.environ["ENIGMA_EMBEDDED_TEST_DB"] = "1"
 
 from .base import *  # noqa: F403
