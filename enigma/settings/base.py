@@ -117,6 +117,15 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The chronology's hash chain is keyed (HMAC-SHA256, records/chain.py) with secrets kept
+# outside the database, so that whoever can edit the database still cannot make a chain
+# that checks. CHRONOLOGY_KEYS: id=secret pairs, comma-separated; every key that ever
+# sealed a link stays listed, to check those links. CHRONOLOGY_KEY_ID: the key new links
+# are sealed with. production.py refuses to start without them; dev.py and bench.py use
+# a key of this checkout's own (var/chronology-key), test.py a fixed one.
+CHRONOLOGY_KEYS = env.dict("CHRONOLOGY_KEYS", default={})
+CHRONOLOGY_KEY_ID = env.str("CHRONOLOGY_KEY_ID", default="")
+
 AUTH_USER_MODEL = "enigma.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",

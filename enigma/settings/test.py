@@ -19,6 +19,10 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
+# Fixed test keys for the chronology's chain, NOT for production (the database is thrown
+# away at the end of the run).
+CHRONOLOGY_KEYS = {"test-1": "test-chronology-key-not-for-production-0123456789abcdef"}
+CHRONOLOGY_KEY_ID = "test-1"
 ENIGMA_REQUIRE_2FA = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 STORAGES = {
