@@ -16,7 +16,6 @@ reported. What a chain cannot show is its own end being cut off: see README.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping
@@ -79,7 +78,7 @@ def link_hash(*, prev_hash: str, student_id: int, seq: int, entry, key_id: str, 
         "entry": entry_content(entry),
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, canonical.encode(), "sha256").hex()
 
 
 def seal(*, prev_hash: str, student_id: int, seq: int, entry) -> tuple[str, str]:

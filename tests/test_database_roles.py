@@ -168,3 +168,38 @@ def test_the_triggers_still_refuse_the_owner_while_they_are_on(cora, tom):
             [TABLES],
         )
         assert dict(cursor.fetchall()) == dict.fromkeys(TABLES, 3)
+
+
+def test_migrate_warns_when_it_would_run_as_the_application_role():
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    err = io.StringIO()
+    with override_settings(DATABASE_OWNER=None):
+        call_command("migrate", "--plan", stdout=io.StringIO(), stderr=err)
+    assert "Set DATABASE_OWNER_URL" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_grants_refuse_an_application_role_that_could_undo_them():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from enigma import db_roles
+
+    owner = db_roles.owner_connection(connection)
+    try:
+        with pytest.raises(ImproperlyConfigured, match="is the database owner"):
+            db_roles.grant_app_role(owner, settings.DATABASE_OWNER["USER"])
+        with owner.cursor() as cursor:
+            cursor.execute("SELECT rolname FROM pg_roles WHERE rolsuper LIMIT 1")
+            (superuser,) = cursor.fetchone()
+        with pytest.raises(ImproperlyConfigured, match="it is a superuser"):
+            db_roles.grant_app_role(owner, superuser)
+        with pytest.raises(ImproperlyConfigured, match="does not exist"):
+            db_roles.grant_app_role(owner, "nobody_at_all")
+        db_roles.grant_app_role(owner, settings.DATABASES["default"]["USER"])  # again: fine
+    finally:
+        owner.close()
+    assert refusal("DELETE FROM records_entry") == INSUFFICIENT_PRIVILEGE
