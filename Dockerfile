@@ -5,7 +5,8 @@
 #   docker build -t enigma .
 #
 # Runtime configuration is all environment variables (.env.example documents each one);
-# DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS are required. The health check expects
+# DATABASE_URL, SECRET_KEY, CHRONOLOGY_KEYS, CHRONOLOGY_KEY_ID and ALLOWED_HOSTS are
+# required, and DATABASE_OWNER_URL for `manage.py migrate` only. The health check expects
 # BEHIND_TLS_PROXY=True (it sends X-Forwarded-Proto: https, as the proxy would, so the
 # HTTPS redirect does not answer it) and uses the first name in ALLOWED_HOSTS as Host.
 FROM python:3.11-slim
@@ -38,6 +39,7 @@ COPY enigma ./enigma
 COPY records ./records
 COPY referrals ./referrals
 COPY timetables ./timetables
+COPY notifications ./notifications
 COPY templates ./templates
 COPY static ./static
 RUN uv sync --frozen --no-dev
@@ -45,6 +47,7 @@ RUN uv sync --frozen --no-dev
 # Static files are collected into the image (WhiteNoise serves them). The key and the
 # database URL exist only for this command: settings demand them, nothing connects.
 RUN SECRET_KEY="build-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz" \
+    CHRONOLOGY_KEYS="build=build-only-not-a-secret-0123456789-abcdef" CHRONOLOGY_KEY_ID=build \
     DATABASE_URL="postgres://build:build@127.0.0.1:1/build" \
     python manage.py collectstatic --no-input --verbosity 0 \
     && mkdir -p /app/var/private /app/var/beat \

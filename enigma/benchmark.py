@@ -1,7 +1,8 @@
 """`make bench`: the main pages under gunicorn, against a school of 20,000 students.
 
-1. A database of its own: DATABASE_URL if set, else an embedded PostgreSQL in
-   var/bench-pg (left running afterwards, like var/pg, so the next run starts at once).
+1. A database of its own: DATABASE_URL (and DATABASE_OWNER_URL, for migrate) if set,
+   else an embedded PostgreSQL in var/bench-pg (left running afterwards, like var/pg, so
+   the next run starts at once).
 2. migrate, `seed_demo --students 20000` (idempotent: a second run adds nothing) and
    collectstatic, all with enigma.settings.bench: production settings over plain HTTP on
    loopback, with an X-Enigma-Queries response header (QueryCountMiddleware, below).
@@ -185,10 +186,10 @@ def _server_environment() -> tuple[dict[str, str], str]:
     if env.get("DATABASE_URL"):
         database = "DATABASE_URL"
     else:
-        from enigma.embedded_db import embedded_database_url
+        from enigma.embedded_db import embedded_database_urls
 
         pgdata = BASE_DIR / "var" / "bench-pg"
-        env["DATABASE_URL"] = embedded_database_url(pgdata)
+        env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = embedded_database_urls(pgdata)
         env["XDG_RUNTIME_DIR"] = os.environ["XDG_RUNTIME_DIR"]  # set by embedded_db
         database = f"embedded PostgreSQL in {pgdata.relative_to(BASE_DIR)}"
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
@@ -222,7 +223,11 @@ def _prepare(
     env: dict[str, str], options: Options, out: Callable[[str], object]
 ) -> tuple[int | None, dict[str, str]]:
     started = time.monotonic()
-    _manage(env, "migrate", "--no-input", "--verbosity", "0")
+    # Migrations run as the owner; seeding and gunicorn as the application's role.
+    owner = (
+        {"DATABASE_OWNER_URL": env.pop("DATABASE_OWNER_URL")} if "DATABASE_OWNER_URL" in env else {}
+    )
+    _manage(env | owner, "migrate", "--no-input", "--verbosity", "0")
     out(f"Migrated ({time.monotonic() - started:.1f} s).")
     started = time.monotonic()
     out(f"Seeding {options.students:,} students (the first run takes a minute or two)...")

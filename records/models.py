@@ -130,9 +130,10 @@ class Entry(ImmutableModel):
 class ChronologyLink(ImmutableModel):
     """An entry's place in one student's chronology, and that chronology's hash chain.
 
-    hash = sha256(previous link's hash + the canonical content of the entry and this
-    link); see records.chain. (student, seq) is unique, and links are written under a row
-    lock on the student, so two entries recorded at once cannot fork a chain.
+    hash = HMAC-SHA256 under the key named by key_id (kept outside the database) of the
+    previous link's hash and the canonical content of the entry and this link; see
+    records.chain. (student, seq) is unique, and links are written under a row lock on
+    the student, so two entries recorded at once cannot fork a chain.
     """
 
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="links")
@@ -141,6 +142,7 @@ class ChronologyLink(ImmutableModel):
     )
     seq = models.PositiveIntegerField()
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, help_text="The chronology key it is sealed with.")
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""The audit log is insert-only and students are never deleted: enforced by PostgreSQL."""
+"""The audit log is insert-only and students are never deleted: enforced by PostgreSQL
+(tests/test_database_roles.py shows the application's role holds no privilege to try)."""
 
 import pathlib
 import re
@@ -61,12 +62,19 @@ def test_students_are_never_deleted(db):
     assert Student.objects.filter(pk=student.pk).exists()
 
 
+# The one exception: the migration that sealed the chronology's existing links with its
+# key had to rewrite them. It runs as the owner, switches the link table's UPDATE trigger
+# off for that one statement inside its own transaction, and first refuses a chain that
+# was already broken (records/migrations/0006_keyed_chain.py; tests/test_chronology_key.py).
+ALLOWED = {"records/migrations/0006_keyed_chain.py"}
+
+
 def test_nothing_in_shipped_code_switches_the_triggers_off():
     pattern = re.compile(r"pgtrigger\.ignore|session_replication_role|DISABLE TRIGGER", re.I)
-    offenders = [
+    offenders = {
         str(path.relative_to(ROOT))
-        for folder in ("enigma", "records", "referrals", "timetables")
+        for folder in ("enigma", "records", "referrals", "timetables", "notifications")
         for path in (ROOT / folder).rglob("*.py")
         if pattern.search(path.read_text())
-    ]
-    assert offenders == []
+    }
+    assert offenders == ALLOWED

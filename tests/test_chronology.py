@@ -10,12 +10,12 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from records import chain, selectors, services
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry
-from tests.db import refused
+from tests.db import owner_cursor, refused
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -215,27 +215,24 @@ def test_the_default_categories_include_a_restricted_safeguarding_one():
 # --- tamper evidence -------------------------------------------------------------------
 
 
-@pytest.fixture
-def without_entry_triggers():
-    """What a person with database access could do: drop the trigger and edit a row."""
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE records_entry DISABLE TRIGGER USER")
-    yield
-    with connection.cursor() as cursor:  # (the test's rollback would also undo the ALTER)
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE records_entry ENABLE TRIGGER USER")
+def edit_by_hand(sql: str, params=()) -> None:
+    """What the database's owner could do (the application's role cannot, see
+    tests/test_database_roles.py): switch an append-only table's triggers off and edit it."""
+    table = sql.split()[1]
+    with owner_cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
-def test_verify_names_the_first_entry_altered_by_hand(cora, without_entry_triggers):
+@pytest.mark.django_db(transaction=True)
+def test_verify_names_the_first_entry_altered_by_hand(cora):
     amy, ben = StudentFactory(), StudentFactory()
     concern(cora, amy)
     altered = concern(cora, amy, summary="Second")
     concern(cora, amy, summary="Third")
     concern(cora, ben)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE records_entry SET account = 'Nothing to see' WHERE id = %s", [altered.pk]
-        )
+    edit_by_hand("UPDATE records_entry SET account = 'Nothing to see' WHERE id = %s", [altered.pk])
     with pytest.raises(CommandError, match="1 chronology is broken"):
         verify()
     checked, breaks = selectors.chain_breaks()

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -39,13 +41,47 @@ def test_production_settings_refuse_to_start_without_a_real_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "enigma.settings.production",
+    "SECRET_KEY": "k" * 64,
+    "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x",
+    "CHRONOLOGY_KEYS": f"2026-a={'a' * 43},2027-b={'b' * 43}",
+    "CHRONOLOGY_KEY_ID": "2027-b",
+    "PATH": "/usr/bin:/bin",
+}
+
+
+def django_setup(env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "key_id", "message"),
+    [
+        (None, None, "CHRONOLOGY_KEYS must be set"),
+        ("2026-a=short", "2026-a", "must be 32+ random characters"),
+        (f"2026-a={'a' * 43}", "2027-b", "CHRONOLOGY_KEY_ID must name one of the keys"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_a_chronology_key(keys, key_id, message):
+    env = {k: v for k, v in PRODUCTION.items() if not k.startswith("CHRONOLOGY")}
+    env |= {"CHRONOLOGY_KEYS": keys, "CHRONOLOGY_KEY_ID": key_id} if keys else {}
+    result = django_setup(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert django_setup(PRODUCTION).returncode == 0
+
+
 def test_production_settings_are_https_only():
-    env = {
-        "DJANGO_SETTINGS_MODULE": "enigma.settings.production",
-        "SECRET_KEY": "k" * 64,
-        "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x",
-        "PATH": "/usr/bin:/bin",
-    }
+    env = PRODUCTION
     code = (
         "from django.conf import settings as s; "
         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "

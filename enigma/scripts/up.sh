@@ -2,8 +2,9 @@
 # `make up`: the whole stack on this machine, without Docker, to try Celery for real
 # (reminders and other scheduled tasks): gunicorn + a Celery worker + Celery beat.
 #
-#   PostgreSQL  DATABASE_URL if set, else the embedded server in var/pg (as `make run`,
-#               and left running afterwards, as there).
+#   PostgreSQL  DATABASE_URL (the application's role) and DATABASE_OWNER_URL (the owner,
+#               given to `migrate` only) if set, else the embedded server in var/pg with
+#               both roles (as `make run`, and left running afterwards, as there).
 #   Redis       REDIS_URL if set; else a redis-server already listening on 127.0.0.1:6379;
 #               else one started here with its data in var/redis (apt-get install
 #               redis-server).
@@ -54,14 +55,18 @@ listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # --- PostgreSQL ----------------------------------------------------------------------
 if [ -z "${DATABASE_URL:-}" ]; then
-  DATABASE_URL="$("$PY" -c 'from pathlib import Path
-from enigma.embedded_db import embedded_database_url
-print(embedded_database_url(Path("var/pg").resolve()))')"
+  read -r DATABASE_URL DATABASE_OWNER_URL < <("$PY" -c 'from pathlib import Path
+from enigma.embedded_db import embedded_database_urls
+print(*embedded_database_urls(Path("var/pg").resolve()))')
+  [ -n "$DATABASE_OWNER_URL" ] || { echo "The embedded PostgreSQL did not start." >&2; exit 1; }
   echo "PostgreSQL: embedded server in var/pg"
 else
-  echo "PostgreSQL: DATABASE_URL"
+  echo "PostgreSQL: DATABASE_URL${DATABASE_OWNER_URL:+ (migrations as DATABASE_OWNER_URL)}"
 fi
 export DATABASE_URL
+# Only `migrate` signs in as the owner: the processes below never see its URL.
+OWNER_URL="${DATABASE_OWNER_URL:-}"
+unset DATABASE_OWNER_URL
 
 # --- Redis ---------------------------------------------------------------------------
 if [ -n "${REDIS_URL:-}" ]; then
@@ -97,7 +102,7 @@ if [ -z "${SECRET_KEY:-}" ]; then
 fi
 export SECRET_KEY
 
-"$PY" manage.py migrate --no-input
+DATABASE_OWNER_URL="$OWNER_URL" "$PY" manage.py migrate --no-input
 "$PY" manage.py seed_demo
 "$PY" manage.py collectstatic --no-input --verbosity 0
 

@@ -91,21 +91,40 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL only. Without DATABASE_URL, an embedded server from a wheel keeps its data
-# under var/ (see enigma/embedded_db.py).
+# PostgreSQL only, as two roles (enigma/db_roles.py): DATABASE_URL is the application's
+# role, which owns nothing and may only read and insert into the append-only tables;
+# DATABASE_OWNER_URL owns the schema and is used only by `manage.py migrate`. Without
+# DATABASE_URL, an embedded server from a wheel keeps its data under var/ and makes both
+# roles itself (enigma/embedded_db.py).
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASE_OWNER = (
+        env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
+    )
 else:
-    from enigma.embedded_db import embedded_database_url
+    from enigma.embedded_db import embedded_database_urls
 
-    DATABASES = {
-        "default": environ.Env.db_url_config(embedded_database_url(BASE_DIR / "var" / "pg"))
-    }
+    _app_url, _owner_url = embedded_database_urls(BASE_DIR / "var" / "pg")
+    DATABASES = {"default": environ.Env.db_url_config(_app_url)}
+    DATABASE_OWNER = environ.Env.db_url_config(_owner_url)
+if DATABASE_OWNER is not None and DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The chronology's hash chain is keyed (HMAC-SHA256, records/chain.py) with secrets kept
+# outside the database, so that whoever can edit the database still cannot make a chain
+# that checks. CHRONOLOGY_KEYS: id=secret pairs, comma-separated; every key that ever
+# sealed a link stays listed, to check those links. CHRONOLOGY_KEY_ID: the key new links
+# are sealed with. production.py refuses to start without them; dev.py and bench.py use
+# a key of this checkout's own (var/chronology-key), test.py a fixed one.
+CHRONOLOGY_KEYS = env.dict("CHRONOLOGY_KEYS", default={})
+CHRONOLOGY_KEY_ID = env.str("CHRONOLOGY_KEY_ID", default="")
 
 AUTH_USER_MODEL = "enigma.User"
 AUTHENTICATION_BACKENDS = [

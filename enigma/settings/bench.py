@@ -16,6 +16,15 @@ import secrets
 # up.sh pass SECRET_KEY. A single process on its own (manage.py) can use a throwaway one.
 if len(os.environ.get("SECRET_KEY", "")) < 50:
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(64)
+# The chronology's key: this checkout's own (var/chronology-key, shared with `make run`,
+# whose var/pg `make up` also uses), unless the environment names one.
+if not os.environ.get("CHRONOLOGY_KEYS"):
+    from pathlib import Path
+
+    from .chronology import local_key
+
+    _keys, os.environ["CHRONOLOGY_KEY_ID"] = local_key(Path(__file__).resolve().parents[2] / "var")
+    os.environ["CHRONOLOGY_KEYS"] = ",".join(f"{k}={v}" for k, v in _keys.items())
 
 from .production import *  # noqa: F403
 from .production import BASE_DIR, MIDDLEWARE

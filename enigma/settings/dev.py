@@ -1,8 +1,12 @@
 """Local development and the `make run` demo: DEBUG on, 2FA optional, mail to the console."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, CHRONOLOGY_KEYS, env
+from .chronology import local_key
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"  # noqa: F405
 ENIGMA_REQUIRE_2FA = env.bool("ENIGMA_REQUIRE_2FA", default=False)
+if not CHRONOLOGY_KEYS:
+    # This checkout's own key, not for production: made once in var/chronology-key.
+    CHRONOLOGY_KEYS, CHRONOLOGY_KEY_ID = local_key(BASE_DIR / "var")

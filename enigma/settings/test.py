@@ -2,21 +2,27 @@
 
 import os
 
-from enigma.embedded_db import embedded_database_url
+from enigma.embedded_db import embedded_database_urls
 
 # Decide the database before base.py reads DATABASE_URL: one throwaway server per
-# pytest session, deleted when the session ends.
+# pytest session, deleted when the session ends. The suite runs as the application role;
+# the test database is made, migrated and flushed as the owner (tests/db_backend).
 if not os.environ.get("DATABASE_URL"):
     from pathlib import Path
 
     _base = Path(__file__).resolve().parent.parent.parent
-    os.environ["DATABASE_URL"] = embedded_database_url(_base / "var" / "test", throwaway=True)
+    _urls = embedded_database_urls(_base / "var" / "test", throwaway=True)
+    os.environ["DATABASE_URL"], os.environ["DATABASE_OWNER_URL"] = _urls
     os.environ["ENIGMA_EMBEDDED_TEST_DB"] = "1"
 
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
+# Fixed test keys for the chronology's chain, NOT for production (the database is thrown
+# away at the end of the run).
+CHRONOLOGY_KEYS = {"test-1": "test-chronology-key-not-for-production-0123456789abcdef"}
+CHRONOLOGY_KEY_ID = "test-1"
 ENIGMA_REQUIRE_2FA = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 STORAGES = {

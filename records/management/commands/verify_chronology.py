@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from records.selectors import chain_breaks
@@ -5,8 +6,9 @@ from records.selectors import chain_breaks
 
 class Command(BaseCommand):
     help = (
-        "Check the hash chain of every student's chronology. Names the first broken entry "
-        "of each broken chronology and exits non-zero if any is broken."
+        "Check the hash chain of every student's chronology with the chronology keys "
+        "(CHRONOLOGY_KEYS). Names the first broken entry of each broken chronology and "
+        "exits non-zero if any is broken or cannot be checked."
     )
 
     def add_arguments(self, parser):
@@ -15,6 +17,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, students=None, **options):
+        if not settings.CHRONOLOGY_KEYS:
+            raise CommandError(
+                "CHRONOLOGY_KEYS is not set: the chain is keyed and cannot be checked without "
+                "the keys it was sealed with."
+            )
         checked, breaks = chain_breaks(students)
         for found in breaks:
             self.stderr.write(f"BROKEN {found}")

@@ -1,0 +1,44 @@
+"""The keys of the chronology's hash chain (records/chain.py): checked for production,
+made once per checkout for development. Not a settings module of its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+MIN_SECRET_LENGTH = 32
+
+
+def key_problem(keys: dict[str, str], key_id: str) -> str | None:
+    """What is wrong with CHRONOLOGY_KEYS and CHRONOLOGY_KEY_ID, or None."""
+    if not keys:
+        return (
+            "CHRONOLOGY_KEYS must be set (id=secret, 32+ random characters each): the "
+            "chronology's hash chain is keyed with it. See README, 'The chronology's key'."
+        )
+    for kid, secret in keys.items():
+        if not KEY_ID.match(kid):
+            return f"Chronology key id {kid!r}: use up to 32 letters, digits, '.', '_' or '-'."
+        if len(secret) < MIN_SECRET_LENGTH:
+            return f"Chronology key {kid!r} must be {MIN_SECRET_LENGTH}+ random characters."
+    if key_id not in keys:
+        return "CHRONOLOGY_KEY_ID must name one of the keys in CHRONOLOGY_KEYS."
+    return None
+
+
+def local_key(var_dir: Path) -> tuple[dict[str, str], str]:
+    """A key for this checkout only (make run, make up, make bench), made once in
+    var/chronology-key beside the embedded databases it seals. Never for a real school."""
+    path = var_dir / "chronology-key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+    return {"local": path.read_text().strip()}, "local"
