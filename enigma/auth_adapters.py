@@ -5,6 +5,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from enigma.audit import client_address
@@ -23,6 +24,14 @@ class AccountAdapter(DefaultAccountAdapter):
         school = SchoolSettings.load()
         context = {"room_name": school.room_name, "school_name": school.school_name, **context}
         super().send_mail(template_prefix, email, context)
+
+    def get_client_ip(self, request):
+        # One rule for the client's address everywhere (allauth's per-address rate
+        # limits, its emails, our audit rows): X-Forwarded-For only from TRUSTED_PROXIES.
+        address = client_address(request)
+        if not address:
+            raise PermissionDenied("The client's address could not be determined.")
+        return address
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         # Count failures per (email, address): a typo-prone colleague is slowed down, the

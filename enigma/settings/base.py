@@ -4,11 +4,13 @@ Every variable is documented in .env.example. dev.py, test.py and production.py 
 these for their purpose; nothing else reads os.environ.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -173,6 +175,17 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "signup": "1/m/ip",
 }
+# The client address behind the TLS proxy: X-Forwarded-For is believed only from these
+# addresses or networks (see enigma.audit.client_address), for rate limits and audit.
+ENIGMA_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in ENIGMA_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _bad:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network ({_bad})."
+        ) from None
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Enigma")
 MFA_RECOVERY_CODE_COUNT = 10
