@@ -175,6 +175,21 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "signup": "1/m/ip",
 }
+# Who may change how someone signs in (issue 11, "no quiet takeover"): changing the
+# sign-in email asks for the password again (a fresh re-authentication, not merely a
+# recent sign-in), the new address must be confirmed from its inbox before it replaces
+# the old one, and the old address is told. Password changes and resets, email changes
+# and two-factor changes each send the person a notice (our words, in templates/).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_FORMS["add_email"] = "enigma.account_forms.ChangeEmailForm"
+# allauth refuses a new, unverified address to accounts with two-factor sign-in (and
+# two-factor sign-in to accounts with an unverified address) lest someone sign up with
+# another's address and lock them out with their own authenticator. There is no sign-up
+# here, and the school's own address rows start unverified; a pending new address gets
+# only its confirmation link (never a reset link: enigma.account_forms).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # The client address behind the TLS proxy: X-Forwarded-For is believed only from these
 # addresses or networks (see enigma.audit.client_address), for rate limits and audit.
 ENIGMA_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
