@@ -1,12 +1,19 @@
 """The Django admin, for the school admin: users and roles, students, calendar.
 
 Students are never deleted (a database trigger refuses it), and the audit log is
-read-only here as everywhere.
+read-only here as everywhere. Nobody sees a secret: the sign-in methods list shows what
+kind each is and when it was used, never its data (an authenticator app's secret, the
+recovery codes' seed); removing one resets the person's two-factor sign-in. Role,
+access, password and email changes made here are audited with whose account and what
+changed, and the person is told (enigma.services_accounts).
 """
 
-from django.contrib import admin
+import allauth.mfa.admin  # noqa: F401 - registers allauth's admin first, so we can replace it
+from allauth.mfa.models import Authenticator
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from enigma import services_accounts
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -46,12 +53,63 @@ class UserAdmin(DjangoUserAdmin):
     )
     filter_horizontal = ("groups",)
     readonly_fields = ("last_login", "date_joined")
+    actions = ("reset_two_factor",)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields.append("is_superuser")
         return fields
+
+    @admin.action(description="Reset two-factor sign-in (they set it up again)")
+    def reset_two_factor(self, request, queryset):
+        _reset_two_factor(request, queryset)
+
+
+def _reset_two_factor(request, users) -> None:
+    done = [
+        user
+        for user in users
+        if services_accounts.two_factor_reset(actor=request.user, user=user, request=request)
+    ]
+    if done:
+        names = ", ".join(str(u) for u in done)
+        messages.success(
+            request,
+            f"Two-factor sign-in reset for {names}: they set it up again at their next "
+            "sign-in, and have been told by email.",
+        )
+    else:
+        messages.info(request, "Nobody selected had two-factor sign-in set up.")
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Each person's second factors: the kind and when used, never the secret inside.
+    Deleting one resets that person's two-factor sign-in (all their factors go)."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        _reset_two_factor(request, [obj.user])
+
+    def delete_queryset(self, request, queryset):
+        users = {a.user_id: a.user for a in queryset.select_related("user")}
+        _reset_two_factor(request, users.values())
 
 
 class ContactInline(admin.StackedInline):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from enigma.models import AuditEvent
@@ -70,9 +73,56 @@ def label(action: str) -> str:
 
 
 def client_address(request) -> str | None:
+    """The address of the person's computer, for rate limits and the audit log.
+
+    The direct peer (REMOTE_ADDR), unless the peer is one of settings.ENIGMA_TRUSTED_PROXIES:
+    then the right-most X-Forwarded-For address that is not itself a trusted proxy (each
+    proxy appends the address it saw, so everything left of that was written by the
+    client and may be forged). From any other peer, X-Forwarded-For is ignored.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    peer = _parse_address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None:
+        return None
+    proxies = _networks(tuple(settings.ENIGMA_TRUSTED_PROXIES))
+    if not _is_proxy(peer, proxies):
+        return str(peer)
+    client = peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([h for h in forwarded.split(",") if h.strip()]):
+        address = _parse_address(hop)
+        if address is None:
+            break  # not an address: believe nothing to the left of it
+        client = address
+        if not _is_proxy(address, proxies):
+            break
+    return str(client)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip())
+
+
+def _is_proxy(address, proxies) -> bool:
+    return any(address.version == net.version and address in net for net in proxies)
+
+
+def _parse_address(text: str):
+    """An IP address from a header value: "203.0.113.5", "2001:db8::1", "[2001:db8::1]:443"
+    or "203.0.113.5:443"; None if it is none of these."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
 
 
 def record(

@@ -5,6 +5,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from enigma.audit import client_address
@@ -22,7 +23,32 @@ class AccountAdapter(DefaultAccountAdapter):
 
         school = SchoolSettings.load()
         context = {"room_name": school.room_name, "school_name": school.school_name, **context}
+        if getattr(self, "_sending_notice", False):
+            from enigma.services_accounts import send_after_commit
+
+            message = self.render_mail(template_prefix, email, context)
+            send_after_commit(subject=message.subject, body=message.body, to=list(message.to))
+            return
         super().send_mail(template_prefix, email, context)
+
+    def send_notification_mail(self, *args, **kwargs):
+        # Notices (password changed, email changed, two-factor changed: no links, no
+        # secrets) go once the change commits, through the worker when there is one, so
+        # no request waits on the mail server. Emails with a link (a reset, a new address
+        # to confirm) are sent in the request as before: no link is kept in the broker.
+        self._sending_notice = True
+        try:
+            super().send_notification_mail(*args, **kwargs)
+        finally:
+            self._sending_notice = False
+
+    def get_client_ip(self, request):
+        # One rule for the client's address everywhere (allauth's per-address rate
+        # limits, its emails, our audit rows): X-Forwarded-For only from TRUSTED_PROXIES.
+        address = client_address(request)
+        if not address:
+            raise PermissionDenied("The client's address could not be determined.")
+        return address
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         # Count failures per (email, address): a typo-prone colleague is slowed down, the

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 import holidays
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -253,7 +254,7 @@ def seed_staff(password: str) -> list[tuple[str, str]]:
     logins = []
     for local, title, first, last, roles in STAFF:
         email = f"{local}@{DEMO_DOMAIN}"
-        user, created = User.objects.get_or_create(
+        user, _ = User.objects.get_or_create(
             email=email,
             defaults={
                 "username": local,
@@ -263,11 +264,11 @@ def seed_staff(password: str) -> list[tuple[str, str]]:
                 "display_name": f"{title} {last}",
                 "initials": first[0] + last[0],
                 "is_staff": Role.SCHOOL_ADMIN in roles,
+                # Set with the new account, not saved after it: a password set on an
+                # existing account is audited and the person told (services_accounts).
+                "password": make_password(password),
             },
         )
-        if created:
-            user.set_password(password)
-            user.save(update_fields=["password"])
         user.groups.add(*Group.objects.filter(name__in=[r.value for r in roles]))
         logins.append((", ".join(r.label for r in roles), email))
     return logins

@@ -69,7 +69,7 @@ class RequireTwoFactorMiddleware:
             settings.ENIGMA_REQUIRE_2FA
             and request.user.is_authenticated
             and not request.path.startswith(("/accounts/", settings.STATIC_URL))
-            and not _has_totp(request)
+            and not has_totp(request)
         ):
             if getattr(request, "htmx", False):
                 from django.http import HttpResponse
@@ -85,7 +85,8 @@ class RequireTwoFactorMiddleware:
         return self.get_response(request)
 
 
-def _has_totp(request) -> bool:
+def has_totp(request) -> bool:
+    """Whether the signed-in person has an authenticator app (read once per request)."""
     cached = getattr(request, "_enigma_has_totp", None)
     if cached is None:
         from allauth.mfa.models import Authenticator

@@ -10,14 +10,22 @@ from django.db.models import Q
 from enigma.roles import Role
 
 # What the school admin may do in the Django admin: manage staff accounts, roles and
-# sign-in methods, students and the calendar. Audit events are read-only for everyone,
-# and students cannot be deleted (the database refuses it too).
+# sign-in methods (see and reset, never read), students and the calendar. Audit events
+# are read-only for everyone, and students cannot be deleted (the database refuses it).
 SCHOOL_ADMIN_PERMISSIONS = (
     Q(content_type__app_label="enigma")
     & ~Q(
         codename__in=["add_auditevent", "change_auditevent", "delete_auditevent", "delete_student"]
     )
-    | Q(content_type__app_label="account", content_type__model="emailaddress")
+    # Email address rows are only looked at: an address added or marked verified here
+    # would receive the account's password-reset links. The sign-in email is changed on
+    # the person's own page (with a check of the new inbox), or in the user's form here,
+    # which tells the old address.
+    | Q(
+        content_type__app_label="account",
+        content_type__model="emailaddress",
+        codename="view_emailaddress",
+    )
     | Q(content_type__app_label="socialaccount", content_type__model="socialaccount")
     | Q(
         content_type__app_label="mfa",

@@ -1,14 +1,18 @@
-"""Audit sign-ins, sign-outs, failed sign-ins, 2FA changes and Django-admin changes."""
+"""Audit sign-ins, sign-outs, failed sign-ins, 2FA changes, Django-admin changes, and
+changes to who someone is or what they may do (enigma.services_accounts)."""
 
-from allauth.account.signals import password_changed
+from allauth.account.signals import email_changed, password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from enigma import audit
+from enigma import audit, services_accounts
 from enigma.middleware import LOGIN_AT_KEY
+from enigma.models import User
+from enigma.roles import Role
 
 
 @receiver(user_logged_in)
@@ -74,3 +78,69 @@ def on_admin_change(sender, instance: LogEntry, created, **kwargs):
             "message": instance.get_change_message(),
         },
     )
+
+
+@receiver(password_reset)
+def on_password_reset(sender, request, user, **kwargs):
+    services_accounts.own_password_reset(user=user, request=request)
+
+
+@receiver(email_changed)
+def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    services_accounts.own_email_changed(
+        user=user,
+        request=request,
+        old=from_email_address.email if from_email_address else None,
+        new=to_email_address.email,
+    )
+
+
+@receiver(pre_save, sender=User)
+def before_user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw:
+        services_accounts.user_before_save(instance, update_fields)
+
+
+@receiver(post_save, sender=User)
+def after_user_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        services_accounts.user_after_save(instance)
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def on_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Role (group) changes from either side of the relation, by any path: the admin's
+    form, user.groups.add() or group.user_set.remove() in the shell."""
+    through = User.groups.through
+    mine, theirs = ("group_id", "user_id") if reverse else ("user_id", "group_id")
+    if action in ("pre_remove", "pre_clear"):
+        # Note what is really there, so only real removals are recorded.
+        present = through.objects.filter(**{mine: instance.pk})
+        if pk_set is not None:
+            present = present.filter(**{f"{theirs}__in": pk_set})
+        instance._enigma_removing = set(present.values_list(theirs, flat=True))
+        return
+    if action in ("post_remove", "post_clear"):
+        ids, added = instance.__dict__.pop("_enigma_removing", set()), False
+    elif action == "post_add":
+        ids, added = set(pk_set or ()), True
+    else:
+        return
+    if not ids:
+        return
+    if reverse:  # one group, some users: newcomers to the DSL team are announced together
+        name = instance.name
+        users = list(User.objects.filter(pk__in=ids))
+        for user in users:
+            services_accounts.roles_changed(
+                user, added=[name] if added else [], removed=[] if added else [name], announce=False
+            )
+        if added and name == Role.DSL.value:
+            services_accounts.tell_dsl_team(
+                joined=users, request=services_accounts.acting_request()
+            )
+    else:  # one user, some groups
+        names = list(Group.objects.filter(pk__in=ids).values_list("name", flat=True))
+        services_accounts.roles_changed(
+            instance, added=names if added else [], removed=[] if added else names
+        )

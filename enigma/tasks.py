@@ -1,7 +1,11 @@
 """Housekeeping tasks. Each is idempotent: running it twice changes nothing more."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
+from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
 
@@ -10,3 +14,15 @@ def clear_expired_sessions() -> int:
     """Delete expired sessions (signed-out data must not linger); returns how many."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, SMTPException),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_email(*, subject: str, body: str, to: list[str]) -> None:
+    """Send one plain-text notice already rendered in the request (enigma.services_accounts).
+    Retried while the mail server is unreachable."""
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to).send()

@@ -12,6 +12,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
+from enigma import services_accounts
 from enigma.models import User
 from enigma.roles import Role
 
@@ -265,6 +266,11 @@ def write(result: Plan) -> None:
         batch_size=BATCH,
         ignore_conflicts=True,
     )
+    # Bulk writes send no signals: tell the DSL team here about anyone who joined it (the
+    # import's audit row names every role given and taken away).
+    joined = [user for user, role in result.extra["role_adds"] if role == Role.DSL]
+    if joined:
+        services_accounts.tell_dsl_team(joined=joined, request=services_accounts.acting_request())
 
 
 def audit_data(result: Plan) -> dict:

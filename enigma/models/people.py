@@ -1,6 +1,6 @@
 import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
@@ -28,6 +28,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.email or self.username
+
+    def save(self, *args, **kwargs):
+        # Changes to access, password and sign-in email are audited from pre/post_save
+        # (enigma.signals): atomic, so the audit row commits with the change or not at all.
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
 
     @cached_property
     def roles(self) -> frozenset[Role]:

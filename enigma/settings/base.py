@@ -4,11 +4,13 @@ Every variable is documented in .env.example. dev.py, test.py and production.py 
 these for their purpose; nothing else reads os.environ.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -192,6 +194,32 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "signup": "1/m/ip",
 }
+# Who may change how someone signs in (issue 11, "no quiet takeover"): changing the
+# sign-in email asks for the password again (a fresh re-authentication, not merely a
+# recent sign-in), the new address must be confirmed from its inbox before it replaces
+# the old one, and the old address is told. Password changes and resets, email changes
+# and two-factor changes each send the person a notice (our words, in templates/).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_FORMS["add_email"] = "enigma.account_forms.ChangeEmailForm"
+# allauth refuses a new, unverified address to accounts with two-factor sign-in (and
+# two-factor sign-in to accounts with an unverified address) lest someone sign up with
+# another's address and lock them out with their own authenticator. There is no sign-up
+# here, and the school's own address rows start unverified; a pending new address gets
+# only its confirmation link (never a reset link: enigma.account_forms).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# The client address behind the TLS proxy: X-Forwarded-For is believed only from these
+# addresses or networks (see enigma.audit.client_address), for rate limits and audit.
+ENIGMA_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in ENIGMA_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _bad:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network ({_bad})."
+        ) from None
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Enigma")
 MFA_RECOVERY_CODE_COUNT = 10

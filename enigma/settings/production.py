@@ -23,5 +23,10 @@ SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # allauth's rate limits read the client address from X-Forwarded-For through this.
-    ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+    # The client's own address comes from X-Forwarded-For only when the request arrives
+    # from one of TRUSTED_PROXIES (base.py; enigma.audit.client_address).
+    if not ENIGMA_TRUSTED_PROXIES:  # noqa: F405
+        raise ImproperlyConfigured(
+            "BEHIND_TLS_PROXY is on but TRUSTED_PROXIES is empty: list the proxy's address "
+            "(or network) as the web server sees it, e.g. 172.16.0.0/12,127.0.0.1."
+        )
