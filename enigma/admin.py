@@ -4,9 +4,13 @@ Students are never deleted (a database trigger refuses it), and the audit log is
 read-only here as everywhere.
 """
 
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q
 
+from enigma import audit
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -113,10 +117,46 @@ class SchoolSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("occurred_at", "actor_label", "action", "object_repr", "student", "ip_address")
+    """Read-only. Objects are shown as enigma.audit.object_label names them, and data
+    without the keys that may carry private words: a row about a restricted entry never
+    shows its text, even a row written before its app registered it as private."""
+
+    list_display = ("occurred_at", "actor_label", "action", "object_label", "student", "ip_address")
     list_filter = ("action",)
     search_fields = ("actor_label", "action", "object_repr")
     date_hierarchy = "occurred_at"
+    fields = (
+        "occurred_at",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "student",
+        "ip_address",
+        "user_agent",
+        "details",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Object")
+    def object_label(self, event):
+        return audit.object_label(event)
+
+    @admin.display(description="Data")
+    def details(self, event):
+        return json.dumps(audit.shown_data(event), indent=2, sort_keys=True, default=str)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search who and what, and an object's words only where they may be shown."""
+        for term in search_term.split():
+            queryset = queryset.filter(
+                Q(actor_label__icontains=term)
+                | Q(action__icontains=term)
+                | (Q(object_repr__icontains=term) & ~Q(object_type__in=list(audit.PRIVATE_OBJECTS)))
+            )
+        return queryset, False
 
     def has_add_permission(self, request):
         return False

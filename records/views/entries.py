@@ -219,7 +219,8 @@ def entry_share(request, entry_pk):
                 request=request,
                 obj=entry,
                 student=entry.students.order_by("pk").first(),
-                data={"with": colleague.pk, "with_name": str(colleague), "reason": share.reason},
+                # The reason stays with the share; the log names no words of it.
+                data={"with": colleague.pk, "share": share.pk},
             )
             messages.success(request, f"{colleague} can now read this entry.")
             return redirect("records:entry_detail", entry_pk=entry.pk)
