@@ -147,6 +147,7 @@ def test_a_colleague_cannot_correct_a_shared_entry_into_an_open_one(personas, st
     # On the page, the category it has (now restricted) is offered.
     accepted = sam.post(url, {**correct, "category": family.pk, "summary": f"{SECRET}-again"})
     assert accepted.status_code == 302
+    assert accepted["Location"] == url.replace("correct/", "")  # back to what sam may read
     assert Entry.objects.get(summary=f"{SECRET}-again").restricted
 
     for persona in ("cora", "tom", "ada"):

@@ -181,6 +181,17 @@ def entry_amend(request, entry_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if access.is_restricted(amendment) and not access.may_read_restricted(
+                request.user, amendment
+            ):
+                # A colleague a DSL shared one entry with cannot read their correction
+                # (it is another entry): back to the one they can.
+                messages.success(
+                    request,
+                    "Correction recorded. It is restricted: the safeguarding team has it. "
+                    "The original stays as it was.",
+                )
+                return redirect("records:entry_detail", entry_pk=entry.pk)
             messages.success(request, "Correction recorded. The original stays as it was.")
             return redirect("records:entry_detail", entry_pk=amendment.pk)
     return render(request, "records/entry_amend.html", {"entry": entry, "form": form})
