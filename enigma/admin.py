@@ -4,13 +4,10 @@ Students are never deleted (a database trigger refuses it), and the audit log is
 read-only here as everywhere.
 """
 
-import json
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Q
 
-from enigma import audit
+from enigma import audit, selectors_audit
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -146,17 +143,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="Data")
     def details(self, event):
-        return json.dumps(audit.shown_data(event), indent=2, sort_keys=True, default=str)
+        return "; ".join(f"{k}: {v}" for k, v in sorted(audit.shown_data(event).items()))
 
     def get_search_results(self, request, queryset, search_term):
-        """Search who and what, and an object's words only where they may be shown."""
-        for term in search_term.split():
-            queryset = queryset.filter(
-                Q(actor_label__icontains=term)
-                | Q(action__icontains=term)
-                | (Q(object_repr__icontains=term) & ~Q(object_type__in=list(audit.PRIVATE_OBJECTS)))
-            )
-        return queryset, False
+        return selectors_audit.search_words(queryset, search_term), False
 
     def has_add_permission(self, request):
         return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -70,41 +69,6 @@ def label(action: str) -> str:
     return LABELS.get(action, action)
 
 
-# Objects whose words may be restricted (a chronology entry's summary, a file's name):
-# model label -> the noun their audit rows name them by, with their id and nothing else.
-# Data keys that may carry such words, by action, are never shown either. Apps register
-# theirs with register_private() when they start (the core knows nothing of them).
-PRIVATE_OBJECTS: dict[str, str] = {}
-PRIVATE_DATA: dict[str, frozenset[str]] = {}
-
-
-def register_private(objects: dict[str, str], data: dict[str, Iterable[str]] | None = None):
-    PRIVATE_OBJECTS.update(objects)
-    for action, keys in (data or {}).items():
-        PRIVATE_DATA[action] = PRIVATE_DATA.get(action, frozenset()) | frozenset(keys)
-
-
-def _neutral_label(object_type: str, object_id: str) -> str | None:
-    noun = PRIVATE_OBJECTS.get(object_type)
-    return f"{noun} {object_id}" if noun else None
-
-
-def object_label(event: AuditEvent) -> str:
-    """How the audit page and the admin name an event's object. A private object is
-    named from its type and id, whatever the row holds (rows written before its app
-    registered it may hold its words)."""
-    neutral = _neutral_label(event.object_type, event.object_id)
-    if neutral:
-        return neutral
-    return event.object_repr or str((event.data or {}).get("object", ""))
-
-
-def shown_data(event: AuditEvent) -> dict[str, Any]:
-    """An event's data without the keys that may carry private words."""
-    hidden = PRIVATE_DATA.get(event.action, frozenset())
-    return {k: v for k, v in (event.data or {}).items() if k not in hidden}
-
-
 def client_address(request) -> str | None:
     if request is None:
         return None
@@ -146,3 +110,40 @@ def _object_repr(obj: models.Model | None) -> str:
     if obj is None:
         return ""
     return _neutral_label(obj._meta.label, str(obj.pk)) or str(obj)[:200]
+
+
+# Objects whose words may be restricted (a chronology entry's summary, a file's name):
+# model label -> the noun their audit rows name them by, with their id and nothing else.
+# Data keys that may carry such words, by action, are never shown either. Apps register
+# theirs with register_private() when they start (the core knows nothing of them).
+PRIVATE_OBJECTS: dict[str, str] = {}
+PRIVATE_DATA: dict[str, frozenset[str]] = {}
+
+
+def register_private(
+    objects: dict[str, str], data: dict[str, tuple[str, ...]] | None = None
+) -> None:
+    PRIVATE_OBJECTS.update(objects)
+    for action, keys in (data or {}).items():
+        PRIVATE_DATA[action] = PRIVATE_DATA.get(action, frozenset()) | frozenset(keys)
+
+
+def _neutral_label(object_type: str, object_id: str) -> str | None:
+    noun = PRIVATE_OBJECTS.get(object_type)
+    return f"{noun} {object_id}" if noun else None
+
+
+def object_label(event: AuditEvent) -> str:
+    """How the audit page and the admin name an event's object. A private object is
+    named from its type and id, whatever the row holds (rows written before its app
+    registered it may hold its words)."""
+    neutral = _neutral_label(event.object_type, event.object_id)
+    if neutral:
+        return neutral
+    return event.object_repr or str((event.data or {}).get("object", ""))
+
+
+def shown_data(event: AuditEvent) -> dict[str, Any]:
+    """An event's data without the keys that may carry private words."""
+    hidden = PRIVATE_DATA.get(event.action, frozenset())
+    return {k: v for k, v in (event.data or {}).items() if k not in hidden}
