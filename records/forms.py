@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from enigma.models import Student
 from enigma.roles import Role
-from records import access, attachments
+from records import attachments
+from records.access import is_restricted
 from records.models import Category, Entry
 from records.selectors import TimelineFilters
 from records.services import NewAction
@@ -309,7 +310,7 @@ class AmendForm(forms.Form):
         if original.category is None:
             self.fields["category"].required = False
             self.fields["category"].empty_label = "None"
-        if access.is_restricted(original):
+        if is_restricted(original):
             # A restricted entry stays restricted (its correction is restricted whatever
             # its category): offer restricted categories, and the one it has.
             self.fields["category"].queryset = Category.objects.filter(
