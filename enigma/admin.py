@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from enigma import services_accounts
+from enigma import audit, selectors_audit, services_accounts
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -171,10 +171,39 @@ class SchoolSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("occurred_at", "actor_label", "action", "object_repr", "student", "ip_address")
+    """Read-only. Objects are shown as enigma.audit.object_label names them, and data
+    without the keys that may carry private words: a row about a restricted entry never
+    shows its text, even a row written before its app registered it as private."""
+
+    list_display = ("occurred_at", "actor_label", "action", "object_label", "student", "ip_address")
     list_filter = ("action",)
     search_fields = ("actor_label", "action", "object_repr")
     date_hierarchy = "occurred_at"
+    fields = (
+        "occurred_at",
+        "actor",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "student",
+        "ip_address",
+        "user_agent",
+        "details",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Object")
+    def object_label(self, event):
+        return audit.object_label(event)
+
+    @admin.display(description="Data")
+    def details(self, event):
+        return "; ".join(f"{k}: {v}" for k, v in sorted(audit.shown_data(event).items()))
+
+    def get_search_results(self, request, queryset, search_term):
+        return selectors_audit.search_words(queryset, search_term), False
 
     def has_add_permission(self, request):
         return False

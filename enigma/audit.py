@@ -148,9 +148,52 @@ def record(
         actor_label=actor_label[:254],
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=_object_repr(obj),
         student=student,
         ip_address=client_address(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
         data=data or {},
     )
+
+
+def _object_repr(obj: models.Model | None) -> str:
+    if obj is None:
+        return ""
+    return _neutral_label(obj._meta.label, str(obj.pk)) or str(obj)[:200]
+
+
+# Objects whose words may be restricted (a chronology entry's summary, a file's name):
+# model label -> the noun their audit rows name them by, with their id and nothing else.
+# Data keys that may carry such words, by action, are never shown either. Apps register
+# theirs with register_private() when they start (the core knows nothing of them).
+PRIVATE_OBJECTS: dict[str, str] = {}
+PRIVATE_DATA: dict[str, frozenset[str]] = {}
+
+
+def register_private(
+    objects: dict[str, str], data: dict[str, tuple[str, ...]] | None = None
+) -> None:
+    PRIVATE_OBJECTS.update(objects)
+    for action, keys in (data or {}).items():
+        PRIVATE_DATA[action] = PRIVATE_DATA.get(action, frozenset()) | frozenset(keys)
+
+
+def _neutral_label(object_type: str, object_id: str) -> str | None:
+    noun = PRIVATE_OBJECTS.get(object_type)
+    return f"{noun} {object_id}" if noun else None
+
+
+def object_label(event: AuditEvent) -> str:
+    """How the audit page and the admin name an event's object. A private object is
+    named from its type and id, whatever the row holds (rows written before its app
+    registered it may hold its words)."""
+    neutral = _neutral_label(event.object_type, event.object_id)
+    if neutral:
+        return neutral
+    return event.object_repr or str((event.data or {}).get("object", ""))
+
+
+def shown_data(event: AuditEvent) -> dict[str, Any]:
+    """An event's data without the keys that may carry private words."""
+    hidden = PRIVATE_DATA.get(event.action, frozenset())
+    return {k: v for k, v in (event.data or {}).items() if k not in hidden}

@@ -1,5 +1,9 @@
 """Who may read what in the student file.
 
+- An entry is restricted now if it was recorded restricted, if its category is
+  restricted now, or if it corrects (directly or through a chain of corrections) an entry
+  that is restricted now: a correction is never less restricted than what it corrects.
+  restricted_now() says so in SQL for every read, is_restricted() in Python.
 - An entry is readable by anyone who may see one of the students it involves
   (Student.objects.visible_to), unless it is restricted.
 - A restricted entry's content (account, attachments, actions) is readable only by the
@@ -14,14 +18,82 @@ import time
 
 from allauth.account.authentication import get_authentication_records
 from django.conf import settings
+from django.db.models import BooleanField, Expression, F
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from enigma.models import Student
 from enigma.roles import ROOM_TEAM, Role
+from records.models import Category, Entry
 
 # A restricted entry shown to someone who may not read it carries only this.
 RESTRICTED_NOTICE = "A restricted entry is here. Ask the designated safeguarding lead."
+
+
+class RestrictedNow(Expression):
+    """Whether the entry with this id is restricted now (see the module docstring).
+
+    Walks the entry's chain of corrections up to the first original with a recursive
+    query (an entry only ever amends an older one, so the chain ends), and asks whether
+    any entry on it was recorded restricted or is in a category restricted now.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, entry_id):
+        super().__init__()
+        self.entry_id = F(entry_id) if isinstance(entry_id, str) else entry_id
+
+    def get_source_expressions(self):
+        return [self.entry_id]
+
+    def set_source_expressions(self, exprs):
+        (self.entry_id,) = exprs
+
+    # Only quoted table names and the compiled column go into it; values are parameters.
+    template = (
+        "EXISTS (WITH RECURSIVE restricted_chain (id, amends_id, restricted, category_id)"
+        " AS (SELECT e.id, e.amends_id, e.restricted, e.category_id FROM %(entries)s e"
+        " WHERE e.id = (%(entry_id)s)"
+        " UNION SELECT o.id, o.amends_id, o.restricted, o.category_id"
+        " FROM %(entries)s o JOIN restricted_chain c ON o.id = c.amends_id)"
+        " SELECT 1 FROM restricted_chain c"
+        " LEFT JOIN %(categories)s k ON k.id = c.category_id"
+        " WHERE c.restricted OR k.restricted)"
+    )
+
+    def as_sql(self, compiler, connection):
+        entry_id, params = compiler.compile(self.entry_id)
+        sql = self.template % {
+            "entry_id": entry_id,
+            "entries": connection.ops.quote_name(Entry._meta.db_table),
+            "categories": connection.ops.quote_name(Category._meta.db_table),
+        }
+        return sql, params
+
+
+def restricted_now(entry_id="pk") -> RestrictedNow:
+    """The annotation every read uses: restricted_now() on entries,
+    restricted_now("entry_id") on rows that point to one."""
+    return RestrictedNow(entry_id)
+
+
+def is_restricted(entry: Entry) -> bool:
+    """Whether this entry is restricted now. Uses the is_restricted annotation of a
+    selector when there is one; otherwise asks (no query when the entry itself says so)."""
+    known = getattr(entry, "is_restricted", None)
+    if known is not None:
+        return bool(known)
+    if entry.restricted or (entry.category_id and entry.category.restricted):
+        return True
+    if entry.amends_id is None:
+        return False
+    return (
+        Entry.objects.filter(pk=entry.amends_id)
+        .annotate(restricted_now=restricted_now())
+        .values_list("restricted_now", flat=True)
+        .get()
+    )
 
 
 def is_dsl(user) -> bool:
@@ -70,7 +142,6 @@ def reauthentication_url(request) -> str:
 def may_complete_action(user, action, *, second_factor_fresh: bool) -> bool:
     """Who may mark a follow-up action done: the person it was given to, or the room
     team; on a restricted entry only someone who may read it, with a fresh second factor."""
-    entry = action.entry
-    if entry.restricted or (entry.category_id and entry.category.restricted):
-        return may_read_restricted(user, entry) and second_factor_fresh
+    if is_restricted(action.entry):
+        return may_read_restricted(user, action.entry) and second_factor_fresh
     return action.assignee_id == user.pk or bool(user.roles & ROOM_TEAM)

@@ -19,3 +19,17 @@ LABELS = {
     RecordsAction.INTERVENTION_EXPORTED: "Downloaded an intervention impact report",
 }
 GROUPS = {"records.": "Student files and chronologies"}
+
+# What a records object is called in the audit log: its kind and id, never its words
+# (an entry's summary, a file's name, an action's text may be restricted, now or later).
+PRIVATE_OBJECTS = {
+    "records.Entry": "Entry",
+    "records.ChronologyLink": "Chronology link",
+    "records.Action": "Action",
+    "records.ActionCompletion": "Action outcome",
+    "records.EntryShare": "Share",
+    "records.Attachment": "File",
+}
+# Data that rows written before this rule carried: a share's reason and the colleague's
+# name. Never shown; rows written now do not hold them.
+PRIVATE_DATA = {RecordsAction.ENTRY_SHARED: ("reason", "with_name")}

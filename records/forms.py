@@ -7,11 +7,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from enigma.models import Student
 from enigma.roles import Role
 from records import attachments
+from records.access import is_restricted
 from records.models import Category, Entry
 from records.selectors import TimelineFilters
 from records.services import NewAction
@@ -308,9 +310,12 @@ class AmendForm(forms.Form):
         if original.category is None:
             self.fields["category"].required = False
             self.fields["category"].empty_label = "None"
-        if original.restricted:
-            # A restricted entry stays restricted: offer only restricted categories.
-            self.fields["category"].queryset = Category.objects.filter(restricted=True)
+        if is_restricted(original):
+            # A restricted entry stays restricted (its correction is restricted whatever
+            # its category): offer restricted categories, and the one it has.
+            self.fields["category"].queryset = Category.objects.filter(
+                Q(restricted=True) | Q(pk=original.category_id)
+            )
 
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]
@@ -332,7 +337,7 @@ class ShareForm(forms.Form):
     reason = forms.CharField(
         label="Why they need to see it",
         max_length=300,
-        help_text="Kept with the share and in the audit log.",
+        help_text="Kept with the share, for the safeguarding team.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -9,16 +9,13 @@ from operator import attrgetter
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
@@ -37,9 +34,51 @@ from records.models import (
 TIMELINE_PAGE_SIZE = 25
 
 
-# Restricted now: recorded as restricted, or in a category the admin has since restricted.
-RESTRICTED = Q(restricted=True) | Q(category__restricted=True)
-ENTRY_RESTRICTED = Q(entry__restricted=True) | Q(entry__category__restricted=True)
+# Restricted now: recorded restricted, in a category restricted now, or correcting an
+# entry restricted now (records.access.restricted_now). As a filter on entries, and on
+# rows that belong to an entry (actions).
+RESTRICTED = access.restricted_now()
+ENTRY_RESTRICTED = access.restricted_now("entry_id")
+
+
+def with_restriction(entries: QuerySet[Entry], viewer=None) -> QuerySet[Entry]:
+    """Entries annotated with what deciding their visibility needs: is_restricted, and
+    for a viewer, shared_with_me (a DSL shared this very entry with them)."""
+    entries = entries.annotate(is_restricted=access.restricted_now())
+    if viewer is not None:
+        entries = entries.annotate(
+            shared_with_me=Exists(
+                EntryShare.objects.filter(entry=OuterRef("pk"), shared_with=viewer)
+            )
+        )
+    return entries
+
+
+def with_original(entries: QuerySet[Entry], viewer=None) -> QuerySet[Entry]:
+    """Entries with the entry each corrects (entry.amends) loaded, and what deciding
+    that one's visibility needs (amends_is_restricted, amends_shared_with_me): a
+    correction shows its original's text only to someone who may read the original."""
+    entries = entries.select_related("amends").annotate(
+        amends_is_restricted=access.restricted_now("amends_id")
+    )
+    if viewer is not None:
+        entries = entries.annotate(
+            amends_shared_with_me=Exists(
+                EntryShare.objects.filter(entry=OuterRef("amends_id"), shared_with=viewer)
+            )
+        )
+    return entries
+
+
+def corrections(viewer) -> Prefetch:
+    """An entry's corrections, oldest first, each with its own restriction: a restricted
+    correction of an open entry shows on it only as a notice to those who may not read it."""
+    return Prefetch(
+        "amendments",
+        queryset=with_restriction(
+            Entry.objects.select_related("author").order_by("recorded_at", "id"), viewer
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -70,17 +109,13 @@ def chronology(
         category_id=getattr(category, "pk", category),
         author_id=getattr(author, "pk", author),
     )
-    qs = Entry.objects.filter(links__student=student).annotate(
+    qs = with_original(
+        with_restriction(Entry.objects.filter(links__student=student), viewer), viewer
+    ).annotate(
         is_amended=Exists(Entry.objects.filter(amends=OuterRef("pk"))),
-        is_restricted=Coalesce(
-            ExpressionWrapper(RESTRICTED, output_field=BooleanField()), Value(False)
-        ),
     )
     if viewer is not None:
         qs = qs.annotate(
-            shared_with_me=Exists(
-                EntryShare.objects.filter(entry=OuterRef("pk"), shared_with=viewer)
-            ),
             student_count=Subquery(
                 ChronologyLink.objects.filter(entry=OuterRef("pk"))
                 .values("entry")
@@ -103,7 +138,7 @@ def chronology(
         qs = qs.filter(occurred_at__date__gte=filters.date_from)
     if filters.date_to:
         qs = qs.filter(occurred_at__date__lte=filters.date_to)
-    return qs.select_related("author", "category", "amends").order_by("-occurred_at", "-id")
+    return qs.select_related("author", "category").order_by("-occurred_at", "-id")
 
 
 def timeline(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
@@ -115,7 +150,7 @@ def timeline(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
             queryset=Action.objects.select_related("assignee", "completion__done_by"),
         ),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-        Prefetch("amendments", queryset=Entry.objects.order_by("recorded_at", "id")),
+        corrections(viewer),
         Prefetch(
             "students",
             queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
@@ -171,10 +206,7 @@ def _open(actions: QuerySet[Action]) -> QuerySet[Action]:
 
 def _with_entry_context(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
     return actions.select_related("entry", "entry__category", "assignee").annotate(
-        entry_restricted=Coalesce(
-            ExpressionWrapper(ENTRY_RESTRICTED, output_field=BooleanField()),
-            Value(False),
-        ),
+        entry_restricted=ENTRY_RESTRICTED,
         shared_with_me=Exists(
             EntryShare.objects.filter(entry=OuterRef("entry_id"), shared_with=viewer)
         ),
@@ -226,7 +258,7 @@ def safeguarding_queue(viewer, *, today: dt.date):
     since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
     recent = (
         Entry.objects.filter(RESTRICTED, recorded_at__date__gte=since)
-        .select_related("author", "category", "amends")
+        .select_related("author", "category")
         .prefetch_related(
             Prefetch("students", queryset=Student.objects.order_by("legal_surname")),
         )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from enigma.models import Student
 from enigma.roles import Role
-from records import chain
+from records import access, chain
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry, EntryShare
 
 
@@ -71,8 +71,11 @@ def record_entry(
         errors["event_code"] = "A placement event needs its code."
     if errors:
         raise ValidationError(errors)
+    # Never less restricted than what it corrects, as that is now (by flag, category or
+    # its own chain of corrections).
     restricted = bool(
-        (category is not None and category.restricted) or (amends is not None and amends.restricted)
+        (category is not None and category.restricted)
+        or (amends is not None and access.is_restricted(amends))
     )
     with transaction.atomic():
         locked = list(Student.objects.select_for_update().filter(pk__in=student_ids).order_by("pk"))
@@ -122,7 +125,7 @@ def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
         )
         for a in actions
     )
-    if not entry.restricted:
+    if not access.is_restricted(entry):
         return
     outsiders = {a.assignee for a in actions if not _is_dsl(a.assignee)}
     if outsiders and not _is_dsl(by):
@@ -152,7 +155,7 @@ def share_entry(*, entry: Entry, shared_by, colleague, reason: str) -> EntryShar
     errors = {}
     if not _is_dsl(shared_by):
         raise ValidationError("Only the safeguarding team can share a restricted entry.")
-    if not (entry.restricted or (entry.category and entry.category.restricted)):
+    if not access.is_restricted(entry):
         errors["colleague"] = "This entry is not restricted: everyone who sees the file sees it."
     elif not colleague.is_active:
         errors["colleague"] = f"{colleague} no longer has an account."

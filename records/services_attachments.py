@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from enigma.models import Student
+from records import access as rules
 from records import attachments
 from records.access import may_read_restricted, second_factor_is_fresh
 from records.models import Attachment, Entry
@@ -30,8 +31,8 @@ class Access(enum.Enum):
 
 
 def is_restricted(entry: Entry) -> bool:
-    """Restricted when recorded, or in a category the admin has since restricted."""
-    return bool(entry.restricted or (entry.category_id and entry.category.restricted))
+    """Restricted now: see records.access.is_restricted."""
+    return rules.is_restricted(entry)
 
 
 def visible_student(user, entry: Entry) -> Student | None:

@@ -13,26 +13,49 @@ from records.models import Entry
 
 
 def decide_visibility(request, entries: list[Entry]) -> list[Entry]:
-    """Mark each entry with show_content / needs_second_factor for the templates.
+    """Mark each entry with show_content / needs_second_factor for the templates, and
+    the same on the entry each one corrects and on its corrections, where loaded: a
+    correction and its original may each be restricted, and read, apart.
 
     An unrestricted entry is shown. A restricted one is shown only to a reader (DSL, or
     the colleague it was shared with) whose second factor is fresh; a reader who is not
     fresh is asked to confirm it; anyone else sees only that it exists.
     """
     fresh = None
-    for entry in entries:
+
+    def decide(entry: Entry) -> None:
+        nonlocal fresh
         entry.needs_second_factor = False
-        if not entry.is_restricted:
+        if not access.is_restricted(entry):
             entry.show_content = True
-            continue
+            return
         if not access.may_read_restricted(request.user, entry):
             entry.show_content = False
-            continue
+            return
         if fresh is None:
             fresh = access.second_factor_is_fresh(request)
         entry.show_content = fresh
         entry.needs_second_factor = not fresh
+
+    for entry in entries:
+        decide(entry)
+        for related in _related(entry):
+            decide(related)
     return entries
+
+
+def _related(entry: Entry) -> list[Entry]:
+    """The entry this one corrects and its corrections, where a selector loaded them
+    (selectors.with_original, selectors.corrections)."""
+    related = []
+    if entry.amends_id is not None and Entry.amends.is_cached(entry):
+        original = entry.amends
+        for name in ("is_restricted", "shared_with_me"):
+            if hasattr(entry, f"amends_{name}"):
+                setattr(original, name, getattr(entry, f"amends_{name}"))
+        related.append(original)
+    related.extend(getattr(entry, "_prefetched_objects_cache", {}).get("amendments", ()))
+    return related
 
 
 def mark_actions_readable(request, actions) -> list:

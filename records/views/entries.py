@@ -84,7 +84,7 @@ def entry_add(request, pk):
 
 def _readable_or_response(request, entry: Entry):
     """None if the person may read this entry now; otherwise the response to give."""
-    entry.is_restricted = bool(entry.restricted or (entry.category and entry.category.restricted))
+    entry.is_restricted = access.is_restricted(entry)
     decide_visibility(request, [entry])
     if entry.show_content:
         return None
@@ -100,10 +100,15 @@ def _readable_or_response(request, entry: Entry):
 
 @any_staff
 def entry_detail(request, entry_pk):
-    qs = Entry.objects.select_related("author", "category", "amends").prefetch_related(
+    qs = selectors.with_original(
+        selectors.with_restriction(
+            Entry.objects.select_related("author", "category"), request.user
+        ),
+        request.user,
+    ).prefetch_related(
         Prefetch("actions", queryset=Action.objects.select_related("assignee", "completion")),
         Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-        Prefetch("amendments", queryset=Entry.objects.select_related("author")),
+        selectors.corrections(request.user),
         Prefetch("shares__shared_with"),
         Prefetch(
             "students",
@@ -140,13 +145,19 @@ def entry_detail(request, entry_pk):
             "add_actions": add_actions,
             "is_dsl": access.is_dsl(request.user),
             "can_amend": entry.kind != Entry.Kind.EVENT,
+            "dsl_team": selectors.dsl_team(),
+            "reauth_url": access.reauthentication_url(request),
         },
     )
 
 
 @any_staff
 def entry_amend(request, entry_pk):
-    entry = entry_for(request, entry_pk, queryset=Entry.objects.select_related("category"))
+    entry = entry_for(
+        request,
+        entry_pk,
+        queryset=selectors.with_restriction(Entry.objects.select_related("category"), request.user),
+    )
     refused = _readable_or_response(request, entry)
     if refused is not None:
         return refused
@@ -170,6 +181,17 @@ def entry_amend(request, entry_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if access.is_restricted(amendment) and not access.may_read_restricted(
+                request.user, amendment
+            ):
+                # A colleague a DSL shared one entry with cannot read their correction
+                # (it is another entry): back to the one they can.
+                messages.success(
+                    request,
+                    "Correction recorded. It is restricted: the safeguarding team has it. "
+                    "The original stays as it was.",
+                )
+                return redirect("records:entry_detail", entry_pk=entry.pk)
             messages.success(request, "Correction recorded. The original stays as it was.")
             return redirect("records:entry_detail", entry_pk=amendment.pk)
     return render(request, "records/entry_amend.html", {"entry": entry, "form": form})
@@ -177,7 +199,11 @@ def entry_amend(request, entry_pk):
 
 @roles_required(Role.DSL)
 def entry_share(request, entry_pk):
-    entry = entry_for(request, entry_pk, queryset=Entry.objects.select_related("category"))
+    entry = entry_for(
+        request,
+        entry_pk,
+        queryset=selectors.with_restriction(Entry.objects.select_related("category"), request.user),
+    )
     refused = _readable_or_response(request, entry)
     if refused is not None:
         return refused
@@ -204,7 +230,8 @@ def entry_share(request, entry_pk):
                 request=request,
                 obj=entry,
                 student=entry.students.order_by("pk").first(),
-                data={"with": colleague.pk, "with_name": str(colleague), "reason": share.reason},
+                # The reason stays with the share; the log names no words of it.
+                data={"with": colleague.pk, "share": share.pk},
             )
             messages.success(request, f"{colleague} can now read this entry.")
             return redirect("records:entry_detail", entry_pk=entry.pk)
