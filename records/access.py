@@ -1,9 +1,12 @@
 """Who may read what in the student file.
 
-- An entry is restricted now if it was recorded restricted, if its category is
-  restricted now, or if it corrects (directly or through a chain of corrections) an entry
-  that is restricted now: a correction is never less restricted than what it corrects.
-  restricted_now() says so in SQL for every read, is_restricted() in Python.
+- An entry and its corrections form a thread (the first original and every entry that
+  corrects it, directly or through other corrections). An entry is restricted now if any
+  entry of its thread was recorded restricted or is in a category restricted now. So a
+  correction is never less restricted than what it corrects, and correcting an entry into
+  a restricted category (how a DSL reclassifies it) restricts the original as well: its
+  words are what needed protecting. restricted_now() says so in SQL for every read,
+  is_restricted() in Python.
 - An entry is readable by anyone who may see one of the students it involves
   (Student.objects.visible_to), unless it is restricted.
 - A restricted entry's content (account, attachments, actions) is readable only by the
@@ -33,9 +36,11 @@ RESTRICTED_NOTICE = "A restricted entry is here. Ask the designated safeguarding
 class RestrictedNow(Expression):
     """Whether the entry with this id is restricted now (see the module docstring).
 
-    Walks the entry's chain of corrections up to the first original with a recursive
-    query (an entry only ever amends an older one, so the chain ends), and asks whether
-    any entry on it was recorded restricted or is in a category restricted now.
+    Walks up the entry's corrections to the first original, then down from it to every
+    correction of the thread (recursive queries over the indexed amends column; an entry
+    only ever amends an older one, so both walks end), and asks whether any entry of the
+    thread was recorded restricted or is in a category restricted now. Most entries have
+    no corrections: each walk is then one index lookup.
     """
 
     output_field = BooleanField()
@@ -52,14 +57,17 @@ class RestrictedNow(Expression):
 
     # Only quoted table names and the compiled column go into it; values are parameters.
     template = (
-        "EXISTS (WITH RECURSIVE restricted_chain (id, amends_id, restricted, category_id)"
-        " AS (SELECT e.id, e.amends_id, e.restricted, e.category_id FROM %(entries)s e"
-        " WHERE e.id = (%(entry_id)s)"
-        " UNION SELECT o.id, o.amends_id, o.restricted, o.category_id"
-        " FROM %(entries)s o JOIN restricted_chain c ON o.id = c.amends_id)"
-        " SELECT 1 FROM restricted_chain c"
-        " LEFT JOIN %(categories)s k ON k.id = c.category_id"
-        " WHERE c.restricted OR k.restricted)"
+        "EXISTS (WITH RECURSIVE thread_up (id, amends_id) AS ("
+        " SELECT e.id, e.amends_id FROM %(entries)s e WHERE e.id = (%(entry_id)s)"
+        " UNION SELECT o.id, o.amends_id FROM %(entries)s o"
+        " JOIN thread_up u ON o.id = u.amends_id),"
+        " thread (id, restricted, category_id) AS ("
+        " SELECT r.id, r.restricted, r.category_id FROM %(entries)s r"
+        " JOIN thread_up u ON r.id = u.id WHERE u.amends_id IS NULL"
+        " UNION SELECT c.id, c.restricted, c.category_id FROM %(entries)s c"
+        " JOIN thread t ON c.amends_id = t.id)"
+        " SELECT 1 FROM thread t LEFT JOIN %(categories)s k ON k.id = t.category_id"
+        " WHERE t.restricted OR k.restricted)"
     )
 
     def as_sql(self, compiler, connection):
@@ -86,10 +94,8 @@ def is_restricted(entry: Entry) -> bool:
         return bool(known)
     if entry.restricted or (entry.category_id and entry.category.restricted):
         return True
-    if entry.amends_id is None:
-        return False
     return (
-        Entry.objects.filter(pk=entry.amends_id)
+        Entry.objects.filter(pk=entry.pk)
         .annotate(restricted_now=restricted_now())
         .values_list("restricted_now", flat=True)
         .get()

@@ -83,11 +83,48 @@ def test_a_correction_into_safeguarding_shows_on_its_original_only_as_a_notice(
         assert SECRET not in _body(client.get(url)), (persona, url)
     if persona == "nora":
         return  # no role: no student file at all
-    detail = client.get(reverse("records:entry_detail", args=[original.pk])).content.decode()
-    assert "Upset at lunch" in detail  # the original itself stays readable
-    assert "A restricted correction" in detail
+    # Reclassifying restricts the original too: its words are what needed protecting.
+    detail = client.get(reverse("records:entry_detail", args=[original.pk]))
+    assert detail.status_code == 403
+    assert "Upset at lunch" not in detail.content.decode()
+    assert "Left the hall in tears" not in detail.content.decode()
     timeline = client.get(reverse("records:student_file", args=[student.pk])).content.decode()
-    assert "A restricted correction" in timeline
+    assert "Upset at lunch" not in timeline and "Left the hall in tears" not in timeline
+    assert "A restricted entry is here" in timeline
+
+
+def test_reclassifying_restricts_the_whole_thread_for_the_selectors(personas, reclassified):
+    original, correction = reclassified
+    assert access.is_restricted(Entry.objects.get(pk=original.pk))
+    flags = dict(
+        Entry.objects.filter(pk__in=[original.pk, correction.pk])
+        .annotate(now=access.restricted_now())
+        .values_list("pk", "now")
+    )
+    assert flags == {original.pk: True, correction.pk: True}
+
+
+def test_an_open_correction_of_an_open_entry_leaves_both_open(personas, student):
+    original = record_entry(
+        author=personas["cora"],
+        students=[student],
+        kind="concern",
+        category=_category("Behaviour"),
+        summary="Late to lesson",
+    )
+    fix = amend_entry(
+        author=personas["cora"],
+        original=original,
+        reason="Wrong period",
+        summary="Late to period 2",
+        account="",
+    )
+    flags = dict(
+        Entry.objects.filter(pk__in=[original.pk, fix.pk])
+        .annotate(now=access.restricted_now())
+        .values_list("pk", "now")
+    )
+    assert flags == {original.pk: False, fix.pk: False}
 
 
 def test_the_dsl_reads_the_correction_on_the_original_once_the_second_factor_is_fresh(
@@ -96,8 +133,9 @@ def test_the_dsl_reads_the_correction_on_the_original_once_the_second_factor_is_
     original, _correction = reclassified
     client = client_for(personas["dina"])
     url = reverse("records:entry_detail", args=[original.pk])
-    stale = client.get(url).content.decode()
-    assert SECRET not in stale and "Confirm your second factor" in stale
+    stale = client.get(url)  # the original is restricted now too: check the factor first
+    assert stale.status_code == 302 and "reauthenticate" in stale["Location"]
+    assert SECRET not in stale.content.decode()
     pass_second_factor(client)
     fresh = client.get(url).content.decode()
     assert f"{SECRET}-summary" in fresh and f"{SECRET}-reason" in fresh
