@@ -1,6 +1,15 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 
+from enigma.inputs import BadInput
+
+
+@login_not_required
+def bad_request(request, exception=None):
+    # Only our own messages are shown: others (a SuspiciousOperation's) are not for users.
+    message = str(exception) if isinstance(exception, BadInput) else ""
+    return render(request, "errors/400.html", {"message": message}, status=400)
+
 
 @login_not_required
 def permission_denied(request, exception=None):

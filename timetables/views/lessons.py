@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.inputs import parse_int
 from enigma.permissions import any_staff, get_student_for, roles_required
 from enigma.roles import Role
 from timetables import selectors_lessons as selectors
@@ -159,9 +160,9 @@ def _slot_from_query(request) -> dict:
     """week, day and period for a new lesson from the grid's "Add" link."""
     initial = {}
     for name in ("week", "day", "period"):
-        value = request.GET.get(name, "")
-        if value.isdigit():
-            initial[name] = int(value)
+        value = parse_int(request.GET.get(name))
+        if value is not None:
+            initial[name] = value
     return initial
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from enigma.inputs import parse_int, query_date
 from enigma.permissions import declared_roles, roles_required, room_team
 from enigma.roles import Role
 from timetables import selectors_today as selectors
@@ -35,24 +36,13 @@ SIDE_PANELS = (
 )
 
 
-def _day(request) -> dt.date | None:
-    raw = request.GET.get("date", "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Http404 from None
-
-
 def _period(request) -> int | None:
-    raw = request.GET.get("period", "") or request.POST.get("period", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_int(request.GET.get("period", "") or request.POST.get("period", ""), minimum=1)
 
 
 @room_team
 def today(request):
-    day = _day(request)
+    day = query_date(request, "date")
     page = selectors.today_page(day, period_pk=_period(request))
     return render(
         request,
