@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from enigma.models import Student
 from enigma.roles import Role
+from enigma.uploads import LimitedClearableFileInput
 from records import attachments
 from records.models import Category, Entry
 from records.selectors import TimelineFilters
@@ -162,7 +163,9 @@ class EntryForm(forms.Form):
         label="Attach a file",
         required=False,
         allow_empty_file=False,
-        widget=forms.ClearableFileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE}),
+        widget=LimitedClearableFileInput(
+            attachments.max_bytes, attrs={"accept": attachments.ACCEPT_ATTRIBUTE}
+        ),
     )
 
     def __init__(self, *args, kind: str, student: Student, user, **kwargs):

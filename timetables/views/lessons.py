@@ -17,9 +17,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.imports.parsing import max_bytes
 from enigma.inputs import parse_int
 from enigma.permissions import any_staff, get_student_for, roles_required
 from enigma.roles import Role
+from enigma.uploads import accepts_uploads
 from timetables import selectors_lessons as selectors
 from timetables import services_lessons as services
 from timetables.forms_lessons import (
@@ -57,6 +59,7 @@ def _preview_page(request, result, token=None):
 
 
 @roles_required(EDITORS)
+@accepts_uploads(max_bytes, files=2)
 def import_upload(request):
     forms = {
         "lessons": LessonsUploadForm(prefix="lessons"),
