@@ -4,7 +4,7 @@ Students are never deleted (a database trigger refuses it), and the audit log is
 read-only here as everywhere.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from enigma.models import (
@@ -18,6 +18,7 @@ from enigma.models import (
     Term,
     User,
 )
+from enigma.validators import upn_warnings
 
 
 @admin.register(User)
@@ -82,6 +83,11 @@ class StudentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # leavers are marked off roll; the trigger refuses deletes anyway
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in upn_warnings(obj.upn):
+            self.message_user(request, warning, messages.WARNING)
 
 
 @admin.register(Term)
