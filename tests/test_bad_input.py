@@ -2,6 +2,7 @@
 
 import datetime as dt
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -214,10 +215,15 @@ def test_a_date_on_today_outside_any_school_year_is_a_400_that_says_so(date, cli
 
 
 @pytest.mark.parametrize("date", ["1900-01-01", "2200-12-31", "2026-09-09"])
-def test_today_shows_any_day_in_range(date, client_for, cora):
-    response = client_for(cora).get(reverse("timetables:today"), {"date": date})
+def test_today_shows_any_day_in_range_and_links_only_to_days_in_range(date, client_for, cora):
+    client = client_for(cora)
+    response = client.get(reverse("timetables:today"), {"date": date})
     assert response.status_code == 200
     assert response.context["page"].day == dt.date.fromisoformat(date)
+    links = re.findall(r'href="\?date=([0-9-]+)"', response.content.decode())
+    assert links, "a day either side, where there is one"
+    for day in links:
+        assert client.get(reverse("timetables:today"), {"date": day}).status_code == 200
 
 
 @pytest.mark.parametrize("value", ["abc", "1\x00", "-1", "99999999999999999999", "²"])
