@@ -85,4 +85,17 @@
     var input = event.target;
     if (input.matches && input.matches("input[type=file][data-max-bytes]")) checkSize(input);
   });
+
+  /* Forms here are novalidate (the server's messages are the ones shown), so the size
+     check stops the submission itself. */
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll("input[type=file][data-max-bytes]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      checkSize(input);
+      if (input.validationMessage && !event.defaultPrevented) {
+        event.preventDefault();
+        input.focus();
+      }
+    });
+  });
 })();
