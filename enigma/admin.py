@@ -25,6 +25,7 @@ from enigma.models import (
     Term,
     User,
 )
+from enigma.validators import upn_warnings
 
 
 @admin.register(User)
@@ -140,6 +141,11 @@ class StudentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # leavers are marked off roll; the trigger refuses deletes anyway
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in upn_warnings(obj.upn):
+            self.message_user(request, warning, messages.WARNING)
 
 
 @admin.register(Term)

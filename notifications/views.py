@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from enigma.inputs import parse_int
 from enigma.permissions import roles_required
 from enigma.roles import ALL_ROLES, Role
 from notifications import services
@@ -81,7 +82,7 @@ def preferences(request):
 def email_problems(request):
     if request.method == "POST":
         EmailProblem.objects.filter(
-            pk=request.POST.get("resolve"), resolved_at__isnull=True
+            pk=parse_int(request.POST.get("resolve"), minimum=1), resolved_at__isnull=True
         ).update(resolved_at=timezone.now())
         return redirect("notifications:email_problems")
     problems = EmailProblem.objects.filter(resolved_at__isnull=True).select_related("user")

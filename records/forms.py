@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from enigma.models import Student
 from enigma.roles import Role
+from enigma.uploads import LimitedClearableFileInput
 from records import attachments
 from records.access import is_restricted
 from records.models import Category, Entry
@@ -164,7 +165,9 @@ class EntryForm(forms.Form):
         label="Attach a file",
         required=False,
         allow_empty_file=False,
-        widget=forms.ClearableFileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE}),
+        widget=LimitedClearableFileInput(
+            attachments.max_bytes, attrs={"accept": attachments.ACCEPT_ATTRIBUTE}
+        ),
     )
 
     def __init__(self, *args, kind: str, student: Student, user, **kwargs):

@@ -3,13 +3,16 @@ records.attachments (by its content), through records.services_attachments."""
 
 from django import forms
 
+from enigma.uploads import LimitedFileInput
 from records import attachments
 
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label="File",
-        widget=forms.FileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE}),
+        widget=LimitedFileInput(
+            attachments.max_bytes, attrs={"accept": attachments.ACCEPT_ATTRIBUTE}
+        ),
         error_messages={
             "required": "Choose a file to attach.",
             "empty": "The file is empty. Choose the file again; it may not have saved.",

@@ -1,6 +1,8 @@
 """Bad input: clear messages at the field, nothing half saved, everything shown safely."""
 
+import datetime as dt
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -160,3 +162,87 @@ def test_calendar_text_that_is_too_long_is_refused_and_kept(kind, client_for, ad
     assert f"at most {max_length} characters" in response.content.decode()
     assert text in response.content.decode()  # what was typed is still there
     assert not model.objects.exists()
+
+
+# --- NUL bytes and far dates (issue 11) -----------------------------------------------------
+
+
+def _room_cell(dee, rita):
+    from tests.referrals_helpers import make_placement
+    from tests.timetable_helpers import give_timetable
+    from timetables.models import Mode
+
+    student = StudentFactory()
+    give_timetable(student)
+    placement = make_placement(
+        approver=dee, referrer=rita, student=student, start=dt.date(2026, 9, 7), started=True
+    )
+    return placement.plan_cells.filter(date=dt.date(2026, 9, 9), mode=Mode.ROOM).first()
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_nul_byte_in_the_register_note_is_refused_and_the_note_kept(
+    htmx, dee, rita, cora, client_for
+):
+    from tests.referrals_helpers import at
+    from timetables.models import RegisterMark
+
+    cell = _room_cell(dee, rita)
+    typed = "Left early\x00 for the nurse"
+    headers = {"HX-Request": "true"} if htmx else {}
+    with at(cell.date, 15):
+        response = client_for(cora).post(
+            reverse("timetables:register_mark", args=[cell.pk]),
+            {"status": "present", "note": typed},
+            headers=headers,
+            follow=not htmx,
+        )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Null characters are not allowed." in page
+    if htmx:  # the row comes back with the note as typed, to correct
+        assert 'name="note"' in page and "Left early" in page and "for the nurse" in page
+    assert not RegisterMark.objects.filter(period=cell.period, date=cell.date).exists()
+
+
+@pytest.mark.parametrize(
+    "date", ["9999-12-31", "0001-01-01", "1899-12-31", "2201-01-01", "2026-02-30", "soon"]
+)
+def test_a_date_on_today_outside_any_school_year_is_a_400_that_says_so(date, client_for, cora):
+    response = client_for(cora).get(reverse("timetables:today"), {"date": date})
+    assert response.status_code == 400
+    assert "Use a date written as YYYY-MM-DD between 1900 and 2200." in response.content.decode()
+
+
+@pytest.mark.parametrize("date", ["1900-01-01", "2200-12-31", "2026-09-09"])
+def test_today_shows_any_day_in_range_and_links_only_to_days_in_range(date, client_for, cora):
+    client = client_for(cora)
+    response = client.get(reverse("timetables:today"), {"date": date})
+    assert response.status_code == 200
+    assert response.context["page"].day == dt.date.fromisoformat(date)
+    links = re.findall(r'href="\?date=([0-9-]+)"', response.content.decode())
+    assert links, "a day either side, where there is one"
+    for day in links:
+        assert client.get(reverse("timetables:today"), {"date": day}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "1\x00", "-1", "99999999999999999999", "²"])
+def test_resolving_an_email_problem_with_a_bad_id_changes_nothing(value, client_for, ada):
+    from notifications.models import EmailProblem
+
+    problem = EmailProblem.objects.create(user=ada, address=ada.email, last_error="Mailbox full")
+    response = client_for(ada).post(reverse("notifications:email_problems"), {"resolve": value})
+    assert response.status_code == 302
+    problem.refresh_from_db()
+    assert problem.resolved_at is None
+
+
+@pytest.mark.parametrize("value", ["2", "²", "٣", "-2", "99999999999999", "x\x00"])
+def test_period_and_slot_numbers_in_the_address_are_read_safely(value, client_for, cora):
+    student = StudentFactory()
+    client = client_for(cora)
+    for url, params in [
+        (reverse("timetables:today"), {"period": value}),
+        (reverse("timetables:lesson_add", args=[student.pk]), {"day": value, "period": value}),
+    ]:
+        assert client.get(url, params).status_code == 200, (url, value)

@@ -352,6 +352,24 @@ def test_spreadsheet_and_oversized_files_are_refused(settings):
     assert "the most Enigma accepts is" in result.file_errors[0]
 
 
+def test_a_nul_byte_in_a_cell_is_that_rows_error_and_saves_nothing():
+    data = sims_file(
+        sims_row(1),
+        sims_row(2, **{"Legal Surname": "Smi\x00th"}),
+        sims_row(3, UPN=make_upn(3) + "\x00"),
+    )
+    result = apply("students", data)
+    assert not result.ok and not result.file_errors
+    assert {(e.line, e.column) for e in result.errors} == {(3, "Legal Surname"), (4, "UPN")}
+    assert all("NUL character" in e.message for e in result.errors)
+    assert not Student.objects.exists()
+
+
+def test_nul_bytes_in_the_header_row_refuse_the_file():
+    data = "Admission No,UPN".encode("utf-16-le") + b"\r\x00\n\x00"
+    assert "NUL bytes" in preview("students", data).file_errors[0]
+
+
 SUSPECTS = [
     "<script>alert(1)</script>",
     "'; DROP TABLE enigma_student;--",

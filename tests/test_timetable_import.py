@@ -253,6 +253,18 @@ def test_bad_rows_are_each_reported_by_line_and_column_and_nothing_is_saved(day,
     assert not AuditEvent.objects.filter(action=LessonsAction.IMPORT_APPLIED).exists()
 
 
+def test_a_nul_byte_in_a_cell_is_that_rows_error_and_saves_nothing(day, ann, smith):
+    files = lessons_file(
+        [ann.upn, "", "Mon", "P1", "Maths", "", "", ""],
+        [ann.upn + "\x00", "", "Mon", "P2", "Maths", "", "", ""],
+        [ann.upn, "", "Mon", "P3", "Sci\x00ence", "", "", ""],
+    )
+    result = apply("lessons", files)
+    assert not result.ok and not result.applied
+    assert errors_of(result) == {(3, "UPN"), (4, "Subject")}
+    assert not Lesson.objects.exists()
+
+
 def test_a_missing_column_refuses_the_file(day, ann):
     header = ["UPN", "Day", "Subject"]
     result = apply("lessons", lessons_file([ann.upn, "Mon", "Maths"], header=header))

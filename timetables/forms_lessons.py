@@ -12,6 +12,7 @@ from django import forms
 from enigma.formatting import day_text
 from enigma.imports.parsing import max_bytes, size_text
 from enigma.models import Period
+from enigma.uploads import LimitedFileInput
 from timetables import selectors_lessons as selectors
 from timetables.mis_import.plan import slot_label
 from timetables.models import WEEKDAYS, Lesson, TimetableSettings
@@ -21,7 +22,7 @@ _CSV_INPUT = {"accept": ".csv,.txt,.tsv,text/csv"}
 
 def _csv_field(label: str, help_text: str) -> forms.FileField:
     return forms.FileField(
-        label=label, help_text=help_text, widget=forms.FileInput(attrs=_CSV_INPUT)
+        label=label, help_text=help_text, widget=LimitedFileInput(max_bytes, attrs=_CSV_INPUT)
     )
 
 

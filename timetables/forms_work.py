@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import URLValidator
 
+from enigma.uploads import LimitedFileInput
 from records import attachments
 
 
@@ -29,7 +30,9 @@ class WorkSetForm(forms.Form):
     file = forms.FileField(
         label="File",
         required=False,
-        widget=forms.FileInput(attrs={"accept": attachments.ACCEPT_ATTRIBUTE}),
+        widget=LimitedFileInput(
+            attachments.max_bytes, attrs={"accept": attachments.ACCEPT_ATTRIBUTE}
+        ),
         error_messages={
             "empty": "The file is empty. Choose the file again; it may not have saved.",
             "invalid": "That was not a file. Choose the file again.",

@@ -4,13 +4,13 @@ rows too so that the student can follow the whole day."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 
 from enigma.formatting import day_text
+from enigma.inputs import parse_date
 from enigma.models import NonSchoolDay, Period, SchoolSettings, Student
 from enigma.school_calendar import SchoolCalendar
 from referrals.models import Placement
@@ -67,9 +67,8 @@ def chosen_week(placement: Placement, asked: str | None, today: dt.date) -> dt.d
     """The Monday of the week to show: the one asked for (?week=any day in it), else this
     week; kept within the placement, so before it starts this is its first week."""
     monday = monday_of(today)
-    if asked:
-        with contextlib.suppress(ValueError):
-            monday = monday_of(dt.date.fromisoformat(asked))
+    if day := parse_date(asked):
+        monday = monday_of(day)
     bounds = placement_mondays(placement)
     if bounds is None:
         return monday

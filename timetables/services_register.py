@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from enigma.formatting import day_text
+from enigma.inputs import check_text
 from enigma.models import Period
 from enigma.services import system_user
 from records.models import Category, Entry
@@ -61,6 +62,10 @@ def mark(
         errors["work_completed"] = "Choose all, some or none."
     if len(note) > 500:
         errors["note"] = "Keep the note under 500 characters."
+    try:
+        check_text(note, "note")
+    except ValidationError as error:
+        errors["note"] = " ".join(error.messages)
     if day > today:
         errors["status"] = f"{day_text(day)} has not come yet: the register is taken on the day."
     if errors:

@@ -14,6 +14,11 @@ from .headers import HeaderMap
 from .result import Change, PlannedRow, RowError
 
 MISSING: Any = object()
+NUL = "\x00"
+NUL_MESSAGE = (
+    "This contains an invisible NUL character (U+0000) that cannot be stored; retype the "
+    "value, or save the file again as CSV UTF-8."
+)
 BATCH = 1000
 
 
@@ -22,11 +27,17 @@ class Row:
 
     def __init__(self, line: int, cells: list[str], hmap: HeaderMap):
         self.line = line
-        self.cells = cells
         self.hmap = hmap
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
         width = len(hmap.headers)
+        # PostgreSQL stores no NUL byte: the row is refused at the cell, and the cell is
+        # read without it so that nothing after this (a lookup, a message) sees one.
+        for i, cell in enumerate(cells):
+            if NUL in cell:
+                column = hmap.headers[i] if i < width else f"column {i + 1}"
+                self.errors.append(RowError(line, column, NUL_MESSAGE))
+        self.cells = [cell.replace(NUL, "") for cell in cells]
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             self.errors.append(
                 RowError(

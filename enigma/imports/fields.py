@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from enigma.validators import normalise_upn, validate_upn
+from enigma.validators import normalise_upn, upn_warnings, validate_upn
 
 from .headers import normalise
 
@@ -257,7 +257,8 @@ def on_roll(value: str) -> bool:
     )
 
 
-def upn(value: str) -> str:
+def upn(value: str, *, warn=None) -> str:
+    """The UPN in its normal form; warn(key, message) hears what is odd but allowed."""
     number = normalise_upn(value)
     if not number:
         raise CellError("The UPN must not be empty.")
@@ -265,6 +266,9 @@ def upn(value: str) -> str:
         validate_upn(number)
     except ValidationError as e:
         raise CellError(f'"{value.strip()}": ' + " ".join(e.messages)) from None
+    if warn is not None:
+        for message in upn_warnings(number):
+            warn("upn", f"{number}: {message}")
     return number
 
 

@@ -1,5 +1,7 @@
 from django import forms
 
+from enigma.uploads import LimitedFileInput
+
 from .headers import KIND_LABELS
 from .parsing import max_bytes, size_text
 
@@ -12,7 +14,7 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField(
         label="CSV file",
-        widget=forms.FileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv"}),
+        widget=LimitedFileInput(max_bytes, attrs={"accept": ".csv,.txt,.tsv,text/csv"}),
         help_text="Exported from SIMS, Arbor or Bromcom as CSV. Nothing is saved until you "
         "have checked the preview.",
     )

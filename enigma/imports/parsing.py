@@ -99,11 +99,6 @@ def _sniff_delimiter(first_line: str) -> str:
 
 def parse(data: bytes) -> ParsedFile:
     text, encoding, notes = decode(data)
-    if "\x00" in text:
-        raise FileError(
-            "The file contains NUL bytes, so it is not a plain CSV file. If it came from "
-            "Excel, save it as CSV UTF-8 (comma delimited)."
-        )
     stripped = text.lstrip("\r\n")
     first_line = stripped.split("\n", 1)[0]
     delimiter = _sniff_delimiter(first_line)
@@ -119,6 +114,13 @@ def parse(data: bytes) -> ParsedFile:
             if not cells or all(not c.strip() for c in cells):
                 continue
             if headers is None:
+                if any("\x00" in c for c in cells):
+                    # NULs in the header row: not a plain text file (UTF-16 without its
+                    # mark, or a binary file). A NUL in a data cell is that row's error.
+                    raise FileError(
+                        "The file contains NUL bytes, so it is not a plain CSV file. If it "
+                        "came from Excel, save it as CSV UTF-8 (comma delimited)."
+                    )
                 headers = [c.strip() for c in cells]
                 header_line = line
                 continue

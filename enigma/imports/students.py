@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from enigma.models import Student
+from enigma.validators import normalise_upn
 
 from . import fields
 from .common import (
@@ -61,7 +62,7 @@ EXAMPLE = {
 
 def read_values(row: Row) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "upn": row.read("upn", fields.upn),
+        "upn": row.read("upn", fields.upn, warn=row.warn),
         "mis_id": row.read("mis_id", fields.text, max_length=max_length(Student, "mis_id")),
     }
     for name in TEXT_FIELDS:
@@ -110,7 +111,7 @@ def _label(values: dict[str, Any], student: Student | None = None) -> str:
 def plan(parsed: ParsedFile, hmap: HeaderMap) -> Plan:
     result = Plan()
     existing = list(Student.objects.all())
-    by_upn = {s.upn: s for s in existing}
+    by_upn = {normalise_upn(s.upn): s for s in existing}
     by_mis = {s.mis_id: s for s in existing if s.mis_id}
 
     rows: list[tuple[Row, dict[str, Any]]] = []

@@ -1,11 +1,56 @@
 import pgtrigger
+from django import forms
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils.functional import cached_property
 
 from enigma.roles import ROOM_TEAM, Role
-from enigma.validators import validate_upn
+from enigma.validators import normalise_upn, validate_upn
+
+
+class UpnFormField(forms.CharField):
+    """Takes a UPN as typed (any case, spaces anywhere) and gives its normal form."""
+
+    def __init__(self, *, max_length=None, **kwargs):
+        # Typed spaces may make it longer than 13; the model checks the normal form.
+        super().__init__(max_length=None, **kwargs)
+
+    def to_python(self, value):
+        return normalise_upn(super().to_python(value))
+
+
+class UpnField(models.CharField):
+    """A UPN, always stored in its normal form (upper case, no whitespace) whichever way
+    it is written: a form, save(), bulk_create, a factory. The database refuses any
+    other form (Student's upn_is_normalised constraint), so UNIQUE on the column is
+    uniqueness of the pupil, however the number was typed."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if value is None else normalise_upn(value)
+
+    def pre_save(self, model_instance, add):
+        value = normalise_upn(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": UpnFormField, **kwargs})
+
+
+def _normalised_in_sql(field: str):
+    """normalise_upn as PostgreSQL computes it: upper case, every whitespace removed."""
+    return Upper(
+        models.Func(
+            models.F(field),
+            models.Value(r"\s"),
+            models.Value(""),
+            models.Value("g"),
+            function="REGEXP_REPLACE",
+            output_field=models.CharField(),
+        )
+    )
 
 
 class User(AbstractUser):
@@ -101,7 +146,7 @@ class Student(models.Model):
         MALE = "M", "Male"
         OTHER = "X", "Other / not stated"
 
-    upn = models.CharField(
+    upn = UpnField(
         "UPN",
         max_length=13,
         unique=True,
@@ -141,6 +186,9 @@ class Student(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="year_group_0_to_14", condition=models.Q(year_group__lte=14)
+            ),
+            models.CheckConstraint(
+                name="upn_is_normalised", condition=models.Q(upn=_normalised_in_sql("upn"))
             ),
             models.CheckConstraint(
                 name="leavers_are_off_roll",

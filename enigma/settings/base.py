@@ -280,6 +280,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ENIGMA_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
+# Uploads: every multipart body is measured against the view's declared limit before it
+# is read (enigma/uploads.py). Private files are written 0600 in 0700 folders by their
+# storage (records/storage.py), not by FILE_UPLOAD_PERMISSIONS, which static files share.
+FILE_UPLOAD_HANDLERS = [
+    "enigma.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # Redis: Celery's broker and the shared cache (allauth's rate limits and used TOTP codes
 # must be shared by every web process). Without REDIS_URL, tasks run in-process.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("school-admin/", admin.site.urls),
 ]
 
+handler400 = "enigma.views.errors.bad_request"
 handler403 = "enigma.views.errors.permission_denied"
 handler404 = "enigma.views.errors.not_found"
 handler500 = "enigma.views.errors.server_error"

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from enigma import services, services_calendar
 from enigma.forms_calendar import NonSchoolDayForm, PeriodForm, TermForm
+from enigma.inputs import parse_date
 from enigma.models import NonSchoolDay, Period, Term
 from enigma.permissions import school_admin_only
 from enigma.school_calendar import SchoolCalendar, term_years
@@ -154,13 +155,7 @@ def period_delete(request, period_pk: int):
 
 
 def _posted_dates(values: list[str]) -> set[dt.date]:
-    dates = set()
-    for value in values:
-        try:
-            dates.add(dt.date.fromisoformat(value))
-        except ValueError:
-            continue
-    return dates
+    return {day for value in values if (day := parse_date(value))}
 
 
 @school_admin_only

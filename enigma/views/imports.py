@@ -25,7 +25,9 @@ from django.views.decorators.http import require_POST
 from enigma.imports import services
 from enigma.imports.forms import UploadForm
 from enigma.imports.headers import COLUMNS, KIND_LABELS
+from enigma.imports.parsing import max_bytes
 from enigma.permissions import school_admin_only
+from enigma.uploads import accepts_uploads, private_folder
 
 SESSION_KEY = "enigma_imports"
 PREVIEW_ROWS = 200
@@ -63,7 +65,7 @@ def _discard(request, token: str) -> None:
 
 
 def _keep(request, kind: str, filename: str, data: bytes) -> str:
-    _store().mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(_store())
     _sweep()
     pending = request.session.get(SESSION_KEY, {})
     for old in sorted(pending, key=lambda t: pending[t]["at"])[: -MAX_PENDING + 1]:
@@ -113,6 +115,7 @@ def _preview_page(request, result, token=None):
 
 
 @school_admin_only
+@accepts_uploads(max_bytes)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -19,6 +19,8 @@ from django.urls import reverse
 
 from enigma import audit
 from enigma.permissions import any_staff
+from enigma.uploads import accepts_uploads
+from records import attachments
 from records.access import reauthentication_url
 from records.audit_actions import RecordsAction
 from records.forms_attachments import AttachmentForm
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 
 @any_staff
+@accepts_uploads(attachments.max_bytes)
 def attachment_add(request, entry_pk):
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=entry_pk)
     allowed, student = access(request, entry)

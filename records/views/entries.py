@@ -15,7 +15,8 @@ from enigma.forms import add_service_errors
 from enigma.models import Student
 from enigma.permissions import any_staff, roles_required
 from enigma.roles import Role
-from records import access, selectors, services
+from enigma.uploads import accepts_uploads
+from records import access, attachments, selectors, services
 from records.audit_actions import RecordsAction
 from records.forms import (
     HAND_KINDS,
@@ -31,6 +32,7 @@ from records.views.common import audit_restricted_reads, decide_visibility, entr
 
 
 @any_staff
+@accepts_uploads(attachments.max_bytes)
 def entry_add(request, pk):
     student = selectors.student_for_file(request.user, pk)
     try:

@@ -56,4 +56,46 @@
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
   });
+
+  /* A file larger than the server takes is refused at its field before it is sent (the
+     server refuses it too, from its size, without reading it). */
+  function checkSize(input) {
+    var most = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var tooBig = Array.prototype.some.call(input.files || [], function (file) {
+      return file.size > most;
+    });
+    var message = tooBig
+      ? "This file is too large: the most Enigma accepts here is " +
+        input.getAttribute("data-max-text") + ". Choose a smaller file."
+      : "";
+    input.setCustomValidity(message);
+    var note = input.parentNode.querySelector(".field__error--size");
+    if (tooBig && !note) {
+      note = document.createElement("p");
+      note.className = "field__error field__error--size";
+      input.parentNode.insertBefore(note, input.nextSibling);
+    }
+    if (note) {
+      note.textContent = message;
+      note.hidden = !tooBig;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[type=file][data-max-bytes]")) checkSize(input);
+  });
+
+  /* Forms here are novalidate (the server's messages are the ones shown), so the size
+     check stops the submission itself. */
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll("input[type=file][data-max-bytes]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      checkSize(input);
+      if (input.validationMessage && !event.defaultPrevented) {
+        event.preventDefault();
+        input.focus();
+      }
+    });
+  });
 })();

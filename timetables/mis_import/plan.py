@@ -312,9 +312,9 @@ def _prefetch(files: list[tuple[ParsedFile, HeaderMap]]) -> tuple[cells.Students
         for _, row_cells in parsed.rows:
             for i in student_columns:
                 if i < len(row_cells):
-                    identifiers.add(row_cells[i])
+                    identifiers.add(row_cells[i].replace("\x00", ""))
             if teacher_column is not None and teacher_column < len(row_cells):
-                codes.add(row_cells[teacher_column])
+                codes.add(row_cells[teacher_column].replace("\x00", ""))
     return cells.Students(identifiers), cells.Teachers(codes)
 
 

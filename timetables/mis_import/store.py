@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from enigma.uploads import private_folder
+
 SESSION_KEY = "timetables_imports"
 KEEP_SECONDS = 60 * 60
 MAX_PENDING = 3
@@ -49,7 +51,7 @@ def _remove(token: str) -> None:
 
 def keep(request, shape: str, files: list[tuple[str, bytes]]) -> str:
     """Keep the files for this session; returns the token the apply form sends back."""
-    _root().mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(_root())
     _sweep()
     pending = request.session.get(SESSION_KEY, {})
     for old in sorted(pending, key=lambda t: pending[t]["at"])[: -MAX_PENDING + 1]:

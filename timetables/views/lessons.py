@@ -17,8 +17,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.imports.parsing import max_bytes
+from enigma.inputs import parse_int
 from enigma.permissions import any_staff, get_student_for, roles_required
 from enigma.roles import Role
+from enigma.uploads import accepts_uploads
 from timetables import selectors_lessons as selectors
 from timetables import services_lessons as services
 from timetables.forms_lessons import (
@@ -56,6 +59,7 @@ def _preview_page(request, result, token=None):
 
 
 @roles_required(EDITORS)
+@accepts_uploads(max_bytes, files=2)
 def import_upload(request):
     forms = {
         "lessons": LessonsUploadForm(prefix="lessons"),
@@ -159,9 +163,9 @@ def _slot_from_query(request) -> dict:
     """week, day and period for a new lesson from the grid's "Add" link."""
     initial = {}
     for name in ("week", "day", "period"):
-        value = request.GET.get(name, "")
-        if value.isdigit():
-            initial[name] = int(value)
+        value = parse_int(request.GET.get(name))
+        if value is not None:
+            initial[name] = value
     return initial
 
 

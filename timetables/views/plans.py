@@ -8,8 +8,6 @@ The room team reads plans; the coordinator and the SENCO change them.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from enigma.forms import add_service_errors
+from enigma.inputs import parse_date
 from enigma.permissions import roles_required, room_team
 from enigma.roles import Role
 from timetables import coverage, services_plan
@@ -117,10 +116,8 @@ def plan_week(request, placement_pk: int):
     """Set a whole week: the subjects in class, the rest in the room (a review's step)."""
     placement = selectors.placement_for(placement_pk)
     page = selectors.plan_page(placement)
-    try:
-        monday = monday_of(dt.date.fromisoformat(request.POST.get("week", "")))
-    except ValueError:
-        monday = None
+    asked = parse_date(request.POST.get("week"))
+    monday = monday_of(asked) if asked else None
     week = next((w for w in page.weeks if w.monday == monday), None)
     if week is None or not week.editable:
         messages.error(request, "That week cannot be changed now.")

@@ -7,8 +7,6 @@ The room team reads it; the coordinator and the SENCO take the register.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from enigma.inputs import parse_int, query_date, shift
 from enigma.permissions import declared_roles, roles_required, room_team
 from enigma.roles import Role
 from timetables import selectors_today as selectors
@@ -35,24 +34,13 @@ SIDE_PANELS = (
 )
 
 
-def _day(request) -> dt.date | None:
-    raw = request.GET.get("date", "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise Http404 from None
-
-
 def _period(request) -> int | None:
-    raw = request.GET.get("period", "") or request.POST.get("period", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_int(request.GET.get("period", "") or request.POST.get("period", ""), minimum=1)
 
 
 @room_team
 def today(request):
-    day = _day(request)
+    day = query_date(request, "date")
     page = selectors.today_page(day, period_pk=_period(request))
     return render(
         request,
@@ -60,8 +48,9 @@ def today(request):
         {
             "page": page,
             "can_mark": bool(request.user.roles & REGISTER_ROLES) and page.can_mark,
-            "previous_day": page.day - dt.timedelta(days=3 if page.day.weekday() == 0 else 1),
-            "next_day": page.day + dt.timedelta(days=3 if page.day.weekday() == 4 else 1),
+            # No link to a day outside the dates Enigma shows (see enigma.inputs).
+            "previous_day": shift(page.day, -3 if page.day.weekday() == 0 else -1),
+            "next_day": shift(page.day, 3 if page.day.weekday() == 4 else 1),
             "statuses": RegisterMark.Status.choices,
             "works": RegisterMark.Work.choices,
             "scores": range(1, 6),

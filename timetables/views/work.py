@@ -26,6 +26,8 @@ from enigma.forms import add_service_errors
 from enigma.models import SchoolSettings
 from enigma.permissions import roles_required
 from enigma.roles import ROOM_TEAM, Role
+from enigma.uploads import accepts_uploads
+from records import attachments
 from timetables import selectors_work as selectors
 from timetables import services_work as services
 from timetables.forms_work import WorkCompleteForm, WorkSetForm
@@ -75,6 +77,7 @@ def my_students(request):
 
 
 @teachers_only
+@accepts_uploads(attachments.max_bytes)
 def work_set(request, work_pk):
     work = _teacher_work(request, work_pk)
     back = reverse("timetables:my_students") + f"#work-{work.pk}"
