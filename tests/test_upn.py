@@ -237,13 +237,26 @@ def _migration():
 
 
 @pytest.fixture
-def unchecked(db):
-    """Rows as the admin used to store them: the check is lifted in this test's
-    transaction (rolled back after it)."""
-    from django.db import connection
+def unchecked(transactional_db):
+    """Rows as the admin used to store them. Lifting the check is DDL, which only the
+    owner role may run, so this is a transactional test: the owner drops the check, and
+    puts it back afterwards (with the test's rows made normal and unique first)."""
+    from tests.db import owner_cursor
 
-    with connection.cursor() as cursor:
+    with owner_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s",
+            ["upn_is_normalised"],
+        )
+        (definition,) = cursor.fetchone()
         cursor.execute("ALTER TABLE enigma_student DROP CONSTRAINT upn_is_normalised")
+    yield
+    with owner_cursor() as cursor:
+        cursor.execute(
+            "UPDATE enigma_student SET upn = 'T' || lpad(id::text, 12, '0')"
+            " WHERE upn <> upper(regexp_replace(upn, '\\s', '', 'g'))"
+        )
+        cursor.execute(f"ALTER TABLE enigma_student ADD CONSTRAINT upn_is_normalised {definition}")
 
 
 def _store(student, upn):
