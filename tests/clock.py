@@ -54,8 +54,9 @@ def start_session() -> dt.datetime | None:
     if not value:
         return None
     moment = parse(value)
-    # A UTC destination: time-machine would otherwise set TZ from a ZoneInfo destination.
-    _session = time_machine.travel(moment.astimezone(dt.UTC), tick=True)
+    # A timestamp, not a datetime: time-machine sets TZ to a datetime's zone (UTC for a
+    # UTC one), which would move date.today() and localtime() off Django's Europe/London.
+    _session = time_machine.travel(moment.timestamp(), tick=True)
     _session.start()
     return moment
 

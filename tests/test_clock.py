@@ -52,11 +52,17 @@ def test_the_clock_agrees_with_enigma_test_today_or_the_real_date():
     assert abs(clock.offset_seconds() - (now.timestamp() - real)) < 1
 
 
-def test_the_session_travels_before_any_fixture_and_says_so_in_the_header():
-    # A Saturday years ahead, in summer time if the real clock is not and vice versa.
-    real = dt.datetime.fromtimestamp(clock.real_time(), clock.LONDON)
-    day = dt.date(2031, 2, 15) if real.dst() else dt.date(2031, 7, 12)
-    env = {**os.environ, clock.VARIABLE: f"{day.isoformat()}T09:05"}
+@pytest.mark.parametrize(
+    ("value", "header"),
+    [
+        # Both Saturdays years ahead, one in summer time and one not (so one differs from
+        # the real clock's, whenever this runs); at 00:30 in summer it is still Friday in
+        # UTC, where date.today() must not go.
+        ("2031-07-12T00:30", "Sat 12 Jul 2031 00:30"),
+        ("2031-02-15T09:05", "Sat 15 Feb 2031 09:05"),
+    ],
+)
+def test_the_session_travels_before_any_fixture_and_says_so_in_the_header(value, header):
     result = subprocess.run(
         [
             sys.executable,
@@ -67,11 +73,11 @@ def test_the_session_travels_before_any_fixture_and_says_so_in_the_header():
             f"{__file__}::test_the_clock_agrees_with_enigma_test_today_or_the_real_date",
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, clock.VARIABLE: value},
         capture_output=True,
         text=True,
         timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"test date: Sat {day.day} {day:%b} 2031 09:05 Europe/London, ticking" in result.stdout
+    assert f"test date: {header} Europe/London, ticking" in result.stdout
     assert "1 passed" in result.stdout
