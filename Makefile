@@ -9,11 +9,23 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format bench up check-deploy clean
+# The tests whose outcome turns on the date (calendar, referrals and placements, reviews and
+# exits, reminders, timetables, chronology actions, the demo), and the days `make test-dates`
+# runs them on besides today: a Saturday in the summer holiday, and 31 December (the
+# Christmas holiday and the turn of the year). ENIGMA_TEST_TODAY moves the suite's clock.
+DATE_TESTS := tests/test_clock.py tests/test_school_calendar.py tests/test_calendar_pages.py \
+	tests/test_placement_dates.py tests/test_placement_reviews.py tests/test_placement_exit.py \
+	tests/test_referral_services.py tests/test_referral_form.py tests/test_chronology.py \
+	tests/test_notifications_sweep.py tests/test_notifications_work.py \
+	tests/test_timetable_plan.py tests/test_timetable_today.py tests/test_demo_seed.py
+TEST_DAYS ?= 2027-08-14 2026-12-31
+
+.PHONY: help install run test test-dates lint format bench up check-deploy clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo school, serve http://$(HOST):$(PORT)"
-	@echo "make test   - install and run the whole suite"
+	@echo "make test   - install and run the whole suite (ENIGMA_TEST_TODAY=YYYY-MM-DD moves its clock)"
+	@echo "make test-dates - the date-sensitive tests on each of TEST_DAYS"
 	@echo "make bench  - seed 20,000 students and measure every page under gunicorn"
 	@echo "make up     - gunicorn + Celery worker + beat on local PostgreSQL and Redis"
 	@echo "make lint   - ruff check and format check"
@@ -34,6 +46,13 @@ run: install
 test: install
 	$(RUN) python manage.py collectstatic --no-input --verbosity 0 --settings=enigma.settings.test
 	$(RUN) pytest
+
+test-dates: install
+	$(RUN) python manage.py collectstatic --no-input --verbosity 0 --settings=enigma.settings.test
+	@set -e; for day in $(TEST_DAYS); do \
+		echo "== the date-sensitive tests on $$day =="; \
+		ENIGMA_TEST_TODAY=$$day $(RUN) pytest $(DATE_TESTS); \
+	done
 
 lint: install
 	$(RUN) ruff check .

@@ -76,13 +76,35 @@ def client_for(client):
     return make
 
 
+# --- the clock: ENIGMA_TEST_TODAY (tests/clock.py) -------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Move the clock before any fixture or test runs (and before a test module's
+    import-time dates are computed)."""
+    from tests import clock
+
+    try:
+        config.enigma_test_moment = clock.start_session()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def pytest_unconfigure(config):
+    from tests import clock
+
+    clock.stop_session()
+
+
 # --- real services -------------------------------------------------------------------
 
 
 def pytest_report_header(config):
+    from tests import clock
     from tests.services import REQUIRE, missing_services
 
-    lines = []
+    lines = [clock.describe(getattr(config, "enigma_test_moment", None))]
     for name in missing_services():
         verdict = "FAIL the run" if REQUIRE else "be SKIPPED"
         lines.append(

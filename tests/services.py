@@ -38,6 +38,22 @@ def need(binary: str) -> str:
     return ""
 
 
+# How long a test waits for a real worker, Redis or browser to do what it was asked. A
+# deadline, not a pause: the wait ends as soon as the thing happens, so it can afford to
+# be generous enough for a machine busy with other work (the suite has taken 3.5 times as
+# long as on an idle machine).
+PATIENCE = 120.0
+
+
+def wait_for(condition, what: str, seconds: float = PATIENCE, interval: float = 0.05) -> None:
+    """Poll `condition` until it is true; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}", pytrace=False)
+        time.sleep(interval)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,17 +90,18 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                    s.settimeout(5)
                     s.sendall(b"PING\r\n")
                     if s.recv(16).startswith(b"+PONG"):
                         return
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError("redis-server did not start within 10 s")
+        raise RuntimeError(f"redis-server did not start within {PATIENCE:.0f} s")
 
     def stop(self) -> None:
         self.process.terminate()

@@ -1,16 +1,15 @@
 """Celery and the cache against a real redis-server on loopback."""
 
 import datetime as dt
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.utils import timezone
 
-from enigma.celery import app
 from enigma.tasks import clear_expired_sessions
+from tests.celery_helpers import broker, wait_until_idle, worker
+from tests.services import wait_for
 
 pytestmark = [pytest.mark.redis]
 
@@ -23,24 +22,13 @@ def test_a_task_sent_through_redis_is_run_by_a_real_worker(redis_url):
     Session.objects.create(
         session_key="live", session_data="x", expire_date=timezone.now() + dt.timedelta(days=1)
     )
-    saved = dict(app.conf)
-    app.conf.update(
-        broker_url=redis_url,
-        task_always_eager=False,
-        broker_connection_retry=False,
-        broker_connection_retry_on_startup=False,
-    )
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            clear_expired_sessions.delay()
-            deadline = time.monotonic() + 20
-            while Session.objects.filter(session_key="old").exists():
-                assert time.monotonic() < deadline, "the worker did not run the task in 20 s"
-                time.sleep(0.1)
-    finally:
-        app.conf.update(
-            broker_url=saved["broker_url"], task_always_eager=saved["task_always_eager"]
+    with broker(redis_url), worker():
+        clear_expired_sessions.delay()
+        wait_for(
+            lambda: not Session.objects.filter(session_key="old").exists(),
+            "the worker to clear the expired session",
         )
+        wait_until_idle(redis_url, "the task")
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
 
 

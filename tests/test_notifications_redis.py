@@ -5,81 +5,30 @@ Time is set with time_machine (ticking, so the worker's own timers keep working)
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import time
 from unittest import mock
 
 import pytest
+import redis
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.utils import timezone
 
-from enigma.celery import app
 from notifications import delivery
 from notifications.models import Kind, Notification
 from notifications.tasks import dispatch_due, send_notification, sweep_and_dispatch
 from records.models import Category
 from records.services import record_entry
 from referrals.models import Review
+from tests import clock
+from tests.celery_helpers import UNACKED, broker, wait_until_idle, worker
 from tests.factories import StudentFactory
 from tests.referrals_helpers import make_placement
-from tests.services import RedisServer, need
+from tests.services import RedisServer, need, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 D = dt.date
-MARKS: set[str] = set()
-
-
-@app.task(name="tests.notifications_mark")
-def mark(key: str) -> None:
-    MARKS.add(key)
-
-
-def point_broker_at(url: str) -> None:
-    app.conf.update(
-        broker_url=url,
-        task_always_eager=False,
-        broker_connection_retry=False,
-        broker_connection_retry_on_startup=False,
-        broker_connection_timeout=1,
-        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.1},
-    )
-    # Drop connections and producers made for the previous broker.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@contextlib.contextmanager
-def broker(url: str):
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
-    point_broker_at(url)
-    try:
-        yield
-    finally:
-        app.conf.update(saved)
-        app._pool = None
-        app.amqp._producer_pool = None
-
-
-@contextlib.contextmanager
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(condition, what: str, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def drain(key: str) -> None:
-    """Wait until the worker has run everything queued before this call."""
-    mark.delay(key)
-    wait_for(lambda: key in MARKS, f"marker {key}")
 
 
 def school_time(day: dt.date, hour: int = 10):
@@ -110,7 +59,7 @@ def test_a_review_falling_due_sends_one_email_per_recipient_even_if_run_twice(pl
         for pk in Notification.objects.values_list("pk", flat=True):
             send_notification.delay(pk)
             send_notification.delay(pk)
-        drain("twice")
+        wait_until_idle(redis_url, "the duplicates")
     assert len(mail.outbox) == 2
     assert set(Notification.objects.values_list("kind", "email_status")) == {
         (Kind.REVIEW_DUE_SOON, "sent")
@@ -142,7 +91,7 @@ def test_redis_down_when_a_change_is_saved_loses_nothing(cora, dina):
             sweep_and_dispatch.delay()
             wait_for(lambda: len(mail.outbox) == 1, "the alert")
             dispatch_due.delay()
-            drain("after-outage")
+            wait_until_idle(second.url, "the dispatch after the outage")
     finally:
         second.stop()
     assert len(mail.outbox) == 1
@@ -152,7 +101,7 @@ def test_redis_down_when_a_change_is_saved_loses_nothing(cora, dina):
 def test_a_row_left_claimed_by_a_dead_worker_is_sent_once_after_the_claim_times_out(
     placement, redis_url
 ):
-    with school_time(D(2026, 9, 25)) as clock:
+    with school_time(D(2026, 9, 25)) as traveller:
         from notifications import sweep
 
         sweep.sweep(deliver=False)
@@ -163,16 +112,18 @@ def test_a_row_left_claimed_by_a_dead_worker_is_sent_once_after_the_claim_times_
         Notification.objects.filter(pk=cora_row.pk).update(claimed_at=timezone.now(), attempts=1)
         with broker(redis_url), worker():
             send_notification.delay(cora_row.pk)  # the redelivered message
-            dispatch_due.delay()
-            drain("live-claim")
+            dispatch_due.delay()  # queues sam's send, not cora's
+            wait_until_idle(redis_url, "the redelivery and the dispatch")
             assert [m.to for m in mail.outbox] == [["sam@school.example.org"]]
+            cora_row.refresh_from_db()
+            assert (cora_row.attempts, cora_row.sent_at) == (1, None)
             # ...until it is older than the claim timeout: then the next dispatch sends it.
-            clock.shift(delivery.CLAIM_TIMEOUT + dt.timedelta(minutes=1))
+            traveller.shift(delivery.CLAIM_TIMEOUT + dt.timedelta(minutes=1))
             dispatch_due.delay()
             wait_for(lambda: len(mail.outbox) == 2, "cora's email")
             send_notification.delay(cora_row.pk)
             dispatch_due.delay()
-            drain("after-timeout")
+            wait_until_idle(redis_url, "the duplicates after the timeout")
     assert sorted(m.to[0] for m in mail.outbox) == [
         "cora@school.example.org",
         "sam@school.example.org",
@@ -188,8 +139,7 @@ def test_beat_down_over_a_weekend_and_half_term_catches_up_once(placement, redis
     with school_time(D(2026, 11, 2), 7), broker(redis_url), worker():
         sweep_and_dispatch.delay()
         sweep_and_dispatch.delay()
-        wait_for(lambda: len(mail.outbox) >= 1, "the catch-up")
-        drain("catch-up")
+        wait_until_idle(redis_url, "the catch-up")
     rows = list(Notification.objects.values_list("kind", "due_on", "recipient__username"))
     reviews = [r for r in rows if r[0].startswith("review")]
     assert reviews == [(Kind.REVIEW_DUE, D(2026, 11, 2), "cora")]
@@ -198,18 +148,21 @@ def test_beat_down_over_a_weekend_and_half_term_catches_up_once(placement, redis
 
 
 def test_a_worker_killed_mid_delivery_delivers_once_after_restart(cora, redis_url, tmp_path):
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    """kill -9 while sending (after the claim, before the email). After the restart the
-    row is sent once: by the redelivered message (acks_late, visibility timeout) or by
-    the next dispatch, both of which find the dead worker's claim timed out."""
+    """kill -9 while sending (after the claim, before the email). The worker comes back an
+    hour later (its clock moved, not waited for): past Redis's visibility timeout, so the
+    unacknowledged message is redelivered, and past the claim timeout, so the dead worker's
+    claim no longer holds the row. The redelivery and the next dispatch both try; the row
+    is sent once."""
     import os
     import signal
     import subprocess
     import sys
 
+    from django.conf import settings
     from django.db import connection
 
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
     row = Notification.objects.create(
         kind=Kind.FOLLOW_UP_DUE,
         subject_key="follow_up:1",
@@ -218,8 +171,13 @@ def test_a_worker_killed_mid_delivery_delivers_once_after_restart(cora, redis_ur
         title="A follow-up check is due",
         url="/",
     )
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    later = dt.timedelta(seconds=visibility) + delivery.CLAIM_TIMEOUT + dt.timedelta(minutes=1)
+    logs = []
 
-    def start(pause: float):
+    def start(*, pause: float, ahead: dt.timedelta = dt.timedelta(0)):
+        log = open(tmp_path / f"worker-{len(logs)}.log", "w")  # noqa: SIM115
+        logs.append(log)
         return subprocess.Popen(
             [
                 sys.executable,
@@ -229,49 +187,44 @@ def test_a_worker_killed_mid_delivery_delivers_once_after_restart(cora, redis_ur
                 connection.settings_dict["NAME"],
                 str(mail_dir),
                 str(pause),
+                str(clock.offset_seconds() + ahead.total_seconds()),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / f"worker-{pause}.log", "w"),
-            env={**os.environ},
+            stderr=log,
         )
 
+    client = redis.Redis.from_url(redis_url)
     with broker(redis_url):
         send_notification.delay(row.pk)
-    first = start(pause=60)
+    first = start(pause=3600)  # killed long before the pause ends
+    second = None
     try:
         claimed = tmp_path / "claimed"
-        wait_for(claimed.exists, "the first worker to claim the row", seconds=30)
+        wait_for(claimed.exists, "the first worker to claim the row")
         assert claimed.read_text() == str(row.pk)
         os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
+        first.wait(60)
         row.refresh_from_db()
         assert row.claimed_at is not None and row.sent_at is None and not list(mail_dir.iterdir())
-        # Past the visibility timeout and the claim timeout (2 s in that worker).
-        time.sleep(2.5)
-        second = start(pause=0)
+        assert client.hlen(UNACKED) == 1  # the dead worker's message, held
+        second = start(pause=0, ahead=later)
         with broker(redis_url):
-            # Redis redelivers the unacknowledged message; beat's dispatch would find the
-            # row too (its claim has timed out): whichever comes first sends it, once.
-            dispatch_due.delay()
-        try:
+            dispatch_due.delay()  # beat's next run, racing the redelivery
             wait_for(
                 lambda: Notification.objects.get(pk=row.pk).sent_at is not None,
-                "the redelivered send",
-                seconds=30,
+                "the second worker to send the row",
             )
-            with broker(redis_url):
-                send_notification.delay(row.pk)  # a duplicate message changes nothing
-                import redis
-
-                client = redis.Redis.from_url(redis_url)
-                wait_for(lambda: client.llen("celery") == 0, "the queue to drain")
-            time.sleep(0.5)
-        finally:
-            second.kill()
-            second.wait(10)
+            send_notification.delay(row.pk)  # a duplicate message changes nothing
+            # Idle means the held message was redelivered and run too.
+            wait_until_idle(redis_url, "the redelivery and the duplicate")
     finally:
-        if first.poll() is None:
-            first.kill()
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(60)
+        for log in logs:
+            log.close()
+        client.close()
     messages = [p.read_text() for p in mail_dir.iterdir()]
     assert len(messages) == 1 and "cora@school.example.org" in messages[0]
     row.refresh_from_db()

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from records.models import Entry
 from referrals.models import Referral
@@ -123,7 +124,7 @@ def test_starting_makes_a_draft_and_opens_the_form(rita, client_for):
     client = client_for(rita)
     confirm = client.get(url("referral_start"), {"student": student.pk})
     assert confirm.status_code == 200
-    assert student.name in confirm.content.decode()
+    assert escape(student.name) in confirm.content.decode()
     response = client.post(url("referral_start"), {"student": student.pk})
     referral = Referral.objects.get(student=student)
     assert response.status_code == 302

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 from icalendar import Calendar
 
 from enigma.models import AuditEvent, NonSchoolDay, Period
@@ -267,7 +268,7 @@ def test_the_printable_week_says_where_to_be_each_period(placement, plan, cora, 
     response = client_for(cora).get(print_url(placement, "2026-10-21"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert placement.student.name in html
+    assert escape(placement.student.name) in html
     assert "Week of Mon 19 Oct 2026" in html
     assert "Fri 23 Oct 2026" in html
     assert "In class: Maths, 9X/Ma1, room M4, Mr Jones" in html
