@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 contact_with="Parent" if kind == "contact" else "",
                 contact_method="phone" if kind == "contact" else "",
                 occurred_at=now - dt.timedelta(hours=entries - i),
-                actions=[NewAction("Follow up", coordinator, now.date())] if i % 5 == 0 else [],
+                actions=[NewAction("Follow up", coordinator, timezone.localdate(now))] if i % 5 == 0 else [],
             )
         since = now - dt.timedelta(days=7)  # well inside the queue's 14 days
         recent = Entry.objects.filter(RESTRICTED, recorded_at__gte=since).count()
@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 category=safeguarding,
                 summary=f"Bench safeguarding concern {i}",
                 account="The student's own words. " * 10,
-                actions=[NewAction("Refer to early help", dsl, now.date())],
+                actions=[NewAction("Refer to early help", dsl, timezone.localdate(now))],
             )
         self.stdout.write(f"bench.records_long_file={student.pk}")
         self.stdout.write(
