@@ -39,6 +39,7 @@ class Command(BaseCommand):
         safeguarding = Category.objects.get(name="Safeguarding")
         have = ChronologyLink.objects.filter(student=student).count()
         now = timezone.now()
+        today = timezone.localdate(now)
         for i in range(have, entries):
             kind = KINDS[i % len(KINDS)]
             record_entry(
@@ -51,7 +52,7 @@ class Command(BaseCommand):
                 contact_with="Parent" if kind == "contact" else "",
                 contact_method="phone" if kind == "contact" else "",
                 occurred_at=now - dt.timedelta(hours=entries - i),
-                actions=[NewAction("Follow up", coordinator, timezone.localdate(now))] if i % 5 == 0 else [],
+                actions=[NewAction("Follow up", coordinator, today)] if i % 5 == 0 else [],
             )
         since = now - dt.timedelta(days=7)  # well inside the queue's 14 days
         recent = Entry.objects.filter(RESTRICTED, recorded_at__gte=since).count()
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                 category=safeguarding,
                 summary=f"Bench safeguarding concern {i}",
                 account="The student's own words. " * 10,
-                actions=[NewAction("Refer to early help", dsl, timezone.localdate(now))],
+                actions=[NewAction("Refer to early help", dsl, today)],
             )
         self.stdout.write(f"bench.records_long_file={student.pk}")
         self.stdout.write(
