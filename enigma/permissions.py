@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from enigma.capabilities import Capability, roles_with
 from enigma.roles import ALL_ROLES, ROOM_TEAM, Role
 
 PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.", "notifications.")
@@ -38,7 +39,31 @@ room_team = roles_required(ROOM_TEAM)
 school_admin_only = roles_required(Role.SCHOOL_ADMIN)
 
 
+def requires(*capabilities: Capability) -> Callable:
+    """Declare what a view needs (any one of the capabilities suffices)."""
+    needed = frozenset(Capability(c) for c in capabilities)
+    if not needed:
+        raise ValueError("A view must need at least one capability.")
+
+    def decorator(view):
+        view.enigma_capabilities = needed
+        return view
+
+    return decorator
+
+
+def declared_capabilities(view_func) -> frozenset[Capability] | None:
+    """What a view declared with @requires, or None if it declared nothing."""
+    needed = getattr(view_func, "enigma_capabilities", None)
+    if needed is None and hasattr(view_func, "view_class"):
+        needed = getattr(view_func.view_class, "enigma_capabilities", None)
+    return needed
+
+
 def declared_roles(view_func) -> frozenset[Role] | None:
+    needed = declared_capabilities(view_func)
+    if needed is not None:
+        return roles_with(*needed)
     roles = getattr(view_func, "enigma_roles", None)
     if roles is None and hasattr(view_func, "view_class"):
         roles = getattr(view_func.view_class, "enigma_roles", None)

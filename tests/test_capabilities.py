@@ -1,0 +1,162 @@
+"""Who may do what: the capability x role table, written out by hand.
+
+A change to enigma.capabilities.ROLES_FOR fails here until this table says the same, so
+every change of who may do what is a visible change to this file.
+tests/test_role_matrix.py checks which capability each URL needs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template
+
+from enigma.capabilities import (
+    ROLES_FOR,
+    Can,
+    Capability,
+    UnknownCapability,
+    capabilities_of,
+    has_capability,
+    roles_with,
+    users_who_can,
+)
+from enigma.permissions import declared_capabilities, requires
+from enigma.roles import Role
+from tests.factories import UserFactory
+
+COLUMNS = {
+    "coord": Role.COORDINATOR,
+    "senco": Role.SENCO,
+    "deputy": Role.DEPUTY_HEAD,
+    "referrer": Role.REFERRER,
+    "teacher": Role.CLASS_TEACHER,
+    "dsl": Role.DSL,
+    "admin": Role.SCHOOL_ADMIN,
+}
+
+# "x": the role holds the capability; ".": it does not.
+TABLE = """
+                            coord  senco  deputy  referrer  teacher  dsl  admin
+view_students                 x      x      x        x         x      x     x
+see_all_students              x      x      x        .         .      x     x
+export_students               x      x      x        .         .      x     x
+record_entry                  x      x      x        x         x      x     x
+follow_up_actions             x      x      x        x         x      x     x
+complete_any_action           x      x      x        .         .      x     x
+read_restricted               .      .      .        .         .      x     .
+share_restricted              .      .      .        .         .      x     .
+oversee_safeguarding          .      .      .        .         .      x     .
+read_interventions            x      x      x        .         .      x     x
+run_interventions             x      x      x        .         .      x     .
+refer                         x      x      x        x         .      x     .
+follow_own_referrals          .      x      .        x         .      .     .
+read_all_referrals            x      x      x        .         .      x     .
+read_approvals                x      x      x        .         .      .     .
+decide_referral               .      .      x        .         .      .     .
+read_placements               x      x      x        .         .      x     x
+follow_placements             x      x      x        .         .      x     .
+manage_placements             x      x      x        .         .      .     .
+hold_review                   x      x      x        .         .      .     .
+attend_review                 x      x      x        .         .      x     .
+sign_off_review               .      x      .        .         .      .     .
+oversee_room                  x      x      x        .         .      .     .
+run_room                      x      .      .        .         .      .     .
+plan_reintegration            x      x      .        .         .      .     .
+allow_exit_without_subject    .      x      .        .         .      .     .
+take_register                 x      x      .        .         .      .     .
+manage_calendar_feeds         x      x      .        .         .      .     .
+manage_timetables             x      .      .        .         .      .     x
+set_work                      .      .      .        .         x      .     .
+read_room_work                x      x      x        .         .      x     x
+read_notifications            x      x      x        x         x      x     x
+see_email_problems            .      .      .        .         .      .     x
+manage_school                 .      .      .        .         .      .     x
+manage_calendar               .      .      .        .         .      .     x
+import_mis                    .      .      .        .         .      .     x
+read_audit_log                .      .      .        .         .      .     x
+"""
+
+
+def expected_table() -> dict[str, frozenset[Role]]:
+    header, *rows = [line.split() for line in TABLE.strip().splitlines()]
+    assert header == list(COLUMNS)
+    table = {}
+    for name, *marks in rows:
+        assert set(marks) <= {"x", "."}, name
+        marked = zip(header, marks, strict=True)
+        table[name] = frozenset(COLUMNS[col] for col, mark in marked if mark == "x")
+    return table
+
+
+def test_the_mapping_gives_each_capability_exactly_the_roles_of_the_table():
+    table = expected_table()
+    assert set(table) == {c.value for c in Capability}, "one row per capability"
+    for capability, roles in ROLES_FOR.items():
+        assert roles == table[capability.value], capability
+
+
+def test_every_capability_says_what_it_means():
+    for capability in Capability:
+        assert capability.label and capability.label != capability.value.replace("_", " ")
+
+
+def test_a_person_holds_the_capabilities_of_every_role_they_have(db):
+    both = UserFactory(roles=[Role.SENCO, Role.DSL])
+    assert both.can(Capability.SIGN_OFF_REVIEW) and both.can(Capability.READ_RESTRICTED)
+    assert not both.can(Capability.DECIDE_REFERRAL)
+    assert both.can(Capability.DECIDE_REFERRAL, Capability.READ_RESTRICTED)  # any one
+    assert capabilities_of(both.roles) == capabilities_of({Role.SENCO}) | capabilities_of(
+        {Role.DSL}
+    )
+
+
+def test_no_role_no_account_and_no_sign_in_hold_nothing(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    nobody = UserFactory(roles=[])
+    gone = UserFactory(roles=[Role.DSL], is_active=False)
+    for user in (nobody, gone, AnonymousUser(), None):
+        assert not any(has_capability(user, c) for c in Capability), user
+
+
+def test_users_who_can_lists_each_active_holder_once(db):
+    senco_dsl = UserFactory(roles=[Role.SENCO, Role.DSL])
+    dsl = UserFactory(roles=[Role.DSL])
+    UserFactory(roles=[Role.DSL], is_active=False)
+    UserFactory(roles=[Role.CLASS_TEACHER])
+    assert list(users_who_can(Capability.READ_RESTRICTED).order_by("pk")) == [senco_dsl, dsl]
+    both = users_who_can(Capability.READ_RESTRICTED, Capability.SIGN_OFF_REVIEW)
+    assert sorted(u.pk for u in both) == [senco_dsl.pk, dsl.pk]
+
+
+def test_roles_with_is_the_union_and_needs_a_capability():
+    assert roles_with(Capability.SET_WORK, Capability.READ_ROOM_WORK) == (
+        ROLES_FOR[Capability.SET_WORK] | ROLES_FOR[Capability.READ_ROOM_WORK]
+    )
+    with pytest.raises(ValueError):
+        roles_with()
+
+
+def test_templates_ask_the_same_question(db):
+    deputy = UserFactory(roles=[Role.DEPUTY_HEAD])
+    template = Template("{% if can.decide_referral %}decide{% endif %}")
+    assert template.render(Context({"can": Can(deputy)})) == "decide"
+    assert template.render(Context({"can": Can(UserFactory(roles=[Role.SENCO]))})) == ""
+
+
+def test_a_misspelt_capability_in_a_template_fails_loudly(db):
+    template = Template("{% if can.decide_referal %}decide{% endif %}")
+    with pytest.raises(UnknownCapability):
+        template.render(Context({"can": Can(UserFactory(roles=[Role.DEPUTY_HEAD]))}))
+
+
+def test_a_view_declares_what_it_needs():
+    @requires(Capability.SET_WORK, Capability.READ_ROOM_WORK)
+    def view(request):
+        raise AssertionError
+
+    assert declared_capabilities(view) == {Capability.SET_WORK, Capability.READ_ROOM_WORK}
+    with pytest.raises(ValueError):
+        requires()
+    with pytest.raises(ValueError):
+        requires("set_wrok")
