@@ -1,10 +1,11 @@
 from django.shortcuts import redirect
 
 from enigma import extensions
-from enigma.permissions import any_staff
+from enigma.capabilities import Capability
+from enigma.permissions import requires
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def home(request):
     """Send each person to their role's home page (registered by the apps that own them).
 
