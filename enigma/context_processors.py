@@ -12,7 +12,6 @@ def enigma(request):
     return {
         "school": school,
         "room_name": school.room_name if school else "Enigma",
-        "user_roles": roles,
         "can": Can(user),
         "nav_links": extensions.nav_links_for(roles),
     }

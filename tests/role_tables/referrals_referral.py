@@ -9,13 +9,15 @@ more information has been asked for (otherwise the form redirects to the referra
 tests/test_referral_*.py check those rules.
 """
 
-from referrals.services_referral import REFER_ROLES
+from enigma.roles import Role
+
+REFER = frozenset({Role.REFERRER, Role.SENCO, Role.COORDINATOR, Role.DEPUTY_HEAD, Role.DSL})
 
 EXPECTED: dict = {
-    "referrals:my_referrals": REFER_ROLES,
-    "referrals:referral_start": REFER_ROLES,
-    "referrals:referral_edit": REFER_ROLES,
-    "referrals:referral_detail": REFER_ROLES,
-    "referrals:referral_withdraw": REFER_ROLES,
+    "referrals:my_referrals": REFER,
+    "referrals:referral_start": REFER,
+    "referrals:referral_edit": REFER,
+    "referrals:referral_detail": REFER,
+    "referrals:referral_withdraw": REFER,
 }
 POST_ONLY: set[str] = {"referrals:referral_withdraw"}
