@@ -7,11 +7,10 @@ def enigma(request):
     """The room's configured name, what the person may do (`can`, see
     enigma.capabilities) and their navigation."""
     user = getattr(request, "user", None)
-    roles = getattr(user, "roles", frozenset()) if user and user.is_authenticated else frozenset()
     school = SchoolSettings.load()
     return {
         "school": school,
         "room_name": school.room_name if school else "Enigma",
         "can": Can(user),
-        "nav_links": extensions.nav_links_for(roles),
+        "nav_links": extensions.nav_links_for(user),
     }
