@@ -1,8 +1,6 @@
-"""Who may do what: the capability x role table, written out by hand.
-
-A change to enigma.capabilities.ROLES_FOR fails here until this table says the same, so
-every change of who may do what is a visible change to this file.
-tests/test_role_matrix.py checks which capability each URL needs.
+"""Capabilities: how the question is asked (user.can, has_capability, users_who_can, the
+`can` of templates, @requires). Which roles hold which capability is the hand-written
+table of tests/role_tables/capabilities.py, checked by tests/test_role_matrix.py.
 """
 
 from __future__ import annotations
@@ -23,76 +21,6 @@ from enigma.capabilities import (
 from enigma.permissions import declared_capabilities, requires
 from enigma.roles import Role
 from tests.factories import UserFactory
-
-COLUMNS = {
-    "coord": Role.COORDINATOR,
-    "senco": Role.SENCO,
-    "deputy": Role.DEPUTY_HEAD,
-    "referrer": Role.REFERRER,
-    "teacher": Role.CLASS_TEACHER,
-    "dsl": Role.DSL,
-    "admin": Role.SCHOOL_ADMIN,
-}
-
-# "x": the role holds the capability; ".": it does not.
-TABLE = """
-                            coord  senco  deputy  referrer  teacher  dsl  admin
-view_students                 x      x      x        x         x      x     x
-see_all_students              x      x      x        .         .      x     x
-export_students               x      x      x        .         .      x     x
-record_entry                  x      x      x        x         x      x     x
-follow_up_actions             x      x      x        x         x      x     x
-complete_any_action           x      x      x        .         .      x     x
-read_restricted               .      .      .        .         .      x     .
-share_restricted              .      .      .        .         .      x     .
-oversee_safeguarding          .      .      .        .         .      x     .
-read_interventions            x      x      x        .         .      x     x
-run_interventions             x      x      x        .         .      x     .
-refer                         x      x      x        x         .      x     .
-follow_own_referrals          .      x      .        x         .      .     .
-read_all_referrals            x      x      x        .         .      x     .
-read_approvals                x      x      x        .         .      .     .
-decide_referral               .      .      x        .         .      .     .
-read_placements               x      x      x        .         .      x     x
-follow_placements             x      x      x        .         .      x     .
-manage_placements             x      x      x        .         .      .     .
-hold_review                   x      x      x        .         .      .     .
-attend_review                 x      x      x        .         .      x     .
-sign_off_review               .      x      .        .         .      .     .
-oversee_room                  x      x      x        .         .      .     .
-run_room                      x      .      .        .         .      .     .
-plan_reintegration            x      x      .        .         .      .     .
-allow_exit_without_subject    .      x      .        .         .      .     .
-take_register                 x      x      .        .         .      .     .
-manage_calendar_feeds         x      x      .        .         .      .     .
-manage_timetables             x      .      .        .         .      .     x
-set_work                      .      .      .        .         x      .     .
-read_room_work                x      x      x        .         .      x     x
-read_notifications            x      x      x        x         x      x     x
-see_email_problems            .      .      .        .         .      .     x
-manage_school                 .      .      .        .         .      .     x
-manage_calendar               .      .      .        .         .      .     x
-import_mis                    .      .      .        .         .      .     x
-read_audit_log                .      .      .        .         .      .     x
-"""
-
-
-def expected_table() -> dict[str, frozenset[Role]]:
-    header, *rows = [line.split() for line in TABLE.strip().splitlines()]
-    assert header == list(COLUMNS)
-    table = {}
-    for name, *marks in rows:
-        assert set(marks) <= {"x", "."}, name
-        marked = zip(header, marks, strict=True)
-        table[name] = frozenset(COLUMNS[col] for col, mark in marked if mark == "x")
-    return table
-
-
-def test_the_mapping_gives_each_capability_exactly_the_roles_of_the_table():
-    table = expected_table()
-    assert set(table) == {c.value for c in Capability}, "one row per capability"
-    for capability, roles in ROLES_FOR.items():
-        assert roles == table[capability.value], capability
 
 
 def test_every_capability_says_what_it_means():
