@@ -147,13 +147,15 @@ def test_an_action_is_done_once(recorded, tom):
 
 
 def test_my_actions_lists_open_actions_soonest_first(cora, tom):
+    # Due dates from today: an action may not be set due in the past.
+    today = timezone.localdate()
     entry = concern(
         cora,
         StudentFactory(),
         actions=[
-            services.NewAction("Later", tom, dt.date(2026, 12, 1)),
-            services.NewAction("Sooner", tom, dt.date(2026, 11, 25)),
-            services.NewAction("Not mine", cora, dt.date(2026, 11, 23)),
+            services.NewAction("Later", tom, today + dt.timedelta(days=8)),
+            services.NewAction("Sooner", tom, today + dt.timedelta(days=2)),
+            services.NewAction("Not mine", cora, today),
         ],
     )
     done = entry.actions.get(description="Later")
