@@ -1,6 +1,6 @@
 """The Django admin is for the school admin only, behind the same 2FA as everything."""
 
-from enigma.roles import Role
+from enigma.capabilities import Capability
 
 
 def configure_admin_site(site):
@@ -9,7 +9,7 @@ def configure_admin_site(site):
         return bool(
             user.is_active
             and user.is_staff
-            and (user.is_superuser or Role.SCHOOL_ADMIN in user.roles)
+            and (user.is_superuser or user.can(Capability.MANAGE_SCHOOL))
         )
 
     site.has_permission = has_permission

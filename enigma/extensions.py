@@ -1,8 +1,9 @@
 """How the downstream apps add to the core's pages without the core importing them.
 
 records, referrals and timetables register, in their AppConfig.ready():
-- navigation links (shown to the roles given),
-- a home page for a role (the home view sends each person to the first that applies),
+- navigation links (shown to those who hold the capability given),
+- home pages, each for the holders of a capability (the home view sends each person to
+  the first that applies),
 - tabs on a student's pages (Details is the core's own),
 - demo seeders, run by `manage.py seed_demo` after the core's own demo data,
 - benchmark pages for `make bench`, and the manage.py command that prepares their data
@@ -17,14 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enigma.roles import Role
+from enigma.capabilities import Capability, has_capability
 
 
 @dataclass(frozen=True)
 class NavLink:
     label: str
     url_name: str
-    roles: frozenset[Role]
+    capability: Capability
     # The URL names or namespaces ("records:" + name prefix) that mark it as current.
     current_prefix: str
     position: int = 100
@@ -34,22 +35,22 @@ class NavLink:
 class StudentTab:
     label: str
     url_name: str  # reversed with the student's pk
-    roles: frozenset[Role]
+    capability: Capability
     position: int = 100
 
 
 @dataclass(frozen=True)
 class HomePage:
-    role: Role
+    capability: Capability
     url_name: str
-    # Lower wins for a person with several roles.
+    # Lower wins for a person to whom several apply.
     priority: int
 
 
 @dataclass(frozen=True)
 class StudentPanel:
     url_name: str  # reversed with the student's pk; answers an HTML fragment
-    roles: frozenset[Role]
+    capability: Capability
     position: int = 100
 
 
@@ -76,14 +77,24 @@ def _add(registry: list, item) -> None:
         registry.sort(key=lambda i: (getattr(i, "position", 0), getattr(i, "priority", 0)))
 
 
-def add_nav_link(label: str, url_name: str, roles, *, current_prefix: str = "", position=100):
+def add_nav_link(
+    label: str,
+    url_name: str,
+    capability: Capability,
+    *,
+    current_prefix: str = "",
+    position: int = 100,
+) -> None:
     _add(
-        NAV_LINKS, NavLink(label, url_name, frozenset(roles), current_prefix or url_name, position)
+        NAV_LINKS,
+        NavLink(label, url_name, Capability(capability), current_prefix or url_name, position),
     )
 
 
-def add_student_tab(label: str, url_name: str, roles, *, position: int = 100) -> None:
-    _add(STUDENT_TABS, StudentTab(label, url_name, frozenset(roles), position))
+def add_student_tab(
+    label: str, url_name: str, capability: Capability, *, position: int = 100
+) -> None:
+    _add(STUDENT_TABS, StudentTab(label, url_name, Capability(capability), position))
 
 
 # Where a student's name links to: the core's Details page unless an app offers a
@@ -95,8 +106,8 @@ def set_student_landing(url_name: str) -> None:
     STUDENT_LANDING["url_name"] = url_name
 
 
-def add_student_panel(url_name: str, roles, *, position: int = 100) -> None:
-    _add(STUDENT_PANELS, StudentPanel(url_name, frozenset(roles), position))
+def add_student_panel(url_name: str, capability: Capability, *, position: int = 100) -> None:
+    _add(STUDENT_PANELS, StudentPanel(url_name, Capability(capability), position))
 
 
 def add_demo_seeder(seeder) -> None:
@@ -115,22 +126,24 @@ def add_bench_command(*args: str) -> None:
         BENCH_COMMANDS.append(args)
 
 
-def add_home_page(role: Role, url_name: str, *, priority: int) -> None:
-    _add(HOME_PAGES, HomePage(role, url_name, priority))
+def add_home_page(capability: Capability, url_name: str, *, priority: int) -> None:
+    _add(HOME_PAGES, HomePage(Capability(capability), url_name, priority))
 
 
-def nav_links_for(roles) -> list[NavLink]:
-    return [link for link in NAV_LINKS if link.roles & roles]
+def nav_links_for(user) -> list[NavLink]:
+    return [link for link in NAV_LINKS if has_capability(user, link.capability)]
 
 
-def student_tabs_for(roles) -> list[StudentTab]:
-    return [tab for tab in STUDENT_TABS if tab.roles & roles]
+def student_tabs_for(user) -> list[StudentTab]:
+    return [tab for tab in STUDENT_TABS if has_capability(user, tab.capability)]
 
 
-def student_panels_for(roles) -> list[StudentPanel]:
-    return [panel for panel in STUDENT_PANELS if panel.roles & roles]
+def student_panels_for(user) -> list[StudentPanel]:
+    return [panel for panel in STUDENT_PANELS if has_capability(user, panel.capability)]
 
 
-def home_url_name_for(roles) -> str | None:
-    pages = sorted((p for p in HOME_PAGES if p.role in roles), key=lambda p: p.priority)
+def home_url_name_for(user) -> str | None:
+    pages = sorted(
+        (p for p in HOME_PAGES if has_capability(user, p.capability)), key=lambda p: p.priority
+    )
     return pages[0].url_name if pages else None

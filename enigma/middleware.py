@@ -1,4 +1,4 @@
-"""Request-level security: session lifetime, 2FA enrolment, role checks, no caching."""
+"""Request-level security: session lifetime, 2FA enrolment, capability checks, no caching."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from enigma.permissions import declared_roles, is_project_view, is_public
+from enigma.permissions import declared_capabilities, is_project_view, is_public
 
 LOGIN_AT_KEY = "enigma_login_at"
 
@@ -99,8 +99,8 @@ def has_totp(request) -> bool:
 
 
 class RolePermissionMiddleware:
-    """Deny by default: a project view without @roles_required is refused, and a person
-    without one of the declared roles gets 403."""
+    """Deny by default: a project view that declares no capability (@requires) is
+    refused, and a person who holds none of the capabilities it needs gets 403."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -111,12 +111,12 @@ class RolePermissionMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if is_public(view_func) or not is_project_view(view_func):
             return None  # sign-in pages; allauth and admin views guard themselves
-        roles = declared_roles(view_func)
-        if roles is None:
-            raise PermissionDenied("This page declares no roles, so nobody may use it.")
+        needed = declared_capabilities(view_func)
+        if needed is None:
+            raise PermissionDenied("This page declares no capability, so nobody may use it.")
         if not request.user.is_authenticated:
             return None  # LoginRequiredMiddleware has already redirected
-        if not (request.user.roles & roles):
+        if not request.user.can(*needed):
             raise PermissionDenied("Your roles do not include this page.")
         return None
 

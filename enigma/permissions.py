@@ -1,48 +1,43 @@
 """Declarative, deny-by-default permissions.
 
-Every view in this project names the roles that may use it with @roles_required(...).
-RolePermissionMiddleware refuses any project view that has no declaration, and the
-role-matrix test (tests/test_role_matrix.py) fails on one. Which *students* a person may
-see is decided by Student.objects.visible_to(user), shared by lists and lookups.
+Every view in this project names what it needs with @requires(Capability.X) (see
+enigma.capabilities for who holds what). RolePermissionMiddleware refuses any project
+view that declares nothing, and the role-matrix test (tests/test_role_matrix.py) fails
+on one. Which *students* a person may see is decided by
+Student.objects.visible_to(user), shared by lists and lookups.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from enigma.roles import ALL_ROLES, ROOM_TEAM, Role
+from enigma.capabilities import Capability
 
 PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.", "notifications.")
 
 
-def roles_required(*roles: Role | Iterable[Role]) -> Callable:
-    """Declare the roles that may use a view (any one of them suffices)."""
-    allowed: set[Role] = set()
-    for r in roles:
-        allowed |= {r} if isinstance(r, Role) else set(r)
-    if not allowed:
-        raise ValueError("A view must allow at least one role.")
+def requires(*capabilities: Capability) -> Callable:
+    """Declare what a view needs (any one of the capabilities suffices)."""
+    needed = frozenset(Capability(c) for c in capabilities)
+    if not needed:
+        raise ValueError("A view must need at least one capability.")
 
     def decorator(view):
-        view.enigma_roles = frozenset(allowed)
+        view.enigma_capabilities = needed
         return view
 
     return decorator
 
 
-any_staff = roles_required(ALL_ROLES)
-room_team = roles_required(ROOM_TEAM)
-school_admin_only = roles_required(Role.SCHOOL_ADMIN)
-
-
-def declared_roles(view_func) -> frozenset[Role] | None:
-    roles = getattr(view_func, "enigma_roles", None)
-    if roles is None and hasattr(view_func, "view_class"):
-        roles = getattr(view_func.view_class, "enigma_roles", None)
-    return roles
+def declared_capabilities(view_func) -> frozenset[Capability] | None:
+    """What a view declared with @requires, or None if it declared nothing."""
+    needed = getattr(view_func, "enigma_capabilities", None)
+    if needed is None and hasattr(view_func, "view_class"):
+        needed = getattr(view_func.view_class, "enigma_capabilities", None)
+    return needed
 
 
 def is_project_view(view_func) -> bool:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from enigma import audit
+from enigma.capabilities import Capability, roles_with, users_who_can
 from enigma.models import SchoolSettings, User
 from enigma.roles import Role
 
@@ -181,8 +182,15 @@ def roles_changed(
         request=request,
         data={"kind": "; ".join(words), "added": added, "removed": removed},
     )
-    if announce and Role.DSL.value in added:
+    if announce and reads_restricted(added):
         tell_dsl_team(joined=[user], request=request)
+
+
+def reads_restricted(role_names: Iterable[str]) -> bool:
+    """Whether any of these roles (group names) lets its holders read restricted entries:
+    joining one is announced to the DSL team."""
+    roles = {Role(name) for name in role_names if name in Role.values}
+    return bool(roles & roles_with(Capability.READ_RESTRICTED))
 
 
 def tell_dsl_team(*, joined: list[User], request=None) -> None:
@@ -190,9 +198,8 @@ def tell_dsl_team(*, joined: list[User], request=None) -> None:
     restricted entry from now on, and the team should know who can."""
     joined_ids = {u.pk for u in joined}
     team = list(
-        User.objects.filter(is_active=True, groups__name=Role.DSL.value)
+        users_who_can(Capability.READ_RESTRICTED)
         .exclude(pk__in=joined_ids)
-        .distinct()
         .values_list("email", flat=True)
     )
     for person in joined:

@@ -12,7 +12,6 @@ from django.dispatch import receiver
 from enigma import audit, services_accounts
 from enigma.middleware import LOGIN_AT_KEY
 from enigma.models import User
-from enigma.roles import Role
 
 
 @receiver(user_logged_in)
@@ -135,7 +134,7 @@ def on_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
             services_accounts.roles_changed(
                 user, added=[name] if added else [], removed=[] if added else [name], announce=False
             )
-        if added and name == Role.DSL.value:
+        if added and services_accounts.reads_restricted([name]):
             services_accounts.tell_dsl_team(
                 joined=users, request=services_accounts.acting_request()
             )

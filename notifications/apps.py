@@ -10,7 +10,7 @@ class NotificationsConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from enigma import extensions
-        from enigma.roles import Role
+        from enigma.capabilities import Capability
         from notifications import hooks
         from records.models import Entry
 
@@ -23,7 +23,7 @@ class NotificationsConfig(AppConfig):
         extensions.add_nav_link(
             "Email problems",
             "notifications:email_problems",
-            {Role.SCHOOL_ADMIN},
+            Capability.SEE_EMAIL_PROBLEMS,
             current_prefix="notifications:email_problems",
             position=910,
         )

@@ -1,15 +1,12 @@
-"""The notifications pages. Each declares its roles, and checks them itself too."""
+"""The notifications pages."""
 
-from functools import wraps
-
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from enigma.capabilities import Capability
 from enigma.inputs import parse_int
-from enigma.permissions import roles_required
-from enigma.roles import ALL_ROLES, Role
+from enigma.permissions import requires
 from notifications import services
 from notifications.models import (
     ALWAYS_IMMEDIATE,
@@ -20,20 +17,7 @@ from notifications.models import (
 )
 
 
-def _for(*roles):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not (request.user.roles & wrapped.enigma_roles):
-                raise PermissionDenied("Your roles do not include this page.")
-            return view(request, *args, **kwargs)
-
-        return roles_required(*roles)(wrapped)
-
-    return decorator
-
-
-@_for(ALL_ROLES)
+@requires(Capability.READ_NOTIFICATIONS)
 def inbox(request):
     rows = Notification.objects.filter(recipient=request.user).order_by(
         "-read_at", "-created_at", "-id"
@@ -42,21 +26,21 @@ def inbox(request):
     return render(request, "notifications/inbox.html", {"rows": rows})
 
 
-@_for(ALL_ROLES)
+@requires(Capability.READ_NOTIFICATIONS)
 @require_POST
 def mark_read(request, pk):
     services.mark_read(request.user, pk)
     return redirect("notifications:inbox")
 
 
-@_for(ALL_ROLES)
+@requires(Capability.READ_NOTIFICATIONS)
 @require_POST
 def mark_all_read(request):
     services.mark_read(request.user)
     return redirect("notifications:inbox")
 
 
-@_for(ALL_ROLES)
+@requires(Capability.READ_NOTIFICATIONS)
 def preferences(request):
     kinds = [k for k in Kind if k not in ALWAYS_IMMEDIATE]
     if request.method == "POST":
@@ -78,7 +62,7 @@ def preferences(request):
     )
 
 
-@_for(Role.SCHOOL_ADMIN)
+@requires(Capability.SEE_EMAIL_PROBLEMS)
 def email_problems(request):
     if request.method == "POST":
         EmailProblem.objects.filter(

@@ -25,8 +25,8 @@ from django.db.models import BooleanField, Expression, F
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from enigma.capabilities import Capability, has_capability
 from enigma.models import Student
-from enigma.roles import ROOM_TEAM, Role
 from records.models import Category, Entry
 
 # A restricted entry shown to someone who may not read it carries only this.
@@ -102,13 +102,9 @@ def is_restricted(entry: Entry) -> bool:
     )
 
 
-def is_dsl(user) -> bool:
-    return Role.DSL in getattr(user, "roles", frozenset())
-
-
 def may_read_restricted(user, entry) -> bool:
     """The DSL team, or the one colleague this entry was shared with (not yet 2FA-fresh)."""
-    if is_dsl(user):
+    if has_capability(user, Capability.READ_RESTRICTED):
         return True
     shared = getattr(entry, "shared_with_me", None)  # annotated by selectors.chronology
     if shared is not None:
@@ -146,8 +142,9 @@ def reauthentication_url(request) -> str:
 
 
 def may_complete_action(user, action, *, second_factor_fresh: bool) -> bool:
-    """Who may mark a follow-up action done: the person it was given to, or the room
-    team; on a restricted entry only someone who may read it, with a fresh second factor."""
+    """Who may mark a follow-up action done: the person it was given to, or those who may
+    complete anyone's (the room team); on a restricted entry only someone who may read
+    it, with a fresh second factor."""
     if is_restricted(action.entry):
         return may_read_restricted(user, action.entry) and second_factor_fresh
-    return action.assignee_id == user.pk or bool(user.roles & ROOM_TEAM)
+    return action.assignee_id == user.pk or has_capability(user, Capability.COMPLETE_ANY_ACTION)

@@ -19,25 +19,29 @@ def grant_category_permissions(**kwargs) -> None:
 def register_pages() -> None:
     """The student file's tab, the records links in the navigation, the DSL's home."""
     from enigma import extensions
-    from enigma.roles import ALL_ROLES, Role
+    from enigma.capabilities import Capability
 
-    extensions.add_student_tab("Chronology", "records:student_file", ALL_ROLES, position=10)
+    extensions.add_student_tab(
+        "Chronology", "records:student_file", Capability.VIEW_STUDENTS, position=10
+    )
     extensions.set_student_landing("records:student_file")
     extensions.add_nav_link(
         "My actions",
         "records:my_actions",
-        ALL_ROLES,
+        Capability.FOLLOW_UP_ACTIONS,
         current_prefix="records:my_actions",
         position=30,
     )
     extensions.add_nav_link(
         "Safeguarding",
         "records:safeguarding_queue",
-        {Role.DSL},
+        Capability.OVERSEE_SAFEGUARDING,
         current_prefix="records:safeguarding",
         position=20,
     )
-    extensions.add_home_page(Role.DSL, "records:safeguarding_queue", priority=40)
+    extensions.add_home_page(
+        Capability.OVERSEE_SAFEGUARDING, "records:safeguarding_queue", priority=40
+    )
 
     from records import navigation_interventions
     from records.demo import seed_chronologies, seed_interventions

@@ -6,12 +6,11 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from enigma.capabilities import Capability, users_who_can
 from enigma.models import Student
-from enigma.roles import Role
 from enigma.uploads import LimitedClearableFileInput
 from records import attachments
 from records.access import is_restricted
@@ -57,13 +56,8 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 def staff_choices():
-    """Active staff with at least one role, by surname: who an action can go to."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[r.value for r in Role])
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    """Who an action can go to (active staff with any role), by surname."""
+    return users_who_can(Capability.FOLLOW_UP_ACTIONS).order_by("last_name", "first_name")
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -345,4 +339,6 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["colleague"].queryset = staff_choices().exclude(groups__name=Role.DSL.value)
+        # The safeguarding team reads it already.
+        readers = users_who_can(Capability.READ_RESTRICTED)
+        self.fields["colleague"].queryset = staff_choices().exclude(pk__in=readers.values("pk"))

@@ -1,7 +1,7 @@
 """The Interventions link in the main navigation (called from RecordsConfig.ready)."""
 
 from enigma import extensions
-from enigma.roles import ROOM_TEAM
+from enigma.capabilities import Capability
 
 
 def register() -> None:
@@ -9,7 +9,7 @@ def register() -> None:
     extensions.add_nav_link(
         "Interventions",
         "records:intervention_list",
-        ROOM_TEAM,
+        Capability.READ_INTERVENTIONS,
         current_prefix="records:intervention",
         position=40,
     )

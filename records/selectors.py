@@ -19,8 +19,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from enigma.capabilities import Capability, users_who_can
 from enigma.models import Student
-from enigma.roles import Role
 from records import access, chain
 from records.models import (
     Action,
@@ -130,7 +130,7 @@ def chronology(
         narrow &= Q(category_id=filters.category_id)
     if filters.author_id is not None:
         narrow &= Q(author_id=filters.author_id)
-    if narrow and viewer is not None and not access.is_dsl(viewer):
+    if narrow and viewer is not None and not viewer.can(Capability.READ_RESTRICTED):
         narrow |= Q(is_restricted=True) & Q(shared_with_me=False)
     if narrow:
         qs = qs.filter(narrow)
@@ -191,13 +191,7 @@ def authors_for(student) -> QuerySet:
 
 def dsl_team() -> list:
     """The people to ask about a restricted entry."""
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.filter(groups__name=Role.DSL.value, is_active=True)
-        .order_by("last_name", "first_name")
-    )
+    return list(users_who_can(Capability.READ_RESTRICTED).order_by("last_name", "first_name"))
 
 
 def _open(actions: QuerySet[Action]) -> QuerySet[Action]:

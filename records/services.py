@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from enigma.capabilities import Capability
 from enigma.models import Student
-from enigma.roles import Role
 from records import access, chain
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry, EntryShare
 
@@ -103,10 +103,6 @@ def record_entry(
     return entry
 
 
-def _is_dsl(user) -> bool:
-    return user.groups.filter(name=Role.DSL.value).exists()
-
-
 def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
     """Actions on a restricted entry go to the DSL team; a DSL may give one to a colleague,
     which shares the entry with them (they cannot act on what they cannot read)."""
@@ -127,8 +123,8 @@ def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
     )
     if not access.is_restricted(entry):
         return
-    outsiders = {a.assignee for a in actions if not _is_dsl(a.assignee)}
-    if outsiders and not _is_dsl(by):
+    outsiders = {a.assignee for a in actions if not a.assignee.can(Capability.READ_RESTRICTED)}
+    if outsiders and not by.can(Capability.SHARE_RESTRICTED):
         names = ", ".join(sorted(str(u) for u in outsiders))
         raise ValidationError(
             {
@@ -153,13 +149,13 @@ def add_actions(*, entry: Entry, by, actions: Sequence[NewAction]) -> None:
 def share_entry(*, entry: Entry, shared_by, colleague, reason: str) -> EntryShare:
     """A DSL lets one named colleague read one restricted entry."""
     errors = {}
-    if not _is_dsl(shared_by):
+    if not shared_by.can(Capability.SHARE_RESTRICTED):
         raise ValidationError("Only the safeguarding team can share a restricted entry.")
     if not access.is_restricted(entry):
         errors["colleague"] = "This entry is not restricted: everyone who sees the file sees it."
     elif not colleague.is_active:
         errors["colleague"] = f"{colleague} no longer has an account."
-    elif _is_dsl(colleague):
+    elif colleague.can(Capability.READ_RESTRICTED):
         errors["colleague"] = f"{colleague} is in the safeguarding team and already sees it."
     if not reason.strip():
         errors["reason"] = "Say why they need to see it; it is kept with the share."

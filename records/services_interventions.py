@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from enigma.formatting import day_text as _day
 from enigma.models import Student
-from enigma.roles import Role
 from records.models import (
     Entry,
     Intervention,
@@ -32,9 +31,6 @@ from records.models import (
     SessionAttendance,
 )
 from records.services import record_entry
-
-# Who may plan interventions and record sessions. The school admin may only read them.
-WRITE_ROLES = frozenset({Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.DSL})
 
 PLAN_FIELDS = (
     "title",

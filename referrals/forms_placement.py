@@ -11,8 +11,8 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 
+from enigma.capabilities import Capability, users_who_can
 from enigma.models import User
-from enigma.roles import Role
 from records.forms_interventions import Checkboxes, Radios
 from referrals import dates
 from referrals.models import FollowUp, Measure, Placement, Review, TargetArea, TargetRating
@@ -20,8 +20,6 @@ from referrals.selectors_placement import limit_reason
 
 # Blank rows for new targets on the review form.
 NEW_TARGET_ROWS = 2
-# Staff who may be at a review without being linked to the student.
-REVIEW_STAFF_ROLES = (Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.DSL)
 
 
 def _date_input() -> forms.DateInput:
@@ -91,7 +89,8 @@ class ReviewForm(forms.Form):
         self.fields["staff_present"].queryset = (
             User.objects.filter(is_active=True)
             .filter(
-                Q(groups__name__in=[r.value for r in REVIEW_STAFF_ROLES])
+                # Staff who may be at any review, and those linked to the student.
+                Q(pk__in=users_who_can(Capability.ATTEND_REVIEW).values("pk"))
                 | Q(student_links__student=student)
             )
             .exclude(pk=user.pk)

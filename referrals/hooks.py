@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.dispatch import Signal
 
-from enigma.roles import Role
+from enigma.capabilities import Capability, has_capability
 
 placement_changed = Signal()  # kwargs: placement, from_state, to_state, by
 
@@ -29,7 +29,7 @@ REVIEW_SUMMARIES: list[Callable] = []
 @dataclass(frozen=True)
 class PlacementPanel:
     url_name: str
-    roles: frozenset[Role]
+    capability: Capability
     position: int = 100
 
 
@@ -46,8 +46,8 @@ def add_review_summary(summary: Callable) -> None:
         REVIEW_SUMMARIES.append(summary)
 
 
-def add_placement_panel(url_name: str, roles, *, position: int = 100) -> None:
-    panel = PlacementPanel(url_name, frozenset(roles), position)
+def add_placement_panel(url_name: str, capability: Capability, *, position: int = 100) -> None:
+    panel = PlacementPanel(url_name, Capability(capability), position)
     if panel not in PLACEMENT_PANELS:
         PLACEMENT_PANELS.append(panel)
         PLACEMENT_PANELS.sort(key=lambda p: p.position)
@@ -67,5 +67,5 @@ def review_initial(placement, review) -> dict:
     return initial
 
 
-def placement_panels_for(roles) -> list[PlacementPanel]:
-    return [p for p in PLACEMENT_PANELS if p.roles & roles]
+def placement_panels_for(user) -> list[PlacementPanel]:
+    return [p for p in PLACEMENT_PANELS if has_capability(user, p.capability)]

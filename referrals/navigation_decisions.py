@@ -2,18 +2,16 @@
 home page (called from ReferralsConfig.ready)."""
 
 from enigma import extensions
-from enigma.roles import Role
-
-READERS = frozenset({Role.DEPUTY_HEAD, Role.COORDINATOR, Role.SENCO})
+from enigma.capabilities import Capability
 
 
 def register() -> None:
     extensions.add_nav_link(
         "Approvals",
         "referrals:approvals",
-        READERS,
+        Capability.READ_APPROVALS,
         # The waiting list is reached from the Approvals page (and the Placements board).
         current_prefix="referrals:approvals",
         position=15,
     )
-    extensions.add_home_page(Role.DEPUTY_HEAD, "referrals:approvals", priority=30)
+    extensions.add_home_page(Capability.DECIDE_REFERRAL, "referrals:approvals", priority=30)

@@ -2,27 +2,29 @@
 placement panel on a student's file (called from ReferralsConfig.ready)."""
 
 from enigma import audit, extensions
-from enigma.roles import ALL_ROLES, Role
+from enigma.capabilities import Capability
 
 
 def register() -> None:
     extensions.add_nav_link(
         "Placements",
         "referrals:placements_board",
-        {Role.COORDINATOR, Role.DEPUTY_HEAD, Role.SENCO, Role.DSL},
+        Capability.FOLLOW_PLACEMENTS,
         current_prefix="referrals:placement",
         position=14,
     )
     extensions.add_nav_link(
         "Reviews",
         "referrals:reviews_board",
-        {Role.SENCO},
+        Capability.SIGN_OFF_REVIEW,
         current_prefix="referrals:review",
         position=16,
     )
-    extensions.add_home_page(Role.COORDINATOR, "referrals:placements_board", priority=10)
-    extensions.add_home_page(Role.SENCO, "referrals:reviews_board", priority=20)
-    extensions.add_student_panel("referrals:student_placements", ALL_ROLES, position=20)
+    extensions.add_home_page(Capability.RUN_ROOM, "referrals:placements_board", priority=10)
+    extensions.add_home_page(Capability.SIGN_OFF_REVIEW, "referrals:reviews_board", priority=20)
+    extensions.add_student_panel(
+        "referrals:student_placements", Capability.VIEW_STUDENTS, position=20
+    )
     audit.register_labels(
         {"referrals.placement_viewed": "Viewed a placement"},
         {"referrals.": "Referrals and placements"},

@@ -12,9 +12,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from enigma.capabilities import Capability, has_capability
 from enigma.models import Student
 from referrals.models import Placement, Referral, ReferralTransition
-from referrals.services_referral import is_referral_team
 
 STUDENTS_SHOWN = 50
 
@@ -33,7 +33,7 @@ def referral_for(user, pk, *, queryset: QuerySet[Referral] | None = None) -> Ref
     """A referral `user` may read, or 404: the room team reads every referral, a referrer
     only their own (never a hint that others exist)."""
     qs = queryset if queryset is not None else Referral.objects.select_related("student")
-    if not is_referral_team(user):
+    if not has_capability(user, Capability.READ_ALL_REFERRALS):
         qs = qs.filter(referrer=user)
     try:
         return get_object_or_404(qs, pk=int(pk))

@@ -21,8 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.capabilities import Capability
 from enigma.formatting import day_text as _day
-from enigma.roles import Role
 from records.services import record_event
 from referrals import dates, hooks, selectors_placement
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
@@ -302,7 +302,7 @@ def _edit_targets(
 
 def sign_off(review: Review, *, by, note: str = "") -> Review:
     """The SENCO signs off a held mid-point or exit review, once."""
-    if Role.SENCO not in by.roles:
+    if not by.can(Capability.SIGN_OFF_REVIEW):
         raise ValidationError("Only the SENCO signs off reviews.")
     with transaction.atomic():
         placement, review = _locked_review(review)

@@ -25,8 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from enigma.capabilities import Capability
 from enigma.models import SchoolSettings, Student, StudentStaffLink
-from enigma.roles import Role
 from referrals.models import (
     Placement,
     PriorSupport,
@@ -37,11 +37,6 @@ from referrals.models import (
 from referrals.transitions import move_referral
 
 R = Referral.Status
-
-# Who may refer a student and read referrals.
-REFER_ROLES = frozenset({Role.REFERRER, Role.SENCO, Role.COORDINATOR, Role.DEPUTY_HEAD, Role.DSL})
-# Who reads every referral and may withdraw any open one; everyone else only their own.
-REFERRAL_TEAM = frozenset({Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.DSL})
 
 EDITABLE = (R.DRAFT, R.INFO_REQUESTED)
 
@@ -102,17 +97,15 @@ class TargetRow:
 # --- who may ------------------------------------------------------------------------------
 
 
-def is_referral_team(user) -> bool:
-    return bool(getattr(user, "roles", frozenset()) & REFERRAL_TEAM)
-
-
 def can_edit(user, referral: Referral) -> bool:
     """Only the referrer changes a referral, and only while it is theirs to change."""
     return referral.referrer_id == user.pk and referral.status in EDITABLE
 
 
 def can_withdraw(user, referral: Referral) -> bool:
-    return referral.is_open and (referral.referrer_id == user.pk or is_referral_team(user))
+    return referral.is_open and (
+        referral.referrer_id == user.pk or user.can(Capability.READ_ALL_REFERRALS)
+    )
 
 
 # --- starting -----------------------------------------------------------------------------
@@ -164,7 +157,7 @@ def start_referral(*, student: Student, referrer) -> Referral:
     Python gives the message; the student's row lock and the database's unique
     constraint make it hold when two people start at the same moment.
     """
-    if not referrer.roles & REFER_ROLES:
+    if not referrer.can(Capability.REFER):
         raise ValidationError("Only referrers and the room team can refer a student.")
     if not Student.objects.visible_to(referrer).filter(pk=student.pk).exists():
         raise ValidationError("You can only refer a student you teach or support.")
@@ -407,7 +400,7 @@ def withdraw_referral(*, referral: Referral, by, reason: str = "") -> Referral:
             .select_related("student")
             .get(pk=referral.pk)
         )
-        if not (locked.referrer_id == by.pk or is_referral_team(by)):
+        if not (locked.referrer_id == by.pk or by.can(Capability.READ_ALL_REFERRALS)):
             raise ValidationError("Only the person who made this referral can withdraw it.")
         if not locked.is_open:
             raise ValidationError(

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from enigma import extensions
+from enigma.capabilities import Capability
 from enigma.roles import Role
 from tests.factories import LinkFactory, StudentFactory
 
@@ -38,14 +39,14 @@ def test_registered_student_panels_load_from_their_own_url(client_for, cora, mon
     monkeypatch.setattr(
         extensions,
         "STUDENT_PANELS",
-        [extensions.StudentPanel("records:chronology_print", frozenset({Role.COORDINATOR}))],
+        [extensions.StudentPanel("records:chronology_print", Capability.RUN_ROOM)],
     )
     page = client_for(cora).get(reverse("records:student_file", args=[student.pk]))
     url = reverse("records:chronology_print", args=[student.pk])
     assert f'hx-get="{url}"' in page.content.decode()
 
 
-def test_home_sends_a_person_with_several_roles_to_the_first_registered_home(
+def test_home_sends_a_person_with_several_capabilities_to_the_first_registered_home(
     client_for, monkeypatch
 ):
     from tests.factories import UserFactory
@@ -55,8 +56,30 @@ def test_home_sends_a_person_with_several_roles_to_the_first_registered_home(
         extensions,
         "HOME_PAGES",
         [
-            extensions.HomePage(Role.DSL, "records:safeguarding_queue", 40),
-            extensions.HomePage(Role.SENCO, "records:my_actions", 20),
+            extensions.HomePage(Capability.OVERSEE_SAFEGUARDING, "records:safeguarding_queue", 40),
+            extensions.HomePage(Capability.SIGN_OFF_REVIEW, "records:my_actions", 20),
         ],
     )
     assert client_for(both).get(reverse("home"))["Location"] == reverse("records:my_actions")
+
+
+def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
+    """Whoever is shown a registered link, home page, tab or panel may open it: its
+    capability is held only by roles that the page's own declaration lets in."""
+    from enigma.capabilities import roles_with
+    from enigma.permissions import declared_capabilities
+    from referrals import hooks
+    from tests.test_role_matrix import project_patterns
+
+    views = {name: pattern.callback for name, pattern in project_patterns().items()}
+    registered = [
+        *extensions.NAV_LINKS,
+        *extensions.HOME_PAGES,
+        *extensions.STUDENT_TABS,
+        *extensions.STUDENT_PANELS,
+        *hooks.PLACEMENT_PANELS,
+    ]
+    assert len(registered) > 20
+    for item in registered:
+        allowed = roles_with(*declared_capabilities(views[item.url_name]))
+        assert roles_with(item.capability) <= allowed, item

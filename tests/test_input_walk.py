@@ -25,7 +25,8 @@ from django.utils.datastructures import MultiValueDict
 from records.services import record_entry
 from tests import test_role_matrix as matrix
 from tests.conftest import PERSONAS, pass_second_factor
-from tests.test_role_matrix import EXPECTED, POST_ONLY, PUBLIC, kwargs_for, project_patterns
+from tests.role_tables.capabilities import roles_allowed
+from tests.test_role_matrix import NEEDS, POST_ONLY, PUBLIC, kwargs_for, project_patterns
 
 objects = matrix.objects
 school_day = matrix.school_day
@@ -159,7 +160,11 @@ def _post_undone(client, url, body):
 
 
 def _allowed(name: str) -> list[str]:
-    return [p for p, roles in PERSONAS.items() if name in PUBLIC or set(roles) & EXPECTED[name]]
+    return [
+        p
+        for p, roles in PERSONAS.items()
+        if name in PUBLIC or set(roles) & roles_allowed(NEEDS[name])
+    ]
 
 
 def _clients(personas, client_for):
@@ -177,7 +182,7 @@ def _project_view(path: str) -> str | None:
         match = resolve(path)
     except Resolver404:
         return None
-    return match.view_name if match.view_name in EXPECTED or match.view_name in PUBLIC else None
+    return match.view_name if match.view_name in NEEDS or match.view_name in PUBLIC else None
 
 
 def _post_bodies(form: dict) -> list[tuple[str, dict]]:

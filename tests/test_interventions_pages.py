@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enigma import extensions
+from enigma.capabilities import roles_with
 from enigma.models import AuditEvent
 from enigma.roles import ROOM_TEAM
 from records.audit_actions import RecordsAction
@@ -401,8 +402,8 @@ def test_the_navigation_link_marks_every_interventions_page(client_for, cora):
         url("intervention_impact", intervention),
     ):
         assert link in client.get(page).content.decode(), page
-    roles = {link.url_name: link.roles for link in extensions.NAV_LINKS}
-    assert roles["records:intervention_list"] == ROOM_TEAM
+    shown_to = {link.url_name: roles_with(link.capability) for link in extensions.NAV_LINKS}
+    assert shown_to["records:intervention_list"] == ROOM_TEAM
 
 
 # --- query counts ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from enigma import extensions
+from enigma.capabilities import Capability, roles_with
 from enigma.models import AuditEvent, SchoolSettings, Term
 from enigma.roles import ALL_ROLES, Role
 from referrals import services, services_placement
@@ -476,18 +477,20 @@ def test_a_student_with_no_placements(cora, client_for):
 
 def test_links_home_pages_and_the_panel_are_registered():
     register()
-    links = {link.url_name: link for link in extensions.NAV_LINKS}
-    assert links["referrals:placements_board"].roles == {
+    links = {link.url_name: roles_with(link.capability) for link in extensions.NAV_LINKS}
+    assert links["referrals:placements_board"] == {
         Role.COORDINATOR,
         Role.DEPUTY_HEAD,
         Role.SENCO,
         Role.DSL,
     }
-    assert links["referrals:reviews_board"].roles == {Role.SENCO}
-    homes = {(h.role, h.url_name, h.priority) for h in extensions.HOME_PAGES}
-    assert (Role.COORDINATOR, "referrals:placements_board", 10) in homes
-    assert (Role.SENCO, "referrals:reviews_board", 20) in homes
-    panels = {p.url_name: p.roles for p in extensions.STUDENT_PANELS}
+    assert links["referrals:reviews_board"] == {Role.SENCO}
+    homes = {(h.capability, h.url_name, h.priority) for h in extensions.HOME_PAGES}
+    assert (Capability.RUN_ROOM, "referrals:placements_board", 10) in homes
+    assert (Capability.SIGN_OFF_REVIEW, "referrals:reviews_board", 20) in homes
+    assert roles_with(Capability.RUN_ROOM) == {Role.COORDINATOR}
+    assert roles_with(Capability.SIGN_OFF_REVIEW) == {Role.SENCO}
+    panels = {p.url_name: roles_with(p.capability) for p in extensions.STUDENT_PANELS}
     assert panels["referrals:student_placements"] == ALL_ROLES
 
 

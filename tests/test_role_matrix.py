@@ -1,7 +1,15 @@
-"""Every URL x every role: allowed or denied, exactly as this table says.
+"""Every URL x every role: allowed or denied, exactly as two hand-kept tables say.
 
-The table is kept by hand. A new project view fails this file until it is added here,
-and a view without a @roles_required declaration is refused at runtime and here too.
+- capability x role: tests/role_tables/capabilities.py, checked here against
+  enigma.capabilities.ROLES_FOR;
+- URL name -> the capability it needs: NEEDS below (the core's pages) and the app tables
+  in tests/role_tables/, checked against each view's @requires.
+
+Every URL is then requested as every role and its status checked against what the two
+tables allow. A new project view fails this file until it is added to a table, and a
+view that declares no capability is refused at runtime and here too. Which students,
+entries and referrals each person sees is checked per object below and in the apps'
+tests (404 for what they may not see).
 """
 
 from __future__ import annotations
@@ -15,8 +23,8 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from enigma.permissions import declared_roles, is_project_view, is_public
-from enigma.roles import ROOM_TEAM, Role
+from enigma.capabilities import ROLES_FOR, Capability
+from enigma.permissions import declared_capabilities, is_project_view, is_public
 from records.models import Attachment
 from records.services import NewAction, record_entry
 from records.services_interventions import record_session
@@ -31,6 +39,7 @@ from tests.factories import (
 )
 from tests.role_tables import (
     attachments,
+    capabilities,
     chronology,
     interventions,
     notifications,
@@ -53,39 +62,39 @@ TIMETABLE_TABLES = (
 )
 
 LONDON = ZoneInfo("Europe/London")
-ALL = frozenset(Role)
-ADMIN = frozenset({Role.SCHOOL_ADMIN})
+C = Capability
 
-# url name -> roles allowed. Public views (no sign-in) are listed in PUBLIC instead.
-EXPECTED: dict[str, frozenset[Role]] = {
-    "home": ALL,
-    "student_directory": ALL,
-    "student_directory_export": ROOM_TEAM,
-    "student_detail": ALL,
-    "school_settings": ADMIN,
-    "audit_log": ADMIN,
-    "calendar_overview": ADMIN,
-    "calendar_term_add": ADMIN,
-    "calendar_term_edit": ADMIN,
-    "calendar_term_delete": ADMIN,
-    "calendar_day_add": ADMIN,
-    "calendar_day_edit": ADMIN,
-    "calendar_day_delete": ADMIN,
-    "calendar_period_add": ADMIN,
-    "calendar_period_edit": ADMIN,
-    "calendar_period_delete": ADMIN,
-    "calendar_bank_holidays": ADMIN,
-    "imports:upload": ADMIN,
-    "imports:apply": ADMIN,
-    "imports:template": ADMIN,
-    **chronology.EXPECTED,
-    **interventions.EXPECTED,
-    **attachments.EXPECTED,
-    **referrals_referral.EXPECTED,
-    **referrals_decisions.EXPECTED,
-    **referrals_placements.EXPECTED,
-    **notifications.EXPECTED,
-    **{name: roles for table in TIMETABLE_TABLES for name, roles in table.EXPECTED.items()},
+# url name -> the capability it needs (a tuple: any one of them). Public views (no
+# sign-in) are listed in PUBLIC instead.
+NEEDS: dict = {
+    "home": C.VIEW_STUDENTS,
+    "student_directory": C.VIEW_STUDENTS,
+    "student_directory_export": C.EXPORT_STUDENTS,
+    "student_detail": C.VIEW_STUDENTS,
+    "school_settings": C.MANAGE_SCHOOL,
+    "audit_log": C.READ_AUDIT_LOG,
+    "calendar_overview": C.MANAGE_CALENDAR,
+    "calendar_term_add": C.MANAGE_CALENDAR,
+    "calendar_term_edit": C.MANAGE_CALENDAR,
+    "calendar_term_delete": C.MANAGE_CALENDAR,
+    "calendar_day_add": C.MANAGE_CALENDAR,
+    "calendar_day_edit": C.MANAGE_CALENDAR,
+    "calendar_day_delete": C.MANAGE_CALENDAR,
+    "calendar_period_add": C.MANAGE_CALENDAR,
+    "calendar_period_edit": C.MANAGE_CALENDAR,
+    "calendar_period_delete": C.MANAGE_CALENDAR,
+    "calendar_bank_holidays": C.MANAGE_CALENDAR,
+    "imports:upload": C.IMPORT_MIS,
+    "imports:apply": C.IMPORT_MIS,
+    "imports:template": C.IMPORT_MIS,
+    **chronology.NEEDS,
+    **interventions.NEEDS,
+    **attachments.NEEDS,
+    **referrals_referral.NEEDS,
+    **referrals_decisions.NEEDS,
+    **referrals_placements.NEEDS,
+    **notifications.NEEDS,
+    **{name: needs for table in TIMETABLE_TABLES for name, needs in table.NEEDS.items()},
 }
 PUBLIC = {"healthz", "timetables:feed"}
 
@@ -278,29 +287,37 @@ def _timetable_objects(personas, placement_pk) -> dict:
     }
 
 
-def test_every_project_view_is_in_the_table_and_declares_its_roles():
+def test_each_capability_is_held_by_exactly_the_roles_of_the_table():
+    assert set(capabilities.HOLDERS) == set(Capability), "one row per capability"
+    for capability, roles in ROLES_FOR.items():
+        assert roles == capabilities.HOLDERS[capability], capability
+
+
+def test_every_project_view_is_in_the_table_and_declares_what_it_needs():
     patterns = project_patterns()
     unnamed = [str(p.pattern) for name, p in patterns.items() if not name or name.endswith(":")]
     assert unnamed == [], "every project URL needs a name"
-    assert set(patterns) == set(EXPECTED) | PUBLIC, (
-        f"not in the table: {sorted(set(patterns) - set(EXPECTED) - PUBLIC)}; "
-        f"in the table but gone: {sorted((set(EXPECTED) | PUBLIC) - set(patterns))}"
+    assert set(patterns) == set(NEEDS) | PUBLIC, (
+        f"not in the table: {sorted(set(patterns) - set(NEEDS) - PUBLIC)}; "
+        f"in the table but gone: {sorted((set(NEEDS) | PUBLIC) - set(patterns))}"
     )
     for name, pattern in patterns.items():
         if name in PUBLIC:
             assert is_public(pattern.callback), f"{name} should be public"
+            assert declared_capabilities(pattern.callback) is None, name
         else:
-            assert declared_roles(pattern.callback) == EXPECTED[name], name
+            assert declared_capabilities(pattern.callback) == capabilities.needs(NEEDS[name]), name
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
 def test_each_role_gets_exactly_the_pages_it_should(persona, personas, objects, client_for):
     user = personas[persona]
     client = client_for(user)
+    roles = frozenset(PERSONAS[persona])
     for name, pattern in project_patterns().items():
         url = reverse(name, kwargs=kwargs_for(pattern, objects))
         response = client.get(url)
-        allowed = name in PUBLIC or bool(user.roles & EXPECTED[name])
+        allowed = name in PUBLIC or bool(roles & capabilities.roles_allowed(NEEDS[name]))
         if allowed and name in POST_ONLY:
             assert response.status_code == 405, (persona, name, response.status_code)
         elif allowed:
@@ -345,8 +362,9 @@ def test_student_visibility_by_role_and_link(persona, personas, client_for):
     linked, unlinked = StudentFactory(), StudentFactory()
     LinkFactory(student=linked, staff=user, relationship="class_teacher")
     client = client_for(user)
-    can_see_all = bool(user.roles & ROOM_TEAM)
-    has_any_role = bool(user.roles)
+    roles = frozenset(PERSONAS[persona])
+    can_see_all = bool(roles & capabilities.HOLDERS[Capability.SEE_ALL_STUDENTS])
+    has_any_role = bool(roles & capabilities.HOLDERS[Capability.VIEW_STUDENTS])
     expect = {
         linked.pk: has_any_role,
         unlinked.pk: can_see_all,

@@ -9,7 +9,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from enigma.roles import Role
+from enigma.capabilities import Capability
 from records.services import record_event
 from referrals.models import Placement
 from timetables.models import ExitOverride, Mode, PlanCell, RegisterMark
@@ -53,7 +53,7 @@ def exit_check(placement: Placement, exit_day: dt.date) -> list[str]:
 def allow_exit_without(placement: Placement, *, by, reason: str, until: dt.date) -> ExitOverride:
     """The SENCO lets the placement end although subjects were missed; recorded in the
     student's chronology with the reason."""
-    if Role.SENCO not in by.roles:
+    if not by.can(Capability.ALLOW_EXIT_WITHOUT_SUBJECT):
         raise ValidationError("Only the SENCO can allow an exit without every subject.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the placement may end without them."})

@@ -2,11 +2,13 @@
 the calendar links (called from TimetablesConfig.ready)."""
 
 from enigma import audit
-from enigma.roles import ROOM_TEAM
+from enigma.capabilities import Capability
 from referrals import hooks
 from timetables import services_feeds
 
 
 def register() -> None:
-    hooks.add_placement_panel("timetables:placement_calendar_panel", ROOM_TEAM, position=120)
+    hooks.add_placement_panel(
+        "timetables:placement_calendar_panel", Capability.READ_PLACEMENTS, position=120
+    )
     audit.register_labels(services_feeds.LABELS, services_feeds.GROUPS)

@@ -2,7 +2,7 @@
 the audit labels of the lessons pages (called from TimetablesConfig.ready)."""
 
 from enigma import audit, extensions
-from enigma.roles import ALL_ROLES, Role
+from enigma.capabilities import Capability
 
 
 def register() -> None:
@@ -12,9 +12,11 @@ def register() -> None:
     extensions.add_nav_link(
         "Timetables",
         "timetables:import",
-        {Role.SCHOOL_ADMIN, Role.COORDINATOR},
+        Capability.MANAGE_TIMETABLES,
         current_prefix="timetables:import",
         position=40,
     )
-    extensions.add_student_tab("Timetable", "timetables:student_timetable", ALL_ROLES, position=30)
+    extensions.add_student_tab(
+        "Timetable", "timetables:student_timetable", Capability.VIEW_STUDENTS, position=30
+    )
     audit.register_labels(LABELS, GROUPS)

@@ -1,13 +1,13 @@
 """The plan on the placement page and the review form, and the plan's part in a
 placement's exit and reviews (called from TimetablesConfig.ready)."""
 
-from enigma.roles import ROOM_TEAM
+from enigma.capabilities import Capability
 from referrals import hooks
 
 
 def register() -> None:
     from timetables import coverage, services_register
 
-    hooks.add_placement_panel("timetables:plan_panel", ROOM_TEAM, position=10)
+    hooks.add_placement_panel("timetables:plan_panel", Capability.READ_PLACEMENTS, position=10)
     hooks.add_exit_check(coverage.exit_check)
     hooks.add_review_summary(services_register.review_initial)

@@ -2,16 +2,16 @@
 TimetablesConfig.ready)."""
 
 from enigma import extensions
-from enigma.roles import Role
+from enigma.capabilities import Capability
 
 
 def register() -> None:
     extensions.add_nav_link(
         "Today",
         "timetables:today",
-        {Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD},
+        Capability.OVERSEE_ROOM,
         current_prefix="timetables:today",
         position=5,
     )
     # Before the placements board (priority 10): the coordinator starts the day here.
-    extensions.add_home_page(Role.COORDINATOR, "timetables:today", priority=5)
+    extensions.add_home_page(Capability.RUN_ROOM, "timetables:today", priority=5)

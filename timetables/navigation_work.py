@@ -3,7 +3,7 @@ teacher's home; the room team reaches outstanding work from its own link (and th
 coordinator's Today page, which loads timetables:work_panel)."""
 
 from enigma import audit, extensions
-from enigma.roles import Role
+from enigma.capabilities import Capability
 
 
 def register() -> None:
@@ -12,16 +12,16 @@ def register() -> None:
     extensions.add_nav_link(
         "My students",
         "timetables:my_students",
-        {Role.CLASS_TEACHER},
+        Capability.SET_WORK,
         current_prefix="timetables:my_students",
         position=12,
     )
     extensions.add_nav_link(
         "Work",
         "timetables:work_outstanding",
-        {Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD},
+        Capability.OVERSEE_ROOM,
         current_prefix="timetables:work_",
         position=18,
     )
-    extensions.add_home_page(Role.CLASS_TEACHER, "timetables:my_students", priority=60)
+    extensions.add_home_page(Capability.SET_WORK, "timetables:my_students", priority=60)
     audit.register_labels(AUDIT_LABELS, AUDIT_GROUPS)

@@ -5,7 +5,8 @@ from django.db import models, transaction
 from django.db.models.functions import Lower, Upper
 from django.utils.functional import cached_property
 
-from enigma.roles import ROOM_TEAM, Role
+from enigma.capabilities import Capability, has_capability
+from enigma.roles import Role
 from enigma.validators import normalise_upn, validate_upn
 
 
@@ -88,26 +89,24 @@ class User(AbstractUser):
         names = self.groups.values_list("name", flat=True)
         return frozenset(Role(n) for n in names if n in Role.values)
 
-    def has_role(self, *roles: Role) -> bool:
-        return bool(self.roles & set(roles))
-
-    @property
-    def is_room_team(self) -> bool:
-        return bool(self.roles & ROOM_TEAM)
+    def can(self, *capabilities: Capability) -> bool:
+        """Whether this person holds any of these capabilities (enigma.capabilities)."""
+        return has_capability(self, *capabilities)
 
 
 class StudentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "StudentQuerySet":
         """The students `user` may see: the one rule that lists and lookups share.
 
-        The room team sees everyone; other staff see the students they are linked to
-        (their classes, their tutees, the students they referred).
+        Those who may see every student (the room team) see everyone; other staff see
+        the students they are linked to (their classes, their tutees, the students they
+        referred).
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        if user.roles & ROOM_TEAM:
+        if user.can(Capability.SEE_ALL_STUDENTS):
             return self
-        if not user.roles:
+        if not user.can(Capability.VIEW_STUDENTS):
             return self.none()
         return self.filter(
             models.Exists(

@@ -19,7 +19,7 @@ def student_tabs(context, student):
     request = context["request"]
     current = request.resolver_match.view_name if request.resolver_match else ""
     tabs = [("Details", "student_detail")] + [
-        (tab.label, tab.url_name) for tab in extensions.student_tabs_for(request.user.roles)
+        (tab.label, tab.url_name) for tab in extensions.student_tabs_for(request.user)
     ]
     return {
         "tabs": [
@@ -32,11 +32,11 @@ def student_tabs(context, student):
 @register.inclusion_tag("enigma/students/_panels.html", takes_context=True)
 def student_panels(context, student):
     """Placeholders that htmx fills from each registered panel's own URL."""
-    roles = context["request"].user.roles
+    user = context["request"].user
     return {
         "urls": [
             reverse(panel.url_name, args=[student.pk])
-            for panel in extensions.student_panels_for(roles)
+            for panel in extensions.student_panels_for(user)
         ]
     }
 

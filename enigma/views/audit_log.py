@@ -2,11 +2,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from enigma import selectors_audit
+from enigma.capabilities import Capability
 from enigma.forms import AuditSearchForm
-from enigma.permissions import school_admin_only
+from enigma.permissions import requires
 
 
-@school_admin_only
+@requires(Capability.READ_AUDIT_LOG)
 def audit_log(request):
     form = AuditSearchForm(request.GET or None)
     events = selectors_audit.search(form.cleaned_data if form.is_bound and form.is_valid() else {})

@@ -15,10 +15,11 @@ from django.forms import ModelForm
 from django.shortcuts import get_object_or_404, redirect, render
 
 from enigma import services, services_calendar
+from enigma.capabilities import Capability
 from enigma.forms_calendar import NonSchoolDayForm, PeriodForm, TermForm
 from enigma.inputs import parse_date
 from enigma.models import NonSchoolDay, Period, Term
-from enigma.permissions import school_admin_only
+from enigma.permissions import requires
 from enigma.school_calendar import SchoolCalendar, term_years
 
 # What a database constraint that stopped a save means, and the field it belongs to.
@@ -86,7 +87,7 @@ def _delete_page(request, obj, *, noun: str):
     )
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def overview(request):
     terms = list(Term.objects.order_by("starts_on"))
     days = list(NonSchoolDay.objects.order_by("date"))
@@ -106,50 +107,50 @@ def overview(request):
     )
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def term_add(request):
     return _form_page(request, TermForm, noun="term")
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def term_edit(request, term_pk: int):
     return _form_page(request, TermForm, noun="term", instance=get_object_or_404(Term, pk=term_pk))
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def term_delete(request, term_pk: int):
     return _delete_page(request, get_object_or_404(Term, pk=term_pk), noun="term")
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def day_add(request):
     return _form_page(request, NonSchoolDayForm, noun="non-school day")
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def day_edit(request, day_pk: int):
     day = get_object_or_404(NonSchoolDay, pk=day_pk)
     return _form_page(request, NonSchoolDayForm, noun="non-school day", instance=day)
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def day_delete(request, day_pk: int):
     day = get_object_or_404(NonSchoolDay, pk=day_pk)
     return _delete_page(request, day, noun="non-school day")
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def period_add(request):
     return _form_page(request, PeriodForm, noun="period")
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def period_edit(request, period_pk: int):
     period = get_object_or_404(Period, pk=period_pk)
     return _form_page(request, PeriodForm, noun="period", instance=period)
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def period_delete(request, period_pk: int):
     return _delete_page(request, get_object_or_404(Period, pk=period_pk), noun="period")
 
@@ -158,7 +159,7 @@ def _posted_dates(values: list[str]) -> set[dt.date]:
     return {day for value in values if (day := parse_date(value))}
 
 
-@school_admin_only
+@requires(Capability.MANAGE_CALENDAR)
 def bank_holidays(request):
     """England's bank holidays that fall in a term and are not yet non-school days."""
     terms = list(Term.objects.order_by("starts_on"))

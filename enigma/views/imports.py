@@ -22,11 +22,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.capabilities import Capability
 from enigma.imports import services
 from enigma.imports.forms import UploadForm
 from enigma.imports.headers import COLUMNS, KIND_LABELS
 from enigma.imports.parsing import max_bytes
-from enigma.permissions import school_admin_only
+from enigma.permissions import requires
 from enigma.uploads import accepts_uploads, private_folder
 
 SESSION_KEY = "enigma_imports"
@@ -114,7 +115,7 @@ def _preview_page(request, result, token=None):
     )
 
 
-@school_admin_only
+@requires(Capability.IMPORT_MIS)
 @accepts_uploads(max_bytes)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -133,7 +134,7 @@ def upload(request):
     return render(request, "enigma/imports/upload.html", {"form": form, "kinds": kinds})
 
 
-@school_admin_only
+@requires(Capability.IMPORT_MIS)
 @require_POST
 def apply(request):
     token = request.POST.get("token", "")
@@ -153,7 +154,7 @@ def apply(request):
     return _preview_page(request, result)
 
 
-@school_admin_only
+@requires(Capability.IMPORT_MIS)
 def template(request, kind):
     if kind not in services.KINDS:
         raise Http404

@@ -3,12 +3,13 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from enigma import services
+from enigma.capabilities import Capability
 from enigma.forms import SchoolSettingsForm
 from enigma.models import SchoolSettings
-from enigma.permissions import school_admin_only
+from enigma.permissions import requires
 
 
-@school_admin_only
+@requires(Capability.MANAGE_SCHOOL)
 def school_settings(request):
     current = SchoolSettings.load()
     form = SchoolSettingsForm(request.POST or None, instance=current)

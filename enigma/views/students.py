@@ -2,13 +2,14 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit, selectors
+from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.forms import DirectoryFilterForm
 from enigma.models import Student
-from enigma.permissions import any_staff, room_team
+from enigma.permissions import requires
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
@@ -18,7 +19,7 @@ def directory(request):
         "page": page,
         "students": page.object_list,
         "query_string": form.query_string(),
-        "can_export": request.user.has_perm("enigma.export_students"),
+        "can_export": request.user.can(Capability.EXPORT_STUDENTS),
     }
     template = "enigma/students/directory.html"
     if request.htmx and request.htmx.target == "directory-results":
@@ -26,14 +27,14 @@ def directory(request):
     return render(request, template, context)
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def student_detail(request, pk):
     student = selectors.student_file(request.user, pk)
     audit.record(audit.Action.STUDENT_VIEWED, request=request, obj=student)
     return render(request, "enigma/students/detail.html", {"student": student})
 
 
-@room_team
+@requires(Capability.EXPORT_STUDENTS)
 def directory_export(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()

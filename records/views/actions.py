@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from enigma.permissions import any_staff, roles_required
-from enigma.roles import Role
+from enigma.capabilities import Capability
+from enigma.permissions import requires
 from records import access, selectors, services
 from records.forms import CompleteActionForm
 from records.models import Action
@@ -21,7 +21,7 @@ from records.views.common import audit_restricted_reads, mark_actions_readable
 MY_ACTIONS_PAGE_SIZE = 50
 
 
-@any_staff
+@requires(Capability.FOLLOW_UP_ACTIONS)
 def my_actions(request):
     page = Paginator(selectors.open_actions_for(request.user), MY_ACTIONS_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -50,7 +50,7 @@ def _back(request, fallback: str):
     return redirect(fallback)
 
 
-@any_staff
+@requires(Capability.FOLLOW_UP_ACTIONS)
 @require_POST
 def action_complete(request, action_pk):
     action = get_object_or_404(
@@ -83,7 +83,7 @@ def action_complete(request, action_pk):
     return _back(request, "records:my_actions")
 
 
-@roles_required(Role.DSL)
+@requires(Capability.OVERSEE_SAFEGUARDING)
 def safeguarding_queue(request):
     if not access.second_factor_is_fresh(request):
         return redirect(access.reauthentication_url(request))

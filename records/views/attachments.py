@@ -18,7 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from enigma import audit
-from enigma.permissions import any_staff
+from enigma.capabilities import Capability
+from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
 from records.access import reauthentication_url
@@ -36,7 +37,7 @@ from records.services_attachments import (
 log = logging.getLogger(__name__)
 
 
-@any_staff
+@requires(Capability.RECORD_ENTRY)
 @accepts_uploads(attachments.max_bytes)
 def attachment_add(request, entry_pk):
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=entry_pk)
@@ -71,7 +72,7 @@ def attachment_add(request, entry_pk):
     )
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def attachment_download(request, attachment_pk):
     attachment = get_object_or_404(
         Attachment.objects.select_related("entry", "entry__category"), pk=attachment_pk

@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit
+from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
-from enigma.permissions import any_staff
-from enigma.roles import ROOM_TEAM
+from enigma.permissions import requires
 from records import access, selectors
 from records.audit_actions import RecordsAction
 from records.forms import HAND_KINDS, TimelineFilterForm
@@ -31,7 +31,7 @@ def _timeline_form(request, student):
     return TimelineFilterForm(request.GET or None, authors=selectors.authors_for(student))
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def student_file(request, pk):
     student = selectors.student_for_file(request.user, pk)
     form = _timeline_form(request, student)
@@ -57,7 +57,6 @@ def student_file(request, pk):
         "dsl_team": selectors.dsl_team(),
         "open_actions": mark_actions_readable(request, open_actions[:SIDEBAR_ACTIONS]),
         "open_actions_count": open_actions.count(),
-        "is_room_team": bool(request.user.roles & ROOM_TEAM),
         "needs_second_factor": any(e.needs_second_factor for e in entries),
         "reauth_url": access.reauthentication_url(request),
     }
@@ -85,7 +84,7 @@ def _export_entries(request, pk, export_format: str):
     return student, form, entries
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def chronology_print(request, pk):
     student, form, entries = _export_entries(request, pk, "print")
     return render(
@@ -145,7 +144,7 @@ def _csv_row(entry: Entry, notice: str) -> list[str]:
     ]
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def chronology_csv(request, pk):
     student, _filters, entries = _export_entries(request, pk, "csv")
     notice = access.RESTRICTED_NOTICE

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from enigma import audit
+from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.models import Student
-from enigma.permissions import any_staff, roles_required
-from enigma.roles import Role
+from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import access, attachments, selectors, services
 from records.audit_actions import RecordsAction
@@ -31,7 +31,7 @@ from records.services_attachments import attach_file
 from records.views.common import audit_restricted_reads, decide_visibility, entry_for
 
 
-@any_staff
+@requires(Capability.RECORD_ENTRY)
 @accepts_uploads(attachments.max_bytes)
 def entry_add(request, pk):
     student = selectors.student_for_file(request.user, pk)
@@ -61,7 +61,7 @@ def entry_add(request, pk):
                 # Checked by the form already; stored after the entry, outside its
                 # transaction, so a failed write never leaves a file without a row.
                 attach_file(entry=entry, upload=upload, user=request.user, recording=True)
-            if entry.restricted and not access.is_dsl(request.user):
+            if entry.restricted and not request.user.can(Capability.READ_RESTRICTED):
                 messages.success(
                     request,
                     f"Recorded. “{entry.summary}” is restricted: the safeguarding team has it, "
@@ -100,7 +100,8 @@ def _readable_or_response(request, entry: Entry):
     )
 
 
-@any_staff
+# Its form adds follow-up actions, which anyone who may read the entry may give.
+@requires(Capability.VIEW_STUDENTS)
 def entry_detail(request, entry_pk):
     qs = selectors.with_original(
         selectors.with_restriction(
@@ -145,7 +146,6 @@ def entry_detail(request, entry_pk):
             "entry": entry,
             "student": student,
             "add_actions": add_actions,
-            "is_dsl": access.is_dsl(request.user),
             "can_amend": entry.kind != Entry.Kind.EVENT,
             "dsl_team": selectors.dsl_team(),
             "reauth_url": access.reauthentication_url(request),
@@ -153,7 +153,7 @@ def entry_detail(request, entry_pk):
     )
 
 
-@any_staff
+@requires(Capability.RECORD_ENTRY)
 def entry_amend(request, entry_pk):
     entry = entry_for(
         request,
@@ -199,7 +199,7 @@ def entry_amend(request, entry_pk):
     return render(request, "records/entry_amend.html", {"entry": entry, "form": form})
 
 
-@roles_required(Role.DSL)
+@requires(Capability.SHARE_RESTRICTED)
 def entry_share(request, entry_pk):
     entry = entry_for(
         request,

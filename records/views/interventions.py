@@ -16,9 +16,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.forms import add_service_errors
-from enigma.permissions import roles_required, room_team
+from enigma.permissions import requires
 from records import selectors_interventions as selectors
 from records import services_interventions as services
 from records.audit_actions import RecordsAction
@@ -28,16 +29,13 @@ from records.forms_interventions import (
     ScoresForm,
     SessionForm,
 )
-from records.services_interventions import PLAN_FIELDS, WRITE_ROLES
+from records.services_interventions import PLAN_FIELDS
 
-interventions_write = roles_required(WRITE_ROLES)
-
-
-def _can_write(user) -> bool:
-    return bool(user.roles & WRITE_ROLES)
+readers = requires(Capability.READ_INTERVENTIONS)
+interventions_write = requires(Capability.RUN_INTERVENTIONS)
 
 
-@room_team
+@readers
 def intervention_list(request):
     show = request.GET.get("show", selectors.Show.RUNNING)
     if show not in dict(selectors.Show.CHOICES):
@@ -52,7 +50,6 @@ def intervention_list(request):
             "show": show,
             "show_choices": selectors.Show.CHOICES,
             "query_string": f"show={show}",
-            "can_write": _can_write(request.user),
         },
     )
 
@@ -81,7 +78,7 @@ def intervention_add(request):
     return render(request, "records/interventions/form.html", {"form": form, "intervention": None})
 
 
-@room_team
+@readers
 def intervention_detail(request, intervention_pk: int):
     intervention = selectors.intervention_for(intervention_pk)
     return _detail_page(request, intervention, CloseForm())
@@ -96,7 +93,6 @@ def _detail_page(request, intervention, close_form, status=200):
             "members": selectors.members(request.user, intervention),
             "sessions": selectors.sessions(intervention),
             "close_form": close_form,
-            "can_write": _can_write(request.user),
         },
         status=status,
     )
@@ -212,7 +208,7 @@ def intervention_session_add(request, intervention_pk: int):
     )
 
 
-@room_team
+@readers
 def intervention_session_detail(request, intervention_pk: int, session_pk: int):
     intervention = selectors.intervention_for(intervention_pk)
     session = selectors.session_for(intervention, session_pk)
@@ -227,7 +223,7 @@ def intervention_session_detail(request, intervention_pk: int, session_pk: int):
     )
 
 
-@room_team
+@readers
 def intervention_impact(request, intervention_pk: int):
     intervention = selectors.intervention_for(intervention_pk)
     return render(
@@ -237,7 +233,7 @@ def intervention_impact(request, intervention_pk: int):
     )
 
 
-@room_team
+@readers
 def intervention_impact_csv(request, intervention_pk: int):
     intervention = selectors.intervention_for(intervention_pk)
     report = selectors.impact(request.user, intervention)

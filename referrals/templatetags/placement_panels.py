@@ -11,10 +11,10 @@ register = template.Library()
 
 @register.inclusion_tag("enigma/students/_panels.html", takes_context=True)
 def placement_panels(context, placement):
-    roles = context["request"].user.roles
+    user = context["request"].user
     return {
         "urls": [
             reverse(panel.url_name, args=[placement.pk])
-            for panel in hooks.placement_panels_for(roles)
+            for panel in hooks.placement_panels_for(user)
         ]
     }

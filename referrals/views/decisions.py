@@ -18,9 +18,9 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
-from enigma.permissions import roles_required
-from enigma.roles import Role
+from enigma.permissions import requires
 from referrals import selectors_decisions as selectors
 from referrals import services
 from referrals.audit_actions import REFERRAL_VIEWED
@@ -35,15 +35,8 @@ from referrals.forms_decisions import (
 )
 from referrals.models import Placement, Referral
 
-DECIDERS = frozenset({Role.DEPUTY_HEAD})
-READERS = frozenset({Role.DEPUTY_HEAD, Role.COORDINATOR, Role.SENCO})
-
-deputy_head_only = roles_required(DECIDERS)
-approvals_readers = roles_required(READERS)
-
-
-def _can_decide(user) -> bool:
-    return bool(user.roles & DECIDERS)
+deciders = requires(Capability.DECIDE_REFERRAL)
+approvals_readers = requires(Capability.READ_APPROVALS)
 
 
 def _day(value) -> str:
@@ -75,7 +68,6 @@ def approvals(request):
             "pending": pending,
             "waiting": waiting,
             "capacity": selectors.capacity(),
-            "can_decide": _can_decide(request.user),
         },
     )
 
@@ -114,7 +106,7 @@ def _decision_page(request, referral, bound=None, status=200):
     )
 
 
-@deputy_head_only
+@deciders
 def referral_decide(request, referral_pk: int):
     referral = selectors.referral_for_decision(referral_pk)
     if request.method != "POST":
@@ -190,7 +182,7 @@ def _waiting_page(request, *, bound=None, status=200):
     """The waiting list; `bound` is (placement pk, form) to show a posted row's form with
     its errors instead of a fresh one."""
     rows = selectors.waiting_list()
-    can_decide = _can_decide(request.user)
+    can_decide = request.user.can(Capability.DECIDE_REFERRAL)
     for row in rows:
         if not can_decide:
             continue
@@ -205,7 +197,7 @@ def _waiting_page(request, *, bound=None, status=200):
     return render(
         request,
         "referrals/decisions/waiting_list.html",
-        {"waiting": rows, "can_decide": can_decide, "capacity": selectors.capacity()},
+        {"waiting": rows, "capacity": selectors.capacity()},
         status=status,
     )
 
@@ -215,7 +207,7 @@ def waiting_list(request):
     return _waiting_page(request)
 
 
-@deputy_head_only
+@deciders
 @require_POST
 def waiting_priority(request, placement_pk: int):
     placement = selectors.waiting_placement(placement_pk)
@@ -239,7 +231,7 @@ def waiting_priority(request, placement_pk: int):
     return _waiting_page(request, bound=(placement.pk, form), status=400)
 
 
-@deputy_head_only
+@deciders
 @require_POST
 def waiting_remove(request, placement_pk: int):
     placement = selectors.waiting_placement(placement_pk)

@@ -7,14 +7,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
-from enigma.permissions import roles_required
-from enigma.roles import Role
+from enigma.capabilities import Capability
+from enigma.permissions import requires
 from referrals import selectors_decisions
 from referrals import selectors_placement as selectors
 
 SHOWN = 6
-# The people who act on what the panels list (the DSL and the school admin do not).
-panel_readers = roles_required(Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD)
+# For the people who act on what the panels list (the DSL and the school admin do not).
+panel_readers = requires(Capability.OVERSEE_ROOM)
 
 
 @panel_readers

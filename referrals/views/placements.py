@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
-from enigma.permissions import any_staff, get_student_for, roles_required, room_team
-from enigma.roles import ROOM_TEAM, Role
+from enigma.permissions import get_student_for, requires
 from referrals import dates, hooks, services, services_placement
 from referrals import selectors_placement as selectors
 from referrals.forms_placement import (
@@ -34,9 +34,8 @@ from referrals.forms_placement import (
 )
 from referrals.models import Measure, Placement
 
-WRITE_ROLES = frozenset({Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD})
-placement_write = roles_required(WRITE_ROLES)
-senco_only = roles_required(Role.SENCO)
+readers = requires(Capability.READ_PLACEMENTS)
+placement_write = requires(Capability.MANAGE_PLACEMENTS)
 PLACEMENT_VIEWED = "referrals.placement_viewed"
 
 
@@ -61,10 +60,9 @@ def _state(placement: Placement) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
-@room_team
+@readers
 def placement_detail(request, placement_pk: int):
     page = selectors.placement_page(placement_pk)
-    roles = request.user.roles
     audit.record(
         PLACEMENT_VIEWED,
         request=request,
@@ -78,36 +76,31 @@ def placement_detail(request, placement_pk: int):
             "page": page,
             "placement": page.placement,
             "student": page.placement.student,
-            "can_write": bool(roles & WRITE_ROLES),
-            "can_sign_off": Role.SENCO in roles,
             "can_start": page.placement.state == Placement.State.SCHEDULED
             and page.placement.start_date <= page.today,
         },
     )
 
 
-@room_team
+@readers
 def placements_board(request):
     return render(
         request,
         "referrals/placements/board.html",
-        {
-            "board": selectors.placements_board(),
-            "can_write": bool(request.user.roles & WRITE_ROLES),
-        },
+        {"board": selectors.placements_board()},
     )
 
 
-@room_team
+@readers
 def reviews_board(request):
     return render(
         request,
         "referrals/placements/reviews.html",
-        {"board": selectors.reviews_board(), "can_sign_off": Role.SENCO in request.user.roles},
+        {"board": selectors.reviews_board()},
     )
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def student_placements(request, pk: int):
     """The panel on a student's file: the room team sees the live placement in full and
     earlier ones with their outcome; linked staff see states and dates only."""
@@ -118,7 +111,6 @@ def student_placements(request, pk: int):
         {
             "student": student,
             "history": selectors.placement_history(student),
-            "is_room_team": bool(request.user.roles & ROOM_TEAM),
         },
     )
 
@@ -237,7 +229,7 @@ def placement_complete(request, placement_pk: int):
 # --- reviews --------------------------------------------------------------------------
 
 
-@placement_write
+@requires(Capability.HOLD_REVIEW)
 def review_hold(request, review_pk: int):
     review = selectors.review_for(review_pk)
     placement = review.placement
@@ -283,7 +275,7 @@ def review_hold(request, review_pk: int):
     )
 
 
-@senco_only
+@requires(Capability.SIGN_OFF_REVIEW)
 def review_sign_off(request, review_pk: int):
     review = selectors.review_for(review_pk)
     placement = review.placement

@@ -11,16 +11,15 @@ from django.utils.formats import time_format
 from django.views.decorators.http import require_POST
 
 from enigma import audit
-from enigma.permissions import get_student_for, roles_required
+from enigma.capabilities import Capability
+from enigma.permissions import get_student_for, requires
 from referrals import selectors_referral as selectors
 from referrals.audit_actions import REFERRAL_VIEWED
 from referrals.forms_referral import ReferralForms, StudentSearchForm, WithdrawForm
 from referrals.models import Referral
 from referrals.services_referral import (
-    REFER_ROLES,
     can_edit,
     can_withdraw,
-    is_referral_team,
     resubmit_referral,
     save_draft,
     start_referral,
@@ -32,7 +31,7 @@ from referrals.services_referral import (
 AUTOSAVE_HEADER = "Enigma-Autosave"
 
 
-@roles_required(REFER_ROLES)
+@requires(Capability.REFER)
 def my_referrals(request):
     return render(
         request,
@@ -41,7 +40,7 @@ def my_referrals(request):
     )
 
 
-@roles_required(REFER_ROLES)
+@requires(Capability.REFER)
 def referral_start(request):
     if request.method == "POST":
         student = get_student_for(request.user, request.POST.get("student"))
@@ -75,7 +74,7 @@ def referral_start(request):
     text = form.cleaned_data["q"] if form.is_valid() else ""
     # The room team sees every student: list them only once a search narrows it.
     students = None
-    if text or not is_referral_team(request.user):
+    if text or not request.user.can(Capability.READ_ALL_REFERRALS):
         students = list(
             selectors.students_to_refer(request.user, text)[: selectors.STUDENTS_SHOWN + 1]
         )
@@ -91,7 +90,7 @@ def referral_start(request):
     )
 
 
-@roles_required(REFER_ROLES)
+@requires(Capability.REFER)
 def referral_edit(request, referral_pk):
     referral = selectors.referral_to_edit(request.user, referral_pk)
     autosave = request.method == "POST" and request.headers.get(AUTOSAVE_HEADER) == "1"
@@ -171,12 +170,12 @@ def _autosave_status(request, *, saved: bool, partly: bool = False, problem: str
     )
 
 
-@roles_required(REFER_ROLES)
+@requires(Capability.REFER)
 def referral_detail(request, referral_pk):
     referral = selectors.referral_detail(request.user, referral_pk)
     audit.record(REFERRAL_VIEWED, request=request, obj=referral, student=referral.student)
     earlier = []
-    if is_referral_team(request.user):
+    if request.user.can(Capability.READ_ALL_REFERRALS):
         on = timezone.localdate(referral.submitted_at or referral.created_at)
         earlier = [
             p
@@ -199,7 +198,7 @@ def referral_detail(request, referral_pk):
     )
 
 
-@roles_required(REFER_ROLES)
+@requires(Capability.REFER)
 @require_POST
 def referral_withdraw(request, referral_pk):
     referral = selectors.referral_for(request.user, referral_pk)

@@ -1,19 +1,18 @@
-"""Role-matrix rows for the student file, entries, actions and the safeguarding queue."""
+"""Role-matrix rows for the student file, entries, actions and the safeguarding queue
+(url name -> the capability it needs). POST_ONLY: views that only accept POST."""
 
-from enigma.roles import ALL_ROLES, Role
+from enigma.capabilities import Capability as C
 
-DSL = frozenset({Role.DSL})
-
-EXPECTED: dict = {
-    "records:student_file": ALL_ROLES,
-    "records:chronology_print": ALL_ROLES,
-    "records:chronology_csv": ALL_ROLES,
-    "records:entry_add": ALL_ROLES,
-    "records:entry_detail": ALL_ROLES,
-    "records:entry_amend": ALL_ROLES,
-    "records:entry_share": DSL,
-    "records:my_actions": ALL_ROLES,
-    "records:action_complete": ALL_ROLES,
-    "records:safeguarding_queue": DSL,
+NEEDS: dict = {
+    "records:student_file": C.VIEW_STUDENTS,
+    "records:chronology_print": C.VIEW_STUDENTS,
+    "records:chronology_csv": C.VIEW_STUDENTS,
+    "records:entry_add": C.RECORD_ENTRY,
+    "records:entry_detail": C.VIEW_STUDENTS,
+    "records:entry_amend": C.RECORD_ENTRY,
+    "records:entry_share": C.SHARE_RESTRICTED,
+    "records:my_actions": C.FOLLOW_UP_ACTIONS,
+    "records:action_complete": C.FOLLOW_UP_ACTIONS,
+    "records:safeguarding_queue": C.OVERSEE_SAFEGUARDING,
 }
 POST_ONLY: set[str] = {"records:action_complete"}

@@ -1,20 +1,17 @@
 """Role-matrix rows for the referrals app's decisions pages (merged into tests/test_role_matrix.py).
 
-url name -> the roles allowed. POST_ONLY: views that only accept POST.
+url name -> the capability it needs. POST_ONLY: views that only accept POST.
 Only a deputy head decides referrals and keeps the waiting list; the coordinator and the
 SENCO may read the approvals page and the waiting list (without the forms).
 """
 
-from enigma.roles import Role
+from enigma.capabilities import Capability as C
 
-DECIDE = frozenset({Role.DEPUTY_HEAD})
-READ = frozenset({Role.DEPUTY_HEAD, Role.COORDINATOR, Role.SENCO})
-
-EXPECTED: dict = {
-    "referrals:approvals": READ,
-    "referrals:referral_decide": DECIDE,
-    "referrals:waiting_list": READ,
-    "referrals:waiting_priority": DECIDE,
-    "referrals:waiting_remove": DECIDE,
+NEEDS: dict = {
+    "referrals:approvals": C.READ_APPROVALS,
+    "referrals:referral_decide": C.DECIDE_REFERRAL,
+    "referrals:waiting_list": C.READ_APPROVALS,
+    "referrals:waiting_priority": C.DECIDE_REFERRAL,
+    "referrals:waiting_remove": C.DECIDE_REFERRAL,
 }
 POST_ONLY: set[str] = {"referrals:waiting_priority", "referrals:waiting_remove"}

@@ -1,31 +1,29 @@
 """Role-matrix rows for the placements pages (merged into tests/test_role_matrix.py).
 
-url name -> the roles allowed. POST_ONLY: views that only accept POST.
+url name -> the capability it needs. POST_ONLY: views that only accept POST.
 The room team reads placements and the boards (the school admin included); the
-coordinator, SENCO and deputy head change them; only the SENCO signs off reviews. The
-placement panel on a student's file is for everyone who may see the student (others 404).
+coordinator, SENCO and deputy head change them and hold reviews; only the SENCO signs off
+reviews. The placement panel on a student's file is for everyone who may see the
+student (others 404); the Today panels are for those who oversee the room.
 """
 
-from enigma.roles import ALL_ROLES, ROOM_TEAM, Role
+from enigma.capabilities import Capability as C
 
-WRITE = frozenset({Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD})
-SENCO = frozenset({Role.SENCO})
-
-EXPECTED: dict = {
-    "referrals:placements_board": ROOM_TEAM,
-    "referrals:reviews_board": ROOM_TEAM,
-    "referrals:placement_detail": ROOM_TEAM,
-    "referrals:placement_start": WRITE,
-    "referrals:placement_exit_forward": WRITE,
-    "referrals:placement_end_early": WRITE,
-    "referrals:placement_measures": WRITE,
-    "referrals:placement_complete": WRITE,
-    "referrals:review_hold": WRITE,
-    "referrals:review_sign_off": SENCO,
-    "referrals:follow_up_record": WRITE,
-    "referrals:student_placements": ALL_ROLES,
-    "referrals:panel_reviews_due": WRITE,
-    "referrals:panel_exits": WRITE,
-    "referrals:panel_waiting": WRITE,
+NEEDS: dict = {
+    "referrals:placements_board": C.READ_PLACEMENTS,
+    "referrals:reviews_board": C.READ_PLACEMENTS,
+    "referrals:placement_detail": C.READ_PLACEMENTS,
+    "referrals:placement_start": C.MANAGE_PLACEMENTS,
+    "referrals:placement_exit_forward": C.MANAGE_PLACEMENTS,
+    "referrals:placement_end_early": C.MANAGE_PLACEMENTS,
+    "referrals:placement_measures": C.MANAGE_PLACEMENTS,
+    "referrals:placement_complete": C.MANAGE_PLACEMENTS,
+    "referrals:review_hold": C.HOLD_REVIEW,
+    "referrals:review_sign_off": C.SIGN_OFF_REVIEW,
+    "referrals:follow_up_record": C.MANAGE_PLACEMENTS,
+    "referrals:student_placements": C.VIEW_STUDENTS,
+    "referrals:panel_reviews_due": C.OVERSEE_ROOM,
+    "referrals:panel_exits": C.OVERSEE_ROOM,
+    "referrals:panel_waiting": C.OVERSEE_ROOM,
 }
 POST_ONLY: set[str] = {"referrals:placement_start"}

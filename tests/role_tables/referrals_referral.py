@@ -1,6 +1,6 @@
 """Role-matrix rows for the referrals app's referral pages (merged into tests/test_role_matrix.py).
 
-url name -> the roles allowed. POST_ONLY: views that only accept POST.
+url name -> the capability it needs. POST_ONLY: views that only accept POST.
 
 Referrers and the room team (without the school admin) use every referral page. Which
 referrals each may read is decided per object: the room team reads them all, a referrer
@@ -9,13 +9,13 @@ more information has been asked for (otherwise the form redirects to the referra
 tests/test_referral_*.py check those rules.
 """
 
-from referrals.services_referral import REFER_ROLES
+from enigma.capabilities import Capability as C
 
-EXPECTED: dict = {
-    "referrals:my_referrals": REFER_ROLES,
-    "referrals:referral_start": REFER_ROLES,
-    "referrals:referral_edit": REFER_ROLES,
-    "referrals:referral_detail": REFER_ROLES,
-    "referrals:referral_withdraw": REFER_ROLES,
+NEEDS: dict = {
+    "referrals:my_referrals": C.REFER,
+    "referrals:referral_start": C.REFER,
+    "referrals:referral_edit": C.REFER,
+    "referrals:referral_detail": C.REFER,
+    "referrals:referral_withdraw": C.REFER,
 }
 POST_ONLY: set[str] = {"referrals:referral_withdraw"}

@@ -1,20 +1,18 @@
-"""Role-matrix rows for the timetables lessons pages (url name -> the roles allowed).
+"""Role-matrix rows for the timetables lessons pages (url name -> the capability it needs).
 
 POST_ONLY: views that only accept POST.
 """
 
-from enigma.roles import ALL_ROLES, Role
+from enigma.capabilities import Capability as C
 
-EDITORS = frozenset({Role.COORDINATOR, Role.SCHOOL_ADMIN})
-
-EXPECTED: dict = {
-    "timetables:import": EDITORS,
-    "timetables:import_apply": EDITORS,
-    "timetables:import_template": EDITORS,
-    "timetables:settings": EDITORS,
-    "timetables:student_timetable": ALL_ROLES,
-    "timetables:lesson_add": EDITORS,
-    "timetables:lesson_edit": EDITORS,
-    "timetables:lesson_delete": EDITORS,
+NEEDS: dict = {
+    "timetables:import": C.MANAGE_TIMETABLES,
+    "timetables:import_apply": C.MANAGE_TIMETABLES,
+    "timetables:import_template": C.MANAGE_TIMETABLES,
+    "timetables:settings": C.MANAGE_TIMETABLES,
+    "timetables:student_timetable": C.VIEW_STUDENTS,
+    "timetables:lesson_add": C.MANAGE_TIMETABLES,
+    "timetables:lesson_edit": C.MANAGE_TIMETABLES,
+    "timetables:lesson_delete": C.MANAGE_TIMETABLES,
 }
 POST_ONLY: set[str] = {"timetables:import_apply", "timetables:lesson_delete"}

@@ -1,20 +1,18 @@
-"""Role-matrix rows for a placement's plan (url name -> the roles allowed).
+"""Role-matrix rows for a placement's plan (url name -> the capability it needs).
 
-The room team reads plans; the coordinator and the SENCO change them; only the SENCO
-allows an exit without every subject. POST_ONLY: views that only accept POST.
+Those who read placements read plans; the coordinator and the SENCO change them; only
+the SENCO allows an exit without every subject. POST_ONLY: views that only accept POST.
 """
 
-from enigma.roles import ROOM_TEAM, Role
+from enigma.capabilities import Capability as C
 
-WRITE = frozenset({Role.COORDINATOR, Role.SENCO})
-
-EXPECTED: dict = {
-    "timetables:plan": ROOM_TEAM,
-    "timetables:plan_week": WRITE,
-    "timetables:plan_generate": WRITE,
-    "timetables:plan_panel": ROOM_TEAM,
-    "timetables:exit_override": frozenset({Role.SENCO}),
-    "timetables:plan_cell": WRITE,
+NEEDS: dict = {
+    "timetables:plan": C.READ_PLACEMENTS,
+    "timetables:plan_week": C.PLAN_REINTEGRATION,
+    "timetables:plan_generate": C.PLAN_REINTEGRATION,
+    "timetables:plan_panel": C.READ_PLACEMENTS,
+    "timetables:exit_override": C.ALLOW_EXIT_WITHOUT_SUBJECT,
+    "timetables:plan_cell": C.PLAN_REINTEGRATION,
 }
 POST_ONLY: set[str] = {
     "timetables:plan_week",

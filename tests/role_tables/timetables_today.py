@@ -1,16 +1,14 @@
-"""Role-matrix rows for Today and the room register (url name -> the roles allowed).
+"""Role-matrix rows for Today and the room register (url name -> the capability it needs).
 
-The room team reads the day; the coordinator and the SENCO take the register.
+Those who read placements read the day; the coordinator and the SENCO take the register.
 POST_ONLY: views that only accept POST.
 """
 
-from enigma.roles import ROOM_TEAM, Role
+from enigma.capabilities import Capability as C
 
-REGISTER = frozenset({Role.COORDINATOR, Role.SENCO})
-
-EXPECTED: dict = {
-    "timetables:today": ROOM_TEAM,
-    "timetables:register_mark": REGISTER,
-    "timetables:register_concern": REGISTER,
+NEEDS: dict = {
+    "timetables:today": C.READ_PLACEMENTS,
+    "timetables:register_mark": C.TAKE_REGISTER,
+    "timetables:register_concern": C.TAKE_REGISTER,
 }
 POST_ONLY: set[str] = {"timetables:register_mark", "timetables:register_concern"}

@@ -1,20 +1,18 @@
-"""Role-matrix rows for the timetables work pages (url name -> the roles allowed).
-
-POST_ONLY: views that only accept POST.
+"""Role-matrix rows for the timetables work pages (url name -> the capability it needs;
+a tuple: any one of them). POST_ONLY: views that only accept POST.
 """
 
-from enigma.roles import ROOM_TEAM, Role
+from enigma.capabilities import Capability as C
 
-READERS = frozenset({Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD})
-
-EXPECTED: dict = {
-    "timetables:my_students": frozenset({Role.CLASS_TEACHER}),
-    "timetables:work_set": frozenset({Role.CLASS_TEACHER}),
-    "timetables:work_file": frozenset({Role.CLASS_TEACHER}) | ROOM_TEAM,
-    "timetables:work_outstanding": READERS,
-    "timetables:work_outstanding_csv": READERS,
-    "timetables:work_panel": READERS,
-    "timetables:work_complete": frozenset({Role.COORDINATOR}),
-    "timetables:work_return": frozenset({Role.COORDINATOR}),
+NEEDS: dict = {
+    "timetables:my_students": C.SET_WORK,
+    "timetables:work_set": C.SET_WORK,
+    # Its own teacher (others 404) or the room team.
+    "timetables:work_file": (C.SET_WORK, C.READ_ROOM_WORK),
+    "timetables:work_outstanding": C.OVERSEE_ROOM,
+    "timetables:work_outstanding_csv": C.OVERSEE_ROOM,
+    "timetables:work_panel": C.OVERSEE_ROOM,
+    "timetables:work_complete": C.RUN_ROOM,
+    "timetables:work_return": C.RUN_ROOM,
 }
 POST_ONLY: set[str] = {"timetables:work_return"}

@@ -19,15 +19,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
-from enigma.permissions import any_staff, roles_required, room_team
-from enigma.roles import ROOM_TEAM, Role
+from enigma.permissions import requires
 from referrals import selectors_placement
 from timetables import calendar_feed, selectors_print, services_feeds
 from timetables.models import CalendarFeed
 
-FEED_ROLES = frozenset({Role.COORDINATOR, Role.SENCO})
-feed_managers = roles_required(FEED_ROLES)
+feed_managers = requires(Capability.MANAGE_CALENDAR_FEEDS)
 
 
 class FeedForm(forms.Form):
@@ -41,7 +40,7 @@ class FeedForm(forms.Form):
 # --- the printable week ------------------------------------------------------------------
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 @require_safe
 def print_week(request, placement_pk: int):
     placement = selectors_print.placement_for_print(request.user, placement_pk)
@@ -55,7 +54,6 @@ def print_week(request, placement_pk: int):
             "week": week,
             "student": placement.student,
             "printed_at": timezone.now(),
-            "is_room_team": bool(request.user.roles & ROOM_TEAM),
         },
     )
 
@@ -128,18 +126,17 @@ def feed_revoke(request, feed_pk: int):
     return redirect("timetables:feeds", placement_pk=feed.placement_id)
 
 
-@room_team
+@requires(Capability.READ_PLACEMENTS)
 @require_safe
 def placement_calendar_panel(request, placement_pk: int):
     """The panel on the placement page: print the week, and the calendar links."""
     placement = selectors_placement.placement_for(placement_pk)
-    can_manage = bool(request.user.roles & FEED_ROLES)
+    can_manage = request.user.can(Capability.MANAGE_CALENDAR_FEEDS)
     return render(
         request,
         "timetables/feeds/_placement_panel.html",
         {
             "placement": placement,
-            "can_manage": can_manage,
             "active_feeds": placement.feeds.filter(revoked_at__isnull=True).count()
             if can_manage
             else 0,

@@ -17,10 +17,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.capabilities import Capability
 from enigma.imports.parsing import max_bytes
 from enigma.inputs import parse_int
-from enigma.permissions import any_staff, get_student_for, roles_required
-from enigma.roles import Role
+from enigma.permissions import get_student_for, requires
 from enigma.uploads import accepts_uploads
 from timetables import selectors_lessons as selectors
 from timetables import services_lessons as services
@@ -36,7 +36,7 @@ from timetables.mis_import.columns import FILE_KINDS
 from timetables.models import TimetableSettings
 
 # Who keeps the timetables: imports, settings and lessons by hand.
-EDITORS = frozenset({Role.COORDINATOR, Role.SCHOOL_ADMIN})
+editors = requires(Capability.MANAGE_TIMETABLES)
 PREVIEW_STUDENTS = 200
 SLOT_TAKEN = (
     "Someone has just put another lesson in this period. Reload the timetable to see it, "
@@ -58,7 +58,7 @@ def _preview_page(request, result, token=None):
     )
 
 
-@roles_required(EDITORS)
+@editors
 @accepts_uploads(max_bytes, files=2)
 def import_upload(request):
     forms = {
@@ -87,7 +87,7 @@ def import_upload(request):
     )
 
 
-@roles_required(EDITORS)
+@editors
 @require_POST
 def import_apply(request):
     token = request.POST.get("token", "")
@@ -108,7 +108,7 @@ def import_apply(request):
     return _preview_page(request, result)
 
 
-@roles_required(EDITORS)
+@editors
 def import_template(request):
     kind = FILE_KINDS.get(request.GET.get("file", "lessons"))
     if kind is None:
@@ -123,7 +123,7 @@ def import_template(request):
     return response
 
 
-@roles_required(EDITORS)
+@editors
 def timetable_settings(request):
     form = TimetableSettingsForm(request.POST or None, instance=TimetableSettings.load())
     if request.method == "POST" and form.is_valid():
@@ -143,7 +143,7 @@ def timetable_settings(request):
     )
 
 
-@any_staff
+@requires(Capability.VIEW_STUDENTS)
 def student_timetable(request, pk):
     student = get_student_for(request.user, pk)
     settings_row = TimetableSettings.load()
@@ -154,7 +154,6 @@ def student_timetable(request, pk):
             "student": student,
             "grids": selectors.timetable_grids(student, settings_row),
             "two_weeks": settings_row.weeks_in_cycle == 2,
-            "can_edit": bool(request.user.roles & EDITORS),
         },
     )
 
@@ -169,7 +168,7 @@ def _slot_from_query(request) -> dict:
     return initial
 
 
-@roles_required(EDITORS)
+@editors
 def lesson_add(request, pk):
     student = get_student_for(request.user, pk)
     two_weeks = TimetableSettings.load().weeks_in_cycle == 2
@@ -196,7 +195,7 @@ def lesson_add(request, pk):
     )
 
 
-@roles_required(EDITORS)
+@editors
 def lesson_edit(request, lesson_pk):
     lesson = selectors.lesson_for(request.user, lesson_pk)
     student = lesson.student
@@ -222,7 +221,7 @@ def lesson_edit(request, lesson_pk):
     )
 
 
-@roles_required(EDITORS)
+@editors
 @require_POST
 def lesson_delete(request, lesson_pk):
     lesson = selectors.lesson_for(request.user, lesson_pk)

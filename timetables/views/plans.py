@@ -16,18 +16,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.inputs import parse_date
-from enigma.permissions import roles_required, room_team
-from enigma.roles import Role
+from enigma.permissions import requires
 from timetables import coverage, services_plan
 from timetables import selectors_plan as selectors
 from timetables.forms_plan import ExitOverrideForm, WeekForm
 from timetables.models import Mode, monday_of
 
-PLAN_WRITE = frozenset({Role.COORDINATOR, Role.SENCO})
-plan_write = roles_required(PLAN_WRITE)
-senco_only = roles_required(Role.SENCO)
+readers = requires(Capability.READ_PLACEMENTS)
+plan_write = requires(Capability.PLAN_REINTEGRATION)
 
 NEXT_MODE = {Mode.CLASS: Mode.ROOM, Mode.ROOM: Mode.ONE_TO_ONE, Mode.ONE_TO_ONE: Mode.CLASS}
 
@@ -41,11 +40,11 @@ def _held_reviews(placement):
     return placement.reviews.filter(held_on__isnull=False).order_by("number")
 
 
-@room_team
+@readers
 def plan(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     page = selectors.plan_page(placement)
-    can_edit = bool(request.user.roles & PLAN_WRITE) and page.editable
+    can_edit = request.user.can(Capability.PLAN_REINTEGRATION) and page.editable
     if can_edit:
         held = _held_reviews(placement)
         for week in page.weeks:
@@ -64,7 +63,6 @@ def plan(request, placement_pk: int):
             "placement": placement,
             "student": placement.student,
             "can_edit": can_edit,
-            "can_override": Role.SENCO in request.user.roles,
         },
     )
 
@@ -164,7 +162,7 @@ def plan_generate(request, placement_pk: int):
     return _to_plan(placement.pk)
 
 
-@senco_only
+@requires(Capability.ALLOW_EXIT_WITHOUT_SUBJECT)
 def exit_override(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     until = placement.planned_exit or timezone.localdate()
@@ -190,7 +188,7 @@ def exit_override(request, placement_pk: int):
     )
 
 
-@room_team
+@readers
 @vary_on_headers("HX-Request")
 def plan_panel(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
@@ -200,6 +198,5 @@ def plan_panel(request, placement_pk: int):
         {
             "panel": selectors.plan_panel(placement),
             "placement": placement,
-            "can_edit": bool(request.user.roles & PLAN_WRITE),
         },
     )

@@ -16,15 +16,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from enigma.capabilities import Capability
 from enigma.inputs import parse_int, query_date, shift
-from enigma.permissions import declared_roles, roles_required, room_team
-from enigma.roles import Role
+from enigma.permissions import declared_capabilities, requires
 from timetables import selectors_today as selectors
 from timetables import services_register
 from timetables.models import PlanCell, RegisterMark
 
-REGISTER_ROLES = frozenset({Role.COORDINATOR, Role.SENCO})
-register_takers = roles_required(REGISTER_ROLES)
+register_takers = requires(Capability.TAKE_REGISTER)
 # Loaded with htmx from their own apps' URLs.
 SIDE_PANELS = (
     "referrals:panel_reviews_due",
@@ -38,7 +37,7 @@ def _period(request) -> int | None:
     return parse_int(request.GET.get("period", "") or request.POST.get("period", ""), minimum=1)
 
 
-@room_team
+@requires(Capability.READ_PLACEMENTS)
 def today(request):
     day = query_date(request, "date")
     page = selectors.today_page(day, period_pk=_period(request))
@@ -47,7 +46,7 @@ def today(request):
         "timetables/today/today.html",
         {
             "page": page,
-            "can_mark": bool(request.user.roles & REGISTER_ROLES) and page.can_mark,
+            "can_mark": request.user.can(Capability.TAKE_REGISTER) and page.can_mark,
             # No link to a day outside the dates Enigma shows (see enigma.inputs).
             "previous_day": shift(page.day, -3 if page.day.weekday() == 0 else -1),
             "next_day": shift(page.day, 3 if page.day.weekday() == 4 else 1),
@@ -60,11 +59,12 @@ def today(request):
 
 
 def _side_panels(user) -> list[str]:
-    """The panels this person may open (each declares its own roles)."""
+    """The panels this person may open (each declares what it needs)."""
     urls = []
     for name in SIDE_PANELS:
         url = reverse(name)
-        if user.roles & (declared_roles(resolve(url).func) or frozenset()):
+        needed = declared_capabilities(resolve(url).func)
+        if needed and user.can(*needed):
             urls.append(url)
     return urls
 

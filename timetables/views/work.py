@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.formatting import day_text
 from enigma.forms import add_service_errors
 from enigma.models import SchoolSettings
-from enigma.permissions import roles_required
-from enigma.roles import ROOM_TEAM, Role
+from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
 from timetables import selectors_work as selectors
@@ -34,10 +34,11 @@ from timetables.forms_work import WorkCompleteForm, WorkSetForm
 
 log = logging.getLogger(__name__)
 
-teachers_only = roles_required(Role.CLASS_TEACHER)
-room_readers = roles_required(Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD)
-coordinator_only = roles_required(Role.COORDINATOR)
-file_readers = roles_required({Role.CLASS_TEACHER} | ROOM_TEAM)
+teachers_only = requires(Capability.SET_WORK)
+room_readers = requires(Capability.OVERSEE_ROOM)
+coordinator_only = requires(Capability.RUN_ROOM)
+# Its teacher (checked per work request below) or the room team.
+file_readers = requires(Capability.SET_WORK, Capability.READ_ROOM_WORK)
 
 
 def _teacher_work(request, work_pk):
@@ -125,7 +126,7 @@ def work_file(request, work_pk):
     """The work's file, for its teacher and the room team only (404 for anyone else)."""
     work = _room_work(work_pk)
     is_teacher = work.teacher_id == request.user.pk
-    if not (is_teacher or request.user.roles & ROOM_TEAM):
+    if not (is_teacher or request.user.can(Capability.READ_ROOM_WORK)):
         raise Http404
     if not work.file:
         messages.info(request, "No file is attached to this work.")
@@ -157,7 +158,7 @@ def work_outstanding(request):
     return render(
         request,
         "timetables/work/outstanding.html",
-        {"board": board, "can_write": Role.COORDINATOR in request.user.roles},
+        {"board": board},
     )
 
 
