@@ -89,7 +89,6 @@ class Plan:
     creates: list[models.Model] = field(default_factory=list)
     updates: list[tuple[models.Model, frozenset[str]]] = field(default_factory=list)
     unchanged: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def take_row(self, row: Row) -> bool:
         self.errors.extend(row.errors)
@@ -127,41 +126,6 @@ def apply_values(instance: models.Model, values: dict[str, Any]) -> list[Change]
             )
             setattr(instance, name, new)
     return changes
-
-
-def mark_duplicates(plan: Plan, seen: dict[Any, list[tuple[int, str]]], what: str) -> set[int]:
-    """Row errors on every line whose key is also on another line; returns those lines."""
-    bad: set[int] = set()
-    for entries in seen.values():
-        if len(entries) < 2:
-            continue
-        lines = [line for line, _ in entries]
-        for line, column in entries:
-            others = ", ".join(str(n) for n in lines if n != line)
-            plan.errors.append(
-                RowError(
-                    line,
-                    column,
-                    f"The same {what} is also on line{'s' if len(lines) > 2 else ''} {others}; "
-                    "each must appear only once in a file.",
-                )
-            )
-            bad.add(line)
-    return bad
-
-
-def mark_same_target(plan: Plan, targets: dict[Any, list[int]], message: str) -> set[int]:
-    """Row errors on lines that match one existing record between them (say one by UPN and
-    one by admission number); message has an {others} placeholder. Returns those lines."""
-    bad: set[int] = set()
-    for lines in targets.values():
-        if len(lines) < 2:
-            continue
-        for line in lines:
-            others = ", ".join(str(n) for n in lines if n != line)
-            plan.errors.append(RowError(line, "", message.format(others=others)))
-            bad.add(line)
-    return bad
 
 
 def max_length(model: type[models.Model], name: str) -> int | None:
