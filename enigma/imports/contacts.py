@@ -237,6 +237,8 @@ class ContactImport(RecordImport[Contact]):
     )
     same_record = "This row and line {others} match the same contact in Enigma."
     EXAMPLE = EXAMPLE
+    student_keys = ("student_upn", "student_mis_id")
+    each = "contact"
 
     def rows(self, parsed: ParsedFile, hmap: HeaderMap) -> list[tuple[Row, dict[str, Any]]]:
         students = list(

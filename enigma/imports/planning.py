@@ -31,6 +31,9 @@ class RecordImport(Generic[M]):
     keys: ClassVar[tuple[Key, ...]]
     same_record: ClassVar[str]  # why two rows that find one record are wrong; has {others}
     EXAMPLE: ClassVar[dict[str, str]]  # a row of the downloadable template
+    # Columns of which a file needs one, saying which student each row is for (if any).
+    student_keys: ClassVar[tuple[str, ...]] = ()
+    each: ClassVar[str] = "row"  # what a row is, in "which student each row is for"
 
     def __init__(self) -> None:
         self.plan = Plan()

@@ -9,9 +9,9 @@ from django.db import IntegrityError, connection, transaction
 
 from enigma import audit
 
-from . import parsing
+from .common import read_file
 from .contacts import ContactImport
-from .headers import COLUMNS, KIND_LABELS, map_headers
+from .headers import COLUMNS, KIND_LABELS
 from .planning import RecordImport
 from .result import ImportResult
 from .staff import StaffImport
@@ -35,40 +35,21 @@ def _kind(kind: str) -> type[RecordImport]:
     return KINDS[kind]
 
 
-def _quoted(names) -> str:
-    names = [f'"{n}"' for n in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
 def _build(kind: str, file_bytes: bytes, filename: str) -> tuple[ImportResult, RecordImport | None]:
     planner = _kind(kind)()
     result = ImportResult(
         kind=kind, filename=filename, sha256=hashlib.sha256(file_bytes).hexdigest()
     )
-    try:
-        parsed = parsing.parse(file_bytes)
-    except parsing.FileError as e:
-        result.file_errors.append(str(e))
+    read = read_file(
+        file_bytes,
+        COLUMNS[kind],
+        result,
+        student_keys=planner.student_keys,
+        each=planner.each,
+    )
+    if read is None:
         return result, None
-    result.encoding = parsed.encoding
-    result.notes.extend(parsed.notes)
-    result.rows = len(parsed.rows)
-    hmap = map_headers(kind, parsed.headers)
-    result.ignored_columns = hmap.ignored
-    result.columns_used = hmap.used
-    for column in hmap.missing:
-        result.file_errors.append(
-            f"The file has no {column.label.lower()} column. Enigma looks for a column "
-            f"headed {_quoted(column.aliases)} (in any case, with or without spaces)."
-        )
-    if kind == "contacts" and not {"student_upn", "student_mis_id"} & hmap.index.keys():
-        by_key = {c.key: c for c in COLUMNS["contacts"]}
-        result.file_errors.append(
-            "The file has no column saying which student each contact is for. Enigma looks "
-            f"for {_quoted(by_key['student_upn'].aliases + by_key['student_mis_id'].aliases)}."
-        )
-    if result.file_errors:
-        return result, None
+    parsed, hmap = read
     plan = planner.run(parsed, hmap)
     result.errors = sorted(plan.errors, key=lambda e: (e.line, e.column))
     result.warnings = sorted(plan.warnings, key=lambda e: (e.line, e.column))

@@ -11,16 +11,16 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from enigma.imports import fields, parsing
-from enigma.imports.common import MISSING, Row
-from enigma.imports.headers import HeaderMap, map_columns
+from enigma.imports import fields
+from enigma.imports.common import MISSING, Row, read_file
+from enigma.imports.headers import HeaderMap
 from enigma.imports.parsing import ParsedFile
 from enigma.imports.result import ImportResult, RowError
 from enigma.models import Period, Student, StudentStaffLink, User
 from timetables.models import WEEKDAYS, Lesson, TimetableSettings
 
 from . import cells
-from .columns import SHAPES, STUDENT_KEYS, FileKind
+from .columns import SHAPES, STUDENT_KEYS
 
 WEEK_LETTERS = {1: "A", 2: "B"}
 
@@ -194,39 +194,6 @@ class _Context:
 
 
 # --- reading files ----------------------------------------------------------------------
-
-
-def _quoted(names) -> str:
-    names = [f'"{n}"' for n in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _parse(
-    kind: FileKind, data: bytes, report: ImportResult
-) -> tuple[ParsedFile, HeaderMap] | None:
-    try:
-        parsed = parsing.parse(data)
-    except parsing.FileError as e:
-        report.file_errors.append(str(e))
-        return None
-    report.encoding = parsed.encoding
-    report.notes.extend(parsed.notes)
-    report.rows = len(parsed.rows)
-    hmap = map_columns(kind.columns, parsed.headers)
-    report.columns_used = hmap.used
-    report.ignored_columns = hmap.ignored
-    for column in hmap.missing:
-        report.file_errors.append(
-            f"The file has no {column.label.lower()} column. Enigma looks for a column headed "
-            f"{_quoted(column.aliases)} (in any case, with or without spaces)."
-        )
-    if kind.needs_student and not set(STUDENT_KEYS) & hmap.index.keys():
-        aliases = [a for c in kind.columns if c.key in STUDENT_KEYS for a in c.aliases]
-        report.file_errors.append(
-            "The file has no column saying which student each row is for. Enigma looks for "
-            f"{_quoted(aliases)}."
-        )
-    return parsed, hmap
 
 
 def _student_key(row: Row) -> str:
@@ -677,7 +644,9 @@ def build(shape: str, files: list[tuple[str, bytes]]) -> TimetableImport:
             kind=kind.key, filename=filename, sha256=hashlib.sha256(data).hexdigest()
         )
         result.files.append(report)
-        read.append(_parse(kind, data, report))
+        read.append(
+            read_file(data, kind.columns, report, student_keys=kind.student_keys, each="row")
+        )
     if not result.ok:
         return result
     ctx = _Context(settings_row, *_prefetch(read))
