@@ -167,12 +167,7 @@ class _Finder(Generic[R]):
             raise TypeError("Keys that never change need a taken() message.")
         self.conflict = conflict
         self.taken = taken
-        self.index: dict[Key[R], dict[Hashable, list[R]]] = {k: defaultdict(list) for k in keys}
-        for record in records:
-            for key, by_value in self.index.items():
-                value = key.held(record)
-                if value is not None:
-                    by_value[value].append(record)
+        self.index = _index(records, keys)
 
     def find(self, row: MatchRow, values: dict[str, Any]) -> tuple[R | None, RowError | None]:
         hits = [
@@ -205,3 +200,14 @@ class _Finder(Generic[R]):
         """Does the record hold another value of this fixed key than the row gives?"""
         given, held = key.given(values), key.held(record)
         return given is not None and held is not None and given != held
+
+
+def _index(records: Iterable[R], keys: Sequence[Key[R]]) -> dict[Key[R], dict[Hashable, list[R]]]:
+    """For each key, the records by the value they hold (in the order given)."""
+    index: dict[Key[R], dict[Hashable, list[R]]] = {key: defaultdict(list) for key in keys}
+    for record in records:
+        for key, by_value in index.items():
+            value = key.held(record)
+            if value is not None:
+                by_value[value].append(record)
+    return index
