@@ -11,7 +11,7 @@ from enigma import audit
 
 from .common import read_file
 from .contacts import ContactImport
-from .headers import COLUMNS, KIND_LABELS
+from .headers import COLUMNS
 from .planning import RecordImport
 from .result import ImportResult
 from .staff import StaffImport
@@ -129,7 +129,3 @@ def import_apply(
         )
         return result
     return result
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS[kind]

@@ -207,10 +207,6 @@ SHAPES = {
     "lessons": (LESSONS,),
     "classes": (CLASS_TIMETABLE, CLASS_LISTS),
 }
-SHAPE_LABELS = {
-    "lessons": "One file: a row per student per lesson",
-    "classes": "Two files: the class timetable and the class lists",
-}
 
 
 def _check_tables() -> None:
