@@ -5,12 +5,15 @@ is_superuser are never touched."""
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import defaultdict
+from functools import reduce
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.db.models import Q
 
 from enigma import services_accounts
 from enigma.models import User
@@ -204,13 +207,20 @@ class StaffImport(RecordImport[User]):
         return [Change("Roles", _roles_text(have), _roles_text(want), "roles")]
 
     def write_more(self) -> None:
-        for user, old_email in self.email_changes:
-            # allauth signs people in by its own address rows too: drop the old address.
-            EmailAddress.objects.filter(user=user, email__iexact=old_email).delete()
+        # allauth signs people in by its own address rows too: drop each old address.
+        for start in range(0, len(self.email_changes), BATCH):
+            old = [
+                Q(user=user, email__iexact=email)
+                for user, email in self.email_changes[start : start + BATCH]
+            ]
+            EmailAddress.objects.filter(reduce(operator.or_, old)).delete()
         groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
         through = User.groups.through
+        leaving: dict[Role, list[int]] = defaultdict(list)
         for user, role in self.role_removes:
-            through.objects.filter(user_id=user.pk, group=groups[role.value]).delete()
+            leaving[role].append(user.pk)
+        for role, user_ids in leaving.items():
+            through.objects.filter(group=groups[role.value], user_id__in=user_ids).delete()
         through.objects.bulk_create(
             [
                 through(user_id=user.pk, group_id=groups[role.value].pk)
