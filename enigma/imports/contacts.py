@@ -240,6 +240,11 @@ class ContactImport(RecordImport[Contact]):
     student_keys = ("student_upn", "student_mis_id")
     each = "contact"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_upn: dict[str, Student] = {}  # every student, to find each row's
+        self.by_mis: dict[str, Student] = {}
+
     def rows(self, parsed: ParsedFile, hmap: HeaderMap) -> list[tuple[Row, dict[str, Any]]]:
         students = list(
             Student.objects.only("pk", "upn", "mis_id", "legal_surname", "legal_forename")

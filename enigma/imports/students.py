@@ -115,6 +115,10 @@ class StudentImport(RecordImport[Student]):
     )
     EXAMPLE = EXAMPLE
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.existing: list[Student] = []  # every student, for the note on those not in the file
+
     def records(self, rows) -> list[Student]:
         self.existing = list(Student.objects.all())
         return self.existing
