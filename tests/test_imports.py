@@ -613,6 +613,33 @@ def test_staff_row_errors_and_protected_flags(ada):
     assert "school admin role is kept" in result.warnings[0].message
 
 
+def test_staff_reimport_queries_do_not_grow_with_the_staff_changed(ada):
+    """New emails and roles taken away are written in batches, not a query per person."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n: int, start: int) -> int:
+        people = [
+            UserFactory(
+                mis_id=f"Q{i}",
+                email=f"old{i}@school.example.org",
+                roles=[Role.COORDINATOR, Role.SENCO],
+            )
+            for i in range(start, start + n)
+        ]
+        rows = [STAFF_HEADER] + [
+            [p.mis_id, "Ms", "Jo", f"Person{i}", f"new{i}@school.example.org", "coordinator"]
+            for i, p in enumerate(people, start=start)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            result = apply("staff", to_csv(rows).encode(), actor=ada)
+        assert result.ok and result.updated == n, result.errors
+        assert not Group.objects.get(name=Role.SENCO).user_set.filter(mis_id__startswith="Q")
+        return len(ctx.captured_queries)
+
+    assert queries_for(40, start=100) == queries_for(4, start=200)
+
+
 # --- pages and command ---------------------------------------------------------------------
 
 

@@ -1,17 +1,19 @@
-"""Shared by the three kinds of import: reading a row's cells and planning changes."""
+"""Shared by every kind of import, the timetables' too: reading a file and a row's cells,
+and planning changes."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
 
+from . import parsing
 from .fields import CellError
-from .headers import HeaderMap
-from .result import Change, PlannedRow, RowError
+from .headers import Column, HeaderMap, map_columns
+from .result import Change, ImportResult, PlannedRow, RowError
 
 MISSING: Any = object()
 NUL = "\x00"
@@ -20,6 +22,48 @@ NUL_MESSAGE = (
     "value, or save the file again as CSV UTF-8."
 )
 BATCH = 1000
+
+
+def _quoted(names) -> str:
+    names = [f'"{n}"' for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def read_file(
+    data: bytes,
+    columns: Sequence[Column],
+    result: ImportResult,
+    *,
+    student_keys: Sequence[str] = (),
+    each: str = "row",
+) -> tuple[parsing.ParsedFile, HeaderMap] | None:
+    """The file's rows and the column that feeds each key, or None when the file cannot be
+    read or lacks a column it needs (the reasons are on result.file_errors). A file must
+    have one of the student_keys columns, saying which student each row (or contact) is
+    for, if any are given."""
+    try:
+        parsed = parsing.parse(data)
+    except parsing.FileError as e:
+        result.file_errors.append(str(e))
+        return None
+    result.encoding = parsed.encoding
+    result.notes.extend(parsed.notes)
+    result.rows = len(parsed.rows)
+    hmap = map_columns(columns, parsed.headers)
+    result.ignored_columns = hmap.ignored
+    result.columns_used = hmap.used
+    for column in hmap.missing:
+        result.file_errors.append(
+            f"The file has no {column.label.lower()} column. Enigma looks for a column "
+            f"headed {_quoted(column.aliases)} (in any case, with or without spaces)."
+        )
+    if student_keys and not set(student_keys) & hmap.index.keys():
+        aliases = [a for c in columns if c.key in student_keys for a in c.aliases]
+        result.file_errors.append(
+            f"The file has no column saying which student each {each} is for. Enigma looks "
+            f"for {_quoted(aliases)}."
+        )
+    return None if result.file_errors else (parsed, hmap)
 
 
 class Row:
@@ -89,7 +133,6 @@ class Plan:
     creates: list[models.Model] = field(default_factory=list)
     updates: list[tuple[models.Model, frozenset[str]]] = field(default_factory=list)
     unchanged: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def take_row(self, row: Row) -> bool:
         self.errors.extend(row.errors)
@@ -127,41 +170,6 @@ def apply_values(instance: models.Model, values: dict[str, Any]) -> list[Change]
             )
             setattr(instance, name, new)
     return changes
-
-
-def mark_duplicates(plan: Plan, seen: dict[Any, list[tuple[int, str]]], what: str) -> set[int]:
-    """Row errors on every line whose key is also on another line; returns those lines."""
-    bad: set[int] = set()
-    for entries in seen.values():
-        if len(entries) < 2:
-            continue
-        lines = [line for line, _ in entries]
-        for line, column in entries:
-            others = ", ".join(str(n) for n in lines if n != line)
-            plan.errors.append(
-                RowError(
-                    line,
-                    column,
-                    f"The same {what} is also on line{'s' if len(lines) > 2 else ''} {others}; "
-                    "each must appear only once in a file.",
-                )
-            )
-            bad.add(line)
-    return bad
-
-
-def mark_same_target(plan: Plan, targets: dict[Any, list[int]], message: str) -> set[int]:
-    """Row errors on lines that match one existing record between them (say one by UPN and
-    one by admission number); message has an {others} placeholder. Returns those lines."""
-    bad: set[int] = set()
-    for lines in targets.values():
-        if len(lines) < 2:
-            continue
-        for line in lines:
-            others = ", ".join(str(n) for n in lines if n != line)
-            plan.errors.append(RowError(line, "", message.format(others=others)))
-            bad.add(line)
-    return bad
 
 
 def max_length(model: type[models.Model], name: str) -> int | None:

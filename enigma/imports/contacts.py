@@ -7,27 +7,18 @@ relationship). Contacts missing from a file are left as they are.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from enigma.models import Contact, Student
 
 from . import fields
-from .common import (
-    BATCH,
-    MISSING,
-    Plan,
-    Row,
-    apply_values,
-    bulk_update,
-    field_label,
-    mark_duplicates,
-    max_length,
-    show,
-)
+from .common import MISSING, Row, apply_values, max_length
 from .headers import HeaderMap, normalise
+from .matching import Key
 from .parsing import ParsedFile
-from .result import Change, PlannedRow, RowError
+from .planning import RecordImport, shown
+from .result import Change
 
 R = Contact.Relationship
 _RELATIONSHIP_WORDS: dict[R, tuple[str, ...]] = {
@@ -220,102 +211,67 @@ def _name_key(student_id: int, values: dict[str, Any], contact: Contact | None =
     return (student_id, get("surname").casefold(), get("forename").casefold(), get("relationship"))
 
 
-def plan(parsed: ParsedFile, hmap: HeaderMap) -> Plan:
-    result = Plan()
-    students = list(Student.objects.only("pk", "upn", "mis_id", "legal_surname", "legal_forename"))
-    by_upn = {s.upn: s for s in students}
-    by_mis = {s.mis_id: s for s in students if s.mis_id}
+def _who(student: Student) -> str:
+    return f"{student.legal_surname}, {student.legal_forename} ({student.upn})"
 
-    rows: list[tuple[Row, Student, dict[str, Any]]] = []
-    for line, cells in parsed.rows:
-        row = Row(line, cells, hmap)
-        student = find_student(row, by_upn, by_mis)
+
+class ContactImport(RecordImport[Contact]):
+    model = Contact
+    keys = (
+        Key(
+            "mis_id",
+            "contact for the same student",
+            given=lambda v: (v["student"].pk, v["mis_id"]) if v.get("mis_id") else None,
+            held=lambda c: (c.student_id, c.mis_id) if c.mis_id else None,
+            fixed=True,
+        ),
+        # Without a contact id, a contact is known by name and relationship: a first
+        # import with ids adopts the contact of that name that has none yet.
+        Key(
+            "",
+            "contact for the same student",
+            given=lambda v: _name_key(v["student"].pk, {"forename": "", **v}),
+            held=lambda c: _name_key(c.student_id, {}, c),
+            unique=False,
+        ),
+    )
+    same_record = "This row and line {others} match the same contact in Enigma."
+    EXAMPLE = EXAMPLE
+    student_keys = ("student_upn", "student_mis_id")
+    each = "contact"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_upn: dict[str, Student] = {}  # every student, to find each row's
+        self.by_mis: dict[str, Student] = {}
+
+    def rows(self, parsed: ParsedFile, hmap: HeaderMap) -> list[tuple[Row, dict[str, Any]]]:
+        students = list(
+            Student.objects.only("pk", "upn", "mis_id", "legal_surname", "legal_forename")
+        )
+        self.by_upn = {s.upn: s for s in students}
+        self.by_mis = {s.mis_id: s for s in students if s.mis_id}
+        # A contact's keys start with its student, so only rows free of errors (their
+        # student found) are compared with each other.
+        return [(row, values) for row, values in super().rows(parsed, hmap) if not row.errors]
+
+    def read(self, row: Row) -> dict[str, Any]:
+        student = find_student(row, self.by_upn, self.by_mis)
         values = read_values(row)
-        if result.take_row(row) and student is not None:
-            rows.append((row, student, values))
+        if student is not None:
+            values["student"] = student
+        return values
 
-    student_ids = {s.pk for _, s, _ in rows}
-    by_contact_mis: dict[tuple[int, str], Contact] = {}
-    by_name: dict[tuple, list[Contact]] = defaultdict(list)
-    for c in Contact.objects.filter(student_id__in=student_ids).order_by("pk"):
-        if c.mis_id:
-            by_contact_mis[(c.student_id, c.mis_id)] = c
-        by_name[_name_key(c.student_id, {}, c)].append(c)
+    def records(self, rows) -> Iterable[Contact]:
+        student_ids = {values["student"].pk for _, values in rows}
+        return Contact.objects.filter(student_id__in=student_ids).order_by("pk")
 
-    keys: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
-    for row, student, values in rows:
-        if values.get("mis_id"):
-            keys[(student.pk, "mis", values["mis_id"])].append((row.line, row.column("mis_id")))
-        elif "relationship" in values:
-            keys[_name_key(student.pk, {"forename": "", **values})].append((row.line, ""))
-    bad = mark_duplicates(result, keys, "contact for the same student")
+    def create(self, row: Row, values: dict[str, Any]) -> tuple[Contact, str, list[Change]]:
+        values.setdefault("relationship", R.OTHER.value)
+        new = Contact(**values)
+        return new, f"{new} for {_who(new.student)}", shown(new, ["relationship"])
 
-    matched: list[tuple[Row, Student, dict[str, Any], Contact | None]] = []
-    targets: dict[int, list[int]] = defaultdict(list)
-    for row, student, values in rows:
-        if row.line in bad:
-            continue
-        contact = None
-        name_key = _name_key(student.pk, {"forename": "", **values})
-        if values.get("mis_id"):
-            contact = by_contact_mis.get((student.pk, values["mis_id"]))
-            if contact is None:  # first import with MIS ids: adopt the unlabelled match
-                contact = next((c for c in by_name.get(name_key, []) if not c.mis_id), None)
-        else:
-            contact = next(iter(by_name.get(name_key, [])), None)
-        if contact is not None:
-            targets[contact.pk].append(row.line)
-        matched.append((row, student, values, contact))
-    for lines in targets.values():
-        if len(lines) > 1:
-            for line in lines:
-                others = ", ".join(str(n) for n in lines if n != line)
-                result.errors.append(
-                    RowError(
-                        line, "", f"This row and line {others} match the same contact in Enigma."
-                    )
-                )
-                bad.add(line)
-
-    for row, student, values, contact in matched:
-        if row.line in bad:
-            continue
-        who = f"{student.legal_surname}, {student.legal_forename} ({student.upn})"
-        if contact is None:
-            values.setdefault("relationship", R.OTHER.value)
-            new = Contact(student=student, **values)
-            result.creates.append(new)
-            result.planned.append(
-                PlannedRow(
-                    row.line,
-                    "create",
-                    f"{new} for {who}",
-                    [
-                        Change(
-                            field_label(Contact, "relationship"),
-                            "–",
-                            show(Contact, "relationship", new.relationship),
-                            "relationship",
-                        )
-                    ],
-                )
-            )
-            continue
-        if not values.get("mis_id"):
-            values.pop("mis_id", None)
-        changes = apply_values(contact, values)
-        if not changes:
-            result.unchanged += 1
-            continue
-        result.updates.append((contact, frozenset(c.name for c in changes)))
-        result.planned.append(PlannedRow(row.line, "update", f"{contact} for {who}", changes))
-    return result
-
-
-def write(result: Plan) -> None:
-    Contact.objects.bulk_create(result.creates, batch_size=BATCH)
-    groups: dict[frozenset[str], list[Contact]] = defaultdict(list)
-    for contact, changed in result.updates:
-        groups[changed].append(contact)
-    for changed, contacts in groups.items():
-        bulk_update(Contact, contacts, changed)
+    def update(self, row: Row, values: dict[str, Any], record: Contact) -> tuple[str, list[Change]]:
+        student = values.pop("student")
+        changes = apply_values(record, values)
+        return f"{record} for {_who(student)}", changes

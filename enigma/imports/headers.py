@@ -347,10 +347,6 @@ class HeaderMap:
         return self.headers[self.index[key]] if key in self.index else ""
 
 
-def map_headers(kind: str, headers: list[str]) -> HeaderMap:
-    return map_columns(COLUMNS[kind], headers)
-
-
 def map_columns(columns, headers: list[str]) -> HeaderMap:
     """Which file column feeds each key: the best-ranked alias wins; others are listed as
     ignored with the reason (also used by the timetables import for its own columns)."""

@@ -4,18 +4,24 @@ all-or-nothing apply that re-reads and re-checks the whole file inside one trans
 from __future__ import annotations
 
 import hashlib
-from types import ModuleType
 
 from django.db import IntegrityError, connection, transaction
 
 from enigma import audit
 
-from . import contacts, parsing, staff, students
-from .common import Plan
-from .headers import COLUMNS, KIND_LABELS, map_headers
+from .common import read_file
+from .contacts import ContactImport
+from .headers import COLUMNS
+from .planning import RecordImport
 from .result import ImportResult
+from .staff import StaffImport
+from .students import StudentImport
 
-KINDS: dict[str, ModuleType] = {"students": students, "contacts": contacts, "staff": staff}
+KINDS: dict[str, type[RecordImport]] = {
+    "students": StudentImport,
+    "contacts": ContactImport,
+    "staff": StaffImport,
+}
 _LOCK_KEY = 0x454E49474D41  # one import at a time, whoever starts it
 
 
@@ -23,47 +29,28 @@ class UnknownKind(ValueError):
     pass
 
 
-def _module(kind: str) -> ModuleType:
+def _kind(kind: str) -> type[RecordImport]:
     if kind not in KINDS:
         raise UnknownKind(f"Unknown kind of import {kind!r}; use one of {', '.join(KINDS)}.")
     return KINDS[kind]
 
 
-def _quoted(names) -> str:
-    names = [f'"{n}"' for n in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _build(kind: str, file_bytes: bytes, filename: str) -> tuple[ImportResult, Plan | None]:
-    module = _module(kind)
+def _build(kind: str, file_bytes: bytes, filename: str) -> tuple[ImportResult, RecordImport | None]:
+    planner = _kind(kind)()
     result = ImportResult(
         kind=kind, filename=filename, sha256=hashlib.sha256(file_bytes).hexdigest()
     )
-    try:
-        parsed = parsing.parse(file_bytes)
-    except parsing.FileError as e:
-        result.file_errors.append(str(e))
+    read = read_file(
+        file_bytes,
+        COLUMNS[kind],
+        result,
+        student_keys=planner.student_keys,
+        each=planner.each,
+    )
+    if read is None:
         return result, None
-    result.encoding = parsed.encoding
-    result.notes.extend(parsed.notes)
-    result.rows = len(parsed.rows)
-    hmap = map_headers(kind, parsed.headers)
-    result.ignored_columns = hmap.ignored
-    result.columns_used = hmap.used
-    for column in hmap.missing:
-        result.file_errors.append(
-            f"The file has no {column.label.lower()} column. Enigma looks for a column "
-            f"headed {_quoted(column.aliases)} (in any case, with or without spaces)."
-        )
-    if kind == "contacts" and not {"student_upn", "student_mis_id"} & hmap.index.keys():
-        by_key = {c.key: c for c in COLUMNS["contacts"]}
-        result.file_errors.append(
-            "The file has no column saying which student each contact is for. Enigma looks "
-            f"for {_quoted(by_key['student_upn'].aliases + by_key['student_mis_id'].aliases)}."
-        )
-    if result.file_errors:
-        return result, None
-    plan = module.plan(parsed, hmap)
+    parsed, hmap = read
+    plan = planner.run(parsed, hmap)
     result.errors = sorted(plan.errors, key=lambda e: (e.line, e.column))
     result.warnings = sorted(plan.warnings, key=lambda e: (e.line, e.column))
     result.notes.extend(plan.notes)
@@ -71,7 +58,7 @@ def _build(kind: str, file_bytes: bytes, filename: str) -> tuple[ImportResult, P
     result.created = len(plan.creates)
     result.updated = len(plan.planned) - len(plan.creates)
     result.unchanged = plan.unchanged
-    return result, plan
+    return result, planner
 
 
 def _audit_data(result: ImportResult) -> dict:
@@ -104,11 +91,6 @@ def import_preview(
     return result
 
 
-def _extra_audit_data(module: ModuleType, plan: Plan) -> dict:
-    extra = getattr(module, "audit_data", None)
-    return extra(plan) if extra else {}
-
-
 class _Refused(Exception):
     def __init__(self, result: ImportResult):
         self.result = result
@@ -118,22 +100,22 @@ def import_apply(
     kind: str, file_bytes: bytes, filename: str, actor=None, request=None, *, actor_label: str = ""
 ) -> ImportResult:
     """Check the file again from scratch and write all of it, or (on any error) none of it."""
-    module = _module(kind)
+    _kind(kind)  # an unknown kind is refused before the transaction starts
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            result, plan = _build(kind, file_bytes, filename)
-            if not result.ok or plan is None:
+            result, planner = _build(kind, file_bytes, filename)
+            if not result.ok or planner is None:
                 raise _Refused(result)
-            module.write(plan)
+            planner.write()
             result.applied = True
             audit.record(
                 audit.Action.IMPORT_APPLIED,
                 request=request,
                 actor=actor,
                 actor_label=actor_label,
-                data={**_audit_data(result), **_extra_audit_data(module, plan)},
+                data={**_audit_data(result), **planner.audit_data()},
             )
     except _Refused as refused:
         return refused.result
@@ -147,7 +129,3 @@ def import_apply(
         )
         return result
     return result
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS[kind]

@@ -5,32 +5,26 @@ is_superuser are never touched."""
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import defaultdict
+from functools import reduce
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.db.models import Q
 
 from enigma import services_accounts
 from enigma.models import User
 from enigma.roles import Role
 
 from . import fields
-from .common import (
-    BATCH,
-    MISSING,
-    Plan,
-    Row,
-    apply_values,
-    bulk_update,
-    mark_duplicates,
-    mark_same_target,
-    max_length,
-)
-from .headers import HeaderMap, normalise
-from .parsing import ParsedFile
-from .result import Change, PlannedRow, RowError
+from .common import BATCH, MISSING, Row, apply_values, max_length
+from .headers import normalise
+from .matching import Key
+from .planning import RecordImport
+from .result import Change, RowError
 
 TEXT_FIELDS = ("title", "first_name", "last_name", "display_name", "initials")
 REQUIRED = {"first_name", "last_name"}
@@ -105,6 +99,10 @@ def _roles_text(roles) -> str:
     return ", ".join(sorted(r.value for r in roles)) or "–"
 
 
+def _label(values: dict[str, Any]) -> str:
+    return f"{values['last_name']}, {values['first_name']} ({values['email']})"
+
+
 def _username(email: str, taken: set[str]) -> str:
     base = email.lower()[:150]
     name, n = base, 1
@@ -116,168 +114,134 @@ def _username(email: str, taken: set[str]) -> str:
     return name
 
 
-def plan(parsed: ParsedFile, hmap: HeaderMap) -> Plan:
-    result = Plan()
-    users = list(User.objects.all())
-    by_mis = {u.mis_id: u for u in users if u.mis_id}
-    by_email = {u.email.casefold(): u for u in users if u.email}
-    usernames = {u.username.casefold() for u in users}
-    current_roles: dict[int, set[Role]] = defaultdict(set)
-    for user_id, name in User.groups.through.objects.filter(
-        group__name__in=Role.values
-    ).values_list("user_id", "group__name"):
-        current_roles[user_id].add(Role(name))
-
-    rows: list[tuple[Row, dict[str, Any]]] = []
-    emails: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    mis_ids: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for line, cells in parsed.rows:
-        row = Row(line, cells, hmap)
-        values = read_values(row)
-        if values.get("email"):
-            emails[values["email"].casefold()].append((line, row.column("email")))
-        if values.get("mis_id"):
-            mis_ids[values["mis_id"]].append((line, row.column("mis_id")))
-        if result.take_row(row):
-            rows.append((row, values))
-    bad = mark_duplicates(result, emails, "email address")
-    bad |= mark_duplicates(result, mis_ids, "MIS id")
-
-    matched: list[tuple[Row, dict[str, Any], User | None]] = []
-    targets: dict[int, list[int]] = defaultdict(list)
-    for row, values in rows:
-        if row.line in bad:
-            continue
-        by_m = by_mis.get(values.get("mis_id") or "")
-        by_e = by_email.get(values["email"].casefold())
-        if by_m and by_e and by_m.pk != by_e.pk:
-            result.errors.append(
-                RowError(
-                    row.line,
-                    row.column("email"),
-                    f"{values['email']} is already the email of another member of staff "
-                    "(not the one with this MIS id).",
-                )
-            )
-            continue
-        if by_e and not by_m and values.get("mis_id") and by_e.mis_id:
-            result.errors.append(
-                RowError(
-                    row.line,
-                    row.column("mis_id"),
-                    f"{values['email']} belongs to a member of staff whose MIS id is "
-                    f"{by_e.mis_id}, not {values['mis_id']}.",
-                )
-            )
-            continue
-        target = by_m or by_e
-        if target is not None:
-            targets[target.pk].append(row.line)
-        matched.append((row, values, target))
-    bad |= mark_same_target(
-        result, targets, "This row and line {others} match the same member of staff."
+class StaffImport(RecordImport[User]):
+    model = User
+    keys = (
+        Key(
+            "mis_id",
+            "MIS id",
+            given=lambda v: v.get("mis_id") or None,
+            held=lambda u: u.mis_id or None,
+            fixed=True,
+        ),
+        Key(
+            "email",
+            "email address",
+            given=lambda v: v.get("email", "").casefold() or None,
+            held=lambda u: u.email.casefold() or None,
+        ),
     )
+    same_record = "This row and line {others} match the same member of staff."
+    EXAMPLE = EXAMPLE
 
-    groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
-    role_adds: list[tuple[User, Role]] = []
-    role_removes: list[tuple[User, Role]] = []
-    email_changes: list[tuple[User, str]] = []
-    for row, values, user in matched:
-        if row.line in bad:
-            continue
+    def __init__(self) -> None:
+        super().__init__()
+        self.usernames: set[str] = set()
+        self.current_roles: dict[int, set[Role]] = defaultdict(set)
+        self.role_adds: list[tuple[User, Role]] = []
+        self.role_removes: list[tuple[User, Role]] = []
+        self.email_changes: list[tuple[User, str]] = []  # (user, the email they had)
+
+    def records(self, rows) -> list[User]:
+        users = list(User.objects.all())
+        self.usernames = {u.username.casefold() for u in users}
+        for user_id, name in User.groups.through.objects.filter(
+            group__name__in=Role.values
+        ).values_list("user_id", "group__name"):
+            self.current_roles[user_id].add(Role(name))
+        return users
+
+    def read(self, row: Row) -> dict[str, Any]:
+        return read_values(row)
+
+    def conflict(self, values: dict[str, Any], a: User, b: User) -> str:
+        return (
+            f"{values['email']} is already the email of another member of staff "
+            "(not the one with this MIS id)."
+        )
+
+    def taken(self, values: dict[str, Any], record: User) -> str:
+        return (
+            f"{values['email']} belongs to a member of staff whose MIS id is "
+            f"{record.mis_id}, not {values['mis_id']}."
+        )
+
+    def create(self, row: Row, values: dict[str, Any]) -> tuple[User, str, list[Change]]:
         roles = values.pop("roles", None)
-        label = f"{values['last_name']}, {values['first_name']} ({values['email']})"
-        if user is None:
-            if not values.get("mis_id"):
-                values["mis_id"] = None
-            if not values.get("display_name"):
-                values["display_name"] = " ".join(
-                    p for p in (values.get("title", ""), values["last_name"]) if p
-                )
-            if not values.get("initials"):
-                values["initials"] = (values["first_name"][:1] + values["last_name"][:1]).upper()
-            new = User(username=_username(values["email"], usernames), is_active=True, **values)
-            new.set_unusable_password()
-            result.creates.append(new)
-            role_adds.extend((new, r) for r in roles or ())
-            result.planned.append(
-                PlannedRow(
+        if not values.get("display_name"):
+            values["display_name"] = " ".join(
+                p for p in (values.get("title", ""), values["last_name"]) if p
+            )
+        if not values.get("initials"):
+            values["initials"] = (values["first_name"][:1] + values["last_name"][:1]).upper()
+        new = User(username=_username(values["email"], self.usernames), is_active=True, **values)
+        new.set_unusable_password()
+        self.role_adds.extend((new, r) for r in roles or ())
+        return new, _label(values), [Change("Roles", "–", _roles_text(roles or ()), "roles")]
+
+    def update(self, row: Row, values: dict[str, Any], record: User) -> tuple[str, list[Change]]:
+        roles = values.pop("roles", None)
+        old_email = record.email
+        changes = apply_values(record, values)
+        if any(c.name == "email" for c in changes) and old_email:
+            self.email_changes.append((record, old_email))
+        if roles is not None:
+            changes.extend(self._role_changes(row, record, set(roles)))
+        return _label(values), changes
+
+    def _role_changes(self, row: Row, user: User, want: set[Role]) -> list[Change]:
+        have = self.current_roles.get(user.pk, set())
+        if Role.SCHOOL_ADMIN in have and Role.SCHOOL_ADMIN not in want:
+            want.add(Role.SCHOOL_ADMIN)
+            self.plan.warnings.append(
+                RowError(
                     row.line,
-                    "create",
-                    label,
-                    [Change("Roles", "–", _roles_text(roles or ()), "roles")],
+                    row.column("roles"),
+                    "The school admin role is kept: remove it in the admin site, not by import.",
                 )
             )
-            continue
-        if not values.get("mis_id"):
-            values.pop("mis_id", None)
-        old_email = user.email
-        changes = apply_values(user, values)
-        if any(c.name == "email" for c in changes) and old_email:
-            email_changes.append((user, old_email))
-        if roles is not None:
-            have = current_roles.get(user.pk, set())
-            want = set(roles)
-            if Role.SCHOOL_ADMIN in have and Role.SCHOOL_ADMIN not in want:
-                want.add(Role.SCHOOL_ADMIN)
-                result.warnings.append(
-                    RowError(
-                        row.line,
-                        row.column("roles"),
-                        "The school admin role is kept: remove it in the admin site, "
-                        "not by import.",
-                    )
-                )
-            if want != have:
-                changes.append(Change("Roles", _roles_text(have), _roles_text(want), "roles"))
-                role_adds.extend((user, r) for r in want - have)
-                role_removes.extend((user, r) for r in have - want)
-        if not changes:
-            result.unchanged += 1
-            continue
-        result.updates.append((user, frozenset(c.name for c in changes if c.name != "roles")))
-        result.planned.append(PlannedRow(row.line, "update", label, changes))
-    result.extra.update(
-        groups=groups, role_adds=role_adds, role_removes=role_removes, email_changes=email_changes
-    )
-    return result
+        if want == have:
+            return []
+        self.role_adds.extend((user, r) for r in want - have)
+        self.role_removes.extend((user, r) for r in have - want)
+        return [Change("Roles", _roles_text(have), _roles_text(want), "roles")]
 
+    def write_more(self) -> None:
+        # allauth signs people in by its own address rows too: drop each old address.
+        for start in range(0, len(self.email_changes), BATCH):
+            old = [
+                Q(user=user, email__iexact=email)
+                for user, email in self.email_changes[start : start + BATCH]
+            ]
+            EmailAddress.objects.filter(reduce(operator.or_, old)).delete()
+        groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
+        through = User.groups.through
+        leaving: dict[Role, list[int]] = defaultdict(list)
+        for user, role in self.role_removes:
+            leaving[role].append(user.pk)
+        for role, user_ids in leaving.items():
+            through.objects.filter(group=groups[role.value], user_id__in=user_ids).delete()
+        through.objects.bulk_create(
+            [
+                through(user_id=user.pk, group_id=groups[role.value].pk)
+                for user, role in self.role_adds
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+        # Bulk writes send no signals: tell the DSL team here about anyone who joined it
+        # (the import's audit row names every role given and taken away).
+        joined = [user for user, role in self.role_adds if role == Role.DSL]
+        if joined:
+            services_accounts.tell_dsl_team(
+                joined=joined, request=services_accounts.acting_request()
+            )
 
-def write(result: Plan) -> None:
-    User.objects.bulk_create(result.creates, batch_size=BATCH)
-    by_fields: dict[frozenset[str], list[User]] = defaultdict(list)
-    for user, changed in result.updates:
-        if changed:
-            by_fields[changed].append(user)
-    for changed, users in by_fields.items():
-        bulk_update(User, users, changed)
-    for user, old_email in result.extra["email_changes"]:
-        # allauth signs people in by its own address rows too: drop the old address.
-        EmailAddress.objects.filter(user=user, email__iexact=old_email).delete()
-    groups = result.extra["groups"]
-    through = User.groups.through
-    for user, role in result.extra["role_removes"]:
-        through.objects.filter(user_id=user.pk, group=groups[role.value]).delete()
-    through.objects.bulk_create(
-        [
-            through(user_id=user.pk, group_id=groups[role.value].pk)
-            for user, role in result.extra["role_adds"]
-        ],
-        batch_size=BATCH,
-        ignore_conflicts=True,
-    )
-    # Bulk writes send no signals: tell the DSL team here about anyone who joined it (the
-    # import's audit row names every role given and taken away).
-    joined = [user for user, role in result.extra["role_adds"] if role == Role.DSL]
-    if joined:
-        services_accounts.tell_dsl_team(joined=joined, request=services_accounts.acting_request())
-
-
-def audit_data(result: Plan) -> dict:
-    """Role grants and removals by user id (who may see what is worth a trace)."""
-    changes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"added": [], "removed": []})
-    for user, role in result.extra["role_adds"]:
-        changes[user.pk]["added"].append(role.value)
-    for user, role in result.extra["role_removes"]:
-        changes[user.pk]["removed"].append(role.value)
-    return {"role_changes": {str(pk): change for pk, change in sorted(changes.items())}}
+    def audit_data(self) -> dict:
+        """Role grants and removals by user id (who may see what is worth a trace)."""
+        changes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"added": [], "removed": []})
+        for user, role in self.role_adds:
+            changes[user.pk]["added"].append(role.value)
+        for user, role in self.role_removes:
+            changes[user.pk]["removed"].append(role.value)
+        return {"role_changes": {str(pk): change for pk, change in sorted(changes.items())}}

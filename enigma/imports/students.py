@@ -3,31 +3,16 @@ off roll through "Enrolment Status" or a leaving date."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
-
-from django.utils import timezone
 
 from enigma.models import Student
 from enigma.validators import normalise_upn
 
 from . import fields
-from .common import (
-    BATCH,
-    MISSING,
-    Plan,
-    Row,
-    apply_values,
-    bulk_update,
-    field_label,
-    mark_duplicates,
-    mark_same_target,
-    max_length,
-    show,
-)
-from .headers import HeaderMap
-from .parsing import ParsedFile
-from .result import Change, PlannedRow, RowError
+from .common import MISSING, Row, apply_values, max_length
+from .matching import Key, Matching
+from .planning import RecordImport, shown
+from .result import Change
 
 TEXT_FIELDS = (
     "legal_surname",
@@ -108,116 +93,69 @@ def _label(values: dict[str, Any], student: Student | None = None) -> str:
     return f"{surname}, {forename} ({values.get('upn') or (student.upn if student else '')})"
 
 
-def plan(parsed: ParsedFile, hmap: HeaderMap) -> Plan:
-    result = Plan()
-    existing = list(Student.objects.all())
-    by_upn = {normalise_upn(s.upn): s for s in existing}
-    by_mis = {s.mis_id: s for s in existing if s.mis_id}
-
-    rows: list[tuple[Row, dict[str, Any]]] = []
-    upns: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    mis_ids: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for line, cells in parsed.rows:
-        row = Row(line, cells, hmap)
-        values = read_values(row)
-        if values.get("upn"):
-            upns[values["upn"]].append((line, row.column("upn")))
-        if values.get("mis_id"):
-            mis_ids[values["mis_id"]].append((line, row.column("mis_id")))
-        if result.take_row(row):
-            rows.append((row, values))
-    bad = mark_duplicates(result, upns, "UPN")
-    bad |= mark_duplicates(result, mis_ids, "admission number")
-
-    matched: list[tuple[Row, dict[str, Any], Student | None]] = []
-    targets: dict[int, list[int]] = defaultdict(list)
-    for row, values in rows:
-        if row.line in bad:
-            continue
-        by_u = by_upn.get(values["upn"])
-        by_m = by_mis.get(values.get("mis_id") or "")
-        if by_u and by_m and by_u.pk != by_m.pk:
-            result.errors.append(
-                RowError(
-                    row.line,
-                    row.column("mis_id"),
-                    f"UPN {values['upn']} belongs to one student in Enigma and admission number "
-                    f"{values['mis_id']} to another (UPN {by_m.upn}). Correct whichever is wrong.",
-                )
-            )
-            continue
-        target = by_u or by_m
-        if target is not None:
-            targets[target.pk].append(row.line)
-        matched.append((row, values, target))
-    bad |= mark_same_target(
-        result,
-        targets,
-        "This row and line {others} match the same student in Enigma (one by UPN, one by "
-        "admission number). Each student must appear only once.",
+class StudentImport(RecordImport[Student]):
+    model = Student
+    keys = (
+        Key(
+            "upn",
+            "UPN",
+            given=lambda v: v.get("upn") or None,
+            held=lambda s: normalise_upn(s.upn),
+        ),
+        Key(
+            "mis_id",
+            "admission number",
+            given=lambda v: v.get("mis_id") or None,
+            held=lambda s: s.mis_id or None,
+        ),
     )
+    same_record = (
+        "This row and line {others} match the same student in Enigma (one by UPN, one by "
+        "admission number). Each student must appear only once."
+    )
+    EXAMPLE = EXAMPLE
 
-    leaving_now = 0
-    for row, values, target in matched:
-        if row.line in bad:
-            continue
-        roll = roll_values(values, target)
-        if target is None:
-            values.update(roll)
-            if not values.get("mis_id"):
-                values["mis_id"] = None
-            student = Student(**values)
-            result.creates.append(student)
-            result.planned.append(
-                PlannedRow(
-                    row.line,
-                    "create",
-                    _label(values),
-                    [
-                        Change(
-                            field_label(Student, n), "–", show(Student, n, getattr(student, n)), n
-                        )
-                        for n in SHOWN_ON_CREATE
-                    ],
-                )
+    def __init__(self) -> None:
+        super().__init__()
+        self.existing: list[Student] = []  # every student, for the note on those not in the file
+
+    def records(self, rows) -> list[Student]:
+        self.existing = list(Student.objects.all())
+        return self.existing
+
+    def read(self, row: Row) -> dict[str, Any]:
+        return read_values(row)
+
+    def conflict(self, values: dict[str, Any], a: Student, b: Student) -> str:
+        return (
+            f"UPN {values['upn']} belongs to one student in Enigma and admission number "
+            f"{values['mis_id']} to another (UPN {b.upn}). Correct whichever is wrong."
+        )
+
+    def create(self, row: Row, values: dict[str, Any]) -> tuple[Student, str, list[Change]]:
+        values.update(roll_values(values, None))
+        student = Student(**values)
+        return student, _label(values), shown(student, SHOWN_ON_CREATE)
+
+    def update(self, row: Row, values: dict[str, Any], record: Student) -> tuple[str, list[Change]]:
+        values.update(roll_values(values, record))
+        changes = apply_values(record, values)
+        return _label(values, record), changes
+
+    def finish(self, matching: Matching[Student]) -> None:
+        plan = self.plan
+        leaving_now = sum(1 for s in plan.creates if not s.on_roll) + sum(
+            1 for s, changed in plan.updates if "on_roll" in changed and not s.on_roll
+        )
+        if leaving_now:
+            plan.notes.append(
+                f"{leaving_now} student{'s' if leaving_now != 1 else ''} will be marked off "
+                "roll (students are never deleted)."
             )
-            if student.on_roll is False:
-                leaving_now += 1
-            continue
-        if not values.get("mis_id"):
-            values.pop("mis_id", None)  # an empty cell never wipes a known admission number
-        was_on_roll = target.on_roll
-        values.update(roll)
-        changes = apply_values(target, values)
-        if not changes:
-            result.unchanged += 1
-            continue
-        if was_on_roll and not target.on_roll:
-            leaving_now += 1
-        result.updates.append((target, frozenset(c.name for c in changes)))
-        result.planned.append(PlannedRow(row.line, "update", _label(values, target), changes))
-
-    if leaving_now:
-        result.notes.append(
-            f"{leaving_now} student{'s' if leaving_now != 1 else ''} will be marked off roll "
-            "(students are never deleted)."
-        )
-    absent = sum(1 for s in existing if s.on_roll and s.pk not in targets)
-    if absent:
-        result.notes.append(
-            f"Students on roll in Enigma but not in this file: {absent}. They are left as "
-            "they are. To take leavers off roll, include them with an enrolment status of "
-            '"Leaver" or a leaving date.'
-        )
-    return result
-
-
-def write(result: Plan) -> None:
-    Student.objects.bulk_create(result.creates, batch_size=BATCH)
-    now = timezone.now()
-    groups: dict[frozenset[str], list[Student]] = defaultdict(list)
-    for student, changed in result.updates:
-        student.updated_at = now
-        groups[changed].append(student)
-    for changed, students in groups.items():
-        bulk_update(Student, students, changed | {"updated_at"})
+        absent = sum(1 for s in self.existing if s.on_roll and s.pk not in matching.found)
+        if absent:
+            plan.notes.append(
+                f"Students on roll in Enigma but not in this file: {absent}. They are left as "
+                "they are. To take leavers off roll, include them with an enrolment status of "
+                '"Leaver" or a leaving date.'
+            )

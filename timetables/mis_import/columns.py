@@ -135,8 +135,9 @@ class FileKind:
     example: tuple[dict[str, str], ...]
 
     @property
-    def needs_student(self) -> bool:
-        return any(c.key in STUDENT_KEYS for c in self.columns)
+    def student_keys(self) -> tuple[str, ...]:
+        """The columns of which the file needs one, saying whose each row is (if any)."""
+        return tuple(c.key for c in self.columns if c.key in STUDENT_KEYS)
 
 
 LESSONS = FileKind(
@@ -205,10 +206,6 @@ FILE_KINDS = {kind.key: kind for kind in (LESSONS, CLASS_TIMETABLE, CLASS_LISTS)
 SHAPES = {
     "lessons": (LESSONS,),
     "classes": (CLASS_TIMETABLE, CLASS_LISTS),
-}
-SHAPE_LABELS = {
-    "lessons": "One file: a row per student per lesson",
-    "classes": "Two files: the class timetable and the class lists",
 }
 
 

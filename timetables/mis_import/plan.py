@@ -11,16 +11,17 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from enigma.imports import fields, parsing
-from enigma.imports.common import MISSING, Row
-from enigma.imports.headers import HeaderMap, map_columns
+from enigma.imports import fields
+from enigma.imports.common import MISSING, Row, read_file
+from enigma.imports.headers import HeaderMap
+from enigma.imports.matching import clashes, line_list
 from enigma.imports.parsing import ParsedFile
 from enigma.imports.result import ImportResult, RowError
 from enigma.models import Period, Student, StudentStaffLink, User
 from timetables.models import WEEKDAYS, Lesson, TimetableSettings
 
 from . import cells
-from .columns import SHAPES, STUDENT_KEYS, FileKind
+from .columns import SHAPES, STUDENT_KEYS
 
 WEEK_LETTERS = {1: "A", 2: "B"}
 
@@ -124,24 +125,6 @@ class TimetableImport:
 
 
 @dataclass
-class NewLesson:
-    line: int
-    student: Student
-    week: int
-    day: int
-    period: Period
-    subject: str
-    class_code: str
-    teacher: User | None
-    teacher_code: str
-    room: str
-
-    @property
-    def slot(self) -> tuple[int, int, int]:
-        return (self.week, self.day, self.period.pk)
-
-
-@dataclass
 class SlotRow:
     """A row's week, day, period and what is taught then (both file shapes have these)."""
 
@@ -159,6 +142,24 @@ class SlotRow:
     @property
     def slot(self) -> tuple[int, int, int]:
         return (self.week, self.day, self.period.pk)
+
+    @property
+    def when(self) -> tuple[int, int, Period]:
+        return (self.week, self.day, self.period)
+
+
+@dataclass
+class NewLesson:
+    """A lesson of a student's from the file: the line that gives it them, and the slot
+    row (the same row in a lessons file, a class timetable row in a classes file)."""
+
+    line: int
+    student: Student
+    taught: SlotRow
+
+    @property
+    def slot(self) -> tuple[int, int, int]:
+        return self.taught.slot
 
 
 class _Context:
@@ -194,39 +195,6 @@ class _Context:
 
 
 # --- reading files ----------------------------------------------------------------------
-
-
-def _quoted(names) -> str:
-    names = [f'"{n}"' for n in names]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _parse(
-    kind: FileKind, data: bytes, report: ImportResult
-) -> tuple[ParsedFile, HeaderMap] | None:
-    try:
-        parsed = parsing.parse(data)
-    except parsing.FileError as e:
-        report.file_errors.append(str(e))
-        return None
-    report.encoding = parsed.encoding
-    report.notes.extend(parsed.notes)
-    report.rows = len(parsed.rows)
-    hmap = map_columns(kind.columns, parsed.headers)
-    report.columns_used = hmap.used
-    report.ignored_columns = hmap.ignored
-    for column in hmap.missing:
-        report.file_errors.append(
-            f"The file has no {column.label.lower()} column. Enigma looks for a column headed "
-            f"{_quoted(column.aliases)} (in any case, with or without spaces)."
-        )
-    if kind.needs_student and not set(STUDENT_KEYS) & hmap.index.keys():
-        aliases = [a for c in kind.columns if c.key in STUDENT_KEYS for a in c.aliases]
-        report.file_errors.append(
-            "The file has no column saying which student each row is for. Enigma looks for "
-            f"{_quoted(aliases)}."
-        )
-    return parsed, hmap
 
 
 def _student_key(row: Row) -> str:
@@ -319,25 +287,18 @@ def _prefetch(files: list[tuple[ParsedFile, HeaderMap]]) -> tuple[cells.Students
 
 
 def _lesson_duplicates(ctx: _Context, report: ImportResult, lessons: list[NewLesson], hmap):
-    seen: dict[tuple, list[NewLesson]] = defaultdict(list)
-    for lesson in lessons:
-        seen[(lesson.student.pk, *lesson.slot)].append(lesson)
     column = hmap.header_for("period")
-    for same in seen.values():
-        if len(same) < 2:
-            continue
-        for lesson in same:
-            others = ", ".join(str(o.line) for o in same if o is not lesson)
-            report.errors.append(
-                RowError(
-                    lesson.line,
-                    column,
-                    f"{lesson.student.name} has another lesson in "
-                    f"{ctx.slot(lesson.week, lesson.day, lesson.period)} on line"
-                    f"{'s' if len(same) > 2 else ''} {others}. A student can have only one "
-                    "lesson in a period: remove or correct the extra rows.",
-                )
+    for lesson, others in clashes(lessons, lambda x: (x.student.pk, *x.slot)):
+        report.errors.append(
+            RowError(
+                lesson.line,
+                column,
+                f"{lesson.student.name} has another lesson in {ctx.slot(*lesson.taught.when)} "
+                f"on line{'s' if len(others) > 1 else ''} {line_list(o.line for o in others)}. "
+                "A student can have only one lesson in a period: remove or correct the extra "
+                "rows.",
             )
+        )
 
 
 def read_lessons(ctx: _Context, parsed: ParsedFile, hmap: HeaderMap, report: ImportResult):
@@ -355,145 +316,147 @@ def read_lessons(ctx: _Context, parsed: ParsedFile, hmap: HeaderMap, report: Imp
             slots.append(slot)
         if student is None or slot is None:
             continue
-        lessons.append(_new_lesson(line, student, slot))
+        lessons.append(NewLesson(line, student, slot))
     _lesson_duplicates(ctx, report, lessons, hmap)
     return lessons, slots
 
 
-def _new_lesson(line: int, student: Student, slot: SlotRow) -> NewLesson:
-    return NewLesson(
-        line,
-        student,
-        slot.week,
-        slot.day,
-        slot.period,
-        slot.subject,
-        slot.class_code,
-        slot.teacher,
-        slot.teacher_code,
-        slot.room,
-    )
+@dataclass
+class _Classes:
+    """The class timetable's lessons by class (its code folded), and each class's code as
+    first written."""
+
+    lessons: dict[str, list[SlotRow]] = field(default_factory=lambda: defaultdict(list))
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Member:
+    line: int  # in the class lists
+    key: str  # the class's code, folded
+    student: Student
 
 
 def read_classes(ctx: _Context, timetable, lists, reports: list[ImportResult]):
     """The "classes" shape: the class timetable joined with the class lists. Returns the
     lessons and the class timetable's slots."""
-    (tt_parsed, tt_map), (list_parsed, list_map) = timetable, lists
     tt_report, list_report = reports
-    by_class: dict[str, list[SlotRow]] = defaultdict(list)
-    class_names: dict[str, str] = {}
-    for line, row_cells in tt_parsed.rows:
-        row = Row(line, row_cells, tt_map)
-        slot = _read_slot(row, ctx, tt_report, class_required=True)
-        tt_report.errors.extend(row.errors)
-        tt_report.warnings.extend(row.warnings)
-        if slot is not None:
-            key = slot.class_code.casefold()
-            by_class[key].append(slot)
-            class_names.setdefault(key, slot.class_code)
-    _class_duplicates(ctx, tt_report, by_class, tt_map)
-
-    members: list[tuple[Row, str, Student]] = []
-    pairs: dict[tuple[str, int], list[int]] = defaultdict(list)
-    no_lessons: dict[str, list[int]] = defaultdict(list)
-    for line, row_cells in list_parsed.rows:
-        row = Row(line, row_cells, list_map)
-        class_code = row.read("class_code", fields.text, max_length=30, required=True)
-        student = _read_student(row, ctx)
-        list_report.errors.extend(row.errors)
-        if row.errors or student is None:
-            continue
-        key = class_code.casefold()
-        pairs[(key, student.pk)].append(line)
-        if key not in by_class:
-            no_lessons[key].append(line)
-            class_names.setdefault(key, class_code)
-            continue
-        members.append((row, key, student))
-    column = list_map.header_for("class_code")
-    for (key, _), lines in pairs.items():
-        for line in lines if len(lines) > 1 else ():
-            others = ", ".join(str(n) for n in lines if n != line)
-            list_report.errors.append(
-                RowError(
-                    line,
-                    column,
-                    f"The same student is in {class_names[key]} on "
-                    f"line{'s' if len(lines) > 2 else ''} {others} too. List each student "
-                    "once per class.",
-                )
-            )
-    for key, lines in no_lessons.items():
-        more = f" (and on {len(lines) - 1} more row{'s' if len(lines) > 2 else ''})"
-        list_report.warnings.append(
-            RowError(
-                lines[0],
-                column,
-                f"Class {class_names[key]} has no lessons in the class timetable file, so "
-                f"this row adds no lessons{more if len(lines) > 1 else ''}. Check the class "
-                "code is spelt the same in both files.",
-            )
-        )
-    listed = {key for _, key, _ in members}
-    empty = sorted(class_names[k] for k in by_class if k not in listed)
+    classes = _read_class_timetable(ctx, *timetable, tt_report)
+    members = _read_class_lists(ctx, *lists, list_report, classes)
+    listed = {m.key for m in members}
+    empty = sorted(classes.names[k] for k in classes.lessons if k not in listed)
     if empty:
         shown = ", ".join(empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
         tt_report.notes.append(
             f"{len(empty)} class{'es' if len(empty) != 1 else ''} in the timetable "
             f"{'have' if len(empty) != 1 else 'has'} nobody in the class lists: {shown}."
         )
-    lessons: list[NewLesson] = []
-    owner: dict[tuple, tuple[Row, str, SlotRow]] = {}
-    clashes: dict[tuple[int, int], list] = {}
-    for row, key, student in members:
-        for slot in by_class[key]:
-            lesson = _new_lesson(row.line, student, slot)
-            taken = owner.get((student.pk, *slot.slot))
-            if taken is None:
-                owner[(student.pk, *slot.slot)] = (row, key, slot)
-                lessons.append(lesson)
-                continue
-            if taken[0].line == row.line:
-                continue  # the class has two rows for this period: reported on those rows
-            pair = (taken[0].line, row.line)
-            clashes.setdefault(pair, [taken, (row, key, slot), student, []])[3].append(slot)
-    for a, b, student, slots in clashes.values():
-        where = ctx.slot(slots[0].week, slots[0].day, slots[0].period)
-        more = f" and {len(slots) - 1} other period{'s' if len(slots) > 2 else ''}"
-        for mine, other in ((a, b), (b, a)):
-            list_report.errors.append(
+    column = lists[1].header_for("class_code")
+    lessons = _join(ctx, classes, members, list_report, column)
+    return lessons, [slot for slots in classes.lessons.values() for slot in slots]
+
+
+def _read_class_timetable(ctx: _Context, parsed, hmap, report: ImportResult) -> _Classes:
+    classes = _Classes()
+    for line, row_cells in parsed.rows:
+        row = Row(line, row_cells, hmap)
+        slot = _read_slot(row, ctx, report, class_required=True)
+        report.errors.extend(row.errors)
+        report.warnings.extend(row.warnings)
+        if slot is not None:
+            key = slot.class_code.casefold()
+            classes.lessons[key].append(slot)
+            classes.names.setdefault(key, slot.class_code)
+    column = hmap.header_for("period")
+    for slots in classes.lessons.values():
+        for slot, others in clashes(slots, lambda s: s.slot):
+            report.errors.append(
                 RowError(
-                    mine[0].line,
+                    slot.line,
                     column,
-                    f"{student.name} is in {class_names[mine[1]]} here and in "
-                    f"{class_names[other[1]]} on line {other[0].line}, and both classes have a "
-                    f"lesson in {where}{more if len(slots) > 1 else ''} (class timetable lines "
-                    f"{mine[2].line} and {other[2].line}). A student can be in one class at a "
-                    "time: correct the class lists or the class timetable.",
+                    f"Class {slot.class_code} has another lesson in {ctx.slot(*slot.when)} on "
+                    f"line{'s' if len(others) > 1 else ''} {line_list(o.line for o in others)}."
+                    " Keep one row per class per period.",
                 )
             )
-    return lessons, [slot for slots in by_class.values() for slot in slots]
+    return classes
 
 
-def _class_duplicates(ctx: _Context, report: ImportResult, by_class, hmap) -> None:
-    column = hmap.header_for("period")
-    for slots in by_class.values():
-        seen: dict[tuple, list[SlotRow]] = defaultdict(list)
-        for slot in slots:
-            seen[slot.slot].append(slot)
-        for same in seen.values():
-            for slot in same if len(same) > 1 else ():
-                others = ", ".join(str(o.line) for o in same if o is not slot)
-                report.errors.append(
-                    RowError(
-                        slot.line,
-                        column,
-                        f"Class {slot.class_code} has another lesson in "
-                        f"{ctx.slot(slot.week, slot.day, slot.period)} on line"
-                        f"{'s' if len(same) > 2 else ''} {others}. Keep one row per class per "
-                        "period.",
-                    )
+def _read_class_lists(ctx: _Context, parsed, hmap, report, classes: _Classes) -> list[_Member]:
+    """Who is in each class with lessons; rows for classes without any are warned of."""
+    listed: list[_Member] = []
+    for line, row_cells in parsed.rows:
+        row = Row(line, row_cells, hmap)
+        class_code = row.read("class_code", fields.text, max_length=30, required=True)
+        student = _read_student(row, ctx)
+        report.errors.extend(row.errors)
+        if row.errors or student is None:
+            continue
+        key = class_code.casefold()
+        classes.names.setdefault(key, class_code)
+        listed.append(_Member(line, key, student))
+    column = hmap.header_for("class_code")
+    for member, others in clashes(listed, lambda m: (m.key, m.student.pk)):
+        report.errors.append(
+            RowError(
+                member.line,
+                column,
+                f"The same student is in {classes.names[member.key]} on "
+                f"line{'s' if len(others) > 1 else ''} {line_list(o.line for o in others)} too."
+                " List each student once per class.",
+            )
+        )
+    no_lessons: dict[str, list[int]] = defaultdict(list)
+    for member in listed:
+        if member.key not in classes.lessons:
+            no_lessons[member.key].append(member.line)
+    for key, lines in no_lessons.items():
+        more = f" (and on {len(lines) - 1} more row{'s' if len(lines) > 2 else ''})"
+        report.warnings.append(
+            RowError(
+                lines[0],
+                column,
+                f"Class {classes.names[key]} has no lessons in the class timetable file, so "
+                f"this row adds no lessons{more if len(lines) > 1 else ''}. Check the class "
+                "code is spelt the same in both files.",
+            )
+        )
+    return [m for m in listed if m.key in classes.lessons]
+
+
+def _join(ctx: _Context, classes: _Classes, members, report, column: str) -> list[NewLesson]:
+    """Each member's lessons: their classes' lessons. Two classes of one student's with a
+    lesson in the same period are an error on both lines of the class lists."""
+    lessons: list[NewLesson] = []
+    owner: dict[tuple, tuple[_Member, SlotRow]] = {}
+    both: dict[tuple[int, int], list] = {}  # (line, line) -> [first, second, slots]
+    for member in members:
+        for slot in classes.lessons[member.key]:
+            taken = owner.get((member.student.pk, *slot.slot))
+            if taken is None:
+                owner[(member.student.pk, *slot.slot)] = (member, slot)
+                lessons.append(NewLesson(member.line, member.student, slot))
+                continue
+            if taken[0].line == member.line:
+                continue  # the class has two rows for this period: reported on those rows
+            pair = (taken[0].line, member.line)
+            both.setdefault(pair, [taken, (member, slot), []])[2].append(slot)
+    for a, b, slots in both.values():
+        where = ctx.slot(*slots[0].when)
+        more = f" and {len(slots) - 1} other period{'s' if len(slots) > 2 else ''}"
+        for (mine, my_slot), (other, other_slot) in ((a, b), (b, a)):
+            report.errors.append(
+                RowError(
+                    mine.line,
+                    column,
+                    f"{mine.student.name} is in {classes.names[mine.key]} here and in "
+                    f"{classes.names[other.key]} on line {other.line}, and both classes have a "
+                    f"lesson in {where}{more if len(slots) > 1 else ''} (class timetable lines "
+                    f"{my_slot.line} and {other_slot.line}). A student can be in one class at "
+                    "a time: correct the class lists or the class timetable.",
                 )
+            )
+    return lessons
 
 
 def _check_cycle(ctx: _Context, result: TimetableImport, report: ImportResult, slots) -> None:
@@ -526,11 +489,13 @@ def _old_text(lesson: Lesson) -> str:
 
 
 def _new_text(lesson: NewLesson) -> str:
-    teacher = str(lesson.teacher) if lesson.teacher else lesson.teacher_code
-    return lesson_text(lesson.subject, lesson.class_code, teacher, lesson.room)
+    new = lesson.taught
+    teacher = str(new.teacher) if new.teacher else new.teacher_code
+    return lesson_text(new.subject, new.class_code, teacher, new.room)
 
 
-def _same(old: Lesson, new: NewLesson) -> bool:
+def _same(old: Lesson, lesson: NewLesson) -> bool:
+    new = lesson.taught
     return (
         old.source == Lesson.Source.IMPORT
         and old.subject == new.subject
@@ -572,9 +537,9 @@ def plan_changes(ctx: _Context, result: TimetableImport, lessons: list[NewLesson
             if old.source == Lesson.Source.HAND and slot not in filled
         )
         new_links |= {
-            (student_id, new.teacher.pk)
+            (student_id, new.taught.teacher.pk)
             for new in student_lessons
-            if new.teacher and (student_id, new.teacher.pk) not in linked
+            if new.taught.teacher and (student_id, new.taught.teacher.pk) not in linked
         }
         result.students.append(plan)
         result.lessons += plan.lessons
@@ -619,7 +584,7 @@ def _plan_student(ctx, result: TimetableImport, new_lessons, old_slots) -> Stude
             plan.changed += 1
         plan.changes.append(
             SlotChange(
-                ctx.slot(new.week, new.day, new.period),
+                ctx.slot(*new.taught.when),
                 _old_text(old) if old else "",
                 _new_text(new),
                 hand,
@@ -640,23 +605,25 @@ def _ordered(changes, new_lessons, old_slots, ctx) -> list[SlotChange]:
     """Changes in timetable order: week, day, then the period's start time."""
     when: dict[str, tuple] = {}
     for new in new_lessons:
-        when[ctx.slot(new.week, new.day, new.period)] = (new.week, new.day, new.period.starts_at)
+        week, day, period = new.taught.when
+        when[ctx.slot(week, day, period)] = (week, day, period.starts_at)
     for old in old_slots.values():
         when[ctx.slot(old.week, old.day, old.period)] = (old.week, old.day, old.period.starts_at)
     return sorted(changes, key=lambda c: when[c.slot])
 
 
 def _lesson(new: NewLesson) -> Lesson:
+    taught = new.taught
     return Lesson(
         student=new.student,
-        week=new.week,
-        day=new.day,
-        period=new.period,
-        subject=new.subject,
-        class_code=new.class_code,
-        teacher=new.teacher,
-        teacher_code=new.teacher_code,
-        room=new.room,
+        week=taught.week,
+        day=taught.day,
+        period=taught.period,
+        subject=taught.subject,
+        class_code=taught.class_code,
+        teacher=taught.teacher,
+        teacher_code=taught.teacher_code,
+        room=taught.room,
         source=Lesson.Source.IMPORT,
     )
 
@@ -677,7 +644,9 @@ def build(shape: str, files: list[tuple[str, bytes]]) -> TimetableImport:
             kind=kind.key, filename=filename, sha256=hashlib.sha256(data).hexdigest()
         )
         result.files.append(report)
-        read.append(_parse(kind, data, report))
+        read.append(
+            read_file(data, kind.columns, report, student_keys=kind.student_keys, each="row")
+        )
     if not result.ok:
         return result
     ctx = _Context(settings_row, *_prefetch(read))
