@@ -22,7 +22,7 @@ from django.utils import timezone
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError
 from records.models import ChronologyLink, Entry
-from referrals import dates, selectors_referral, services
+from referrals import dates, places, selectors_referral
 from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
 
 # How far back the approvals page counts concerns and incidents.
@@ -107,7 +107,7 @@ def referral_for_decision(pk, *, today: dt.date | None = None) -> Referral:
 
 def waiting_list() -> list[Placement]:
     """The waiting list in order (priority, then approval time), each with .position."""
-    rows = list(services.waiting_list())
+    rows = list(places.waiting_list())
     for position, placement in enumerate(rows, start=1):
         placement.position = position
     return rows
@@ -136,7 +136,7 @@ def first_full_day(placement: Placement) -> dt.date | None:
         calendar = dates.calendar_for(placement.requested_start)
     except (ValidationError, CalendarError):
         return None
-    return services.first_full_day(
+    return places.first_full_day(
         planned.start,
         planned.planned_exit,
         capacity=SchoolSettings.load().capacity,
@@ -151,7 +151,7 @@ def default_start(referral: Referral, *, today: dt.date | None = None) -> dt.dat
     if referral.proposed_start and referral.proposed_start >= today:
         return referral.proposed_start
     try:
-        return services.next_school_day(today, dates.calendar_for(today))
+        return places.next_school_day(today, dates.calendar_for(today))
     except CalendarError:
         return today
 
@@ -169,8 +169,8 @@ class Capacity:
 
 def capacity(weeks: int = 8, *, today: dt.date | None = None) -> Capacity:
     """The room this week (its busiest school day from today) and over the coming weeks:
-    each row is services.capacity_by_week's {week_of, school_days, taken, free, capacity};
+    each row is places.capacity_by_week's {week_of, school_days, taken, free, capacity};
     free is None for a week with no school days."""
-    rows = services.capacity_by_week(weeks, today=today)
+    rows = places.capacity_by_week(weeks, today=today)
     room = rows[0]["capacity"] if rows else SchoolSettings.load().capacity
     return Capacity(capacity=room, this_week=rows[0] if rows else None, weeks=rows)

@@ -26,7 +26,8 @@ from enigma.formatting import day_text as _day
 from records.services import record_event
 from referrals import dates, hooks, selectors_placement
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
-from referrals.services import lock_room, offer_free_places
+from referrals.places import lock_room
+from referrals.services import offer_free_places
 from referrals.transitions import move_placement
 
 P = Placement.State

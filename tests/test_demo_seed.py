@@ -129,7 +129,7 @@ def test_the_demo_has_placements_in_every_state_and_referrals_at_every_status():
     import time_machine
 
     from referrals.models import Placement, Referral
-    from referrals.services import holding_placements
+    from referrals.places import holding_placements
 
     with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
         out = seed(students=120)

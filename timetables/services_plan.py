@@ -30,7 +30,7 @@ from enigma.formatting import day_text
 from enigma.models import Period, SchoolSettings
 from referrals import dates
 from referrals.models import Placement
-from referrals.services import lock_room
+from referrals.places import lock_room
 from timetables.cycle import WeekCycle
 from timetables.models import (
     ROOM_MODES,
