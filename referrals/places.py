@@ -42,7 +42,7 @@ def holding_placements(start: dt.date, end: dt.date, *, exclude: int | None = No
     return list(qs.values_list("start_date", "last"))
 
 
-def occupancy(days: list[dt.date], *, exclude: int | None = None) -> Counter:
+def places_taken(days: list[dt.date], *, exclude: int | None = None) -> Counter:
     """How many places are taken on each of `days` (school days, in order)."""
     counts: Counter = Counter()
     if not days:
@@ -64,7 +64,7 @@ def first_full_day(
 ) -> dt.date | None:
     """The first school day in start..end on which the room is already full."""
     days = calendar.school_days(start, end)
-    taken = occupancy(days, exclude=exclude)
+    taken = places_taken(days, exclude=exclude)
     return next((day for day in days if taken[day] >= capacity), None)
 
 
@@ -91,7 +91,7 @@ def capacity_by_week(weeks: int = 8, *, today: dt.date | None = None) -> list[di
         days = calendar.school_days(today, end)
     except Exception:
         days = []
-    taken = occupancy(days)
+    taken = places_taken(days)
     result = []
     for n in range(weeks):
         start = monday + dt.timedelta(weeks=n)
