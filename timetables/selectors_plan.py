@@ -13,7 +13,7 @@ from django.utils import timezone
 from enigma.models import Period
 from referrals import dates
 from referrals.models import Placement
-from timetables import coverage, services_plan
+from timetables import coverage, occupancy
 from timetables.cycle import WeekCycle
 from timetables.models import (
     ExitOverride,
@@ -37,7 +37,7 @@ def placement_for(placement_pk: int) -> Placement:
 @dataclass
 class CellView:
     cell: PlanCell
-    use: services_plan.Use
+    use: occupancy.Use
     capacity: int
     work_status: str = ""
     editable: bool = False
@@ -108,12 +108,12 @@ class PlanPage:
 
     @property
     def editable(self) -> bool:
-        return self.placement.state in services_plan.LIVE
+        return self.placement.state in occupancy.LIVE
 
 
 def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage:
     today = today or timezone.localdate()
-    capacity, spaces = services_plan.capacity()
+    capacity, spaces = occupancy.capacity()
     if not placement.start_date or not placement.planned_exit:
         return PlanPage(placement, [], today, capacity, spaces, False, False, [], None, 0)
     last = placement.actual_exit or placement.planned_exit
@@ -126,7 +126,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
             "date", "period_id", "status"
         )
     }
-    use = services_plan.occupancy({c.date for c in cells if c.date >= today})
+    use = occupancy.room_use({c.date for c in cells if c.date >= today})
     notes = {
         n.week_start: n
         for n in PlanWeekNote.objects.filter(placement=placement).select_related("review")
@@ -135,7 +135,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     ordered_periods = sorted(periods.values(), key=lambda p: p.starts_at)
     by_key = {(c.date, c.period_id): c for c in cells}
     cycle = WeekCycle()
-    editable = placement.state in services_plan.LIVE
+    editable = placement.state in occupancy.LIVE
     weeks: list[WeekView] = []
     for number, monday in enumerate(sorted({monday_of(d) for d in school_days}), start=1):
         days = [
@@ -154,7 +154,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
                     continue
                 view = CellView(
                     cell,
-                    use.get((cell.date, cell.period_id), services_plan.Use()),
+                    use.get((cell.date, cell.period_id), occupancy.Use()),
                     capacity,
                     work.get((cell.date, cell.period_id), ""),
                     editable=editable and cell.date >= today,
@@ -206,8 +206,8 @@ def cell_for(cell_pk: int) -> PlanCell:
 
 def cell_view(cell: PlanCell, *, today: dt.date | None = None) -> CellView:
     today = today or timezone.localdate()
-    capacity, _ = services_plan.capacity()
-    use = services_plan.occupancy([cell.date]).get((cell.date, cell.period_id), services_plan.Use())
+    capacity, _ = occupancy.capacity()
+    use = occupancy.room_use([cell.date]).get((cell.date, cell.period_id), occupancy.Use())
     status = (
         WorkRequest.objects.filter(
             placement_id=cell.placement_id, date=cell.date, period_id=cell.period_id
@@ -216,7 +216,7 @@ def cell_view(cell: PlanCell, *, today: dt.date | None = None) -> CellView:
         .first()
         or ""
     )
-    editable = cell.placement.state in services_plan.LIVE and cell.date >= today
+    editable = cell.placement.state in occupancy.LIVE and cell.date >= today
     return CellView(cell, use, capacity, status, editable=editable)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from enigma.models import Period
 from referrals import dates
-from timetables import services_plan
+from timetables import occupancy
 from timetables.models import ROOM_MODES, PlanCell, RegisterMark, WorkRequest
 
 S = RegisterMark.Status
@@ -102,12 +102,12 @@ def today_page(
     now = timezone.localtime(now) if now else timezone.localtime()
     today = now.date()
     day = day or today
-    capacity, _ = services_plan.capacity()
+    capacity, _ = occupancy.capacity()
     calendar = dates.calendar_for(day)
     school_day = calendar.is_school_day(day) if calendar.covers(day) else False
     periods = list(Period.objects.filter(kind=Period.Kind.LESSON).order_by("starts_at"))
     cells = list(
-        PlanCell.objects.filter(date=day, placement__state__in=services_plan.LIVE)
+        PlanCell.objects.filter(date=day, placement__state__in=occupancy.LIVE)
         .select_related("placement__student", "teacher")
         .order_by("placement__student__legal_surname", "placement__student__legal_forename", "pk")
     )

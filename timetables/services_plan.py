@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enigma.formatting import day_text
-from enigma.models import Period, SchoolSettings
+from enigma.models import Period
 from referrals import dates
 from referrals.models import Placement
 from referrals.places import lock_room
@@ -42,8 +42,8 @@ from timetables.models import (
     WorkRequest,
     monday_of,
 )
+from timetables.occupancy import LIVE, Use, room_use
 
-LIVE = (Placement.State.SCHEDULED, Placement.State.ACTIVE)
 W = WorkRequest.Status
 
 
@@ -242,28 +242,7 @@ def keep_within(placement: Placement) -> int:
     return dropped
 
 
-# --- occupancy --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Use:
-    room: int = 0  # students in the room (one-to-one included)
-    one_to_one: int = 0
-
-
-def occupancy(days: Iterable[dt.date], *, exclude: int | None = None) -> dict:
-    """(date, period id) -> Use, over every live placement's plan, in one query."""
-    qs = PlanCell.objects.filter(
-        date__in=list(days), mode__in=ROOM_MODES, placement__state__in=LIVE
-    )
-    if exclude is not None:
-        qs = qs.exclude(placement_id=exclude)
-    counts: dict = defaultdict(lambda: [0, 0])
-    for day, period_id, mode in qs.values_list("date", "period_id", "mode"):
-        counts[(day, period_id)][0] += 1
-        if mode == Mode.ONE_TO_ONE:
-            counts[(day, period_id)][1] += 1
-    return {key: Use(*value) for key, value in counts.items()}
+# --- overfilling the room ---------------------------------------------------------------
 
 
 def overfill_warning(
@@ -350,7 +329,7 @@ def set_cell(
             return CellChange(cell, applied=True)
         warning = ""
         if mode in ROOM_MODES:
-            use = occupancy([cell.date], exclude=placement.pk).get(
+            use = room_use([cell.date], exclude=placement.pk).get(
                 (cell.date, cell.period_id), Use()
             )
             warning = overfill_warning(
@@ -401,7 +380,7 @@ def set_week(
                 date__lte=week_start + dt.timedelta(days=4),
             )
         )
-        use = occupancy({c.date for c in cells}, exclude=placement.pk)
+        use = room_use({c.date for c in cells}, exclude=placement.pk)
         spaces = TimetableSettings.load().one_to_one_spaces
         changes = []
         for cell in cells:
@@ -440,8 +419,3 @@ def set_week(
                 },
             )
     return None
-
-
-def capacity() -> tuple[int, int]:
-    """(students the room holds in one period, one-to-one spaces)."""
-    return SchoolSettings.load().capacity, TimetableSettings.load().one_to_one_spaces

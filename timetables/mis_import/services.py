@@ -75,11 +75,9 @@ def _fill_plans(student_ids: set[int]) -> None:
     """A live placement whose student had no timetable gets its plan's missing lessons
     now (lessons already planned are left as they are)."""
     from referrals.models import Placement
-    from timetables import services_plan
+    from timetables import occupancy, services_plan
 
-    for placement in Placement.objects.filter(
-        student_id__in=student_ids, state__in=services_plan.LIVE
-    ):
+    for placement in Placement.objects.filter(student_id__in=student_ids, state__in=occupancy.LIVE):
         services_plan.generate_plan(placement)
 
 
