@@ -20,9 +20,11 @@ from django.utils import timezone
 
 from enigma.models import SchoolSettings, Student, StudentStaffLink
 from enigma.school_calendar import CalendarError, SchoolCalendar
-from referrals import services, services_placement, services_referral
 from referrals.models import Placement, Referral
-from referrals.services_referral import SupportRow, TargetRow
+from referrals.services import decisions as services
+from referrals.services import placements as services_placement
+from referrals.services import referral as services_referral
+from referrals.services.referral import SupportRow, TargetRow
 
 LONDON = ZoneInfo("Europe/London")
 DOMAIN = "example.org"

@@ -1,6 +1,6 @@
 """Forms for deciding referrals and keeping the waiting list.
 
-Forms read and check what was typed; referrals.services decides and saves. A
+Forms read and check what was typed; referrals.services.decisions decides and saves. A
 ValidationError from a service goes back onto the form with
 enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
 

@@ -1,7 +1,7 @@
 """Forms for a placement after approval: holding a review (with its targets), the SENCO's
 sign-off, measures, moving the exit, ending early, the exit itself and follow-up checks.
 
-Forms read and check what was typed; referrals.services, referrals.services_placement
+Forms read and check what was typed; referrals.services.decisions, referrals.services.placements
 decide and save. A service's ValidationError goes back onto the form with
 enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
 """

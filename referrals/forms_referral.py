@@ -2,7 +2,7 @@
 search that starts it and the withdrawal.
 
 Every field is optional here: a draft keeps whatever has been written. What a referral
-needs before a decision is checked by referrals.services_referral when it is submitted,
+needs before a decision is checked by referrals.services.referral when it is submitted,
 and those errors come back next to the fields they name (add_referral_errors).
 """
 
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from enigma.forms import add_service_errors
 from records.forms import DateInput, TextField
 from referrals.models import ContactMethod, PriorSupport, Referral, TargetArea
-from referrals.services_referral import SUPPORT, TARGETS, SupportRow, TargetRow
+from referrals.services.referral import SUPPORT, TARGETS, SupportRow, TargetRow
 
 
 class YesNo(forms.RadioSelect):

@@ -325,8 +325,8 @@ def _objects(student, people) -> dict:
     """Every object a project URL can name, about the student where there is one: their
     placement (started today), referral and first review, timetable, intervention and
     session. The records objects are added once written."""
-    from referrals import services as referral_services
     from referrals.models import Referral
+    from referrals.services import decisions
 
     term = TermFactory()
     referral = Referral.objects.create(
@@ -335,8 +335,8 @@ def _objects(student, people) -> dict:
         status=Referral.Status.SUBMITTED,
         reasons="Struggling despite support.",
     )
-    placement = referral_services.approve(referral, by=people["dee"], start=TODAY)
-    referral_services.start(placement, by=people["dee"], today=TODAY)
+    placement = decisions.approve(referral, by=people["dee"], start=TODAY)
+    decisions.start(placement, by=people["dee"], today=TODAY)
     intervention = InterventionFactory(
         lead=people["cora"], students=[student], starts_on=dt.date(2026, 9, 7)
     )

@@ -200,8 +200,8 @@ def _linked_student(personas):
 def _lifecycle_objects(personas) -> dict:
     """A submitted referral, an active placement with its first review, and a follow-up of
     a completed placement, all about students linked to tom and rita."""
-    from referrals import services as referral_services
     from referrals.models import FollowUp, Placement, Referral
+    from referrals.services import decisions
 
     term = TermFactory()
     rita, dee = personas["rita"], personas["dee"]
@@ -215,9 +215,9 @@ def _lifecycle_objects(personas) -> dict:
         )
 
     referral = submitted()
-    active = referral_services.approve(submitted(), by=dee, start=TODAY)
-    referral_services.start(active, by=dee, today=TODAY)
-    done = referral_services.approve(submitted(), by=dee, start=TODAY)
+    active = decisions.approve(submitted(), by=dee, start=TODAY)
+    decisions.start(active, by=dee, today=TODAY)
+    done = decisions.approve(submitted(), by=dee, start=TODAY)
     Placement.objects.filter(pk=done.pk).update(
         state=Placement.State.COMPLETED, actual_exit=TODAY, outcome=Placement.Outcome.FULL
     )

@@ -11,9 +11,8 @@ from django.core.exceptions import ValidationError
 
 from enigma.models import SchoolSettings
 from records.models import Entry
-from referrals import services as referral_services
-from referrals import services_placement
 from referrals.models import Placement
+from referrals.services import decisions, placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold_all_reviews, make_placement
 from tests.timetable_helpers import give_timetable
@@ -167,7 +166,7 @@ def test_one_to_one_spaces_are_counted_separately(dee, rita, cora):
 def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_class(dee, rita, cora):
     placement = _placement(dee, rita, started=True)
     with at(D(2026, 10, 14)):
-        referral_services.bring_exit_forward(
+        decisions.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 11, 13), reason="Doing well."
         )
     placement.refresh_from_db()
@@ -183,7 +182,7 @@ def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_cla
 def test_ending_early_cancels_the_rest_of_the_plan(dee, rita):
     placement = _placement(dee, rita, started=True)
     with at(D(2026, 10, 20)):
-        referral_services.end_early(
+        decisions.end_early(
             placement, by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, today=D(2026, 10, 20)
         )
     assert not placement.plan_cells.filter(date__gt=D(2026, 10, 20)).exists()
@@ -208,7 +207,7 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
     hold_all_reviews(placement, cora, sam)
     exit_day = placement.planned_exit
     with at(exit_day, 15), pytest.raises(ValidationError) as refused:
-        services_placement.complete(
+        placements.complete(
             placement,
             by=cora,
             outcome=Placement.Outcome.FULL,
@@ -237,7 +236,7 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
         students=placement.student, event_code="placement.exit_override"
     ).exists()
     with at(exit_day, 15):
-        services_placement.complete(
+        placements.complete(
             placement,
             by=cora,
             outcome=Placement.Outcome.FULL,

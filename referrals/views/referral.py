@@ -17,7 +17,7 @@ from referrals import selectors_referral as selectors
 from referrals.audit_actions import REFERRAL_VIEWED
 from referrals.forms_referral import ReferralForms, StudentSearchForm, WithdrawForm
 from referrals.models import Referral
-from referrals.services_referral import (
+from referrals.services.referral import (
     can_edit,
     can_withdraw,
     resubmit_referral,

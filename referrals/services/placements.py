@@ -4,7 +4,7 @@ exit measures, the exit itself and the follow-up checks after it.
 Each function checks the placement's state under a row lock (select_for_update) in one
 transaction, refuses what the rules forbid with a ValidationError a person can act on
 (naming the field at fault where there is one), and writes an event into the student's
-chronology. Changes of state go through referrals.transitions.move_placement, which also
+chronology. Changes of state go through referrals.services.transitions.move_placement, which also
 logs who, when and why.
 
 Lock order, the same everywhere so two writers never deadlock: the room (lock_room), then
@@ -27,8 +27,8 @@ from records.services import record_event
 from referrals import dates, hooks, selectors_placement
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
 from referrals.places import lock_room
-from referrals.services import offer_free_places
-from referrals.transitions import move_placement
+from referrals.services.decisions import offer_free_places
+from referrals.services.transitions import move_placement
 
 P = Placement.State
 

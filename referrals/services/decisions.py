@@ -6,9 +6,9 @@ can never overfill the room. When a place frees, the head of the waiting list (p
 then approval time) is offered it: scheduled for the first school day from which its
 whole placement fits.
 
-Every change goes through referrals.transitions (logged, and an event in the student's
-chronology). Referral drafting and submitting live in referrals.services_referral; review
-and exit details in referrals.services_placement.
+Every change goes through referrals.services.transitions (logged, and an event in the student's
+chronology). Referral drafting and submitting live in referrals.services.referral; review
+and exit details in referrals.services.placements.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from enigma.models import SchoolSettings
 from referrals import dates
 from referrals.models import Placement, Referral, Review, Target
 from referrals.places import first_full_day, lock_room, next_school_day, waiting_list
-from referrals.transitions import move_placement, move_referral
+from referrals.services.transitions import move_placement, move_referral
 
 P = Placement.State
 R = Referral.Status

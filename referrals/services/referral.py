@@ -2,7 +2,7 @@
 answer a request for more information, withdraw.
 
 Each function locks the row it changes (select_for_update) inside one transaction and
-moves the status only through referrals.transitions.move_referral, which logs who, when
+moves the status only through referrals.services.transitions.move_referral, which logs who, when
 and why and writes the student's chronology. The deciding (approve, decline, ask for more
 information) lives with the decisions.
 
@@ -34,7 +34,7 @@ from referrals.models import (
     Referral,
     TargetArea,
 )
-from referrals.transitions import move_referral
+from referrals.services.transitions import move_referral
 
 R = Referral.Status
 
