@@ -14,7 +14,6 @@ and exit details in referrals.services.placements.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -375,18 +374,3 @@ def _first_fitting_start(placement: Placement, room: SchoolSettings, today: dt.d
         if full_on is None:
             return planned, calendar
     return None
-
-
-def live_placement_for(student) -> Placement | None:
-    return (
-        Placement.objects.filter(student=student, state__in=Placement.LIVE).order_by("-id").first()
-    )
-
-
-def students_with_live_placements(students: Iterable) -> set[int]:
-    ids = [s.pk for s in students]
-    return set(
-        Placement.objects.filter(student_id__in=ids, state__in=Placement.LIVE).values_list(
-            "student_id", flat=True
-        )
-    )
