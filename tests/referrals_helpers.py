@@ -68,7 +68,7 @@ def make_placement(
         )
     if started:
         with at(start, 9):
-            decisions.start(placement, by=approver, today=start)
+            placements.start(placement, by=approver, today=start)
     placement.refresh_from_db()
     return placement
 

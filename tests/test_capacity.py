@@ -16,7 +16,7 @@ from enigma.models import SchoolSettings
 from records.models import Entry
 from referrals import places
 from referrals.models import Placement, PlacementTransition, ProposedTarget, Referral
-from referrals.services import decisions
+from referrals.services import decisions, placements, scheduling
 from tests.factories import StudentFactory, TermFactory
 
 D = dt.date
@@ -130,7 +130,7 @@ def test_a_freed_place_is_offered_to_the_head_of_the_list(term, room, today, rit
     holding = [decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)) for _ in range(2)]
     head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
     second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=2)
-    decisions.end_early(
+    placements.end_early(
         holding[0], by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, note="Moved away"
     )
     head.refresh_from_db()
@@ -152,7 +152,7 @@ def test_the_head_of_the_list_is_not_jumped(term, room, today, rita, dee):
     # Had behind asked to start on 19 Oct, when both places free, it would fit; but the
     # head asked for 7 Sep and fits nowhere near it: nobody is offered a place before it.
     Placement.objects.filter(pk=behind.pk).update(requested_start=D(2026, 10, 19))
-    assert decisions.offer_free_places(by=dee) == []
+    assert scheduling.offer_free_places(by=dee) == []
     head.refresh_from_db()
     behind.refresh_from_db()
     assert head.state == behind.state == Placement.State.WAITING
@@ -161,18 +161,18 @@ def test_the_head_of_the_list_is_not_jumped(term, room, today, rita, dee):
 def test_forbidden_moves_are_refused_with_a_clear_message(term, room, today, rita, dee, cora):
     placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     with pytest.raises(ValidationError, match="starts on Mon 7 Sep 2026, not before"):
-        decisions.start(placement, by=cora, today=TODAY)
+        placements.start(placement, by=cora, today=TODAY)
     with pytest.raises(ValidationError, match="never be after Fri 16 Oct 2026"):
-        decisions.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=cora, new_exit=D(2026, 10, 19), reason="More time"
         )
-    decisions.end_early(placement, by=cora, end_reason="escalated")
+    placements.end_early(placement, by=cora, end_reason="escalated")
     with pytest.raises(ValidationError, match="already ended early"):
-        decisions.end_early(placement, by=cora, end_reason="other", note="x")
+        placements.end_early(placement, by=cora, end_reason="other", note="x")
     with pytest.raises(ValidationError, match="Only a scheduled placement can start"):
-        decisions.start(placement, by=cora, today=D(2026, 9, 7))
+        placements.start(placement, by=cora, today=D(2026, 9, 7))
     with pytest.raises(ValidationError, match="Choose why"):
-        decisions.end_early(
+        placements.end_early(
             decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8)),
             by=cora,
             end_reason="",
@@ -181,7 +181,7 @@ def test_forbidden_moves_are_refused_with_a_clear_message(term, room, today, rit
 
 def test_the_exit_can_be_brought_forward_and_reviews_follow(term, room, today, rita, dee, cora):
     placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    decisions.bring_exit_forward(
+    placements.bring_exit_forward(
         placement, by=cora, new_exit=D(2026, 10, 2), reason="Doing well: back in all lessons"
     )
     placement.refresh_from_db()
@@ -198,8 +198,8 @@ def test_the_daily_start_is_safe_to_run_twice(term, room, rita, dee, cora):
     with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
         placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     with time_machine.travel(dt.datetime(2026, 9, 7, 7, 0, tzinfo=LONDON), tick=False):
-        assert decisions.start_due(by=cora) == [placement]
-        assert decisions.start_due(by=cora) == []
+        assert placements.start_due(by=cora) == [placement]
+        assert placements.start_due(by=cora) == []
     placement.refresh_from_db()
     assert placement.state == Placement.State.ACTIVE
     assert placement.transitions.filter(to_state="active").count() == 1

@@ -23,7 +23,7 @@ from enigma.roles import Role
 from records.services import record_entry
 from referrals.models import Placement, PlacementTransition, PriorSupport, ProposedTarget, Referral
 from referrals.navigation_decisions import register as register_nav
-from referrals.services import decisions
+from referrals.services import decisions, placements
 from tests.db import queries
 from tests.factories import LinkFactory, StudentFactory, TermFactory, UserFactory
 
@@ -419,7 +419,7 @@ def test_a_placement_no_longer_waiting_is_not_changed_from_the_list(client_for, 
 
 def _end_early(referral, dee, **kwargs):
     placement = decisions.approve(referral, by=dee, start=SEP_14, **kwargs)
-    return decisions.end_early(placement, by=dee, end_reason="other", note="Moved house")
+    return placements.end_early(placement, by=dee, end_reason="other", note="Moved house")
 
 
 def test_an_earlier_placement_this_academic_year_is_flagged(client_for, dee, rita):

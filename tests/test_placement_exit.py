@@ -12,7 +12,7 @@ from enigma.models import SchoolSettings
 from enigma.school_calendar import SchoolCalendar
 from records.models import Entry
 from referrals.models import FollowUp, Placement, PlacementTransition, Review
-from referrals.services import decisions, placements
+from referrals.services import placements
 from tests.referrals_helpers import (
     D,
     at,
@@ -55,10 +55,10 @@ def complete(placement, by, *, on=EXIT, **kwargs):
 def test_a_placement_cannot_start_before_its_start_date(dee, rita, cora):
     placement = make_placement(approver=dee, referrer=rita)
     with at(D(2026, 9, 4)), pytest.raises(ValidationError) as refused:
-        decisions.start(placement, by=cora)
+        placements.start(placement, by=cora)
     assert refused.value.messages == ["It starts on Mon 7 Sep 2026, not before."]
     with at(D(2026, 9, 7)):
-        decisions.start(placement, by=cora)
+        placements.start(placement, by=cora)
     placement.refresh_from_db()
     assert placement.state == P.ACTIVE
     assert codes(placement)[-1] == "placement.active"
@@ -71,7 +71,7 @@ def test_bringing_the_exit_forward_replans_the_reviews_still_to_hold(placement, 
     first = placement.reviews.get(number=1)
     hold(first, cora)
     with at(D(2026, 9, 15)):
-        decisions.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 10, 2), reason="Ready sooner than planned."
         )
     placement.refresh_from_db()
@@ -90,7 +90,7 @@ def test_bringing_the_exit_forward_replans_the_reviews_still_to_hold(placement, 
 
 def test_the_exit_can_never_move_past_the_limit(placement, dee):
     with at(D(2026, 9, 15)), pytest.raises(ValidationError) as refused:
-        decisions.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 10, 19), reason="More time"
         )
     assert refused.value.message_dict["new_exit"] == [
@@ -103,10 +103,10 @@ def test_the_exit_can_never_move_past_the_limit(placement, dee):
 
 def test_ending_early_needs_a_reason(placement, dee):
     with pytest.raises(ValidationError) as refused:
-        decisions.end_early(placement, by=dee, end_reason="")
+        placements.end_early(placement, by=dee, end_reason="")
     assert "end_reason" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        decisions.end_early(placement, by=dee, end_reason="other", note=" ")
+        placements.end_early(placement, by=dee, end_reason="other", note=" ")
     assert refused.value.message_dict == {"note": ["Say what happened."]}
     placement.refresh_from_db()
     assert placement.state == P.ACTIVE
@@ -115,7 +115,7 @@ def test_ending_early_needs_a_reason(placement, dee):
 def test_ending_early_records_why_and_drops_the_reviews_still_to_hold(placement, cora, dee):
     hold(placement.reviews.get(number=1), cora)
     with at(D(2026, 9, 16)):
-        decisions.end_early(placement, by=dee, end_reason="escalated", note="Moved to the PRU.")
+        placements.end_early(placement, by=dee, end_reason="escalated", note="Moved to the PRU.")
     placement.refresh_from_db()
     assert placement.state == P.ENDED_EARLY and placement.actual_exit == D(2026, 9, 16)
     assert list(placement.reviews.values_list("number", flat=True)) == [1]

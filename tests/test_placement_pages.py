@@ -13,7 +13,7 @@ from enigma.models import AuditEvent, SchoolSettings, Term
 from enigma.roles import ALL_ROLES, Role
 from referrals.models import FollowUp, Placement, Referral
 from referrals.navigation_placements import register
-from referrals.services import decisions, placements
+from referrals.services import placements
 from tests.db import queries
 from tests.factories import LinkFactory, StudentFactory
 from tests.referrals_helpers import (
@@ -96,7 +96,7 @@ def test_readers_who_do_not_change_placements_see_no_actions(placement, dina, cl
 
 def test_the_page_says_why_the_exit_was_brought_forward(placement, dee, cora, client_for):
     with at(D(2026, 9, 15)):
-        decisions.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 10, 2), reason="Settled back quickly."
         )
     with at(TODAY):

@@ -326,7 +326,7 @@ def _objects(student, people) -> dict:
     placement (started today), referral and first review, timetable, intervention and
     session. The records objects are added once written."""
     from referrals.models import Referral
-    from referrals.services import decisions
+    from referrals.services import decisions, placements
 
     term = TermFactory()
     referral = Referral.objects.create(
@@ -336,7 +336,7 @@ def _objects(student, people) -> dict:
         reasons="Struggling despite support.",
     )
     placement = decisions.approve(referral, by=people["dee"], start=TODAY)
-    decisions.start(placement, by=people["dee"], today=TODAY)
+    placements.start(placement, by=people["dee"], today=TODAY)
     intervention = InterventionFactory(
         lead=people["cora"], students=[student], starts_on=dt.date(2026, 9, 7)
     )

@@ -201,7 +201,7 @@ def _lifecycle_objects(personas) -> dict:
     """A submitted referral, an active placement with its first review, and a follow-up of
     a completed placement, all about students linked to tom and rita."""
     from referrals.models import FollowUp, Placement, Referral
-    from referrals.services import decisions
+    from referrals.services import decisions, placements
 
     term = TermFactory()
     rita, dee = personas["rita"], personas["dee"]
@@ -216,7 +216,7 @@ def _lifecycle_objects(personas) -> dict:
 
     referral = submitted()
     active = decisions.approve(submitted(), by=dee, start=TODAY)
-    decisions.start(active, by=dee, today=TODAY)
+    placements.start(active, by=dee, today=TODAY)
     done = decisions.approve(submitted(), by=dee, start=TODAY)
     Placement.objects.filter(pk=done.pk).update(
         state=Placement.State.COMPLETED, actual_exit=TODAY, outcome=Placement.Outcome.FULL

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from enigma.models import SchoolSettings
 from records.models import Entry
 from referrals.models import Placement
-from referrals.services import decisions, placements
+from referrals.services import placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold_all_reviews, make_placement
 from tests.timetable_helpers import give_timetable
@@ -166,7 +166,7 @@ def test_one_to_one_spaces_are_counted_separately(dee, rita, cora):
 def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_class(dee, rita, cora):
     placement = _placement(dee, rita, started=True)
     with at(D(2026, 10, 14)):
-        decisions.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 11, 13), reason="Doing well."
         )
     placement.refresh_from_db()
@@ -182,7 +182,7 @@ def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_cla
 def test_ending_early_cancels_the_rest_of_the_plan(dee, rita):
     placement = _placement(dee, rita, started=True)
     with at(D(2026, 10, 20)):
-        decisions.end_early(
+        placements.end_early(
             placement, by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, today=D(2026, 10, 20)
         )
     assert not placement.plan_cells.filter(date__gt=D(2026, 10, 20)).exists()

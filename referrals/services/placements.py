@@ -1,11 +1,12 @@
-"""A placement after approval: its reviews and their sign-off, its targets, the entry and
-exit measures, the exit itself and the follow-up checks after it.
+"""A placement after approval: its start, an exit brought forward or an early end, its
+reviews and their sign-off, its targets, the entry and exit measures, the exit itself and
+the follow-up checks after it.
 
 Each function checks the placement's state under a row lock (select_for_update) in one
 transaction, refuses what the rules forbid with a ValidationError a person can act on
 (naming the field at fault where there is one), and writes an event into the student's
-chronology. Changes of state go through referrals.services.transitions.move_placement, which also
-logs who, when and why.
+chronology. Changes of state go through referrals.services.transitions.move_placement,
+which also logs who, when and why.
 
 Lock order, the same everywhere so two writers never deadlock: the room (lock_room), then
 the placement, then its review or follow-up.
@@ -27,7 +28,7 @@ from records.services import record_event
 from referrals import dates, hooks, selectors_placement
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
 from referrals.places import lock_room
-from referrals.services.decisions import offer_free_places
+from referrals.services.scheduling import offer_free_places, schedule_reviews
 from referrals.services.transitions import move_placement
 
 P = Placement.State
@@ -63,6 +64,130 @@ def _locked_review(review: Review) -> tuple[Placement, Review]:
         ) from None
     review.placement = placement
     return placement, review
+
+
+# --- starting, moving the exit, ending early ------------------------------------------
+
+
+def start(placement: Placement, *, by, today: dt.date | None = None) -> Placement:
+    """Scheduled -> active, on or after its start date (the daily task, or on demand)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        placement = _locked(placement)
+        if placement.state != P.SCHEDULED:
+            raise ValidationError(
+                f"Only a scheduled placement can start; this one is "
+                f"{placement.get_state_display().lower()}."
+            )
+        if placement.start_date > today:
+            raise ValidationError(f"It starts on {_day(placement.start_date)}, not before.")
+        move_placement(placement, P.ACTIVE, by=by, on=_started_at(placement.start_date, today))
+    return placement
+
+
+def _started_at(day: dt.date, today: dt.date) -> dt.datetime:
+    """When an event dated `day` happened: now if it is today, else 08:30 that day."""
+    if day >= today:
+        return timezone.now()
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(8, 30)))
+
+
+def start_due(*, by, today: dt.date | None = None) -> list[Placement]:
+    """Start every scheduled placement whose start date has come. Safe to run twice."""
+    today = today or timezone.localdate()
+    started = []
+    due = Placement.objects.filter(state=P.SCHEDULED, start_date__lte=today).order_by("pk")
+    for placement in due:
+        try:
+            started.append(start(placement, by=by, today=today))
+        except ValidationError:
+            continue  # started (or changed) by someone else meanwhile
+    return started
+
+
+def bring_exit_forward(placement: Placement, *, by, new_exit: dt.date, reason: str) -> Placement:
+    """Move the planned exit earlier (never past the limit), replan reviews, free places."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the exit moves."})
+    with transaction.atomic():
+        room = lock_room()
+        placement = _locked(placement)
+        if placement.state not in Placement.HOLDING:
+            raise ValidationError("Only a scheduled or active placement's exit can move.")
+        if new_exit > placement.latest_exit:
+            raise ValidationError(
+                {
+                    "new_exit": f"The exit can never be after {_day(placement.latest_exit)}: "
+                    f"a placement lasts at most {dates.weeks_text(room.placement_weeks)}."
+                }
+            )
+        if new_exit < placement.start_date:
+            raise ValidationError({"new_exit": "The exit cannot be before the start."})
+        calendar = dates.calendar_for(placement.start_date)
+        if not calendar.is_school_day(new_exit):
+            raise ValidationError({"new_exit": f"{_day(new_exit)} is not a school day."})
+        if new_exit == placement.planned_exit:
+            raise ValidationError({"new_exit": "That is already the planned exit."})
+        old = placement.planned_exit
+        placement.planned_exit = new_exit
+        move_placement(
+            placement,
+            placement.state,
+            by=by,
+            reason=reason.strip(),
+            summary=f"Exit moved from {_day(old)} to {_day(new_exit)}",
+        )
+        schedule_reviews(placement, room, calendar)
+        offer_free_places(by=by, room=room)
+    return placement
+
+
+def end_early(
+    placement: Placement,
+    *,
+    by,
+    end_reason: str,
+    note: str = "",
+    today=None,
+    only_if: tuple[str, ...] = Placement.LIVE,
+):
+    """Waiting, scheduled or active -> ended early, with the reason (required).
+
+    only_if: the states it may be in, checked under the lock (the waiting list's
+    "take off the list" passes (WAITING,), so a place offered meanwhile is not ended).
+    """
+    today = today or timezone.localdate()
+    if end_reason not in Placement.EndReason.values:
+        raise ValidationError({"end_reason": "Choose why the placement ends early."})
+    if end_reason == Placement.EndReason.OTHER and not note.strip():
+        raise ValidationError({"note": "Say what happened."})
+    with transaction.atomic():
+        room = lock_room()
+        placement = _locked(placement)
+        if placement.state not in Placement.LIVE:
+            raise ValidationError(
+                f"This placement is already {placement.get_state_display().lower()}."
+            )
+        if placement.state not in only_if:
+            raise ValidationError(
+                f"This placement is now {placement.get_state_display().lower()}; "
+                "look at it again before ending it."
+            )
+        holding = placement.state in Placement.HOLDING
+        placement.end_reason = end_reason
+        if placement.state == P.ACTIVE:
+            placement.actual_exit = min(today, placement.planned_exit)
+        label = Placement.EndReason(end_reason).label
+        move_placement(
+            placement,
+            P.ENDED_EARLY,
+            by=by,
+            reason=f"{label}. {note.strip()}".strip(),
+        )
+        placement.reviews.filter(held_on__isnull=True).delete()
+        if holding:
+            offer_free_places(by=by, room=room)
+    return placement
 
 
 # --- reviews --------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from referrals.forms_decisions import (
     row_form,
 )
 from referrals.models import Placement, Referral
-from referrals.services import decisions
+from referrals.services import decisions, placements
 
 deciders = requires(Capability.DECIDE_REFERRAL)
 approvals_readers = requires(Capability.READ_APPROVALS)
@@ -246,7 +246,7 @@ def waiting_remove(request, placement_pk: int):
             )
             return redirect("referrals:waiting_list")
         try:
-            decisions.end_early(
+            placements.end_early(
                 placement,
                 by=request.user,
                 end_reason=form.cleaned_data["end_reason"],

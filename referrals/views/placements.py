@@ -33,7 +33,7 @@ from referrals.forms_placement import (
     SignOffForm,
 )
 from referrals.models import Measure, Placement
-from referrals.services import decisions, placements
+from referrals.services import placements
 
 readers = requires(Capability.READ_PLACEMENTS)
 placement_write = requires(Capability.MANAGE_PLACEMENTS)
@@ -124,7 +124,7 @@ def student_placements(request, pk: int):
 def placement_start(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     try:
-        decisions.start(placement, by=request.user)
+        placements.start(placement, by=request.user)
     except ValidationError as exc:
         messages.error(request, _say(exc))
     else:
@@ -142,7 +142,7 @@ def placement_exit_forward(request, placement_pk: int):
     form = ExitForwardForm(request.POST or None, placement=placement)
     if request.method == "POST" and form.is_valid():
         try:
-            decisions.bring_exit_forward(
+            placements.bring_exit_forward(
                 placement,
                 by=request.user,
                 new_exit=form.cleaned_data["new_exit"],
@@ -172,7 +172,7 @@ def placement_end_early(request, placement_pk: int):
     form = EndEarlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            decisions.end_early(
+            placements.end_early(
                 placement,
                 by=request.user,
                 end_reason=form.cleaned_data["end_reason"],
