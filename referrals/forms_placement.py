@@ -16,7 +16,7 @@ from enigma.models import User
 from records.forms_interventions import Checkboxes, Radios
 from referrals import dates
 from referrals.models import FollowUp, Measure, Placement, Review, TargetArea, TargetRating
-from referrals.selectors_placement import limit_reason
+from referrals.selectors.placements import limit_reason
 
 # Blank rows for new targets on the review form.
 NEW_TARGET_ROWS = 2

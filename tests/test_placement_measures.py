@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from records.models import Category, Entry
 from records.services import amend_entry, record_entry
-from referrals.selectors_placement import six_school_weeks_before
+from referrals.selectors.placements import six_school_weeks_before
 from referrals.services import placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import D, at, autumn_term, make_placement

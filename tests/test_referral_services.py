@@ -14,7 +14,7 @@ from enigma.models import StudentStaffLink
 from enigma.roles import Role
 from records.models import Entry
 from referrals.models import Placement, PriorSupport, Referral, ReferralTransition
-from referrals.selectors_referral import academic_year, earlier_placements_this_year
+from referrals.selectors.referral import academic_year, earlier_placements_this_year
 from referrals.services.referral import (
     SupportRow,
     TargetRow,

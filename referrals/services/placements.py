@@ -25,9 +25,10 @@ from django.utils import timezone
 from enigma.capabilities import Capability
 from enigma.formatting import day_text as _day
 from records.services import record_event
-from referrals import dates, hooks, selectors_placement
+from referrals import dates, hooks
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
 from referrals.places import lock_room
+from referrals.selectors.placements import MEASURE_STATES, concerns_in_previous_six_weeks
 from referrals.services.scheduling import offer_free_places, schedule_reviews
 from referrals.services.transitions import move_placement
 
@@ -491,7 +492,7 @@ def record_measures(
     label = Measure.Stage(stage).label
     with transaction.atomic():
         placement = _locked(placement)
-        if placement.state not in selectors_placement.MEASURE_STATES[stage]:
+        if placement.state not in MEASURE_STATES[stage]:
             raise ValidationError(
                 f"{label} measures cannot be taken now: the placement is "
                 f"{placement.get_state_display().lower()}."
@@ -506,9 +507,7 @@ def record_measures(
             placement=placement,
             stage=stage,
             wellbeing=int(wellbeing),
-            concerns_last_six_weeks=selectors_placement.concerns_in_previous_six_weeks(
-                placement.student, today=today
-            ),
+            concerns_last_six_weeks=concerns_in_previous_six_weeks(placement.student, today=today),
             lessons_in_class_per_week=lessons_in_class_per_week,
             taken_on=today,
             taken_by=by,

@@ -3,7 +3,7 @@ the decision page (approve, ask for more information, decline) and the waiting l
 
 Only a deputy head decides and keeps the waiting list; the coordinator and the SENCO
 may read the approvals page and the waiting list (without the forms). Reads go through
-referrals.selectors_decisions and writes through referrals.services.decisions, which lock what
+referrals.selectors.decisions and writes through referrals.services.decisions, which lock what
 they change: a decision someone else made meanwhile comes back as a ValidationError
 without a field, shown as a message.
 """
@@ -21,7 +21,6 @@ from enigma import audit
 from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
-from referrals import selectors_decisions as selectors
 from referrals.audit_actions import REFERRAL_VIEWED
 from referrals.forms_decisions import (
     DECISION_FORMS,
@@ -33,6 +32,7 @@ from referrals.forms_decisions import (
     row_form,
 )
 from referrals.models import Placement, Referral
+from referrals.selectors import decisions as selectors
 from referrals.services import decisions, placements
 
 deciders = requires(Capability.DECIDE_REFERRAL)

@@ -4,7 +4,7 @@ coordinator's Placements board, the SENCO's Reviews page and the placement panel
 student's file.
 
 The room team reads placements; the coordinator, SENCO and deputy head change them; only
-the SENCO signs off reviews. Reads go through referrals.selectors_placement, writes
+the SENCO signs off reviews. Reads go through referrals.selectors.placements, writes
 through referrals.services.decisions and referrals.services.placements.
 """
 
@@ -22,7 +22,6 @@ from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import get_student_for, requires
 from referrals import dates, hooks
-from referrals import selectors_placement as selectors
 from referrals.forms_placement import (
     CompleteForm,
     EndEarlyForm,
@@ -33,6 +32,7 @@ from referrals.forms_placement import (
     SignOffForm,
 )
 from referrals.models import Measure, Placement
+from referrals.selectors import placements as selectors
 from referrals.services import placements
 
 readers = requires(Capability.READ_PLACEMENTS)

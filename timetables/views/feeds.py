@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
-from referrals import selectors_placement
+from referrals.selectors.placements import placement_for
 from timetables import calendar_feed, selectors_print, services_feeds
 from timetables.models import CalendarFeed
 
@@ -74,14 +74,14 @@ def _feeds_page(request, placement, form, *, status: int = 200):
 @feed_managers
 @require_safe
 def feeds(request, placement_pk: int):
-    placement = selectors_placement.placement_for(placement_pk)
+    placement = placement_for(placement_pk)
     return _feeds_page(request, placement, FeedForm())
 
 
 @feed_managers
 @require_POST
 def feed_add(request, placement_pk: int):
-    placement = selectors_placement.placement_for(placement_pk)
+    placement = placement_for(placement_pk)
     form = FeedForm(request.POST)
     if form.is_valid():
         try:
@@ -130,7 +130,7 @@ def feed_revoke(request, feed_pk: int):
 @require_safe
 def placement_calendar_panel(request, placement_pk: int):
     """The panel on the placement page: print the week, and the calendar links."""
-    placement = selectors_placement.placement_for(placement_pk)
+    placement = placement_for(placement_pk)
     can_manage = request.user.can(Capability.MANAGE_CALENDAR_FEEDS)
     return render(
         request,

@@ -3,7 +3,7 @@
 Every list here is read in a fixed number of queries, however many referrals wait: the
 student and referrer are joined, prior support and proposed targets prefetched, and two
 annotations: the "earlier placement this academic year" flag (the rule of
-referrals.selectors_referral.earlier_placements_this_year) and the number of recent
+referrals.selectors.referral.earlier_placements_this_year) and the number of recent
 concerns and incidents (a number only: never the content of an entry).
 """
 
@@ -22,8 +22,9 @@ from django.utils import timezone
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError
 from records.models import ChronologyLink, Entry
-from referrals import dates, places, selectors_referral
+from referrals import dates, places
 from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
+from referrals.selectors import referral as referral_selectors
 
 # How far back the approvals page counts concerns and incidents.
 CONCERN_WINDOW = dt.timedelta(weeks=6)
@@ -32,10 +33,10 @@ CONCERN_KINDS = (Entry.Kind.CONCERN, Entry.Kind.INCIDENT)
 
 def earlier_placements_this_year(student, *, on: dt.date | None = None) -> list[Placement]:
     """The student's placements that started in this academic year (the referral pages'
-    own rule, referrals.selectors_referral), with who approved each."""
+    own rule, referrals.selectors.referral), with who approved each."""
     on = on or timezone.localdate()
     return list(
-        selectors_referral.earlier_placements_this_year(student, on=on).select_related(
+        referral_selectors.earlier_placements_this_year(student, on=on).select_related(
             "approved_by"
         )
     )
@@ -46,7 +47,7 @@ def _earlier_this_year(on: dt.date) -> Exists:
     return Exists(
         Placement.objects.filter(
             student=OuterRef("student"),
-            start_date__range=selectors_referral.academic_year(on),
+            start_date__range=referral_selectors.academic_year(on),
         )
     )
 
