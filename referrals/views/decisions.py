@@ -22,7 +22,7 @@ from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
 from referrals.audit_actions import REFERRAL_VIEWED
-from referrals.forms_decisions import (
+from referrals.forms.decisions import (
     DECISION_FORMS,
     ApproveForm,
     DeclineForm,

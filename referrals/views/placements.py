@@ -22,7 +22,7 @@ from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import get_student_for, requires
 from referrals import dates, hooks
-from referrals.forms_placement import (
+from referrals.forms.placements import (
     CompleteForm,
     EndEarlyForm,
     ExitForwardForm,

@@ -14,7 +14,7 @@ from enigma import audit
 from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
 from referrals.audit_actions import REFERRAL_VIEWED
-from referrals.forms_referral import ReferralForms, StudentSearchForm, WithdrawForm
+from referrals.forms.referral import ReferralForms, StudentSearchForm, WithdrawForm
 from referrals.models import Referral
 from referrals.selectors import referral as selectors
 from referrals.services.referral import (
