@@ -290,7 +290,7 @@ def second_states(personas, objects):
     from records.models import Category
     from referrals.models import Referral
     from timetables.models import WorkRequest
-    from timetables.services_work import work_set
+    from timetables.services.work import work_set
 
     draft = Referral.objects.create(
         student=matrix._linked_student(personas),

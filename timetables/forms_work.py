@@ -1,5 +1,5 @@
 """Forms for the work loop. An uploaded file is checked by its content in
-records.attachments, through timetables.services_work; the form only takes it in."""
+records.attachments, through timetables.services.work; the form only takes it in."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ the calendar links (called from TimetablesConfig.ready)."""
 from enigma import audit
 from enigma.capabilities import Capability
 from referrals import hooks
-from timetables import services_feeds
+from timetables.services import feeds as services_feeds
 
 
 def register() -> None:

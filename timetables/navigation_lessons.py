@@ -6,7 +6,7 @@ from enigma.capabilities import Capability
 
 
 def register() -> None:
-    from timetables.services_lessons import GROUPS, LABELS
+    from timetables.services.lessons import GROUPS, LABELS
 
     # Every import URL name starts "timetables:import"; the settings page links from it.
     extensions.add_nav_link(

@@ -7,7 +7,7 @@ from enigma.capabilities import Capability
 
 
 def register() -> None:
-    from timetables.services_work import AUDIT_GROUPS, AUDIT_LABELS
+    from timetables.services.work import AUDIT_GROUPS, AUDIT_LABELS
 
     extensions.add_nav_link(
         "My students",

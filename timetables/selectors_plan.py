@@ -233,7 +233,7 @@ class PlanPanel:
 
 def plan_panel(placement: Placement, *, today: dt.date | None = None) -> PlanPanel:
     """The plan in brief, for the placement page and the review form."""
-    from timetables import services_register
+    from timetables.services import register
 
     today = today or timezone.localdate()
     page = plan_page(placement, today=today)
@@ -243,7 +243,7 @@ def plan_panel(placement: Placement, *, today: dt.date | None = None) -> PlanPan
     work_missing = sum(w.work_missing for w in page.weeks if w.monday >= monday)
     register_text = ""
     if placement.start_date and placement.start_date <= today:
-        register_text = services_register.summary(placement, placement.start_date, today).text()
+        register_text = register.summary(placement, placement.start_date, today).text()
     return PlanPanel(
         placement,
         this_week,

@@ -23,8 +23,9 @@ from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
 from referrals.selectors.placements import placement_for
-from timetables import calendar_feed, selectors_print, services_feeds
+from timetables import calendar_feed, selectors_print
 from timetables.models import CalendarFeed
+from timetables.services import feeds as services
 
 feed_managers = requires(Capability.MANAGE_CALENDAR_FEEDS)
 
@@ -46,7 +47,7 @@ def print_week(request, placement_pk: int):
     placement = selectors_print.placement_for_print(request.user, placement_pk)
     monday = selectors_print.chosen_week(placement, request.GET.get("week"), timezone.localdate())
     week = selectors_print.print_week(placement, monday)
-    services_feeds.week_printed(placement=placement, monday=monday, request=request)
+    services.week_printed(placement=placement, monday=monday, request=request)
     return render(
         request,
         "timetables/feeds/print_week.html",
@@ -85,7 +86,7 @@ def feed_add(request, placement_pk: int):
     form = FeedForm(request.POST)
     if form.is_valid():
         try:
-            made = services_feeds.feed_make(
+            made = services.feed_make(
                 placement=placement,
                 label=form.cleaned_data["label"],
                 by=request.user,
@@ -115,7 +116,7 @@ def feed_add(request, placement_pk: int):
 @require_POST
 def feed_revoke(request, feed_pk: int):
     feed = get_object_or_404(CalendarFeed.objects.select_related("placement__student"), pk=feed_pk)
-    if services_feeds.feed_revoke(feed=feed, by=request.user, request=request):
+    if services.feed_revoke(feed=feed, by=request.user, request=request):
         messages.success(
             request,
             f"Revoked “{feed}”: calendars using it stop updating and lose the "
@@ -158,7 +159,7 @@ def feed(request, token: str):
         )
     else:
         body = calendar_feed.build_calendar(found, domain=request.get_host().split(":")[0])
-        services_feeds.feed_fetched(found)
+        services.feed_fetched(found)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="timetable.ics"'
     response["Cache-Control"] = "no-store, private"

@@ -4,7 +4,7 @@ the work's file.
 
 A class teacher sees only their own students and their own requests: anyone else's
 request is a 404, never a 403, so its existence is not revealed. Reads go through
-timetables.selectors_work, writes through timetables.services_work.
+timetables.selectors_work, writes through timetables.services.work.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
 from timetables import selectors_work as selectors
-from timetables import services_work as services
 from timetables.forms_work import WorkCompleteForm, WorkSetForm
+from timetables.services import work as services
 
 log = logging.getLogger(__name__)
 
