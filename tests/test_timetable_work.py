@@ -19,8 +19,8 @@ from enigma.models import AuditEvent, Period, SchoolSettings
 from tests.db import queries
 from tests.factories import PeriodFactory, StudentFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
-from timetables import selectors_work
 from timetables.models import Lesson, Mode, PlanCell, WorkRequest
+from timetables.selectors.work import same_class_count, work_panel
 from timetables.services.work import WorkAction, work_complete, work_return, work_set
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,7 @@ def test_the_same_work_for_every_lesson_of_the_class_this_week(
     ]
     next_week = lesson(placement, tom, D(2026, 9, 14), period())
     other_class = lesson(placement, tom, D(2026, 9, 11), period(), class_code="9Y/Ma2")
-    assert selectors_work.same_class_count(work) == 3
+    assert same_class_count(work) == 3
     client = client_for(tom)
     form = client.get(reverse("timetables:work_set", kwargs={"work_pk": work.pk})).context["form"]
     assert form.fields["same_for_class"].label.startswith("Use the same work for all 3 lessons")
@@ -376,7 +376,7 @@ def test_the_work_panel(client_for, cora, board):
 
 def test_on_saturday_mondays_work_is_overdue(cora, board):
     with at(D(2026, 9, 12)):
-        panel = selectors_work.work_panel(D(2026, 9, 12))
+        panel = work_panel(D(2026, 9, 12))
     assert panel.overdue_count == 4  # Thursday's, Friday's and Monday's: all past their deadline
 
 

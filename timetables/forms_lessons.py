@@ -13,9 +13,9 @@ from enigma.formatting import day_text
 from enigma.imports.parsing import max_bytes, size_text
 from enigma.models import Period
 from enigma.uploads import LimitedFileInput
-from timetables import selectors_lessons as selectors
 from timetables.mis_import.plan import slot_label
 from timetables.models import WEEKDAYS, Lesson, TimetableSettings
+from timetables.selectors import lessons as selectors
 
 _CSV_INPUT = {"accept": ".csv,.txt,.tsv,text/csv"}
 

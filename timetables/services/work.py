@@ -22,7 +22,7 @@ from enigma import audit
 from enigma.formatting import day_text
 from records import attachments
 from timetables.models import WorkRequest
-from timetables.selectors_work import CHANGEABLE, same_class_filter
+from timetables.selectors.work import CHANGEABLE, same_class_filter
 
 log = logging.getLogger(__name__)
 S = WorkRequest.Status

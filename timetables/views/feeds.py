@@ -23,8 +23,9 @@ from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
 from referrals.selectors.placements import placement_for
-from timetables import calendar_feed, selectors_print
+from timetables import calendar_feed
 from timetables.models import CalendarFeed
+from timetables.selectors import feeds as selectors
 from timetables.services import feeds as services
 
 feed_managers = requires(Capability.MANAGE_CALENDAR_FEEDS)
@@ -44,9 +45,9 @@ class FeedForm(forms.Form):
 @requires(Capability.VIEW_STUDENTS)
 @require_safe
 def print_week(request, placement_pk: int):
-    placement = selectors_print.placement_for_print(request.user, placement_pk)
-    monday = selectors_print.chosen_week(placement, request.GET.get("week"), timezone.localdate())
-    week = selectors_print.print_week(placement, monday)
+    placement = selectors.placement_for_print(request.user, placement_pk)
+    monday = selectors.chosen_week(placement, request.GET.get("week"), timezone.localdate())
+    week = selectors.print_week(placement, monday)
     services.week_printed(placement=placement, monday=monday, request=request)
     return render(
         request,

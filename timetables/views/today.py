@@ -19,8 +19,8 @@ from django.views.decorators.vary import vary_on_headers
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int, query_date, shift
 from enigma.permissions import declared_capabilities, requires
-from timetables import selectors_today as selectors
 from timetables.models import PlanCell, RegisterMark
+from timetables.selectors import today as selectors
 from timetables.services import register
 
 register_takers = requires(Capability.TAKE_REGISTER)

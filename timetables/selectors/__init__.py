@@ -1,0 +1,4 @@
+"""Reads for timetables, one module per area of the timetables views: lessons, plans,
+today, work and feeds (the printable week). Reads never import the services: room use
+per lesson lives in timetables.occupancy, which both sides read.
+"""
