@@ -22,7 +22,7 @@ from enigma.imports.parsing import max_bytes
 from enigma.inputs import parse_int
 from enigma.permissions import get_student_for, requires
 from enigma.uploads import accepts_uploads
-from timetables.forms_lessons import (
+from timetables.forms.lessons import (
     ClassesUploadForm,
     LessonForm,
     LessonsUploadForm,

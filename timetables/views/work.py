@@ -28,7 +28,7 @@ from enigma.models import SchoolSettings
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
-from timetables.forms_work import WorkCompleteForm, WorkSetForm
+from timetables.forms.work import WorkCompleteForm, WorkSetForm
 from timetables.selectors import work as selectors
 from timetables.services import work as services
 
