@@ -219,11 +219,11 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
     assert placement.state == Placement.State.ACTIVE
 
     with pytest.raises(ValidationError, match="Only the SENCO"):
-        coverage.allow_exit_without(placement, by=cora, reason="x", until=exit_day)
+        plans.allow_exit_without(placement, by=cora, reason="x", until=exit_day)
     with pytest.raises(ValidationError):
-        coverage.allow_exit_without(placement, by=sam, reason="  ", until=exit_day)
+        plans.allow_exit_without(placement, by=sam, reason="  ", until=exit_day)
     with at(exit_day, 14):
-        coverage.allow_exit_without(
+        plans.allow_exit_without(
             placement,
             by=sam,
             reason="Art is taught in a block after the exit; catch-up agreed.",

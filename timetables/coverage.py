@@ -1,16 +1,12 @@
 """No subject dropped: before a placement ends, every subject of the student's plan has
 been attended in class at least once during it, unless the SENCO allowed the exit
-without it (recorded, with the reason)."""
+without it (timetables.services.plans.allow_exit_without records that, with the
+reason). The checks here only read."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-
-from enigma.capabilities import Capability
-from records.services import record_event
 from referrals.models import Placement
 from timetables.models import ExitOverride, Mode, PlanCell, RegisterMark
 
@@ -48,32 +44,3 @@ def exit_check(placement: Placement, exit_day: dt.date) -> list[str]:
         "before the exit, or ask the SENCO to allow the exit without it on the placement's "
         "plan page (the reason is recorded)."
     ]
-
-
-def allow_exit_without(placement: Placement, *, by, reason: str, until: dt.date) -> ExitOverride:
-    """The SENCO lets the placement end although subjects were missed; recorded in the
-    student's chronology with the reason."""
-    if not by.can(Capability.ALLOW_EXIT_WITHOUT_SUBJECT):
-        raise ValidationError("Only the SENCO can allow an exit without every subject.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the placement may end without them."})
-    with transaction.atomic():
-        placement = Placement.objects.select_for_update().get(pk=placement.pk)
-        if placement.state != Placement.State.ACTIVE:
-            raise ValidationError("Only an active placement's exit can be allowed.")
-        if hasattr(placement, "exit_override"):
-            raise ValidationError("The exit was already allowed without every subject.")
-        missed = subjects_missed(placement, until)
-        if not missed:
-            raise ValidationError("Every subject has been attended in class: nothing to allow.")
-        override = ExitOverride.objects.create(
-            placement=placement, subjects=missed, reason=reason.strip(), by=by
-        )
-        record_event(
-            student=placement.student,
-            actor=by,
-            code="placement.exit_override",
-            summary=f"Exit allowed without {', '.join(missed)} attended in class",
-            account=reason.strip(),
-        )
-    return override

@@ -26,14 +26,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.capabilities import Capability
 from enigma.formatting import day_text
 from enigma.models import Period
+from records.services import record_event
 from referrals import dates
 from referrals.models import Placement
 from referrals.places import lock_room
+from timetables.coverage import subjects_missed
 from timetables.cycle import WeekCycle
 from timetables.models import (
     ROOM_MODES,
+    ExitOverride,
     Lesson,
     Mode,
     PlanCell,
@@ -419,3 +423,35 @@ def set_week(
                 },
             )
     return None
+
+
+# --- an exit without every subject --------------------------------------------------------
+
+
+def allow_exit_without(placement: Placement, *, by, reason: str, until: dt.date) -> ExitOverride:
+    """The SENCO lets the placement end although subjects were missed; recorded in the
+    student's chronology with the reason."""
+    if not by.can(Capability.ALLOW_EXIT_WITHOUT_SUBJECT):
+        raise ValidationError("Only the SENCO can allow an exit without every subject.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the placement may end without them."})
+    with transaction.atomic():
+        placement = Placement.objects.select_for_update().get(pk=placement.pk)
+        if placement.state != Placement.State.ACTIVE:
+            raise ValidationError("Only an active placement's exit can be allowed.")
+        if hasattr(placement, "exit_override"):
+            raise ValidationError("The exit was already allowed without every subject.")
+        missed = subjects_missed(placement, until)
+        if not missed:
+            raise ValidationError("Every subject has been attended in class: nothing to allow.")
+        override = ExitOverride.objects.create(
+            placement=placement, subjects=missed, reason=reason.strip(), by=by
+        )
+        record_event(
+            student=placement.student,
+            actor=by,
+            code="placement.exit_override",
+            summary=f"Exit allowed without {', '.join(missed)} attended in class",
+            account=reason.strip(),
+        )
+    return override

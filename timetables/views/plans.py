@@ -171,7 +171,7 @@ def exit_override(request, placement_pk: int):
     form = ExitOverrideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            coverage.allow_exit_without(
+            plans.allow_exit_without(
                 placement, by=request.user, reason=form.cleaned_data["reason"], until=until
             )
         except ValidationError as exc:
