@@ -16,7 +16,6 @@ from referrals.services import placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold_all_reviews, make_placement
 from tests.timetable_helpers import give_timetable
-from timetables import coverage
 from timetables.models import (
     ExitOverride,
     Mode,
@@ -25,6 +24,7 @@ from timetables.models import (
     WorkRequest,
     monday_of,
 )
+from timetables.selectors import coverage
 from timetables.services import plans
 
 pytestmark = pytest.mark.django_db

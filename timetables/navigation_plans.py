@@ -6,7 +6,7 @@ from referrals import hooks
 
 
 def register() -> None:
-    from timetables import coverage
+    from timetables.selectors import coverage
     from timetables.services import register as services_register
 
     hooks.add_placement_panel("timetables:plan_panel", Capability.READ_PLACEMENTS, position=10)

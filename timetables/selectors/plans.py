@@ -13,7 +13,7 @@ from django.utils import timezone
 from enigma.models import Period
 from referrals import dates
 from referrals.models import Placement
-from timetables import coverage, occupancy
+from timetables import occupancy
 from timetables.cycle import WeekCycle
 from timetables.models import (
     ExitOverride,
@@ -24,6 +24,7 @@ from timetables.models import (
     WorkRequest,
     monday_of,
 )
+from timetables.selectors import coverage
 
 ONE_DAY = dt.timedelta(days=1)
 

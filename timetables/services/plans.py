@@ -33,7 +33,6 @@ from records.services import record_event
 from referrals import dates
 from referrals.models import Placement
 from referrals.places import lock_room
-from timetables.coverage import subjects_missed
 from timetables.cycle import WeekCycle
 from timetables.models import (
     ROOM_MODES,
@@ -47,6 +46,7 @@ from timetables.models import (
     monday_of,
 )
 from timetables.occupancy import LIVE, Use, room_use
+from timetables.selectors.coverage import subjects_missed
 
 W = WorkRequest.Status
 

@@ -20,9 +20,9 @@ from enigma.capabilities import Capability
 from enigma.forms import add_service_errors
 from enigma.inputs import parse_date
 from enigma.permissions import requires
-from timetables import coverage
 from timetables.forms.plans import ExitOverrideForm, WeekForm
 from timetables.models import Mode, monday_of
+from timetables.selectors import coverage
 from timetables.selectors import plans as selectors
 from timetables.services import plans
 
