@@ -7,8 +7,8 @@ from referrals import hooks
 
 def register() -> None:
     from timetables.selectors import coverage
-    from timetables.services import register as services_register
+    from timetables.selectors.register import review_initial
 
     hooks.add_placement_panel("timetables:plan_panel", Capability.READ_PLACEMENTS, position=10)
     hooks.add_exit_check(coverage.exit_check)
-    hooks.add_review_summary(services_register.review_initial)
+    hooks.add_review_summary(review_initial)

@@ -24,7 +24,7 @@ from timetables.models import (
     WorkRequest,
     monday_of,
 )
-from timetables.selectors import coverage
+from timetables.selectors import coverage, register
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -234,8 +234,6 @@ class PlanPanel:
 
 def plan_panel(placement: Placement, *, today: dt.date | None = None) -> PlanPanel:
     """The plan in brief, for the placement page and the review form."""
-    from timetables.services import register
-
     today = today or timezone.localdate()
     page = plan_page(placement, today=today)
     monday = monday_of(today)
