@@ -16,7 +16,7 @@ from records import attachments
 from records.access import is_restricted
 from records.models import Category, Entry
 from records.selectors import TimelineFilters
-from records.services import NewAction
+from records.services.entries import NewAction
 
 # The kinds a person records by hand; sessions come from interventions, events from
 # the placement lifecycle.

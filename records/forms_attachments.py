@@ -1,5 +1,5 @@
 """The form for adding a file to a chronology entry. The file itself is checked by
-records.attachments (by its content), through records.services_attachments."""
+records.attachments (by its content), through records.services.attachments."""
 
 from django import forms
 

@@ -1,6 +1,6 @@
 """Forms for interventions: the plan, scores, the session register and closing.
 
-Forms read and check what was typed; records.services_interventions decides and saves.
+Forms read and check what was typed; records.services.interventions decides and saves.
 A ValidationError from a service goes back onto the form with
 enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
 """
@@ -16,7 +16,7 @@ from enigma.models import Student, User
 from enigma.roles import Role
 from records import selectors_interventions as selectors
 from records.models import Intervention, SessionAttendance
-from records.services_interventions import PLAN_FIELDS, score_text
+from records.services.interventions import PLAN_FIELDS, score_text
 
 
 def _date_input() -> forms.DateInput:

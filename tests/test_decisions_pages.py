@@ -20,7 +20,7 @@ from django.utils import timezone
 from enigma import extensions
 from enigma.models import SchoolSettings
 from enigma.roles import Role
-from records.services import record_entry
+from records.services.entries import record_entry
 from referrals.models import Placement, PlacementTransition, PriorSupport, ProposedTarget, Referral
 from referrals.navigation_decisions import register as register_nav
 from referrals.services import decisions, placements

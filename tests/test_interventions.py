@@ -25,7 +25,7 @@ from records.models import (
     InterventionStudent,
     SessionAttendance,
 )
-from records.services_interventions import (
+from records.services.interventions import (
     intervention_close,
     intervention_create,
     intervention_update,

@@ -20,7 +20,7 @@ from records.audit_actions import RecordsAction
 from records.forms_interventions import InterventionForm
 from records.models import Entry, Intervention, InterventionSession
 from records.navigation_interventions import register as register_nav
-from records.services_interventions import record_scores, record_session
+from records.services.interventions import record_scores, record_session
 from tests.db import queries
 from tests.factories import InterventionFactory, LinkFactory, StudentFactory
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from records.models import Category, Entry
-from records.services import amend_entry, record_entry
+from records.services.entries import amend_entry, record_entry
 from referrals.selectors.placements import six_school_weeks_before
 from referrals.services import placements
 from tests.factories import StudentFactory

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from records import access, selectors
 from records.models import Category, Entry, EntryShare
-from records.services import amend_entry, record_entry, share_entry
+from records.services.entries import amend_entry, record_entry, share_entry
 from tests.conftest import PERSONAS, pass_second_factor
 from tests.factories import LinkFactory, StudentFactory
 

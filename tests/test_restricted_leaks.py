@@ -48,9 +48,15 @@ from enigma.models import AuditEvent, Student
 from enigma.roles import Role
 from notifications.models import Notification
 from records.models import Action, Attachment, Category, Entry
-from records.services import NewAction, add_actions, amend_entry, complete_action, record_entry
-from records.services_attachments import attach_file
-from records.services_interventions import record_session
+from records.services.attachments import attach_file
+from records.services.entries import (
+    NewAction,
+    add_actions,
+    amend_entry,
+    complete_action,
+    record_entry,
+)
+from records.services.interventions import record_session
 from tests.conftest import PERSONAS, give_totp, pass_second_factor
 from tests.factories import (
     InterventionFactory,

@@ -26,8 +26,8 @@ from django.utils import timezone
 from enigma.capabilities import ROLES_FOR, Capability
 from enigma.permissions import declared_capabilities, is_project_view, is_public
 from records.models import Attachment
-from records.services import NewAction, record_entry
-from records.services_interventions import record_session
+from records.services.entries import NewAction, record_entry
+from records.services.interventions import record_session
 from tests.conftest import PERSONAS
 from tests.factories import (
     InterventionFactory,

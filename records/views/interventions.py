@@ -2,7 +2,7 @@
 
 The room team reads them (the school admin included); the coordinator, SENCO, deputy
 head and DSL plan them and record sessions. Reads go through
-records.selectors_interventions and writes through records.services_interventions.
+records.selectors_interventions and writes through records.services.interventions.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from enigma.csv_export import csv_response
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
 from records import selectors_interventions as selectors
-from records import services_interventions as services
 from records.audit_actions import RecordsAction
 from records.forms_interventions import (
     CloseForm,
@@ -29,7 +28,8 @@ from records.forms_interventions import (
     ScoresForm,
     SessionForm,
 )
-from records.services_interventions import PLAN_FIELDS
+from records.services import interventions as services
+from records.services.interventions import PLAN_FIELDS
 
 readers = requires(Capability.READ_INTERVENTIONS)
 interventions_write = requires(Capability.RUN_INTERVENTIONS)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from enigma.capabilities import Capability
 from enigma.formatting import day_text as _day
-from records.services import record_event
+from records.services.entries import record_event
 from referrals import dates, hooks
 from referrals.models import FollowUp, Measure, Placement, Review, Target, TargetArea, TargetRating
 from referrals.places import lock_room

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from records.services import record_event
+from records.services.entries import record_event
 from referrals.hooks import placement_changed
 from referrals.models import Placement, PlacementTransition, Referral, ReferralTransition
 

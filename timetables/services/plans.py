@@ -29,7 +29,7 @@ from django.utils import timezone
 from enigma.capabilities import Capability
 from enigma.formatting import day_text
 from enigma.models import Period
-from records.services import record_event
+from records.services.entries import record_event
 from referrals import dates
 from referrals.models import Placement
 from referrals.places import lock_room

@@ -20,7 +20,7 @@ from enigma.inputs import check_text
 from enigma.models import Period
 from enigma.services import system_user
 from records.models import Category, Entry
-from records.services import record_entry, record_event
+from records.services.entries import record_entry, record_event
 from referrals.models import Placement
 from timetables.models import ROOM_MODES, PlanCell, RegisterDay, RegisterMark
 

@@ -30,7 +30,7 @@ from records.models import (
     InterventionStudent,
     SessionAttendance,
 )
-from records.services import record_entry
+from records.services.entries import record_entry
 
 PLAN_FIELDS = (
     "title",
