@@ -15,7 +15,7 @@ from enigma.uploads import LimitedClearableFileInput
 from records import attachments
 from records.access import is_restricted
 from records.models import Category, Entry
-from records.selectors import TimelineFilters
+from records.selectors.chronology import TimelineFilters
 from records.services.entries import NewAction
 
 # The kinds a person records by hand; sessions come from interventions, events from

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from enigma.models import Student, User
 from enigma.roles import Role
-from records import selectors_interventions as selectors
 from records.models import Intervention, SessionAttendance
+from records.selectors import interventions as selectors
 from records.services.interventions import PLAN_FIELDS, score_text
 
 

@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from records import chain, selectors
+from records import chain
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry
+from records.selectors import chronology as selectors
 from records.services import entries
 from tests.db import owner_cursor, refused
 from tests.factories import StudentFactory

@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from records import chain, selectors
+from records import chain
 from records.models import Category, ChronologyLink, Entry
+from records.selectors import chronology as selectors
 from records.services import entries
 from tests.db import owner_cursor
 from tests.factories import StudentFactory

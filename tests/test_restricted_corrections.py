@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from records import access, selectors
+from records import access
 from records.models import Category, Entry, EntryShare
+from records.selectors import chronology as selectors
 from records.services.entries import amend_entry, record_entry, share_entry
 from tests.conftest import PERSONAS, pass_second_factor
 from tests.factories import LinkFactory, StudentFactory

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from enigma.capabilities import Capability
 from enigma.permissions import requires
-from records import access, selectors
+from records import access
 from records.forms import CompleteActionForm
 from records.models import Action
+from records.selectors import chronology as selectors
 from records.services import entries
 from records.views.common import audit_restricted_reads, mark_actions_readable
 

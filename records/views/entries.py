@@ -16,7 +16,7 @@ from enigma.forms import add_service_errors
 from enigma.models import Student
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
-from records import access, attachments, selectors
+from records import access, attachments
 from records.audit_actions import RecordsAction
 from records.forms import (
     HAND_KINDS,
@@ -27,6 +27,7 @@ from records.forms import (
     new_actions,
 )
 from records.models import Action, Attachment, Entry
+from records.selectors import chronology as selectors
 from records.services import entries
 from records.services.attachments import attach_file
 from records.views.common import audit_restricted_reads, decide_visibility, entry_for

@@ -2,7 +2,7 @@
 
 The room team reads them (the school admin included); the coordinator, SENCO, deputy
 head and DSL plan them and record sessions. Reads go through
-records.selectors_interventions and writes through records.services.interventions.
+records.selectors.interventions and writes through records.services.interventions.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.forms import add_service_errors
 from enigma.permissions import requires
-from records import selectors_interventions as selectors
 from records.audit_actions import RecordsAction
 from records.forms_interventions import (
     CloseForm,
@@ -28,6 +27,7 @@ from records.forms_interventions import (
     ScoresForm,
     SessionForm,
 )
+from records.selectors import interventions as selectors
 from records.services import interventions as services
 from records.services.interventions import PLAN_FIELDS
 
