@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from enigma.services.school import system_user
+from enigma.services.accounts import system_user
 from referrals.services import placements, scheduling
 
 

@@ -255,7 +255,7 @@ def test_simultaneous_approvals_never_overfill_the_room(rita, dee):
 
 
 def test_the_daily_round_offers_then_starts_as_the_automatic_account(term, room, rita, dee):
-    from enigma.services.school import system_user
+    from enigma.services.accounts import system_user
     from referrals.tasks import daily_placements
 
     with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):

@@ -326,3 +326,28 @@ def own_email_changed(*, user: User, request, old: str | None, new: str) -> None
 
 def own_password_reset(*, user: User, request) -> None:
     audit.record(PASSWORD_RESET, request=request, actor=user, obj=user, data={"user": user.email})
+
+
+SYSTEM_USERNAME = "enigma-automatic"
+
+
+def system_user():
+    """The account scheduled tasks act as (a placement starting on its day, reminders).
+
+    It has no password and is not active, so nobody can sign in as it; the chronology and
+    transition logs name it as "Enigma (automatic)".
+    """
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={
+            "email": "automatic@enigma.invalid",
+            "first_name": "Enigma",
+            "last_name": "(automatic)",
+            "display_name": "Enigma (automatic)",
+            "is_active": False,
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -1,4 +1,5 @@
-"""Writes for the core: each change and its audit event in one transaction."""
+"""The school's settings and its calendar rows: each change and its audit event in one
+transaction."""
 
 from __future__ import annotations
 
@@ -60,30 +61,3 @@ def audited_delete(*, request, obj, action: str = audit.Action.CALENDAR_CHANGED)
         request=request,
         data={"kind": "deleted", "object": label, "id": pk, "model": obj._meta.label},
     )
-
-
-SYSTEM_USERNAME = "enigma-automatic"
-
-
-def system_user():
-    """The account scheduled tasks act as (a placement starting on its day, reminders).
-
-    It has no password and is not active, so nobody can sign in as it; the chronology and
-    transition logs name it as "Enigma (automatic)".
-    """
-    from enigma.models import User
-
-    user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
-        defaults={
-            "email": "automatic@enigma.invalid",
-            "first_name": "Enigma",
-            "last_name": "(automatic)",
-            "display_name": "Enigma (automatic)",
-            "is_active": False,
-        },
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user

@@ -18,7 +18,7 @@ from django.utils import timezone
 from enigma.formatting import day_text
 from enigma.inputs import check_text
 from enigma.models import Period
-from enigma.services.school import system_user
+from enigma.services.accounts import system_user
 from records.models import Category, Entry
 from records.services.entries import record_entry, record_event
 from referrals.models import Placement
