@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from enigma import audit, selectors_audit
+from enigma import audit
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -25,6 +25,7 @@ from enigma.models import (
     Term,
     User,
 )
+from enigma.selectors import audit_log
 from enigma.services import accounts
 from enigma.validators import upn_warnings
 
@@ -210,7 +211,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         return "; ".join(f"{k}: {v}" for k, v in sorted(audit.shown_data(event).items()))
 
     def get_search_results(self, request, queryset, search_term):
-        return selectors_audit.search_words(queryset, search_term), False
+        return audit_log.search_words(queryset, search_term), False
 
     def has_add_permission(self, request):
         return False

@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator
 
 from enigma import audit
 from enigma.models import SchoolSettings, Student
-from enigma.selectors import DirectoryFilters
+from enigma.selectors.students import DirectoryFilters
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
