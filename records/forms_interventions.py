@@ -2,7 +2,7 @@
 
 Forms read and check what was typed; records.services.interventions decides and saves.
 A ValidationError from a service goes back onto the form with
-enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
+enigma.forms.common.add_service_errors(), next to the field it names, so nothing typed is lost.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from enigma.capabilities import Capability
-from enigma.forms import AuditSearchForm
+from enigma.forms.audit_log import AuditSearchForm
 from enigma.permissions import requires
 from enigma.selectors import audit_log as selectors
 

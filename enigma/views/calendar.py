@@ -15,7 +15,7 @@ from django.forms import ModelForm
 from django.shortcuts import get_object_or_404, redirect, render
 
 from enigma.capabilities import Capability
-from enigma.forms_calendar import NonSchoolDayForm, PeriodForm, TermForm
+from enigma.forms.calendar import NonSchoolDayForm, PeriodForm, TermForm
 from enigma.inputs import parse_date
 from enigma.models import NonSchoolDay, Period, Term
 from enigma.permissions import requires

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 
 from enigma.capabilities import Capability
-from enigma.forms import SchoolSettingsForm
+from enigma.forms.school import SchoolSettingsForm
 from enigma.models import SchoolSettings
 from enigma.permissions import requires
 from enigma.services import school

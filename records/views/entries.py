@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from enigma import audit
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.models import Student
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads

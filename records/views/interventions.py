@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from enigma import audit
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
 from records.audit_actions import RecordsAction
 from records.forms_interventions import (

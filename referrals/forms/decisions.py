@@ -2,7 +2,7 @@
 
 Forms read and check what was typed; referrals.services.decisions decides and saves. A
 ValidationError from a service goes back onto the form with
-enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
+enigma.forms.common.add_service_errors(), next to the field it names, so nothing typed is lost.
 
 The three decision forms share one page, so their fields have distinct names (and so
 distinct ids) and each posts a hidden `decision` naming which it is.

@@ -3,7 +3,7 @@ sign-off, measures, moving the exit, ending early, the exit itself and follow-up
 
 Forms read and check what was typed; referrals.services.decisions, referrals.services.placements
 decide and save. A service's ValidationError goes back onto the form with
-enigma.forms.add_service_errors(), next to the field it names, so nothing typed is lost.
+enigma.forms.common.add_service_errors(), next to the field it names, so nothing typed is lost.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from enigma import audit
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
 from referrals.audit_actions import REFERRAL_VIEWED
 from referrals.forms.decisions import (

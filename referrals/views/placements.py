@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from enigma import audit
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import get_student_for, requires
 from referrals import dates, hooks
 from referrals.forms.placements import (

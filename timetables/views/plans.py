@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.inputs import parse_date
 from enigma.permissions import requires
 from timetables.forms.plans import ExitOverrideForm, WeekForm

@@ -23,7 +23,7 @@ from enigma import audit
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.formatting import day_text
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.models import SchoolSettings
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
