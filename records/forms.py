@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
+from enigma.forms.common import DateInput, DateTimeInput, TextField
 from enigma.models import Student
 from enigma.uploads import LimitedClearableFileInput
 from records import attachments
@@ -30,29 +31,6 @@ HAND_KINDS = [
 ]
 # Kinds that need a category: they are what patterns are looked for in.
 CATEGORISED = {Entry.Kind.CONCERN, Entry.Kind.INCIDENT, Entry.Kind.OBSERVATION}
-
-
-class TextField(forms.CharField):
-    """Free text as the person wrote it, with the browser's CRLF line breaks stored as
-    plain newlines (what the hash chain and exports then carry)."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def staff_choices():

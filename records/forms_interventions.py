@@ -12,6 +12,7 @@ from itertools import groupby
 from django import forms
 from django.utils import timezone
 
+from enigma.forms.common import Checkboxes, Radios
 from enigma.models import Student, User
 from enigma.roles import Role
 from records.models import Intervention, SessionAttendance
@@ -21,22 +22,6 @@ from records.services.interventions import PLAN_FIELDS, score_text
 
 def _date_input() -> forms.DateInput:
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-class _GroupIdMixin:
-    """A radio or checkbox group whose own id is that of the fieldset around it, so the
-    error summary's link (#id_<name>) lands on the group rather than nowhere."""
-
-    def id_for_label(self, id_, index=None):
-        return id_ if index is None else super().id_for_label(id_, index)
-
-
-class Checkboxes(_GroupIdMixin, forms.CheckboxSelectMultiple):
-    pass
-
-
-class Radios(_GroupIdMixin, forms.RadioSelect):
-    pass
 
 
 class StudentChoiceField(forms.ModelMultipleChoiceField):

@@ -12,8 +12,8 @@ from django import forms
 from django.db.models import Q
 
 from enigma.capabilities import Capability, users_who_can
+from enigma.forms.common import Checkboxes, Radios
 from enigma.models import User
-from records.forms_interventions import Checkboxes, Radios
 from referrals import dates
 from referrals.models import FollowUp, Measure, Placement, Review, TargetArea, TargetRating
 from referrals.selectors.placements import limit_reason

@@ -11,8 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from enigma.forms.common import add_service_errors
-from records.forms import DateInput, TextField
+from enigma.forms.common import DateInput, TextField, add_service_errors
 from referrals.models import ContactMethod, PriorSupport, Referral, TargetArea
 from referrals.services.referral import SUPPORT, TARGETS, SupportRow, TargetRow
 
