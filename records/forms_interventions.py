@@ -12,16 +12,12 @@ from itertools import groupby
 from django import forms
 from django.utils import timezone
 
-from enigma.forms.common import Checkboxes, Radios
+from enigma.forms.common import Checkboxes, DateInput, Radios
 from enigma.models import Student, User
 from enigma.roles import Role
 from records.models import Intervention, SessionAttendance
 from records.selectors import interventions as selectors
 from records.services.interventions import PLAN_FIELDS, score_text
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class StudentChoiceField(forms.ModelMultipleChoiceField):
@@ -43,7 +39,7 @@ class InterventionForm(forms.ModelForm):
         model = Intervention
         fields = [*PLAN_FIELDS]
         widgets = {
-            "starts_on": _date_input(),
+            "starts_on": DateInput(),
             "targets": forms.Textarea(attrs={"rows": 4}),
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
         }
@@ -146,7 +142,7 @@ class ScoresForm(forms.Form):
 class SessionForm(forms.Form):
     """The register: a date, notes, and attended/late/absent with a note per student."""
 
-    held_on = forms.DateField(label="Date of the session", widget=_date_input())
+    held_on = forms.DateField(label="Date of the session", widget=DateInput())
     notes = forms.CharField(
         label="Notes on the session",
         required=False,
@@ -185,7 +181,7 @@ class SessionForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    closed_on = forms.DateField(label="Closing date", widget=_date_input())
+    closed_on = forms.DateField(label="Closing date", widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,11 +11,8 @@ import datetime as dt
 from django import forms
 
 from enigma.formatting import day_text as _day
+from enigma.forms.common import DateInput
 from enigma.models import NonSchoolDay, Period, Term
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _time_input() -> forms.TimeInput:
@@ -27,10 +24,10 @@ class TermForm(forms.ModelForm):
         model = Term
         fields = ["name", "starts_on", "ends_on", "half_term_starts_on", "half_term_ends_on"]
         widgets = {
-            "starts_on": _date_input(),
-            "ends_on": _date_input(),
-            "half_term_starts_on": _date_input(),
-            "half_term_ends_on": _date_input(),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "half_term_starts_on": DateInput(),
+            "half_term_ends_on": DateInput(),
         }
         help_texts = {
             "half_term_starts_on": "Leave both half-term dates blank if the term has none.",
@@ -91,7 +88,7 @@ class NonSchoolDayForm(forms.ModelForm):
     class Meta:
         model = NonSchoolDay
         fields = ["date", "kind", "description"]
-        widgets = {"date": _date_input()}
+        widgets = {"date": DateInput()}
         help_texts = {
             "date": "A weekday inside a term when students are not in school.",
             "description": 'e.g. "Staff training" or "Polling station".',

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import forms
 
+from enigma.forms.common import DateInput
 from referrals.models import Placement
 
 PRIORITY_CHOICES = [
@@ -21,10 +22,6 @@ PRIORITY_CHOICES = [
     (4, "4"),
     (5, "5 (least urgent)"),
 ]
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _priority_field(**kwargs) -> forms.TypedChoiceField:
@@ -42,7 +39,7 @@ class ApproveForm(forms.Form):
 
     start_date = forms.DateField(
         label="Start date",
-        widget=_date_input(),
+        widget=DateInput(),
         help_text="A school day, today or later. The exit date is worked out from the "
         "school calendar.",
         error_messages={

@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Q
 
 from enigma.capabilities import Capability, users_who_can
-from enigma.forms.common import Checkboxes, Radios
+from enigma.forms.common import Checkboxes, DateInput, Radios
 from enigma.models import User
 from referrals import dates
 from referrals.models import FollowUp, Measure, Placement, Review, TargetArea, TargetRating
@@ -20,10 +20,6 @@ from referrals.selectors.placements import limit_reason
 
 # Blank rows for new targets on the review form.
 NEW_TARGET_ROWS = 2
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
@@ -234,7 +230,7 @@ class MeasuresForm(forms.Form):
 class ExitForwardForm(forms.Form):
     new_exit = forms.DateField(
         label="New exit date",
-        widget=_date_input(),
+        widget=DateInput(),
         error_messages={"required": "Give the new exit date.", "invalid": "Give a real date."},
     )
     reason = forms.CharField(
@@ -293,7 +289,7 @@ class CompleteForm(forms.Form):
     )
     exit_day = forms.DateField(
         label="Last day of the placement",
-        widget=_date_input(),
+        widget=DateInput(),
         error_messages={"required": "Give the last day.", "invalid": "Give a real date."},
     )
 

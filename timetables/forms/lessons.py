@@ -10,6 +10,7 @@ import re
 from django import forms
 
 from enigma.formatting import day_text
+from enigma.forms.common import DateInput
 from enigma.imports.parsing import max_bytes, size_text
 from enigma.models import Period
 from enigma.uploads import LimitedFileInput
@@ -173,7 +174,7 @@ class TimetableSettingsForm(forms.ModelForm):
             "one_to_one_spaces",
         ]
         widgets = {
-            "week_a_starts": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "week_a_starts": DateInput(),
         }
         help_texts = {
             "week_a_starts": "Any Monday that is week A; weeks then alternate A, B, A ... "
