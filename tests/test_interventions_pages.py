@@ -17,7 +17,7 @@ from enigma.capabilities import roles_with
 from enigma.models import AuditEvent
 from enigma.roles import ROOM_TEAM
 from records.audit_actions import RecordsAction
-from records.forms_interventions import InterventionForm
+from records.forms.interventions import InterventionForm
 from records.models import Entry, Intervention, InterventionSession
 from records.navigation_interventions import register as register_nav
 from records.services.interventions import record_scores, record_session

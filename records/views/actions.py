@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from enigma.capabilities import Capability
 from enigma.permissions import requires
 from records import access
-from records.forms import CompleteActionForm
+from records.forms.entries import CompleteActionForm
 from records.models import Action
 from records.selectors import chronology as selectors
 from records.services import entries

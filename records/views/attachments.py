@@ -24,7 +24,7 @@ from enigma.uploads import accepts_uploads
 from records import attachments
 from records.access import reauthentication_url
 from records.audit_actions import RecordsAction
-from records.forms_attachments import AttachmentForm
+from records.forms.attachments import AttachmentForm
 from records.models import Attachment, Entry
 from records.services.attachments import (
     Access,

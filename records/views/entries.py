@@ -18,7 +18,7 @@ from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import access, attachments
 from records.audit_actions import RecordsAction
-from records.forms import (
+from records.forms.entries import (
     HAND_KINDS,
     ActionFormSet,
     AmendForm,

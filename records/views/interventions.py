@@ -21,7 +21,7 @@ from enigma.csv_export import csv_response
 from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
 from records.audit_actions import RecordsAction
-from records.forms_interventions import (
+from records.forms.interventions import (
     CloseForm,
     InterventionForm,
     ScoresForm,
