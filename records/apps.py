@@ -17,36 +17,10 @@ def grant_category_permissions(**kwargs) -> None:
 
 
 def register_pages() -> None:
-    """The student file's tab, the records links in the navigation, the DSL's home."""
+    """The demo seeders and the benchmark's pages."""
     from enigma import extensions
-    from enigma.capabilities import Capability
-
-    extensions.add_student_tab(
-        "Chronology", "records:student_file", Capability.VIEW_STUDENTS, position=10
-    )
-    extensions.set_student_landing("records:student_file")
-    extensions.add_nav_link(
-        "My actions",
-        "records:my_actions",
-        Capability.FOLLOW_UP_ACTIONS,
-        current_prefix="records:my_actions",
-        position=30,
-    )
-    extensions.add_nav_link(
-        "Safeguarding",
-        "records:safeguarding_queue",
-        Capability.OVERSEE_SAFEGUARDING,
-        current_prefix="records:safeguarding",
-        position=20,
-    )
-    extensions.add_home_page(
-        Capability.OVERSEE_SAFEGUARDING, "records:safeguarding_queue", priority=40
-    )
-
-    from records import navigation_interventions
     from records.demo import seed_chronologies, seed_interventions
 
-    navigation_interventions.register()
     extensions.add_demo_seeder(seed_chronologies)
     extensions.add_demo_seeder(seed_interventions)
     register_bench_pages()

@@ -11,15 +11,6 @@ class ReferralsConfig(AppConfig):
         from referrals import audit_actions
 
         audit.register_labels(audit_actions.LABELS, audit_actions.GROUPS)
-        from referrals import (
-            navigation_decisions,
-            navigation_placements,
-            navigation_referral,
-        )
-
-        navigation_referral.register()
-        navigation_decisions.register()
-        navigation_placements.register()
 
         from enigma import extensions
         from referrals.demo import seed_placements

@@ -7,24 +7,13 @@ class TimetablesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from timetables import (
-            navigation_feeds,
-            navigation_lessons,
-            navigation_plans,
-            navigation_today,
-            navigation_work,
-            signals,
-        )
+        from enigma import audit
+        from timetables import services_feeds, services_lessons, services_work, signals
 
         signals.connect()
-        for area in (
-            navigation_lessons,
-            navigation_plans,
-            navigation_today,
-            navigation_work,
-            navigation_feeds,
-        ):
-            area.register()
+        audit.register_labels(services_lessons.LABELS, services_lessons.GROUPS)
+        audit.register_labels(services_work.AUDIT_LABELS, services_work.AUDIT_GROUPS)
+        audit.register_labels(services_feeds.LABELS, services_feeds.GROUPS)
 
         from enigma import extensions
         from timetables.demo import seed_timetables

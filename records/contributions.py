@@ -1,0 +1,28 @@
+"""What the student file adds to the other pages (see enigma.registry): its tab, which a
+student's name opens, the records links in the header and the DSL's home page."""
+
+from enigma.capabilities import Capability
+from enigma.registry import Contributions, HomePage, NavLink, Tab
+
+CONTRIBUTIONS = Contributions(
+    nav_links=(
+        NavLink(
+            "Safeguarding",
+            "records:safeguarding_queue",
+            Capability.OVERSEE_SAFEGUARDING,
+            current_prefix="records:safeguarding",
+        ),
+        NavLink("My actions", "records:my_actions", Capability.FOLLOW_UP_ACTIONS),
+        # Every interventions URL name starts "intervention", sessions included.
+        NavLink(
+            "Interventions",
+            "records:intervention_list",
+            Capability.READ_INTERVENTIONS,
+            current_prefix="records:intervention",
+        ),
+    ),
+    home_pages=(HomePage("records:safeguarding_queue", Capability.OVERSEE_SAFEGUARDING),),
+    student_tabs=(
+        Tab("Chronology", "records:student_file", Capability.VIEW_STUDENTS, landing=True),
+    ),
+)
