@@ -11,7 +11,12 @@ says, as plain data:
 - exit_checks: `check(placement, exit_day) -> list[str]`, what stops a placement from
   completing (referrals.services_placement.complete() refuses while any is returned);
 - review_summaries: `summary(placement, review) -> dict`, initial values for the review
-  form (e.g. attendance in the room, from the register).
+  form (e.g. attendance in the room, from the register);
+- audit_labels and audit_groups: what the audit page calls the app's actions (action ->
+  words) and the groups it filters by (action prefix -> words);
+- private_objects and private_data: objects whose words may be restricted, which the
+  audit log names by kind and id only (model label -> noun), and the data keys of an
+  action that are never shown (action -> keys); see enigma.audit.
 
 `collected()` gathers every installed app's CONTRIBUTIONS once, in INSTALLED_APPS order
 (EnigmaConfig.ready() calls it, so a mistake stops the start). Where the named items
@@ -27,6 +32,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
+from types import MappingProxyType
 
 from django.apps import apps
 from django.conf import settings
@@ -88,6 +94,10 @@ class Contributions:
     placement_panels: tuple[Panel, ...] = ()
     exit_checks: tuple[Callable, ...] = ()
     review_summaries: tuple[Callable, ...] = ()
+    audit_labels: Mapping[str, str] = field(default_factory=dict)
+    audit_groups: Mapping[str, str] = field(default_factory=dict)
+    private_objects: Mapping[str, str] = field(default_factory=dict)
+    private_data: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # The kinds whose items are named (by URL name) and placed by settings.ENIGMA_ORDER.
@@ -139,12 +149,27 @@ def collect(
     if len(landings) > 1:
         raise ImproperlyConfigured(f"Only one student tab may be the landing: {landings}.")
     tabs = ordered["student_tabs"]
+    private_data: dict[str, tuple[str, ...]] = {}
+    for _, c in found:
+        for action, keys in c.private_data.items():
+            private_data[action] = (*private_data.get(action, ()), *keys)
     return Registry(
         **ordered,
         exit_checks=tuple(check for _, c in found for check in c.exit_checks),
         review_summaries=tuple(summary for _, c in found for summary in c.review_summaries),
+        audit_labels=_merged(c.audit_labels for _, c in found),
+        audit_groups=_merged(c.audit_groups for _, c in found),
+        private_objects=_merged(c.private_objects for _, c in found),
+        private_data=MappingProxyType(private_data),
         student_landing=landings[0] if landings else (tabs[0].url_name if tabs else ""),
     )
+
+
+def _merged(mappings: Iterable[Mapping[str, str]]) -> Mapping[str, str]:
+    merged: dict[str, str] = {}
+    for mapping in mappings:
+        merged.update(mapping)
+    return MappingProxyType(merged)
 
 
 def _in_order(kind: str, items: list[tuple[str, object]], order: Mapping[str, Sequence[str]]):

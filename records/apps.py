@@ -47,11 +47,6 @@ class RecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from enigma import audit
-        from records import audit_actions
-
-        audit.register_labels(audit_actions.LABELS, audit_actions.GROUPS)
-        audit.register_private(audit_actions.PRIVATE_OBJECTS, audit_actions.PRIVATE_DATA)
         register_pages()
         post_migrate.connect(
             grant_category_permissions, sender=self, dispatch_uid="records.category_permissions"

@@ -1,8 +1,10 @@
 """What the student file adds to the other pages (see enigma.registry): its tab, which a
-student's name opens, the records links in the header and the DSL's home page."""
+student's name opens, the records links in the header, the DSL's home page, and what the
+audit log calls its actions and keeps private."""
 
 from enigma.capabilities import Capability
 from enigma.registry import Contributions, HomePage, NavLink, Tab
+from records import audit_actions
 
 CONTRIBUTIONS = Contributions(
     nav_links=(
@@ -25,4 +27,8 @@ CONTRIBUTIONS = Contributions(
     student_tabs=(
         Tab("Chronology", "records:student_file", Capability.VIEW_STUDENTS, landing=True),
     ),
+    audit_labels=audit_actions.LABELS,
+    audit_groups=audit_actions.GROUPS,
+    private_objects=audit_actions.PRIVATE_OBJECTS,
+    private_data=audit_actions.PRIVATE_DATA,
 )

@@ -7,11 +7,6 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from enigma import audit
-        from referrals import audit_actions
-
-        audit.register_labels(audit_actions.LABELS, audit_actions.GROUPS)
-
         from enigma import extensions
         from referrals.demo import seed_placements
 

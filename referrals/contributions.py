@@ -1,9 +1,10 @@
 """What referrals adds to the other pages (see enigma.registry): its links in the header,
 the home pages of the coordinator, the SENCO, the deputy head and referrers, and the
-placements panel on a student's file."""
+placements panel on a student's file, and what the audit log calls its actions."""
 
 from enigma.capabilities import Capability
 from enigma.registry import Contributions, HomePage, NavLink, Panel
+from referrals import audit_actions
 
 CONTRIBUTIONS = Contributions(
     nav_links=(
@@ -32,4 +33,6 @@ CONTRIBUTIONS = Contributions(
         HomePage("referrals:my_referrals", Capability.FOLLOW_OWN_REFERRALS),
     ),
     student_panels=(Panel("referrals:student_placements", Capability.VIEW_STUDENTS),),
+    audit_labels=audit_actions.LABELS,
+    audit_groups=audit_actions.GROUPS,
 )

@@ -241,3 +241,50 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item
+
+
+# --- the audit log's words ---------------------------------------------------------------
+
+
+def test_audit_words_from_every_app_are_merged_in_app_order_and_cannot_change():
+    found = [
+        (
+            "a",
+            Contributions(
+                audit_labels={"a.x": "Did X"},
+                audit_groups={"a.": "A things"},
+                private_objects={"a.Note": "Note"},
+                private_data={"a.x": ("reason",)},
+            ),
+        ),
+        ("b", Contributions(audit_groups={"b.": "B things"}, private_data={"a.x": ("name",)})),
+    ]
+    collected = collect(found, {})
+    assert list(collected.audit_groups.items()) == [("a.", "A things"), ("b.", "B things")]
+    assert collected.audit_labels == {"a.x": "Did X"}
+    assert collected.private_objects == {"a.Note": "Note"}
+    assert collected.private_data == {"a.x": ("reason", "name")}
+    with pytest.raises(TypeError):
+        collected.audit_labels["a.y"] = "Did Y"
+
+
+def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
+    from enigma import audit
+
+    assert list(audit.groups()) == [
+        "auth.",
+        "students.",
+        "imports.",
+        "settings.",
+        "calendar.",
+        "admin.",
+        "audit.",
+        "records.",
+        "referrals.",
+        "timetables.",
+        "timetables.work_",
+    ]
+    assert audit.label("auth.roles_changed") == "Roles changed"
+    assert audit.label("timetables.feed_made") == "Made a calendar link"
+    assert audit.label("records.entry_shared") == "Shared a restricted entry"
+    assert audit.private_objects() >= {"records.Entry", "records.Attachment"}

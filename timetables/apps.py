@@ -7,13 +7,9 @@ class TimetablesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from enigma import audit
-        from timetables import services_feeds, services_lessons, services_work, signals
+        from timetables import signals
 
         signals.connect()
-        audit.register_labels(services_lessons.LABELS, services_lessons.GROUPS)
-        audit.register_labels(services_work.AUDIT_LABELS, services_work.AUDIT_GROUPS)
-        audit.register_labels(services_feeds.LABELS, services_feeds.GROUPS)
 
         from enigma import extensions
         from timetables.demo import seed_timetables

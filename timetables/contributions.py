@@ -1,11 +1,18 @@
 """What timetables adds to the other pages (see enigma.registry): Today, the room's work
 and the timetables pages in the header; the coordinator's and class teachers' home
 pages; the Timetable tab on a student's file; the plan and calendar panels on a
-placement; and the plan's part in a placement's exit and reviews."""
+placement; the plan's part in a placement's exit and reviews; and what the audit log calls
+its actions."""
 
 from enigma.capabilities import Capability
 from enigma.registry import Contributions, HomePage, NavLink, Panel, Tab
-from timetables import coverage, services_register
+from timetables import (
+    coverage,
+    services_feeds,
+    services_lessons,
+    services_register,
+    services_work,
+)
 
 CONTRIBUTIONS = Contributions(
     nav_links=(
@@ -37,4 +44,6 @@ CONTRIBUTIONS = Contributions(
     ),
     exit_checks=(coverage.exit_check,),
     review_summaries=(services_register.review_initial,),
+    audit_labels={**services_lessons.LABELS, **services_work.AUDIT_LABELS, **services_feeds.LABELS},
+    audit_groups={**services_lessons.GROUPS, **services_work.AUDIT_GROUPS},
 )
