@@ -27,7 +27,7 @@ if not os.environ.get("CHRONOLOGY_KEYS"):
     os.environ["CHRONOLOGY_KEYS"] = ",".join(f"{k}={v}" for k, v in _keys.items())
 
 from .production import *  # noqa: F403
-from .production import BASE_DIR, MIDDLEWARE
+from .production import BASE_DIR, INSTALLED_APPS, MIDDLEWARE
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -40,6 +40,7 @@ CSRF_COOKIE_SECURE = False
 SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
 ENIGMA_REQUIRE_2FA = False
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # the demo seed and the benchmark
 # Apart from `make test`'s plain copy in var/staticfiles: this one has the manifest.
 STATIC_ROOT = BASE_DIR / "var" / "bench-static"
 # Outermost, so it counts the session and authentication queries too.
