@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_MODULE = "enigma.settings.bench"
-DEMO_PASSWORD = "enigma-demo-2026"  # noqa: S105 - the public demo password (enigma/demo.py)
+DEMO_PASSWORD = "enigma-demo-2026"  # noqa: S105 - the public demo password (devtools/demo/school.py)
 COORDINATOR = "coordinator@example.org"
 SCHOOL_ADMIN = "admin@example.org"
 SLOW_P95_MS = 300
