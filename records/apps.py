@@ -27,7 +27,7 @@ def register_pages() -> None:
 
 
 def register_bench_pages() -> None:
-    """What `make bench` measures of the records app (see enigma/benchmark.py)."""
+    """What `make bench` measures of the records app (see devtools/benchmark.py)."""
     from enigma import extensions
 
     coordinator, dsl = "coordinator@example.org", "dsl@example.org"

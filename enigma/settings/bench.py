@@ -6,7 +6,7 @@ redirect or HSTS, cookies without Secure and with their ordinary names (a browse
 __Host- cookies sent over HTTP), hosts limited to loopback, and two-factor sign-in
 optional (the demo logins have no authenticator). Every response carries
 X-Enigma-Queries, the number of SQL queries the request ran
-(enigma.benchmark.QueryCountMiddleware, installed only here). Never for a real school.
+(devtools.benchmark.QueryCountMiddleware, installed only here). Never for a real school.
 """
 
 import os
@@ -44,4 +44,4 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # the demo seed and the benchmar
 # Apart from `make test`'s plain copy in var/staticfiles: this one has the manifest.
 STATIC_ROOT = BASE_DIR / "var" / "bench-static"
 # Outermost, so it counts the session and authentication queries too.
-MIDDLEWARE = ["enigma.benchmark.QueryCountMiddleware", *MIDDLEWARE]
+MIDDLEWARE = ["devtools.benchmark.QueryCountMiddleware", *MIDDLEWARE]
