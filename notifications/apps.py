@@ -9,12 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from enigma import extensions
         from notifications import hooks
         from records.models import Entry
 
         post_save.connect(hooks.entry_recorded, sender=Entry, dispatch_uid="notifications-dsl")
-        extensions.add_bench_command("bench_sweep", "--history", "3000")
-        from notifications.demo import seed_notifications
-
-        extensions.add_demo_seeder(seed_notifications)
