@@ -379,10 +379,10 @@ def app_seeders():
     """Each app's demo data, made after the core's; each returns a line for seed_demo to
     print. The reminders' sweep runs before the timetables' work is set, as it always has
     (so the first seed's reminders are about placements and reviews, not work)."""
-    from notifications.demo import seed_notifications
-    from records.demo import seed_chronologies, seed_interventions
-    from referrals.demo import seed_placements
-    from timetables.demo import seed_timetables
+    from devtools.demo.notifications import seed_notifications
+    from devtools.demo.records import seed_chronologies, seed_interventions
+    from devtools.demo.referrals import seed_placements
+    from devtools.demo.timetables import seed_timetables
 
     return (
         seed_chronologies,
