@@ -71,7 +71,7 @@ up: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=enigma.settings.production SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	CHRONOLOGY_KEYS=check=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))') CHRONOLOGY_KEY_ID=check \
-	ALLOWED_HOSTS=enigma.example.org $(RUN) python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=enigma.example.org ENIGMA_SITE_URL=https://enigma.example.org $(RUN) python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var/test var/staticfiles

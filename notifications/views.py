@@ -2,18 +2,17 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma.inputs import parse_int
 from enigma.permissions import roles_required
 from enigma.roles import ALL_ROLES, Role
-from notifications import services
+from notifications import selectors, services
 from notifications.models import (
     ALWAYS_IMMEDIATE,
-    EmailProblem,
     Kind,
     Notification,
     NotificationPreference,
@@ -81,9 +80,25 @@ def preferences(request):
 @_for(Role.SCHOOL_ADMIN)
 def email_problems(request):
     if request.method == "POST":
-        EmailProblem.objects.filter(
-            pk=parse_int(request.POST.get("resolve"), minimum=1), resolved_at__isnull=True
-        ).update(resolved_at=timezone.now())
+        if "retry_failed" in request.POST:
+            count = services.retry_failed(actor=request.user, request=request)
+            emails = "email" if count == 1 else "emails"
+            messages.success(request, f"{count} reminder {emails} will be sent again.")
+        else:
+            problem = services.resolve_email_problem(
+                actor=request.user,
+                problem_id=parse_int(request.POST.get("resolve"), minimum=1),
+                request=request,
+            )
+            if problem is not None:
+                messages.success(
+                    request,
+                    f"Resolved: {problem.address}. What failed for {problem.user} is being "
+                    "sent again.",
+                )
         return redirect("notifications:email_problems")
-    problems = EmailProblem.objects.filter(resolved_at__isnull=True).select_related("user")
-    return render(request, "notifications/email_problems.html", {"problems": problems})
+    return render(
+        request,
+        "notifications/email_problems.html",
+        {"problems": selectors.open_email_problems(), "outbox": selectors.outbox_status()},
+    )
