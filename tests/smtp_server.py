@@ -24,6 +24,15 @@ from aiosmtpd.controller import Controller
 from tests.services import free_port
 
 
+def send_mail_to(settings, port: int) -> None:
+    """Point Django's SMTP settings (pytest-django's `settings`) at a port on loopback."""
+    settings.EMAIL_BACKEND = "enigma.mail.SMTPBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+
+
 class MailServer:
     def __init__(self):
         self.port = free_port()
@@ -40,13 +49,8 @@ class MailServer:
         self._controller = None
         self.start()
 
-    def configure(self, **settings) -> None:
-        """Point Django's SMTP settings (pytest-django's `settings`) at this server."""
-        settings.EMAIL_BACKEND = "enigma.mail.SMTPBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = self.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    def configure(self, settings) -> None:
+        send_mail_to(settings, self.port)
 
     def start(self) -> None:
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
