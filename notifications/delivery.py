@@ -257,10 +257,10 @@ def _finish(held: Claim, **fields) -> None:
     )
 
 
-def _mark_sent(held: Claim, pauses=MARK_SENT_PAUSES) -> None:
+def _mark_sent(held: Claim, pauses=None) -> None:
     """The server accepted the message: write so, retrying while PostgreSQL is away.
     Not conditional on the claim: the message went, whoever holds the row now."""
-    for pause in (*pauses, None):
+    for pause in (*(MARK_SENT_PAUSES if pauses is None else pauses), None):
         try:
             Notification.objects.filter(pk__in=held.ids, sent_at__isnull=True).update(
                 email_status=Status.SENT,
@@ -275,7 +275,7 @@ def _mark_sent(held: Claim, pauses=MARK_SENT_PAUSES) -> None:
             if pause is None:
                 raise
             log.warning("Could not mark notifications %s sent yet; trying again", held.ids)
-            connection.close()  # a new connection next time
+            connection.close_if_unusable_or_obsolete()  # a broken one is replaced
             time.sleep(pause)
 
 

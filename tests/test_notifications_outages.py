@@ -440,3 +440,42 @@ def test_signing_in_works_without_redis_and_the_limits_still_apply(state, person
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert took < 5
     assert locked.status_code == 200 and b"Too many failed login attempts" in locked.content
+
+
+@pytest.mark.parametrize("state", ["stopped", "hung"])
+def test_an_account_notice_is_not_lost_when_redis_cannot_take_it(
+    state, client_for, ada, dina, mailoutbox
+):
+    """The school admin joins the DSL team: the team is told. Redis cannot take the
+    notice, so the web process sends it itself, after the response."""
+    from django.contrib.auth.models import Group
+
+    from enigma import services_accounts
+    from enigma.roles import Role
+    from tests.services import RedisServer, need
+    from tests.test_account_admin import user_form_data
+
+    if state == "stopped":
+        gone = RedisServer(need("redis-server"))
+        gone.stop()
+        url, stop = gone.url, lambda: None
+    else:
+        hung = SilentServer()
+        url, stop = hung.redis_url, hung.stop
+    client = client_for(ada)
+    groups = [Group.objects.get(name=r.value).pk for r in (Role.SCHOOL_ADMIN, Role.DSL)]
+    data = user_form_data(client, ada, groups=groups)
+    try:
+        with (
+            broker(url),
+            mock.patch.object(services_accounts.log, "warning") as warn,
+        ):
+            started = time.monotonic()
+            response = client.post(reverse("admin:enigma_user_change", args=[ada.pk]), data)
+            took = time.monotonic() - started
+    finally:
+        stop()
+    drill(f"Redis {state}: role change and its notice (sent in-process) took {took:.2f} s")
+    assert response.status_code == 302
+    assert "Could not queue the notice" in warn.call_args.args[0]
+    assert [m.to for m in mailoutbox] == [[dina.email]]
