@@ -8,7 +8,8 @@ class EnigmaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from enigma import signals  # noqa: F401
+        from enigma import after_response, signals  # noqa: F401
         from enigma.roles_sync import sync_roles
 
         post_migrate.connect(sync_roles, sender=self, dispatch_uid="enigma.sync_roles")
+        after_response.connect()
