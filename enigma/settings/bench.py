@@ -16,6 +16,8 @@ import secrets
 # up.sh pass SECRET_KEY. A single process on its own (manage.py) can use a throwaway one.
 if len(os.environ.get("SECRET_KEY", "")) < 50:
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(64)
+# Links in emails point at the loopback server (up.sh passes its own port).
+os.environ.setdefault("ENIGMA_SITE_URL", "http://127.0.0.1:8000")
 # The chronology's key: this checkout's own (var/chronology-key, shared with `make run`,
 # whose var/pg `make up` also uses), unless the environment names one.
 if not os.environ.get("CHRONOLOGY_KEYS"):
