@@ -281,6 +281,7 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
         "audit.",
         "records.",
         "referrals.",
+        "notifications.",
         "timetables.",
         "timetables.work_",
     ]
