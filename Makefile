@@ -28,7 +28,7 @@ help:
 	@echo "make test-dates - the date-sensitive tests on each of TEST_DAYS"
 	@echo "make bench  - seed 20,000 students and measure every page under gunicorn"
 	@echo "make up     - gunicorn + Celery worker + beat on local PostgreSQL and Redis"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check and format check, and the import contracts (import-linter)"
 
 var/tools/bin/uv:
 	$(PYTHON) -m venv var/tools
@@ -57,6 +57,7 @@ test-dates: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 format: install
 	$(RUN) ruff check --fix .

@@ -96,6 +96,43 @@ TEMPLATES = [
     },
 ]
 
+# Where what the apps add to each other's pages appears, by URL name (each app declares
+# its items in <app>/contributions.py; enigma/registry.py refuses to start if an item
+# declared has no place here, or a name here is not declared).
+ENIGMA_ORDER = {
+    # The header, after Students, left to right.
+    "nav_links": [
+        "timetables:today",
+        "timetables:my_students",
+        "referrals:placements_board",
+        "referrals:approvals",
+        "referrals:reviews_board",
+        "timetables:work_outstanding",
+        "records:safeguarding_queue",
+        "referrals:my_referrals",
+        "records:my_actions",
+        "records:intervention_list",
+        "timetables:import",
+        "notifications:email_problems",
+    ],
+    # Where Home sends someone: the first whose capability they hold (the student
+    # directory if none). The coordinator starts the day at Today.
+    "home_pages": [
+        "timetables:today",
+        "referrals:placements_board",
+        "referrals:reviews_board",
+        "referrals:approvals",
+        "records:safeguarding_queue",
+        "referrals:my_referrals",
+        "timetables:my_students",
+    ],
+    "student_tabs": ["student_detail", "records:student_file", "timetables:student_timetable"],
+    # Above a student's tabs.
+    "student_panels": ["referrals:student_placements"],
+    # On the placement page and the review form.
+    "placement_panels": ["timetables:plan_panel", "timetables:placement_calendar_panel"],
+}
+
 # PostgreSQL only, as two roles (enigma/db_roles.py): DATABASE_URL is the application's
 # role, which owns nothing and may only read and insert into the append-only tables;
 # DATABASE_OWNER_URL owns the schema and is used only by `manage.py migrate`. Without

@@ -1,0 +1,49 @@
+"""What timetables adds to the other pages (see enigma.registry): Today, the room's work
+and the timetables pages in the header; the coordinator's and class teachers' home
+pages; the Timetable tab on a student's file; the plan and calendar panels on a
+placement; the plan's part in a placement's exit and reviews; and what the audit log calls
+its actions."""
+
+from enigma.capabilities import Capability
+from enigma.registry import Contributions, HomePage, NavLink, Panel, Tab
+from timetables import (
+    coverage,
+    services_feeds,
+    services_lessons,
+    services_register,
+    services_work,
+)
+
+CONTRIBUTIONS = Contributions(
+    nav_links=(
+        NavLink("Today", "timetables:today", Capability.OVERSEE_ROOM),
+        NavLink("My students", "timetables:my_students", Capability.SET_WORK),
+        # The coordinator also reaches outstanding work from Today (timetables:work_panel).
+        NavLink(
+            "Work",
+            "timetables:work_outstanding",
+            Capability.OVERSEE_ROOM,
+            current_prefix="timetables:work_",
+        ),
+        # Every import URL name starts "timetables:import"; the settings page links from it.
+        NavLink(
+            "Timetables",
+            "timetables:import",
+            Capability.MANAGE_TIMETABLES,
+            current_prefix="timetables:import",
+        ),
+    ),
+    home_pages=(
+        HomePage("timetables:today", Capability.RUN_ROOM),
+        HomePage("timetables:my_students", Capability.SET_WORK),
+    ),
+    student_tabs=(Tab("Timetable", "timetables:student_timetable", Capability.VIEW_STUDENTS),),
+    placement_panels=(
+        Panel("timetables:plan_panel", Capability.READ_PLACEMENTS),
+        Panel("timetables:placement_calendar_panel", Capability.READ_PLACEMENTS),
+    ),
+    exit_checks=(coverage.exit_check,),
+    review_summaries=(services_register.review_initial,),
+    audit_labels={**services_lessons.LABELS, **services_work.AUDIT_LABELS, **services_feeds.LABELS},
+    audit_groups={**services_lessons.GROUPS, **services_work.AUDIT_GROUPS},
+)
