@@ -33,7 +33,8 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 
-# Only what the app needs: never .venv, var/ (local databases), .env or .git.
+# Only what the app needs: never .venv, var/ (local databases), .env or .git, nor devtools/
+# (the demo seed and the benchmark), which production neither installs nor imports.
 COPY manage.py ./
 COPY enigma ./enigma
 COPY records ./records

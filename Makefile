@@ -16,7 +16,7 @@ PORT ?= 8000
 DATE_TESTS := tests/test_clock.py tests/test_school_calendar.py tests/test_calendar_pages.py \
 	tests/test_placement_dates.py tests/test_placement_reviews.py tests/test_placement_exit.py \
 	tests/test_referral_services.py tests/test_referral_form.py tests/test_chronology.py \
-	tests/test_notifications_sweep.py tests/test_notifications_work.py \
+	tests/test_notifications_sweep.py tests/test_notifications_work.py tests/test_notifications_delivery.py \
 	tests/test_timetable_plan.py tests/test_timetable_today.py tests/test_demo_seed.py
 TEST_DAYS ?= 2027-08-14 2026-12-31
 
@@ -28,7 +28,7 @@ help:
 	@echo "make test-dates - the date-sensitive tests on each of TEST_DAYS"
 	@echo "make bench  - seed 20,000 students and measure every page under gunicorn"
 	@echo "make up     - gunicorn + Celery worker + beat on local PostgreSQL and Redis"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check and format check, and the import contracts (import-linter)"
 
 var/tools/bin/uv:
 	$(PYTHON) -m venv var/tools
@@ -57,6 +57,7 @@ test-dates: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 format: install
 	$(RUN) ruff check --fix .
@@ -71,7 +72,7 @@ up: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=enigma.settings.production SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	CHRONOLOGY_KEYS=check=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))') CHRONOLOGY_KEY_ID=check \
-	ALLOWED_HOSTS=enigma.example.org $(RUN) python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=enigma.example.org ENIGMA_SITE_URL=https://enigma.example.org $(RUN) python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var/test var/staticfiles

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from enigma import registry
 from enigma.models import AuditEvent
 
 
@@ -31,8 +32,9 @@ class Action:
     AUDIT_SEARCHED = "audit.searched"
 
 
-# What each action means, in the words the audit page shows. Other apps add theirs with
-# register_labels() when they start.
+# What each of the core's actions means, in the words the audit page shows, and the groups
+# it filters by (action prefix -> words). The core contributes them (enigma/contributions.py)
+# as the apps contribute theirs; label() and groups() answer from all of them.
 LABELS: dict[str, str] = {
     Action.SIGNED_IN: "Signed in",
     Action.SIGNED_OUT: "Signed out",
@@ -50,7 +52,6 @@ LABELS: dict[str, str] = {
     Action.AUDIT_SEARCHED: "Searched the audit log",
 }
 
-# The groups the audit page filters by: action prefix -> label.
 GROUPS: dict[str, str] = {
     "auth.": "Sign-ins and accounts",
     "students.": "Student pages and downloads",
@@ -62,14 +63,14 @@ GROUPS: dict[str, str] = {
 }
 
 
-def register_labels(labels: dict[str, str], groups: dict[str, str] | None = None) -> None:
-    LABELS.update(labels)
-    GROUPS.update(groups or {})
-
-
 def label(action: str) -> str:
     """The plain-English name of an action; unknown actions show as they are stored."""
-    return LABELS.get(action, action)
+    return registry.collected().audit_labels.get(action, action)
+
+
+def groups() -> dict[str, str]:
+    """The groups of actions the audit page filters by: action prefix -> words."""
+    return dict(registry.collected().audit_groups)
 
 
 def client_address(request) -> str | None:
@@ -162,24 +163,19 @@ def _object_repr(obj: models.Model | None) -> str:
     return _neutral_label(obj._meta.label, str(obj.pk)) or str(obj)[:200]
 
 
-# Objects whose words may be restricted (a chronology entry's summary, a file's name):
-# model label -> the noun their audit rows name them by, with their id and nothing else.
-# Data keys that may carry such words, by action, are never shown either. Apps register
-# theirs with register_private() when they start (the core knows nothing of them).
-PRIVATE_OBJECTS: dict[str, str] = {}
-PRIVATE_DATA: dict[str, frozenset[str]] = {}
+# Objects whose words may be restricted (a chronology entry's summary, a file's name) are
+# named in their audit rows by a noun and their id and nothing else, and data keys that
+# may carry such words are never shown: the apps contribute both (private_objects and
+# private_data, see enigma.registry; the core knows nothing of them).
 
 
-def register_private(
-    objects: dict[str, str], data: dict[str, tuple[str, ...]] | None = None
-) -> None:
-    PRIVATE_OBJECTS.update(objects)
-    for action, keys in (data or {}).items():
-        PRIVATE_DATA[action] = PRIVATE_DATA.get(action, frozenset()) | frozenset(keys)
+def private_objects() -> frozenset[str]:
+    """The model labels of the objects named by kind and id only."""
+    return frozenset(registry.collected().private_objects)
 
 
 def _neutral_label(object_type: str, object_id: str) -> str | None:
-    noun = PRIVATE_OBJECTS.get(object_type)
+    noun = registry.collected().private_objects.get(object_type)
     return f"{noun} {object_id}" if noun else None
 
 
@@ -195,5 +191,5 @@ def object_label(event: AuditEvent) -> str:
 
 def shown_data(event: AuditEvent) -> dict[str, Any]:
     """An event's data without the keys that may carry private words."""
-    hidden = PRIVATE_DATA.get(event.action, frozenset())
+    hidden = registry.collected().private_data.get(event.action, ())
     return {k: v for k, v in (event.data or {}).items() if k not in hidden}

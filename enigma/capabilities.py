@@ -9,8 +9,8 @@ ROLES_FOR says which roles hold it. Everything else asks the same question:
   for a user that may be anonymous), and list people with
   User.objects.with_capability(Capability.X);
 - templates ask {% if can.x %} (the `can` object of enigma.context_processors);
-- navigation links, home pages, student tabs and panels are registered with the
-  capability their audience holds (enigma.extensions).
+- navigation links, home pages, student tabs and panels are contributed with the
+  capability their audience holds (enigma.registry).
 
 Which students, entries and referrals a person may see is decided per object where it
 always was (Student.objects.visible_to, records.access, referrals.services.referral);

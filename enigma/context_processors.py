@@ -1,4 +1,4 @@
-from enigma import extensions
+from enigma import registry
 from enigma.capabilities import Can
 from enigma.models import SchoolSettings
 
@@ -12,5 +12,5 @@ def enigma(request):
         "school": school,
         "room_name": school.room_name if school else "Enigma",
         "can": Can(user),
-        "nav_links": extensions.nav_links_for(user),
+        "nav_links": registry.collected().nav_links_for(user),
     }

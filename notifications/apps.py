@@ -9,21 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
-        from enigma import extensions
-        from enigma.capabilities import Capability
         from notifications import hooks
         from records.models import Entry
 
         post_save.connect(hooks.entry_recorded, sender=Entry, dispatch_uid="notifications-dsl")
-        extensions.add_bench_command("bench_sweep", "--history", "3000")
-        # Notifications are reached from the header's button with its unread count.
-        from notifications.demo import seed_notifications
-
-        extensions.add_demo_seeder(seed_notifications)
-        extensions.add_nav_link(
-            "Email problems",
-            "notifications:email_problems",
-            Capability.SEE_EMAIL_PROBLEMS,
-            current_prefix="notifications:email_problems",
-            position=910,
-        )

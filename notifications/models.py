@@ -48,10 +48,16 @@ class Notification(models.Model):
     email_status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
+    # Set by the sender that took the row (notifications/delivery.py): its claim, and the
+    # token that says the claim is still its own.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a temporary failure (the mail server down, busy or slow): not tried again
+    # before next_attempt_at; given up (failed) once failing_since is days old.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -95,8 +101,9 @@ class NotificationPreference(models.Model):
 
 
 class EmailProblem(models.Model):
-    """An address mail could not be delivered to after every retry; shown to the school
-    admin until resolved. Its reminders stay in the app."""
+    """An address the mail server refused for good (5xx to RCPT TO); shown to the school
+    admin until resolved, when what failed for it is sent again. Its reminders stay in
+    the app meanwhile, and no more are emailed to it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_problems"

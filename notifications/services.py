@@ -11,8 +11,23 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from enigma import audit
 from enigma.roles import Role
-from notifications.models import ALWAYS_IMMEDIATE, Notification, NotificationPreference
+from notifications import publish
+from notifications.models import (
+    ALWAYS_IMMEDIATE,
+    EmailProblem,
+    Notification,
+    NotificationPreference,
+)
+
+EMAIL_PROBLEM_RESOLVED = "notifications.email_problem_resolved"
+FAILED_EMAILS_RETRIED = "notifications.failed_emails_retried"
+AUDIT_LABELS = {
+    EMAIL_PROBLEM_RESOLVED: "Marked an email problem resolved",
+    FAILED_EMAILS_RETRIED: "Asked for failed reminder emails to be sent again",
+}
+AUDIT_GROUPS = {"notifications.": "Reminders and email"}
 
 
 @dataclass(frozen=True)
@@ -82,11 +97,11 @@ def create_notifications(dues: Iterable[Due], *, deliver: bool = True) -> list[i
             ).values_list("pk", "email_status")
         )
         if deliver:
-            from notifications.delivery import enqueue
-
             pending = [pk for pk, status in created if status == Notification.EmailStatus.PENDING]
             if pending:
-                transaction.on_commit(lambda: enqueue(pending))
+                # After the commit, and after the response when in a request: a request
+                # never waits on the broker (notifications/publish.py).
+                transaction.on_commit(lambda: publish.queue(pending))
     return [pk for pk, _ in created]
 
 
@@ -110,3 +125,66 @@ def set_preferences(user, modes: dict[str, str]) -> None:
             NotificationPreference.objects.update_or_create(
                 user=user, kind=kind, defaults={"mode": mode}
             )
+
+
+def _send_again(rows) -> list[int]:
+    """Make failed rows due again, from a fresh start; returns their ids."""
+    ids = list(rows.values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(
+        email_status=Notification.EmailStatus.PENDING,
+        attempts=0,
+        claimed_at=None,
+        next_attempt_at=None,
+        failing_since=None,
+        last_error="",
+    )
+    return ids
+
+
+def resolve_email_problem(*, actor, problem_id: int | None, request=None) -> EmailProblem | None:
+    """The school admin says a refused address is put right (corrected, or the mailbox
+    fixed): close the problem and send again what failed for that person. Audited."""
+    with transaction.atomic():
+        problem = (
+            EmailProblem.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=problem_id, resolved_at__isnull=True)
+            .first()
+        )
+        if problem is None:
+            return None
+        problem.resolved_at = timezone.now()
+        problem.save(update_fields=["resolved_at"])
+        ids = _send_again(
+            Notification.objects.filter(
+                recipient=problem.user, email_status=Notification.EmailStatus.FAILED
+            )
+        )
+        audit.record(
+            EMAIL_PROBLEM_RESOLVED,
+            request=request,
+            actor=actor,
+            obj=problem.user,
+            data={"address": problem.address, "sent_again": len(ids)},
+        )
+        transaction.on_commit(lambda: publish.queue(ids))
+    return problem
+
+
+def retry_failed(*, actor, request=None) -> int:
+    """Send again every reminder that failed after days of temporary errors (the mail
+    server down or misconfigured), once the admin has put the server right. Rows for an
+    address with an open problem wait for that problem. Audited; returns how many."""
+    open_problems = EmailProblem.objects.filter(resolved_at__isnull=True)
+    with transaction.atomic():
+        ids = _send_again(
+            Notification.objects.filter(email_status=Notification.EmailStatus.FAILED).exclude(
+                recipient__in=open_problems.values("user")
+            )
+        )
+        if ids:
+            audit.record(
+                FAILED_EMAILS_RETRIED, request=request, actor=actor, data={"sent_again": len(ids)}
+            )
+            transaction.on_commit(lambda: publish.queue(ids))
+    return len(ids)

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from enigma.formatting import day_text
+from enigma.formatting import day_text, with_article
 from enigma.models import SchoolSettings, StudentStaffLink
 from enigma.roles import Role
 from enigma.school_calendar import CalendarError, SchoolCalendar
@@ -94,42 +94,51 @@ def _reviews(window: Window, coordinators, sencos, deputies) -> list[Due]:
     for review in reviews:
         sign_off = review.kind in (Review.Kind.MIDPOINT, Review.Kind.EXIT)
         what = review.get_kind_display()
+        # A review dated on a non-school day is due on the next school day: on that day
+        # it is "due today", not yet overdue.
+        due = window.on_or_after(review.due_on) or review.due_on
+        soon = window.shift(due, -1)
+        when = "tomorrow" if soon and due - soon == dt.timedelta(days=1) else day_text(due)
         stages = [
             (
-                window.shift(review.due_on, -1),
+                soon,
                 Kind.REVIEW_DUE_SOON,
-                f"{what} due tomorrow",
+                f"{what} due {when}",
+                "is due on",
                 coordinators + (sencos if sign_off else ()),
             ),
             (
-                window.on_or_after(review.due_on),
+                due,
                 Kind.REVIEW_DUE,
                 f"{what} due today",
+                "is due today,",
                 coordinators + (sencos if sign_off else ()),
             ),
             (
-                window.shift(review.due_on, 1),
+                window.shift(due, 1),
                 Kind.REVIEW_OVERDUE,
                 f"{what} overdue",
+                "was due on",
                 coordinators + sencos,
             ),
             (
-                window.shift(review.due_on, 3),
+                window.shift(due, 3),
                 Kind.REVIEW_OVERDUE_ESCALATED,
                 f"{what} overdue by three school days",
+                "was due on",
                 coordinators + sencos + deputies,
             ),
         ]
         stage = _current_stage(window, stages)
         if stage:
-            day, kind, title, recipients = stage
+            day, kind, title, verb, recipients = stage
             dues.append(
                 Due(
                     kind,
                     f"review:{review.pk}",
                     day,
                     title,
-                    f"A {what.lower()} was due on {review.due_on:%A %-d %B}.",
+                    f"{with_article(what.lower()).capitalize()} {verb} {due:%A %-d %B}.",
                     reverse("referrals:placement_detail", args=[review.placement_id]),
                     recipients,
                 )

@@ -1,16 +1,15 @@
 """The notifications pages."""
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int
 from enigma.permissions import requires
-from notifications import services
+from notifications import selectors, services
 from notifications.models import (
     ALWAYS_IMMEDIATE,
-    EmailProblem,
     Kind,
     Notification,
     NotificationPreference,
@@ -65,9 +64,25 @@ def preferences(request):
 @requires(Capability.SEE_EMAIL_PROBLEMS)
 def email_problems(request):
     if request.method == "POST":
-        EmailProblem.objects.filter(
-            pk=parse_int(request.POST.get("resolve"), minimum=1), resolved_at__isnull=True
-        ).update(resolved_at=timezone.now())
+        if "retry_failed" in request.POST:
+            count = services.retry_failed(actor=request.user, request=request)
+            emails = "email" if count == 1 else "emails"
+            messages.success(request, f"{count} reminder {emails} will be sent again.")
+        else:
+            problem = services.resolve_email_problem(
+                actor=request.user,
+                problem_id=parse_int(request.POST.get("resolve"), minimum=1),
+                request=request,
+            )
+            if problem is not None:
+                messages.success(
+                    request,
+                    f"Resolved: {problem.address}. What failed for {problem.user} is being "
+                    "sent again.",
+                )
         return redirect("notifications:email_problems")
-    problems = EmailProblem.objects.filter(resolved_at__isnull=True).select_related("user")
-    return render(request, "notifications/email_problems.html", {"problems": problems})
+    return render(
+        request,
+        "notifications/email_problems.html",
+        {"problems": selectors.open_email_problems(), "outbox": selectors.outbox_status()},
+    )

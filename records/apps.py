@@ -16,69 +16,12 @@ def grant_category_permissions(**kwargs) -> None:
     )
 
 
-def register_pages() -> None:
-    """The student file's tab, the records links in the navigation, the DSL's home."""
-    from enigma import extensions
-    from enigma.capabilities import Capability
-
-    extensions.add_student_tab(
-        "Chronology", "records:student_file", Capability.VIEW_STUDENTS, position=10
-    )
-    extensions.set_student_landing("records:student_file")
-    extensions.add_nav_link(
-        "My actions",
-        "records:my_actions",
-        Capability.FOLLOW_UP_ACTIONS,
-        current_prefix="records:my_actions",
-        position=30,
-    )
-    extensions.add_nav_link(
-        "Safeguarding",
-        "records:safeguarding_queue",
-        Capability.OVERSEE_SAFEGUARDING,
-        current_prefix="records:safeguarding",
-        position=20,
-    )
-    extensions.add_home_page(
-        Capability.OVERSEE_SAFEGUARDING, "records:safeguarding_queue", priority=40
-    )
-
-    from records import navigation_interventions
-    from records.demo import seed_chronologies, seed_interventions
-
-    navigation_interventions.register()
-    extensions.add_demo_seeder(seed_chronologies)
-    extensions.add_demo_seeder(seed_interventions)
-    register_bench_pages()
-
-
-def register_bench_pages() -> None:
-    """What `make bench` measures of the records app (see enigma/benchmark.py)."""
-    from enigma import extensions
-
-    coordinator, dsl = "coordinator@example.org", "dsl@example.org"
-    extensions.add_bench_command("seed_bench_records", "--entries", "1000")
-    long_file = "/records/students/{records_long_file}/"
-    extensions.add_bench_target("student file (1,000 entries)", long_file, coordinator)
-    extensions.add_bench_target("student file, page 20", long_file + "?page=20", coordinator)
-    extensions.add_bench_target("student file as DSL", long_file, dsl)
-    extensions.add_bench_target("safeguarding queue", "/records/safeguarding/", dsl)
-    extensions.add_bench_target("my actions", "/records/actions/", coordinator)
-    extensions.add_bench_target("interventions", "/records/interventions/", coordinator)
-
-
 class RecordsConfig(AppConfig):
     name = "records"
     verbose_name = "Student records"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from enigma import audit
-        from records import audit_actions
-
-        audit.register_labels(audit_actions.LABELS, audit_actions.GROUPS)
-        audit.register_private(audit_actions.PRIVATE_OBJECTS, audit_actions.PRIVATE_DATA)
-        register_pages()
         post_migrate.connect(
             grant_category_permissions, sender=self, dispatch_uid="records.category_permissions"
         )

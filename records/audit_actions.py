@@ -1,4 +1,4 @@
-"""What the records app writes to the audit log (labels registered in RecordsConfig.ready)."""
+"""What the records app writes to the audit log (contributed in records/contributions.py)."""
 
 
 class RecordsAction:

@@ -1,4 +1,4 @@
-"""What the referrals app writes to the audit log (labels registered in ReferralsConfig)."""
+"""What the referrals app writes to the audit log (contributed in referrals/contributions.py)."""
 
 REFERRAL_VIEWED = "referrals.referral_viewed"
 PLACEMENT_VIEWED = "referrals.placement_viewed"

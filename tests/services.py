@@ -6,11 +6,13 @@ package, except under ENIGMA_REQUIRE_SERVICES=1 (CI), where they fail the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -110,3 +112,37 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SilentServer:
+    """Accepts TCP connections on loopback and never answers: a hung Redis, or a mail
+    server that takes the connection and says nothing. Connections are held until stop()."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.port = self.socket.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return  # stopped
+            self.held.append(connection)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)  # wakes the accept()
+        self.socket.close()
+        self._thread.join(PATIENCE)
+        for connection in self.held:
+            connection.close()

@@ -48,3 +48,22 @@ def test_the_cache_shares_state_between_processes_through_redis(redis_url, setti
     import redis
 
     assert redis.Redis.from_url(redis_url).exists(":1:enigma-probe") == 1
+
+
+def test_the_fallback_cache_uses_redis_while_it_answers(redis_url, settings):
+    """Shared by every web process through Redis; only while Redis does not answer does
+    a process keep its own (tests/test_notifications_outages.py signs in then)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "enigma.cache.FallbackCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "enigma",
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
+    cache = caches["default"]
+    assert cache.add("enigma-probe", "shared", 30) and not cache.add("enigma-probe", "x", 30)
+    import redis
+
+    assert redis.Redis.from_url(redis_url).get("enigma:1:enigma-probe") is not None
+    assert cache.get("enigma-probe") == "shared" and not cache.using_fallback

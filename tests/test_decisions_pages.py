@@ -17,12 +17,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from enigma import extensions
+from enigma import registry
 from enigma.models import SchoolSettings
 from enigma.roles import Role
 from records.services.entries import record_entry
 from referrals.models import Placement, PlacementTransition, PriorSupport, ProposedTarget, Referral
-from referrals.navigation_decisions import register as register_nav
 from referrals.services import decisions, placements
 from tests.db import queries
 from tests.factories import LinkFactory, StudentFactory, TermFactory, UserFactory
@@ -337,11 +336,10 @@ def test_who_reads_the_approvals_page_and_the_waiting_list(persona, status, pers
 
 
 def test_the_navigation_and_the_deputy_heads_home_page(client_for, dee, cora):
-    register_nav()
-    links = {link.label: link for link in extensions.nav_links_for(dee)}
+    links = {link.label: link for link in registry.collected().nav_links_for(dee)}
     assert links["Approvals"].url_name == "referrals:approvals"
     assert "Waiting list" not in links  # reached from Approvals and the Placements board
-    assert extensions.home_url_name_for(dee) == "referrals:approvals"
+    assert registry.collected().home_url_name_for(dee) == "referrals:approvals"
     assert client_for(dee).get(reverse("home"))["Location"] == url("approvals")
     approvals = client_for(cora).get(url("approvals"))
     assert f'href="{url("waiting_list")}"' in text(approvals)

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from enigma.demo import CARER_FORENAMES, demo_terms, seed_calendar
+from devtools.demo.school import CARER_FORENAMES, demo_terms, seed_calendar
 from enigma.models import Contact, NonSchoolDay, Student, Term, User
 from enigma.roles import Role
 from enigma.school_calendar import SchoolCalendar

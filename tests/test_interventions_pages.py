@@ -12,14 +12,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from enigma import extensions
+from enigma import registry
 from enigma.capabilities import roles_with
 from enigma.models import AuditEvent
 from enigma.roles import ROOM_TEAM
 from records.audit_actions import RecordsAction
 from records.forms.interventions import InterventionForm
 from records.models import Entry, Intervention, InterventionSession
-from records.navigation_interventions import register as register_nav
 from records.services.interventions import record_scores, record_session
 from tests.db import queries
 from tests.factories import InterventionFactory, LinkFactory, StudentFactory
@@ -388,7 +387,6 @@ def test_the_impact_csv_is_audited_and_formula_safe(client_for, cora, ada):
 
 
 def test_the_navigation_link_marks_every_interventions_page(client_for, cora):
-    register_nav()
     intervention = plan(cora, StudentFactory())
     hold(intervention, cora)
     session = intervention.sessions.get()
@@ -402,7 +400,9 @@ def test_the_navigation_link_marks_every_interventions_page(client_for, cora):
         url("intervention_impact", intervention),
     ):
         assert link in client.get(page).content.decode(), page
-    shown_to = {link.url_name: roles_with(link.capability) for link in extensions.NAV_LINKS}
+    shown_to = {
+        link.url_name: roles_with(link.capability) for link in registry.collected().nav_links
+    }
     assert shown_to["records:intervention_list"] == ROOM_TEAM
 
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from enigma.demo import seed_staff
+from devtools.demo.school import seed_staff
 from referrals.models import Placement
 from tests.factories import StudentFactory, TermFactory
 

@@ -108,3 +108,22 @@ def test_the_school_admin_sees_and_resolves_email_problems(ada, cora, client_for
     assert b"cora@bounce.example.org" in page.content
     client.post(reverse("notifications:email_problems"), {"resolve": problem.pk})
     assert EmailProblem.objects.get().resolved_at is not None
+
+
+def test_the_inbox_says_what_happened_to_each_email(cora, client_for):
+    from django.utils import timezone
+
+    from tests.clock import LONDON
+
+    note(cora, "Sent one", subject_key="review:5", email_status="sent")
+    note(
+        cora,
+        "Waiting one",
+        subject_key="review:6",
+        next_attempt_at=dt.datetime(2026, 9, 14, 10, 35, tzinfo=LONDON),
+        failing_since=timezone.now(),
+    )
+    note(cora, "Failed one", subject_key="review:7", email_status="failed")
+    html = client_for(cora).get(reverse("notifications:inbox")).content.decode()
+    assert "Emailed" in html and "Could not be emailed" in html
+    assert "Not yet: the mail server failed, trying again at 10:35" in html

@@ -15,7 +15,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from notifications import delivery
+from notifications import delivery, publish
 from notifications.models import Kind, Notification
 from notifications.tasks import dispatch_due, send_notification, sweep_and_dispatch
 from records.models import Category
@@ -71,7 +71,7 @@ def test_redis_down_when_a_change_is_saved_loses_nothing(cora, dina):
     with broker(first.url):
         first.stop()  # Redis goes down
         started = time.monotonic()
-        with mock.patch.object(delivery.log, "warning") as warn:
+        with mock.patch.object(publish.log, "warning") as warn:
             entry = record_entry(
                 author=cora,
                 students=[StudentFactory()],
@@ -118,7 +118,7 @@ def test_a_row_left_claimed_by_a_dead_worker_is_sent_once_after_the_claim_times_
             cora_row.refresh_from_db()
             assert (cora_row.attempts, cora_row.sent_at) == (1, None)
             # ...until it is older than the claim timeout: then the next dispatch sends it.
-            traveller.shift(delivery.CLAIM_TIMEOUT + dt.timedelta(minutes=1))
+            traveller.shift(delivery.claim_timeout() + dt.timedelta(minutes=1))
             dispatch_due.delay()
             wait_for(lambda: len(mail.outbox) == 2, "cora's email")
             send_notification.delay(cora_row.pk)
@@ -172,7 +172,7 @@ def test_a_worker_killed_mid_delivery_delivers_once_after_restart(cora, redis_ur
         url="/",
     )
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    later = dt.timedelta(seconds=visibility) + delivery.CLAIM_TIMEOUT + dt.timedelta(minutes=1)
+    later = dt.timedelta(seconds=visibility) + delivery.claim_timeout() + dt.timedelta(minutes=1)
     logs = []
 
     def start(*, pause: float, ahead: dt.timedelta = dt.timedelta(0)):

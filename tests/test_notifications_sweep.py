@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
@@ -16,10 +17,11 @@ from django.db import connection
 from enigma.school_calendar import SchoolCalendar
 from notifications import delivery, sweep
 from notifications.models import EmailProblem, Kind, Notification, NotificationPreference
-from notifications.tasks import send_notification
+from notifications.tasks import send_digests, send_notification
 from records.models import Category
 from records.services.entries import record_entry
 from referrals.models import FollowUp, Review
+from tests.clock import LONDON
 from tests.factories import LinkFactory, StudentFactory
 from tests.referrals_helpers import at, make_placement
 
@@ -56,13 +58,18 @@ def test_a_review_due_tomorrow_sends_one_email_per_recipient(
     assert rows() == [(Kind.REVIEW_DUE_SOON, D(2026, 9, 11), "cora")]
     assert [m.to for m in mail.outbox] == [["cora@school.example.org"]]
     message = mail.outbox[0]
-    assert "Weekly review due tomorrow" in message.subject
+    # Friday's reminder names Monday: "tomorrow" would be Saturday.
+    assert "Weekly review due Mon 14 Sep 2026" in message.subject
+    assert "A weekly review is due on Monday 14 September." in message.body
     html = message.alternatives[0][0]
     assert "Our school" in message.body and "Our school" in html
+    # Links are absolute, from ENIGMA_SITE_URL.
+    link = f"http://127.0.0.1:8000/referrals/placements/{placement.pk}/"
+    assert f"Open it in Enigma: {link}" in message.body and f'href="{link}"' in html
     # Sweeping again, or dispatching, sends nothing more.
     run_sweep(D(2026, 9, 11), django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert delivery.dispatch_due() == []
+    with at(D(2026, 9, 11)):
+        assert delivery.due_rows() == []
     assert len(mail.outbox) == 1
     assert Notification.objects.get().email_status == Notification.EmailStatus.SENT
 
@@ -164,57 +171,94 @@ def test_the_sweep_is_bounded_by_what_is_due(placement, django_assert_max_num_qu
 def test_sending_twice_sends_once(placement, django_capture_on_commit_callbacks):
     run_sweep(D(2026, 9, 11), django_capture_on_commit_callbacks)
     pk = Notification.objects.get().pk
-    assert send_notification.run(pk) is False  # already sent by the sweep
+    assert send_notification.run(pk) == delivery.NOT_CLAIMED  # already sent by the sweep
     Notification.objects.filter(pk=pk).update(sent_at=None, email_status="pending", claimed_at=None)
     mail.outbox.clear()
-    assert send_notification.run(pk) is True
-    assert send_notification.run(pk) is False
+    assert send_notification.run(pk) == delivery.SENT
+    assert send_notification.run(pk) == delivery.NOT_CLAIMED
     assert len(mail.outbox) == 1
 
 
-def test_a_failing_address_is_retried_then_marked_for_the_admin(
+def refused(code: int) -> smtplib.SMTPRecipientsRefused:
+    return smtplib.SMTPRecipientsRefused({"cora@school.example.org": (code, b"no")})
+
+
+def test_a_refused_address_fails_at_once_and_is_marked_for_the_admin(
     placement, django_capture_on_commit_callbacks
 ):
     with at(D(2026, 9, 11)):
         sweep.sweep(deliver=False)
     pk = Notification.objects.get().pk
-    with mock.patch.object(
-        delivery.EmailMultiAlternatives, "send", side_effect=smtplib.SMTPRecipientsRefused({})
-    ) as send:
-        # No worker: each dispatch (the command, the sweep) tries once more.
-        for _ in range(send_notification.max_retries + 3):
-            send_notification.apply(args=[pk])
-    assert send.call_count == send_notification.max_retries + 1
+    with (
+        mock.patch.object(
+            delivery.EmailMultiAlternatives, "send", side_effect=refused(550)
+        ) as send,
+        at(D(2026, 9, 11)),
+    ):
+        assert send_notification.apply(args=[pk]).get() == delivery.FAILED
+        assert delivery.due_rows() == []  # never tried again by a dispatch
+    assert send.call_count == 1
     n = Notification.objects.get()
-    assert (
-        n.email_status == Notification.EmailStatus.FAILED
-        and "SMTPRecipientsRefused" in n.last_error
-    )
+    assert n.email_status == Notification.EmailStatus.FAILED and "550 no" in n.last_error
     problem = EmailProblem.objects.get()
     assert problem.address == "cora@school.example.org" and problem.resolved_at is None
-    # Never retried again by the sweep.
-    with at(D(2026, 9, 11)), django_capture_on_commit_callbacks(execute=True):
-        assert delivery.dispatch_due() == []
 
 
-def test_a_mail_error_then_success_sends_once(placement):
+def test_a_temporary_failure_backs_off_and_never_raises_an_email_problem(placement):
+    """4xx to the address, a refused connection, a dropped one: tried again after 5, 10,
+    20 ... minutes, never marked failed in minutes, never blamed on the address."""
+    import time_machine
+    from django.utils import timezone
+
     with at(D(2026, 9, 11)):
         sweep.sweep(deliver=False)
     pk = Notification.objects.get().pk
-    real_send = delivery.EmailMultiAlternatives.send
-    calls = []
+    errors = [
+        refused(450),
+        ConnectionRefusedError("mail server down"),
+        smtplib.SMTPServerDisconnected("dropped"),
+    ]
+    start = dt.datetime(2026, 9, 11, 10, tzinfo=LONDON)
+    waits = []
+    with time_machine.travel(start, tick=False) as clock:
+        for error in errors:
+            with mock.patch.object(delivery.EmailMultiAlternatives, "send", side_effect=error):
+                assert delivery.deliver(pk) == delivery.RETRY
+            n = Notification.objects.get()
+            waits.append(n.next_attempt_at - timezone.now())
+            # Not due again before its time, however often the dispatch runs.
+            assert delivery.due_rows() == [] and delivery.deliver(pk) == delivery.NOT_CLAIMED
+            clock.move_to(n.next_attempt_at)
+        assert delivery.due_rows() == [pk]
+        assert delivery.deliver(pk) == delivery.SENT
+    assert waits == [dt.timedelta(minutes=m) for m in (5, 10, 20)]
+    n = Notification.objects.get()
+    assert (n.email_status, n.attempts, n.failing_since, n.last_error) == ("sent", 4, None, "")
+    assert not EmailProblem.objects.exists() and len(mail.outbox) == 1
 
-    def flaky(self, *a, **kw):
-        calls.append(1)
-        if len(calls) <= 2:
-            raise ConnectionRefusedError("mail server down")
-        return real_send(self, *a, **kw)
 
-    with mock.patch.object(delivery.EmailMultiAlternatives, "send", flaky):
-        for _ in range(4):
-            send_notification.apply(args=[pk])
-    assert len(calls) == 3 and len(mail.outbox) == 1
-    assert Notification.objects.get().email_status == Notification.EmailStatus.SENT
+def test_temporary_failures_give_up_after_three_days_without_blaming_the_address(placement):
+    import time_machine
+
+    with at(D(2026, 9, 11)):
+        sweep.sweep(deliver=False)
+    pk = Notification.objects.get().pk
+    start = dt.datetime(2026, 9, 11, 10, tzinfo=LONDON)
+    outcomes = []
+    with (
+        time_machine.travel(start, tick=False) as clock,
+        mock.patch.object(delivery.EmailMultiAlternatives, "send", side_effect=TimeoutError()),
+    ):
+        while not outcomes or outcomes[-1] == delivery.RETRY:
+            outcomes.append(delivery.deliver(pk))
+            n = Notification.objects.get()
+            if n.next_attempt_at:
+                clock.move_to(n.next_attempt_at)
+    n = Notification.objects.get()
+    assert outcomes[-1] == delivery.FAILED and n.email_status == "failed"
+    assert n.last_error.startswith("Gave up after trying since Fri 11 Sep 2026")
+    assert 15 <= len(outcomes) <= 25  # spread over three days, not spent in minutes
+    assert not EmailProblem.objects.exists()
 
 
 def test_digest_preference(placement, cora, django_capture_on_commit_callbacks):
@@ -223,8 +267,8 @@ def test_digest_preference(placement, cora, django_capture_on_commit_callbacks):
     assert mail.outbox == []
     assert Notification.objects.get().email_status == Notification.EmailStatus.DIGEST
     with at(D(2026, 9, 11), 16):
-        assert delivery.send_digests() == 1
-        assert delivery.send_digests() == 0
+        assert send_digests.apply().get() == 1
+        assert send_digests.apply().get() == 0
     assert len(mail.outbox) == 1 and "daily reminders" in mail.outbox[0].subject
 
 
@@ -278,22 +322,21 @@ def test_send_reminders_command(placement, django_capture_on_commit_callbacks):
 def test_two_concurrent_sends_and_sweeps_send_once(cora, sam, dee, rita):
     make_placement(approver=dee, referrer=rita, started=True)
     barrier = threading.Barrier(2)
-    errors = []
 
     def run(fn):
         try:
             barrier.wait(5)
-            fn()
-        except Exception as exc:
-            errors.append(exc)
+            return fn()
         finally:
             connection.close()
 
+    def both(fn):
+        """Run fn in two threads at once; a failure in either is raised here."""
+        with ThreadPoolExecutor(2) as pool:
+            return [f.result() for f in [pool.submit(run, fn) for _ in range(2)]]
+
     with at(D(2026, 9, 11)):
-        threads = [threading.Thread(target=run, args=(sweep.sweep,)) for _ in range(2)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        assert errors == []
+        both(sweep.sweep)
         assert Notification.objects.count() == 1
         assert len(mail.outbox) == 1
         pk = Notification.objects.get().pk
@@ -301,13 +344,8 @@ def test_two_concurrent_sends_and_sweeps_send_once(cora, sam, dee, rita):
             sent_at=None, email_status="pending", claimed_at=None
         )
         mail.outbox.clear()
-        threads = [
-            threading.Thread(target=run, args=(lambda: send_notification.run(pk),))
-            for _ in range(2)
-        ]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-    assert errors == [] and len(mail.outbox) == 1
+        outcomes = both(lambda: send_notification.run(pk))
+    assert sorted(outcomes) == [delivery.NOT_CLAIMED, delivery.SENT] and len(mail.outbox) == 1
 
 
 def test_the_sweep_uses_the_school_date_not_utc(placement, django_capture_on_commit_callbacks):

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from enigma import extensions
+from enigma import registry
 from enigma.capabilities import Capability, roles_with
 from enigma.models import AuditEvent, SchoolSettings, Term
 from enigma.roles import ALL_ROLES, Role
 from referrals.models import FollowUp, Placement, Referral
-from referrals.navigation_placements import register
 from referrals.services import placements
 from tests.db import queries
 from tests.factories import LinkFactory, StudentFactory
@@ -476,8 +475,8 @@ def test_a_student_with_no_placements(cora, client_for):
 
 
 def test_links_home_pages_and_the_panel_are_registered():
-    register()
-    links = {link.url_name: roles_with(link.capability) for link in extensions.NAV_LINKS}
+    contributed = registry.collected()
+    links = {link.url_name: roles_with(link.capability) for link in contributed.nav_links}
     assert links["referrals:placements_board"] == {
         Role.COORDINATOR,
         Role.DEPUTY_HEAD,
@@ -485,12 +484,12 @@ def test_links_home_pages_and_the_panel_are_registered():
         Role.DSL,
     }
     assert links["referrals:reviews_board"] == {Role.SENCO}
-    homes = {(h.capability, h.url_name, h.priority) for h in extensions.HOME_PAGES}
-    assert (Capability.RUN_ROOM, "referrals:placements_board", 10) in homes
-    assert (Capability.SIGN_OFF_REVIEW, "referrals:reviews_board", 20) in homes
+    homes = [(h.capability, h.url_name) for h in contributed.home_pages]
+    assert (Capability.RUN_ROOM, "referrals:placements_board") in homes
+    assert (Capability.SIGN_OFF_REVIEW, "referrals:reviews_board") in homes
     assert roles_with(Capability.RUN_ROOM) == {Role.COORDINATOR}
     assert roles_with(Capability.SIGN_OFF_REVIEW) == {Role.SENCO}
-    panels = {p.url_name: roles_with(p.capability) for p in extensions.STUDENT_PANELS}
+    panels = {p.url_name: roles_with(p.capability) for p in contributed.student_panels}
     assert panels["referrals:student_placements"] == ALL_ROLES
 
 

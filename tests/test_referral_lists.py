@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from enigma import extensions
+from enigma import registry
 from enigma.capabilities import roles_with
 from enigma.roles import Role
 from referrals.models import Referral
-from referrals.navigation_referral import register
 from referrals.services.referral import resubmit_referral, start_referral
 from tests.db import queries
 from tests.test_referral_services import (
@@ -114,16 +113,16 @@ def test_the_start_page_runs_the_same_queries_for_few_or_many_students(rita, cli
 
 
 def test_referrers_and_the_senco_have_the_link_and_referrers_land_on_the_page():
-    register()
-    link = next(link for link in extensions.NAV_LINKS if link.url_name == "referrals:my_referrals")
+    link = next(
+        link for link in registry.collected().nav_links if link.url_name == "referrals:my_referrals"
+    )
     assert link.label == "My referrals"
     assert roles_with(link.capability) == {Role.REFERRER, Role.SENCO}
     referrer = SimpleNamespace(is_authenticated=True, roles=frozenset({Role.REFERRER}))
-    assert extensions.home_url_name_for(referrer) == "referrals:my_referrals"
+    assert registry.collected().home_url_name_for(referrer) == "referrals:my_referrals"
 
 
 def test_the_page_is_the_referrers_home_and_marks_the_link_current(rita, client_for):
-    register()
     client = client_for(rita)
     assert client.get(reverse("home"))["Location"] == MY_REFERRALS
     text = client.get(MY_REFERRALS).content.decode()

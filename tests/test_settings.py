@@ -47,6 +47,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x",
     "CHRONOLOGY_KEYS": f"2026-a={'a' * 43},2027-b={'b' * 43}",
     "CHRONOLOGY_KEY_ID": "2027-b",
+    "ENIGMA_SITE_URL": "https://enigma.example.org",
     "PATH": "/usr/bin:/bin",
 }
 
@@ -97,3 +98,60 @@ def test_production_settings_are_https_only():
         check=True,
     )
     assert result.stdout.split() == ["False", "True", "True", "True", "True", "True"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (None, "ENIGMA_SITE_URL must be set"),
+        ("enigma.example.org", "is not a web address"),
+        ("http://enigma.example.org", "must start with https://"),
+        ("https://enigma.example.org/enigma/", "must be only the scheme and host"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_the_sites_address(url, message):
+    """Every link in an email is made from it: a bare path reached nobody."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "ENIGMA_SITE_URL"}
+    env |= {"ENIGMA_SITE_URL": url} if url else {}
+    result = django_setup(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_mail_and_redis_waits_are_bounded_and_sending_fits_inside_its_claim():
+    """A silent mail server or a hung Redis costs seconds, never a worker or a request;
+    the send task's time limits end before the outbox's claim runs out."""
+    code = (
+        "from django.conf import settings as s; "
+        "from notifications import delivery, tasks; "
+        "t = tasks.send_notification; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_TIMEOUT, s.CACHES['default']['BACKEND'], "
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS['socket_timeout'], "
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS['socket_connect_timeout'], "
+        "t.soft_time_limit < t.time_limit < delivery.claim_timeout().total_seconds(), "
+        "delivery.fence() < delivery.claim_timeout(), "
+        "s.CELERY_TASK_TIME_LIMIT is not None)"
+    )
+    env = PRODUCTION | {
+        "EMAIL_URL": "smtp+tls://u:p@smtp.example.org:587",
+        "REDIS_URL": "redis://redis:6379/0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.split() == [
+        "enigma.mail.SMTPBackend",
+        "30",
+        "enigma.cache.FallbackCache",
+        "3",
+        "2",
+        "True",
+        "True",
+        "True",
+    ]

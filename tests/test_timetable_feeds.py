@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from icalendar import Calendar
 
+from enigma import registry
 from enigma.models import AuditEvent, NonSchoolDay, Period
-from referrals.hooks import PLACEMENT_PANELS
 from referrals.models import Placement
 from tests.factories import LinkFactory, NonSchoolDayFactory, PeriodFactory, UserFactory
 from tests.referrals_helpers import D, at, make_placement
@@ -250,7 +250,10 @@ def test_revoking_a_link_stops_it_at_once_and_is_audited_once(placement, plan, c
 
 
 def test_the_placement_panel_links_to_the_print_and_the_links(placement, cora, dee, client_for):
-    assert any(p.url_name == "timetables:placement_calendar_panel" for p in PLACEMENT_PANELS)
+    assert any(
+        p.url_name == "timetables:placement_calendar_panel"
+        for p in registry.collected().placement_panels
+    )
     make_feed(placement, cora)
     make_feed(placement, cora, "Old phone")
     feeds.feed_revoke(feed=CalendarFeed.objects.get(label="Old phone"), by=cora)

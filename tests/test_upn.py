@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.gb import upn as stdnum_upn
 
-from enigma.demo import make_upn
+from devtools.demo.school import make_upn
 from enigma.validators import (
     LOCAL_AUTHORITIES_FILE,
     local_authorities,

@@ -23,7 +23,7 @@ class AuditSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Anything"), *audit.GROUPS.items()]
+        self.fields["action"].choices = [("", "Anything"), *audit.groups().items()]
 
     def clean(self):
         data = super().clean()

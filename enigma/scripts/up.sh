@@ -93,6 +93,7 @@ export REDIS_URL
 
 # --- Django ---------------------------------------------------------------------------
 export DJANGO_SETTINGS_MODULE=enigma.settings.bench
+export ENIGMA_SITE_URL="${ENIGMA_SITE_URL:-http://127.0.0.1:$PORT}"
 # One key for every process, kept so that sign-ins survive a restart of `make up`.
 if [ -z "${SECRET_KEY:-}" ]; then
   if [ ! -s "$LOGS/secret-key" ]; then

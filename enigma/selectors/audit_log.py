@@ -39,7 +39,7 @@ def search_words(events, search_term: str):
     """The admin's search box: each word in who or what, or in an object's stored label
     where that may be shown (never a private object's: rows written before its app
     registered it may hold its words, and a match would tell what they say)."""
-    private = list(audit.PRIVATE_OBJECTS)
+    private = sorted(audit.private_objects())
     for word in search_term.split():
         events = events.filter(
             Q(actor_label__icontains=word)

@@ -15,6 +15,7 @@ the signed-in user of the request in progress (allauth.core.context), or nobody.
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterable
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -22,8 +23,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from kombu.exceptions import KombuError
 
 from enigma import audit
+from enigma.after_response import after_response
 from enigma.capabilities import Capability, roles_with, users_who_can
 from enigma.models import SchoolSettings, User
 from enigma.roles import Role
@@ -37,16 +40,15 @@ PASSWORD_RESET = "auth.password_reset"  # noqa: S105 - an action name
 TWO_FACTOR_RESET = "auth.2fa_reset"
 EMAIL_CHANGED = "auth.email_changed"
 
-audit.register_labels(
-    {
-        ROLES_CHANGED: "Roles changed",
-        ACCESS_CHANGED: "Account access changed",
-        PASSWORD_SET: "Password set by someone else",
-        PASSWORD_RESET: "Password reset from an emailed link",
-        TWO_FACTOR_RESET: "Two-factor sign-in reset",
-        EMAIL_CHANGED: "Sign-in email changed",
-    }
-)
+# What the audit page calls them (contributed in enigma/contributions.py).
+LABELS = {
+    ROLES_CHANGED: "Roles changed",
+    ACCESS_CHANGED: "Account access changed",
+    PASSWORD_SET: "Password set by someone else",
+    PASSWORD_RESET: "Password reset from an emailed link",
+    TWO_FACTOR_RESET: "Two-factor sign-in reset",
+    EMAIL_CHANGED: "Sign-in email changed",
+}
 
 # Who acted, when no one signed in did (a management command, the Django shell).
 NO_ONE_SIGNED_IN = "No one signed in (a command or the shell)"
@@ -133,23 +135,34 @@ def send_notice(template: str, *, to: Iterable[str], context: dict) -> None:
 
 
 def send_after_commit(*, subject: str, body: str, to: list[str]) -> None:
-    """One message per recipient (colleagues do not see each other's addresses)."""
+    """One message per recipient (colleagues do not see each other's addresses), handed
+    to a worker once the change has committed and the response has gone: a hung or
+    stopped Redis never holds up the page of a change that was made."""
 
     def send():
-        from enigma.tasks import send_email
-
         for address in to:
-            try:
-                if send_email.app.conf.task_always_eager:
-                    send_email.apply(kwargs={"subject": subject, "body": body, "to": [address]})
-                else:
-                    send_email.delay(subject=subject, body=body, to=[address])
-            except Exception:
-                # The change has committed; a notice that cannot be queued is logged,
-                # never turned into an error page for a change that was made.
-                log.exception("Could not send the notice %r to %s", subject, address)
+            _send_notice(subject=subject, body=body, address=address)
 
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: after_response(send))
+
+
+def _send_notice(*, subject: str, body: str, address: str) -> None:
+    """Queue the notice for a worker (broker timeouts are short, no retries); if the
+    broker cannot take it, send it from here rather than lose it. A notice that cannot
+    be sent at all is logged: the change it tells of has been made and audited."""
+    from enigma.tasks import send_email
+
+    kwargs = {"subject": subject, "body": body, "to": [address]}
+    if not send_email.app.conf.task_always_eager:
+        try:
+            send_email.apply_async(kwargs=kwargs, retry=False)
+            return
+        except KombuError as error:
+            log.warning("Could not queue the notice %r (%s): sending it from here", subject, error)
+    try:
+        send_email.run(**kwargs)
+    except (smtplib.SMTPException, OSError):
+        log.exception("Could not send the notice %r to %s", subject, address)
 
 
 # --- roles ---------------------------------------------------------------------------------

@@ -21,6 +21,9 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The address people open Enigma at (scheme and host, no path): every link in an email is
+# made absolute from it. production.py refuses to start without it.
+ENIGMA_SITE_URL = env.str("ENIGMA_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Two-factor authentication is required unless explicitly switched off (the demo does).
 ENIGMA_REQUIRE_2FA = env.bool("ENIGMA_REQUIRE_2FA", default=True)
@@ -92,6 +95,43 @@ TEMPLATES = [
         },
     },
 ]
+
+# Where what the apps add to each other's pages appears, by URL name (each app declares
+# its items in <app>/contributions.py; enigma/registry.py refuses to start if an item
+# declared has no place here, or a name here is not declared).
+ENIGMA_ORDER = {
+    # The header, after Students, left to right.
+    "nav_links": [
+        "timetables:today",
+        "timetables:my_students",
+        "referrals:placements_board",
+        "referrals:approvals",
+        "referrals:reviews_board",
+        "timetables:work_outstanding",
+        "records:safeguarding_queue",
+        "referrals:my_referrals",
+        "records:my_actions",
+        "records:intervention_list",
+        "timetables:import",
+        "notifications:email_problems",
+    ],
+    # Where Home sends someone: the first whose capability they hold (the student
+    # directory if none). The coordinator starts the day at Today.
+    "home_pages": [
+        "timetables:today",
+        "referrals:placements_board",
+        "referrals:reviews_board",
+        "referrals:approvals",
+        "records:safeguarding_queue",
+        "referrals:my_referrals",
+        "timetables:my_students",
+    ],
+    "student_tabs": ["student_detail", "records:student_file", "timetables:student_timetable"],
+    # Above a student's tabs.
+    "student_panels": ["referrals:student_placements"],
+    # On the placement page and the review form.
+    "placement_panels": ["timetables:plan_panel", "timetables:placement_calendar_panel"],
+}
 
 # PostgreSQL only, as two roles (enigma/db_roles.py): DATABASE_URL is the application's
 # role, which owns nothing and may only read and insert into the append-only tables;
@@ -291,13 +331,24 @@ FILE_UPLOAD_HANDLERS = [
 
 # Redis: Celery's broker and the shared cache (allauth's rate limits and used TOTP codes
 # must be shared by every web process). Without REDIS_URL, tasks run in-process.
+# No request waits on Redis for long: every connection has short socket timeouts, the
+# cache falls back to a per-process one while Redis does not answer (enigma/cache.py),
+# and requests publish tasks only after the response has gone (enigma/after_response.py).
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_SOCKET_TIMEOUT = 3  # seconds for one command; a hung Redis costs this, not forever
+REDIS_CONNECT_TIMEOUT = 2
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "enigma.cache.FallbackCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "enigma",
+            "OPTIONS": {
+                "socket_timeout": 1,
+                "socket_connect_timeout": 1,
+                # How long the per-process cache stands in after Redis failed to answer.
+                "retry_after": 30,
+            },
         }
     }
 else:
@@ -314,7 +365,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_keepalive": True,
+    "health_check_interval": 30,
+    # Connecting to publish: two quick tries, not kombu's default of retrying for ~12 s.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+# Nothing holds a worker process for ever: every task is stopped after half an hour (the
+# prefork pool, the default, enforces these). Sending an email has much tighter limits of
+# its own, under the outbox's claim (notifications/delivery.py, README "Reminders").
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -339,6 +407,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "timetables.tasks.write_register_days",
         "schedule": crontab(minute=30, hour="17-18", day_of_week="mon-fri"),
     },
+    # The outbox's safety net, every day and hour: queues any row a request could not
+    # (Redis down), a retry whose time has come (mail server down), and a row whose worker
+    # died mid-send once its claim has run out. One indexed query when there is nothing.
+    "notifications-dispatch": {
+        "task": "notifications.tasks.dispatch_due",
+        "schedule": crontab(minute="*/5"),
+    },
     "notifications-digests": {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(minute=0, hour=16, day_of_week="mon-fri"),
@@ -346,7 +421,14 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.smtp.EmailBackend":
+    # Django's SMTP backend with a deadline on the whole conversation, and an answer to
+    # "was it accepted?" that a connection dropped after the server's 250 cannot spoil.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "enigma.mail.SMTPBackend"
 vars().update(EMAIL_CONFIG)
+# Seconds the mail server has to answer each step (connecting, each command). Unset, a
+# server that accepts the connection and never answers would hold a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Enigma <enigma@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -6,7 +6,7 @@ redirect or HSTS, cookies without Secure and with their ordinary names (a browse
 __Host- cookies sent over HTTP), hosts limited to loopback, and two-factor sign-in
 optional (the demo logins have no authenticator). Every response carries
 X-Enigma-Queries, the number of SQL queries the request ran
-(enigma.benchmark.QueryCountMiddleware, installed only here). Never for a real school.
+(devtools.benchmark.QueryCountMiddleware, installed only here). Never for a real school.
 """
 
 import os
@@ -16,6 +16,8 @@ import secrets
 # up.sh pass SECRET_KEY. A single process on its own (manage.py) can use a throwaway one.
 if len(os.environ.get("SECRET_KEY", "")) < 50:
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(64)
+# Links in emails point at the loopback server (up.sh passes its own port).
+os.environ.setdefault("ENIGMA_SITE_URL", "http://127.0.0.1:8000")
 # The chronology's key: this checkout's own (var/chronology-key, shared with `make run`,
 # whose var/pg `make up` also uses), unless the environment names one.
 if not os.environ.get("CHRONOLOGY_KEYS"):
@@ -27,7 +29,7 @@ if not os.environ.get("CHRONOLOGY_KEYS"):
     os.environ["CHRONOLOGY_KEYS"] = ",".join(f"{k}={v}" for k, v in _keys.items())
 
 from .production import *  # noqa: F403
-from .production import BASE_DIR, MIDDLEWARE
+from .production import BASE_DIR, INSTALLED_APPS, MIDDLEWARE
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -40,7 +42,8 @@ CSRF_COOKIE_SECURE = False
 SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
 ENIGMA_REQUIRE_2FA = False
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # the demo seed and the benchmark
 # Apart from `make test`'s plain copy in var/staticfiles: this one has the manifest.
 STATIC_ROOT = BASE_DIR / "var" / "bench-static"
 # Outermost, so it counts the session and authentication queries too.
-MIDDLEWARE = ["enigma.benchmark.QueryCountMiddleware", *MIDDLEWARE]
+MIDDLEWARE = ["devtools.benchmark.QueryCountMiddleware", *MIDDLEWARE]

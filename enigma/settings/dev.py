@@ -1,8 +1,10 @@
 """Local development and the `make run` demo: DEBUG on, 2FA optional, mail to the console."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CHRONOLOGY_KEYS, env
+from .base import BASE_DIR, CHRONOLOGY_KEYS, INSTALLED_APPS, env
 from .chronology import local_key
+
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # the demo seed and the benchmark
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production"  # noqa: F405

@@ -5,12 +5,16 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import env
 from .chronology import key_problem
+from .site_url import site_url_problem
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters.")
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 if _problem := key_problem(CHRONOLOGY_KEYS, CHRONOLOGY_KEY_ID):  # noqa: F405
+    raise ImproperlyConfigured(_problem)
+ENIGMA_SITE_URL = env.str("ENIGMA_SITE_URL", default="").rstrip("/")
+if _problem := site_url_problem(ENIGMA_SITE_URL):
     raise ImproperlyConfigured(_problem)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -16,6 +16,9 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["ENIGMA_EMBEDDED_TEST_DB"] = "1"
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # the demo seed and the benchmark
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"

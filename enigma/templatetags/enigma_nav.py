@@ -1,9 +1,9 @@
-"""Navigation helpers: registered links and a student's tabs (see enigma.extensions)."""
+"""Navigation helpers: the links, tabs and panels the apps contribute (enigma.registry)."""
 
 from django import template
 from django.urls import reverse
 
-from enigma import extensions
+from enigma import registry
 
 register = template.Library()
 
@@ -18,30 +18,26 @@ def is_current(context, prefix: str) -> bool:
 def student_tabs(context, student):
     request = context["request"]
     current = request.resolver_match.view_name if request.resolver_match else ""
-    tabs = [("Details", "student_detail")] + [
-        (tab.label, tab.url_name) for tab in extensions.student_tabs_for(request.user)
-    ]
     return {
         "tabs": [
-            {"label": label, "url": reverse(name, args=[student.pk]), "current": name == current}
-            for label, name in tabs
+            {
+                "label": tab.label,
+                "url": reverse(tab.url_name, args=[student.pk]),
+                "current": tab.url_name == current,
+            }
+            for tab in registry.collected().student_tabs_for(request.user)
         ]
     }
 
 
 @register.inclusion_tag("enigma/students/_panels.html", takes_context=True)
 def student_panels(context, student):
-    """Placeholders that htmx fills from each registered panel's own URL."""
-    user = context["request"].user
-    return {
-        "urls": [
-            reverse(panel.url_name, args=[student.pk])
-            for panel in extensions.student_panels_for(user)
-        ]
-    }
+    """Placeholders that htmx fills from each student panel's own URL."""
+    panels = registry.collected().student_panels_for(context["request"].user)
+    return {"urls": [reverse(panel.url_name, args=[student.pk]) for panel in panels]}
 
 
 @register.simple_tag
 def student_url(student) -> str:
-    """The page a student's name links to (see extensions.set_student_landing)."""
-    return reverse(extensions.STUDENT_LANDING["url_name"], args=[student.pk])
+    """The page a student's name links to (the landing tab)."""
+    return reverse(registry.collected().student_landing, args=[student.pk])

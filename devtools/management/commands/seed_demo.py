@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from enigma.demo import seed
+from devtools.demo.school import seed
 
 
 class Command(BaseCommand):

@@ -2,13 +2,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enigma import benchmark
+from devtools import benchmark
 
 
 class Command(BaseCommand):
     help = (
         "Seed a 20,000-student school in var/bench-pg (or DATABASE_URL) and measure the "
-        "main pages under gunicorn on 127.0.0.1. See enigma/benchmark.py."
+        "main pages under gunicorn on 127.0.0.1. See devtools/benchmark.py."
     )
     requires_system_checks = []
 

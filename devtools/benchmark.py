@@ -38,9 +38,14 @@ from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_MODULE = "enigma.settings.bench"
-DEMO_PASSWORD = "enigma-demo-2026"  # noqa: S105 - the public demo password (enigma/demo.py)
+DEMO_PASSWORD = "enigma-demo-2026"  # noqa: S105 - the public demo password (devtools/demo/school.py)
 COORDINATOR = "coordinator@example.org"
 SCHOOL_ADMIN = "admin@example.org"
+DSL = "dsl@example.org"
+SENCO = "senco@example.org"
+DEPUTY = "deputy@example.org"
+REFERRER = "referrer@example.org"
+TEACHER = "teacher@example.org"
 SLOW_P95_MS = 300
 MANY_QUERIES = 20  # a page's queries should not depend on its rows
 
@@ -81,7 +86,9 @@ class Target:
     user: str | None  # None: anonymous
 
 
-TARGETS = [
+LONG_FILE = "/records/students/{records_long_file}/"
+TARGETS = (
+    # The core
     Target("health (baseline)", "/healthz", None),
     Target("directory", "/students/", COORDINATOR),
     Target("search", "/students/?q=smith", COORDINATOR),
@@ -91,7 +98,33 @@ TARGETS = [
     Target("audit log", "/audit/", SCHOOL_ADMIN),
     Target("settings", "/settings/", SCHOOL_ADMIN),
     Target("calendar", "/calendar/", SCHOOL_ADMIN),
-]
+    # records
+    Target("student file (1,000 entries)", LONG_FILE, COORDINATOR),
+    Target("student file, page 20", LONG_FILE + "?page=20", COORDINATOR),
+    Target("student file as DSL", LONG_FILE, DSL),
+    Target("safeguarding queue", "/records/safeguarding/", DSL),
+    Target("my actions", "/records/actions/", COORDINATOR),
+    Target("interventions", "/records/interventions/", COORDINATOR),
+    # referrals
+    Target("placements board", "/referrals/placements/", COORDINATOR),
+    Target("reviews board", "/referrals/reviews/", SENCO),
+    Target("approvals", "/referrals/approvals/", DEPUTY),
+    Target("waiting list", "/referrals/waiting-list/", DEPUTY),
+    Target("my referrals", "/referrals/mine/", REFERRER),
+    # timetables
+    Target("today", "/timetables/today/", COORDINATOR),
+    Target("plan editor", "/timetables/placements/{plan_placement}/plan/", COORDINATOR),
+    Target("my students", "/timetables/my-students/", TEACHER),
+)
+
+# What prepares the data of the pages above, after seed_demo: each command prints
+# "bench.<name>=<value>" lines that fill {name} in the paths (and may print
+# "bench.report <text>" lines of its own measures).
+PREPARE = (
+    ("seed_bench_records", "--entries", "1000"),
+    ("bench_sweep", "--history", "3000"),
+    ("bench_timetables",),
+)
 
 
 @dataclass
@@ -131,19 +164,11 @@ class BenchError(Exception):
 # --- running it ----------------------------------------------------------------------
 
 
-def all_targets() -> list[Target]:
-    """The core's pages, then those the apps registered (enigma.extensions)."""
-    from enigma import extensions
-
-    return TARGETS + [Target(t.name, t.path, t.user) for t in extensions.BENCH_TARGETS]
-
-
 def run(options: Options, out: Callable[[str], object] = print) -> list[Result]:
     """The whole benchmark; returns the results (also printed and written as JSON)."""
-    every = all_targets()
-    targets = [t for t in every if not options.only or any(o in t.name for o in options.only)]
+    targets = [t for t in TARGETS if not options.only or any(o in t.name for o in options.only)]
     if not targets:
-        raise BenchError(f"No page matches {options.only}; pages: {[t.name for t in every]}")
+        raise BenchError(f"No page matches {options.only}; pages: {[t.name for t in TARGETS]}")
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         env, database = _server_environment()
@@ -239,9 +264,7 @@ def _prepare(
     added = match.group(2) if match else "?"
     out(f"Seeded: {students} students, {added} added ({time.monotonic() - started:.1f} s).")
     placeholders: dict[str, str] = {}
-    from enigma import extensions
-
-    for command in extensions.BENCH_COMMANDS:
+    for command in PREPARE:
         started = time.monotonic()
         printed = _manage(env, *command)
         placeholders |= dict(re.findall(r"^bench\.(\w+)=(\S+)$", printed, re.MULTILINE))

@@ -1,0 +1,2 @@
+"""The demo school that `manage.py seed_demo` makes: the core's (school.py), then each
+app's."""
