@@ -5,7 +5,7 @@ read-only here as everywhere. Nobody sees a secret: the sign-in methods list sho
 kind each is and when it was used, never its data (an authenticator app's secret, the
 recovery codes' seed); removing one resets the person's two-factor sign-in. Role,
 access, password and email changes made here are audited with whose account and what
-changed, and the person is told (enigma.services_accounts).
+changed, and the person is told (enigma.services.accounts).
 """
 
 import allauth.mfa.admin  # noqa: F401 - registers allauth's admin first, so we can replace it
@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from enigma import audit, selectors_audit, services_accounts
+from enigma import audit
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -25,6 +25,8 @@ from enigma.models import (
     Term,
     User,
 )
+from enigma.selectors import audit_log
+from enigma.services import accounts
 from enigma.validators import upn_warnings
 
 
@@ -71,7 +73,7 @@ def _reset_two_factor(request, users) -> None:
     done = [
         user
         for user in users
-        if services_accounts.two_factor_reset(actor=request.user, user=user, request=request)
+        if accounts.two_factor_reset(actor=request.user, user=user, request=request)
     ]
     if done:
         names = ", ".join(str(u) for u in done)
@@ -209,7 +211,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         return "; ".join(f"{k}: {v}" for k, v in sorted(audit.shown_data(event).items()))
 
     def get_search_results(self, request, queryset, search_term):
-        return selectors_audit.search_words(queryset, search_term), False
+        return audit_log.search_words(queryset, search_term), False
 
     def has_add_permission(self, request):
         return False

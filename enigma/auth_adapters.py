@@ -24,7 +24,7 @@ class AccountAdapter(DefaultAccountAdapter):
         school = SchoolSettings.load()
         context = {"room_name": school.room_name, "school_name": school.school_name, **context}
         if getattr(self, "_sending_notice", False):
-            from enigma.services_accounts import send_after_commit
+            from enigma.services.accounts import send_after_commit
 
             message = self.render_mail(template_prefix, email, context)
             send_after_commit(subject=message.subject, body=message.body, to=list(message.to))

@@ -13,7 +13,7 @@ ROLES_FOR says which roles hold it. Everything else asks the same question:
   capability their audience holds (enigma.registry).
 
 Which students, entries and referrals a person may see is decided per object where it
-always was (Student.objects.visible_to, records.access, referrals.services_referral);
+always was (Student.objects.visible_to, records.access, referrals.services.referral);
 those rules ask capabilities for their role part. tests/test_capabilities.py writes the
 whole capability x role table out, so a change here is a visible change there.
 """

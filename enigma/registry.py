@@ -9,7 +9,7 @@ says, as plain data:
 - student_panels and placement_panels: fragments loaded with htmx from the app's own
   URL, reversed with the pk of the student or placement they are shown on;
 - exit_checks: `check(placement, exit_day) -> list[str]`, what stops a placement from
-  completing (referrals.services_placement.complete() refuses while any is returned);
+  completing (referrals.services.placements.complete() refuses while any is returned);
 - review_summaries: `summary(placement, review) -> dict`, initial values for the review
   form (e.g. attendance in the room, from the register);
 - audit_labels and audit_groups: what the audit page calls the app's actions (action ->

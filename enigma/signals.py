@@ -1,5 +1,5 @@
 """Audit sign-ins, sign-outs, failed sign-ins, 2FA changes, Django-admin changes, and
-changes to who someone is or what they may do (enigma.services_accounts)."""
+changes to who someone is or what they may do (enigma.services.accounts)."""
 
 from allauth.account.signals import email_changed, password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
@@ -9,9 +9,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from enigma import audit, services_accounts
+from enigma import audit
 from enigma.middleware import LOGIN_AT_KEY
 from enigma.models import User
+from enigma.services import accounts
 
 
 @receiver(user_logged_in)
@@ -81,12 +82,12 @@ def on_admin_change(sender, instance: LogEntry, created, **kwargs):
 
 @receiver(password_reset)
 def on_password_reset(sender, request, user, **kwargs):
-    services_accounts.own_password_reset(user=user, request=request)
+    accounts.own_password_reset(user=user, request=request)
 
 
 @receiver(email_changed)
 def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
-    services_accounts.own_email_changed(
+    accounts.own_email_changed(
         user=user,
         request=request,
         old=from_email_address.email if from_email_address else None,
@@ -97,13 +98,13 @@ def on_email_changed(sender, request, user, from_email_address, to_email_address
 @receiver(pre_save, sender=User)
 def before_user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if not raw:
-        services_accounts.user_before_save(instance, update_fields)
+        accounts.user_before_save(instance, update_fields)
 
 
 @receiver(post_save, sender=User)
 def after_user_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        services_accounts.user_after_save(instance)
+        accounts.user_after_save(instance)
 
 
 @receiver(m2m_changed, sender=User.groups.through)
@@ -131,15 +132,13 @@ def on_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
         name = instance.name
         users = list(User.objects.filter(pk__in=ids))
         for user in users:
-            services_accounts.roles_changed(
+            accounts.roles_changed(
                 user, added=[name] if added else [], removed=[] if added else [name], announce=False
             )
-        if added and services_accounts.reads_restricted([name]):
-            services_accounts.tell_dsl_team(
-                joined=users, request=services_accounts.acting_request()
-            )
+        if added and accounts.reads_restricted([name]):
+            accounts.tell_dsl_team(joined=users, request=accounts.acting_request())
     else:  # one user, some groups
         names = list(Group.objects.filter(pk__in=ids).values_list("name", flat=True))
-        services_accounts.roles_changed(
+        accounts.roles_changed(
             instance, added=names if added else [], removed=[] if added else names
         )

@@ -23,6 +23,6 @@ def clear_expired_sessions() -> int:
     max_retries=5,
 )
 def send_email(*, subject: str, body: str, to: list[str]) -> None:
-    """Send one plain-text notice already rendered in the request (enigma.services_accounts).
+    """Send one plain-text notice already rendered in the request (enigma.services.accounts).
     Retried while the mail server is unreachable."""
     EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to).send()

@@ -3,7 +3,7 @@
 A Referral is written by a referrer and decided by a deputy head. Approval makes a
 Placement: waiting (no place free) -> scheduled -> active -> completed, or ended early.
 Every change of status or state is a row in an append-only transition log (who, when,
-why) and an event in the student's chronology (records.services.record_event).
+why) and an event in the student's chronology (records.services.entries.record_event).
 
 Write through referrals.services; read through referrals.selectors.
 """

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from enigma.services import system_user
-from referrals import services
+from enigma.services.accounts import system_user
+from referrals.services import placements, scheduling
 
 
 @shared_task(acks_late=True)
@@ -12,6 +12,6 @@ def daily_placements() -> dict:
     placement whose start date has come (in that order: an offered place may start
     today). Returns what it did."""
     actor = system_user()
-    offered = services.offer_free_places(by=actor)
-    started = services.start_due(by=actor)
+    offered = scheduling.offer_free_places(by=actor)
+    started = placements.start_due(by=actor)
     return {"offered": [p.pk for p in offered], "started": [p.pk for p in started]}

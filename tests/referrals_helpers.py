@@ -13,8 +13,8 @@ import time_machine
 from django.utils import timezone
 
 from enigma.models import Term
-from referrals import services, services_placement
 from referrals.models import Placement, ProposedTarget, Referral, Review, TargetRating
+from referrals.services import decisions, placements
 from tests.factories import StudentFactory, TermFactory
 
 D = dt.date
@@ -63,12 +63,12 @@ def make_placement(
     autumn_term()
     with at(start, 8):
         referral = submitted_referral(referrer, student, targets)
-        placement = services.approve(
+        placement = decisions.approve(
             referral, by=approver, start=start, priority=priority, today=start
         )
     if started:
         with at(start, 9):
-            services.start(placement, by=approver, today=start)
+            placements.start(placement, by=approver, today=start)
     placement.refresh_from_db()
     return placement
 
@@ -84,7 +84,7 @@ def hold(review: Review, by, *, on: dt.date | None = None, **kwargs) -> Review:
     kwargs.setdefault("engagement", Review.Engagement.GOOD)
     kwargs.setdefault("next_step", "Back in maths from Monday.")
     with at(on, 14):
-        return services_placement.hold_review(review, by=by, today=on, **kwargs)
+        return placements.hold_review(review, by=by, today=on, **kwargs)
 
 
 def hold_all_reviews(placement: Placement, coordinator, senco) -> None:
@@ -93,7 +93,7 @@ def hold_all_reviews(placement: Placement, coordinator, senco) -> None:
         hold(review, coordinator)
         if review.needs_sign_off:
             with at(review.due_on, 15):
-                services_placement.sign_off(review, by=senco, note="Agreed.")
+                placements.sign_off(review, by=senco, note="Agreed.")
 
 
 def completed_placement(
@@ -114,7 +114,7 @@ def completed_placement(
     hold_all_reviews(placement, coordinator, senco)
     exit_day = placement.planned_exit
     with at(exit_day, 15):
-        services_placement.complete(
+        placements.complete(
             placement,
             by=coordinator,
             outcome=outcome,

@@ -25,8 +25,8 @@ from enigma.models import AuditEvent
 from records import attachments
 from records.audit_actions import RecordsAction
 from records.models import Attachment, Category, EntryShare
-from records.services import record_entry
-from records.services_attachments import attach_file
+from records.services.attachments import attach_file
+from records.services.entries import record_entry
 from tests.conftest import pass_second_factor
 from tests.db import refused
 from tests.factories import LinkFactory, StudentFactory

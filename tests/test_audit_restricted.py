@@ -15,7 +15,7 @@ from enigma import audit
 from enigma.models import AuditEvent
 from records.audit_actions import RecordsAction
 from records.models import Attachment, Category
-from records.services import NewAction, record_entry
+from records.services.entries import NewAction, record_entry
 from tests.conftest import pass_second_factor
 from tests.factories import LinkFactory, StudentFactory
 

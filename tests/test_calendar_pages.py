@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from enigma.forms_calendar import TermForm
+from enigma.forms.calendar import TermForm
 from enigma.models import AuditEvent, NonSchoolDay, Period, Term
 from tests.db import queries
 from tests.factories import NonSchoolDayFactory, PeriodFactory, TermFactory
@@ -146,7 +146,7 @@ KINDS = {
 
 
 def form_data(obj) -> dict:
-    from enigma.forms_calendar import NonSchoolDayForm, PeriodForm
+    from enigma.forms.calendar import NonSchoolDayForm, PeriodForm
 
     form_class = {Term: TermForm, NonSchoolDay: NonSchoolDayForm, Period: PeriodForm}[type(obj)]
     form = form_class(instance=obj)
@@ -325,7 +325,7 @@ def test_the_database_refuses_overlapping_periods_and_weekend_non_school_days(ad
 
 
 def test_a_period_overlap_that_slips_past_the_form_is_refused_at_the_field(admin, monkeypatch):
-    from enigma.forms_calendar import PeriodForm
+    from enigma.forms.calendar import PeriodForm
 
     PeriodFactory(name="P1", starts_at=dt.time(9), ends_at=dt.time(10))
     monkeypatch.setattr(PeriodForm, "clean", lambda self: self.cleaned_data)

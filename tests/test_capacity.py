@@ -14,8 +14,9 @@ from django.db import connections
 
 from enigma.models import SchoolSettings
 from records.models import Entry
-from referrals import services
+from referrals import places
 from referrals.models import Placement, PlacementTransition, ProposedTarget, Referral
+from referrals.services import decisions, placements, scheduling
 from tests.factories import StudentFactory, TermFactory
 
 D = dt.date
@@ -53,7 +54,7 @@ def today():
 
 
 def test_approval_schedules_when_a_place_is_free(term, room, today, rita, dee):
-    placement = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     assert placement.state == Placement.State.SCHEDULED
     assert (placement.start_date, placement.planned_exit) == (D(2026, 9, 7), D(2026, 10, 16))
     assert placement.latest_exit == placement.planned_exit
@@ -68,26 +69,26 @@ def test_approval_schedules_when_a_place_is_free(term, room, today, rita, dee):
 
 
 def test_the_room_never_holds_more_than_capacity_on_any_day(term, room, today, rita, dee):
-    first = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    second = services.approve(submitted(rita), by=dee, start=D(2026, 9, 21))
+    first = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 21))
     # Starting 14 Sep overlaps both from 21 Sep: the room (capacity 2) is full then.
-    third = services.approve(submitted(rita), by=dee, start=D(2026, 9, 14))
+    third = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 14))
     assert first.state == second.state == Placement.State.SCHEDULED
     assert third.state == Placement.State.WAITING and third.start_date is None
     reason = third.transitions.get().reason
     assert reason.startswith("The room is full on Mon 21 Sep 2026.")
     # Starting after the first one ends fits.
-    fourth = services.approve(submitted(rita), by=dee, start=D(2026, 10, 19))
+    fourth = decisions.approve(submitted(rita), by=dee, start=D(2026, 10, 19))
     assert fourth.state == Placement.State.SCHEDULED
 
 
 def test_only_a_submitted_referral_can_be_decided(term, room, today, rita, dee):
     referral = submitted(rita)
-    services.decline(referral, by=dee, reason="Support plan to try first")
+    decisions.decline(referral, by=dee, reason="Support plan to try first")
     for decide in (
-        lambda: services.approve(referral, by=dee, start=D(2026, 9, 7)),
-        lambda: services.decline(referral, by=dee, reason="again"),
-        lambda: services.request_information(referral, by=dee, request="more"),
+        lambda: decisions.approve(referral, by=dee, start=D(2026, 9, 7)),
+        lambda: decisions.decline(referral, by=dee, reason="again"),
+        lambda: decisions.request_information(referral, by=dee, request="more"),
     ):
         with pytest.raises(ValidationError, match="This referral is declined"):
             decide()
@@ -98,8 +99,8 @@ def test_decline_needs_a_reason_and_info_requests_go_back_to_the_referrer(
 ):
     referral = submitted(rita)
     with pytest.raises(ValidationError, match="Say why"):
-        services.decline(referral, by=dee, reason="  ")
-    services.request_information(referral, by=dee, request="What has the SEND team tried?")
+        decisions.decline(referral, by=dee, reason="  ")
+    decisions.request_information(referral, by=dee, request="What has the SEND team tried?")
     referral.refresh_from_db()
     assert referral.status == Referral.Status.INFO_REQUESTED
     assert referral.info_request == "What has the SEND team tried?"
@@ -109,27 +110,27 @@ def test_decline_needs_a_reason_and_info_requests_go_back_to_the_referrer(
 
 def test_start_dates_in_the_past_or_on_holidays_are_refused(term, room, today, rita, dee):
     with pytest.raises(ValidationError, match="has passed"):
-        services.approve(submitted(rita), by=dee, start=D(2026, 9, 2))
+        decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 2))
     with pytest.raises(ValidationError, match="not a school day"):
-        services.approve(submitted(rita), by=dee, start=D(2026, 10, 27))
+        decisions.approve(submitted(rita), by=dee, start=D(2026, 10, 27))
 
 
 def test_waiting_list_order_is_priority_then_approval_time(term, room, today, rita, dee):
     for start in (D(2026, 9, 7), D(2026, 9, 7)):
-        services.approve(submitted(rita), by=dee, start=start)
-    a = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
-    b = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
-    c = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
-    assert list(services.waiting_list()) == [c, a, b]
-    services.set_priority(b, by=dee, priority=2)
-    assert list(services.waiting_list()) == [c, b, a]
+        decisions.approve(submitted(rita), by=dee, start=start)
+    a = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
+    b = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
+    c = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
+    assert list(places.waiting_list()) == [c, a, b]
+    decisions.set_priority(b, by=dee, priority=2)
+    assert list(places.waiting_list()) == [c, b, a]
 
 
 def test_a_freed_place_is_offered_to_the_head_of_the_list(term, room, today, rita, dee):
-    holding = [services.approve(submitted(rita), by=dee, start=D(2026, 9, 7)) for _ in range(2)]
-    head = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
-    second = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=2)
-    services.end_early(
+    holding = [decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)) for _ in range(2)]
+    head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
+    second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=2)
+    placements.end_early(
         holding[0], by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, note="Moved away"
     )
     head.refresh_from_db()
@@ -144,43 +145,43 @@ def test_a_freed_place_is_offered_to_the_head_of_the_list(term, room, today, rit
 
 def test_the_head_of_the_list_is_not_jumped(term, room, today, rita, dee):
     """If the head cannot fit, nobody behind it is scheduled in its place."""
-    services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    head = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
-    behind = services.approve(submitted(rita), by=dee, start=D(2026, 9, 8), priority=2)
+    decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
+    behind = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8), priority=2)
     # Had behind asked to start on 19 Oct, when both places free, it would fit; but the
     # head asked for 7 Sep and fits nowhere near it: nobody is offered a place before it.
     Placement.objects.filter(pk=behind.pk).update(requested_start=D(2026, 10, 19))
-    assert services.offer_free_places(by=dee) == []
+    assert scheduling.offer_free_places(by=dee) == []
     head.refresh_from_db()
     behind.refresh_from_db()
     assert head.state == behind.state == Placement.State.WAITING
 
 
 def test_forbidden_moves_are_refused_with_a_clear_message(term, room, today, rita, dee, cora):
-    placement = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     with pytest.raises(ValidationError, match="starts on Mon 7 Sep 2026, not before"):
-        services.start(placement, by=cora, today=TODAY)
+        placements.start(placement, by=cora, today=TODAY)
     with pytest.raises(ValidationError, match="never be after Fri 16 Oct 2026"):
-        services.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=cora, new_exit=D(2026, 10, 19), reason="More time"
         )
-    services.end_early(placement, by=cora, end_reason="escalated")
+    placements.end_early(placement, by=cora, end_reason="escalated")
     with pytest.raises(ValidationError, match="already ended early"):
-        services.end_early(placement, by=cora, end_reason="other", note="x")
+        placements.end_early(placement, by=cora, end_reason="other", note="x")
     with pytest.raises(ValidationError, match="Only a scheduled placement can start"):
-        services.start(placement, by=cora, today=D(2026, 9, 7))
+        placements.start(placement, by=cora, today=D(2026, 9, 7))
     with pytest.raises(ValidationError, match="Choose why"):
-        services.end_early(
-            services.approve(submitted(rita), by=dee, start=D(2026, 9, 8)),
+        placements.end_early(
+            decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8)),
             by=cora,
             end_reason="",
         )
 
 
 def test_the_exit_can_be_brought_forward_and_reviews_follow(term, room, today, rita, dee, cora):
-    placement = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    services.bring_exit_forward(
+    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    placements.bring_exit_forward(
         placement, by=cora, new_exit=D(2026, 10, 2), reason="Doing well: back in all lessons"
     )
     placement.refresh_from_db()
@@ -195,10 +196,10 @@ def test_the_exit_can_be_brought_forward_and_reviews_follow(term, room, today, r
 
 def test_the_daily_start_is_safe_to_run_twice(term, room, rita, dee, cora):
     with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
-        placement = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+        placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     with time_machine.travel(dt.datetime(2026, 9, 7, 7, 0, tzinfo=LONDON), tick=False):
-        assert services.start_due(by=cora) == [placement]
-        assert services.start_due(by=cora) == []
+        assert placements.start_due(by=cora) == [placement]
+        assert placements.start_due(by=cora) == []
     placement.refresh_from_db()
     assert placement.state == Placement.State.ACTIVE
     assert placement.transitions.filter(to_state="active").count() == 1
@@ -212,12 +213,12 @@ def test_a_second_open_referral_or_live_placement_is_refused_by_the_database(
     referral = submitted(rita)
     with pytest.raises(IntegrityError), transaction.atomic():
         Referral.objects.create(student=referral.student, referrer=rita)
-    placement = services.approve(referral, by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(referral, by=dee, start=D(2026, 9, 7))
     again = Referral.objects.create(
         student=placement.student, referrer=rita, status=Referral.Status.SUBMITTED
     )
     with pytest.raises(IntegrityError), transaction.atomic():
-        services.approve(again, by=dee, start=D(2026, 9, 14))
+        decisions.approve(again, by=dee, start=D(2026, 9, 14))
 
 
 # --- two approvers at once ------------------------------------------------------------
@@ -236,7 +237,7 @@ def test_simultaneous_approvals_never_overfill_the_room(rita, dee):
         try:
             with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
                 ready.wait(timeout=20)
-                services.approve(referral, by=dee, start=D(2026, 9, 7))
+                decisions.approve(referral, by=dee, start=D(2026, 9, 7))
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
@@ -254,11 +255,11 @@ def test_simultaneous_approvals_never_overfill_the_room(rita, dee):
 
 
 def test_the_daily_round_offers_then_starts_as_the_automatic_account(term, room, rita, dee):
-    from enigma.services import system_user
+    from enigma.services.accounts import system_user
     from referrals.tasks import daily_placements
 
     with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
-        placement = services.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+        placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     with time_machine.travel(dt.datetime(2026, 9, 7, 6, 45, tzinfo=LONDON), tick=False):
         assert daily_placements() == {"offered": [], "started": [placement.pk]}
         assert daily_placements() == {"offered": [], "started": []}

@@ -13,8 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from records import chain, selectors, services
+from records import chain
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry
+from records.selectors import chronology as selectors
+from records.services import entries
 from tests.db import owner_cursor, refused
 from tests.factories import StudentFactory
 
@@ -27,7 +29,7 @@ def category(name="Behaviour", restricted=False) -> Category:
 
 def concern(author, *students, summary="Upset after break", **kwargs) -> Entry:
     kwargs.setdefault("category", category())
-    return services.record_entry(
+    return entries.record_entry(
         author=author,
         students=students,
         kind=Entry.Kind.CONCERN,
@@ -64,7 +66,7 @@ def test_an_entry_goes_into_each_involved_students_chain(cora):
 def test_bad_entries_are_refused_with_a_reason_per_field(cora):
     student = StudentFactory()
     with pytest.raises(ValidationError) as caught:
-        services.record_entry(
+        entries.record_entry(
             author=cora,
             students=[],
             kind=Entry.Kind.CONCERN,
@@ -88,12 +90,12 @@ def test_back_dated_entries_keep_both_times_and_say_so(cora):
 
 def test_lifecycle_events_from_other_apps(cora):
     student = StudentFactory()
-    event = services.record_event(
+    event = entries.record_event(
         student=student, actor=cora, code="placement.started", summary="Placement started"
     )
     assert event.kind == Entry.Kind.EVENT and event.students.get() == student
     with pytest.raises(ValidationError):
-        services.amend_entry(author=cora, original=event, reason="Wrong", summary="x", account="y")
+        entries.amend_entry(author=cora, original=event, reason="Wrong", summary="x", account="y")
 
 
 # --- append-only -----------------------------------------------------------------------
@@ -105,7 +107,7 @@ def recorded(cora, tom):
     action = Action.objects.create(
         entry=entry, description="Ring home", assignee=tom, due_on=dt.date(2026, 11, 24)
     )
-    services.complete_action(action=action, user=tom, outcome="Spoke to mum")
+    entries.complete_action(action=action, user=tom, outcome="Spoke to mum")
     return entry
 
 
@@ -142,7 +144,7 @@ def test_raw_sql_update_delete_and_truncate_are_refused(recorded, model):
 def test_an_action_is_done_once(recorded, tom):
     action = recorded.actions.get()
     with pytest.raises(ValidationError, match="already marked done"):
-        services.complete_action(action=action, user=tom, outcome="Again")
+        entries.complete_action(action=action, user=tom, outcome="Again")
     assert ActionCompletion.objects.count() == 1
 
 
@@ -153,14 +155,14 @@ def test_my_actions_lists_open_actions_soonest_first(cora, tom):
         cora,
         StudentFactory(),
         actions=[
-            services.NewAction("Later", tom, today + dt.timedelta(days=8)),
-            services.NewAction("Sooner", tom, today + dt.timedelta(days=2)),
-            services.NewAction("Not mine", cora, today + dt.timedelta(days=1)),
+            entries.NewAction("Later", tom, today + dt.timedelta(days=8)),
+            entries.NewAction("Sooner", tom, today + dt.timedelta(days=2)),
+            entries.NewAction("Not mine", cora, today + dt.timedelta(days=1)),
         ],
     )
     done = entry.actions.get(description="Later")
     assert [a.description for a in selectors.open_actions_for(tom)] == ["Sooner", "Later"]
-    services.complete_action(action=done, user=tom, outcome="Done")
+    entries.complete_action(action=done, user=tom, outcome="Done")
     assert [a.description for a in selectors.open_actions_for(tom)] == ["Sooner"]
 
 
@@ -170,7 +172,7 @@ def test_my_actions_lists_open_actions_soonest_first(cora, tom):
 def test_an_amendment_is_a_new_entry_and_both_stay_readable(cora, sam):
     amy, ben = StudentFactory(), StudentFactory()
     original = concern(cora, amy, ben, summary="Hit by a peer")
-    amendment = services.amend_entry(
+    amendment = entries.amend_entry(
         author=sam,
         original=original,
         reason="Misheard",
@@ -188,7 +190,7 @@ def test_an_amendment_is_a_new_entry_and_both_stay_readable(cora, sam):
 def test_an_amendment_of_a_restricted_entry_is_restricted(dina):
     original = concern(dina, StudentFactory(), category=category("Safeguarding", True))
     assert original.restricted
-    amendment = services.amend_entry(
+    amendment = entries.amend_entry(
         author=dina,
         original=original,
         reason="Wrong date",

@@ -13,8 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from records import chain, selectors, services
+from records import chain
 from records.models import Category, ChronologyLink, Entry
+from records.selectors import chronology as selectors
+from records.services import entries
 from tests.db import owner_cursor
 from tests.factories import StudentFactory
 
@@ -27,7 +29,7 @@ KEY_2 = "second-chronology-key-for-these-tests-987654321"
 
 
 def concern(author, student, summary="Upset after break") -> Entry:
-    return services.record_entry(
+    return entries.record_entry(
         author=author,
         students=[student],
         kind=Entry.Kind.CONCERN,

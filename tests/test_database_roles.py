@@ -11,8 +11,8 @@ from django.db import connection
 
 from enigma.db import append_only_models, refused_operations
 from enigma.models import AuditEvent, ImmutableModel, Student
-from records import services
 from records.models import Category, ChronologyLink, Entry
+from records.services import entries
 from referrals.models import PlacementTransition, ReferralTransition
 from tests.db import INSUFFICIENT_PRIVILEGE, RAISED_BY_TRIGGER, owner_refusal, refusal
 from tests.factories import StudentFactory
@@ -88,7 +88,7 @@ def test_the_application_role_has_no_update_delete_or_truncate(table):
 def test_asking_pgtrigger_to_skip_the_triggers_does_not_help_the_application_role(cora):
     """pgtrigger skips a trigger named in the session's pgtrigger.ignore setting, and any
     session may set it: only the missing privilege stops the edit."""
-    entry = services.record_entry(
+    entry = entries.record_entry(
         author=cora,
         students=[StudentFactory()],
         kind=Entry.Kind.CONCERN,
@@ -114,7 +114,7 @@ def test_ordinary_writes_work_as_the_application_role(cora):
     Category.objects.filter(pk=category.pk).update(active=False)
     student = StudentFactory()
     Student.objects.filter(pk=student.pk).update(year_group=9)
-    services.record_entry(
+    entries.record_entry(
         author=cora,
         students=[student],
         kind=Entry.Kind.POSITIVE,
@@ -141,7 +141,7 @@ def test_the_triggers_still_refuse_the_owner_while_they_are_on(cora, tom):
     from enigma import audit
     from records.models import Action, ActionCompletion
 
-    entry = services.record_entry(
+    entry = entries.record_entry(
         author=cora,
         students=[StudentFactory()],
         kind=Entry.Kind.CONCERN,
@@ -151,7 +151,7 @@ def test_the_triggers_still_refuse_the_owner_while_they_are_on(cora, tom):
     action = Action.objects.create(
         entry=entry, description="Ring home", assignee=tom, due_on=entry.occurred_at.date()
     )
-    services.complete_action(action=action, user=tom, outcome="Spoke to mum")
+    entries.complete_action(action=action, user=tom, outcome="Spoke to mum")
     audit.record(audit.Action.SIGNED_IN, actor=cora)
     for model in (Entry, ChronologyLink, Action, ActionCompletion, AuditEvent):
         table = model._meta.db_table

@@ -20,9 +20,9 @@ from django.utils import timezone
 from enigma import registry
 from enigma.models import SchoolSettings
 from enigma.roles import Role
-from records.services import record_entry
-from referrals import services
+from records.services.entries import record_entry
 from referrals.models import Placement, PlacementTransition, PriorSupport, ProposedTarget, Referral
+from referrals.services import decisions, placements
 from tests.db import queries
 from tests.factories import LinkFactory, StudentFactory, TermFactory, UserFactory
 
@@ -72,7 +72,7 @@ def fill_room(dee, rita, n=2, start=SEP_14):
     """n approved, scheduled placements from `start` (the room holds 2)."""
     SchoolSettings.objects.update(capacity=2)
     return [
-        services.approve(refer(student(f"Full{i}", "Room"), rita), by=dee, start=start)
+        decisions.approve(refer(student(f"Full{i}", "Room"), rita), by=dee, start=start)
         for i in range(n)
     ]
 
@@ -131,7 +131,9 @@ def test_the_start_date_defaults_to_the_proposed_start_or_the_next_school_day(
 
 def test_approving_when_the_room_is_full_joins_the_waiting_list(client_for, dee, rita):
     fill_room(dee, rita)
-    first = services.approve(refer(student("Cal", "First"), rita), by=dee, start=SEP_14, priority=2)
+    first = decisions.approve(
+        refer(student("Cal", "First"), rita), by=dee, start=SEP_14, priority=2
+    )
     assert first.state == Placement.State.WAITING
     referral = refer(student(), rita)
     client = client_for(dee)
@@ -242,7 +244,7 @@ def test_an_unknown_decision_is_refused(client_for, dee, rita):
 def test_a_referral_decided_meanwhile_says_so(client_for, dee, rita):
     referral = refer(student(), rita)
     other_deputy = UserFactory(roles=[Role.DEPUTY_HEAD])
-    services.decline(referral, by=other_deputy, reason="Not the right provision.")
+    decisions.decline(referral, by=other_deputy, reason="Not the right provision.")
     client = client_for(dee)
     response = decide(client, referral, decision="approve", start_date="2026-11-09")
     assert response.status_code == 302
@@ -262,7 +264,7 @@ def test_a_referral_decided_meanwhile_says_so(client_for, dee, rita):
 def test_a_decision_racing_another_shows_the_services_message(client_for, dee, rita):
     referral = refer(student(), rita)
     seen = Referral.objects.get(pk=referral.pk)  # as the page loaded it, still submitted
-    services.request_information(referral, by=dee, request="Attendance figures, please.")
+    decisions.request_information(referral, by=dee, request="Attendance figures, please.")
     client = client_for(dee)
     with mock.patch("referrals.views.decisions.selectors.referral_for_decision", return_value=seen):
         response = decide(client, seen, decision="decline", reason="Too late")
@@ -300,7 +302,7 @@ def test_only_a_deputy_head_decides(persona, personas, client_for):
 def test_only_a_deputy_head_keeps_the_waiting_list(persona, personas, client_for):
     dee, rita = personas["dee"], personas["rita"]
     fill_room(dee, rita)
-    waiting = services.approve(refer(student(), rita), by=dee, start=SEP_14)
+    waiting = decisions.approve(refer(student(), rita), by=dee, start=SEP_14)
     client = client_for(personas[persona])
     priority = client.post(url("waiting_priority", placement_pk=waiting.pk), {"priority": "1"})
     remove = client.post(
@@ -320,7 +322,7 @@ def test_who_reads_the_approvals_page_and_the_waiting_list(persona, status, pers
     dee, rita = personas["dee"], personas["rita"]
     referral = refer(student(), rita)
     fill_room(dee, rita)
-    services.approve(refer(student("Wyn", "Wait"), rita), by=dee, start=SEP_14)
+    decisions.approve(refer(student("Wyn", "Wait"), rita), by=dee, start=SEP_14)
     client = client_for(personas[persona])
     approvals = client.get(url("approvals"))
     waiting = client.get(url("waiting_list"))
@@ -348,8 +350,8 @@ def test_the_navigation_and_the_deputy_heads_home_page(client_for, dee, cora):
 
 def test_changing_a_priority_reorders_the_waiting_list(client_for, dee, rita):
     fill_room(dee, rita)
-    first = services.approve(refer(student("Ann", "Early"), rita), by=dee, start=SEP_14)
-    later = services.approve(refer(student("Bea", "Later"), rita), by=dee, start=SEP_14)
+    first = decisions.approve(refer(student("Ann", "Early"), rita), by=dee, start=SEP_14)
+    later = decisions.approve(refer(student("Bea", "Later"), rita), by=dee, start=SEP_14)
     client = client_for(dee)
     page = client.get(url("waiting_list"))
     assert [(p.pk, p.position) for p in page.context["waiting"]] == [(first.pk, 1), (later.pk, 2)]
@@ -367,7 +369,7 @@ def test_changing_a_priority_reorders_the_waiting_list(client_for, dee, rita):
 
 def test_taking_someone_off_the_list_ends_the_placement_early(client_for, dee, rita):
     fill_room(dee, rita)
-    waiting = services.approve(refer(student(), rita), by=dee, start=SEP_14)
+    waiting = decisions.approve(refer(student(), rita), by=dee, start=SEP_14)
     client = client_for(dee)
     url_remove = url("waiting_remove", placement_pk=waiting.pk)
 
@@ -414,8 +416,8 @@ def test_a_placement_no_longer_waiting_is_not_changed_from_the_list(client_for, 
 
 
 def _end_early(referral, dee, **kwargs):
-    placement = services.approve(referral, by=dee, start=SEP_14, **kwargs)
-    return services.end_early(placement, by=dee, end_reason="other", note="Moved house")
+    placement = decisions.approve(referral, by=dee, start=SEP_14, **kwargs)
+    return placements.end_early(placement, by=dee, end_reason="other", note="Moved house")
 
 
 def test_an_earlier_placement_this_academic_year_is_flagged(client_for, dee, rita):
@@ -499,7 +501,7 @@ def test_the_approvals_page_shows_each_referral_with_its_context(client_for, dee
 
 def test_the_capacity_table_counts_places_by_week(client_for, dee, rita):
     SchoolSettings.objects.update(capacity=2)
-    services.approve(refer(student("One", "Placed"), rita), by=dee, start=SEP_14)
+    decisions.approve(refer(student("One", "Placed"), rita), by=dee, start=SEP_14)
     page = client_for(dee).get(url("approvals"))
     weeks = page.context["capacity"].weeks
     assert len(weeks) == 8
@@ -514,7 +516,7 @@ def test_the_capacity_table_counts_places_by_week(client_for, dee, rita):
     assert "1 of 2" in html
     assert "<strong>2</strong> of 2 places free this week" in html
 
-    services.approve(refer(student("Two", "Placed"), rita), by=dee, start=SEP_14)
+    decisions.approve(refer(student("Two", "Placed"), rita), by=dee, start=SEP_14)
     page = client_for(dee).get(url("approvals"))
     assert [w["free"] for w in page.context["capacity"].weeks[:2]] == [2, 0]
     assert "Full" in text(page)
@@ -561,12 +563,12 @@ def test_the_approvals_page_runs_the_same_queries_for_1_or_10_referrals(
     client = client_for(dee)
     _add_pending(1, rita, dee, cora)
     fill_room(dee, rita)
-    services.approve(refer(student("Wyn", "Wait"), rita), by=dee, start=SEP_14)
+    decisions.approve(refer(student("Wyn", "Wait"), rita), by=dee, start=SEP_14)
     small = queries(client, url("approvals"))
     _add_pending(9, rita, dee, cora)
-    services.approve(refer(student("Xan", "Wait"), rita), by=dee, start=SEP_14)
+    decisions.approve(refer(student("Xan", "Wait"), rita), by=dee, start=SEP_14)
     assert len(client.get(url("approvals")).context["pending"]) == 10
     assert queries(client, url("approvals")) == small
     waiting_small = queries(client, url("waiting_list"))
-    services.approve(refer(student("Yas", "Wait"), rita), by=dee, start=SEP_14)
+    decisions.approve(refer(student("Yas", "Wait"), rita), by=dee, start=SEP_14)
     assert queries(client, url("waiting_list")) == waiting_small

@@ -86,7 +86,7 @@ def test_terms_the_school_admin_entered_are_kept():
 @pytest.mark.django_db
 def test_every_demo_student_gets_a_believable_chronology_once():
     from records.models import ChronologyLink, Entry
-    from records.selectors import chain_breaks
+    from records.selectors.chronology import chain_breaks
 
     out = seed(students=30)
     assert "Chronologies: 30 students given one" in out
@@ -111,7 +111,7 @@ def test_every_demo_student_gets_a_believable_chronology_once():
 @pytest.mark.django_db
 def test_the_demo_has_interventions_with_sessions_and_an_impact():
     from records.models import Intervention, InterventionSession
-    from records.selectors import chain_breaks
+    from records.selectors.chronology import chain_breaks
 
     out = seed(students=120)
     assert "Interventions: a reading group and a finished one-to-one added." in out
@@ -129,7 +129,7 @@ def test_the_demo_has_placements_in_every_state_and_referrals_at_every_status():
     import time_machine
 
     from referrals.models import Placement, Referral
-    from referrals.services import holding_placements
+    from referrals.places import holding_placements
 
     with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
         out = seed(students=120)

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils.datastructures import MultiValueDict
 
-from records.services import record_entry
+from records.services.entries import record_entry
 from tests import test_role_matrix as matrix
 from tests.conftest import PERSONAS, pass_second_factor
 from tests.role_tables.capabilities import roles_allowed
@@ -290,7 +290,7 @@ def second_states(personas, objects):
     from records.models import Category
     from referrals.models import Referral
     from timetables.models import WorkRequest
-    from timetables.services_work import work_set
+    from timetables.services.work import work_set
 
     draft = Referral.objects.create(
         student=matrix._linked_student(personas),

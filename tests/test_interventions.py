@@ -16,8 +16,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from records import selectors
-from records import selectors_interventions as reads
 from records.models import (
     Entry,
     Intervention,
@@ -25,7 +23,9 @@ from records.models import (
     InterventionStudent,
     SessionAttendance,
 )
-from records.services_interventions import (
+from records.selectors import chronology as selectors
+from records.selectors import interventions as reads
+from records.services.interventions import (
     intervention_close,
     intervention_create,
     intervention_update,

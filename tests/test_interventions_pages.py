@@ -17,9 +17,9 @@ from enigma.capabilities import roles_with
 from enigma.models import AuditEvent
 from enigma.roles import ROOM_TEAM
 from records.audit_actions import RecordsAction
-from records.forms_interventions import InterventionForm
+from records.forms.interventions import InterventionForm
 from records.models import Entry, Intervention, InterventionSession
-from records.services_interventions import record_scores, record_session
+from records.services.interventions import record_scores, record_session
 from tests.db import queries
 from tests.factories import InterventionFactory, LinkFactory, StudentFactory
 

@@ -450,8 +450,8 @@ def test_an_account_notice_is_not_lost_when_redis_cannot_take_it(
     notice, so the web process sends it itself, after the response."""
     from django.contrib.auth.models import Group
 
-    from enigma import services_accounts
     from enigma.roles import Role
+    from enigma.services import accounts as services_accounts
     from tests.services import RedisServer, need
     from tests.test_account_admin import user_form_data
 

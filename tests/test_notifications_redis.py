@@ -19,7 +19,7 @@ from notifications import delivery, publish
 from notifications.models import Kind, Notification
 from notifications.tasks import dispatch_due, send_notification, sweep_and_dispatch
 from records.models import Category
-from records.services import record_entry
+from records.services.entries import record_entry
 from referrals.models import Review
 from tests import clock
 from tests.celery_helpers import UNACKED, broker, wait_until_idle, worker

@@ -19,7 +19,7 @@ from notifications import delivery, sweep
 from notifications.models import EmailProblem, Kind, Notification, NotificationPreference
 from notifications.tasks import send_digests, send_notification
 from records.models import Category
-from records.services import record_entry
+from records.services.entries import record_entry
 from referrals.models import FollowUp, Review
 from tests.clock import LONDON
 from tests.factories import LinkFactory, StudentFactory

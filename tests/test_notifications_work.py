@@ -17,8 +17,8 @@ from notifications import sweep
 from notifications.models import Kind, Notification
 from tests.factories import PeriodFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
-from timetables import services_work
 from timetables.models import WorkRequest
+from timetables.services.work import work_set
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_the_weekly_list_on_monday_once_and_without_student_names(
     request_for(placement, tom, D(2026, 9, 14), periods[0])
     request_for(placement, tom, D(2026, 9, 16), periods[1], subject="Science", class_code="")
     done = request_for(placement, tom, D(2026, 9, 17), periods[2], subject="Art")
-    services_work.work_set(work=done, by=tom, description="Sketch a still life")
+    work_set(work=done, by=tom, description="Sketch a still life")
     request_for(placement, ann, D(2026, 9, 18), periods[3], subject="History")
     request_for(placement, tom, D(2026, 9, 21), periods[0])  # next week: not listed
 
@@ -125,7 +125,7 @@ def test_the_chase_the_school_day_before(
     request_for(placement, tom, D(2026, 9, 10), periods[0])
     request_for(placement, tom, D(2026, 9, 10), periods[1], subject="Science")
     ann_work = request_for(placement, ann, D(2026, 9, 10), periods[2], subject="Art")
-    services_work.work_set(work=ann_work, by=ann, link="https://learn.example.org/art")
+    work_set(work=ann_work, by=ann, link="https://learn.example.org/art")
 
     run_sweep(D(2026, 9, 8), django_capture_on_commit_callbacks)  # two days before
     assert work_rows(kind=Kind.WORK_CHASE) == []
@@ -164,7 +164,7 @@ def test_the_chase_before_half_term_and_none_once_set(
     assert work_rows(kind=Kind.WORK_CHASE) == [(Kind.WORK_CHASE, D(2026, 10, 23), "tom")]
     assert "Mon 2 Nov 2026" in Notification.objects.get(kind=Kind.WORK_CHASE).title
     # Set before the next day's chase: no chase for Tuesday's lesson.
-    services_work.work_set(work=later, by=tom, description="Worksheet B")
+    work_set(work=later, by=tom, description="Worksheet B")
     run_sweep(D(2026, 11, 2), django_capture_on_commit_callbacks)
     assert work_rows(kind=Kind.WORK_CHASE) == [(Kind.WORK_CHASE, D(2026, 10, 23), "tom")]
     # The weekly list after half-term comes on its Monday.

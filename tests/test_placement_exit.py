@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from enigma.models import SchoolSettings
 from enigma.school_calendar import SchoolCalendar
 from records.models import Entry
-from referrals import services, services_placement
 from referrals.models import FollowUp, Placement, PlacementTransition, Review
+from referrals.services import placements
 from tests.referrals_helpers import (
     D,
     at,
@@ -44,7 +44,7 @@ def complete(placement, by, *, on=EXIT, **kwargs):
     kwargs.setdefault("outcome", Placement.Outcome.FULL)
     kwargs.setdefault("exit_summary", "Back in all lessons.")
     with at(on, 15):
-        return services_placement.complete(
+        return placements.complete(
             placement, by=by, exit_day=kwargs.pop("exit_day", on), today=on, **kwargs
         )
 
@@ -55,10 +55,10 @@ def complete(placement, by, *, on=EXIT, **kwargs):
 def test_a_placement_cannot_start_before_its_start_date(dee, rita, cora):
     placement = make_placement(approver=dee, referrer=rita)
     with at(D(2026, 9, 4)), pytest.raises(ValidationError) as refused:
-        services.start(placement, by=cora)
+        placements.start(placement, by=cora)
     assert refused.value.messages == ["It starts on Mon 7 Sep 2026, not before."]
     with at(D(2026, 9, 7)):
-        services.start(placement, by=cora)
+        placements.start(placement, by=cora)
     placement.refresh_from_db()
     assert placement.state == P.ACTIVE
     assert codes(placement)[-1] == "placement.active"
@@ -71,7 +71,7 @@ def test_bringing_the_exit_forward_replans_the_reviews_still_to_hold(placement, 
     first = placement.reviews.get(number=1)
     hold(first, cora)
     with at(D(2026, 9, 15)):
-        services.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 10, 2), reason="Ready sooner than planned."
         )
     placement.refresh_from_db()
@@ -90,7 +90,9 @@ def test_bringing_the_exit_forward_replans_the_reviews_still_to_hold(placement, 
 
 def test_the_exit_can_never_move_past_the_limit(placement, dee):
     with at(D(2026, 9, 15)), pytest.raises(ValidationError) as refused:
-        services.bring_exit_forward(placement, by=dee, new_exit=D(2026, 10, 19), reason="More time")
+        placements.bring_exit_forward(
+            placement, by=dee, new_exit=D(2026, 10, 19), reason="More time"
+        )
     assert refused.value.message_dict["new_exit"] == [
         "The exit can never be after Fri 16 Oct 2026: a placement lasts at most 6 school weeks."
     ]
@@ -101,10 +103,10 @@ def test_the_exit_can_never_move_past_the_limit(placement, dee):
 
 def test_ending_early_needs_a_reason(placement, dee):
     with pytest.raises(ValidationError) as refused:
-        services.end_early(placement, by=dee, end_reason="")
+        placements.end_early(placement, by=dee, end_reason="")
     assert "end_reason" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        services.end_early(placement, by=dee, end_reason="other", note=" ")
+        placements.end_early(placement, by=dee, end_reason="other", note=" ")
     assert refused.value.message_dict == {"note": ["Say what happened."]}
     placement.refresh_from_db()
     assert placement.state == P.ACTIVE
@@ -113,7 +115,7 @@ def test_ending_early_needs_a_reason(placement, dee):
 def test_ending_early_records_why_and_drops_the_reviews_still_to_hold(placement, cora, dee):
     hold(placement.reviews.get(number=1), cora)
     with at(D(2026, 9, 16)):
-        services.end_early(placement, by=dee, end_reason="escalated", note="Moved to the PRU.")
+        placements.end_early(placement, by=dee, end_reason="escalated", note="Moved to the PRU.")
     placement.refresh_from_db()
     assert placement.state == P.ENDED_EARLY and placement.actual_exit == D(2026, 9, 16)
     assert list(placement.reviews.values_list("number", flat=True)) == [1]
@@ -216,7 +218,7 @@ def test_a_place_freed_by_an_early_exit_goes_to_the_waiting_list(dee, rita, cora
     early = D(2026, 10, 14)  # two school days before the planned exit
     hold(exit_review, cora, on=early)
     with at(early, 15):
-        services_placement.sign_off(exit_review, by=sam)
+        placements.sign_off(exit_review, by=sam)
     complete(first, cora, on=early)
     waiting.refresh_from_db()
     assert waiting.state == P.SCHEDULED
@@ -237,16 +239,14 @@ def completed(dee, rita, cora, sam):
 def test_a_follow_up_is_recorded_once_from_its_due_date(completed, cora):
     check = completed.follow_ups.get(weeks_after=2)  # due Friday 6 November
     with at(D(2026, 11, 5)), pytest.raises(ValidationError) as refused:
-        services_placement.record_follow_up(check, by=cora, result="sustained")
+        placements.record_follow_up(check, by=cora, result="sustained")
     assert refused.value.messages == ["This check is due on Fri 6 Nov 2026; record it from then."]
     with at(D(2026, 11, 6)):
-        services_placement.record_follow_up(
-            check, by=cora, result="sustained", note="In every lesson."
-        )
+        placements.record_follow_up(check, by=cora, result="sustained", note="In every lesson.")
     check.refresh_from_db()
     assert (check.result, check.recorded_by, check.note) == ("sustained", cora, "In every lesson.")
     with at(D(2026, 11, 9)), pytest.raises(ValidationError) as refused:
-        services_placement.record_follow_up(check, by=cora, result="returned")
+        placements.record_follow_up(check, by=cora, result="returned")
     assert refused.value.messages == [
         f"This check was already recorded on Fri 6 Nov 2026 by {cora}: sustained."
     ]
@@ -258,10 +258,10 @@ def test_a_follow_up_result_is_one_of_the_three_and_other_says_what(completed, c
     check = completed.follow_ups.first()
     with at(check.due_on):
         with pytest.raises(ValidationError) as refused:
-            services_placement.record_follow_up(check, by=cora, result="great")
+            placements.record_follow_up(check, by=cora, result="great")
         assert "result" in refused.value.message_dict
         with pytest.raises(ValidationError) as refused:
-            services_placement.record_follow_up(check, by=cora, result="other")
+            placements.record_follow_up(check, by=cora, result="other")
         assert refused.value.message_dict == {"note": ["Say what was found."]}
     assert FollowUp.objects.filter(recorded_at__isnull=False).count() == 0
 

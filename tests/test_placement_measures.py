@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from records.models import Category, Entry
-from records.services import amend_entry, record_entry
-from referrals import services_placement
-from referrals.selectors_placement import six_school_weeks_before
+from records.services.entries import amend_entry, record_entry
+from referrals.selectors.placements import six_school_weeks_before
+from referrals.services import placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import D, at, autumn_term, make_placement
 
@@ -39,7 +39,7 @@ def concern(student, author, day, *, kind="concern", category=None, hour=11) -> 
 def measure(placement, by, stage, day, **kwargs):
     kwargs.setdefault("wellbeing", 6)
     with at(day, 12):
-        return services_placement.record_measures(placement, by=by, stage=stage, **kwargs)
+        return placements.record_measures(placement, by=by, stage=stage, **kwargs)
 
 
 @pytest.fixture

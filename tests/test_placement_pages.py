@@ -11,8 +11,8 @@ from enigma import registry
 from enigma.capabilities import Capability, roles_with
 from enigma.models import AuditEvent, SchoolSettings, Term
 from enigma.roles import ALL_ROLES, Role
-from referrals import services, services_placement
 from referrals.models import FollowUp, Placement, Referral
+from referrals.services import placements
 from tests.db import queries
 from tests.factories import LinkFactory, StudentFactory
 from tests.referrals_helpers import (
@@ -54,7 +54,7 @@ def test_the_placement_page_shows_dates_targets_reviews_measures_and_timeline(
     for review in placement.reviews.order_by("number")[:3]:
         hold(review, cora)
     with at(D(2026, 9, 7)):
-        services_placement.record_measures(placement, by=cora, stage="entry", wellbeing=3)
+        placements.record_measures(placement, by=cora, stage="entry", wellbeing=3)
     with at(TODAY):
         response = client_for(cora).get(detail(placement))
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_readers_who_do_not_change_placements_see_no_actions(placement, dina, cl
 
 def test_the_page_says_why_the_exit_was_brought_forward(placement, dee, cora, client_for):
     with at(D(2026, 9, 15)):
-        services.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 10, 2), reason="Settled back quickly."
         )
     with at(TODAY):
@@ -313,7 +313,7 @@ def test_the_exit_flow_refuses_until_the_exit_review_is_signed_off(
             response.context["form"].non_field_errors()
         )
         assert "Back in every lesson." in response.content.decode()
-        services_placement.sign_off(placement.reviews.get(kind="exit"), by=sam)
+        placements.sign_off(placement.reviews.get(kind="exit"), by=sam)
         response = client.post(url("placement_complete", placement_pk=placement.pk), exit_post)
     assert response.status_code == 302
     placement.refresh_from_db()

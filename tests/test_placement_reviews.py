@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from records.models import Entry
-from referrals import services_placement
 from referrals.models import Review, Target, TargetRating
+from referrals.services import placements
 from tests.referrals_helpers import D, at, hold, make_placement, ratings_for
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,7 @@ def test_a_weekly_review_keeps_at_least_one_target(placement, cora):
 def test_targets_can_be_edited_outside_a_review(dee, rita, sam):
     scheduled = make_placement(approver=dee, referrer=rita)
     target = scheduled.targets.first()
-    changed = services_placement.edit_targets(
+    changed = placements.edit_targets(
         scheduled, by=sam, changes={target.pk: "Attend all maths lessons"}
     )
     assert changed == [
@@ -183,29 +183,29 @@ def hold_up_to_midpoint(placement, cora) -> Review:
 def test_the_senco_signs_off_a_held_mid_point_review_once(placement, cora, sam):
     review = hold_up_to_midpoint(placement, cora)
     with at(D(2026, 9, 29)):
-        services_placement.sign_off(review, by=sam, note="Good progress; keep the plan.")
+        placements.sign_off(review, by=sam, note="Good progress; keep the plan.")
     review.refresh_from_db()
     assert review.signed_off_by == sam and review.sign_off_note.startswith("Good progress")
     assert events(placement, "placement.review_signed_off").get().summary == (
         "Mid-point review 3 signed off by the SENCO"
     )
     with pytest.raises(ValidationError, match="already signed off by"):
-        services_placement.sign_off(review, by=sam)
+        placements.sign_off(review, by=sam)
 
 
 def test_only_the_senco_signs_off(placement, cora, dee):
     review = hold_up_to_midpoint(placement, cora)
     with pytest.raises(ValidationError, match=r"Only the SENCO signs off reviews\."):
-        services_placement.sign_off(review, by=dee)
+        placements.sign_off(review, by=dee)
 
 
 def test_a_weekly_review_is_not_signed_off(placement, cora, sam):
     review = first_review(placement)
     hold(review, cora)
     with pytest.raises(ValidationError, match="weekly review does not need the SENCO's sign-off"):
-        services_placement.sign_off(review, by=sam)
+        placements.sign_off(review, by=sam)
 
 
 def test_a_review_is_signed_off_only_once_held(placement, sam):
     with pytest.raises(ValidationError, match="has not been held yet"):
-        services_placement.sign_off(midpoint(placement), by=sam)
+        placements.sign_off(midpoint(placement), by=sam)

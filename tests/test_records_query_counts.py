@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Action, Category, ChronologyLink, Entry
-from records.services import NewAction, record_entry
+from records.services.entries import NewAction, record_entry
 from tests.conftest import pass_second_factor
 from tests.db import queries
 from tests.factories import StudentFactory

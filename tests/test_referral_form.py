@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from records.models import Entry
 from referrals.models import Referral
-from referrals.services_referral import start_referral
+from referrals.services.referral import start_referral
 from tests.factories import LinkFactory, StudentFactory, UserFactory
 from tests.naughty import SCRIPT, SUSPECTS
 from tests.test_referral_services import (

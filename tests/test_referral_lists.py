@@ -13,7 +13,7 @@ from enigma import registry
 from enigma.capabilities import roles_with
 from enigma.roles import Role
 from referrals.models import Referral
-from referrals.services_referral import resubmit_referral, start_referral
+from referrals.services.referral import resubmit_referral, start_referral
 from tests.db import queries
 from tests.test_referral_services import (
     approved_with_placement,

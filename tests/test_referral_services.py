@@ -14,8 +14,8 @@ from enigma.models import StudentStaffLink
 from enigma.roles import Role
 from records.models import Entry
 from referrals.models import Placement, PriorSupport, Referral, ReferralTransition
-from referrals.selectors_referral import academic_year, earlier_placements_this_year
-from referrals.services_referral import (
+from referrals.selectors.referral import academic_year, earlier_placements_this_year
+from referrals.services.referral import (
     SupportRow,
     TargetRow,
     missing_for_a_decision,
@@ -27,7 +27,7 @@ from referrals.services_referral import (
     submit_referral,
     withdraw_referral,
 )
-from referrals.transitions import move_referral
+from referrals.services.transitions import move_referral
 from tests.db import refused
 from tests.factories import LinkFactory, StudentFactory, UserFactory
 
@@ -189,7 +189,7 @@ def test_two_people_starting_at_once_meet_the_database_constraint(rita, sam, mon
     student = linked_student(rita)
     start_referral(student=student, referrer=rita)
     # As if the check in Python had run before the first referral was committed.
-    monkeypatch.setattr("referrals.services_referral.why_not_referable", lambda student: "")
+    monkeypatch.setattr("referrals.services.referral.why_not_referable", lambda student: "")
     with pytest.raises(ValidationError, match="already has an open referral"):
         start_referral(student=student, referrer=sam)
     assert Referral.objects.filter(student=student).count() == 1

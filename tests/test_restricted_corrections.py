@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from records import access, selectors
+from records import access
 from records.models import Category, Entry, EntryShare
-from records.services import amend_entry, record_entry, share_entry
+from records.selectors import chronology as selectors
+from records.services.entries import amend_entry, record_entry, share_entry
 from tests.conftest import PERSONAS, pass_second_factor
 from tests.factories import LinkFactory, StudentFactory
 

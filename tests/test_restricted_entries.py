@@ -11,7 +11,7 @@ from django.utils import timezone
 from enigma.models import AuditEvent
 from records.audit_actions import RecordsAction
 from records.models import Attachment, Category, EntryShare
-from records.services import NewAction, amend_entry, record_entry, share_entry
+from records.services.entries import NewAction, amend_entry, record_entry, share_entry
 from tests.conftest import PERSONAS, pass_second_factor
 from tests.factories import LinkFactory, StudentFactory
 from tests.test_role_matrix import POST_ONLY, kwargs_for, project_patterns

@@ -48,9 +48,15 @@ from enigma.models import AuditEvent, Student
 from enigma.roles import Role
 from notifications.models import Notification
 from records.models import Action, Attachment, Category, Entry
-from records.services import NewAction, add_actions, amend_entry, complete_action, record_entry
-from records.services_attachments import attach_file
-from records.services_interventions import record_session
+from records.services.attachments import attach_file
+from records.services.entries import (
+    NewAction,
+    add_actions,
+    amend_entry,
+    complete_action,
+    record_entry,
+)
+from records.services.interventions import record_session
 from tests.conftest import PERSONAS, give_totp, pass_second_factor
 from tests.factories import (
     InterventionFactory,
@@ -325,8 +331,8 @@ def _objects(student, people) -> dict:
     """Every object a project URL can name, about the student where there is one: their
     placement (started today), referral and first review, timetable, intervention and
     session. The records objects are added once written."""
-    from referrals import services as referral_services
     from referrals.models import Referral
+    from referrals.services import decisions, placements
 
     term = TermFactory()
     referral = Referral.objects.create(
@@ -335,8 +341,8 @@ def _objects(student, people) -> dict:
         status=Referral.Status.SUBMITTED,
         reasons="Struggling despite support.",
     )
-    placement = referral_services.approve(referral, by=people["dee"], start=TODAY)
-    referral_services.start(placement, by=people["dee"], today=TODAY)
+    placement = decisions.approve(referral, by=people["dee"], start=TODAY)
+    placements.start(placement, by=people["dee"], today=TODAY)
     intervention = InterventionFactory(
         lead=people["cora"], students=[student], starts_on=dt.date(2026, 9, 7)
     )

@@ -26,8 +26,8 @@ from django.utils import timezone
 from enigma.capabilities import ROLES_FOR, Capability
 from enigma.permissions import declared_capabilities, is_project_view, is_public
 from records.models import Attachment
-from records.services import NewAction, record_entry
-from records.services_interventions import record_session
+from records.services.entries import NewAction, record_entry
+from records.services.interventions import record_session
 from tests.conftest import PERSONAS
 from tests.factories import (
     InterventionFactory,
@@ -200,8 +200,8 @@ def _linked_student(personas):
 def _lifecycle_objects(personas) -> dict:
     """A submitted referral, an active placement with its first review, and a follow-up of
     a completed placement, all about students linked to tom and rita."""
-    from referrals import services as referral_services
     from referrals.models import FollowUp, Placement, Referral
+    from referrals.services import decisions, placements
 
     term = TermFactory()
     rita, dee = personas["rita"], personas["dee"]
@@ -215,9 +215,9 @@ def _lifecycle_objects(personas) -> dict:
         )
 
     referral = submitted()
-    active = referral_services.approve(submitted(), by=dee, start=TODAY)
-    referral_services.start(active, by=dee, today=TODAY)
-    done = referral_services.approve(submitted(), by=dee, start=TODAY)
+    active = decisions.approve(submitted(), by=dee, start=TODAY)
+    placements.start(active, by=dee, today=TODAY)
+    done = decisions.approve(submitted(), by=dee, start=TODAY)
     Placement.objects.filter(pk=done.pk).update(
         state=Placement.State.COMPLETED, actual_exit=TODAY, outcome=Placement.Outcome.FULL
     )

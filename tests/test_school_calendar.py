@@ -405,7 +405,7 @@ def test_suggested_bank_holidays_from_the_database():
 @pytest.mark.django_db
 def test_adding_bank_holidays_records_them_and_audits_once():
     from enigma.models import AuditEvent
-    from enigma.services_calendar import add_bank_holidays
+    from enigma.services.calendar import add_bank_holidays
 
     make_year()
     added = add_bank_holidays(request=None, years=[2026, 2027], only={D(2027, 5, 3), D(2027, 1, 1)})

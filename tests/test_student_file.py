@@ -11,7 +11,7 @@ from django.utils import timezone
 from enigma.models import AuditEvent
 from records.audit_actions import RecordsAction
 from records.models import Category, Entry
-from records.services import NewAction, record_entry
+from records.services.entries import NewAction, record_entry
 from tests.conftest import pass_second_factor
 from tests.factories import ContactFactory, LinkFactory, StudentFactory
 

@@ -20,8 +20,8 @@ from enigma.models import AuditEvent, NonSchoolDay, Period
 from referrals.models import Placement
 from tests.factories import LinkFactory, NonSchoolDayFactory, PeriodFactory, UserFactory
 from tests.referrals_helpers import D, at, make_placement
-from timetables import services_feeds
 from timetables.models import CalendarFeed, Mode, PlanCell
+from timetables.services import feeds
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -83,7 +83,7 @@ def plan(placement, periods, jones):
 
 
 def make_feed(placement, by, label="Parent's phone") -> str:
-    return services_feeds.feed_make(placement=placement, label=label, by=by).token
+    return feeds.feed_make(placement=placement, label=label, by=by).token
 
 
 def feed_url(token: str) -> str:
@@ -165,7 +165,7 @@ def test_a_fetch_is_noted_on_the_feed(placement, plan, cora):
 
 def test_unknown_and_revoked_addresses_get_the_same_404(placement, plan, cora):
     token = make_feed(placement, cora)
-    services_feeds.feed_revoke(feed=CalendarFeed.objects.get(), by=cora)
+    feeds.feed_revoke(feed=CalendarFeed.objects.get(), by=cora)
     unknown_token = "not-a-real-token-" + "x" * 26
     revoked = Client().get(feed_url(token))
     unknown = Client().get(feed_url(unknown_token))
@@ -201,7 +201,7 @@ def test_making_a_link_shows_the_address_once_and_stores_only_its_hash(
     feed = CalendarFeed.objects.get()
     assert feed.label == "Parent's phone" and feed.created_by == cora and feed.active
     assert feed.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    event = AuditEvent.objects.get(action=services_feeds.FEED_MADE)
+    event = AuditEvent.objects.get(action=feeds.FEED_MADE)
     assert event.student == placement.student and event.actor == cora
     assert token not in str(event.data) and token not in event.object_repr
     # The address works, and the list page never shows it again.
@@ -244,7 +244,7 @@ def test_revoking_a_link_stops_it_at_once_and_is_audited_once(placement, plan, c
     assert feed.revoked_at is not None and feed.revoked_by == cora and not feed.active
     assert Client().get(feed_url(token)).status_code == 404
     client.post(url)  # again: nothing more happens
-    assert AuditEvent.objects.filter(action=services_feeds.FEED_REVOKED).count() == 1
+    assert AuditEvent.objects.filter(action=feeds.FEED_REVOKED).count() == 1
     listing = client.get(reverse("timetables:feeds", kwargs={"placement_pk": placement.pk}))
     assert "Revoked" in listing.content.decode()
 
@@ -256,7 +256,7 @@ def test_the_placement_panel_links_to_the_print_and_the_links(placement, cora, d
     )
     make_feed(placement, cora)
     make_feed(placement, cora, "Old phone")
-    services_feeds.feed_revoke(feed=CalendarFeed.objects.get(label="Old phone"), by=cora)
+    feeds.feed_revoke(feed=CalendarFeed.objects.get(label="Old phone"), by=cora)
     url = reverse("timetables:placement_calendar_panel", kwargs={"placement_pk": placement.pk})
     html = client_for(cora).get(url).content.decode()
     assert "Print the week" in html and "Calendar links (1 active)" in html
@@ -291,7 +291,7 @@ def test_the_printable_week_says_where_to_be_each_period(placement, plan, cora, 
     assert week.rows[1].cells[0].text == "No lesson"
     # Within the placement: back to its first week, on to half-term week.
     assert 'href="?week=2026-10-12"' in html and 'href="?week=2026-10-26"' in html
-    event = AuditEvent.objects.get(action=services_feeds.WEEK_PRINTED)
+    event = AuditEvent.objects.get(action=feeds.WEEK_PRINTED)
     assert event.student == placement.student and event.data == {"week": "2026-10-19"}
 
 
@@ -345,4 +345,4 @@ def test_only_people_who_may_see_the_student_get_the_print(
     assert client_for(rita).get(print_url(placement)).status_code == 200
     assert client_for(dina).get(print_url(placement)).status_code == 200
     assert client_for(nora).get(print_url(placement)).status_code == 403
-    assert AuditEvent.objects.filter(action=services_feeds.WEEK_PRINTED).count() == 3
+    assert AuditEvent.objects.filter(action=feeds.WEEK_PRINTED).count() == 3

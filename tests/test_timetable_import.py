@@ -17,7 +17,7 @@ from timetables.mis_import import cells
 from timetables.mis_import.columns import FILE_KINDS
 from timetables.mis_import.services import apply, preview
 from timetables.models import Lesson, TimetableSettings
-from timetables.services_lessons import LessonsAction
+from timetables.services.lessons import LessonsAction
 
 pytestmark = pytest.mark.django_db
 

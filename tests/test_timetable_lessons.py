@@ -9,7 +9,7 @@ from django.urls import reverse
 from enigma.models import AuditEvent, Period, StudentStaffLink
 from tests.factories import LinkFactory, PeriodFactory, StudentFactory, UserFactory
 from timetables.models import Lesson, TimetableSettings
-from timetables.services_lessons import LessonsAction
+from timetables.services.lessons import LessonsAction
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,11 @@ from django.core.exceptions import ValidationError
 
 from enigma.models import SchoolSettings
 from records.models import Entry
-from referrals import services as referral_services
-from referrals import services_placement
 from referrals.models import Placement
+from referrals.services import placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold_all_reviews, make_placement
 from tests.timetable_helpers import give_timetable
-from timetables import coverage, services_plan
 from timetables.models import (
     ExitOverride,
     Mode,
@@ -26,6 +24,8 @@ from timetables.models import (
     WorkRequest,
     monday_of,
 )
+from timetables.selectors import coverage
+from timetables.services import plans
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -106,18 +106,18 @@ def test_moving_a_lesson_keeps_its_work_request_in_step(dee, rita, cora, tom):
     placement = _placement(dee, rita, teacher=tom)
     cell = placement.plan_cells.filter(mode=Mode.CLASS, date=D(2026, 11, 24)).first()
     with at(D(2026, 10, 13)):
-        change = services_plan.set_cell(cell, Mode.ROOM, by=cora)
+        change = plans.set_cell(cell, Mode.ROOM, by=cora)
     assert change.applied
     request = WorkRequest.objects.get(placement=placement, date=cell.date, period=cell.period)
     assert (request.status, request.teacher, request.subject) == ("requested", tom, cell.subject)
 
     with at(D(2026, 10, 13)):
-        services_plan.set_cell(cell, Mode.ONE_TO_ONE, by=cora)
+        plans.set_cell(cell, Mode.ONE_TO_ONE, by=cora)
     request.refresh_from_db()
     assert request.status == "cancelled", "a one-to-one is not that lesson's work"
 
     with at(D(2026, 10, 13)):
-        services_plan.set_cell(cell, Mode.ROOM, by=cora)
+        plans.set_cell(cell, Mode.ROOM, by=cora)
     request.refresh_from_db()
     assert request.status == "requested"
     cell.refresh_from_db()
@@ -128,7 +128,7 @@ def test_a_lesson_that_has_passed_cannot_be_changed(dee, rita, cora):
     placement = _placement(dee, rita)
     cell = placement.plan_cells.get(date=D(2026, 10, 12), period__name="P1")
     with at(D(2026, 10, 14)), pytest.raises(ValidationError, match="has passed"):
-        services_plan.set_cell(cell, Mode.CLASS, by=cora)
+        plans.set_cell(cell, Mode.CLASS, by=cora)
 
 
 def test_the_room_warns_before_a_change_overfills_a_lesson_and_changes_nothing(dee, rita, cora):
@@ -139,14 +139,14 @@ def test_the_room_warns_before_a_change_overfills_a_lesson_and_changes_nothing(d
     cell_2 = second.plan_cells.get(date=day, period__name="P2")
     SchoolSettings.objects.update(capacity=1)
     with at(D(2026, 10, 13)):
-        assert services_plan.set_cell(cell_1, Mode.ROOM, by=cora).applied
-        refused = services_plan.set_cell(cell_2, Mode.ROOM, by=cora)
+        assert plans.set_cell(cell_1, Mode.ROOM, by=cora).applied
+        refused = plans.set_cell(cell_2, Mode.ROOM, by=cora)
     assert not refused.applied
     assert "would hold 2 students" in refused.warning and "capacity is 1" in refused.warning
     cell_2.refresh_from_db()
     assert cell_2.mode == Mode.CLASS
     with at(D(2026, 10, 13)):
-        forced = services_plan.set_cell(cell_2, Mode.ROOM, by=cora, confirm_overfill=True)
+        forced = plans.set_cell(cell_2, Mode.ROOM, by=cora, confirm_overfill=True)
     assert forced.applied and forced.warning
 
 
@@ -154,10 +154,8 @@ def test_one_to_one_spaces_are_counted_separately(dee, rita, cora):
     first, second = _placement(dee, rita), _placement(dee, rita)
     day = D(2026, 11, 25)
     with at(D(2026, 10, 13)):
-        services_plan.set_cell(
-            first.plan_cells.get(date=day, period__name="P3"), Mode.ONE_TO_ONE, by=cora
-        )
-        refused = services_plan.set_cell(
+        plans.set_cell(first.plan_cells.get(date=day, period__name="P3"), Mode.ONE_TO_ONE, by=cora)
+        refused = plans.set_cell(
             second.plan_cells.get(date=day, period__name="P3"), Mode.ONE_TO_ONE, by=cora
         )
     assert not refused.applied
@@ -167,7 +165,7 @@ def test_one_to_one_spaces_are_counted_separately(dee, rita, cora):
 def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_class(dee, rita, cora):
     placement = _placement(dee, rita, started=True)
     with at(D(2026, 10, 14)):
-        referral_services.bring_exit_forward(
+        placements.bring_exit_forward(
             placement, by=dee, new_exit=D(2026, 11, 13), reason="Doing well."
         )
     placement.refresh_from_db()
@@ -183,7 +181,7 @@ def test_bringing_the_exit_forward_drops_later_lessons_and_replans_to_end_in_cla
 def test_ending_early_cancels_the_rest_of_the_plan(dee, rita):
     placement = _placement(dee, rita, started=True)
     with at(D(2026, 10, 20)):
-        referral_services.end_early(
+        placements.end_early(
             placement, by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, today=D(2026, 10, 20)
         )
     assert not placement.plan_cells.filter(date__gt=D(2026, 10, 20)).exists()
@@ -208,7 +206,7 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
     hold_all_reviews(placement, cora, sam)
     exit_day = placement.planned_exit
     with at(exit_day, 15), pytest.raises(ValidationError) as refused:
-        services_placement.complete(
+        placements.complete(
             placement,
             by=cora,
             outcome=Placement.Outcome.FULL,
@@ -221,11 +219,11 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
     assert placement.state == Placement.State.ACTIVE
 
     with pytest.raises(ValidationError, match="Only the SENCO"):
-        coverage.allow_exit_without(placement, by=cora, reason="x", until=exit_day)
+        plans.allow_exit_without(placement, by=cora, reason="x", until=exit_day)
     with pytest.raises(ValidationError):
-        coverage.allow_exit_without(placement, by=sam, reason="  ", until=exit_day)
+        plans.allow_exit_without(placement, by=sam, reason="  ", until=exit_day)
     with at(exit_day, 14):
-        coverage.allow_exit_without(
+        plans.allow_exit_without(
             placement,
             by=sam,
             reason="Art is taught in a block after the exit; catch-up agreed.",
@@ -237,7 +235,7 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
         students=placement.student, event_code="placement.exit_override"
     ).exists()
     with at(exit_day, 15):
-        services_placement.complete(
+        placements.complete(
             placement,
             by=cora,
             outcome=Placement.Outcome.FULL,
@@ -250,13 +248,13 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
 
 
 def test_in_class_instead_on_the_register_counts_as_attending(dee, rita, cora):
-    from timetables import services_register
+    from timetables.services import register
 
     placement = _placement(dee, rita, started=True)
     PlanCell.objects.filter(placement=placement, subject="Art").update(mode=Mode.ROOM)
     cell = placement.plan_cells.filter(subject="Art").order_by("date").first()
     with at(cell.date, 15):
-        services_register.mark(
+        register.mark(
             placement, cell.date, cell.period, by=cora, status="in_class", today=cell.date
         )
     assert coverage.subjects_missed(placement, placement.planned_exit) == []
@@ -268,7 +266,7 @@ def test_a_placement_with_no_timetable_has_an_empty_plan_until_one_is_added(dee,
     assert placement.plan_cells.count() == 0
     give_timetable(student)
     with at(D(2026, 9, 3)):
-        added = services_plan.generate_plan(placement, by=cora)
+        added = plans.generate_plan(placement, by=cora)
     assert added == 30 * 5
     with at(D(2026, 9, 3)):
-        assert services_plan.generate_plan(placement, by=cora) == 0
+        assert plans.generate_plan(placement, by=cora) == 0

@@ -18,8 +18,9 @@ from tests.db import queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, make_placement
 from tests.timetable_helpers import give_timetable
-from timetables import services_register
 from timetables.models import Mode, PlanCell, RegisterDay, RegisterMark
+from timetables.selectors import register as register_reads
+from timetables.services import register
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -41,7 +42,7 @@ def _room_cells(placement, day=DAY):
 
 def _mark(placement, cell, by, status, **kw):
     with at(cell.date, 15):
-        return services_register.mark(
+        return register.mark(
             placement, cell.date, cell.period, by=by, status=status, today=cell.date, **kw
         )
 
@@ -55,7 +56,7 @@ def test_the_register_fills_the_review_form_and_the_chronology(dee, rita, cora, 
         engagement = 4 if status in ("present", "late") else None
         _mark(placement, cell, cora, status, engagement=engagement, work_completed="all")
 
-    summary = services_register.summary(placement, START, D(2026, 9, 8))
+    summary = register_reads.summary(placement, START, D(2026, 9, 8))
     assert (summary.present, summary.late, summary.absent, summary.in_class) == (3, 1, 1, 1)
     assert summary.due == len(cells)
     assert "4 of" in summary.text() and "1 late" in summary.text()
@@ -64,7 +65,7 @@ def test_the_register_fills_the_review_form_and_the_chronology(dee, rita, cora, 
     with at(review.due_on, 11):
         page = client_for(cora).get(reverse("referrals:review_hold", args=[review.pk]))
     form = page.context["form"]
-    week = services_register.summary(placement, START, review.due_on)
+    week = register_reads.summary(placement, START, review.due_on)
     assert form.initial["room_attendance"].startswith(
         f"4 of {week.due} room lessons attended (1 late, 1 absent, 1 in class instead, "
         f"{week.due - 6} not marked); engagement 4.0 of 5"
@@ -72,8 +73,8 @@ def test_the_register_fills_the_review_form_and_the_chronology(dee, rita, cora, 
     assert form.initial["engagement"] == Review.Engagement.GOOD
 
     with at(D(2026, 9, 8), 17):
-        assert services_register.write_day(D(2026, 9, 8)) == 1
-        assert services_register.write_day(D(2026, 9, 8)) == 0, "once only"
+        assert register.write_day(D(2026, 9, 8)) == 1
+        assert register.write_day(D(2026, 9, 8)) == 0, "once only"
     entry = RegisterDay.objects.get(placement=placement, date=D(2026, 9, 8)).entry
     assert entry.students.get() == placement.student
     assert "In the room on Tue 8 Sep 2026" in entry.summary

@@ -19,8 +19,9 @@ from enigma.models import AuditEvent, Period, SchoolSettings
 from tests.db import queries
 from tests.factories import PeriodFactory, StudentFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
-from timetables import selectors_work, services_work
 from timetables.models import Lesson, Mode, PlanCell, WorkRequest
+from timetables.selectors.work import same_class_count, work_panel
+from timetables.services.work import WorkAction, work_complete, work_return, work_set
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def period(name=None):
 
 def lesson(placement, teacher, day, per, *, subject="Maths", class_code="9X/Ma1", mode=Mode.ROOM):
     """A plan cell of `teacher`'s lesson, and (for a room lesson) its work request, as
-    timetables.services_plan would make them."""
+    timetables.services.plans would make them."""
     PlanCell.objects.create(
         placement=placement,
         date=day,
@@ -145,7 +146,7 @@ def test_a_teacher_cannot_touch_another_teachers_request(client_for, tom, placem
     theirs.refresh_from_db()
     assert theirs.status == S.REQUESTED
     with pytest.raises(PermissionDenied):
-        services_work.work_set(work=theirs, by=tom, description="x")
+        work_set(work=theirs, by=tom, description="x")
 
 
 # --- setting work --------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_setting_work_with_a_link_and_a_file(client_for, tom, cora, rita, work):
     assert work.set_at is not None and work.description.startswith("Pages")
     assert (work.file_name, work.file_type) == ("sheet.pdf", "application/pdf")
     assert work.file.name.startswith("work/") and "sheet" not in work.file.name
-    event = AuditEvent.objects.get(action=services_work.WorkAction.SET)
+    event = AuditEvent.objects.get(action=WorkAction.SET)
     assert event.actor == tom and event.student == work.placement.student
 
     url = reverse("timetables:work_file", kwargs={"work_pk": work.pk})
@@ -195,7 +196,7 @@ def test_something_must_be_set(client_for, tom, work):
     response = set_work(client_for(tom), work, description="   ")
     assert "Describe the work" in response.content.decode()
     with pytest.raises(ValidationError):
-        services_work.work_set(work=work, by=tom, description=" ")
+        work_set(work=work, by=tom, description=" ")
 
 
 def test_a_link_must_be_a_web_address(client_for, tom, work):
@@ -215,7 +216,7 @@ def test_the_same_work_for_every_lesson_of_the_class_this_week(
     ]
     next_week = lesson(placement, tom, D(2026, 9, 14), period())
     other_class = lesson(placement, tom, D(2026, 9, 11), period(), class_code="9Y/Ma2")
-    assert selectors_work.same_class_count(work) == 3
+    assert same_class_count(work) == 3
     client = client_for(tom)
     form = client.get(reverse("timetables:work_set", kwargs={"work_pk": work.pk})).context["form"]
     assert form.fields["same_for_class"].label.startswith("Use the same work for all 3 lessons")
@@ -235,12 +236,12 @@ def test_set_work_can_change_until_it_is_completed(client_for, tom, cora, work):
     work.refresh_from_db()
     assert (work.status, work.description) == (S.SET, "Chapter 3 instead")
     with at(work.date, 15):
-        services_work.work_complete(work=work, by=cora, note="Finished it all.")
+        work_complete(work=work, by=cora, note="Finished it all.")
     url = reverse("timetables:work_set", kwargs={"work_pk": work.pk})
     response = client.get(url)
     assert response.status_code == 302
     with pytest.raises(ValidationError, match="already been done in the room"):
-        services_work.work_set(work=work, by=tom, description="Too late")
+        work_set(work=work, by=tom, description="Too late")
     set_work(client, work, description="Too late")
     work.refresh_from_db()
     assert work.description == "Chapter 3 instead"
@@ -250,7 +251,7 @@ def test_a_cancelled_request_cannot_be_set(tom, work):
     WorkRequest.objects.filter(pk=work.pk).update(status=S.CANCELLED)
     work.refresh_from_db()
     with pytest.raises(ValidationError, match="back in class"):
-        services_work.work_set(work=work, by=tom, description="x")
+        work_set(work=work, by=tom, description="x")
 
 
 # --- the loop with the room ---------------------------------------------------------------
@@ -264,7 +265,7 @@ def test_the_whole_loop(client_for, tom, cora, work):
     response = coordinator.get(complete, follow=True)
     assert "has not set the work" in response.content.decode()
     with pytest.raises(ValidationError, match="has not set the work"):
-        services_work.work_complete(work=work, by=cora, note="x")
+        work_complete(work=work, by=cora, note="x")
     coordinator.post(give_back)
     work.refresh_from_db()
     assert work.status == S.REQUESTED
@@ -272,7 +273,7 @@ def test_the_whole_loop(client_for, tom, cora, work):
     set_work(client_for(tom), work)
     # The lesson is tomorrow: too soon to say how it went.
     with pytest.raises(ValidationError, match="once the lesson has happened"):
-        services_work.work_complete(work=work, by=cora, note="x")
+        work_complete(work=work, by=cora, note="x")
     with at(work.date, 15):
         coordinator = client_for(cora)
         assert coordinator.get(complete).status_code == 200
@@ -292,7 +293,7 @@ def test_the_whole_loop(client_for, tom, cora, work):
         page = client_for(tom).get(reverse("timetables:my_students")).content.decode()
         assert "stuck on 14" in page
         with pytest.raises(ValidationError, match="already been returned"):
-            services_work.work_return(work=work, by=cora)
+            work_return(work=work, by=cora)
     actions = list(
         AuditEvent.objects.filter(action__startswith="timetables.work_")
         .order_by("pk")
@@ -332,7 +333,7 @@ def board(placement, tom, dee, rita):
 
 
 def test_outstanding_work_by_teacher_and_by_subject(client_for, cora, tom, board):
-    services_work.work_set(work=board["set"], by=board["set"].teacher, description="Read")
+    work_set(work=board["set"], by=board["set"].teacher, description="Read")
     client = client_for(cora)
     response = client.get(reverse("timetables:work_outstanding"))
     b = response.context["board"]
@@ -361,7 +362,7 @@ def test_outstanding_csv(client_for, cora, board):
     assert len(lines) == 5  # the four open requests, oldest first
     assert lines[1].startswith("2026-09-10,") and lines[1].endswith(",yes")
     assert ",'=Art," in lines[2]  # formula-safe
-    assert AuditEvent.objects.filter(action=services_work.WorkAction.EXPORTED).count() == 1
+    assert AuditEvent.objects.filter(action=WorkAction.EXPORTED).count() == 1
 
 
 def test_the_work_panel(client_for, cora, board):
@@ -375,7 +376,7 @@ def test_the_work_panel(client_for, cora, board):
 
 def test_on_saturday_mondays_work_is_overdue(cora, board):
     with at(D(2026, 9, 12)):
-        panel = selectors_work.work_panel(D(2026, 9, 12))
+        panel = work_panel(D(2026, 9, 12))
     assert panel.overdue_count == 4  # Thursday's, Friday's and Monday's: all past their deadline
 
 
@@ -400,7 +401,7 @@ def grow(tom, dee, rita, placements: int, per_placement: int):
                 mode=Mode.CLASS if i % 5 == 4 else Mode.ROOM,
             )
             if w and i % 3 == 1:
-                services_work.work_set(work=w, by=w.teacher, description="Read", link="")
+                work_set(work=w, by=w.teacher, description="Read", link="")
 
 
 def test_my_students_and_outstanding_queries_are_constant(client_for, tom, cora, dee, rita):
@@ -428,14 +429,14 @@ def test_two_coordinators_completing_at_once_complete_once(cora, tom, dee, rita)
 
     placement = make_placement(approver=dee, referrer=rita, started=True)
     work = lesson(placement, tom, TODAY, period())
-    services_work.work_set(work=work, by=tom, description="Read")
+    work_set(work=work, by=tom, description="Read")
     second = UserFactory(roles=["coordinator"])
     barrier, outcomes = threading.Barrier(2), []
 
     def complete(user):
         try:
             barrier.wait(5)
-            services_work.work_complete(work=work, by=user, note=f"By {user.pk}")
+            work_complete(work=work, by=user, note=f"By {user.pk}")
             outcomes.append("done")
         except ValidationError as exc:
             outcomes.append(exc.messages[0])
@@ -446,4 +447,4 @@ def test_two_coordinators_completing_at_once_complete_once(cora, tom, dee, rita)
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert sorted(outcomes) == ["This work is already recorded as completed.", "done"]
-    assert AuditEvent.objects.filter(action=services_work.WorkAction.COMPLETED).count() == 1
+    assert AuditEvent.objects.filter(action=WorkAction.COMPLETED).count() == 1

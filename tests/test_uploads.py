@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from enigma.uploads import FORM_ROOM, UploadLimitHandler, UploadTooLarge, size_text
 from records.models import Attachment
-from records.services_attachments import attach_file
+from records.services.attachments import attach_file
 from tests import test_role_matrix as matrix
 from tests.test_attachments import PDF
 from timetables.models import WorkRequest

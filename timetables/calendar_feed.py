@@ -16,7 +16,7 @@ from icalendar import Calendar, Event
 
 from enigma.models import SchoolSettings
 from timetables.models import CalendarFeed, Mode, PlanCell
-from timetables.selectors_print import teacher_name
+from timetables.selectors.feeds import teacher_name
 
 LONDON = ZoneInfo("Europe/London")
 # Calendar apps that honour it fetch the feed again after this long.

@@ -6,13 +6,9 @@ its actions."""
 
 from enigma.capabilities import Capability
 from enigma.registry import Contributions, HomePage, NavLink, Panel, Tab
-from timetables import (
-    coverage,
-    services_feeds,
-    services_lessons,
-    services_register,
-    services_work,
-)
+from timetables.selectors import coverage
+from timetables.selectors.register import review_initial
+from timetables.services import feeds, lessons, work
 
 CONTRIBUTIONS = Contributions(
     nav_links=(
@@ -43,7 +39,7 @@ CONTRIBUTIONS = Contributions(
         Panel("timetables:placement_calendar_panel", Capability.READ_PLACEMENTS),
     ),
     exit_checks=(coverage.exit_check,),
-    review_summaries=(services_register.review_initial,),
-    audit_labels={**services_lessons.LABELS, **services_work.AUDIT_LABELS, **services_feeds.LABELS},
-    audit_groups={**services_lessons.GROUPS, **services_work.AUDIT_GROUPS},
+    review_summaries=(review_initial,),
+    audit_labels={**lessons.LABELS, **work.AUDIT_LABELS, **feeds.LABELS},
+    audit_groups={**lessons.GROUPS, **work.AUDIT_GROUPS},
 )

@@ -10,16 +10,16 @@ P = Placement.State
 
 
 def _on_placement_changed(sender, placement, from_state, to_state, by, **kwargs):
-    from timetables import services_plan
+    from timetables.services import plans
 
     if to_state == P.SCHEDULED:
         if from_state == P.SCHEDULED:  # new dates: keep only the cells inside them
-            services_plan.keep_within(placement)
-        services_plan.generate_plan(placement, by=by)
+            plans.keep_within(placement)
+        plans.generate_plan(placement, by=by)
     elif to_state == P.ACTIVE and from_state == P.ACTIVE:
-        services_plan.trim_plan(placement, after=placement.planned_exit, by=by)
+        plans.trim_plan(placement, after=placement.planned_exit, by=by)
     elif to_state in (P.COMPLETED, P.ENDED_EARLY):
-        services_plan.trim_plan(placement, after=placement.actual_exit, by=by)
+        plans.trim_plan(placement, after=placement.actual_exit, by=by)
 
 
 def connect() -> None:

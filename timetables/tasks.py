@@ -5,7 +5,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from timetables import services_register
+from timetables.services import register
 
 CATCH_UP_DAYS = 7
 
@@ -15,6 +15,4 @@ def write_register_days() -> int:
     """Write the register of today and of the last week's days not yet written (a day
     missed while the worker was down is written the next time) into the chronologies."""
     today = timezone.localdate()
-    return sum(
-        services_register.write_day(today - dt.timedelta(days=n)) for n in range(CATCH_UP_DAYS)
-    )
+    return sum(register.write_day(today - dt.timedelta(days=n)) for n in range(CATCH_UP_DAYS))

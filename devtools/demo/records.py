@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from enigma.models import Student
 from records.models import Category, ChronologyLink
-from records.services import NewAction, amend_entry, complete_action, record_entry
+from records.services.entries import NewAction, amend_entry, complete_action, record_entry
 
 DEMO_MIS_PREFIX = "DEMO"
 # The demo school has 120 students; a benchmark school of 20,000 gets chronologies for
@@ -359,7 +359,7 @@ def seed_interventions(*, today: dt.date | None = None) -> str:
     from decimal import Decimal
 
     from records.models import Intervention
-    from records.services_interventions import (
+    from records.services.interventions import (
         intervention_close,
         intervention_create,
         record_scores,

@@ -20,9 +20,11 @@ from django.utils import timezone
 
 from enigma.models import SchoolSettings, Student, StudentStaffLink
 from enigma.school_calendar import CalendarError, SchoolCalendar
-from referrals import services, services_placement, services_referral
 from referrals.models import Placement, Referral
-from referrals.services_referral import SupportRow, TargetRow
+from referrals.services import decisions as services
+from referrals.services import placements as services_placement
+from referrals.services import referral as services_referral
+from referrals.services.referral import SupportRow, TargetRow
 
 LONDON = ZoneInfo("Europe/London")
 DOMAIN = "example.org"
@@ -169,7 +171,7 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
         """Start it, take entry measures and hold each review due by `until` (the exit
         review only when it is to be completed)."""
         with clock.at(_at(placement.start_date, 8, 15)):
-            services.start(placement, by=coordinator, today=placement.start_date)
+            services_placement.start(placement, by=coordinator, today=placement.start_date)
             services_placement.record_measures(
                 placement,
                 by=coordinator,
@@ -243,7 +245,7 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
                 )
         second = run(refer_and_approve(day_back(45), 1), until=day_back(33))
         with clock.at(_at(day_back(32), 16, 0)):
-            services.bring_exit_forward(
+            services_placement.bring_exit_forward(
                 second,
                 by=coordinator,
                 new_exit=day_back(30),
@@ -256,7 +258,7 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
         finish(second, Placement.Outcome.PARTIAL)
         early = run(refer_and_approve(day_back(28), 2), until=day_back(20))
         with clock.at(_at(day_back(18), 11, 0)):
-            services.end_early(
+            services_placement.end_early(
                 early,
                 by=coordinator,
                 end_reason="escalated",

@@ -265,7 +265,7 @@ def seed_staff(password: str) -> list[tuple[str, str]]:
                 "initials": first[0] + last[0],
                 "is_staff": Role.SCHOOL_ADMIN in roles,
                 # Set with the new account, not saved after it: a password set on an
-                # existing account is audited and the person told (services_accounts).
+                # existing account is audited and the person told (enigma.services.accounts).
                 "password": make_password(password),
             },
         )

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from enigma.models import Period, StudentStaffLink
 from referrals.models import Placement
-from timetables import services_plan
 from timetables.models import Lesson, Mode, PlanCell, RegisterMark, WorkRequest
+from timetables.services import plans as services_plan
 
 DEMO_TEACHER = "teacher@example.org"
 SUBJECTS = {

@@ -15,9 +15,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
-from enigma import services_accounts
 from enigma.models import User
 from enigma.roles import Role
+from enigma.services import accounts
 
 from . import fields
 from .common import BATCH, MISSING, Row, apply_values, max_length
@@ -233,9 +233,7 @@ class StaffImport(RecordImport[User]):
         # (the import's audit row names every role given and taken away).
         joined = [user for user, role in self.role_adds if role == Role.DSL]
         if joined:
-            services_accounts.tell_dsl_team(
-                joined=joined, request=services_accounts.acting_request()
-            )
+            accounts.tell_dsl_team(joined=joined, request=accounts.acting_request())
 
     def audit_data(self) -> dict:
         """Role grants and removals by user id (who may see what is worth a trace)."""

@@ -214,10 +214,10 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 15 * 60
 # Restricted (safeguarding) entries need a second-factor check this recent.
 ENIGMA_RESTRICTED_REAUTH_SECONDS = ACCOUNT_REAUTHENTICATION_TIMEOUT
 ACCOUNT_FORMS = {
-    "change_password": "enigma.account_forms.ChangePasswordForm",
-    "reset_password": "enigma.account_forms.ResetPasswordForm",
-    "reset_password_from_key": "enigma.account_forms.ResetPasswordKeyForm",
-    "reauthenticate": "enigma.account_forms.ReauthenticateForm",
+    "change_password": "enigma.forms.accounts.ChangePasswordForm",
+    "reset_password": "enigma.forms.accounts.ResetPasswordForm",
+    "reset_password_from_key": "enigma.forms.accounts.ResetPasswordKeyForm",
+    "reauthenticate": "enigma.forms.accounts.ReauthenticateForm",
 }
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
@@ -242,12 +242,12 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-ACCOUNT_FORMS["add_email"] = "enigma.account_forms.ChangeEmailForm"
+ACCOUNT_FORMS["add_email"] = "enigma.forms.accounts.ChangeEmailForm"
 # allauth refuses a new, unverified address to accounts with two-factor sign-in (and
 # two-factor sign-in to accounts with an unverified address) lest someone sign up with
 # another's address and lock them out with their own authenticator. There is no sign-up
 # here, and the school's own address rows start unverified; a pending new address gets
-# only its confirmation link (never a reset link: enigma.account_forms).
+# only its confirmation link (never a reset link: enigma.forms.accounts).
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 # The client address behind the TLS proxy: X-Forwarded-For is believed only from these
 # addresses or networks (see enigma.audit.client_address), for rate limits and audit.

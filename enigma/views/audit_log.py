@@ -1,16 +1,16 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from enigma import selectors_audit
 from enigma.capabilities import Capability
-from enigma.forms import AuditSearchForm
+from enigma.forms.audit_log import AuditSearchForm
 from enigma.permissions import requires
+from enigma.selectors import audit_log as selectors
 
 
 @requires(Capability.READ_AUDIT_LOG)
 def audit_log(request):
     form = AuditSearchForm(request.GET or None)
-    events = selectors_audit.search(form.cleaned_data if form.is_bound and form.is_valid() else {})
+    events = selectors.search(form.cleaned_data if form.is_bound and form.is_valid() else {})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -1,6 +1,6 @@
 """The school calendar pages: terms, non-school days, periods and bank holidays.
 
-For the school admin only. Every change goes through enigma.services (audited); deletes
+For the school admin only. Every change goes through enigma.services.school (audited); deletes
 need a POST from a confirmation page.
 """
 
@@ -14,13 +14,14 @@ from django.db.models import ProtectedError
 from django.forms import ModelForm
 from django.shortcuts import get_object_or_404, redirect, render
 
-from enigma import services, services_calendar
 from enigma.capabilities import Capability
-from enigma.forms_calendar import NonSchoolDayForm, PeriodForm, TermForm
+from enigma.forms.calendar import NonSchoolDayForm, PeriodForm, TermForm
 from enigma.inputs import parse_date
 from enigma.models import NonSchoolDay, Period, Term
 from enigma.permissions import requires
 from enigma.school_calendar import SchoolCalendar, term_years
+from enigma.services import school
+from enigma.services.calendar import add_bank_holidays
 
 # What a database constraint that stopped a save means, and the field it belongs to.
 CONSTRAINT_MESSAGES = {
@@ -57,7 +58,7 @@ def _form_page(request, form_class, *, noun: str, instance=None):
     form = form_class(request.POST if request.method == "POST" else None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            obj = services.audited_form_save(request=request, form=form)
+            obj = school.audited_form_save(request=request, form=form)
         except IntegrityError as exc:  # someone else saved a clashing row at the same moment
             _add_integrity_error(form, exc)
         else:
@@ -76,7 +77,7 @@ def _delete_page(request, obj, *, noun: str):
     label = str(obj)
     if request.method == "POST":
         try:
-            services.audited_delete(request=request, obj=obj)
+            school.audited_delete(request=request, obj=obj)
         except (ProtectedError, IntegrityError):
             messages.error(request, f"The {noun} {label} is in use elsewhere, so it was kept.")
         else:
@@ -170,7 +171,7 @@ def bank_holidays(request):
             messages.error(request, "Choose at least one bank holiday to add.")
             return redirect("calendar_bank_holidays")
         try:
-            added = services_calendar.add_bank_holidays(request=request, years=years, only=only)
+            added = add_bank_holidays(request=request, years=years, only=only)
         except IntegrityError:
             messages.error(
                 request,

@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from enigma import services
 from enigma.capabilities import Capability
-from enigma.forms import SchoolSettingsForm
+from enigma.forms.school import SchoolSettingsForm
 from enigma.models import SchoolSettings
 from enigma.permissions import requires
+from enigma.services import school
 
 
 @requires(Capability.MANAGE_SCHOOL)
@@ -15,7 +15,7 @@ def school_settings(request):
     form = SchoolSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            services.school_settings_update(request=request, form=form)
+            school.school_settings_update(request=request, form=form)
         messages.success(request, "School settings saved.")
         return redirect("school_settings")
     return render(request, "enigma/school/settings.html", {"form": form})

@@ -1,12 +1,13 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from enigma import audit, selectors
+from enigma import audit
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
-from enigma.forms import DirectoryFilterForm
+from enigma.forms.students import DirectoryFilterForm
 from enigma.models import Student
 from enigma.permissions import requires
+from enigma.selectors import students as selectors
 
 
 @requires(Capability.VIEW_STUDENTS)

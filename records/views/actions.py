@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 
 from enigma.capabilities import Capability
 from enigma.permissions import requires
-from records import access, selectors, services
-from records.forms import CompleteActionForm
+from records import access
+from records.forms.entries import CompleteActionForm
 from records.models import Action
+from records.selectors import chronology as selectors
+from records.services import entries
 from records.views.common import audit_restricted_reads, mark_actions_readable
 
 MY_ACTIONS_PAGE_SIZE = 50
@@ -67,7 +69,7 @@ def action_complete(request, action_pk):
     form = CompleteActionForm(request.POST)
     if form.is_valid():
         try:
-            services.complete_action(
+            entries.complete_action(
                 action=action, user=request.user, outcome=form.cleaned_data["outcome"]
             )
         except ValidationError as error:

@@ -4,7 +4,7 @@ Both views answer 404 to anyone who may not see the entry (including a restricte
 entry's attachments for someone who may not read it): they never reveal that an entry
 or file exists. Someone who may read a restricted entry but has not checked their second
 factor recently is sent to do so, then back. The rules live in
-records.services_attachments.
+records.services.attachments.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from enigma.uploads import accepts_uploads
 from records import attachments
 from records.access import reauthentication_url
 from records.audit_actions import RecordsAction
-from records.forms_attachments import AttachmentForm
+from records.forms.attachments import AttachmentForm
 from records.models import Attachment, Entry
-from records.services_attachments import (
+from records.services.attachments import (
     Access,
     access,
     attach_file,

@@ -13,10 +13,11 @@ from enigma import audit
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.permissions import requires
-from records import access, selectors
+from records import access
 from records.audit_actions import RecordsAction
-from records.forms import HAND_KINDS, TimelineFilterForm
+from records.forms.entries import HAND_KINDS, TimelineFilterForm
 from records.models import Entry
+from records.selectors import chronology as selectors
 from records.views.common import (
     audit_restricted_reads,
     decide_visibility,

@@ -12,13 +12,13 @@ from django.urls import reverse
 
 from enigma import audit
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.models import Student
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
-from records import access, attachments, selectors, services
+from records import access, attachments
 from records.audit_actions import RecordsAction
-from records.forms import (
+from records.forms.entries import (
     HAND_KINDS,
     ActionFormSet,
     AmendForm,
@@ -27,7 +27,9 @@ from records.forms import (
     new_actions,
 )
 from records.models import Action, Attachment, Entry
-from records.services_attachments import attach_file
+from records.selectors import chronology as selectors
+from records.services import entries
+from records.services.attachments import attach_file
 from records.views.common import audit_restricted_reads, decide_visibility, entry_for
 
 
@@ -47,7 +49,7 @@ def entry_add(request, pk):
     actions = ActionFormSet(data, prefix="actions")
     if data is not None and form.is_valid() and actions.is_valid():
         try:
-            entry = services.record_entry(
+            entry = entries.record_entry(
                 author=request.user,
                 students=form.students(),
                 actions=new_actions(actions),
@@ -133,7 +135,7 @@ def entry_detail(request, entry_pk):
     )
     if request.method == "POST" and add_actions.is_valid():
         try:
-            services.add_actions(entry=entry, by=request.user, actions=new_actions(add_actions))
+            entries.add_actions(entry=entry, by=request.user, actions=new_actions(add_actions))
         except ValidationError as error:
             add_actions._non_form_errors = add_actions.error_class(error.messages)
         else:
@@ -171,7 +173,7 @@ def entry_amend(request, entry_pk):
         d = form.cleaned_data
         try:
             with transaction.atomic():
-                amendment = services.amend_entry(
+                amendment = entries.amend_entry(
                     author=request.user,
                     original=entry,
                     reason=d["reason"],
@@ -218,7 +220,7 @@ def entry_share(request, entry_pk):
     if request.method == "POST" and form.is_valid():
         colleague = form.cleaned_data["colleague"]
         try:
-            share = services.share_entry(
+            share = entries.share_entry(
                 entry=entry,
                 shared_by=request.user,
                 colleague=colleague,

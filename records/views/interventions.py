@@ -2,7 +2,7 @@
 
 The room team reads them (the school admin included); the coordinator, SENCO, deputy
 head and DSL plan them and record sessions. Reads go through
-records.selectors_interventions and writes through records.services_interventions.
+records.selectors.interventions and writes through records.services.interventions.
 """
 
 from __future__ import annotations
@@ -18,18 +18,18 @@ from django.views.decorators.http import require_POST
 from enigma import audit
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
-from records import selectors_interventions as selectors
-from records import services_interventions as services
 from records.audit_actions import RecordsAction
-from records.forms_interventions import (
+from records.forms.interventions import (
     CloseForm,
     InterventionForm,
     ScoresForm,
     SessionForm,
 )
-from records.services_interventions import PLAN_FIELDS
+from records.selectors import interventions as selectors
+from records.services import interventions as services
+from records.services.interventions import PLAN_FIELDS
 
 readers = requires(Capability.READ_INTERVENTIONS)
 interventions_write = requires(Capability.RUN_INTERVENTIONS)

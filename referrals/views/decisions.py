@@ -3,7 +3,7 @@ the decision page (approve, ask for more information, decline) and the waiting l
 
 Only a deputy head decides and keeps the waiting list; the coordinator and the SENCO
 may read the approvals page and the waiting list (without the forms). Reads go through
-referrals.selectors_decisions and writes through referrals.services, which lock what
+referrals.selectors.decisions and writes through referrals.services.decisions, which lock what
 they change: a decision someone else made meanwhile comes back as a ValidationError
 without a field, shown as a message.
 """
@@ -19,12 +19,10 @@ from django.views.decorators.http import require_POST
 
 from enigma import audit
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
-from referrals import selectors_decisions as selectors
-from referrals import services
 from referrals.audit_actions import REFERRAL_VIEWED
-from referrals.forms_decisions import (
+from referrals.forms.decisions import (
     DECISION_FORMS,
     ApproveForm,
     DeclineForm,
@@ -34,6 +32,8 @@ from referrals.forms_decisions import (
     row_form,
 )
 from referrals.models import Placement, Referral
+from referrals.selectors import decisions as selectors
+from referrals.services import decisions, placements
 
 deciders = requires(Capability.DECIDE_REFERRAL)
 approvals_readers = requires(Capability.READ_APPROVALS)
@@ -141,7 +141,7 @@ def _decide(request, referral: Referral, form) -> str:
     data = form.cleaned_data
     name = referral.student.name
     if isinstance(form, ApproveForm):
-        placement = services.approve(
+        placement = decisions.approve(
             referral,
             by=request.user,
             start=data["start_date"],
@@ -150,9 +150,9 @@ def _decide(request, referral: Referral, form) -> str:
         )
         return _approved_message(name, placement)
     if isinstance(form, InformationForm):
-        services.request_information(referral, by=request.user, request=data["request"])
+        decisions.request_information(referral, by=request.user, request=data["request"])
         return f"More information asked for: {name}'s referral has gone back to its referrer."
-    services.decline(referral, by=request.user, reason=data["reason"])
+    decisions.decline(referral, by=request.user, reason=data["reason"])
     return f"Declined: {name}'s referral. The referrer can see the reason."
 
 
@@ -214,7 +214,7 @@ def waiting_priority(request, placement_pk: int):
     form = row_form(PriorityForm, placement, request.POST)
     if form.is_valid():
         try:
-            services.set_priority(
+            decisions.set_priority(
                 placement, by=request.user, priority=form.cleaned_data["priority"]
             )
         except ValidationError as error:
@@ -246,7 +246,7 @@ def waiting_remove(request, placement_pk: int):
             )
             return redirect("referrals:waiting_list")
         try:
-            services.end_early(
+            placements.end_early(
                 placement,
                 by=request.user,
                 end_reason=form.cleaned_data["end_reason"],

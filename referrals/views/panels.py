@@ -9,8 +9,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from enigma.capabilities import Capability
 from enigma.permissions import requires
-from referrals import selectors_decisions
-from referrals import selectors_placement as selectors
+from referrals.selectors import decisions
+from referrals.selectors import placements as selectors
 
 SHOWN = 6
 # For the people who act on what the panels list (the DSL and the school admin do not).
@@ -45,7 +45,7 @@ def exits_panel(request):
 @panel_readers
 @vary_on_headers("HX-Request")
 def waiting_panel(request):
-    waiting = selectors_decisions.waiting_list()
+    waiting = decisions.waiting_list()
     return render(
         request,
         "referrals/panels/waiting.html",

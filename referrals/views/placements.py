@@ -4,8 +4,8 @@ coordinator's Placements board, the SENCO's Reviews page and the placement panel
 student's file.
 
 The room team reads placements; the coordinator, SENCO and deputy head change them; only
-the SENCO signs off reviews. Reads go through referrals.selectors_placement, writes
-through referrals.services and referrals.services_placement.
+the SENCO signs off reviews. Reads go through referrals.selectors.placements, writes
+through referrals.services.decisions and referrals.services.placements.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from django.views.decorators.http import require_POST
 
 from enigma import audit
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import get_student_for, requires
-from referrals import dates, hooks, services, services_placement
-from referrals import selectors_placement as selectors
-from referrals.forms_placement import (
+from referrals import dates, hooks
+from referrals.forms.placements import (
     CompleteForm,
     EndEarlyForm,
     ExitForwardForm,
@@ -33,6 +32,8 @@ from referrals.forms_placement import (
     SignOffForm,
 )
 from referrals.models import Measure, Placement
+from referrals.selectors import placements as selectors
+from referrals.services import placements
 
 readers = requires(Capability.READ_PLACEMENTS)
 placement_write = requires(Capability.MANAGE_PLACEMENTS)
@@ -123,7 +124,7 @@ def student_placements(request, pk: int):
 def placement_start(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     try:
-        services.start(placement, by=request.user)
+        placements.start(placement, by=request.user)
     except ValidationError as exc:
         messages.error(request, _say(exc))
     else:
@@ -141,7 +142,7 @@ def placement_exit_forward(request, placement_pk: int):
     form = ExitForwardForm(request.POST or None, placement=placement)
     if request.method == "POST" and form.is_valid():
         try:
-            services.bring_exit_forward(
+            placements.bring_exit_forward(
                 placement,
                 by=request.user,
                 new_exit=form.cleaned_data["new_exit"],
@@ -171,7 +172,7 @@ def placement_end_early(request, placement_pk: int):
     form = EndEarlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.end_early(
+            placements.end_early(
                 placement,
                 by=request.user,
                 end_reason=form.cleaned_data["end_reason"],
@@ -201,9 +202,7 @@ def placement_complete(request, placement_pk: int):
     form = CompleteForm(request.POST or None, placement=placement, today=today)
     if request.method == "POST" and form.is_valid():
         try:
-            services_placement.complete(
-                placement, by=request.user, today=today, **form.cleaned_data
-            )
+            placements.complete(placement, by=request.user, today=today, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -252,7 +251,7 @@ def review_hold(request, review_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services_placement.hold_review(review, by=request.user, **form.service_kwargs())
+            placements.hold_review(review, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -261,7 +260,7 @@ def review_hold(request, review_pk: int):
                 text += " It now waits for the SENCO's sign-off."
             messages.success(request, text)
             return _to_placement(placement.pk)
-    earliest = services_placement.earliest_hold_day(review)
+    earliest = placements.earliest_hold_day(review)
     return render(
         request,
         "referrals/placements/review_hold.html",
@@ -300,7 +299,7 @@ def review_sign_off(request, review_pk: int):
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services_placement.sign_off(review, by=request.user, note=form.cleaned_data["note"])
+            placements.sign_off(review, by=request.user, note=form.cleaned_data["note"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -346,9 +345,7 @@ def placement_measures(request, placement_pk: int):
     form = MeasuresForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services_placement.record_measures(
-                placement, by=request.user, stage=stage, **form.cleaned_data
-            )
+            placements.record_measures(placement, by=request.user, stage=stage, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -374,7 +371,7 @@ def follow_up_record(request, follow_up_pk: int):
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services_placement.record_follow_up(follow_up, by=request.user, **form.cleaned_data)
+            placements.record_follow_up(follow_up, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

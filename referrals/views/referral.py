@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 from enigma import audit
 from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
-from referrals import selectors_referral as selectors
 from referrals.audit_actions import REFERRAL_VIEWED
-from referrals.forms_referral import ReferralForms, StudentSearchForm, WithdrawForm
+from referrals.forms.referral import ReferralForms, StudentSearchForm, WithdrawForm
 from referrals.models import Referral
-from referrals.services_referral import (
+from referrals.selectors import referral as selectors
+from referrals.services.referral import (
     can_edit,
     can_withdraw,
     resubmit_referral,

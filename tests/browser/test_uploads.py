@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from records.models import Attachment
-from records.services import record_entry
+from records.services.entries import record_entry
 from tests.browser.helpers import sign_in
 from tests.factories import StudentFactory
 from tests.test_attachments import PDF

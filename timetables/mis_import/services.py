@@ -9,7 +9,7 @@ from enigma import audit
 from enigma.imports.result import ImportResult
 from enigma.models import StudentStaffLink
 from timetables.models import Lesson
-from timetables.services_lessons import LessonsAction
+from timetables.services.lessons import LessonsAction
 
 from .columns import SHAPES
 from .plan import TimetableImport, build
@@ -75,12 +75,11 @@ def _fill_plans(student_ids: set[int]) -> None:
     """A live placement whose student had no timetable gets its plan's missing lessons
     now (lessons already planned are left as they are)."""
     from referrals.models import Placement
-    from timetables import services_plan
+    from timetables import occupancy
+    from timetables.services import plans
 
-    for placement in Placement.objects.filter(
-        student_id__in=student_ids, state__in=services_plan.LIVE
-    ):
-        services_plan.generate_plan(placement)
+    for placement in Placement.objects.filter(student_id__in=student_ids, state__in=occupancy.LIVE):
+        plans.generate_plan(placement)
 
 
 def apply(shape: str, files: list[tuple[str, bytes]], *, request=None, actor=None):

@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
-from referrals import selectors_placement
-from timetables import calendar_feed, selectors_print, services_feeds
+from referrals.selectors.placements import placement_for
+from timetables import calendar_feed
 from timetables.models import CalendarFeed
+from timetables.selectors import feeds as selectors
+from timetables.services import feeds as services
 
 feed_managers = requires(Capability.MANAGE_CALENDAR_FEEDS)
 
@@ -43,10 +45,10 @@ class FeedForm(forms.Form):
 @requires(Capability.VIEW_STUDENTS)
 @require_safe
 def print_week(request, placement_pk: int):
-    placement = selectors_print.placement_for_print(request.user, placement_pk)
-    monday = selectors_print.chosen_week(placement, request.GET.get("week"), timezone.localdate())
-    week = selectors_print.print_week(placement, monday)
-    services_feeds.week_printed(placement=placement, monday=monday, request=request)
+    placement = selectors.placement_for_print(request.user, placement_pk)
+    monday = selectors.chosen_week(placement, request.GET.get("week"), timezone.localdate())
+    week = selectors.print_week(placement, monday)
+    services.week_printed(placement=placement, monday=monday, request=request)
     return render(
         request,
         "timetables/feeds/print_week.html",
@@ -74,18 +76,18 @@ def _feeds_page(request, placement, form, *, status: int = 200):
 @feed_managers
 @require_safe
 def feeds(request, placement_pk: int):
-    placement = selectors_placement.placement_for(placement_pk)
+    placement = placement_for(placement_pk)
     return _feeds_page(request, placement, FeedForm())
 
 
 @feed_managers
 @require_POST
 def feed_add(request, placement_pk: int):
-    placement = selectors_placement.placement_for(placement_pk)
+    placement = placement_for(placement_pk)
     form = FeedForm(request.POST)
     if form.is_valid():
         try:
-            made = services_feeds.feed_make(
+            made = services.feed_make(
                 placement=placement,
                 label=form.cleaned_data["label"],
                 by=request.user,
@@ -115,7 +117,7 @@ def feed_add(request, placement_pk: int):
 @require_POST
 def feed_revoke(request, feed_pk: int):
     feed = get_object_or_404(CalendarFeed.objects.select_related("placement__student"), pk=feed_pk)
-    if services_feeds.feed_revoke(feed=feed, by=request.user, request=request):
+    if services.feed_revoke(feed=feed, by=request.user, request=request):
         messages.success(
             request,
             f"Revoked “{feed}”: calendars using it stop updating and lose the "
@@ -130,7 +132,7 @@ def feed_revoke(request, feed_pk: int):
 @require_safe
 def placement_calendar_panel(request, placement_pk: int):
     """The panel on the placement page: print the week, and the calendar links."""
-    placement = selectors_placement.placement_for(placement_pk)
+    placement = placement_for(placement_pk)
     can_manage = request.user.can(Capability.MANAGE_CALENDAR_FEEDS)
     return render(
         request,
@@ -158,7 +160,7 @@ def feed(request, token: str):
         )
     else:
         body = calendar_feed.build_calendar(found, domain=request.get_host().split(":")[0])
-        services_feeds.feed_fetched(found)
+        services.feed_fetched(found)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="timetable.ics"'
     response["Cache-Control"] = "no-store, private"

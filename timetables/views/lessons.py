@@ -22,9 +22,7 @@ from enigma.imports.parsing import max_bytes
 from enigma.inputs import parse_int
 from enigma.permissions import get_student_for, requires
 from enigma.uploads import accepts_uploads
-from timetables import selectors_lessons as selectors
-from timetables import services_lessons as services
-from timetables.forms_lessons import (
+from timetables.forms.lessons import (
     ClassesUploadForm,
     LessonForm,
     LessonsUploadForm,
@@ -34,6 +32,8 @@ from timetables.mis_import import services as mis_import
 from timetables.mis_import import store
 from timetables.mis_import.columns import FILE_KINDS
 from timetables.models import TimetableSettings
+from timetables.selectors import lessons as selectors
+from timetables.services import lessons as services
 
 # Who keeps the timetables: imports, settings and lessons by hand.
 editors = requires(Capability.MANAGE_TIMETABLES)

@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from enigma.capabilities import Capability
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.inputs import parse_date
 from enigma.permissions import requires
-from timetables import coverage, services_plan
-from timetables import selectors_plan as selectors
-from timetables.forms_plan import ExitOverrideForm, WeekForm
+from timetables.forms.plans import ExitOverrideForm, WeekForm
 from timetables.models import Mode, monday_of
+from timetables.selectors import coverage
+from timetables.selectors import plans as selectors
+from timetables.services import plans
 
 readers = requires(Capability.READ_PLACEMENTS)
 plan_write = requires(Capability.PLAN_REINTEGRATION)
@@ -78,7 +79,7 @@ def plan_cell(request, cell_pk: int):
     confirm = request.POST.get("confirm") == "1"
     warning = error = ""
     try:
-        change = services_plan.set_cell(cell, mode, by=request.user, confirm_overfill=confirm)
+        change = plans.set_cell(cell, mode, by=request.user, confirm_overfill=confirm)
         cell = change.cell
         if not change.applied:
             warning = change.warning
@@ -125,7 +126,7 @@ def plan_week(request, placement_pk: int):
     )
     if form.is_valid():
         try:
-            refused = services_plan.set_week(
+            refused = plans.set_week(
                 placement,
                 week.monday,
                 in_class=set(form.cleaned_data["in_class"]),
@@ -154,7 +155,7 @@ def plan_week(request, placement_pk: int):
 @require_POST
 def plan_generate(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
-    added = services_plan.generate_plan(placement, by=request.user)
+    added = plans.generate_plan(placement, by=request.user)
     if added:
         messages.success(request, f"{added} lessons were added to the plan from the timetable.")
     else:
@@ -170,7 +171,7 @@ def exit_override(request, placement_pk: int):
     form = ExitOverrideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            coverage.allow_exit_without(
+            plans.allow_exit_without(
                 placement, by=request.user, reason=form.cleaned_data["reason"], until=until
             )
         except ValidationError as exc:

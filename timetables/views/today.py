@@ -19,9 +19,9 @@ from django.views.decorators.vary import vary_on_headers
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int, query_date, shift
 from enigma.permissions import declared_capabilities, requires
-from timetables import selectors_today as selectors
-from timetables import services_register
 from timetables.models import PlanCell, RegisterMark
+from timetables.selectors import today as selectors
+from timetables.services import register
 
 register_takers = requires(Capability.TAKE_REGISTER)
 # Loaded with htmx from their own apps' URLs.
@@ -90,7 +90,7 @@ def register_mark(request, cell_pk: int):
     status = request.POST.get("status") or request.POST.get("current_status", "")
     error = ""
     try:
-        services_register.mark(
+        register.mark(
             cell.placement,
             cell.date,
             cell.period,
@@ -120,7 +120,7 @@ def register_concern(request, cell_pk: int):
         error = "Mark the student absent first."
     else:
         try:
-            services_register.record_absence_concern(due.mark, by=request.user)
+            register.record_absence_concern(due.mark, by=request.user)
         except ValidationError as exc:
             error = " ".join(exc.messages)
     if request.htmx:

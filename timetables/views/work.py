@@ -4,7 +4,7 @@ the work's file.
 
 A class teacher sees only their own students and their own requests: anyone else's
 request is a 404, never a 403, so its existence is not revealed. Reads go through
-timetables.selectors_work, writes through timetables.services_work.
+timetables.selectors.work, writes through timetables.services.work.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from enigma import audit
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.formatting import day_text
-from enigma.forms import add_service_errors
+from enigma.forms.common import add_service_errors
 from enigma.models import SchoolSettings
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
-from timetables import selectors_work as selectors
-from timetables import services_work as services
-from timetables.forms_work import WorkCompleteForm, WorkSetForm
+from timetables.forms.work import WorkCompleteForm, WorkSetForm
+from timetables.selectors import work as selectors
+from timetables.services import work as services
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from enigma.models import Student
 from records.models import Category, ChronologyLink, Entry
-from records.selectors import RESTRICTED
-from records.services import NewAction, record_entry
+from records.selectors.chronology import RESTRICTED
+from records.services.entries import NewAction, record_entry
 
 KINDS = ["observation", "positive", "concern", "contact", "progress", "positive", "concern"]
 

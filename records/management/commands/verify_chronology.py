@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from records.selectors import chain_breaks
+from records.selectors.chronology import chain_breaks
 
 
 class Command(BaseCommand):

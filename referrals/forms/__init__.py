@@ -1,0 +1,1 @@
+"""Forms for the referrals views, one module per area: referral, decisions, placements."""

@@ -1,0 +1,120 @@
+"""Forms for deciding referrals and keeping the waiting list.
+
+Forms read and check what was typed; referrals.services.decisions decides and saves. A
+ValidationError from a service goes back onto the form with
+enigma.forms.common.add_service_errors(), next to the field it names, so nothing typed is lost.
+
+The three decision forms share one page, so their fields have distinct names (and so
+distinct ids) and each posts a hidden `decision` naming which it is.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from enigma.forms.common import DateInput
+from referrals.models import Placement
+
+PRIORITY_CHOICES = [
+    (1, "1 (most urgent)"),
+    (2, "2"),
+    (3, "3"),
+    (4, "4"),
+    (5, "5 (least urgent)"),
+]
+
+
+def _priority_field(**kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label="Priority on the waiting list",
+        choices=PRIORITY_CHOICES,
+        coerce=int,
+        error_messages={"invalid_choice": "Choose a priority from 1 (most urgent) to 5."},
+        **kwargs,
+    )
+
+
+class ApproveForm(forms.Form):
+    decision_name = "approve"
+
+    start_date = forms.DateField(
+        label="Start date",
+        widget=DateInput(),
+        help_text="A school day, today or later. The exit date is worked out from the "
+        "school calendar.",
+        error_messages={
+            "required": "Enter the start date.",
+            "invalid": "Enter a real date, e.g. 9/11/2026.",
+        },
+    )
+    priority = _priority_field(
+        initial=3,
+        help_text="Used only if the room is full and the placement has to wait for a place.",
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the decision and shown in the student's chronology.",
+    )
+
+
+class InformationForm(forms.Form):
+    decision_name = "information"
+
+    request = forms.CharField(
+        label="What information is needed?",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The referral goes back to the referrer to add it and submit again.",
+        error_messages={"required": "Say what information is needed."},
+    )
+
+
+class DeclineForm(forms.Form):
+    decision_name = "decline"
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The referrer sees it, and it is kept in the student's file.",
+        error_messages={"required": "Say why: the referrer and the file keep the reason."},
+    )
+
+
+DECISION_FORMS: dict[str, type[forms.Form]] = {
+    f.decision_name: f for f in (ApproveForm, InformationForm, DeclineForm)
+}
+
+
+class PriorityForm(forms.Form):
+    priority = _priority_field()
+
+
+class RemoveForm(forms.Form):
+    end_reason = forms.ChoiceField(
+        label="Why is it coming off the list?",
+        choices=[("", "Choose a reason"), *Placement.EndReason.choices],
+        error_messages={"required": "Choose why the placement ends."},
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text='Needed for "Other": say what happened.',
+    )
+
+
+def row_form(form_class, placement: Placement, data=None, **kwargs) -> forms.Form:
+    """A waiting-list row's form: ids carry the placement, names stay plain, and the
+    labels name the student (many rows share the page)."""
+    form = form_class(data, auto_id=f"id_%s_{placement.pk}", **kwargs)
+    name = placement.student.name
+    if "priority" in form.fields:
+        form.fields["priority"].label = f"Priority for {name}"
+    if "end_reason" in form.fields:
+        form.fields["end_reason"].label = f"Why is {name} coming off the list?"
+    return form

@@ -1,0 +1,177 @@
+"""Reads for the deputy head's approvals page, the decision page and the waiting list.
+
+Every list here is read in a fixed number of queries, however many referrals wait: the
+student and referrer are joined, prior support and proposed targets prefetched, and two
+annotations: the "earlier placement this academic year" flag (the rule of
+referrals.selectors.referral.earlier_placements_this_year) and the number of recent
+concerns and incidents (a number only: never the content of an entry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from enigma.models import SchoolSettings
+from enigma.school_calendar import CalendarError
+from records.models import ChronologyLink, Entry
+from referrals import dates, places
+from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
+from referrals.selectors import referral as referral_selectors
+
+# How far back the approvals page counts concerns and incidents.
+CONCERN_WINDOW = dt.timedelta(weeks=6)
+CONCERN_KINDS = (Entry.Kind.CONCERN, Entry.Kind.INCIDENT)
+
+
+def earlier_placements_this_year(student, *, on: dt.date | None = None) -> list[Placement]:
+    """The student's placements that started in this academic year (the referral pages'
+    own rule, referrals.selectors.referral), with who approved each."""
+    on = on or timezone.localdate()
+    return list(
+        referral_selectors.earlier_placements_this_year(student, on=on).select_related(
+            "approved_by"
+        )
+    )
+
+
+def _earlier_this_year(on: dt.date) -> Exists:
+    """The same rule as an annotation, for a list of referrals in one query."""
+    return Exists(
+        Placement.objects.filter(
+            student=OuterRef("student"),
+            start_date__range=referral_selectors.academic_year(on),
+        )
+    )
+
+
+def _recent_concerns(since: dt.datetime) -> Coalesce:
+    """How many concerns and incidents the student's chronology holds since `since`
+    (corrections are not counted twice)."""
+    counted = (
+        ChronologyLink.objects.filter(
+            student=OuterRef("student"),
+            entry__kind__in=CONCERN_KINDS,
+            entry__occurred_at__gte=since,
+            entry__amends__isnull=True,
+        )
+        .order_by()
+        .values("student")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _with_context(qs, *, today: dt.date):
+    since = timezone.now() - CONCERN_WINDOW
+    return (
+        qs.select_related("student", "referrer")
+        .prefetch_related(
+            Prefetch("prior_support", queryset=PriorSupport.objects.order_by("since", "id")),
+            Prefetch("proposed_targets", queryset=ProposedTarget.objects.order_by("id")),
+        )
+        .annotate(
+            earlier_this_year=_earlier_this_year(today),
+            recent_concerns=_recent_concerns(since),
+        )
+    )
+
+
+def pending_referrals(*, today: dt.date | None = None) -> list[Referral]:
+    """Referrals waiting for a decision, oldest first, with the student's context."""
+    today = today or timezone.localdate()
+    qs = Referral.objects.filter(status=Referral.Status.SUBMITTED).order_by("submitted_at", "id")
+    return list(_with_context(qs, today=today))
+
+
+def referral_for_decision(pk, *, today: dt.date | None = None) -> Referral:
+    """A referral to show on the decision page, or 404. Drafts are their referrer's own
+    until submitted, so they are never shown here."""
+    today = today or timezone.localdate()
+    qs = _with_context(
+        Referral.objects.exclude(status=Referral.Status.DRAFT).select_related("decided_by"),
+        today=today,
+    )
+    try:
+        return get_object_or_404(qs, pk=int(pk))
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def waiting_list() -> list[Placement]:
+    """The waiting list in order (priority, then approval time), each with .position."""
+    rows = list(places.waiting_list())
+    for position, placement in enumerate(rows, start=1):
+        placement.position = position
+    return rows
+
+
+def waiting_placement(pk) -> Placement:
+    """Any placement by pk, or 404 (the services say if it is no longer waiting)."""
+    try:
+        return get_object_or_404(Placement.objects.select_related("student"), pk=int(pk))
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def waiting_position(placement: Placement) -> int | None:
+    for row in waiting_list():
+        if row.pk == placement.pk:
+            return row.position
+    return None
+
+
+def first_full_day(placement: Placement) -> dt.date | None:
+    """Why a waiting placement waits: the first school day the room is full during the
+    placement it asked for (None if that cannot be worked out any more)."""
+    try:
+        planned = dates.placement_dates(placement.requested_start)
+        calendar = dates.calendar_for(placement.requested_start)
+    except (ValidationError, CalendarError):
+        return None
+    return places.first_full_day(
+        planned.start,
+        planned.planned_exit,
+        capacity=SchoolSettings.load().capacity,
+        calendar=calendar,
+    )
+
+
+def default_start(referral: Referral, *, today: dt.date | None = None) -> dt.date:
+    """The start to suggest: the proposed start unless it has passed, else the next school
+    day (today, if the calendar cannot say)."""
+    today = today or timezone.localdate()
+    if referral.proposed_start and referral.proposed_start >= today:
+        return referral.proposed_start
+    try:
+        return places.next_school_day(today, dates.calendar_for(today))
+    except CalendarError:
+        return today
+
+
+@dataclass(frozen=True)
+class Capacity:
+    capacity: int
+    this_week: dict | None  # the first row of weeks (None when there are no weeks)
+    weeks: list[dict]
+
+    @property
+    def free_now(self) -> int | None:
+        return self.this_week["free"] if self.this_week else None
+
+
+def capacity(weeks: int = 8, *, today: dt.date | None = None) -> Capacity:
+    """The room this week (its busiest school day from today) and over the coming weeks:
+    each row is places.capacity_by_week's {week_of, school_days, taken, free, capacity};
+    free is None for a week with no school days."""
+    rows = places.capacity_by_week(weeks, today=today)
+    room = rows[0]["capacity"] if rows else SchoolSettings.load().capacity
+    return Capacity(capacity=room, this_week=rows[0] if rows else None, weeks=rows)

@@ -1,0 +1,160 @@
+"""Deciding a submitted referral (approve, decline, ask for more information) and keeping
+the waiting list's priorities.
+
+Approval takes the room's lock first (referrals.places), so two approvals at the same
+moment are served one after the other and can never overfill the room: a placement that
+fits is scheduled (referrals.services.scheduling), one that does not joins the waiting
+list. Every change goes through referrals.services.transitions (logged, and an event in
+the student's chronology). Drafting and submitting a referral live in
+referrals.services.referral; the placement's life after approval in
+referrals.services.placements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from enigma.formatting import day_text as _day
+from referrals import dates
+from referrals.models import Placement, Referral, Target
+from referrals.places import first_full_day, lock_room
+from referrals.services.scheduling import schedule_reviews, scheduled_summary, set_dates
+from referrals.services.transitions import move_placement, move_referral
+
+P = Placement.State
+R = Referral.Status
+
+
+# --- decisions ------------------------------------------------------------------------
+
+
+def _locked_referral(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update().select_related("student").get(pk=referral.pk)
+
+
+def _decided(referral: Referral, by, reason: str) -> None:
+    referral.decided_by = by
+    referral.decided_at = timezone.now()
+    referral.decision_reason = reason.strip()
+
+
+def approve(
+    referral: Referral,
+    *,
+    by,
+    start: dt.date,
+    priority: int = 3,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> Placement:
+    """Approve a submitted referral for a placement starting on `start`.
+
+    If a place is free on every school day of the placement it is scheduled; otherwise
+    it joins the waiting list. Raises ValidationError with the field at fault.
+    """
+    today = today or timezone.localdate()
+    if start < today:
+        raise ValidationError({"start_date": "The start date has passed; choose today or later."})
+    if not 1 <= priority <= 5:
+        raise ValidationError({"priority": "Priority is from 1 (most urgent) to 5."})
+    with transaction.atomic():
+        room = lock_room()
+        referral = _locked_referral(referral)
+        if referral.status != R.SUBMITTED:
+            raise ValidationError(
+                f"This referral is {referral.get_status_display().lower()}: only a referral "
+                "waiting for a decision can be approved."
+            )
+        planned = dates.placement_dates(start)
+        calendar = dates.calendar_for(start)
+        full_on = first_full_day(
+            planned.start, planned.planned_exit, capacity=room.capacity, calendar=calendar
+        )
+        placement = Placement(
+            referral=referral,
+            student=referral.student,
+            priority=priority,
+            approved_by=by,
+            requested_start=start,
+            previous=Placement.objects.filter(student=referral.student)
+            .exclude(state__in=Placement.LIVE)
+            .order_by("-start_date", "-id")
+            .first(),
+        )
+        _decided(referral, by, reason)
+        move_referral(referral, R.APPROVED, by=by, reason=reason)
+        if full_on is None:
+            set_dates(placement, planned)
+            move_placement(
+                placement,
+                P.SCHEDULED,
+                by=by,
+                reason=reason,
+                summary=scheduled_summary(placement, room.room_name),
+            )
+            schedule_reviews(placement, room, calendar)
+        else:
+            move_placement(
+                placement,
+                P.WAITING,
+                by=by,
+                reason=f"The room is full on {_day(full_on)}." + (f" {reason}" if reason else ""),
+            )
+        Target.objects.bulk_create(
+            Target(placement=placement, area=t.area, description=t.description, position=i)
+            for i, t in enumerate(referral.proposed_targets.all())
+        )
+    return placement
+
+
+def decline(referral: Referral, *, by, reason: str) -> Referral:
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why: the referrer and the file keep the reason."})
+    with transaction.atomic():
+        referral = _locked_referral(referral)
+        if referral.status != R.SUBMITTED:
+            raise ValidationError(
+                f"This referral is {referral.get_status_display().lower()}: only a referral "
+                "waiting for a decision can be declined."
+            )
+        _decided(referral, by, reason)
+        move_referral(referral, R.DECLINED, by=by, reason=reason.strip())
+    return referral
+
+
+def request_information(referral: Referral, *, by, request: str) -> Referral:
+    if not request.strip():
+        raise ValidationError({"request": "Say what information is needed."})
+    with transaction.atomic():
+        referral = _locked_referral(referral)
+        if referral.status != R.SUBMITTED:
+            raise ValidationError(
+                f"This referral is {referral.get_status_display().lower()}: information can "
+                "only be asked for while it waits for a decision."
+            )
+        referral.info_request = request.strip()
+        move_referral(referral, R.INFO_REQUESTED, by=by, reason=request.strip())
+    return referral
+
+
+# --- the waiting list -------------------------------------------------------------------
+
+
+def _locked_placement(placement: Placement) -> Placement:
+    return Placement.objects.select_for_update().select_related("student").get(pk=placement.pk)
+
+
+def set_priority(placement: Placement, *, by, priority: int) -> Placement:
+    if not 1 <= priority <= 5:
+        raise ValidationError({"priority": "Priority is from 1 (most urgent) to 5."})
+    with transaction.atomic():
+        placement = _locked_placement(placement)
+        if placement.state != P.WAITING:
+            raise ValidationError("Only a placement on the waiting list has a priority.")
+        placement.priority = priority
+        placement.save(update_fields=["priority", "updated_at"])
+    return placement

@@ -1,0 +1,1 @@
+"""Forms for the timetables views, one module per area: lessons, plans, work."""

@@ -1,0 +1,83 @@
+"""Forms for the work loop. An uploaded file is checked by its content in
+records.attachments, through timetables.services.work; the form only takes it in."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import URLValidator
+
+from enigma.uploads import LimitedFileInput
+from records import attachments
+
+
+class WorkSetForm(forms.Form):
+    description = forms.CharField(
+        label="The work",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the student should do, and where to find it.",
+    )
+    link = forms.URLField(
+        label="Link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="A web address, e.g. the lesson on the school's learning platform.",
+        error_messages={"invalid": "Enter a web address starting https:// (or http://)."},
+    )
+    file = forms.FileField(
+        label="File",
+        required=False,
+        widget=LimitedFileInput(
+            attachments.max_bytes, attrs={"accept": attachments.ACCEPT_ATTRIBUTE}
+        ),
+        error_messages={
+            "empty": "The file is empty. Choose the file again; it may not have saved.",
+            "invalid": "That was not a file. Choose the file again.",
+        },
+        allow_empty_file=False,
+    )
+    remove_file = forms.BooleanField(label="Remove the file attached now", required=False)
+    same_for_class = forms.BooleanField(required=False)
+
+    def __init__(self, *args, work=None, same_class_count: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.work = work
+        self.fields["file"].help_text = attachments.limit_text()
+        self.fields["file"].max_length = 1000  # the service keeps a cleaned-up name
+        if work is not None and work.status == work.Status.SET:
+            self.initial.setdefault("description", work.description)
+            self.initial.setdefault("link", work.link)
+        if not (work is not None and work.file):
+            del self.fields["remove_file"]
+        else:
+            self.fields["remove_file"].label = f"Remove {work.file_name or 'the file'}"
+        if same_class_count > 1:
+            what = work.class_code or work.subject
+            self.fields[
+                "same_for_class"
+            ].label = f"Use the same work for all {same_class_count} lessons of {what} this week"
+        else:
+            del self.fields["same_for_class"]
+
+    def clean(self):
+        data = super().clean()
+        has_file = bool(self.work is not None and self.work.file and not data.get("remove_file"))
+        given = data.get("description", "").strip() or data.get("link") or data.get("file")
+        if not (given or has_file):
+            raise forms.ValidationError(
+                "Describe the work, give a link to it or attach a file (any or all of these)."
+            )
+        return data
+
+
+class WorkCompleteForm(forms.Form):
+    note = forms.CharField(
+        label="How it went",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For the teacher: how much was done, and anything to follow up in class.",
+        error_messages={"required": "Say how the work went, for the teacher."},
+    )

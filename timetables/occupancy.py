@@ -1,0 +1,44 @@
+"""Who is in the room each lesson: room use per (date, period) over every live plan, and
+the room's limits for one lesson. The plan and Today pages read it; the plan's services
+check it under the room's lock (referrals.places.lock_room) before a change into the room.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from enigma.models import SchoolSettings
+from referrals.models import Placement
+from timetables.models import ROOM_MODES, Mode, PlanCell, TimetableSettings
+
+# Placements whose plan counts: scheduled or active.
+LIVE = (Placement.State.SCHEDULED, Placement.State.ACTIVE)
+
+
+@dataclass(frozen=True)
+class Use:
+    room: int = 0  # students in the room (one-to-one included)
+    one_to_one: int = 0
+
+
+def room_use(days: Iterable[dt.date], *, exclude: int | None = None) -> dict:
+    """(date, period id) -> Use, over every live placement's plan, in one query."""
+    qs = PlanCell.objects.filter(
+        date__in=list(days), mode__in=ROOM_MODES, placement__state__in=LIVE
+    )
+    if exclude is not None:
+        qs = qs.exclude(placement_id=exclude)
+    counts: dict = defaultdict(lambda: [0, 0])
+    for day, period_id, mode in qs.values_list("date", "period_id", "mode"):
+        counts[(day, period_id)][0] += 1
+        if mode == Mode.ONE_TO_ONE:
+            counts[(day, period_id)][1] += 1
+    return {key: Use(*value) for key, value in counts.items()}
+
+
+def capacity() -> tuple[int, int]:
+    """(students the room holds in one period, one-to-one spaces)."""
+    return SchoolSettings.load().capacity, TimetableSettings.load().one_to_one_spaces

@@ -1,0 +1,254 @@
+"""Reading a placement's plan: the week x day x period grid with each week's share of
+lessons in class, room use per lesson and the work still to be set. A fixed number of
+queries however long the plan or busy the room."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from enigma.models import Period
+from referrals import dates
+from referrals.models import Placement
+from timetables import occupancy
+from timetables.cycle import WeekCycle
+from timetables.models import (
+    ExitOverride,
+    Lesson,
+    Mode,
+    PlanCell,
+    PlanWeekNote,
+    WorkRequest,
+    monday_of,
+)
+from timetables.selectors import coverage, register
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def placement_for(placement_pk: int) -> Placement:
+    return get_object_or_404(
+        Placement.objects.select_related("student", "referral"), pk=placement_pk
+    )
+
+
+@dataclass
+class CellView:
+    cell: PlanCell
+    use: occupancy.Use
+    capacity: int
+    work_status: str = ""
+    editable: bool = False
+
+    @property
+    def work_missing(self) -> bool:
+        return self.cell.mode == Mode.ROOM and self.work_status == WorkRequest.Status.REQUESTED
+
+    @property
+    def room_count(self) -> int:
+        """Students in the room in this lesson, this one included when it is there."""
+        return self.use.room
+
+    @property
+    def full(self) -> bool:
+        return self.upcoming and self.use.room > self.capacity
+
+    @property
+    def upcoming(self) -> bool:
+        """Today or later: the room's use is shown (and counted) only for these."""
+        return self.cell.date >= timezone.localdate()
+
+
+@dataclass
+class DayView:
+    date: dt.date
+    school_day: bool
+
+
+@dataclass
+class WeekView:
+    monday: dt.date
+    number: int
+    letter: str
+    days: list[DayView]
+    rows: list[tuple[Period, list[CellView | None]]] = field(default_factory=list)
+    lessons: int = 0
+    in_class: int = 0
+    one_to_one: int = 0
+    work_missing: int = 0
+    note: PlanWeekNote | None = None
+    subjects: list[str] = field(default_factory=list)
+    subjects_in_class: list[str] = field(default_factory=list)
+    editable: bool = False
+    form: object = None  # the whole-week form, when the viewer may change the week
+
+    @property
+    def percent_in_class(self) -> int:
+        return round(100 * self.in_class / self.lessons) if self.lessons else 0
+
+    @property
+    def anchor(self) -> str:
+        return f"week-{self.monday:%Y-%m-%d}"
+
+
+@dataclass
+class PlanPage:
+    placement: Placement
+    weeks: list[WeekView]
+    today: dt.date
+    capacity: int
+    one_to_one_spaces: int
+    has_timetable: bool
+    missing_cells: bool
+    subjects_missed: list[str]
+    override: ExitOverride | None
+    cells: int
+
+    @property
+    def editable(self) -> bool:
+        return self.placement.state in occupancy.LIVE
+
+
+def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage:
+    today = today or timezone.localdate()
+    capacity, spaces = occupancy.capacity()
+    if not placement.start_date or not placement.planned_exit:
+        return PlanPage(placement, [], today, capacity, spaces, False, False, [], None, 0)
+    last = placement.actual_exit or placement.planned_exit
+    calendar = dates.calendar_for(placement.start_date)
+    school_days = calendar.school_days(placement.start_date, last)
+    cells = list(PlanCell.objects.filter(placement=placement).select_related("period", "teacher"))
+    work = {
+        (d, p): s
+        for d, p, s in WorkRequest.objects.filter(placement=placement).values_list(
+            "date", "period_id", "status"
+        )
+    }
+    use = occupancy.room_use({c.date for c in cells if c.date >= today})
+    notes = {
+        n.week_start: n
+        for n in PlanWeekNote.objects.filter(placement=placement).select_related("review")
+    }
+    periods = {c.period_id: c.period for c in cells}
+    ordered_periods = sorted(periods.values(), key=lambda p: p.starts_at)
+    by_key = {(c.date, c.period_id): c for c in cells}
+    cycle = WeekCycle()
+    editable = placement.state in occupancy.LIVE
+    weeks: list[WeekView] = []
+    for number, monday in enumerate(sorted({monday_of(d) for d in school_days}), start=1):
+        days = [
+            DayView(monday + ONE_DAY * i, (monday + ONE_DAY * i) in set(school_days))
+            for i in range(5)
+        ]
+        week = WeekView(monday, number, cycle.letter(monday), days, note=notes.get(monday))
+        subjects: set[str] = set()
+        back: set[str] = set()
+        for period in ordered_periods:
+            row: list[CellView | None] = []
+            for day in days:
+                cell = by_key.get((day.date, period.pk))
+                if cell is None:
+                    row.append(None)
+                    continue
+                view = CellView(
+                    cell,
+                    use.get((cell.date, cell.period_id), occupancy.Use()),
+                    capacity,
+                    work.get((cell.date, cell.period_id), ""),
+                    editable=editable and cell.date >= today,
+                )
+                row.append(view)
+                week.lessons += 1
+                subjects.add(cell.subject)
+                if cell.mode == Mode.CLASS:
+                    week.in_class += 1
+                    back.add(cell.subject)
+                elif cell.mode == Mode.ONE_TO_ONE:
+                    week.one_to_one += 1
+                if view.work_missing:
+                    week.work_missing += 1
+                week.editable = week.editable or view.editable
+            if any(row):
+                week.rows.append((period, row))
+        week.subjects = sorted(subjects)
+        week.subjects_in_class = sorted(back)
+        weeks.append(week)
+    has_timetable = Lesson.objects.filter(student_id=placement.student_id).exists()
+    planned_days = {c.date for c in cells}
+    missing = (
+        has_timetable
+        and editable
+        and any(d >= today and d not in planned_days for d in school_days)
+    )
+    override = ExitOverride.objects.filter(placement=placement).select_related("by").first()
+    missed = coverage.subjects_missed(placement, last) if cells else []
+    return PlanPage(
+        placement,
+        weeks,
+        today,
+        capacity,
+        spaces,
+        has_timetable,
+        missing,
+        missed,
+        override,
+        len(cells),
+    )
+
+
+def cell_for(cell_pk: int) -> PlanCell:
+    return get_object_or_404(
+        PlanCell.objects.select_related("period", "placement__student", "teacher"), pk=cell_pk
+    )
+
+
+def cell_view(cell: PlanCell, *, today: dt.date | None = None) -> CellView:
+    today = today or timezone.localdate()
+    capacity, _ = occupancy.capacity()
+    use = occupancy.room_use([cell.date]).get((cell.date, cell.period_id), occupancy.Use())
+    status = (
+        WorkRequest.objects.filter(
+            placement_id=cell.placement_id, date=cell.date, period_id=cell.period_id
+        )
+        .values_list("status", flat=True)
+        .first()
+        or ""
+    )
+    editable = cell.placement.state in occupancy.LIVE and cell.date >= today
+    return CellView(cell, use, capacity, status, editable=editable)
+
+
+@dataclass
+class PlanPanel:
+    placement: Placement
+    this_week: WeekView | None
+    next_week: WeekView | None
+    work_missing: int
+    subjects_missed: list[str]
+    register_text: str
+    cells: int
+
+
+def plan_panel(placement: Placement, *, today: dt.date | None = None) -> PlanPanel:
+    """The plan in brief, for the placement page and the review form."""
+    today = today or timezone.localdate()
+    page = plan_page(placement, today=today)
+    monday = monday_of(today)
+    this_week = next((w for w in page.weeks if w.monday == monday), None)
+    next_week = next((w for w in page.weeks if w.monday > monday), None)
+    work_missing = sum(w.work_missing for w in page.weeks if w.monday >= monday)
+    register_text = ""
+    if placement.start_date and placement.start_date <= today:
+        register_text = register.summary(placement, placement.start_date, today).text()
+    return PlanPanel(
+        placement,
+        this_week,
+        next_week,
+        work_missing,
+        page.subjects_missed,
+        register_text,
+        page.cells,
+    )

@@ -1,0 +1,240 @@
+"""The work loop for room lessons: the class teacher sets the work, the room completes it
+(the coordinator notes how it went), and the coordinator returns it to the teacher.
+
+    requested -> set -> completed -> returned
+       (cancelled by the plan when the lesson goes back to class)
+
+Each move locks the request (select_for_update) and checks its status again under the
+lock, so two people acting at once cannot both move it; an impossible move raises a
+ValidationError saying what the person can do instead. Each writes one audit event.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from enigma import audit
+from enigma.formatting import day_text
+from records import attachments
+from timetables.models import WorkRequest
+from timetables.selectors.work import CHANGEABLE, same_class_filter
+
+log = logging.getLogger(__name__)
+S = WorkRequest.Status
+
+
+class WorkAction:
+    SET = "timetables.work_set"
+    COMPLETED = "timetables.work_completed"
+    RETURNED = "timetables.work_returned"
+    EXPORTED = "timetables.work_exported"
+
+
+AUDIT_LABELS = {
+    WorkAction.SET: "Set work for a room lesson",
+    WorkAction.COMPLETED: "Recorded work completed in the room",
+    WorkAction.RETURNED: "Returned completed work to the teacher",
+    WorkAction.EXPORTED: "Downloaded the outstanding work list",
+}
+AUDIT_GROUPS = {"timetables.work_": "Work for room lessons"}
+
+
+def _locked(pk: int) -> WorkRequest:
+    return (
+        WorkRequest.objects.select_for_update(of=("self",))
+        .select_related("placement__student")
+        .get(pk=pk)
+    )
+
+
+def set_refusal(work: WorkRequest) -> str:
+    """Why the teacher can no longer set or change this work ("" if they can)."""
+    if work.status in CHANGEABLE:
+        return ""
+    if work.status == S.CANCELLED:
+        return "This lesson is back in class, so the room no longer needs work for it."
+    return (
+        "This work has already been done in the room, so it can no longer be changed. "
+        "Speak to the room coordinator if something needs to change."
+    )
+
+
+def complete_refusal(work: WorkRequest, today=None) -> str:
+    """Why the room cannot record this work as completed ("" if it can)."""
+    today = today or timezone.localdate()
+    if work.status == S.SET and work.date > today:
+        return (
+            f"This lesson is on {day_text(work.date)}: record how the work went once the "
+            "lesson has happened."
+        )
+    return {
+        S.SET: "",
+        S.REQUESTED: f"{work.teacher_label} has not set the work for this lesson yet. Ask "
+        "them to set it in Enigma (My students), then record how it went.",
+        S.COMPLETED: "This work is already recorded as completed.",
+        S.RETURNED: "This work has already been completed and returned.",
+        S.CANCELLED: "This lesson went back to class, so there is no work to complete.",
+    }[work.status]
+
+
+def return_refusal(work: WorkRequest) -> str:
+    """Why this work cannot go back to the teacher ("" if it can)."""
+    return {
+        S.COMPLETED: "",
+        S.REQUESTED: "The work has not been set yet, so there is nothing to return.",
+        S.SET: "Record how the work went in the room first, then return it.",
+        S.RETURNED: "This work has already been returned to the teacher.",
+        S.CANCELLED: "This lesson went back to class, so there is no work to return.",
+    }[work.status]
+
+
+def _nothing_set() -> ValidationError:
+    return ValidationError(
+        "Describe the work, give a link to it or attach a file (any or all of these)."
+    )
+
+
+def work_set(
+    *,
+    work: WorkRequest,
+    by,
+    description: str = "",
+    link: str = "",
+    upload=None,
+    remove_file: bool = False,
+    same_for_class: bool = False,
+) -> list[WorkRequest]:
+    """Set (or change) the work for a room lesson; returns the requests changed.
+
+    Only the lesson's teacher may, and only until the room has completed it. With
+    same_for_class, the same work goes to every one of the teacher's lessons of this
+    class this school week that is still open or set. An uploaded file is checked by
+    records.attachments (by its content) and kept in private storage; it is written
+    before the rows and removed again if they cannot be saved.
+    """
+    if work.teacher_id is None or work.teacher_id != by.pk:
+        raise PermissionDenied("Only the lesson's teacher can set its work.")
+    description = (description or "").strip()
+    link = (link or "").strip()
+    checked = None
+    if upload is not None:
+        try:
+            checked = attachments.check(upload)
+        except attachments.Refused as refused:
+            raise ValidationError({"file": str(refused)}) from None
+    if not (description or link or checked or (work.file and not remove_file)):
+        raise _nothing_set()
+
+    written = ""
+    if checked:
+        name = WorkRequest._meta.get_field("file").generate_filename(work, checked.name)
+        written = work.file.storage.save(name, ContentFile(checked.data))
+    try:
+        with transaction.atomic():
+            locked = _locked(work.pk)
+            if refusal := set_refusal(locked):
+                raise ValidationError(refusal)
+            keeps_file = bool(locked.file) and not remove_file and not checked
+            if not (description or link or checked or keeps_file):
+                raise _nothing_set()
+            targets = [locked]
+            if same_for_class:
+                others = (
+                    WorkRequest.objects.select_for_update(of=("self",))
+                    .filter(same_class_filter(locked))
+                    .exclude(pk=locked.pk)
+                    .select_related("placement__student")
+                    .order_by("pk")
+                )
+                targets += list(others)
+            if checked:
+                file_name, file_type, file_path = checked.name, checked.content_type, written
+            elif keeps_file:
+                file_name, file_type, file_path = (
+                    locked.file_name,
+                    locked.file_type,
+                    locked.file.name,
+                )
+            else:
+                file_name = file_type = file_path = ""
+            now = timezone.now()
+            for target in targets:
+                changing = target.status == S.SET
+                target.description = description
+                target.link = link
+                target.file.name = file_path
+                target.file_name = file_name
+                target.file_type = file_type
+                target.status = S.SET
+                target.set_by = by
+                target.set_at = now
+                target.save(
+                    update_fields=[
+                        "description",
+                        "link",
+                        "file",
+                        "file_name",
+                        "file_type",
+                        "status",
+                        "set_by",
+                        "set_at",
+                    ]
+                )
+                audit.record(
+                    WorkAction.SET,
+                    actor=by,
+                    obj=target,
+                    student=target.placement.student,
+                    data={
+                        "changed": changing,
+                        "file": bool(file_path),
+                        "link": bool(link),
+                        "with": locked.pk if target is not locked else None,
+                    },
+                )
+    except BaseException:
+        if written:
+            try:
+                work.file.storage.delete(written)
+            except OSError:
+                log.exception("Could not remove the unsaved work file %s", written)
+        raise
+    # Old files are left in place (another request of the class may share them), as
+    # records never deletes a file either.
+    return targets
+
+
+def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
+    """The room has done the set work: the coordinator notes how it went."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say how the work went, for the teacher."})
+    with transaction.atomic():
+        locked = _locked(work.pk)
+        if refusal := complete_refusal(locked):
+            raise ValidationError(refusal)
+        locked.status = S.COMPLETED
+        locked.completed_note = note
+        locked.completed_by = by
+        locked.completed_at = timezone.now()
+        locked.save(update_fields=["status", "completed_note", "completed_by", "completed_at"])
+        audit.record(WorkAction.COMPLETED, actor=by, obj=locked, student=locked.placement.student)
+    return locked
+
+
+def work_return(*, work: WorkRequest, by) -> WorkRequest:
+    """Completed work goes back to its teacher, who then sees the room's note."""
+    with transaction.atomic():
+        locked = _locked(work.pk)
+        if refusal := return_refusal(locked):
+            raise ValidationError(refusal)
+        locked.status = S.RETURNED
+        locked.returned_at = timezone.now()
+        locked.save(update_fields=["status", "returned_at"])
+        audit.record(WorkAction.RETURNED, actor=by, obj=locked, student=locked.placement.student)
+    return locked
