@@ -425,3 +425,13 @@ class CalendarFeed(models.Model):
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
+
+
+def lesson_start(day: dt.date, period: Period) -> dt.datetime:
+    """When the lesson of `period` on `day` starts, in the school's time zone."""
+    return dt.datetime.combine(day, period.starts_at, tzinfo=timezone.get_current_timezone())
+
+
+def lesson_started(day: dt.date, period: Period, now: dt.datetime | None = None) -> bool:
+    """Has the lesson begun? Its register opens then, and its plan cell becomes history."""
+    return lesson_start(day, period) <= (now or timezone.now())

@@ -23,7 +23,7 @@ from enigma.permissions import requires
 from timetables import coverage, services_plan
 from timetables import selectors_plan as selectors
 from timetables.forms_plan import ExitOverrideForm, WeekForm
-from timetables.models import Mode, monday_of
+from timetables.models import Mode
 
 readers = requires(Capability.READ_PLACEMENTS)
 plan_write = requires(Capability.PLAN_REINTEGRATION)
@@ -115,8 +115,7 @@ def plan_week(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     page = selectors.plan_page(placement)
     asked = parse_date(request.POST.get("week"))
-    monday = monday_of(asked) if asked else None
-    week = next((w for w in page.weeks if w.monday == monday), None)
+    week = next((w for w in page.weeks if asked and w.first <= asked <= w.last), None)
     if week is None or not week.editable:
         messages.error(request, "That week cannot be changed now.")
         return _to_plan(placement.pk)
@@ -127,7 +126,7 @@ def plan_week(request, placement_pk: int):
         try:
             refused = services_plan.set_week(
                 placement,
-                week.monday,
+                week.first,
                 in_class=set(form.cleaned_data["in_class"]),
                 by=request.user,
                 note=form.cleaned_data["note"],
