@@ -9,7 +9,6 @@ from one calendar loaded for the whole page (two queries).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -73,18 +72,17 @@ class Week:
 
 
 def week_of(placement: Placement, today: dt.date, calendar: SchoolCalendar | None) -> Week | None:
-    """Which school week of its placement a student is in today ("week 2 of 6"), counting
-    the start as day 1; None before the start or when the calendar cannot say."""
+    """Which school week of its placement a student is in today ("week 2 of 6", as
+    referrals.dates.week_number counts them); None before the start or when the calendar
+    cannot say."""
     if calendar is None or not placement.start_date or today < placement.start_date:
         return None
     last = placement.last_day
     try:
-        total = calendar.school_days_between(placement.start_date, last)
-        so_far = calendar.school_days_between(placement.start_date, min(today, last))
+        of = dates.week_number(placement.start_date, last, calendar)
+        n = dates.week_number(placement.start_date, min(today, last), calendar)
     except CalendarError:
         return None
-    of = max(1, math.ceil(total / dates.SCHOOL_WEEK))
-    n = min(of, max(1, math.ceil(so_far / dates.SCHOOL_WEEK)))
     return Week(n, of)
 
 
