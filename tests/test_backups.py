@@ -8,15 +8,19 @@ import hashlib
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
 
 from enigma import backups
 from enigma.embedded_db import embedded_database_urls
@@ -191,3 +195,110 @@ def test_the_demo_school_survives_a_backup_and_a_restore_into_a_new_server(tmp_p
     copy = files / kept.file.name
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == kept.sha256
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
+
+
+# ---------------------------------------------------------------- the nightly run
+
+
+@pytest.mark.django_db
+def test_the_nightly_backup_records_its_run_and_runs_once_a_night():
+    from enigma.tasks import nightly_backup
+
+    assert nightly_backup.apply().get() == "ok"
+    run = BackupRun.objects.get()
+    assert run.trigger == BackupRun.Trigger.NIGHTLY and run.finished_at >= run.started_at
+    archive = Path(settings.ENIGMA_BACKUP_DIR) / run.archive_name
+    assert archive.stat().st_size == run.size_bytes and run.tables > 20
+    event = AuditEvent.objects.get(action=backups.Action.MADE)
+    assert event.actor_label == "Nightly backup" and event.data["archive"] == run.archive_name
+    # Beat tries again later in the night: nothing more once one has succeeded.
+    assert nightly_backup.apply().get() == "skipped"
+    assert BackupRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_backup_without_its_key_fails_visibly_and_writes_nothing(settings, tmp_path):
+    settings.ENIGMA_BACKUP_KEY = ""
+    with pytest.raises(CommandError, match="BACKUP_KEY is not set"):
+        call_command("backup", output=tmp_path / "x.age")
+    run = BackupRun.objects.get()
+    assert run.status == BackupRun.Status.FAILED and "BACKUP_KEY is not set" in run.error
+    assert AuditEvent.objects.filter(action=backups.Action.FAILED, object_id=str(run.pk)).exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_dead_worker_is_closed_and_the_night_goes_on():
+    dead = BackupRun.objects.create(
+        trigger=BackupRun.Trigger.NIGHTLY,
+        started_at=timezone.now() - backups.RUNNING_LIMIT - timedelta(minutes=1),
+    )
+    run = backups.run_backup(trigger=BackupRun.Trigger.NIGHTLY)
+    dead.refresh_from_db()
+    assert dead.status == BackupRun.Status.FAILED and "Did not finish" in dead.error
+    assert run.status == BackupRun.Status.OK
+
+
+def test_pruning_keeps_the_newest_archives_and_nothing_else_is_touched(tmp_path):
+    names = [f"enigma-backup-202611{day:02d}-013000.age" for day in range(1, 17)]
+    for name in [*names, "notes.txt", "enigma-backup-20261101-013000.age.partial"]:
+        (tmp_path / name).write_bytes(b"x")
+    assert backups.prune(tmp_path, keep=14) == names[:2]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([*names[2:], "notes.txt", "enigma-backup-20261101-013000.age.partial"])
+
+
+# ------------------------------------------------------- what the school admin sees
+
+
+@pytest.mark.django_db
+def test_the_admin_home_warns_once_the_last_backup_is_over_two_days_old(ada, cora, client_for):
+    finished = timezone.now()
+    BackupRun.objects.create(
+        trigger=BackupRun.Trigger.NIGHTLY,
+        started_at=finished - timedelta(minutes=3),
+        finished_at=finished,
+        status=BackupRun.Status.OK,
+        archive_name="enigma-backup-20261130-013000.age",
+        size_bytes=2048,
+        rows=10,
+        files=1,
+    )
+    home = reverse("student_directory")
+    with time_machine.travel(finished + timedelta(days=2, minutes=-1), tick=False):
+        assert "more than two days ago" not in client_for(ada).get(home).content.decode()
+    with time_machine.travel(finished + timedelta(days=2, minutes=1), tick=False):
+        page = client_for(ada).get(home).content.decode()
+        assert "The last successful backup was made" in page and "more than two days ago" in page
+        assert "more than two days ago" not in client_for(cora).get(home).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_settings_page_shows_the_last_success_and_a_failure_after_it(ada, client_for):
+    now = timezone.now()
+    BackupRun.objects.create(
+        trigger=BackupRun.Trigger.NIGHTLY,
+        started_at=now - timedelta(days=1),
+        finished_at=now - timedelta(days=1),
+        status=BackupRun.Status.OK,
+        archive_name="enigma-backup-20261130-013000.age",
+        size_bytes=2048,
+        rows=10,
+        files=1,
+    )
+    BackupRun.objects.create(
+        trigger=BackupRun.Trigger.NIGHTLY,
+        started_at=now,
+        finished_at=now,
+        status=BackupRun.Status.FAILED,
+        error="pg_dump failed (exit 1): disk full",
+    )
+    page = client_for(ada).get(reverse("school_settings")).content.decode()
+    assert "enigma-backup-20261130-013000.age" in page and "2.0\xa0KB" in page
+    assert "Failed: pg_dump failed (exit 1): disk full" in page
+
+
+@pytest.mark.django_db
+def test_with_no_backup_ever_the_admin_home_says_so(ada, client_for):
+    page = client_for(ada).get(reverse("home"), follow=True).content.decode()
+    assert "No backup has succeeded yet." in page

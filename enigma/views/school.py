@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from enigma import services
+from enigma import selectors_backups, services
 from enigma.capabilities import Capability
 from enigma.forms import SchoolSettingsForm
 from enigma.models import SchoolSettings
@@ -18,4 +18,8 @@ def school_settings(request):
             services.school_settings_update(request=request, form=form)
         messages.success(request, "School settings saved.")
         return redirect("school_settings")
-    return render(request, "enigma/school/settings.html", {"form": form})
+    return render(
+        request,
+        "enigma/school/settings.html",
+        {"form": form, "backups": selectors_backups.backup_status()},
+    )

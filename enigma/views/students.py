@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from enigma import audit, selectors
+from enigma import audit, selectors, selectors_backups
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.forms import DirectoryFilterForm
@@ -24,6 +24,9 @@ def directory(request):
     template = "enigma/students/directory.html"
     if request.htmx and request.htmx.target == "directory-results":
         template = "enigma/students/_results.html"
+    elif request.user.can(Capability.MANAGE_SCHOOL):
+        # The school admin's home (no app gives them one): warn when backups have stopped.
+        context["backups"] = selectors_backups.backup_status()
     return render(request, template, context)
 
 
