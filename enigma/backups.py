@@ -324,6 +324,7 @@ def write_archive(
 
     thread = threading.Thread(target=encrypt, name="backup-encrypt", daemon=True)
     thread.start()
+    broken = False
     try:
         with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             with dump.open("rb") as source:
@@ -344,13 +345,13 @@ def write_archive(
             info.size, info.mtime, info.mode = len(body), int(timezone.now().timestamp()), 0o600
             tar.addfile(info, _Hashing(_BytesReader(body)))
     except BrokenPipeError:
-        pass  # the encryption stopped: its own error is raised below
+        broken = True  # the encryption stopped: its own error is raised below
     finally:
         with contextlib.suppress(BrokenPipeError):
             writer.close()
         thread.join()
-    if failed:
-        raise BackupError(f"Encrypting the archive failed: {failed[0]}")
+    if failed or broken:
+        raise BackupError(f"Encrypting the archive failed: {failed[0] if failed else 'stopped'}")
     return manifest
 
 
