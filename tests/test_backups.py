@@ -103,7 +103,10 @@ def source_urls() -> tuple[str, str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_demo_school_survives_a_backup_and_a_restore_into_a_new_server(tmp_path, dina):
+def test_the_demo_school_survives_a_backup_and_a_restore_into_a_new_server(
+    tmp_path, dina, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "private"  # this school's files only, not other tests'
     # The default categories come from a data migration, which the flush after another
     # transactional test has emptied.
     import_module("records.migrations.0002_default_categories").add_defaults(apps, None)
