@@ -279,6 +279,7 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
         "calendar.",
         "admin.",
         "audit.",
+        "backups.",
         "records.",
         "referrals.",
         "notifications.",
@@ -288,4 +289,5 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
     assert audit.label("auth.roles_changed") == "Roles changed"
     assert audit.label("timetables.feed_made") == "Made a calendar link"
     assert audit.label("records.entry_shared") == "Shared a restricted entry"
+    assert audit.label("backups.restored") == "Restored the database from a backup"
     assert audit.private_objects() >= {"records.Entry", "records.Attachment"}

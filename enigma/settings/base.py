@@ -314,6 +314,14 @@ STORAGES = {
 # Private files (attachments, import uploads): outside the web root, never given a URL;
 # read back only through views that check permissions.
 MEDIA_ROOT = env.path("PRIVATE_FILES_DIR", default=BASE_DIR / "var" / "private")
+# Backups (enigma/backups.py; README, "Backups and restore"): one archive of the database
+# and the private files, encrypted with BACKUP_KEY (an age secret key; nothing is written
+# without it), made nightly into BACKUP_DIR, where the newest BACKUP_KEEP are kept.
+# PG_BIN_DIR: the folder of pg_dump and pg_restore, when not those on PATH.
+ENIGMA_BACKUP_KEY = env.str("BACKUP_KEY", default="")
+ENIGMA_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+ENIGMA_BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+ENIGMA_PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
 # Largest attachment accepted on a chronology entry, in megabytes.
 ENIGMA_ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -413,6 +421,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-dispatch": {
         "task": "notifications.tasks.dispatch_due",
         "schedule": crontab(minute="*/5"),
+    },
+    # The nightly backup, tried each hour from 01:30 to 05:30: a run skips itself when
+    # one succeeded in the last 20 hours, so a missed hour is made up the same night.
+    "nightly-backup": {
+        "task": "enigma.tasks.nightly_backup",
+        "schedule": crontab(minute=30, hour="1-5"),
     },
     "notifications-digests": {
         "task": "notifications.tasks.send_digests",

@@ -49,3 +49,8 @@ import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="enigma-test-files-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# A fixed backup key, NOT for production, and backups into this run's own folder.
+ENIGMA_BACKUP_KEY = "AGE-SECRET-KEY-1R3YL67QPCFSXHFK7T5AZWUZ4HLGU4Q3HHZ9QFRXX3VDMSU85QT8QMQ8DV4"
+ENIGMA_BACKUP_DIR = tempfile.mkdtemp(prefix="enigma-test-backups-")
+atexit.register(shutil.rmtree, ENIGMA_BACKUP_DIR, ignore_errors=True)
