@@ -287,11 +287,12 @@ def _prepare(
     added = match.group(2) if match else "?"
     out(f"Seeded: {students} students, {added} added ({time.monotonic() - started:.1f} s).")
     placeholders: dict[str, str] = {}
-    first_run = not re.search(r"\(0 added\)", seeded)
+    first_run = not re.search(r"\(0 added\)", seeded)  # or the history, below
     for command in PREPARE:
         started = time.monotonic()
         printed = _manage(env, *command)
         placeholders |= dict(re.findall(r"^bench\.(\w+)=(\S+)$", printed, re.MULTILINE))
+        first_run = first_run or "History seeded in" in printed
         out(f"Prepared: manage.py {' '.join(command)} ({time.monotonic() - started:.1f} s).")
         # A command may also measure something of its own (the reminders sweep, say).
         for report in re.findall(r"^bench\.report (.+)$", printed, re.MULTILINE):
@@ -303,7 +304,8 @@ def _prepare(
     out(f"Analyzed ({time.monotonic() - started:.1f} s).")
     _manage(env, "collectstatic", "--no-input", "--verbosity", "0")
     total = time.monotonic() - prepare_started
-    out(f"Ready in {total:.1f} s ({'first run' if first_run else 'seeded before'}).")
+    seeded_now = "seeded now" if first_run else "seeded by an earlier run"
+    out(f"Ready in {total:.1f} s (the school {seeded_now}).")
     return students, placeholders
 
 
