@@ -552,7 +552,7 @@ def ratio_text(ratio: float | None) -> str:
         return "0"
     if ratio >= 1:
         return f"{ratio:.2g}" if ratio < 10 else f"{ratio:.0f}"
-    return f"1/{1 / ratio:.3g}" if 1 / ratio < 100 else f"1/{1 / ratio:.0f}"
+    return f"1/{1 / ratio:.1f}" if 1 / ratio < 100 else f"1/{1 / ratio:.0f}"
 
 
 def _queries(result: Result) -> str:
