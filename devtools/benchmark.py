@@ -625,7 +625,7 @@ def format_table(results: list[Result]) -> str:
     lines = [line(header), rule, *(line(row) for row in rows)]
     lines.append(
         f"/healthz: throughput as a share of /healthz's in this run. Flags: slow (under "
-        f"{ratio_text(MIN_RATIO)}), queries (over {MAX_QUERIES} a request with no reason "
+        f"1/{round(1 / MIN_RATIO)}), queries (over {MAX_QUERIES} a request with no reason "
         f"given), errors (non-2xx responses)."
     )
     if any(r.capped for r in results):
@@ -640,7 +640,7 @@ def warnings(results: list[Result]) -> list[str]:
         if "slow" in page_flags:
             found.append(
                 f"{r.name}: {ratio_text(r.ratio)} of /healthz's throughput, under "
-                f"{ratio_text(MIN_RATIO)}."
+                f"1/{round(1 / MIN_RATIO)}."
             )
         if "queries" in page_flags:
             found.append(
