@@ -211,3 +211,131 @@ def test_an_import_waits_in_the_bucket_between_preview_and_apply(bucket, setting
     response = admin.post(reverse("imports:apply"), {"token": token})
     assert response.status_code == 302
     assert stored(client, name) == {}
+
+
+# --- preparing the bucket (docker-compose's `bucket` service) -------------------------
+
+
+def use_bucket(settings, endpoint: str, name: str) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "records.storage.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": name,
+                "endpoint_url": endpoint,
+                "region_name": REGION,
+                "access_key": KEYS["aws_access_key_id"],
+                "secret_key": KEYS["aws_secret_access_key"],
+                "addressing_style": "path",
+            },
+        },
+    }
+
+
+def test_preparing_makes_a_missing_bucket_and_checks_it_is_private(s3_endpoint, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION, **KEYS)
+    name = f"enigma-new-{secrets.token_hex(6)}"
+    use_bucket(settings, s3_endpoint, name)
+    try:
+        out = StringIO()
+        call_command("prepare_private_storage", wait=5, stdout=out)
+        assert f"Bucket {name} created." in out.getvalue()
+        assert "refuses anyone without the keys" in out.getvalue()
+        client.head_bucket(Bucket=name)
+        assert client.list_objects_v2(Bucket=name).get("Contents", []) == []  # probe gone
+
+        out = StringIO()
+        call_command("prepare_private_storage", wait=5, stdout=out)  # again: nothing new
+        assert f"Bucket {name} exists." in out.getvalue()
+    finally:
+        client.delete_bucket(Bucket=name)
+
+
+def test_preparing_refuses_a_bucket_anyone_can_read(s3_endpoint, settings):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION, **KEYS)
+    name = f"enigma-public-{secrets.token_hex(6)}"
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{name}/*",
+            }
+        ],
+    }
+    client.put_bucket_policy(Bucket=name, Policy=json.dumps(public))
+    use_bucket(settings, s3_endpoint, name)
+    try:
+        with pytest.raises(CommandError, match="Anyone can read a file"):
+            call_command("prepare_private_storage", wait=5)
+        assert client.list_objects_v2(Bucket=name).get("Contents", []) == []
+    finally:
+        client.delete_bucket(Bucket=name)
+
+
+def test_preparing_on_disk_has_nothing_to_do(settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    out = StringIO()
+    call_command("prepare_private_storage", stdout=out)
+    assert "nothing to prepare" in out.getvalue()
+
+
+def test_the_bucket_is_configured_from_the_environment():
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "enigma.settings.base",
+        "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x",
+        "S3_BUCKET": "trust-files",
+        "S3_ENDPOINT_URL": "http://s3:8333",
+        "S3_REGION": "eu-west-2",
+        "S3_ACCESS_KEY_ID": "the-key",
+        "S3_SECRET_ACCESS_KEY": "the-secret",
+        "S3_ADDRESSING_STYLE": "path",
+    }
+    script = (
+        "import json, django; django.setup();"
+        "from django.core.files.storage import storages; s = storages['private'];"
+        "print(json.dumps([type(s).__name__, s.bucket_name, s.endpoint_url, s.region_name,"
+        " s.access_key, s.secret_key, s.addressing_style, s.file_overwrite]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "PrivateS3Storage",
+        "trust-files",
+        "http://s3:8333",
+        "eu-west-2",
+        "the-key",
+        "the-secret",
+        "path",
+        False,
+    ]
