@@ -193,6 +193,9 @@ LOGOUT_REDIRECT_URL = "account_login"
 
 # Sessions: 30 minutes idle (the cookie is re-issued on every request), 12 hours in all
 # (enforced by enigma.middleware.SessionLifetimeMiddleware).
+# Sessions live in the database, shared by every web server (never a file or a process's
+# memory): any server can answer any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -307,13 +310,34 @@ FORMAT_MODULE_PATH = ["enigma.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Private files (attachments, work files, import uploads waiting to be applied): the
+# "private" storage (records/storage.py). Never given a URL; read back only through views
+# that check permissions. With S3_BUCKET, an S3-compatible bucket that every web server
+# and worker shares (production: web servers keep nothing of their own); without it, a
+# folder on this machine, PRIVATE_FILES_DIR (`make run`, the tests, one web server only).
+MEDIA_ROOT = env.path("PRIVATE_FILES_DIR", default=BASE_DIR / "var" / "private")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    PRIVATE_STORAGE = {
+        "BACKEND": "records.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            # "path" for most self-hosted servers (MinIO, Garage, Ceph), "virtual" for AWS.
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    PRIVATE_STORAGE = {"BACKEND": "records.storage.PrivateStorage"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "private": PRIVATE_STORAGE,
 }
-# Private files (attachments, import uploads): outside the web root, never given a URL;
-# read back only through views that check permissions.
-MEDIA_ROOT = env.path("PRIVATE_FILES_DIR", default=BASE_DIR / "var" / "private")
 # Backups (enigma/backups.py; README, "Backups and restore"): one archive of the database
 # and the private files, encrypted with BACKUP_KEY (an age secret key; nothing is written
 # without it), made nightly into BACKUP_DIR, where the newest BACKUP_KEEP are kept.
