@@ -73,7 +73,7 @@ from referrals.models import (
     Target,
     TargetRating,
 )
-from referrals.transitions import PLACEMENT_EVENTS, REFERRAL_EVENTS
+from referrals.services.transitions import PLACEMENT_EVENTS, REFERRAL_EVENTS
 from timetables.models import Mode, PlanCell, RegisterDay, RegisterMark, WorkRequest
 
 LONDON = ZoneInfo("Europe/London")

@@ -152,7 +152,7 @@ def test_an_attachment_whose_row_is_refused_is_removed_from_the_bucket(
 ):
     from django.db import DatabaseError
 
-    from records.services_attachments import attach_file
+    from records.services.attachments import attach_file
 
     client, name = bucket
     student = StudentFactory()
