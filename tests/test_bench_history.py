@@ -19,8 +19,8 @@ from devtools.demo.school import seed_staff, seed_students
 from enigma.models import SchoolSettings, Student, Term
 from enigma.school_calendar import SchoolCalendar
 from records.models import ChronologyLink, Entry
-from records.selectors import chain_breaks
-from records.services import record_entry
+from records.selectors.chronology import chain_breaks
+from records.services.entries import record_entry
 from referrals.models import FollowUp, Placement, Review
 from timetables.models import PlanCell, RegisterDay, RegisterMark, WorkRequest
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
 from records.models import Attachment
-from records.services import record_entry
+from records.services.entries import record_entry
 from tests.factories import LinkFactory, StudentFactory
 from tests.test_timetable_work import lesson, period, school_day, set_work  # noqa: F401
 from timetables.models import WorkRequest
