@@ -140,3 +140,14 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     check(json.loads(result.stdout)["services"])
+
+
+def test_only_the_backup_worker_holds_the_backup_key_and_reads_its_queue(settings):
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    holders = [name for name, s in services.items() if "BACKUP_KEY" in environment(s)]
+    assert sorted(holders) == ["backup", "restore"]
+    assert (services["backup"].get("deploy") or {}).get("replicas", 1) == 1
+    backup = command(services["backup"])
+    assert backup[backup.index("-Q") + 1] == "backups"
+    assert "-Q" not in command(services["worker"])  # the default queue only
+    assert settings.CELERY_TASK_ROUTES["enigma.tasks.nightly_backup"]["queue"] == "backups"

@@ -415,6 +415,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # its own, under the outbox's claim (notifications/delivery.py, README "Reminders").
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# The nightly backup has a queue of its own, read by one worker that holds BACKUP_KEY and
+# the backups folder (compose's `backup` service), so the scaled workers keep no state and
+# never see the key. Without a broker (make run, tests) tasks run in process and this is moot.
+CELERY_TASK_ROUTES = {"enigma.tasks.nightly_backup": {"queue": "backups"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
