@@ -39,7 +39,7 @@ class _Retention(Func):
 
     def __init__(self, expression, column, output_field):
         super().__init__(expression, output_field=output_field)
-        self.template = f"(%(function)s(%(expressions)s)).{column}"
+        self.template = f"(SELECT r.{column} FROM %(function)s(%(expressions)s) r)"
 
 
 def retention_due_on(entry_ref="pk"):

@@ -109,7 +109,7 @@ def propose_disposal(*, entry: Entry, by) -> DisposalProposal:
 def _delete_files(names: list[str]) -> None:
     for name in names:
         try:
-            private_storage.delete(name)
+            private_storage().delete(name)
         except OSError:
             log.exception("Could not delete a disposed entry's file %s", name)
 
