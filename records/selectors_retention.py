@@ -35,11 +35,17 @@ from records.retention import years_after
 
 
 class _Retention(Func):
+    """One column of records_entry_retention(entry id), as a scalar subquery."""
+
     function = "records_entry_retention"
+    TEMPLATES = {
+        "due_on": "(SELECT r.due_on FROM %(function)s(%(expressions)s) r)",
+        "rule_id": "(SELECT r.rule_id FROM %(function)s(%(expressions)s) r)",
+    }
 
     def __init__(self, expression, column, output_field):
         super().__init__(expression, output_field=output_field)
-        self.template = f"(SELECT r.{column} FROM %(function)s(%(expressions)s) r)"
+        self.template = self.TEMPLATES[column]
 
 
 def retention_due_on(entry_ref="pk"):

@@ -158,9 +158,8 @@ def test_the_function_refuses_one_person_approving_their_own_proposal(cora, dina
     entry = record(cora, StudentFactory(date_of_birth=born(40)))
     proposal = services_retention.propose_disposal(entry=entry, by=dina)
     DisposalDecision.objects.create(proposal=proposal, approved=True, decided_by=dina)
-    with pytest.raises(DatabaseError) as refused, transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT records_dispose(%s)", [proposal.pk])
+    with pytest.raises(DatabaseError) as refused, transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT records_dispose(%s)", [proposal.pk])
     assert refused.value.__cause__.sqlstate == REFUSED
     assert Entry.objects.get(pk=entry.pk).summary == "Upset at break"
 
