@@ -17,10 +17,19 @@ from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
 from records import selectors_retention as selectors
 from records import services_retention as services
+from records.forms_retention import ReasonForm
 from records.models import DisposalProposal, Entry, LegalHold
 
 PAGE_SIZE = 50
 SHOWS = {"due": "Due for disposal", "proposed": "Awaiting approval", "disposed": "Disposed of"}
+
+
+def _reason(request) -> tuple[str, list[str]]:
+    """The posted reason, cleaned, or the messages that say what is wrong with it."""
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["reason"], []
+    return "", form.errors.get("reason", [])
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -90,13 +99,13 @@ def retention_decide(request):
         DisposalProposal.objects.select_related("entry"), pk=_number(request.POST.get("proposal"))
     )
     approve = request.POST.get("decision") == "approve"
+    reason, problems = _reason(request)
+    if problems:
+        for message in problems:
+            messages.error(request, f"Why it should be kept: {message}")
+        return redirect(f"{_url('records:retention_review')}?show=proposed")
     try:
-        services.decide_disposal(
-            proposal=proposal,
-            by=request.user,
-            approve=approve,
-            reason=request.POST.get("reason", ""),
-        )
+        services.decide_disposal(proposal=proposal, by=request.user, approve=approve, reason=reason)
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)
@@ -110,11 +119,14 @@ def retention_holds(request, pk):
     student = get_student_for(request.user, pk)
     errors, reason = [], ""
     if request.method == "POST":
-        reason = request.POST.get("reason", "")
-        try:
-            services.place_hold(student=student, by=request.user, reason=reason)
-        except ValidationError as error:
-            errors = _errors(error)
+        reason, errors = _reason(request)
+        if not errors:
+            try:
+                services.place_hold(student=student, by=request.user, reason=reason)
+            except ValidationError as error:
+                errors = _errors(error)
+        if errors:
+            reason = request.POST.get("reason", "").replace("\x00", "")
         else:
             messages.success(
                 request, "Legal hold placed: nothing in this file will be disposed of."
@@ -134,8 +146,13 @@ def retention_holds(request, pk):
 def retention_hold_release(request):
     hold = get_object_or_404(LegalHold, pk=_number(request.POST.get("hold")))
     student = get_student_for(request.user, hold.student_id)
+    reason, problems = _reason(request)
+    if problems:
+        for message in problems:
+            messages.error(request, f"Why it is released: {message}")
+        return redirect("records:retention_holds", pk=student.pk)
     try:
-        services.release_hold(hold=hold, by=request.user, reason=request.POST.get("reason", ""))
+        services.release_hold(hold=hold, by=request.user, reason=reason)
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)
