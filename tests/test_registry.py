@@ -39,16 +39,19 @@ HEADER_AND_HOME = {
         "referrals:reviews_board",
     ),
     "dee": (
-        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions"],
+        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions", "Retention"],
         "referrals:approvals",
     ),
     "rita": (["My referrals", "My actions"], "referrals:my_referrals"),
     "tom": (["My students", "My actions"], "timetables:my_students"),
     "dina": (
-        ["Placements", "Safeguarding", "My actions", "Interventions"],
+        ["Placements", "Safeguarding", "My actions", "Interventions", "Retention"],
         "records:safeguarding_queue",
     ),
-    "ada": (["My actions", "Interventions", "Timetables", "Email problems"], "student_directory"),
+    "ada": (
+        ["My actions", "Interventions", "Retention", "Timetables", "Email problems"],
+        "student_directory",
+    ),
 }
 CORE_LINKS = ["Settings", "Calendar", "Imports", "Audit log", "Admin"]
 
@@ -237,7 +240,7 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
         *collected.student_panels,
         *collected.placement_panels,
     ]
-    assert len(contributed) == 25
+    assert len(contributed) == 26
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item

@@ -46,6 +46,7 @@ from tests.role_tables import (
     referrals_decisions,
     referrals_placements,
     referrals_referral,
+    retention,
     timetables_feeds,
     timetables_lessons,
     timetables_plans,
@@ -90,6 +91,7 @@ NEEDS: dict = {
     **chronology.NEEDS,
     **interventions.NEEDS,
     **attachments.NEEDS,
+    **retention.NEEDS,
     **referrals_referral.NEEDS,
     **referrals_decisions.NEEDS,
     **referrals_placements.NEEDS,
@@ -105,6 +107,7 @@ POST_ONLY = (
     | chronology.POST_ONLY
     | interventions.POST_ONLY
     | attachments.POST_ONLY
+    | retention.POST_ONLY
     | referrals_referral.POST_ONLY
     | referrals_decisions.POST_ONLY
     | referrals_placements.POST_ONLY

@@ -112,6 +112,7 @@ ENIGMA_ORDER = {
         "referrals:my_referrals",
         "records:my_actions",
         "records:intervention_list",
+        "records:retention_review",
         "timetables:import",
         "notifications:email_problems",
     ],

@@ -59,6 +59,10 @@ manage_school                 .      .      .        .         .      .     x
 manage_calendar               .      .      .        .         .      .     x
 import_mis                    .      .      .        .         .      .     x
 read_audit_log                .      .      .        .         .      .     x
+review_disposal               .      .      x        .         .      x     x
+propose_disposal              .      .      .        .         .      x     .
+approve_disposal              .      .      x        .         .      .     x
+place_legal_hold              .      .      x        .         .      x     x
 """
 
 
