@@ -5,7 +5,7 @@ adding a newer rule for the same basis, a hold is lifted by a release row, a pro
 is approved or rejected by a decision row, and the disposal log is written once, by the
 disposal function (records migration 0010), as the tombstone of the entry it emptied.
 
-Read through records.selectors_retention; write through records.services_retention.
+Read through records.selectors.retention; write through records.services.retention.
 """
 
 from __future__ import annotations

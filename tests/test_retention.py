@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from records import services, services_retention
 from records.chain import DISPOSED_SUMMARY
 from records.models import (
     Action,
@@ -25,7 +24,9 @@ from records.models import (
     RetentionRule,
 )
 from records.retention import REFUSED, years_after
-from records.selectors_retention import due_entries, retention_of, rules_in_force
+from records.selectors.retention import due_entries, retention_of, rules_in_force
+from records.services import entries as services
+from records.services import retention as services_retention
 from records.storage import private_storage
 from tests.db import INSUFFICIENT_PRIVILEGE, RAISED_BY_TRIGGER, owner_refusal, refusal
 from tests.factories import StudentFactory
@@ -255,7 +256,7 @@ def test_after_disposal_tampering_is_still_found(cora, dina, ada):
     dispose(entry, dina, ada)
     from records import chain
     from records.models import ChronologyLink
-    from records.selectors import chain_breaks
+    from records.selectors.chronology import chain_breaks
 
     links = list(ChronologyLink.objects.filter(student=amy).select_related("entry").order_by("seq"))
     later_entry = links[1].entry

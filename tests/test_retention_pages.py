@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from records import services, services_retention
 from records.models import Category, DisposalLog, Entry
 from records.retention import years_after
+from records.services import entries as services
+from records.services import retention as services_retention
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
-from records import selectors_retention as selectors
-from records import services_retention as services
-from records.forms_retention import ReasonForm
+from records.forms.retention import ReasonForm
 from records.models import DisposalProposal, Entry, LegalHold
+from records.selectors import retention as selectors
+from records.services import retention as services
 
 PAGE_SIZE = 50
 SHOWS = {"due": "Due for disposal", "proposed": "Awaiting approval", "disposed": "Disposed of"}

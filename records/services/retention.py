@@ -27,7 +27,7 @@ from records.models import (
     LegalHoldRelease,
 )
 from records.retention import REFUSED
-from records.selectors_retention import held, retention_of
+from records.selectors.retention import held, retention_of
 from records.storage import private_storage
 
 log = logging.getLogger(__name__)
