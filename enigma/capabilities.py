@@ -147,6 +147,16 @@ class Capability(models.TextChoices):
     )
     IMPORT_MIS = "import_mis", "Import students, contacts and staff from the MIS"
     READ_AUDIT_LOG = "read_audit_log", "Read the audit log"
+    # The record's life: what follows the child
+    EXPORT_SUBJECT_ACCESS = (
+        "export_subject_access",
+        "Export everything held about one pupil for a subject access request (restricted "
+        "entries only for the DSL team, after a fresh second-factor check)",
+    )
+    TRANSFER_CP_FILE = (
+        "transfer_cp_file",
+        "Prepare a leaver's child-protection file and send it to the next school's DSL",
+    )
 
 
 C = Capability
@@ -198,6 +208,8 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.MANAGE_CALENDAR: SCHOOL_ADMIN,
         C.IMPORT_MIS: SCHOOL_ADMIN,
         C.READ_AUDIT_LOG: SCHOOL_ADMIN,
+        C.EXPORT_SUBJECT_ACCESS: DSL | SCHOOL_ADMIN,
+        C.TRANSFER_CP_FILE: DSL,
     }
 )
 del C

@@ -59,6 +59,8 @@ manage_school                 .      .      .        .         .      .     x
 manage_calendar               .      .      .        .         .      .     x
 import_mis                    .      .      .        .         .      .     x
 read_audit_log                .      .      .        .         .      .     x
+export_subject_access         .      .      .        .         .      x     x
+transfer_cp_file              .      .      .        .         .      x     .
 """
 
 
