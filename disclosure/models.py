@@ -133,7 +133,7 @@ class ChildProtectionTransfer(models.Model):
             ),
             models.CheckConstraint(
                 name="cp_transfer_sent_has_a_recipient",
-                condition=Q(state="prepared") | ~Q(recipient_email=""),
+                condition=Q(state__in=["prepared", "failed"]) | ~Q(recipient_email=""),
             ),
         ]
 

@@ -45,7 +45,8 @@ from enigma.models import SchoolSettings
 log = logging.getLogger(__name__)
 
 EXPORT_HOURS = 24
-LINK_DAYS = 7
+# Two weeks: long enough to outlast a half-term before the receiving DSL is back.
+LINK_DAYS = 14
 MAX_WRONG_CODES = 5
 # Long enough not to be guessed in MAX_WRONG_CODES tries, short enough to read out.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

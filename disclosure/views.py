@@ -197,6 +197,7 @@ def _transfer_page(request, transfer, *, send_form=None, sent=None, status=200):
             "sent": sent,
             "fresh": second_factor_is_fresh(request),
             "reauth_url": reauthentication_url(request),
+            "link_days": services.LINK_DAYS,
         },
         status=status,
     )
@@ -279,6 +280,7 @@ def _receive_page(request, transfer, *, code_form=None, confirm_form=None, statu
                 "passed": _passed(request, transfer),
                 "code_form": code_form or CodeForm(),
                 "confirm_form": confirm_form or ConfirmForm(),
+                "max_tries": services.MAX_WRONG_CODES,
             },
             status=status,
         )
