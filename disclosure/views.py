@@ -256,7 +256,9 @@ ADDRESS_LIMIT = 20  # wrong codes per address per hour, over every link
 
 def _public(response):
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": Chromium then sends "Origin: null" with the forms, which the
+    # CSRF check rightly refuses. same-origin keeps the link's secret from other sites.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

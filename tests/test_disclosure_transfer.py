@@ -221,7 +221,7 @@ def test_wrong_codes_from_one_address_are_limited_across_links(sent, settings):
 
 
 def test_the_link_expires_and_its_file_is_deleted(sent):
-    transfer, path, code = sent
+    transfer, path, _ = sent
     name = transfer.file.name
     with time_machine.travel(transfer.link_expires_at + dt.timedelta(seconds=1), tick=False):
         assert Client().get(path).status_code == 404
