@@ -45,7 +45,7 @@ HEADER_AND_HOME = {
     "rita": (["My referrals", "My actions"], "referrals:my_referrals"),
     "tom": (["My students", "My actions"], "timetables:my_students"),
     "dina": (
-        ["Placements", "Safeguarding", "My actions", "Interventions"],
+        ["Placements", "Safeguarding", "My actions", "Interventions", "File transfers"],
         "records:safeguarding_queue",
     ),
     "ada": (["My actions", "Interventions", "Timetables", "Email problems"], "student_directory"),

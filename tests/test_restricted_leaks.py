@@ -61,6 +61,7 @@ from tests.factories import (
     TermFactory,
     UserFactory,
 )
+from tests.role_tables import disclosure
 from tests.test_role_matrix import POST_ONLY, _timetable_objects, project_patterns
 
 pytestmark = pytest.mark.django_db
@@ -349,6 +350,7 @@ def _objects(student, people) -> dict:
     )
     return {
         **_timetable_objects(people, placement.pk),
+        **disclosure.objects(people, student),
         "pk": student.pk,
         "referral_pk": referral.pk,
         "placement_pk": placement.pk,
