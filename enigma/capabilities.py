@@ -162,6 +162,16 @@ class Capability(models.TextChoices):
         "place_legal_hold",
         "Place a legal hold on a student's file or one record, and release it",
     )
+    # The record's life: what follows the child
+    EXPORT_SUBJECT_ACCESS = (
+        "export_subject_access",
+        "Export everything held about one pupil for a subject access request (restricted "
+        "entries only for the DSL team, after a fresh second-factor check)",
+    )
+    TRANSFER_CP_FILE = (
+        "transfer_cp_file",
+        "Prepare a leaver's child-protection file and send it to the next school's DSL",
+    )
 
 
 C = Capability
@@ -219,6 +229,8 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.PROPOSE_DISPOSAL: DSL,
         C.APPROVE_DISPOSAL: frozenset({Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}),
         C.PLACE_LEGAL_HOLD: frozenset({Role.DSL, Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}),
+        C.EXPORT_SUBJECT_ACCESS: DSL | SCHOOL_ADMIN,
+        C.TRANSFER_CP_FILE: DSL,
     }
 )
 del C

@@ -45,7 +45,14 @@ HEADER_AND_HOME = {
     "rita": (["My referrals", "My actions"], "referrals:my_referrals"),
     "tom": (["My students", "My actions"], "timetables:my_students"),
     "dina": (
-        ["Placements", "Safeguarding", "My actions", "Interventions", "Retention"],
+        [
+            "Placements",
+            "Safeguarding",
+            "My actions",
+            "Interventions",
+            "Retention",
+            "File transfers",
+        ],
         "records:safeguarding_queue",
     ),
     "ada": (

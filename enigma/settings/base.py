@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "timetables",
+    "disclosure",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,7 @@ ENIGMA_ORDER = {
         "records:retention_review",
         "timetables:import",
         "notifications:email_problems",
+        "disclosure:transfers",
     ],
     # Where Home sends someone: the first whose capability they hold (the student
     # directory if none). The coordinator starts the day at Today.
@@ -127,7 +129,12 @@ ENIGMA_ORDER = {
         "referrals:my_referrals",
         "timetables:my_students",
     ],
-    "student_tabs": ["student_detail", "records:student_file", "timetables:student_timetable"],
+    "student_tabs": [
+        "student_detail",
+        "records:student_file",
+        "timetables:student_timetable",
+        "disclosure:student",
+    ],
     # Above a student's tabs.
     "student_panels": ["referrals:student_placements"],
     # On the placement page and the review form.
@@ -456,6 +463,17 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-backup": {
         "task": "enigma.tasks.nightly_backup",
         "schedule": crontab(minute=30, hour="1-5"),
+    },
+    # Subject access exports and transfer links past their time, and their files.
+    "disclosure-housekeeping": {
+        "task": "disclosure.tasks.housekeeping",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Child-protection files not yet confirmed by the next school: the DSL team's
+    # reminder of the day (one per school day; the outbox's dispatch sends it).
+    "disclosure-transfer-reminders": {
+        "task": "disclosure.tasks.remind_unconfirmed_transfers",
+        "schedule": crontab(minute=5, hour="7-16", day_of_week="mon-fri"),
     },
     "notifications-digests": {
         "task": "notifications.tasks.send_digests",

@@ -63,6 +63,8 @@ review_disposal               .      .      x        .         .      x     x
 propose_disposal              .      .      .        .         .      x     .
 approve_disposal              .      .      x        .         .      .     x
 place_legal_hold              .      .      x        .         .      x     x
+export_subject_access         .      .      .        .         .      x     x
+transfer_cp_file              .      .      .        .         .      x     .
 """
 
 
