@@ -247,7 +247,7 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
         *collected.student_panels,
         *collected.placement_panels,
     ]
-    assert len(contributed) == 26
+    assert len(contributed) == 28
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item
@@ -295,6 +295,7 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
         "notifications.",
         "timetables.",
         "timetables.work_",
+        "disclosure.",
     ]
     assert audit.label("auth.roles_changed") == "Roles changed"
     assert audit.label("timetables.feed_made") == "Made a calendar link"
