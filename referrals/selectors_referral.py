@@ -148,5 +148,7 @@ def students_to_refer(user, text: str = "") -> QuerySet[Student]:
                 Placement.objects.filter(student=OuterRef("pk"), state__in=Placement.LIVE)
             ),
         )
-        .order_by("legal_surname", "legal_forename", "pk")
+        .order_by(
+            *(["search_rank"] if text.strip() else []), "legal_surname", "legal_forename", "pk"
+        )
     )
