@@ -206,3 +206,30 @@ def test_my_referrals_runs_the_same_queries_for_1x_or_10x_history(
     small = queries(client, MY_REFERRALS, params)
     history(9 * (MY_REFERRALS_PAGE_SIZE + 5), referrer=rita, decider=dee)
     assert queries(client, MY_REFERRALS, params) == small
+
+
+# --- the header ------------------------------------------------------------------------------
+
+
+def test_the_header_asks_for_the_unread_count_once_a_page(cora, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.models import Kind, Notification
+
+    Notification.objects.create(
+        kind=Kind.REVIEW_DUE_SOON,
+        subject_key="review:1",
+        due_on=TODAY,
+        recipient=cora,
+        title="Weekly review due tomorrow",
+        body="",
+        url="/",
+    )
+    client = client_for(cora)
+    client.get(reverse("student_directory"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("student_directory"))
+    assert b'aria-label="1 unread"' in response.content
+    counts = [q["sql"] for q in ctx.captured_queries if "notifications_notification" in q["sql"]]
+    assert len(counts) == 1, counts
