@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.contrib.postgres",  # OpClass in index expressions (student search)
     "allauth",
     "allauth.account",
     "allauth.mfa",
