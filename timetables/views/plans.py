@@ -47,7 +47,7 @@ def plan(request, placement_pk: int):
     page = selectors.plan_page(placement)
     can_edit = request.user.can(Capability.PLAN_REINTEGRATION) and page.editable
     if can_edit:
-        held = _held_reviews(placement)
+        held = list(_held_reviews(placement))
         for week in page.weeks:
             if week.editable:
                 week.form = WeekForm(
