@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Placement, Referral, Review
-from referrals.selectors_placement import REVIEWS_SHOWN
-from referrals.selectors_referral import MY_REFERRALS_PAGE_SIZE
+from referrals.selectors.placements import REVIEWS_SHOWN
+from referrals.selectors.referral import MY_REFERRALS_PAGE_SIZE
 from tests.db import queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import D, at, hold, make_placement

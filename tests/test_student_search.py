@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from enigma.models import Student
-from enigma.selectors import DIRECTORY_PAGE_SIZE
+from enigma.selectors.students import DIRECTORY_PAGE_SIZE
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from enigma.models import Student
-from enigma.selectors import DIRECTORY_PAGE_SIZE
+from enigma.selectors.students import DIRECTORY_PAGE_SIZE
 
 INDEX = re.compile(r"(?:Index|Index Only|Bitmap Index) Scan (?:Backward )?on (\w+)")
 EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enigma', '0005_upn_normal_form'),
+        ('enigma', '0006_backup_runs'),
     ]
 
     operations = [
