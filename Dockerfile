@@ -22,6 +22,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=enigma.settings.production \
     WEB_CONCURRENCY=3
 
+# pg_dump and pg_restore for `manage.py backup` and `restore`: Debian's client (17 on
+# trixie) must be at least as new as the server (postgres:17 in docker-compose.yml).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN pip install --no-cache-dir "uv==0.13.9" \
     && groupadd --system --gid 10001 enigma \
     && useradd --system --uid 10001 --gid enigma --home-dir /app --no-create-home \
@@ -51,7 +57,7 @@ RUN SECRET_KEY="build-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz" \
     CHRONOLOGY_KEYS="build=build-only-not-a-secret-0123456789-abcdef" CHRONOLOGY_KEY_ID=build \
     DATABASE_URL="postgres://build:build@127.0.0.1:1/build" \
     python manage.py collectstatic --no-input --verbosity 0 \
-    && mkdir -p /app/var/private /app/var/beat \
+    && mkdir -p /app/var/private /app/var/beat /app/var/backups \
     && chown -R enigma:enigma /app/var
 
 USER enigma

@@ -12,7 +12,21 @@ class EnigmaConfig(AppConfig):
         from enigma.roles_sync import sync_roles
 
         post_migrate.connect(sync_roles, sender=self, dispatch_uid="enigma.sync_roles")
+        _index_opclasses()
         after_response.connect()
         # What the apps contribute to each other's pages, collected (and checked) now, so
         # a mistake stops the start rather than the first page that shows it.
         registry.collected()
+
+
+def _index_opclasses():
+    """Let an index expression name its operator class (Student's name-prefix indexes use
+    OpClass), as django.contrib.postgres does in its ready(). That app is not installed:
+    its connection_created handler looks each new connection up by alias, and the
+    owner's connection (enigma.db_roles) is not in DATABASES."""
+    from django.contrib.postgres.indexes import OpClass
+    from django.db.models import OrderBy
+    from django.db.models.functions import Collate
+    from django.db.models.indexes import IndexExpression
+
+    IndexExpression.register_wrappers(OrderBy, OpClass, Collate)

@@ -147,6 +147,31 @@ class Capability(models.TextChoices):
     )
     IMPORT_MIS = "import_mis", "Import students, contacts and staff from the MIS"
     READ_AUDIT_LOG = "read_audit_log", "Read the audit log"
+    # Retention and disposal (records.retention)
+    REVIEW_DISPOSAL = (
+        "review_disposal",
+        "See the retention rules, the records due for disposal, disposals and legal holds "
+        "(kind, date and rule; never restricted words)",
+    )
+    PROPOSE_DISPOSAL = "propose_disposal", "Propose a record that has fallen due for disposal"
+    APPROVE_DISPOSAL = (
+        "approve_disposal",
+        "Approve or reject a disposal someone else proposed (approving removes the content)",
+    )
+    PLACE_LEGAL_HOLD = (
+        "place_legal_hold",
+        "Place a legal hold on a student's file or one record, and release it",
+    )
+    # The record's life: what follows the child
+    EXPORT_SUBJECT_ACCESS = (
+        "export_subject_access",
+        "Export everything held about one pupil for a subject access request (restricted "
+        "entries only for the DSL team, after a fresh second-factor check)",
+    )
+    TRANSFER_CP_FILE = (
+        "transfer_cp_file",
+        "Prepare a leaver's child-protection file and send it to the next school's DSL",
+    )
 
 
 C = Capability
@@ -198,6 +223,14 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.MANAGE_CALENDAR: SCHOOL_ADMIN,
         C.IMPORT_MIS: SCHOOL_ADMIN,
         C.READ_AUDIT_LOG: SCHOOL_ADMIN,
+        # The DSL proposes; the head (the deputy head here: there is no head role) or the
+        # school admin approves, so no one person can remove a record.
+        C.REVIEW_DISPOSAL: frozenset({Role.DSL, Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}),
+        C.PROPOSE_DISPOSAL: DSL,
+        C.APPROVE_DISPOSAL: frozenset({Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}),
+        C.PLACE_LEGAL_HOLD: frozenset({Role.DSL, Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}),
+        C.EXPORT_SUBJECT_ACCESS: DSL | SCHOOL_ADMIN,
+        C.TRANSFER_CP_FILE: DSL,
     }
 )
 del C

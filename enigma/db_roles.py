@@ -140,10 +140,15 @@ def grant_app_role(connection, role: str) -> None:
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {where} TO {app}",
             f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA {where} FROM {app}",
             f"REVOKE INSERT, UPDATE, DELETE ON {quote('django_migrations')} FROM {app}",
+            # Functions the owner keeps from PUBLIC (records_dispose) are the app's to
+            # call, never to change: EXECUTE is the only privilege a function has.
+            f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {where} TO {app}",
         ]
+        existing = set(connection.introspection.table_names(cursor))
         for model in apps.get_models():
             refused = refused_operations(model)
-            if refused:
+            # A table not there (migrated back before it) has nothing to revoke.
+            if refused and model._meta.db_table in existing:
                 statements.append(
                     f"REVOKE {', '.join(sorted(refused))} ON {quote(model._meta.db_table)} "
                     f"FROM {app}"

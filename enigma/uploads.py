@@ -14,7 +14,6 @@ its field by the form, with everything typed kept. The file inputs also carry th
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -78,15 +77,6 @@ def body_limit(request) -> tuple[int, int, int]:
     limit, files = declared
     each = limit()
     return each * files + FORM_ROOM, each, files
-
-
-def private_folder(path: Path) -> Path:
-    """Make path (and any missing folder above it) readable by the app's user only."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        folder.chmod(0o700)  # mkdir's mode passes through the umask
-    return path
 
 
 class UploadLimitHandler(FileUploadHandler):

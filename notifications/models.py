@@ -19,10 +19,12 @@ class Kind(models.TextChoices):
     SAFEGUARDING = "safeguarding", "Safeguarding entry recorded"
     WORK_WEEK = "work_week", "Room lessons needing your work this week"
     WORK_CHASE = "work_chase", "Work still to set the day before a room lesson"
+    # Made by the disclosure app's own daily task (disclosure/reminders.py).
+    CP_TRANSFER = "cp_transfer", "Child-protection file not yet confirmed by the next school"
 
 
 # Always sent at once, whatever the person chose.
-ALWAYS_IMMEDIATE = frozenset({Kind.SAFEGUARDING})
+ALWAYS_IMMEDIATE = frozenset({Kind.SAFEGUARDING, Kind.CP_TRANSFER})
 
 
 class Notification(models.Model):

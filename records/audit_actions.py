@@ -8,6 +8,11 @@ class RecordsAction:
     ENTRY_SHARED = "records.entry_shared"
     ATTACHMENT_DOWNLOADED = "records.attachment_downloaded"
     INTERVENTION_EXPORTED = "records.intervention_exported"
+    DISPOSAL_PROPOSED = "records.disposal_proposed"
+    DISPOSAL_APPROVED = "records.disposal_approved"
+    DISPOSAL_REJECTED = "records.disposal_rejected"
+    LEGAL_HOLD_PLACED = "records.legal_hold_placed"
+    LEGAL_HOLD_RELEASED = "records.legal_hold_released"
 
 
 LABELS = {
@@ -17,6 +22,11 @@ LABELS = {
     RecordsAction.ENTRY_SHARED: "Shared a restricted entry",
     RecordsAction.ATTACHMENT_DOWNLOADED: "Opened an attachment",
     RecordsAction.INTERVENTION_EXPORTED: "Downloaded an intervention impact report",
+    RecordsAction.DISPOSAL_PROPOSED: "Proposed a record for disposal",
+    RecordsAction.DISPOSAL_APPROVED: "Approved a disposal (the record's content was removed)",
+    RecordsAction.DISPOSAL_REJECTED: "Rejected a proposed disposal",
+    RecordsAction.LEGAL_HOLD_PLACED: "Placed a legal hold",
+    RecordsAction.LEGAL_HOLD_RELEASED: "Released a legal hold",
 }
 GROUPS = {"records.": "Student files and chronologies"}
 
@@ -29,6 +39,8 @@ PRIVATE_OBJECTS = {
     "records.ActionCompletion": "Action outcome",
     "records.EntryShare": "Share",
     "records.Attachment": "File",
+    "records.DisposalProposal": "Disposal proposal",
+    "records.LegalHold": "Legal hold",
 }
 # Data that rows written before this rule carried: a share's reason and the colleague's
 # name. Never shown; rows written now do not hold them.

@@ -7,6 +7,15 @@ them, or removing or reordering links, breaks the chain from that link on; and w
 the key nobody, not even the database's owner, can recompute a chain that checks again.
 The first link of a chronology chains from GENESIS.
 
+Two link formats. A first-format link (content_digest empty: links sealed before
+records migration 0009) hashes the entry's content itself, so it can only be checked
+while the content is there. A digest link stores content_digest, an HMAC under the same
+key of the entry's canonical content, and its hash covers that digest instead of the
+content. Checking such a link checks the digest against the entry, then the hash
+against the digest; once an entry has been disposed of under the retention schedule
+(records.retention) its content is gone, its digest stays, and every later link still
+checks. Every link is a digest link since migration 0009.
+
 The keys are settings (CHRONOLOGY_KEYS: key id -> secret; CHRONOLOGY_KEY_ID: the key new
 links are sealed with). Each link names its key, so links sealed before a new key came
 in still check with theirs; a link whose key is not configured cannot be checked and is
@@ -52,6 +61,22 @@ def entry_content(entry) -> dict:
     }
 
 
+# What a disposed entry's content columns hold once records_dispose() has blanked them.
+DISPOSED_SUMMARY = "Disposed of under the retention schedule"
+CONTENT_BLANKS = {
+    "summary": DISPOSED_SUMMARY,
+    "account": "",
+    "contact_with": "",
+    "agreed": "",
+}
+
+
+def is_blanked(entry) -> bool:
+    """Whether an entry holds nothing but what disposal leaves."""
+    reason_blank = entry.amendment_reason == ("" if entry.amends_id is None else DISPOSED_SUMMARY)
+    return reason_blank and all(getattr(entry, f) == v for f, v in CONTENT_BLANKS.items())
+
+
 def keys() -> dict[str, bytes]:
     """Every configured key, by id."""
     return {key_id: secret.encode() for key_id, secret in settings.CHRONOLOGY_KEYS.items()}
@@ -81,11 +106,42 @@ def link_hash(*, prev_hash: str, student_id: int, seq: int, entry, key_id: str, 
     return hmac.digest(key, canonical.encode(), "sha256").hex()
 
 
-def seal(*, prev_hash: str, student_id: int, seq: int, entry) -> tuple[str, str]:
-    """(key id, hash) for a new link, under the current key."""
+def content_digest(entry, key: bytes) -> str:
+    """A keyed digest of everything about an entry that the chain vouches for. Keyed, so
+    that the digest of a disposed entry cannot be used to guess its words."""
+    canonical = json.dumps(
+        {"entry": entry_content(entry)}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hmac.digest(key, canonical.encode(), "sha256").hex()
+
+
+def digest_link_hash(
+    *, prev_hash: str, student_id: int, seq: int, digest: str, key_id: str, key: bytes
+) -> str:
+    document = {
+        "prev": prev_hash,
+        "student": student_id,
+        "seq": seq,
+        "key": key_id,
+        "digest": digest,
+    }
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.digest(key, canonical.encode(), "sha256").hex()
+
+
+@dataclass(frozen=True)
+class Seal:
+    key_id: str
+    content_digest: str
+    hash: str
+
+
+def seal(*, prev_hash: str, student_id: int, seq: int, entry) -> Seal:
+    """The key id, content digest and hash of a new link, under the current key."""
     key_id, key = current_key()
-    where = {"prev_hash": prev_hash, "student_id": student_id, "seq": seq, "entry": entry}
-    return key_id, link_hash(**where, key_id=key_id, key=key)
+    digest = content_digest(entry, key)
+    where = {"prev_hash": prev_hash, "student_id": student_id, "seq": seq}
+    return Seal(key_id, digest, digest_link_hash(**where, digest=digest, key_id=key_id, key=key))
 
 
 @dataclass(frozen=True)
@@ -119,14 +175,17 @@ def first_break(links: Iterable, key_ring: Mapping[str, bytes] | None = None) ->
                 reason=f"is sealed with key “{link.key_id}”, which is not in CHRONOLOGY_KEYS: "
                 "it cannot be checked",
             )
-        actual = link_hash(
-            prev_hash=link.prev_hash,
-            student_id=link.student_id,
-            seq=link.seq,
-            entry=link.entry,
-            key_id=link.key_id,
-            key=key,
-        )
+        place = {"prev_hash": link.prev_hash, "student_id": link.student_id, "seq": link.seq}
+        digest = getattr(link, "content_digest", "")
+        if not digest:
+            actual = link_hash(**place, entry=link.entry, key_id=link.key_id, key=key)
+        else:
+            actual = digest_link_hash(**place, digest=digest, key_id=link.key_id, key=key)
+            if link.entry.disposed_at is not None:
+                if not is_blanked(link.entry):
+                    return Break(**where, reason="is marked disposed of but holds content")
+            elif not hmac.compare_digest(content_digest(link.entry, key), digest):
+                return Break(**where, reason="has been altered since it was recorded")
         if not hmac.compare_digest(actual, link.hash):
             return Break(**where, reason="has been altered since it was recorded")
         prev, expected_seq = link.hash, expected_seq + 1

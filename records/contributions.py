@@ -15,6 +15,12 @@ CONTRIBUTIONS = Contributions(
             current_prefix="records:safeguarding",
         ),
         NavLink("My actions", "records:my_actions", Capability.FOLLOW_UP_ACTIONS),
+        NavLink(
+            "Retention",
+            "records:retention_review",
+            Capability.REVIEW_DISPOSAL,
+            current_prefix="records:retention",
+        ),
         # Every interventions URL name starts "intervention", sessions included.
         NavLink(
             "Interventions",

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from enigma.db import append_only_triggers
 from enigma.models import ImmutableModel
+from records.chain import DISPOSED_SUMMARY
+from records.disposal_triggers import blankable_triggers, entry_triggers
 from records.storage import private_storage
 
 
@@ -33,6 +35,12 @@ class Category(models.Model):
         help_text="Entries in a restricted category are seen only by the safeguarding team.",
     )
     active = models.BooleanField(default=True, help_text="Inactive categories are not offered.")
+    sen_record = models.BooleanField(
+        "SEN record",
+        default=False,
+        help_text="Entries in it are SEN records: kept until the pupil's 31st birthday, not "
+        "the 25th (records.retention).",
+    )
     position = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -91,6 +99,13 @@ class Entry(ImmutableModel):
     students = models.ManyToManyField(
         "enigma.Student", through="ChronologyLink", related_name="chronology_entries"
     )
+    disposed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set by the disposal function when the content was removed at the end of "
+        "its retention period (records.retention).",
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -111,13 +126,17 @@ class Entry(ImmutableModel):
                 condition=~Q(kind="event") | ~Q(event_code=""),
             ),
         ]
-        triggers = append_only_triggers("entry")
+        triggers = entry_triggers(DISPOSED_SUMMARY)
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.summary}"
 
     # Entries recorded more than this after they happened are shown as back-dated.
     BACKDATED_AFTER = dt.timedelta(hours=24)
+
+    @property
+    def is_disposed(self) -> bool:
+        return self.disposed_at is not None
 
     @property
     def is_backdated(self) -> bool:
@@ -143,6 +162,12 @@ class ChronologyLink(ImmutableModel):
     seq = models.PositiveIntegerField()
     prev_hash = models.CharField(max_length=64)
     key_id = models.CharField(max_length=32, help_text="The chronology key it is sealed with.")
+    content_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Keyed digest of the entry's content, which the hash covers (empty on "
+        "links of the first format; see records.chain).",
+    )
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
@@ -171,7 +196,9 @@ class Action(ImmutableModel):
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [models.Index(fields=["assignee", "due_on"])]
-        triggers = append_only_triggers("action")
+        triggers = blankable_triggers(
+            "action", content=("description",), entry_id_sql="NEW.entry_id"
+        )
 
     def __str__(self):
         return self.description
@@ -188,7 +215,11 @@ class ActionCompletion(ImmutableModel):
     outcome = models.TextField()
 
     class Meta:
-        triggers = append_only_triggers("action_completion")
+        triggers = blankable_triggers(
+            "action_completion",
+            content=("outcome",),
+            entry_id_sql="(SELECT a.entry_id FROM records_action a WHERE a.id = NEW.action_id)",
+        )
 
     def __str__(self):
         return f"Done: {self.action}"
@@ -211,7 +242,9 @@ class EntryShare(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["entry", "shared_with"], name="entry_shared_once"),
         ]
-        triggers = append_only_triggers("entry_share")
+        triggers = blankable_triggers(
+            "entry_share", content=("reason",), entry_id_sql="NEW.entry_id"
+        )
 
     def __str__(self):
         return f"{self.entry_id} shared with {self.shared_with}"
@@ -240,7 +273,9 @@ class Attachment(ImmutableModel):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-        triggers = append_only_triggers("attachment")
+        triggers = blankable_triggers(
+            "attachment", content=("original_name",), entry_id_sql="NEW.entry_id"
+        )
 
     def __str__(self):
         return self.original_name
@@ -382,7 +417,39 @@ class SessionAttendance(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["session", "student"], name="attendance_once"),
         ]
-        triggers = append_only_triggers("session_attendance")
+        triggers = blankable_triggers(
+            "session_attendance", content=("note",), entry_id_sql="NEW.entry_id"
+        )
 
     def __str__(self):
         return f"{self.student}: {self.get_status_display()}"
+
+
+from records.models_retention import (  # noqa: E402  (models of the retention schedule)
+    DisposalDecision,
+    DisposalLog,
+    DisposalProposal,
+    LegalHold,
+    LegalHoldRelease,
+    RetentionRule,
+)
+
+__all__ = [
+    "Action",
+    "ActionCompletion",
+    "Attachment",
+    "Category",
+    "ChronologyLink",
+    "DisposalDecision",
+    "DisposalLog",
+    "DisposalProposal",
+    "Entry",
+    "EntryShare",
+    "Intervention",
+    "InterventionSession",
+    "InterventionStudent",
+    "LegalHold",
+    "LegalHoldRelease",
+    "RetentionRule",
+    "SessionAttendance",
+]

@@ -9,11 +9,17 @@
 - Reviews fall due every review interval of school days after the start; the one nearest
   the middle is the mid-point review and the last is the exit review, on the exit day.
 - Follow-up checks fall due N school weeks after the exit.
+- Week n of a placement (one definition, used by every page and the plan): its school
+  days in fives, the start as day 1. Days that are not school days (half-term, INSET,
+  bank holidays) are skipped, so a six-week placement has weeks 1 to 6 however it falls;
+  week 1 starts on the start date, and after a mid-week start each week runs on into the
+  next calendar week, as the reviews (every five school days) do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -126,3 +132,20 @@ def follow_up_dates(
             due = exit_day + dt.timedelta(weeks=n)
         result.append((n, due))
     return result
+
+
+# --- week n of a placement ------------------------------------------------------------
+
+
+def school_weeks(start: dt.date, last: dt.date, calendar: SchoolCalendar) -> list[list[dt.date]]:
+    """The school weeks of a placement held from `start` to `last`: week 1 is the first
+    list (the start and the next four school days), and so on; the last may be shorter."""
+    days = calendar.school_days(start, last)
+    return [days[i : i + SCHOOL_WEEK] for i in range(0, len(days), SCHOOL_WEEK)]
+
+
+def week_number(start: dt.date, day: dt.date, calendar: SchoolCalendar) -> int:
+    """Which school week of a placement starting on `start` `day` falls in (1 for the
+    start's week); a day off belongs to the week of the school day before it."""
+    so_far = calendar.school_days_between(start, day)
+    return max(1, math.ceil(so_far / SCHOOL_WEEK))

@@ -57,13 +57,18 @@ def rewrite_as_owner(entry: Entry, account: str, student, rehash) -> None:
     links = list(student.chronology_links.select_related("entry").order_by("seq"))
     prev, rows = chain.GENESIS, []
     for link in links:
-        new_hash = rehash(prev, link)
-        rows.append((prev, new_hash, link.pk))
+        sealed = rehash(prev, link)  # a first-format hash, or a digest-format Seal
+        new_hash, digest = (
+            (sealed, "") if isinstance(sealed, str) else (sealed.hash, sealed.content_digest)
+        )
+        rows.append((prev, new_hash, digest, link.pk))
         prev = new_hash
     with owner_cursor() as cursor:
         cursor.execute("ALTER TABLE records_chronologylink DISABLE TRIGGER USER")
         cursor.executemany(
-            "UPDATE records_chronologylink SET prev_hash = %s, hash = %s WHERE id = %s", rows
+            "UPDATE records_chronologylink SET prev_hash = %s, hash = %s, content_digest = %s "
+            "WHERE id = %s",
+            rows,
         )
         cursor.execute("ALTER TABLE records_chronologylink ENABLE TRIGGER USER")
 
@@ -82,9 +87,8 @@ def guessed_key(prev, link):
 
 
 def the_real_key(prev, link):
-    where = {"student_id": link.student_id, "seq": link.seq, "entry": link.entry}
-    key_id, key = chain.current_key()
-    return chain.link_hash(prev_hash=prev, **where, key_id=key_id, key=key)
+    """Sealed as the application seals a link (digest format), with the real key."""
+    return chain.seal(prev_hash=prev, student_id=link.student_id, seq=link.seq, entry=link.entry)
 
 
 # --- rewriting without the key ---------------------------------------------------------
@@ -126,7 +130,8 @@ def test_each_link_names_its_key_and_its_hash_is_the_keyed_one(cora):
     concern(cora, amy)
     link = amy.chronology_links.select_related("entry").get()
     assert link.key_id == "test-1"
-    assert link.hash == the_real_key(chain.GENESIS, link) != plain_sha256(chain.GENESIS, link)
+    assert link.hash == the_real_key(chain.GENESIS, link).hash != plain_sha256(chain.GENESIS, link)
+    assert link.content_digest == chain.content_digest(link.entry, chain.current_key()[1])
 
 
 # --- keys -------------------------------------------------------------------------------
@@ -199,7 +204,10 @@ def test_upgrading_seals_the_old_plain_chains_with_the_key(cora):
         migrate_records(BEFORE_KEYS)  # as the chain was: plain sha256
         plain = links_as_stored()
         links = {
-            link.pk: link for link in ChronologyLink.objects.select_related("entry").defer("key_id")
+            link.pk: link
+            for link in ChronologyLink.objects.select_related("entry").defer(
+                "key_id", "content_digest", "entry__disposed_at"
+            )
         }
         expected, prev = [], {}
         for pk, prev_hash, old_hash in plain:

@@ -31,7 +31,9 @@ from tests.test_role_matrix import NEEDS, POST_ONLY, PUBLIC, kwargs_for, project
 objects = matrix.objects
 school_day = matrix.school_day
 
-pytestmark = pytest.mark.django_db
+# These walks request every page for every role (thousands of requests): a busy CI machine
+# needs far longer than the suite's usual 300 s limit per test, so they get 20 minutes.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
 
 NUL = "typed\x00text"
 FAR_DATES = ["9999-12-31", "0001-01-01"]

@@ -39,16 +39,26 @@ HEADER_AND_HOME = {
         "referrals:reviews_board",
     ),
     "dee": (
-        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions"],
+        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions", "Retention"],
         "referrals:approvals",
     ),
     "rita": (["My referrals", "My actions"], "referrals:my_referrals"),
     "tom": (["My students", "My actions"], "timetables:my_students"),
     "dina": (
-        ["Placements", "Safeguarding", "My actions", "Interventions"],
+        [
+            "Placements",
+            "Safeguarding",
+            "My actions",
+            "Interventions",
+            "Retention",
+            "File transfers",
+        ],
         "records:safeguarding_queue",
     ),
-    "ada": (["My actions", "Interventions", "Timetables", "Email problems"], "student_directory"),
+    "ada": (
+        ["My actions", "Interventions", "Retention", "Timetables", "Email problems"],
+        "student_directory",
+    ),
 }
 CORE_LINKS = ["Settings", "Calendar", "Imports", "Audit log", "Admin"]
 
@@ -237,7 +247,7 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
         *collected.student_panels,
         *collected.placement_panels,
     ]
-    assert len(contributed) == 25
+    assert len(contributed) == 28
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item
@@ -279,13 +289,16 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
         "calendar.",
         "admin.",
         "audit.",
+        "backups.",
         "records.",
         "referrals.",
         "notifications.",
         "timetables.",
         "timetables.work_",
+        "disclosure.",
     ]
     assert audit.label("auth.roles_changed") == "Roles changed"
     assert audit.label("timetables.feed_made") == "Made a calendar link"
     assert audit.label("records.entry_shared") == "Shared a restricted entry"
+    assert audit.label("backups.restored") == "Restored the database from a backup"
     assert audit.private_objects() >= {"records.Entry", "records.Attachment"}

@@ -67,9 +67,12 @@ from tests.factories import (
     TermFactory,
     UserFactory,
 )
+from tests.role_tables import disclosure
 from tests.test_role_matrix import POST_ONLY, _timetable_objects, project_patterns
 
-pytestmark = pytest.mark.django_db
+# These walks request every page for every role (thousands of requests): a busy CI machine
+# needs far longer than the suite's usual 300 s limit per test, so they get 20 minutes.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = dt.date(2026, 9, 10)  # a school day of TermFactory's autumn term
@@ -355,6 +358,7 @@ def _objects(student, people) -> dict:
     )
     return {
         **_timetable_objects(people, placement.pk),
+        **disclosure.objects(people, student),
         "pk": student.pk,
         "referral_pk": referral.pk,
         "placement_pk": placement.pk,

@@ -41,11 +41,13 @@ from tests.role_tables import (
     attachments,
     capabilities,
     chronology,
+    disclosure,
     interventions,
     notifications,
     referrals_decisions,
     referrals_placements,
     referrals_referral,
+    retention,
     timetables_feeds,
     timetables_lessons,
     timetables_plans,
@@ -90,13 +92,15 @@ NEEDS: dict = {
     **chronology.NEEDS,
     **interventions.NEEDS,
     **attachments.NEEDS,
+    **retention.NEEDS,
     **referrals_referral.NEEDS,
     **referrals_decisions.NEEDS,
     **referrals_placements.NEEDS,
     **notifications.NEEDS,
+    **disclosure.NEEDS,
     **{name: needs for table in TIMETABLE_TABLES for name, needs in table.NEEDS.items()},
 }
-PUBLIC = {"healthz", "timetables:feed"}
+PUBLIC = {"healthz", "timetables:feed"} | disclosure.PUBLIC
 
 
 # Views that only accept POST: allowed roles get 405 to a GET, others 403 first.
@@ -105,10 +109,12 @@ POST_ONLY = (
     | chronology.POST_ONLY
     | interventions.POST_ONLY
     | attachments.POST_ONLY
+    | retention.POST_ONLY
     | referrals_referral.POST_ONLY
     | referrals_decisions.POST_ONLY
     | referrals_placements.POST_ONLY
     | notifications.POST_ONLY
+    | disclosure.POST_ONLY
     | {name for table in TIMETABLE_TABLES for name in table.POST_ONLY}
 )
 
@@ -167,6 +173,7 @@ def objects(personas):
     return {
         **lifecycle,
         **_timetable_objects(personas, lifecycle["placement_pk"]),
+        **disclosure.objects(personas, student),
         "pk": student.pk,
         "student": student,
         "entry_pk": entry.pk,
@@ -332,7 +339,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, objects):
     for name, pattern in project_patterns().items():
         response = client.get(reverse(name, kwargs=kwargs_for(pattern, objects)))
         if name in PUBLIC:
-            assert response.status_code == 200, name
+            assert response.status_code == (405 if name in POST_ONLY else 200), name
         else:
             assert response.status_code == 302, name
             assert response["Location"].startswith(reverse("account_login")), name

@@ -216,7 +216,7 @@ def test_the_plan_page_shows_each_weeks_share_in_class(dee, rita, cora, sam, cli
     assert weeks[-1].percent_in_class == 100
     assert weeks[0].work_missing == weeks[0].lessons - weeks[0].in_class
     text = response.content.decode()
-    assert "Week 1: from Mon 7 Sep 2026" in text
+    assert "Week 1: Mon 7 Sep 2026 to Fri 11 Sep 2026" in text
     assert "lessons in class" in text
     # The SENCO sets a whole week at once (a review's agreed step).
     with at(D(2026, 9, 3)):

@@ -215,4 +215,4 @@ def test_timetable_files_waiting_for_their_apply_are_0600_in_0700_folders(umask,
     request = SimpleNamespace(session={})
     token = store.keep(request, "lessons", [("lessons.csv", b"UPN,Day\r\n")])
     root = Path(limits.MEDIA_ROOT)
-    _assert_private(root / "imports" / "timetables" / token / "0.csv", root)
+    _assert_private(root / "imports" / "timetables" / f"{token}-0.csv", root)

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from enigma.formatting import day_text
 from enigma.models import Period, Student
 from records.storage import private_storage
 from referrals.models import Placement
@@ -425,3 +426,24 @@ class CalendarFeed(models.Model):
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
+
+
+def lesson_start(day: dt.date, period: Period) -> dt.datetime:
+    """When the lesson of `period` on `day` starts, in the school's time zone."""
+    return dt.datetime.combine(day, period.starts_at, tzinfo=timezone.get_current_timezone())
+
+
+def lesson_started(day: dt.date, period: Period, now: dt.datetime | None = None) -> bool:
+    """Has the lesson begun? Its register opens then, and its plan cell becomes history."""
+    return lesson_start(day, period) <= (now or timezone.now())
+
+
+def lesson_locked(cell: PlanCell, *, today: dt.date, marked: bool) -> str:
+    """Why this lesson can no longer change in the plan, or "": a lesson that has started
+    (or ended), or that the register has a mark for, is history."""
+    when = f"{cell.period.name} on {day_text(cell.date)}"
+    if marked:
+        return f"{when} is on the register: the plan keeps what happened."
+    if cell.date < today or (cell.date == today and lesson_started(cell.date, cell.period)):
+        return f"{when} has started: lessons under way or over stay as planned."
+    return ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-MAX_ROWS = 50_000
+MAX_ROWS = 100_000
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 

@@ -1,4 +1,5 @@
 from .audit import AuditEvent
+from .backups import BackupRun
 from .calendar import NonSchoolDay, Period, Term
 from .immutable import ImmutableModel
 from .people import Contact, Student, StudentStaffLink, User
@@ -6,6 +7,7 @@ from .school import SchoolSettings
 
 __all__ = [
     "AuditEvent",
+    "BackupRun",
     "Contact",
     "ImmutableModel",
     "NonSchoolDay",

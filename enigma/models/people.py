@@ -1,6 +1,10 @@
+import re
+
 import pgtrigger
 from django import forms
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import models, transaction
 from django.db.models.functions import Lower, Upper
 from django.utils.functional import cached_property
@@ -8,6 +12,14 @@ from django.utils.functional import cached_property
 from enigma.capabilities import Capability, has_capability
 from enigma.roles import Role
 from enigma.validators import normalise_upn, validate_upn
+
+# Student search (StudentQuerySet.search) without pg_trgm: the words of a student's names
+# for PostgreSQL's full-text search ('simple': no stemming, no stop words, names are not
+# English), and what counts as a word of a query (letters and digits; "O'Brien" is two).
+NAME_WORDS = SearchVector(
+    "legal_forename", "legal_surname", "preferred_forename", "preferred_surname", config="simple"
+)
+NAME_WORD = re.compile(r"[^\W_]+")
 
 
 class UpnFormField(forms.CharField):
@@ -115,21 +127,58 @@ class StudentQuerySet(models.QuerySet):
         )
 
     def search(self, text: str) -> "StudentQuerySet":
+        """Students matching `text`, annotated with `search_rank` (0: the UPN, MIS id or
+        tutor group exactly; 1: a name starting with it; 2: every word of it starting a
+        word of their names, PostgreSQL's full-text search). Each test has an index of its
+        own (Student.Meta.indexes), so a search reads the matches, not the roll; order by
+        search_rank to put the best first."""
         text = " ".join(text.split())
         if not text:
             return self
-        q = models.Q()
-        for word in text.split(" "):
-            q &= (
-                models.Q(legal_forename__icontains=word)
-                | models.Q(legal_surname__icontains=word)
-                | models.Q(preferred_forename__icontains=word)
-                | models.Q(preferred_surname__icontains=word)
-                | models.Q(upn__iexact=word)
-                | models.Q(mis_id__iexact=word)
-                | models.Q(tutor_group__iexact=word)
+        exact = (
+            models.Q(upn=normalise_upn(text))
+            | models.Q(upper_mis_id=text.upper())
+            | models.Q(upper_tutor_group=text.upper())
+        )
+        prefix = models.Q()
+        if " " not in text:
+            low = text.lower()
+            prefix = (
+                models.Q(lower_legal_surname__startswith=low)
+                | models.Q(lower_legal_forename__startswith=low)
+                | models.Q(lower_preferred_surname__startswith=low)
+                | models.Q(lower_preferred_forename__startswith=low)
             )
-        return self.filter(q)
+        words = NAME_WORD.findall(text.lower())
+        full_text = models.Q()
+        if words:
+            full_text = models.Q(
+                name_words=SearchQuery(
+                    " & ".join(f"{w}:*" for w in words), search_type="raw", config="simple"
+                )
+            )
+        ranks = [models.When(exact, then=0)]
+        if prefix:
+            ranks.append(models.When(prefix, then=1))
+        return (
+            self.alias(
+                upper_mis_id=Upper("mis_id"),
+                upper_tutor_group=Upper("tutor_group"),
+                lower_legal_surname=Lower("legal_surname"),
+                lower_legal_forename=Lower("legal_forename"),
+                lower_preferred_surname=Lower("preferred_surname"),
+                lower_preferred_forename=Lower("preferred_forename"),
+                name_words=NAME_WORDS,
+            )
+            .filter(exact | prefix | full_text)
+            .annotate(
+                search_rank=models.Case(
+                    *ranks,
+                    default=2,
+                    output_field=models.IntegerField(),
+                )
+            )
+        )
 
 
 class Student(models.Model):
@@ -181,6 +230,21 @@ class Student(models.Model):
             models.Index(fields=["legal_surname", "legal_forename", "id"]),
             models.Index(fields=["year_group", "legal_surname"]),
             models.Index(fields=["tutor_group"]),
+            # Search (StudentQuerySet.search): exact MIS id and tutor group in any case,
+            # names by prefix (pattern_ops, so LIKE 'smi%' reads the index whatever the
+            # collation; lower() gives text), and the words of the names for full-text search.
+            models.Index(Upper("mis_id"), name="student_mis_id_upper"),
+            models.Index(Upper("tutor_group"), name="student_tutor_group_upper"),
+            *(
+                models.Index(OpClass(Lower(field), name="text_pattern_ops"), name=name)
+                for field, name in (
+                    ("legal_surname", "student_surname_prefix"),
+                    ("legal_forename", "student_forename_prefix"),
+                    ("preferred_surname", "student_pref_surname_prefix"),
+                    ("preferred_forename", "student_pref_forename_prefix"),
+                )
+            ),
+            GinIndex(NAME_WORDS, name="student_name_words"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -114,7 +114,7 @@ fi
 "$PY" -m gunicorn enigma.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 \
   --access-logfile - >"$LOGS/web.log" 2>&1 &
 pids+=($!)
-"$PY" -m celery -A enigma worker --loglevel INFO --concurrency 2 >"$LOGS/worker.log" 2>&1 &
+"$PY" -m celery -A enigma worker -Q celery,backups --loglevel INFO --concurrency 2 >"$LOGS/worker.log" 2>&1 &
 pids+=($!)
 "$PY" -m celery -A enigma beat --loglevel INFO --schedule "$LOGS/celerybeat-schedule" \
   >"$LOGS/beat.log" 2>&1 &

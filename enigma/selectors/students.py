@@ -28,7 +28,8 @@ def student_directory(user, filters: DirectoryFilters):
         qs = qs.filter(sen_status=filters.sen)
     if not filters.include_off_roll:
         qs = qs.filter(on_roll=True)
-    return qs.order_by("legal_surname", "legal_forename", "pk")
+    best_first = ["search_rank"] if filters.q.strip() else []
+    return qs.order_by(*best_first, "legal_surname", "legal_forename", "pk")
 
 
 def student_directory_page(user, filters: DirectoryFilters, page_number) -> Page:

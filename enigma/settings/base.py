@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "timetables",
+    "disclosure",
 ]
 
 MIDDLEWARE = [
@@ -112,8 +113,10 @@ ENIGMA_ORDER = {
         "referrals:my_referrals",
         "records:my_actions",
         "records:intervention_list",
+        "records:retention_review",
         "timetables:import",
         "notifications:email_problems",
+        "disclosure:transfers",
     ],
     # Where Home sends someone: the first whose capability they hold (the student
     # directory if none). The coordinator starts the day at Today.
@@ -126,7 +129,12 @@ ENIGMA_ORDER = {
         "referrals:my_referrals",
         "timetables:my_students",
     ],
-    "student_tabs": ["student_detail", "records:student_file", "timetables:student_timetable"],
+    "student_tabs": [
+        "student_detail",
+        "records:student_file",
+        "timetables:student_timetable",
+        "disclosure:student",
+    ],
     # Above a student's tabs.
     "student_panels": ["referrals:student_placements"],
     # On the placement page and the review form.
@@ -193,6 +201,9 @@ LOGOUT_REDIRECT_URL = "account_login"
 
 # Sessions: 30 minutes idle (the cookie is re-issued on every request), 12 hours in all
 # (enforced by enigma.middleware.SessionLifetimeMiddleware).
+# Sessions live in the database, shared by every web server (never a file or a process's
+# memory): any server can answer any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -307,13 +318,42 @@ FORMAT_MODULE_PATH = ["enigma.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Private files (attachments, work files, import uploads waiting to be applied): the
+# "private" storage (records/storage.py). Never given a URL; read back only through views
+# that check permissions. With S3_BUCKET, an S3-compatible bucket that every web server
+# and worker shares (production: web servers keep nothing of their own); without it, a
+# folder on this machine, PRIVATE_FILES_DIR (`make run`, the tests, one web server only).
+MEDIA_ROOT = env.path("PRIVATE_FILES_DIR", default=BASE_DIR / "var" / "private")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    PRIVATE_STORAGE = {
+        "BACKEND": "records.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            # "path" for most self-hosted servers (MinIO, Garage, Ceph), "virtual" for AWS.
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    PRIVATE_STORAGE = {"BACKEND": "records.storage.PrivateStorage"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "private": PRIVATE_STORAGE,
 }
-# Private files (attachments, import uploads): outside the web root, never given a URL;
-# read back only through views that check permissions.
-MEDIA_ROOT = env.path("PRIVATE_FILES_DIR", default=BASE_DIR / "var" / "private")
+# Backups (enigma/backups.py; README, "Backups and restore"): one archive of the database
+# and the private files, encrypted with BACKUP_KEY (an age secret key; nothing is written
+# without it), made nightly into BACKUP_DIR, where the newest BACKUP_KEEP are kept.
+# PG_BIN_DIR: the folder of pg_dump and pg_restore, when not those on PATH.
+ENIGMA_BACKUP_KEY = env.str("BACKUP_KEY", default="")
+ENIGMA_BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+ENIGMA_BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+ENIGMA_PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
 # Largest attachment accepted on a chronology entry, in megabytes.
 ENIGMA_ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -383,6 +423,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # its own, under the outbox's claim (notifications/delivery.py, README "Reminders").
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# The nightly backup has a queue of its own, read by one worker that holds BACKUP_KEY and
+# the backups folder (compose's `backup` service), so the scaled workers keep no state and
+# never see the key. Without a broker (make run, tests) tasks run in process and this is moot.
+CELERY_TASK_ROUTES = {"enigma.tasks.nightly_backup": {"queue": "backups"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -413,6 +457,23 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-dispatch": {
         "task": "notifications.tasks.dispatch_due",
         "schedule": crontab(minute="*/5"),
+    },
+    # The nightly backup, tried each hour from 01:30 to 05:30: a run skips itself when
+    # one succeeded in the last 20 hours, so a missed hour is made up the same night.
+    "nightly-backup": {
+        "task": "enigma.tasks.nightly_backup",
+        "schedule": crontab(minute=30, hour="1-5"),
+    },
+    # Subject access exports and transfer links past their time, and their files.
+    "disclosure-housekeeping": {
+        "task": "disclosure.tasks.housekeeping",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Child-protection files not yet confirmed by the next school: the DSL team's
+    # reminder of the day (one per school day; the outbox's dispatch sends it).
+    "disclosure-transfer-reminders": {
+        "task": "disclosure.tasks.remind_unconfirmed_transfers",
+        "schedule": crontab(minute=5, hour="7-16", day_of_week="mon-fri"),
     },
     "notifications-digests": {
         "task": "notifications.tasks.send_digests",

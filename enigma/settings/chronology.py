@@ -42,3 +42,20 @@ def local_key(var_dir: Path) -> tuple[dict[str, str], str]:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(32) + "\n")
     return {"local": path.read_text().strip()}, "local"
+
+
+def local_backup_key(var_dir: Path) -> str:
+    """An age key for this checkout's backups only (make run), made once in
+    var/backup-key. Never for a real school."""
+    from pyrage import x25519
+
+    path = var_dir / "backup-key"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(str(x25519.Identity.generate()) + "\n")
+    return path.read_text().strip()

@@ -31,6 +31,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # On disk under this run's MEDIA_ROOT; the S3 tests point it at a bucket of their own.
+    "private": {"BACKEND": "records.storage.PrivateStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -49,3 +51,8 @@ import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="enigma-test-files-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# A fixed backup key, NOT for production, and backups into this run's own folder.
+ENIGMA_BACKUP_KEY = "AGE-SECRET-KEY-1R3YL67QPCFSXHFK7T5AZWUZ4HLGU4Q3HHZ9QFRXX3VDMSU85QT8QMQ8DV4"
+ENIGMA_BACKUP_DIR = tempfile.mkdtemp(prefix="enigma-test-backups-")
+atexit.register(shutil.rmtree, ENIGMA_BACKUP_DIR, ignore_errors=True)

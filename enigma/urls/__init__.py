@@ -17,6 +17,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("timetables/", include("timetables.urls")),
     path("notifications/", include("notifications.urls")),
+    path("disclosure/", include("disclosure.urls")),
     path("accounts/", include("allauth.urls")),
     path("school-admin/", admin.site.urls),
 ]

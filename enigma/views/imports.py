@@ -1,8 +1,8 @@
 """MIS imports for the school admin: upload → dry-run preview → apply.
 
-Between preview and apply the uploaded bytes wait in a private file under
-MEDIA_ROOT/imports, named by a random token that only this session knows. Applying reads
-that file back and checks every row again from scratch: the preview is never trusted.
+Between preview and apply the uploaded bytes wait in the private storage under
+imports/, named by a random token that only this session knows (enigma/waiting_files.py).
+Applying reads that file back and checks every row again from scratch: the preview is never trusted.
 """
 
 from __future__ import annotations
@@ -14,21 +14,20 @@ import os
 import re
 import secrets
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma import waiting_files
 from enigma.capabilities import Capability
 from enigma.imports import services
 from enigma.imports.forms import UploadForm
 from enigma.imports.headers import COLUMNS, KIND_LABELS
 from enigma.imports.parsing import max_bytes
 from enigma.permissions import requires
-from enigma.uploads import accepts_uploads, private_folder
+from enigma.uploads import accepts_uploads
 
 SESSION_KEY = "enigma_imports"
 PREVIEW_ROWS = 200
@@ -37,46 +36,30 @@ MAX_PENDING = 3
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
-def _store() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+_FOLDER = "imports"
 
 
-def _path(token: str) -> Path | None:
-    return _store() / f"{token}.csv" if _TOKEN.fullmatch(token or "") else None
-
-
-def _sweep() -> None:
-    """Delete waiting files nobody applied within the hour."""
-    cutoff = time.time() - KEEP_SECONDS
-    for path in _store().glob("*.csv"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass
+def _name(token: str) -> str | None:
+    return f"{_FOLDER}/{token}.csv" if _TOKEN.fullmatch(token or "") else None
 
 
 def _discard(request, token: str) -> None:
     pending = request.session.get(SESSION_KEY, {})
     pending.pop(token, None)
     request.session[SESSION_KEY] = pending
-    path = _path(token)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if (name := _name(token)) is not None:
+        waiting_files.remove(name)
 
 
 def _keep(request, kind: str, filename: str, data: bytes) -> str:
-    private_folder(_store())
-    _sweep()
+    waiting_files.sweep(_FOLDER, KEEP_SECONDS)
     pending = request.session.get(SESSION_KEY, {})
     for old in sorted(pending, key=lambda t: pending[t]["at"])[: -MAX_PENDING + 1]:
         pending.pop(old)
-        if (path := _path(old)) is not None:
-            path.unlink(missing_ok=True)
+        if (name := _name(old)) is not None:
+            waiting_files.remove(name)
     token = secrets.token_urlsafe(24)
-    fd = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    waiting_files.save(_name(token), data)
     pending[token] = {
         "kind": kind,
         "filename": filename,
@@ -89,14 +72,11 @@ def _keep(request, kind: str, filename: str, data: bytes) -> str:
 
 def _take(request, token: str) -> tuple[dict, bytes] | None:
     meta = request.session.get(SESSION_KEY, {}).get(token)
-    path = _path(token)
-    if meta is None or path is None:
+    name = _name(token)
+    if meta is None or name is None:
         return None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+    data = waiting_files.read(name)
+    if data is None or hashlib.sha256(data).hexdigest() != meta["sha256"]:
         return None
     return meta, data
 

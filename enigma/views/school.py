@@ -5,6 +5,7 @@ from enigma.capabilities import Capability
 from enigma.forms.school import SchoolSettingsForm
 from enigma.models import SchoolSettings
 from enigma.permissions import requires
+from enigma.selectors import backups as backup_selectors
 from enigma.services import school
 
 
@@ -16,4 +17,8 @@ def school_settings(request):
         school.school_settings_update(request=request, form=form)
         messages.success(request, "School settings saved.")
         return redirect("school_settings")
-    return render(request, "enigma/school/settings.html", {"form": form})
+    return render(
+        request,
+        "enigma/school/settings.html",
+        {"form": form, "backups": backup_selectors.backup_status()},
+    )

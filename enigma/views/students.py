@@ -7,6 +7,7 @@ from enigma.csv_export import csv_response
 from enigma.forms.students import DirectoryFilterForm
 from enigma.models import Student
 from enigma.permissions import requires
+from enigma.selectors import backups as backup_selectors
 from enigma.selectors import students as selectors
 
 
@@ -25,6 +26,9 @@ def directory(request):
     template = "enigma/students/directory.html"
     if request.htmx and request.htmx.target == "directory-results":
         template = "enigma/students/_results.html"
+    elif request.user.can(Capability.MANAGE_SCHOOL):
+        # The school admin's home (no app gives them one): warn when backups have stopped.
+        context["backups"] = backup_selectors.backup_status()
     return render(request, template, context)
 
 

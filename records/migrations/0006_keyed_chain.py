@@ -127,8 +127,16 @@ def seal_with_the_key(apps, schema_editor):
     for links in _chains(apps, schema_editor):
         prev = GENESIS
         for link in links:
-            key_id, new_hash = chain.seal(
-                prev_hash=prev, student_id=link.student_id, seq=link.seq, entry=link.entry
+            # The first link format (whole content), as this migration made it; migration
+            # 0009 moves links on to content digests.
+            key_id, key = chain.current_key()
+            new_hash = chain.link_hash(
+                prev_hash=prev,
+                student_id=link.student_id,
+                seq=link.seq,
+                entry=link.entry,
+                key_id=key_id,
+                key=key,
             )
             rows.append((link.pk, prev, new_hash, key_id))
             prev = new_hash

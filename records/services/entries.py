@@ -193,14 +193,15 @@ def _append_link(entry: Entry, student_id: int) -> ChronologyLink:
         .first()
     )
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
-    key_id, link_hash = chain.seal(prev_hash=prev_hash, student_id=student_id, seq=seq, entry=entry)
+    sealed = chain.seal(prev_hash=prev_hash, student_id=student_id, seq=seq, entry=entry)
     return ChronologyLink.objects.create(
         entry=entry,
         student_id=student_id,
         seq=seq,
         prev_hash=prev_hash,
-        key_id=key_id,
-        hash=link_hash,
+        key_id=sealed.key_id,
+        content_digest=sealed.content_digest,
+        hash=sealed.hash,
     )
 
 

@@ -1,6 +1,11 @@
 """URLs of the records app, one module per area, all in the "records" namespace."""
 
-from records.urls import attachments, chronology, interventions
+from records.urls import attachments, chronology, interventions, retention
 
 app_name = "records"
-urlpatterns = chronology.urlpatterns + interventions.urlpatterns + attachments.urlpatterns
+urlpatterns = (
+    chronology.urlpatterns
+    + interventions.urlpatterns
+    + attachments.urlpatterns
+    + retention.urlpatterns
+)

@@ -6,6 +6,8 @@ print or export.
 
 from __future__ import annotations
 
+import functools
+
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -47,6 +49,7 @@ def student_file(request, pk):
         data={"filters": form.query_string(), "page": page.number},
     )
     audit_restricted_reads(request, student, entries)
+    sidebar = mark_actions_readable(request, open_actions[:SIDEBAR_ACTIONS])
     context = {
         "student": student,
         "form": form,
@@ -55,11 +58,12 @@ def student_file(request, pk):
         "query_string": form.query_string(),
         "filtered": form.filters().active,
         "kinds": [(k.value, k.label) for k in HAND_KINDS],
-        "dsl_team": selectors.dsl_team(),
-        "open_actions": mark_actions_readable(request, open_actions[:SIDEBAR_ACTIONS]),
+        # Asked only if the page shows them (a restricted entry's notice), and once.
+        "dsl_team": functools.cache(selectors.dsl_team),
+        "open_actions": sidebar,
         "open_actions_count": open_actions.count(),
         "needs_second_factor": any(e.needs_second_factor for e in entries),
-        "reauth_url": access.reauthentication_url(request),
+        "reauth_url": functools.cache(lambda: access.reauthentication_url(request)),
     }
     template = "records/student_file.html"
     if request.htmx and request.htmx.target == "timeline":

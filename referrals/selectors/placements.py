@@ -9,10 +9,10 @@ from one calendar loaded for the whole page (two queries).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -36,6 +36,11 @@ CONCERN_KINDS = (Entry.Kind.CONCERN, Entry.Kind.INCIDENT)
 SIX_SCHOOL_WEEKS = 6 * dates.SCHOOL_WEEK
 # How far ahead the SENCO's page lists reviews coming up.
 DUE_WITHIN_SCHOOL_DAYS = 5
+# The Reviews page's present: a held review waiting for sign-off is listed there while
+# its placement is active or for this long after it was held; older ones are a filter
+# away. Each list on the page shows at most this many rows (a page of them).
+SIGN_OFF_RECENT_DAYS = 42
+REVIEWS_SHOWN = 25
 # Entry measures are taken as the placement starts (from when it is scheduled); exit
 # measures as it ends (while active, or just after).
 MEASURE_STATES = {
@@ -73,18 +78,17 @@ class Week:
 
 
 def week_of(placement: Placement, today: dt.date, calendar: SchoolCalendar | None) -> Week | None:
-    """Which school week of its placement a student is in today ("week 2 of 6"), counting
-    the start as day 1; None before the start or when the calendar cannot say."""
+    """Which school week of its placement a student is in today ("week 2 of 6", as
+    referrals.dates.week_number counts them); None before the start or when the calendar
+    cannot say."""
     if calendar is None or not placement.start_date or today < placement.start_date:
         return None
     last = placement.last_day
     try:
-        total = calendar.school_days_between(placement.start_date, last)
-        so_far = calendar.school_days_between(placement.start_date, min(today, last))
+        of = dates.week_number(placement.start_date, last, calendar)
+        n = dates.week_number(placement.start_date, min(today, last), calendar)
     except CalendarError:
         return None
-    of = max(1, math.ceil(total / dates.SCHOOL_WEEK))
-    n = min(of, max(1, math.ceil(so_far / dates.SCHOOL_WEEK)))
     return Week(n, of)
 
 
@@ -395,8 +399,14 @@ class ReviewsBoard:
     due_by: dt.date
     due: list[Review]
     overdue: list[Review]
-    awaiting_sign_off: list[Review]
+    awaiting_sign_off: Page
+    # Are there held reviews, placements over, never signed off before the recent window?
+    # (Asked with EXISTS: the present never counts the years behind it.)
+    older_unsigned: bool
+    showing_older: bool
     active: list[ActiveRow] = field(default_factory=list)
+    more_due: bool = False
+    more_overdue: bool = False
 
 
 def _due_by(today: dt.date) -> dt.date:
@@ -409,30 +419,63 @@ def _due_by(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=7)
 
 
-def reviews_board(today: dt.date | None = None) -> ReviewsBoard:
+def _capped(queryset, n: int = REVIEWS_SHOWN) -> tuple[list, bool]:
+    """The first n rows, and whether there are more (one query)."""
+    rows = list(queryset[: n + 1])
+    return rows[:n], len(rows) > n
+
+
+def unsigned_reviews(*, today: dt.date, older: bool):
+    """Held mid-point and exit reviews waiting for the SENCO's sign-off, oldest first: the
+    present (the placement still active, or held in the last six weeks), or with `older`
+    the rest, placements long over whose reviews nobody signed off."""
+    recent = Q(placement__state=P.ACTIVE) | Q(
+        held_on__gte=today - dt.timedelta(days=SIGN_OFF_RECENT_DAYS)
+    )
+    return (
+        Review.objects.filter(
+            held_on__isnull=False,
+            signed_off_at__isnull=True,
+            kind__in=(Review.Kind.MIDPOINT, Review.Kind.EXIT),
+            placement__state__in=(P.ACTIVE, P.COMPLETED),
+        )
+        .filter(~recent if older else recent)
+        .select_related("placement__student", "held_by")
+        .order_by("held_on", "id")
+    )
+
+
+def reviews_board(
+    today: dt.date | None = None, *, older: bool = False, page_number=None
+) -> ReviewsBoard:
     """The SENCO's page: reviews due in the next five school days, overdue reviews, held
-    mid-point and exit reviews awaiting sign-off, and the active placements."""
+    mid-point and exit reviews awaiting sign-off (a page of them; `older` for those of
+    placements long over), and the active placements. What it reads is bounded by what
+    is live now, never by the years of placements behind it."""
     today = today or timezone.localdate()
     due_by = _due_by(today)
     unheld = Review.objects.filter(held_on__isnull=True, placement__state=P.ACTIVE).select_related(
         "placement__student"
     )
+    due, more_due = _capped(
+        unheld.filter(due_on__gte=today, due_on__lte=due_by).order_by("due_on", "id")
+    )
+    overdue, more_overdue = _capped(unheld.filter(due_on__lt=today).order_by("due_on", "id"))
+    awaiting = Paginator(unsigned_reviews(today=today, older=older), REVIEWS_SHOWN).get_page(
+        page_number
+    )
+    older_unsigned = older or unsigned_reviews(today=today, older=True).exists()
     return ReviewsBoard(
         today=today,
         due_by=due_by,
-        due=list(unheld.filter(due_on__gte=today, due_on__lte=due_by).order_by("due_on", "id")),
-        overdue=list(unheld.filter(due_on__lt=today).order_by("due_on", "id")),
-        awaiting_sign_off=list(
-            Review.objects.filter(
-                held_on__isnull=False,
-                signed_off_at__isnull=True,
-                kind__in=(Review.Kind.MIDPOINT, Review.Kind.EXIT),
-                placement__state__in=(P.ACTIVE, P.COMPLETED),
-            )
-            .select_related("placement__student", "held_by")
-            .order_by("held_on", "id")
-        ),
+        due=due,
+        overdue=overdue,
+        awaiting_sign_off=awaiting,
+        older_unsigned=older_unsigned,
+        showing_older=older,
         active=_active_rows(today),
+        more_due=more_due,
+        more_overdue=more_overdue,
     )
 
 

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from enigma.capabilities import Capability, has_capability
 from enigma.models import Student
 from referrals.models import Placement, Referral, ReferralTransition
 
 STUDENTS_SHOWN = 50
+MY_REFERRALS_PAGE_SIZE = 25
+# A decision or a finished placement stays on My referrals this long; after that it is
+# history, a click away ("All my referrals").
+RECENT_DAYS = 42
 
 
 def my_referrals(user) -> QuerySet[Referral]:
@@ -27,6 +33,27 @@ def my_referrals(user) -> QuerySet[Referral]:
         .select_related("student", "decided_by", "placement")
         .order_by("-created_at", "-pk")
     )
+
+
+def my_current_referrals(user, *, today: dt.date) -> QuerySet[Referral]:
+    """My referrals as the referrer needs them now: still open, with a placement waiting,
+    scheduled or running, or decided, withdrawn or finished in the last six weeks."""
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    since_time = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    return my_referrals(user).filter(
+        Q(status__in=Referral.OPEN)
+        | Q(placement__state__in=Placement.LIVE)
+        | Q(decided_at__gte=since_time)
+        | Q(updated_at__gte=since_time)
+        | Q(placement__actual_exit__gte=since)
+    )
+
+
+def my_referrals_page(user, *, today: dt.date, everything: bool, page_number) -> Page:
+    """One page of My referrals (two queries): the current ones, or with `everything`
+    the whole history, newest first."""
+    rows = my_referrals(user) if everything else my_current_referrals(user, today=today)
+    return Paginator(rows, MY_REFERRALS_PAGE_SIZE).get_page(page_number)
 
 
 def referral_for(user, pk, *, queryset: QuerySet[Referral] | None = None) -> Referral:
@@ -121,5 +148,7 @@ def students_to_refer(user, text: str = "") -> QuerySet[Student]:
                 Placement.objects.filter(student=OuterRef("pk"), state__in=Placement.LIVE)
             ),
         )
-        .order_by("legal_surname", "legal_forename", "pk")
+        .order_by(
+            *(["search_rank"] if text.strip() else []), "legal_surname", "legal_forename", "pk"
+        )
     )

@@ -94,10 +94,16 @@ def placements_board(request):
 
 @readers
 def reviews_board(request):
+    older = request.GET.get("sign_off") == "older"
+    board = selectors.reviews_board(older=older, page_number=request.GET.get("page"))
     return render(
         request,
         "referrals/placements/reviews.html",
-        {"board": selectors.reviews_board()},
+        {
+            "board": board,
+            "page": board.awaiting_sign_off,
+            "query_string": "sign_off=older" if older else "",
+        },
     )
 
 

@@ -33,10 +33,27 @@ AUTOSAVE_HEADER = "Enigma-Autosave"
 
 @requires(Capability.REFER)
 def my_referrals(request):
+    everything = request.GET.get("show") == "all"
+    page = selectors.my_referrals_page(
+        request.user,
+        today=timezone.localdate(),
+        everything=everything,
+        page_number=request.GET.get("page"),
+    )
     return render(
         request,
         "referrals/referral/my_referrals.html",
-        {"referrals": selectors.my_referrals(request.user)},
+        {
+            "referrals": page.object_list,
+            "page": page,
+            "everything": everything,
+            "query_string": "show=all" if everything else "",
+            "recent_weeks": selectors.RECENT_DAYS // 7,
+            # Only asked when the current list is empty: is there history to point to?
+            "any_referrals": everything
+            or bool(page.object_list)
+            or selectors.my_referrals(request.user).exists(),
+        },
     )
 
 

@@ -59,6 +59,12 @@ manage_school                 .      .      .        .         .      .     x
 manage_calendar               .      .      .        .         .      .     x
 import_mis                    .      .      .        .         .      .     x
 read_audit_log                .      .      .        .         .      .     x
+review_disposal               .      .      x        .         .      x     x
+propose_disposal              .      .      .        .         .      x     .
+approve_disposal              .      .      x        .         .      .     x
+place_legal_hold              .      .      x        .         .      x     x
+export_subject_access         .      .      .        .         .      x     x
+transfer_cp_file              .      .      .        .         .      x     .
 """
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import QuerySet
 
 from referrals.models import Review
 
@@ -35,7 +36,18 @@ class WeekForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["in_class"].choices = [(s, s) for s in subjects]
         if reviews is not None:
-            self.fields["review"].queryset = reviews
+            field = self.fields["review"]
+            if isinstance(reviews, QuerySet):
+                field.queryset = reviews
+            else:
+                # Reviews already read (one query for every week's form on the page): the
+                # choices come from them, the queryset only checks what is posted.
+                reviews = list(reviews)
+                field.queryset = Review.objects.filter(pk__in=[r.pk for r in reviews])
+                field.choices = [
+                    ("", field.empty_label),
+                    *((r.pk, field.label_from_instance(r)) for r in reviews),
+                ]
 
 
 class ExitOverrideForm(forms.Form):

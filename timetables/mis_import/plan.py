@@ -7,6 +7,7 @@ lessons in periods the file leaves empty, are untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -76,8 +77,10 @@ class TimetableImport:
     hand_replaced: int = 0
     links: int = 0
     # What apply writes: lesson ids to delete, lessons to create, (student, staff) links.
+    # Lessons to create stay as read (no model instances: a preview never saves them, and
+    # the apply copies them in with COPY).
     deletes: list[int] = field(default_factory=list, repr=False)
-    creates: list[Lesson] = field(default_factory=list, repr=False)
+    creates: list[NewLesson] = field(default_factory=list, repr=False)
     new_links: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     @property
@@ -175,9 +178,17 @@ class _Context:
         self.teachers = teachers
         # code -> [report, first line, column, message, rows]
         self.teacher_problems: dict[str, list] = {}
+        # A timetable repeats itself: the same day, period, subject, class, teacher and
+        # room on many rows. Each combination is read and checked once (see _slot_of).
+        self.slots_read: dict[tuple, SlotRow] = {}
+        self._labels: dict[tuple, str] = {}
 
     def slot(self, week: int, day: int, period: Period) -> str:
-        return slot_label(week, day, period, two_weeks=self.two_weeks)
+        key = (week, day, period.pk)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = slot_label(week, day, period, two_weeks=self.two_weeks)
+        return label
 
     def teacher_problem(self, report: ImportResult, row: Row, code: str, message: str):
         key = code.casefold()
@@ -270,6 +281,32 @@ def _read_slot(
     )
 
 
+_SLOT_KEYS = ("day", "week", "period", "subject", "class_code", "teacher", "room")
+
+
+def _slot_of(
+    row: Row, ctx: _Context, report: ImportResult, *, class_required: bool = False
+) -> SlotRow | None:
+    """_read_slot, reading each distinct combination of the slot's cells once: a row
+    whose cells were read before without a problem gets the same reading (with its own
+    line), and its teacher's problem, if any, is counted for it as before."""
+    key = (class_required, *(row.raw(k) if row.has(k) else None for k in _SLOT_KEYS))
+    known = ctx.slots_read.get(key)
+    if known is None:
+        errors_before = len(row.errors)
+        slot = _read_slot(row, ctx, report, class_required=class_required)
+        if slot is not None and len(row.errors) == errors_before:
+            ctx.slots_read[key] = slot
+        return slot
+    if row.errors:
+        return None
+    if known.teacher_code:
+        match = ctx.teachers.match(known.teacher_code)
+        if match.problem:
+            ctx.teacher_problem(report, row, known.teacher_code, match.problem)
+    return dataclasses.replace(known, line=row.line)
+
+
 def _prefetch(files: list[tuple[ParsedFile, HeaderMap]]) -> tuple[cells.Students, cells.Teachers]:
     """Read the students and teachers the files name, in two queries."""
     identifiers: set[str] = set()
@@ -309,7 +346,7 @@ def read_lessons(ctx: _Context, parsed: ParsedFile, hmap: HeaderMap, report: Imp
     for line, row_cells in parsed.rows:
         row = Row(line, row_cells, hmap)
         student = _read_student(row, ctx)
-        slot = _read_slot(row, ctx, report)
+        slot = _slot_of(row, ctx, report)
         report.errors.extend(row.errors)
         report.warnings.extend(row.warnings)
         if slot is not None:
@@ -360,7 +397,7 @@ def _read_class_timetable(ctx: _Context, parsed, hmap, report: ImportResult) -> 
     classes = _Classes()
     for line, row_cells in parsed.rows:
         row = Row(line, row_cells, hmap)
-        slot = _read_slot(row, ctx, report, class_required=True)
+        slot = _slot_of(row, ctx, report, class_required=True)
         report.errors.extend(row.errors)
         report.warnings.extend(row.warnings)
         if slot is not None:
@@ -483,7 +520,57 @@ def _check_cycle(ctx: _Context, result: TimetableImport, report: ImportResult, s
 # --- planning the changes ---------------------------------------------------------------
 
 
-def _old_text(lesson: Lesson) -> str:
+@dataclass(slots=True)
+class OldLesson:
+    """A lesson already in Enigma, as the plan compares it (read as plain values: no model
+    instances, no joins, so that 60,000 of them cost one quick query)."""
+
+    pk: int
+    student_id: int
+    week: int
+    day: int
+    period: Period
+    subject: str
+    class_code: str
+    teacher_id: int | None
+    teacher: User | None
+    teacher_code: str
+    room: str
+    source: str
+
+
+def _existing(ctx: _Context, student_ids: list[int]) -> list[OldLesson]:
+    fields_read = ("pk", "student_id", "week", "day", "period_id", "subject", "class_code")
+    rows = list(
+        # No ordering: the model's joins the student and the period to sort, which the
+        # planner gets badly wrong just after an import has filled the table.
+        Lesson.objects.filter(student_id__in=student_ids)
+        .order_by()
+        .values_list(*fields_read, "teacher_id", "teacher_code", "room", "source")
+    )
+    periods = {p.pk: p for p in ctx.periods.all}
+    teacher_ids = {row[7] for row in rows if row[7] is not None}
+    teachers = {u.pk: u for u in User.objects.filter(pk__in=teacher_ids)} if teacher_ids else {}
+    return [
+        OldLesson(
+            pk,
+            sid,
+            week,
+            day,
+            periods[period_id],
+            subject,
+            class_code,
+            tid,
+            teachers.get(tid) if tid else None,
+            code,
+            room,
+            source,
+        )
+        for pk, sid, week, day, period_id, subject, class_code, tid, code, room, source in rows
+    ]
+
+
+def _old_text(lesson: OldLesson) -> str:
     teacher = str(lesson.teacher) if lesson.teacher_id else lesson.teacher_code
     return lesson_text(lesson.subject, lesson.class_code, teacher, lesson.room)
 
@@ -494,7 +581,7 @@ def _new_text(lesson: NewLesson) -> str:
     return lesson_text(new.subject, new.class_code, teacher, new.room)
 
 
-def _same(old: Lesson, lesson: NewLesson) -> bool:
+def _same(old: OldLesson, lesson: NewLesson) -> bool:
     new = lesson.taught
     return (
         old.source == Lesson.Source.IMPORT
@@ -515,15 +602,15 @@ def plan_changes(ctx: _Context, result: TimetableImport, lessons: list[NewLesson
     by_student: dict[int, list[NewLesson]] = defaultdict(list)
     for lesson in lessons:
         by_student[lesson.student.pk].append(lesson)
-    existing: dict[int, dict[tuple, Lesson]] = defaultdict(dict)
-    for old in Lesson.objects.filter(student__in=list(by_student)).select_related(
-        "period", "teacher"
-    ):
-        existing[old.student_id][(old.week, old.day, old.period_id)] = old
+    existing: dict[int, dict[tuple, OldLesson]] = defaultdict(dict)
+    for old in _existing(ctx, list(by_student)):
+        existing[old.student_id][(old.week, old.day, old.period.pk)] = old
     linked = set(
         StudentStaffLink.objects.filter(
             student__in=list(by_student), relationship=StudentStaffLink.Relationship.CLASS_TEACHER
-        ).values_list("student_id", "staff_id")
+        )
+        .order_by()
+        .values_list("student_id", "staff_id")
     )
     new_links: set[tuple[int, int]] = set()
     kept_hand = 0
@@ -574,7 +661,7 @@ def _plan_student(ctx, result: TimetableImport, new_lessons, old_slots) -> Stude
             continue
         if old is not None:
             result.deletes.append(old.pk)
-        result.creates.append(_lesson(new))
+        result.creates.append(new)
         hand = old is not None and old.source == Lesson.Source.HAND
         if old is None:
             plan.added += 1
@@ -610,22 +697,6 @@ def _ordered(changes, new_lessons, old_slots, ctx) -> list[SlotChange]:
     for old in old_slots.values():
         when[ctx.slot(old.week, old.day, old.period)] = (old.week, old.day, old.period.starts_at)
     return sorted(changes, key=lambda c: when[c.slot])
-
-
-def _lesson(new: NewLesson) -> Lesson:
-    taught = new.taught
-    return Lesson(
-        student=new.student,
-        week=taught.week,
-        day=taught.day,
-        period=taught.period,
-        subject=taught.subject,
-        class_code=taught.class_code,
-        teacher=taught.teacher,
-        teacher_code=taught.teacher_code,
-        room=taught.room,
-        source=Lesson.Source.IMPORT,
-    )
 
 
 # --- the whole build --------------------------------------------------------------------

@@ -15,8 +15,9 @@ def subjects_missed(placement: Placement, until: dt.date) -> list[str]:
     """The subjects of the plan up to `until` never attended in class: not planned in
     class on any day so far, and not marked "in class instead" in the room's register."""
     cells = PlanCell.objects.filter(placement=placement, date__lte=until)
-    subjects = set(cells.values_list("subject", flat=True))
-    attended = set(cells.filter(mode=Mode.CLASS).values_list("subject", flat=True))
+    planned = set(cells.order_by().values_list("subject", "mode").distinct())
+    subjects = {subject for subject, _ in planned}
+    attended = {subject for subject, mode in planned if mode == Mode.CLASS}
     marked = RegisterMark.objects.filter(
         placement=placement, date__lte=until, status=RegisterMark.Status.IN_CLASS
     ).values_list("date", "period_id")

@@ -21,12 +21,11 @@ from timetables.models import (
     Mode,
     PlanCell,
     PlanWeekNote,
+    RegisterMark,
     WorkRequest,
-    monday_of,
+    lesson_locked,
 )
 from timetables.selectors import coverage, register
-
-ONE_DAY = dt.timedelta(days=1)
 
 
 def placement_for(placement_pk: int) -> Placement:
@@ -42,6 +41,7 @@ class CellView:
     capacity: int
     work_status: str = ""
     editable: bool = False
+    locked: str = ""  # why the lesson can no longer change (started, or on the register)
 
     @property
     def work_missing(self) -> bool:
@@ -65,12 +65,14 @@ class CellView:
 @dataclass
 class DayView:
     date: dt.date
-    school_day: bool
 
 
 @dataclass
 class WeekView:
-    monday: dt.date
+    """One school week of the placement (referrals.dates.school_weeks): its school days,
+    from `first` (a Monday only when the placement's days fall so)."""
+
+    first: dt.date
     number: int
     letter: str
     days: list[DayView]
@@ -91,7 +93,11 @@ class WeekView:
 
     @property
     def anchor(self) -> str:
-        return f"week-{self.monday:%Y-%m-%d}"
+        return f"week-{self.first:%Y-%m-%d}"
+
+    @property
+    def last(self) -> dt.date:
+        return self.days[-1].date
 
 
 @dataclass
@@ -119,7 +125,8 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
         return PlanPage(placement, [], today, capacity, spaces, False, False, [], None, 0)
     last = placement.actual_exit or placement.planned_exit
     calendar = dates.calendar_for(placement.start_date)
-    school_days = calendar.school_days(placement.start_date, last)
+    school_weeks = dates.school_weeks(placement.start_date, last, calendar)
+    school_days = [day for week_days in school_weeks for day in week_days]
     cells = list(PlanCell.objects.filter(placement=placement).select_related("period", "teacher"))
     work = {
         (d, p): s
@@ -128,6 +135,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
         )
     }
     use = occupancy.room_use({c.date for c in cells if c.date >= today})
+    marked = set(RegisterMark.objects.filter(placement=placement).values_list("date", "period_id"))
     notes = {
         n.week_start: n
         for n in PlanWeekNote.objects.filter(placement=placement).select_related("review")
@@ -138,12 +146,10 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     cycle = WeekCycle()
     editable = placement.state in occupancy.LIVE
     weeks: list[WeekView] = []
-    for number, monday in enumerate(sorted({monday_of(d) for d in school_days}), start=1):
-        days = [
-            DayView(monday + ONE_DAY * i, (monday + ONE_DAY * i) in set(school_days))
-            for i in range(5)
-        ]
-        week = WeekView(monday, number, cycle.letter(monday), days, note=notes.get(monday))
+    for number, week_days in enumerate(school_weeks, start=1):
+        days = [DayView(day) for day in week_days]
+        letters = dict.fromkeys(cycle.letter(day) for day in week_days if cycle.letter(day))
+        week = WeekView(week_days[0], number, "/".join(letters), days, note=notes.get(week_days[0]))
         subjects: set[str] = set()
         back: set[str] = set()
         for period in ordered_periods:
@@ -153,12 +159,16 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
                 if cell is None:
                     row.append(None)
                     continue
+                locked = lesson_locked(
+                    cell, today=today, marked=(cell.date, cell.period_id) in marked
+                )
                 view = CellView(
                     cell,
                     use.get((cell.date, cell.period_id), occupancy.Use()),
                     capacity,
                     work.get((cell.date, cell.period_id), ""),
-                    editable=editable and cell.date >= today,
+                    editable=editable and not locked,
+                    locked=locked,
                 )
                 row.append(view)
                 week.lessons += 1
@@ -217,8 +227,12 @@ def cell_view(cell: PlanCell, *, today: dt.date | None = None) -> CellView:
         .first()
         or ""
     )
-    editable = cell.placement.state in occupancy.LIVE and cell.date >= today
-    return CellView(cell, use, capacity, status, editable=editable)
+    marked = RegisterMark.objects.filter(
+        placement_id=cell.placement_id, date=cell.date, period_id=cell.period_id
+    ).exists()
+    locked = lesson_locked(cell, today=today, marked=marked)
+    editable = cell.placement.state in occupancy.LIVE and not locked
+    return CellView(cell, use, capacity, status, editable=editable, locked=locked)
 
 
 @dataclass
@@ -236,10 +250,12 @@ def plan_panel(placement: Placement, *, today: dt.date | None = None) -> PlanPan
     """The plan in brief, for the placement page and the review form."""
     today = today or timezone.localdate()
     page = plan_page(placement, today=today)
-    monday = monday_of(today)
-    this_week = next((w for w in page.weeks if w.monday == monday), None)
-    next_week = next((w for w in page.weeks if w.monday > monday), None)
-    work_missing = sum(w.work_missing for w in page.weeks if w.monday >= monday)
+    # The week today falls in, as referrals.dates.week_number counts (a day off belongs to
+    # the week of the school day before it); none before the start or after the exit.
+    begun = [w for w in page.weeks if w.first <= today]
+    this_week = begun[-1] if begun and today <= page.weeks[-1].last else None
+    next_week = next((w for w in page.weeks if w.first > today), None)
+    work_missing = sum(w.work_missing for w in page.weeks if w.last >= today)
     register_text = ""
     if placement.start_date and placement.start_date <= today:
         register_text = register.summary(placement, placement.start_date, today).text()

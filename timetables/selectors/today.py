@@ -51,6 +51,10 @@ class PeriodView:
         return len(self.in_room) > self.capacity
 
     @property
+    def started(self) -> bool:
+        return self.state != "later"
+
+    @property
     def unmarked(self) -> list[Due]:
         return [d for d in self.in_room if d.mark is None]
 
@@ -75,7 +79,13 @@ class TodayPage:
 
     @property
     def can_mark(self) -> bool:
-        return self.day <= self.today
+        """The register shown can be taken: its lesson has started (today or earlier)."""
+        return self.day <= self.today and self.register is not None and self.register.started
+
+    @property
+    def not_started(self) -> bool:
+        """The register shown is of a lesson later today: it opens when the lesson starts."""
+        return self.day == self.today and self.register is not None and not self.register.started
 
     @property
     def busiest(self) -> int:

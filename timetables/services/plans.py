@@ -9,7 +9,8 @@ Rules kept here:
   cancelled when the lesson goes back to class and revived if it comes back;
 - a change into the room is checked against the room's capacity for that period, under
   the room's lock, and made only once the coordinator has seen the warning;
-- past lessons are history: they are never changed (the register records what happened).
+- past lessons are history: a lesson that has started, or that the register has a mark
+  for, is never changed (the register records what happened).
 
 Lock order, as in referrals: the room (lock_room), then the placement, then its cells.
 """
@@ -41,9 +42,10 @@ from timetables.models import (
     Mode,
     PlanCell,
     PlanWeekNote,
+    RegisterMark,
     TimetableSettings,
     WorkRequest,
-    monday_of,
+    lesson_locked,
 )
 from timetables.occupancy import LIVE, Use, room_use
 from timetables.selectors.coverage import subjects_missed
@@ -117,24 +119,26 @@ def _plan_days(placement: Placement, today: dt.date, since: dt.date | None) -> l
     return dates.calendar_for(placement.start_date).school_days(first, placement.planned_exit)
 
 
-def _placement_weeks(placement: Placement) -> list[dt.date]:
-    days = dates.calendar_for(placement.start_date).school_days(
-        placement.start_date, placement.planned_exit
+def placement_weeks(placement: Placement) -> list[list[dt.date]]:
+    """The placement's school weeks (referrals.dates.school_weeks): week 1 first."""
+    return dates.school_weeks(
+        placement.start_date, placement.planned_exit, dates.calendar_for(placement.start_date)
     )
-    return sorted({monday_of(d) for d in days})
 
 
 def default_modes(placement: Placement, slots, cycle: WeekCycle, rule) -> dict[dt.date, set[str]]:
-    """Week (Monday) -> the subjects in class that week, by the school's rule."""
-    weeks = _placement_weeks(placement)
+    """Each school day of the placement -> the subjects in class that day: those of its
+    school week of the placement, by the school's rule."""
+    weeks = placement_weeks(placement)
     counts: Counter = Counter()
     for week in weeks:
-        letter = cycle.week_of(week)
-        for (w, _day, _period), lesson in slots.items():
-            if w == letter:
-                counts[lesson.subject] += 1
+        for day in week:
+            letter = cycle.week_of(day)
+            for (w, weekday, _period), lesson in slots.items():
+                if w == letter and weekday == day.isoweekday():
+                    counts[lesson.subject] += 1
     per_week = subjects_in_class(counts, len(weeks), rule)
-    return dict(zip(weeks, per_week, strict=True))
+    return {day: chosen for week, chosen in zip(weeks, per_week, strict=True) for day in week}
 
 
 def _cell_for(placement, day, lesson, mode, by) -> PlanCell:
@@ -187,7 +191,7 @@ def generate_plan(
         for (w, weekday, period_id), lesson in slots.items():
             if w != week or weekday != day.isoweekday() or (day, period_id) in have:
                 continue
-            mode = Mode.CLASS if lesson.subject in in_class[monday_of(day)] else Mode.ROOM
+            mode = Mode.CLASS if lesson.subject in in_class.get(day, ()) else Mode.ROOM
             cells.append(_cell_for(placement, day, lesson, mode, by))
     PlanCell.objects.bulk_create(cells, ignore_conflicts=True)
     WorkRequest.objects.bulk_create(
@@ -205,11 +209,16 @@ def replan_untouched(placement: Placement, *, today: dt.date | None = None) -> i
         return 0
     in_class = default_modes(placement, slots, WeekCycle(), TimetableSettings.load())
     changed = 0
-    cells = PlanCell.objects.filter(
-        placement=placement, date__gte=today, changed_by__isnull=True
-    ).select_for_update()
+    cells = list(
+        PlanCell.objects.filter(placement=placement, date__gte=today, changed_by__isnull=True)
+        .select_related("period")
+        .select_for_update(of=("self",))
+    )
+    marked = _marked_lessons(placement.pk, {c.date for c in cells})
     for cell in cells:
-        mode = Mode.CLASS if cell.subject in in_class.get(monday_of(cell.date), ()) else Mode.ROOM
+        if lesson_locked(cell, today=today, marked=(cell.date, cell.period_id) in marked):
+            continue
+        mode = Mode.CLASS if cell.subject in in_class.get(cell.date, ()) else Mode.ROOM
         if mode != cell.mode:
             previous = cell.mode
             cell.mode = mode
@@ -297,6 +306,14 @@ def _sync_request(cell: PlanCell, previous: str) -> None:
         ).update(status=W.CANCELLED)
 
 
+def _marked_lessons(placement_id: int, days) -> set[tuple[dt.date, int]]:
+    return set(
+        RegisterMark.objects.filter(placement_id=placement_id, date__in=list(days)).values_list(
+            "date", "period_id"
+        )
+    )
+
+
 def _check_changeable(placement: Placement, day: dt.date, today: dt.date) -> None:
     if placement.state not in LIVE:
         raise ValidationError(
@@ -329,6 +346,9 @@ def set_cell(
         placement = Placement.objects.select_for_update().get(pk=cell.placement_id)
         cell = PlanCell.objects.select_for_update().select_related("period").get(pk=cell.pk)
         _check_changeable(placement, cell.date, today)
+        marked = (cell.date, cell.period_id) in _marked_lessons(placement.pk, [cell.date])
+        if locked := lesson_locked(cell, today=today, marked=marked):
+            raise ValidationError(locked)
         if cell.mode == mode:
             return CellChange(cell, applied=True)
         warning = ""
@@ -366,29 +386,33 @@ def set_week(
     confirm_overfill: bool = False,
     today: dt.date | None = None,
 ) -> CellChange | None:
-    """Set a whole week at once (a review's agreed step): the subjects named in class,
-    the rest in the room; one-to-one sessions stay. Days before today are left alone.
+    """Set a whole school week of the placement at once (a review's agreed step; any day
+    of it names it): the subjects named in class, the rest in the room; one-to-one
+    sessions stay. Lessons that have started or are on the register are left alone.
     Returns the first overfill warning (nothing changed) or None when done."""
     today = today or timezone.localdate()
-    week_start = monday_of(week_start)
     with transaction.atomic():
         room = lock_room()
         placement = Placement.objects.select_for_update().get(pk=placement.pk)
-        _check_changeable(placement, max(week_start + dt.timedelta(days=4), today), today)
+        _check_changeable(placement, today, today)  # a live placement (with dates)
+        week = next((w for w in placement_weeks(placement) if w[0] <= week_start <= w[-1]), [])
+        if not week:
+            raise ValidationError(f"{day_text(week_start)} is not in a week of the placement.")
+        week_start = week[0]
+        _check_changeable(placement, max(week[-1], today), today)
         cells = list(
-            PlanCell.objects.select_for_update()
+            PlanCell.objects.select_for_update(of=("self",))
             .select_related("period")
-            .filter(
-                placement=placement,
-                date__gte=max(week_start, today),
-                date__lte=week_start + dt.timedelta(days=4),
-            )
+            .filter(placement=placement, date__in=[d for d in week if d >= today])
         )
         use = room_use({c.date for c in cells}, exclude=placement.pk)
         spaces = TimetableSettings.load().one_to_one_spaces
+        marked = _marked_lessons(placement.pk, {c.date for c in cells})
         changes = []
         for cell in cells:
             if cell.mode == Mode.ONE_TO_ONE:
+                continue
+            if lesson_locked(cell, today=today, marked=(cell.date, cell.period_id) in marked):
                 continue
             mode = Mode.CLASS if cell.subject in in_class else Mode.ROOM
             if mode == cell.mode:

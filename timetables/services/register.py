@@ -22,7 +22,7 @@ from enigma.services.accounts import system_user
 from records.models import Category, Entry
 from records.services.entries import record_entry, record_event
 from referrals.models import Placement
-from timetables.models import ROOM_MODES, PlanCell, RegisterDay, RegisterMark
+from timetables.models import ROOM_MODES, PlanCell, RegisterDay, RegisterMark, lesson_start
 
 S = RegisterMark.Status
 
@@ -50,7 +50,8 @@ def mark(
     note: str = "",
     today: dt.date | None = None,
 ) -> RegisterMark:
-    """Record (or correct) one student's mark for one room lesson, today or earlier."""
+    """Record (or correct) one student's mark for one room lesson once it has started
+    (today or earlier)."""
     today = today or timezone.localdate()
     errors = {}
     if status not in S.values:
@@ -67,6 +68,11 @@ def mark(
         errors["note"] = " ".join(error.messages)
     if day > today:
         errors["status"] = f"{day_text(day)} has not come yet: the register is taken on the day."
+    elif lesson_start(day, period) > timezone.now():
+        errors["status"] = (
+            f"{period.name} starts at {period.starts_at:%H:%M}: its register opens when the "
+            "lesson starts."
+        )
     if errors:
         raise ValidationError(errors)
     if status in (S.ABSENT, S.IN_CLASS):

@@ -21,7 +21,7 @@ from enigma.forms.common import add_service_errors
 from enigma.inputs import parse_date
 from enigma.permissions import requires
 from timetables.forms.plans import ExitOverrideForm, WeekForm
-from timetables.models import Mode, monday_of
+from timetables.models import Mode
 from timetables.selectors import coverage
 from timetables.selectors import plans as selectors
 from timetables.services import plans
@@ -47,7 +47,7 @@ def plan(request, placement_pk: int):
     page = selectors.plan_page(placement)
     can_edit = request.user.can(Capability.PLAN_REINTEGRATION) and page.editable
     if can_edit:
-        held = _held_reviews(placement)
+        held = list(_held_reviews(placement))
         for week in page.weeks:
             if week.editable:
                 week.form = WeekForm(
@@ -116,8 +116,7 @@ def plan_week(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     page = selectors.plan_page(placement)
     asked = parse_date(request.POST.get("week"))
-    monday = monday_of(asked) if asked else None
-    week = next((w for w in page.weeks if w.monday == monday), None)
+    week = next((w for w in page.weeks if asked and w.first <= asked <= w.last), None)
     if week is None or not week.editable:
         messages.error(request, "That week cannot be changed now.")
         return _to_plan(placement.pk)
@@ -128,7 +127,7 @@ def plan_week(request, placement_pk: int):
         try:
             refused = plans.set_week(
                 placement,
-                week.monday,
+                week.first,
                 in_class=set(form.cleaned_data["in_class"]),
                 by=request.user,
                 note=form.cleaned_data["note"],

@@ -19,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int, query_date, shift
 from enigma.permissions import declared_capabilities, requires
-from timetables.models import PlanCell, RegisterMark
+from timetables.models import PlanCell, RegisterMark, lesson_started
 from timetables.selectors import today as selectors
 from timetables.services import register
 
@@ -124,7 +124,8 @@ def register_concern(request, cell_pk: int):
         except ValidationError as exc:
             error = " ".join(exc.messages)
     if request.htmx:
-        return _render_row(request, cell_pk, error=error)
+        # The button pressed is gone with the prompt: keep focus in the row, on "Absent".
+        return _render_row(request, cell_pk, error=error, focus="absent")
     if error:
         messages.error(request, error)
     else:
@@ -141,14 +142,19 @@ def _row(cell_pk: int) -> selectors.Due:
         raise Http404 from None
 
 
-def _render_row(request, cell_pk: int, *, error: str = "", typed=None):
+def _render_row(request, cell_pk: int, *, error: str = "", typed=None, focus: str = ""):
+    """The row again, and "Needs attention" with it (out of band) so that it never
+    sends the coordinator to a student just marked."""
     due = selectors.register_row(cell_pk)
     return render(
         request,
         "timetables/today/_register_row.html",
         {
             "due": due,
-            "can_mark": True,
+            # A refused mark keeps its form, so nothing typed is lost.
+            "can_mark": typed is not None or lesson_started(due.cell.date, due.cell.period),
+            "focus": focus,
+            "alerts_page": selectors.today_page(due.cell.date),
             "error": error,
             "typed": typed,
             "statuses": RegisterMark.Status.choices,

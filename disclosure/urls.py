@@ -1,0 +1,25 @@
+from django.urls import path
+
+from disclosure import views
+
+app_name = "disclosure"
+
+urlpatterns = [
+    path("students/<int:pk>/", views.student, name="student"),
+    path("students/<int:pk>/exports/", views.export_request, name="export_request"),
+    path("students/<int:pk>/transfer/", views.transfer_prepare, name="transfer_prepare"),
+    path("exports/<int:export_pk>/", views.export_detail, name="export_detail"),
+    path("exports/<int:export_pk>/download/", views.export_download, name="export_download"),
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers/<int:transfer_pk>/", views.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:transfer_pk>/send/", views.transfer_send, name="transfer_send"),
+    path("transfers/<int:transfer_pk>/fail/", views.transfer_fail, name="transfer_fail"),
+    # The receiving school's pages: public, behind the link's secret and the code.
+    path("receive/<str:transfer_token>/", views.receive, name="receive"),
+    path(
+        "receive/<str:transfer_token>/download/",
+        views.receive_download,
+        name="receive_download",
+    ),
+    path("receive/<str:transfer_token>/confirm/", views.receive_confirm, name="receive_confirm"),
+]

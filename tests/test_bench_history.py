@@ -1,0 +1,143 @@
+"""The bench school's history (devtools/bench_school.py), at a small scale: 50 pupils,
+two academic years. What the real services would have left behind must hold of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from devtools.bench_school import HistoryOptions, row_counts, seed_history
+from devtools.demo.school import seed_staff, seed_students
+from enigma.models import SchoolSettings, Student, Term
+from enigma.school_calendar import SchoolCalendar
+from records.models import ChronologyLink, Entry
+from records.selectors.chronology import chain_breaks
+from records.services.entries import record_entry
+from referrals.models import FollowUp, Placement, Review
+from timetables.models import PlanCell, RegisterDay, RegisterMark, WorkRequest
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+OPTIONS = HistoryOptions(years=2, placements_per_year=12, entries_per_pupil=25.0, seed=7)
+
+
+@pytest.fixture
+def school():
+    with time_machine.travel(NOW, tick=False):
+        seed_staff("a-password-for-the-demo-staff")
+        seed_students(50)
+        yield
+
+
+def _seed(options=OPTIONS):
+    with time_machine.travel(NOW, tick=False):
+        return seed_history(options, now=NOW)
+
+
+def test_every_chain_verifies_including_one_it_carries_on(school):
+    pupil = Student.objects.order_by("pk").first()
+    coordinator = get_user_model().objects.get(email="coordinator@example.org")
+    with time_machine.travel(NOW - dt.timedelta(days=3), tick=False):
+        record_entry(author=coordinator, students=[pupil], kind="positive", summary="Before")
+    _seed()
+
+    checked, breaks = chain_breaks()
+    assert breaks == []
+    assert checked == ChronologyLink.objects.count() > 1000
+    # The link written before carries on: the pupil's chain starts with it.
+    first = ChronologyLink.objects.filter(student=pupil).order_by("seq").first()
+    assert first.entry.summary == "Before"
+    # And the real service carries on after the history.
+    with time_machine.travel(NOW, tick=False):
+        record_entry(author=coordinator, students=[pupil], kind="positive", summary="After")
+    assert chain_breaks([pupil.pk])[1] == []
+
+
+def test_links_per_pupil_average_what_was_asked_and_vary(school):
+    _seed()
+    per_pupil = defaultdict(int)
+    for student_id in ChronologyLink.objects.values_list("student_id", flat=True):
+        per_pupil[student_id] += 1
+    total = sum(per_pupil.values())
+    assert abs(total / 50 - 25) <= 1.5
+    assert max(per_pupil.values()) > 2 * min(per_pupil.values(), default=0) + 10
+    # Every link's seq runs 1..n for its pupil (the chain check needs no gaps either).
+    for student_id, count in per_pupil.items():
+        seqs = sorted(
+            ChronologyLink.objects.filter(student_id=student_id).values_list("seq", flat=True)
+        )
+        assert seqs == list(range(1, count + 1))
+    restricted = Entry.objects.filter(restricted=True)
+    assert restricted.exists()
+    assert set(restricted.values_list("category__name", flat=True)) == {"Safeguarding"}
+    assert set(restricted.values_list("author__email", flat=True)) == {"dsl@example.org"}
+    assert not Entry.objects.filter(recorded_at__gt=NOW).exists()
+
+
+def test_placements_last_at_most_six_school_weeks_and_never_overlap(school):
+    _seed()
+    placements = list(Placement.objects.order_by("student_id", "start_date"))
+    assert 20 <= len(placements) <= 24
+    assert {p.state for p in placements} <= {"completed", "ended_early"}
+    terms = Term.objects.order_by("starts_on")
+    calendar = SchoolCalendar.from_db(terms.first().starts_on, terms.last().ends_on)
+    weeks = SchoolSettings.load().placement_weeks
+    by_pupil = defaultdict(list)
+    for p in placements:
+        assert p.start_date <= p.actual_exit <= p.planned_exit <= p.latest_exit
+        assert calendar.is_school_day(p.start_date) and calendar.is_school_day(p.actual_exit)
+        assert calendar.school_days_between(p.start_date, p.planned_exit) <= weeks * 5
+        by_pupil[p.student_id].append(p)
+    for pupil_placements in by_pupil.values():
+        for before, after in itertools.pairwise(pupil_placements):
+            assert before.actual_exit < after.start_date
+            assert after.previous_id == before.pk
+
+
+def test_each_placement_has_its_reviews_register_work_and_follow_ups(school):
+    _seed()
+    for p in Placement.objects.all():
+        reviews = list(Review.objects.filter(placement=p))
+        assert reviews and all(r.held_on and r.held_on <= p.actual_exit for r in reviews)
+        assert all(r.signed_off_at for r in reviews if r.kind in ("midpoint", "exit"))
+        assert all(r.ratings.count() == 4 for r in reviews)
+        if p.state == "completed":
+            assert [r.kind for r in reviews][-1] == "exit"
+            assert FollowUp.objects.filter(placement=p).count() == 2
+        cells = PlanCell.objects.filter(placement=p)
+        assert not cells.filter(date__gt=p.actual_exit).exists()
+        in_room = cells.exclude(mode="class")
+        marks = RegisterMark.objects.filter(placement=p)
+        assert marks.count() == in_room.count() > 0
+        assert WorkRequest.objects.filter(placement=p, status="returned").count() == marks.count()
+        days = RegisterDay.objects.filter(placement=p).select_related("entry")
+        assert {d.date for d in days} == set(marks.values_list("date", flat=True))
+        assert all(d.entry.event_code == "room.register" for d in days)
+        assert all(
+            ChronologyLink.objects.filter(entry=d.entry, student=p.student).exists() for d in days
+        )
+
+
+def test_a_second_run_adds_nothing_and_the_command_reports_steps_and_rows(school):
+    first = _seed()
+    assert not first.skipped and {s.name for s in first.steps} >= {
+        "plan placements",
+        "seal the hash chains",
+        "copy records_entry",
+    }
+    counts = row_counts()
+    out = io.StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_bench_history", years=2, stdout=out)
+    assert row_counts() == counts
+    assert "History already there: nothing added." in out.getvalue()
+    assert f"chronology links {counts['chronology links']:,}" in out.getvalue()

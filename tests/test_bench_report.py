@@ -1,0 +1,80 @@
+"""`make bench`'s table: each page's throughput as a share of /healthz's in the same run,
+and the flags for pages under 1/15 of it or over 12 queries without a reason."""
+
+from __future__ import annotations
+
+from devtools import benchmark
+from devtools.benchmark import (
+    HEALTH,
+    Result,
+    add_ratios,
+    flags,
+    format_table,
+    ratio_text,
+    warnings,
+)
+
+
+def _result(name, rps, queries=5, *, non_2xx=0, reason=""):
+    return Result(
+        name=name,
+        path=f"/{name}/",
+        requests=100,
+        seconds=1.0,
+        requests_per_second=rps,
+        p50_ms=10.0,
+        p95_ms=20.0,
+        max_ms=30.0,
+        queries_min=queries,
+        queries_max=queries,
+        non_2xx=non_2xx,
+        statuses={"200": 100 - non_2xx},
+        capped=False,
+        queries_reason=reason,
+    )
+
+
+def test_ratios_are_shares_of_the_healthz_throughput_in_the_same_run():
+    results = [_result(HEALTH, 222.0, 1), _result("fast", 30.0), _result("slow", 5.2)]
+    add_ratios(results)
+    assert [r.ratio for r in results] == [1.0, round(30 / 222, 4), round(5.2 / 222, 4)]
+    assert ratio_text(results[1].ratio) == "1/7.4"
+    assert ratio_text(results[2].ratio) == "1/42.7"
+    assert ratio_text(0.0) == "0"
+    assert ratio_text(None) == "–"
+
+
+def test_without_a_baseline_there_is_no_ratio_and_no_slow_flag():
+    results = [_result("page", 1.0)]
+    add_ratios(results)
+    assert results[0].ratio is None
+    assert flags(results[0]) == []
+
+
+def test_pages_under_one_fifteenth_or_over_twelve_queries_are_flagged():
+    results = [
+        _result(HEALTH, 150.0, 1),
+        _result("just fast enough", 10.0, 12),
+        _result("too slow", 9.9, 12),
+        _result("too many queries", 50.0, 13),
+        _result("many queries, with a reason", 50.0, 14, reason="one per panel, capped"),
+        _result("failing", 50.0, non_2xx=3),
+    ]
+    add_ratios(results)
+    assert [flags(r) for r in results] == [[], [], ["slow"], ["queries"], [], ["errors"]]
+    table = format_table(results)
+    rows = {line.split("  ")[0]: line for line in table.splitlines()}
+    assert "1/15" in rows["just fast enough"] and rows["just fast enough"].rstrip().endswith("ok")
+    assert "1/15.2" in rows["too slow"] and "slow" in rows["too slow"]
+    assert rows["many queries, with a reason"].rstrip().endswith("one per panel, capped")
+    said = "\n".join(warnings(results))
+    assert "too slow: 1/15.2 of /healthz's throughput" in said
+    assert "too many queries: 13 queries a request, over 12" in said
+    assert "many queries, with a reason" not in said
+
+
+def test_healthz_is_measured_even_when_only_other_pages_are_asked_for():
+    names = [t.name for t in benchmark.selected_targets(benchmark.Options(only=["reviews"]))]
+    assert names == [HEALTH, "reviews board"]
+    every = benchmark.selected_targets(benchmark.Options())
+    assert [t.name for t in every] == [t.name for t in benchmark.TARGETS]
