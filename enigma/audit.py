@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from enigma import registry
+from enigma.actor import Actor, actor_from
 from enigma.models import AuditEvent
 
 
@@ -136,9 +137,25 @@ def record(
     student=None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. Called inside the caller's transaction, so it commits with it."""
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    """Append one event. Called inside the caller's transaction, so it commits with it.
+
+    `actor` is an enigma.actor.Actor (the person, their address and browser) or, where no
+    request is known, the person alone; `request` is the older way views pass the same.
+    """
+    if isinstance(actor, Actor):
+        if request is None:
+            return _write(action, actor, actor_label, obj, student, data)
+        actor = actor.user
+    if request is not None:
+        who = actor_from(request)
+        by = Actor(actor or who.user, who.address, who.user_agent)
+    else:
+        by = Actor(actor)
+    return _write(action, by, actor_label, obj, student, data)
+
+
+def _write(action, by: Actor, actor_label, obj, student, data) -> AuditEvent:
+    actor = by.user
     if not actor_label and actor is not None:
         actor_label = actor.email or str(actor)
     if student is None and obj is not None and obj._meta.label == "enigma.Student":
@@ -151,8 +168,8 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=_object_repr(obj),
         student=student,
-        ip_address=client_address(request),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
+        ip_address=by.address,
+        user_agent=by.user_agent[:300],
         data=data or {},
     )
 

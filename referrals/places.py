@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from enigma.models import SchoolSettings
-from enigma.school_calendar import SchoolCalendar
+from enigma.school_calendar import CalendarError, SchoolCalendar
 from referrals import dates
 from referrals.models import Placement
 
@@ -89,7 +89,7 @@ def capacity_by_week(weeks: int = 8, *, today: dt.date | None = None) -> list[di
     end = monday + dt.timedelta(weeks=weeks) - dt.timedelta(days=1)
     try:
         days = calendar.school_days(today, end)
-    except Exception:
+    except CalendarError:  # the weeks run past the calendar the school has entered
         days = []
     taken = places_taken(days)
     result = []

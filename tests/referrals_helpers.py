@@ -65,7 +65,7 @@ def make_placement(
         referral = submitted_referral(referrer, student, targets)
         placement = decisions.approve(
             referral, by=approver, start=start, priority=priority, today=start
-        )
+        ).placement
     if started:
         with at(start, 9):
             placements.start(placement, by=approver, today=start)

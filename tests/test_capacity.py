@@ -54,7 +54,7 @@ def today():
 
 
 def test_approval_schedules_when_a_place_is_free(term, room, today, rita, dee):
-    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement
     assert placement.state == Placement.State.SCHEDULED
     assert (placement.start_date, placement.planned_exit) == (D(2026, 9, 7), D(2026, 10, 16))
     assert placement.latest_exit == placement.planned_exit
@@ -69,16 +69,16 @@ def test_approval_schedules_when_a_place_is_free(term, room, today, rita, dee):
 
 
 def test_the_room_never_holds_more_than_capacity_on_any_day(term, room, today, rita, dee):
-    first = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 21))
+    first = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement
+    second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 21)).placement
     # Starting 14 Sep overlaps both from 21 Sep: the room (capacity 2) is full then.
-    third = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 14))
+    third = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 14)).placement
     assert first.state == second.state == Placement.State.SCHEDULED
     assert third.state == Placement.State.WAITING and third.start_date is None
     reason = third.transitions.get().reason
     assert reason.startswith("The room is full on Mon 21 Sep 2026.")
     # Starting after the first one ends fits.
-    fourth = decisions.approve(submitted(rita), by=dee, start=D(2026, 10, 19))
+    fourth = decisions.approve(submitted(rita), by=dee, start=D(2026, 10, 19)).placement
     assert fourth.state == Placement.State.SCHEDULED
 
 
@@ -86,7 +86,7 @@ def test_only_a_submitted_referral_can_be_decided(term, room, today, rita, dee):
     referral = submitted(rita)
     decisions.decline(referral, by=dee, reason="Support plan to try first")
     for decide in (
-        lambda: decisions.approve(referral, by=dee, start=D(2026, 9, 7)),
+        lambda: decisions.approve(referral, by=dee, start=D(2026, 9, 7)).placement,
         lambda: decisions.decline(referral, by=dee, reason="again"),
         lambda: decisions.request_information(referral, by=dee, request="more"),
     ):
@@ -118,18 +118,20 @@ def test_start_dates_in_the_past_or_on_holidays_are_refused(term, room, today, r
 def test_waiting_list_order_is_priority_then_approval_time(term, room, today, rita, dee):
     for start in (D(2026, 9, 7), D(2026, 9, 7)):
         decisions.approve(submitted(rita), by=dee, start=start)
-    a = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
-    b = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3)
-    c = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
+    a = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3).placement
+    b = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=3).placement
+    c = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1).placement
     assert list(places.waiting_list()) == [c, a, b]
     decisions.set_priority(b, by=dee, priority=2)
     assert list(places.waiting_list()) == [c, b, a]
 
 
 def test_a_freed_place_is_offered_to_the_head_of_the_list(term, room, today, rita, dee):
-    holding = [decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)) for _ in range(2)]
-    head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
-    second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=2)
+    holding = [
+        decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement for _ in range(2)
+    ]
+    head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1).placement
+    second = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=2).placement
     placements.end_early(
         holding[0], by=dee, end_reason=Placement.EndReason.LEFT_SCHOOL, note="Moved away"
     )
@@ -147,8 +149,8 @@ def test_the_head_of_the_list_is_not_jumped(term, room, today, rita, dee):
     """If the head cannot fit, nobody behind it is scheduled in its place."""
     decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
     decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
-    head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1)
-    behind = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8), priority=2)
+    head = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7), priority=1).placement
+    behind = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8), priority=2).placement
     # Had behind asked to start on 19 Oct, when both places free, it would fit; but the
     # head asked for 7 Sep and fits nowhere near it: nobody is offered a place before it.
     Placement.objects.filter(pk=behind.pk).update(requested_start=D(2026, 10, 19))
@@ -159,7 +161,7 @@ def test_the_head_of_the_list_is_not_jumped(term, room, today, rita, dee):
 
 
 def test_forbidden_moves_are_refused_with_a_clear_message(term, room, today, rita, dee, cora):
-    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement
     with pytest.raises(ValidationError, match="starts on Mon 7 Sep 2026, not before"):
         placements.start(placement, by=cora, today=TODAY)
     with pytest.raises(ValidationError, match="never be after Fri 16 Oct 2026"):
@@ -173,14 +175,14 @@ def test_forbidden_moves_are_refused_with_a_clear_message(term, room, today, rit
         placements.start(placement, by=cora, today=D(2026, 9, 7))
     with pytest.raises(ValidationError, match="Choose why"):
         placements.end_early(
-            decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8)),
+            decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 8)).placement,
             by=cora,
             end_reason="",
         )
 
 
 def test_the_exit_can_be_brought_forward_and_reviews_follow(term, room, today, rita, dee, cora):
-    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement
     placements.bring_exit_forward(
         placement, by=cora, new_exit=D(2026, 10, 2), reason="Doing well: back in all lessons"
     )
@@ -196,7 +198,7 @@ def test_the_exit_can_be_brought_forward_and_reviews_follow(term, room, today, r
 
 def test_the_daily_start_is_safe_to_run_twice(term, room, rita, dee, cora):
     with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
-        placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+        placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement
     with time_machine.travel(dt.datetime(2026, 9, 7, 7, 0, tzinfo=LONDON), tick=False):
         assert placements.start_due(by=cora) == [placement]
         assert placements.start_due(by=cora) == []
@@ -213,7 +215,7 @@ def test_a_second_open_referral_or_live_placement_is_refused_by_the_database(
     referral = submitted(rita)
     with pytest.raises(IntegrityError), transaction.atomic():
         Referral.objects.create(student=referral.student, referrer=rita)
-    placement = decisions.approve(referral, by=dee, start=D(2026, 9, 7))
+    placement = decisions.approve(referral, by=dee, start=D(2026, 9, 7)).placement
     again = Referral.objects.create(
         student=placement.student, referrer=rita, status=Referral.Status.SUBMITTED
     )
@@ -259,7 +261,7 @@ def test_the_daily_round_offers_then_starts_as_the_automatic_account(term, room,
     from referrals.tasks import daily_placements
 
     with time_machine.travel(dt.datetime(2026, 9, 3, 10, 0, tzinfo=LONDON), tick=False):
-        placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7))
+        placement = decisions.approve(submitted(rita), by=dee, start=D(2026, 9, 7)).placement
     with time_machine.travel(dt.datetime(2026, 9, 7, 6, 45, tzinfo=LONDON), tick=False):
         assert daily_placements() == {"offered": [], "started": [placement.pk]}
         assert daily_placements() == {"offered": [], "started": []}

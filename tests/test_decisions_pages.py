@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,7 +74,7 @@ def fill_room(dee, rita, n=2, start=SEP_14):
     """n approved, scheduled placements from `start` (the room holds 2)."""
     SchoolSettings.objects.update(capacity=2)
     return [
-        decisions.approve(refer(student(f"Full{i}", "Room"), rita), by=dee, start=start)
+        decisions.approve(refer(student(f"Full{i}", "Room"), rita), by=dee, start=start).placement
         for i in range(n)
     ]
 
@@ -133,7 +135,7 @@ def test_approving_when_the_room_is_full_joins_the_waiting_list(client_for, dee,
     fill_room(dee, rita)
     first = decisions.approve(
         refer(student("Cal", "First"), rita), by=dee, start=SEP_14, priority=2
-    )
+    ).placement
     assert first.state == Placement.State.WAITING
     referral = refer(student(), rita)
     client = client_for(dee)
@@ -302,7 +304,7 @@ def test_only_a_deputy_head_decides(persona, personas, client_for):
 def test_only_a_deputy_head_keeps_the_waiting_list(persona, personas, client_for):
     dee, rita = personas["dee"], personas["rita"]
     fill_room(dee, rita)
-    waiting = decisions.approve(refer(student(), rita), by=dee, start=SEP_14)
+    waiting = decisions.approve(refer(student(), rita), by=dee, start=SEP_14).placement
     client = client_for(personas[persona])
     priority = client.post(url("waiting_priority", placement_pk=waiting.pk), {"priority": "1"})
     remove = client.post(
@@ -350,8 +352,8 @@ def test_the_navigation_and_the_deputy_heads_home_page(client_for, dee, cora):
 
 def test_changing_a_priority_reorders_the_waiting_list(client_for, dee, rita):
     fill_room(dee, rita)
-    first = decisions.approve(refer(student("Ann", "Early"), rita), by=dee, start=SEP_14)
-    later = decisions.approve(refer(student("Bea", "Later"), rita), by=dee, start=SEP_14)
+    first = decisions.approve(refer(student("Ann", "Early"), rita), by=dee, start=SEP_14).placement
+    later = decisions.approve(refer(student("Bea", "Later"), rita), by=dee, start=SEP_14).placement
     client = client_for(dee)
     page = client.get(url("waiting_list"))
     assert [(p.pk, p.position) for p in page.context["waiting"]] == [(first.pk, 1), (later.pk, 2)]
@@ -369,7 +371,7 @@ def test_changing_a_priority_reorders_the_waiting_list(client_for, dee, rita):
 
 def test_taking_someone_off_the_list_ends_the_placement_early(client_for, dee, rita):
     fill_room(dee, rita)
-    waiting = decisions.approve(refer(student(), rita), by=dee, start=SEP_14)
+    waiting = decisions.approve(refer(student(), rita), by=dee, start=SEP_14).placement
     client = client_for(dee)
     url_remove = url("waiting_remove", placement_pk=waiting.pk)
 
@@ -416,7 +418,7 @@ def test_a_placement_no_longer_waiting_is_not_changed_from_the_list(client_for, 
 
 
 def _end_early(referral, dee, **kwargs):
-    placement = decisions.approve(referral, by=dee, start=SEP_14, **kwargs)
+    placement = decisions.approve(referral, by=dee, start=SEP_14, **kwargs).placement
     return placements.end_early(placement, by=dee, end_reason="other", note="Moved house")
 
 
@@ -572,3 +574,19 @@ def test_the_approvals_page_runs_the_same_queries_for_1_or_10_referrals(
     waiting_small = queries(client, url("waiting_list"))
     decisions.approve(refer(student("Yas", "Wait"), rita), by=dee, start=SEP_14)
     assert queries(client, url("waiting_list")) == waiting_small
+
+
+def test_approving_loads_the_calendar_once_and_says_where_it_waits(client_for, dee, rita):
+    """approve() returns the first full day and the waiting position it worked out, so
+    the decision does not load the calendar again to say them."""
+    fill_room(dee, rita)
+    referral = refer(student("Wyn", "Wait"), rita)
+    client = client_for(dee)
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(
+            url("referral_decide", referral_pk=referral.pk),
+            {"decision": "approve", "start_date": SEP_14.isoformat(), "priority": 3, "note": ""},
+        )
+    assert len([q for q in ctx.captured_queries if 'FROM "enigma_term"' in q["sql"]]) == 1
+    shown = client.get(url("approvals")).content.decode()
+    assert "Approved, on the waiting list (position 1): the room is full on Mon 14 Sep." in shown

@@ -246,3 +246,18 @@ def test_my_actions_hides_a_restricted_action_until_the_second_factor_is_fresh(
     assert SECRET not in html and "Confirm your second factor" in html
     pass_second_factor(client)
     assert f"{SECRET}-task" in client.get(reverse("records:my_actions")).content.decode()
+
+
+def test_sharing_writes_its_own_audit_row_with_the_actors_address(secret, personas):
+    """share_entry writes ENTRY_SHARED in its transaction, naming the person and the
+    address and browser of the Actor it is given (no request needed)."""
+    from enigma.actor import Actor
+    from enigma.models import AuditEvent
+    from records.audit_actions import RecordsAction
+
+    dina, sam = personas["dina"], personas["sam"]
+    by = Actor(user=dina, address="203.0.113.5", user_agent="Firefox")
+    share = share_entry(entry=secret["entry"], shared_by=by, colleague=sam, reason="Meeting")
+    row = AuditEvent.objects.get(action=RecordsAction.ENTRY_SHARED)
+    assert (row.actor, row.ip_address, row.user_agent) == (dina, "203.0.113.5", "Firefox")
+    assert row.data == {"with": sam.pk, "share": share.pk}

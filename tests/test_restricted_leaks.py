@@ -344,7 +344,7 @@ def _objects(student, people) -> dict:
         status=Referral.Status.SUBMITTED,
         reasons="Struggling despite support.",
     )
-    placement = decisions.approve(referral, by=people["dee"], start=TODAY)
+    placement = decisions.approve(referral, by=people["dee"], start=TODAY).placement
     placements.start(placement, by=people["dee"], today=TODAY)
     intervention = InterventionFactory(
         lead=people["cora"], students=[student], starts_on=dt.date(2026, 9, 7)

@@ -222,9 +222,9 @@ def _lifecycle_objects(personas) -> dict:
         )
 
     referral = submitted()
-    active = decisions.approve(submitted(), by=dee, start=TODAY)
+    active = decisions.approve(submitted(), by=dee, start=TODAY).placement
     placements.start(active, by=dee, today=TODAY)
-    done = decisions.approve(submitted(), by=dee, start=TODAY)
+    done = decisions.approve(submitted(), by=dee, start=TODAY).placement
     Placement.objects.filter(pk=done.pk).update(
         state=Placement.State.COMPLETED, actual_exit=TODAY, outcome=Placement.Outcome.FULL
     )

@@ -165,7 +165,7 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
                 priority=priority,
                 today=approve_day,
                 reason="Support so far has not been enough; a place is right now.",
-            )
+            ).placement
 
     def run(placement: Placement, *, until: dt.date, to_exit: bool = False) -> Placement:
         """Start it, take entry measures and hold each review due by `until` (the exit
@@ -319,4 +319,4 @@ def refer_and_approve_future(start, n, clock, students, referrer, deputy, *, pri
         start=start,
         priority=priority,
         reason="The room is the right next step; the family has agreed the start.",
-    )
+    ).placement

@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from kombu.exceptions import KombuError
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.after_response import after_response
 from enigma.capabilities import Capability, roles_with, users_who_can
 from enigma.models import SchoolSettings, User
@@ -364,3 +365,8 @@ def system_user():
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def system_actor() -> Actor:
+    """The system account as the actor of a scheduled task or a command."""
+    return Actor(user=system_user())

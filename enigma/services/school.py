@@ -25,14 +25,15 @@ def _plain(value):
 @transaction.atomic
 def school_settings_update(*, request, form: ModelForm):
     changes = _changes(form)
-    settings_row = form.save()
-    if changes:
-        audit.record(
-            audit.Action.SETTINGS_CHANGED,
-            request=request,
-            obj=settings_row,
-            data={"changes": changes},
-        )
+    with transaction.atomic():
+        settings_row = form.save()
+        if changes:
+            audit.record(
+                audit.Action.SETTINGS_CHANGED,
+                request=request,
+                obj=settings_row,
+                data={"changes": changes},
+            )
     return settings_row
 
 

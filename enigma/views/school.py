@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 
 from enigma.capabilities import Capability
@@ -15,8 +14,7 @@ def school_settings(request):
     current = SchoolSettings.load()
     form = SchoolSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            school.school_settings_update(request=request, form=form)
+        school.school_settings_update(request=request, form=form)
         messages.success(request, "School settings saved.")
         return redirect("school_settings")
     return render(

@@ -15,9 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from enigma import audit
+from enigma.actor import Actor
 from enigma.capabilities import Capability
 from enigma.models import Student
 from records import access, chain
+from records.audit_actions import RecordsAction
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry, EntryShare
 
 
@@ -146,8 +149,10 @@ def add_actions(*, entry: Entry, by, actions: Sequence[NewAction]) -> None:
         _add_actions(entry, by, actions, timezone.now())
 
 
-def share_entry(*, entry: Entry, shared_by, colleague, reason: str) -> EntryShare:
+def share_entry(*, entry: Entry, shared_by: Actor, colleague, reason: str) -> EntryShare:
     """A DSL lets one named colleague read one restricted entry."""
+    by = Actor.of(shared_by)
+    shared_by = by.user
     errors = {}
     if not shared_by.can(Capability.SHARE_RESTRICTED):
         raise ValidationError("Only the safeguarding team can share a restricted entry.")
@@ -163,9 +168,18 @@ def share_entry(*, entry: Entry, shared_by, colleague, reason: str) -> EntryShar
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            return EntryShare.objects.create(
+            share = EntryShare.objects.create(
                 entry=entry, shared_with=colleague, shared_by=shared_by, reason=reason.strip()
             )
+            audit.record(
+                RecordsAction.ENTRY_SHARED,
+                actor=by,
+                obj=entry,
+                student=entry.students.order_by("pk").first(),
+                # The reason stays with the share; the log names no words of it.
+                data={"with": colleague.pk, "share": share.pk},
+            )
+            return share
     except IntegrityError:
         raise ValidationError({"colleague": f"{colleague} can already read this entry."}) from None
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
 from enigma.models import Student
@@ -172,16 +172,15 @@ def entry_amend(request, entry_pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            with transaction.atomic():
-                amendment = entries.amend_entry(
-                    author=request.user,
-                    original=entry,
-                    reason=d["reason"],
-                    summary=d["summary"],
-                    account=d["account"],
-                    category=d.get("category"),
-                    occurred_at=d["occurred_at"],
-                )
+            amendment = entries.amend_entry(
+                author=request.user,
+                original=entry,
+                reason=d["reason"],
+                summary=d["summary"],
+                account=d["account"],
+                category=d.get("category"),
+                occurred_at=d["occurred_at"],
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -220,23 +219,15 @@ def entry_share(request, entry_pk):
     if request.method == "POST" and form.is_valid():
         colleague = form.cleaned_data["colleague"]
         try:
-            share = entries.share_entry(
+            entries.share_entry(
                 entry=entry,
-                shared_by=request.user,
+                shared_by=actor_from(request),
                 colleague=colleague,
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            audit.record(
-                RecordsAction.ENTRY_SHARED,
-                request=request,
-                obj=entry,
-                student=entry.students.order_by("pk").first(),
-                # The reason stays with the share; the log names no words of it.
-                data={"with": colleague.pk, "share": share.pk},
-            )
             messages.success(request, f"{colleague} can now read this entry.")
             return redirect("records:entry_detail", entry_pk=entry.pk)
     return render(

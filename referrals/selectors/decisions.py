@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -127,22 +126,6 @@ def waiting_position(placement: Placement) -> int | None:
         if row.pk == placement.pk:
             return row.position
     return None
-
-
-def first_full_day(placement: Placement) -> dt.date | None:
-    """Why a waiting placement waits: the first school day the room is full during the
-    placement it asked for (None if that cannot be worked out any more)."""
-    try:
-        planned = dates.placement_dates(placement.requested_start)
-        calendar = dates.calendar_for(placement.requested_start)
-    except (ValidationError, CalendarError):
-        return None
-    return places.first_full_day(
-        planned.start,
-        planned.planned_exit,
-        capacity=SchoolSettings.load().capacity,
-        calendar=calendar,
-    )
 
 
 def default_start(referral: Referral, *, today: dt.date | None = None) -> dt.date:

@@ -13,15 +13,17 @@ referrals.services.placements.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.formatting import day_text as _day
 from referrals import dates
 from referrals.models import Placement, Referral, Target
-from referrals.places import first_full_day, lock_room
+from referrals.places import first_full_day, lock_room, waiting_list
 from referrals.services.scheduling import schedule_reviews, scheduled_summary, set_dates
 from referrals.services.transitions import move_placement, move_referral
 
@@ -36,26 +38,37 @@ def _locked_referral(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().select_related("student").get(pk=referral.pk)
 
 
-def _decided(referral: Referral, by, reason: str) -> None:
-    referral.decided_by = by
+def _decided(referral: Referral, by: Actor, reason: str) -> None:
+    referral.decided_by = by.user
     referral.decided_at = timezone.now()
     referral.decision_reason = reason.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """What an approval decided: the placement, and if it waits, the first school day the
+    room is full and its place on the waiting list (both None when it was scheduled)."""
+
+    placement: Placement
+    first_full_day: dt.date | None = None
+    waiting_position: int | None = None
 
 
 def approve(
     referral: Referral,
     *,
-    by,
+    by: Actor,
     start: dt.date,
     priority: int = 3,
     reason: str = "",
     today: dt.date | None = None,
-) -> Placement:
+) -> Approval:
     """Approve a submitted referral for a placement starting on `start`.
 
     If a place is free on every school day of the placement it is scheduled; otherwise
     it joins the waiting list. Raises ValidationError with the field at fault.
     """
+    by = Actor.of(by)
     today = today or timezone.localdate()
     if start < today:
         raise ValidationError({"start_date": "The start date has passed; choose today or later."})
@@ -69,8 +82,8 @@ def approve(
                 f"This referral is {referral.get_status_display().lower()}: only a referral "
                 "waiting for a decision can be approved."
             )
-        planned = dates.placement_dates(start)
         calendar = dates.calendar_for(start)
+        planned = dates.placement_dates(start, calendar=calendar)
         full_on = first_full_day(
             planned.start, planned.planned_exit, capacity=room.capacity, calendar=calendar
         )
@@ -78,7 +91,7 @@ def approve(
             referral=referral,
             student=referral.student,
             priority=priority,
-            approved_by=by,
+            approved_by=by.user,
             requested_start=start,
             previous=Placement.objects.filter(student=referral.student)
             .exclude(state__in=Placement.LIVE)
@@ -86,13 +99,13 @@ def approve(
             .first(),
         )
         _decided(referral, by, reason)
-        move_referral(referral, R.APPROVED, by=by, reason=reason)
+        move_referral(referral, R.APPROVED, by=by.user, reason=reason)
         if full_on is None:
             set_dates(placement, planned)
             move_placement(
                 placement,
                 P.SCHEDULED,
-                by=by,
+                by=by.user,
                 reason=reason,
                 summary=scheduled_summary(placement, room.room_name),
             )
@@ -101,17 +114,22 @@ def approve(
             move_placement(
                 placement,
                 P.WAITING,
-                by=by,
+                by=by.user,
                 reason=f"The room is full on {_day(full_on)}." + (f" {reason}" if reason else ""),
             )
         Target.objects.bulk_create(
             Target(placement=placement, area=t.area, description=t.description, position=i)
             for i, t in enumerate(referral.proposed_targets.all())
         )
-    return placement
+        if full_on is None:
+            return Approval(placement)
+        waiting = list(waiting_list().values_list("pk", flat=True))
+        position = waiting.index(placement.pk) + 1
+    return Approval(placement, first_full_day=full_on, waiting_position=position)
 
 
-def decline(referral: Referral, *, by, reason: str) -> Referral:
+def decline(referral: Referral, *, by: Actor, reason: str) -> Referral:
+    by = Actor.of(by)
     if not reason.strip():
         raise ValidationError({"reason": "Say why: the referrer and the file keep the reason."})
     with transaction.atomic():
@@ -122,11 +140,12 @@ def decline(referral: Referral, *, by, reason: str) -> Referral:
                 "waiting for a decision can be declined."
             )
         _decided(referral, by, reason)
-        move_referral(referral, R.DECLINED, by=by, reason=reason.strip())
+        move_referral(referral, R.DECLINED, by=by.user, reason=reason.strip())
     return referral
 
 
-def request_information(referral: Referral, *, by, request: str) -> Referral:
+def request_information(referral: Referral, *, by: Actor, request: str) -> Referral:
+    by = Actor.of(by)
     if not request.strip():
         raise ValidationError({"request": "Say what information is needed."})
     with transaction.atomic():
@@ -137,7 +156,7 @@ def request_information(referral: Referral, *, by, request: str) -> Referral:
                 "only be asked for while it waits for a decision."
             )
         referral.info_request = request.strip()
-        move_referral(referral, R.INFO_REQUESTED, by=by, reason=request.strip())
+        move_referral(referral, R.INFO_REQUESTED, by=by.user, reason=request.strip())
     return referral
 
 
@@ -148,7 +167,7 @@ def _locked_placement(placement: Placement) -> Placement:
     return Placement.objects.select_for_update().select_related("student").get(pk=placement.pk)
 
 
-def set_priority(placement: Placement, *, by, priority: int) -> Placement:
+def set_priority(placement: Placement, *, by: Actor, priority: int) -> Placement:
     if not 1 <= priority <= 5:
         raise ValidationError({"priority": "Priority is from 1 (most urgent) to 5."})
     with transaction.atomic():

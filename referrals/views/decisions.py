@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
@@ -141,22 +142,23 @@ def _decide(request, referral: Referral, form) -> str:
     data = form.cleaned_data
     name = referral.student.name
     if isinstance(form, ApproveForm):
-        placement = decisions.approve(
+        approval = decisions.approve(
             referral,
-            by=request.user,
+            by=actor_from(request),
             start=data["start_date"],
             priority=data["priority"],
             reason=data["note"],
         )
-        return _approved_message(name, placement)
+        return _approved_message(name, approval)
     if isinstance(form, InformationForm):
-        decisions.request_information(referral, by=request.user, request=data["request"])
+        decisions.request_information(referral, by=actor_from(request), request=data["request"])
         return f"More information asked for: {name}'s referral has gone back to its referrer."
-    decisions.decline(referral, by=request.user, reason=data["reason"])
+    decisions.decline(referral, by=actor_from(request), reason=data["reason"])
     return f"Declined: {name}'s referral. The referrer can see the reason."
 
 
-def _approved_message(name: str, placement: Placement) -> str:
+def _approved_message(name: str, approval: decisions.Approval) -> str:
+    placement = approval.placement
     if placement.state == Placement.State.SCHEDULED:
         text = (
             f"Approved: {name} starts {_day(placement.start_date)}, "
@@ -165,11 +167,9 @@ def _approved_message(name: str, placement: Placement) -> str:
         if placement.shortened_by_summer:
             text += " (ends early for the summer holiday)"
         return text + "."
-    position = selectors.waiting_position(placement)
-    full_on = selectors.first_full_day(placement)
-    text = f"Approved, on the waiting list (position {position}): "
-    if full_on:
-        text += f"the room is full on {_day(full_on)}."
+    text = f"Approved, on the waiting list (position {approval.waiting_position}): "
+    if approval.first_full_day:
+        text += f"the room is full on {_day(approval.first_full_day)}."
     else:
         text += "the room is full."
     return text + f" {name} will be offered the first place that comes free."
@@ -215,7 +215,7 @@ def waiting_priority(request, placement_pk: int):
     if form.is_valid():
         try:
             decisions.set_priority(
-                placement, by=request.user, priority=form.cleaned_data["priority"]
+                placement, by=actor_from(request), priority=form.cleaned_data["priority"]
             )
         except ValidationError as error:
             if _service_error(request, form, error):

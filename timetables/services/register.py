@@ -104,7 +104,7 @@ def mark(
                 )
         for name, value in values.items():
             setattr(existing, name, value)
-        existing.save()
+        existing.save(update_fields=list(values))
         return existing
 
 
