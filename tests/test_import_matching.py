@@ -120,6 +120,22 @@ def test_a_fixed_key_found_by_another_unique_key_needs_a_reason():
         match([], [], (UPN, FIXED_ADNO), conflict=conflict, same_record=SAME)
 
 
+def test_two_unique_keys_need_a_reason_for_finding_two_records():
+    with pytest.raises(TypeError):
+        match([], [], (UPN, ADNO), conflict=None, same_record=SAME)
+
+
+def test_an_import_kind_must_say_how_it_reads_creates_and_updates():
+    from enigma.imports.planning import RecordImport
+
+    class Partial(RecordImport):
+        def read(self, row):
+            return {}
+
+    with pytest.raises(TypeError):
+        Partial()
+
+
 def test_a_hint_is_tried_only_when_no_unique_key_finds_a_record():
     labelled = Person(1, adno="A1", name="Grace")
     unlabelled = Person(2, name="Grace")

@@ -96,7 +96,7 @@ def match(
     records: Iterable[R],
     keys: Sequence[Key[R]],
     *,
-    conflict: Callable[[dict[str, Any], R, R], str],
+    conflict: Callable[[dict[str, Any], R, R], str] | None,
     same_record: str,
     taken: Callable[[dict[str, Any], R], str] | None = None,
 ) -> Matching[R]:
@@ -165,6 +165,8 @@ class _Finder(Generic[R]):
         self.fixed = [k for k in keys if k.fixed]
         if self.fixed and len(self.unique) > 1 and taken is None:
             raise TypeError("Keys that never change need a taken() message.")
+        if len(self.unique) > 1 and conflict is None:
+            raise TypeError("Two unique keys need a conflict() message.")
         self.conflict = conflict
         self.taken = taken
         self.index = _index(records, keys)

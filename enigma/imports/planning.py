@@ -8,8 +8,9 @@ says what its rows hold and how a row makes or changes a record.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import models
@@ -24,7 +25,7 @@ from .result import Change, PlannedRow
 M = TypeVar("M", bound=models.Model)
 
 
-class RecordImport(Generic[M]):
+class RecordImport(ABC, Generic[M]):
     """One kind of import. A new instance plans one file (it may keep what it loads)."""
 
     model: ClassVar[type[models.Model]]
@@ -40,29 +41,28 @@ class RecordImport(Generic[M]):
 
     # --- what each kind says ---------------------------------------------------------
 
+    @abstractmethod
     def read(self, row: Row) -> dict[str, Any]:
         """The row's values by model field (absent columns and wrong cells left out)."""
-        raise NotImplementedError
 
     def records(self, rows: list[tuple[Row, dict[str, Any]]]) -> Iterable[M]:
         """The records the rows may name."""
         return self.model._default_manager.all()
 
-    def conflict(self, values: dict[str, Any], a: M, b: M) -> str:
-        """Why a row whose keys find two records (a by an earlier key) is wrong."""
-        raise NotImplementedError
+    # Needed only by kinds whose keys call for them (the matcher refuses to start without
+    # one it needs): conflict(values, a, b) says why a row whose unique keys find two
+    # records (a by an earlier key) is wrong; taken(values, record) why a record holding
+    # another value of a fixed key the row gives is not its.
+    conflict: Callable[[dict[str, Any], M, M], str] | None = None
+    taken: Callable[[dict[str, Any], M], str] | None = None
 
-    def taken(self, values: dict[str, Any], record: M) -> str:
-        """Why a record holding another value of a fixed key the row gives is not its."""
-        raise NotImplementedError
-
+    @abstractmethod
     def create(self, row: Row, values: dict[str, Any]) -> tuple[M, str, list[Change]]:
         """A new record for the row, its label and what the preview shows of it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def update(self, row: Row, values: dict[str, Any], record: M) -> tuple[str, list[Change]]:
         """Set the row's values on its record: the record's label and what changed."""
-        raise NotImplementedError
 
     def finish(self, matching: Matching[M]) -> None:
         """Notes on the plan as a whole."""
