@@ -11,6 +11,7 @@ Write through referrals.services; read through referrals.selectors.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,6 +26,25 @@ class TargetArea(models.TextChoices):
     SOCIAL = "social", "Social"
     LEARNING = "learning", "Learning"
     BEHAVIOURAL = "behavioural", "Behavioural"
+
+
+class Purpose(models.TextChoices):
+    """Why a pupil is placed in the room. A fixed list: a school may rename the
+    purposes (referrals.PurposeName) but not add to them, so every figure on the
+    oversight pages means the same thing in every school."""
+
+    INCLUSION_SUPPORT = "inclusion_support", "Inclusion support"
+    PART_TIME = "part_time", "Part-time timetable as part of reintegration"
+    INTERNAL_SUSPENSION = "internal_suspension", "Internal suspension"
+
+
+class NeedArea(models.TextChoices):
+    """The four broad areas of need in the SEND Code of Practice (6.28-6.35)."""
+
+    COMMUNICATION = "communication", "Communication and interaction"
+    COGNITION = "cognition", "Cognition and learning"
+    SEMH = "semh", "Social, emotional and mental health"
+    SENSORY_PHYSICAL = "sensory_physical", "Sensory and/or physical"
 
 
 # How a parent or carer was spoken to: the same choices as a chronology contact.
@@ -58,6 +78,15 @@ class Referral(models.Model):
         "recent attendance (%)", max_digits=4, decimal_places=1, null=True, blank=True
     )
     attendance_note = models.CharField("about attendance", max_length=300, blank=True)
+    purpose = models.CharField(
+        "purpose of the placement", max_length=30, choices=Purpose.choices, blank=True
+    )
+    need_areas = ArrayField(
+        models.CharField(max_length=20, choices=NeedArea.choices),
+        verbose_name="areas of need",
+        default=list,
+        blank=True,
+    )
     parents_consulted = models.BooleanField("parents or carers consulted", null=True, blank=True)
     parent_view = models.TextField("their view", blank=True)
     consent_given = models.BooleanField("consent given", null=True, blank=True)
@@ -98,6 +127,10 @@ class Referral(models.Model):
                 name="referral_attendance_is_a_percentage",
                 condition=Q(attendance_percent__isnull=True)
                 | Q(attendance_percent__gte=0, attendance_percent__lte=100),
+            ),
+            models.CheckConstraint(
+                name="referral_purpose_from_the_list",
+                condition=Q(purpose__in=["", *Purpose.values]),
             ),
             models.CheckConstraint(
                 name="referral_declined_says_why",

@@ -181,6 +181,52 @@ class StudentQuerySet(models.QuerySet):
         )
 
 
+class Ethnicity(models.TextChoices):
+    """The DfE's main ethnicity codes (school census), as the MIS exports them."""
+
+    WBRI = "WBRI", "White - British"
+    WIRI = "WIRI", "White - Irish"
+    WIRT = "WIRT", "Traveller of Irish heritage"
+    WROM = "WROM", "Gypsy / Roma"
+    WOTH = "WOTH", "Any other White background"
+    MWBC = "MWBC", "White and Black Caribbean"
+    MWBA = "MWBA", "White and Black African"
+    MWAS = "MWAS", "White and Asian"
+    MOTH = "MOTH", "Any other mixed background"
+    AIND = "AIND", "Indian"
+    APKN = "APKN", "Pakistani"
+    ABAN = "ABAN", "Bangladeshi"
+    AOTH = "AOTH", "Any other Asian background"
+    BCRB = "BCRB", "Black Caribbean"
+    BAFR = "BAFR", "Black African"
+    BOTH = "BOTH", "Any other Black background"
+    CHNE = "CHNE", "Chinese"
+    OOTH = "OOTH", "Any other ethnic group"
+    REFU = "REFU", "Refused"
+    NOBT = "NOBT", "Information not yet obtained"
+
+
+# The DfE's major groups, as its statistics report them. Refused, not obtained and
+# blank are one group, "Not recorded": a pupil is counted there, never dropped.
+ETHNIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "White": ("WBRI", "WIRI", "WIRT", "WROM", "WOTH"),
+    "Mixed": ("MWBC", "MWBA", "MWAS", "MOTH"),
+    "Asian": ("AIND", "APKN", "ABAN", "AOTH"),
+    "Black": ("BCRB", "BAFR", "BOTH"),
+    "Chinese": ("CHNE",),
+    "Any other ethnic group": ("OOTH",),
+}
+NOT_RECORDED = "Not recorded"
+
+
+def ethnic_group(code: str) -> str:
+    """The major group of a DfE ethnicity code; "Not recorded" for anything else."""
+    for group, codes in ETHNIC_GROUPS.items():
+        if code in codes:
+            return group
+    return NOT_RECORDED
+
+
 class Student(models.Model):
     """A student on (or once on) the school's roll. Never deleted: leavers go off roll."""
 
@@ -217,6 +263,12 @@ class Student(models.Model):
     free_school_meals = models.BooleanField("free school meals", default=False)
     looked_after = models.BooleanField("looked after", default=False)
     eal = models.BooleanField("EAL", default=False, help_text="English as an additional language")
+    ethnicity = models.CharField(
+        max_length=4,
+        choices=Ethnicity.choices,
+        blank=True,
+        help_text="The DfE main code from the MIS; blank when the MIS has none.",
+    )
     on_roll = models.BooleanField(default=True)
     left_on = models.DateField("left on", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
