@@ -14,6 +14,7 @@ class DisclosureAction:
     TRANSFER_CONFIRMED = "disclosure.transfer_confirmed"
     TRANSFER_FAILED = "disclosure.transfer_failed"
     TRANSFER_EXPIRED = "disclosure.transfer_expired"
+    LEAVING_CLOSED = "disclosure.leaving_closed"
 
 
 A = DisclosureAction
@@ -30,6 +31,7 @@ LABELS = {
     A.TRANSFER_CONFIRMED: "The next school confirmed receipt of a child-protection file",
     A.TRANSFER_FAILED: "A child-protection file transfer failed",
     A.TRANSFER_EXPIRED: "A child-protection file link expired",
+    A.LEAVING_CLOSED: "Recorded that a leaver's child-protection file goes another way",
 }
 GROUPS = {"disclosure.": "Subject access and file transfers"}
 # The receiving DSL's address and a failure's words stay out of the audit page.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from disclosure.models import LeavingClosed
+from enigma.forms.common import Radios
+
 
 class ExportForm(forms.Form):
     include_restricted = forms.BooleanField(
@@ -35,6 +38,29 @@ class PrepareForm(forms.Form):
         label="Date the pupil left",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The file is due at the next school within 5 school days of it.",
+    )
+
+
+class CloseLeavingForm(forms.Form):
+    left_on = forms.DateField(
+        label="Date the pupil left", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.ChoiceField(
+        label="Why the file is not sent through Enigma",
+        choices=[
+            (c.value, c.label)
+            for c in (LeavingClosed.Reason.SENT_ANOTHER_WAY, LeavingClosed.Reason.NO_NEXT_SCHOOL)
+        ],
+        widget=Radios,
+        error_messages={"required": "Choose why the file is not sent through Enigma."},
+    )
+    detail = forms.CharField(
+        label="How and to whom it went, or who at the local authority was told",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Say how and to whom the file went, or who at the local authority was told."
+        },
     )
 
 

@@ -141,3 +141,44 @@ class ChildProtectionTransfer(models.Model):
         return f"Child-protection file transfer {self.pk}"
 
     LIVE = (State.PREPARED, State.SENT, State.DOWNLOADED)
+
+
+class LeavingClosed(models.Model):
+    """A leaving whose child-protection file will not go through Enigma, and why.
+
+    Without one, a leaver with restricted entries is chased like an unconfirmed transfer
+    from the 4th school day after leaving. The DSL closes a leaving when the file went by
+    another secure route with receipt confirmed, or when there is no next school (the
+    local authority told instead). Leavings before transfers were tracked were closed by
+    the migration that made this table, so an existing school is not sent a reminder for
+    every pupil who ever left.
+    """
+
+    class Reason(models.TextChoices):
+        SENT_ANOTHER_WAY = "sent_another_way", "Sent by another secure route; receipt confirmed"
+        NO_NEXT_SCHOOL = "no_next_school", "No next school; the local authority has been told"
+        BEFORE_TRACKING = "before_tracking", "Left before Enigma tracked file transfers"
+
+    student = models.ForeignKey("enigma.Student", on_delete=models.PROTECT, related_name="+")
+    left_on = models.DateField("left on")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(
+        blank=True, help_text="How and to whom it went, or who at the local authority was told."
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-closed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "left_on"], name="leaving_closed_once"),
+            models.CheckConstraint(
+                name="leaving_closed_says_how",
+                condition=Q(reason="before_tracking") | ~Q(detail=""),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Leaving of {self.student_id} on {self.left_on} closed"

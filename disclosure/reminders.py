@@ -9,7 +9,10 @@ again, or from two workers at once, adds nothing. A day the task did not run (be
 is not made up: the next school day's reminder says the same, and later.
 
 The subject is the leaving (pupil and date), not one transfer: a transfer that failed and
-was prepared again is still one late file.
+was prepared again is still one late file. A leaver with restricted entries whose file has
+not been prepared at all is chased the same way (that is when a file is most easily
+forgotten), until a transfer is confirmed or the DSL closes the leaving with its reason
+(LeavingClosed: sent by another secure route, or no next school).
 """
 
 from __future__ import annotations
@@ -21,24 +24,38 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from disclosure.models import ChildProtectionTransfer
+from disclosure.models import ChildProtectionTransfer, LeavingClosed
 from enigma.capabilities import Capability, users_who_can
 from enigma.formatting import day_text
+from enigma.models import Student
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from notifications.models import Kind
 from notifications.services import Due, create_notifications
+from records import access
+from records.models import Entry
 
 REMIND_FROM_SCHOOL_DAY = 4
 DUE_BY_SCHOOL_DAY = 5
 State = ChildProtectionTransfer.State
 
 
+LATE_SHOWN = 50  # the transfers page lists this many late files, and says how many more
+
+
 @dataclass(frozen=True)
 class Timing:
-    transfer: ChildProtectionTransfer
+    student: Student
+    left_on: dt.date
+    transfer: ChildProtectionTransfer | None  # None: no file prepared for this leaving
     remind_from: dt.date | None  # None: the calendar does not reach that far
     due_by: dt.date | None
     late: bool
+
+    @property
+    def state_text(self) -> str:
+        if self.transfer is None:
+            return "not prepared"
+        return self.transfer.get_state_display().lower()
 
 
 def unconfirmed():
@@ -57,21 +74,48 @@ def unconfirmed():
     )
 
 
-def timings(today: dt.date, transfers=None) -> list[Timing]:
-    transfers = list(unconfirmed() if transfers is None else transfers)
-    if not transfers:
+def unprepared():
+    """Leavers with restricted entries whose leaving has no transfer and is not closed:
+    each is a child-protection file nobody has started to send."""
+    restricted = (
+        Entry.objects.filter(links__student=OuterRef("pk"))
+        .annotate(is_restricted=access.restricted_now())
+        .filter(is_restricted=True)
+    )
+    transfer = ChildProtectionTransfer.objects.filter(
+        student=OuterRef("pk"), left_on=OuterRef("left_on")
+    )
+    closed = LeavingClosed.objects.filter(student=OuterRef("pk"), left_on=OuterRef("left_on"))
+    return (
+        Student.objects.filter(left_on__isnull=False, on_roll=False)
+        .exclude(Exists(transfer))
+        .exclude(Exists(closed))
+        .filter(Exists(restricted))
+        .order_by("left_on", "pk")
+    )
+
+
+def timings(today: dt.date, transfers=None, leavers=None) -> list[Timing]:
+    """Every leaving still to be confirmed (or those given), oldest first."""
+    if transfers is None and leavers is None:
+        transfers, leavers = unconfirmed(), unprepared()
+    pending = [(t.student, t.left_on, t) for t in transfers or ()]
+    pending += [(s, s.left_on, None) for s in leavers or ()]
+    if not pending:
         return []
-    start = min(t.left_on for t in transfers)
+    pending.sort(key=lambda p: (p[1], p[0].pk))
+    start = pending[0][1]
     calendar = SchoolCalendar.from_db(start, max(today, start) + dt.timedelta(days=400))
     out = []
-    for t in transfers:
+    for student, left_on, t in pending:
         try:
-            remind = calendar.add_school_days(t.left_on, REMIND_FROM_SCHOOL_DAY)
-            due = calendar.add_school_days(t.left_on, DUE_BY_SCHOOL_DAY)
+            remind = calendar.add_school_days(left_on, REMIND_FROM_SCHOOL_DAY)
+            due = calendar.add_school_days(left_on, DUE_BY_SCHOOL_DAY)
         except CalendarError:
             remind = due = None
-        late = t.state != State.CONFIRMED and due is not None and today > due
-        out.append(Timing(t, remind, due, late))
+        confirmed = t is not None and t.state == State.CONFIRMED
+        late = not confirmed and due is not None and today > due
+        out.append(Timing(student, left_on, t, remind, due, late))
     return out
 
 
@@ -107,15 +151,27 @@ def remind(today: dt.date | None = None, *, deliver: bool = True) -> list[int]:
         dues.append(
             Due(
                 kind=Kind.CP_TRANSFER,
-                subject_key=f"cp_transfer:{t.student_id}:{t.left_on.isoformat()}",
+                subject_key=f"cp_transfer:{timing.student.pk}:{timing.left_on.isoformat()}",
                 due_on=today,
-                title="A child-protection file is not yet confirmed by the next school",
+                title=(
+                    "A child-protection file is not yet confirmed by the next school"
+                    if t is not None
+                    else "A leaver's child-protection file has not been prepared"
+                ),
                 # No name and no content: who it is about is on the page it links to.
                 body=(
                     f"A child-protection file {when} at the pupil's next school, which has "
                     f"not confirmed receipt. Open Enigma to see the transfer."
+                    if t is not None
+                    else f"A pupil with a child-protection file has left; the file {when} "
+                    f"at their next school and has not been prepared. Open Enigma to "
+                    f"prepare it, or to record why it is not needed."
                 ),
-                url=reverse("disclosure:transfer_detail", args=[t.pk]),
+                url=(
+                    reverse("disclosure:transfer_detail", args=[t.pk])
+                    if t is not None
+                    else reverse("disclosure:student", args=[timing.student.pk])
+                ),
                 recipients=dsl_team,
             )
         )

@@ -20,7 +20,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from disclosure.models import ChildProtectionTransfer, SubjectAccessExport
+from disclosure.models import ChildProtectionTransfer, LeavingClosed, SubjectAccessExport
 from disclosure.redaction import Redactor
 from enigma import audit
 from enigma.models import AuditEvent, Contact, Student
@@ -936,3 +936,14 @@ def open_transfer_of(student) -> ChildProtectionTransfer | None:
     return ChildProtectionTransfer.objects.filter(
         student=student, state__in=ChildProtectionTransfer.LIVE
     ).first()
+
+
+def closed_leaving_of(student) -> LeavingClosed | None:
+    """Why this pupil's latest leaving has no transfer through Enigma, if the DSL said."""
+    if student.left_on is None:
+        return None
+    return (
+        LeavingClosed.objects.filter(student=student, left_on=student.left_on)
+        .select_related("closed_by")
+        .first()
+    )

@@ -36,7 +36,12 @@ from django.utils import timezone
 
 from disclosure import bundle, selectors
 from disclosure.audit_actions import DisclosureAction as A
-from disclosure.models import ChildProtectionTransfer, SubjectAccessExport, _file_path
+from disclosure.models import (
+    ChildProtectionTransfer,
+    LeavingClosed,
+    SubjectAccessExport,
+    _file_path,
+)
 from enigma import audit
 from enigma.after_response import after_response
 from enigma.capabilities import Capability
@@ -363,6 +368,42 @@ def transfer_prepare(
         transfer.file.storage.delete(name)
         raise ValidationError("This pupil's file is already being transferred.") from None
     return transfer
+
+
+def leaving_close(*, student, left_on, reason: str, detail: str, by, request=None) -> LeavingClosed:
+    """Record that a leaver's child-protection file will not go through Enigma, and why:
+    the reminders for that leaving stop. A leaving whose file is being transferred here
+    cannot be closed (confirm or fail the transfer instead)."""
+    if not by.can(Capability.TRANSFER_CP_FILE):
+        raise PermissionDenied
+    if reason not in (LeavingClosed.Reason.SENT_ANOTHER_WAY, LeavingClosed.Reason.NO_NEXT_SCHOOL):
+        raise ValidationError({"reason": "Choose why the file is not sent through Enigma."})
+    if left_on is None:
+        raise ValidationError({"left_on": "Give the date the pupil left."})
+    if not detail.strip():
+        raise ValidationError(
+            {"detail": "Say how and to whom the file went, or who at the local authority was told."}
+        )
+    if selectors.open_transfer_of(student) is not None:
+        raise ValidationError(
+            "This pupil's file is being transferred through Enigma: follow the transfer instead."
+        )
+    try:
+        with transaction.atomic():
+            closed = LeavingClosed.objects.create(
+                student=student, left_on=left_on, reason=reason, detail=detail.strip(), closed_by=by
+            )
+            audit.record(
+                A.LEAVING_CLOSED,
+                request=request,
+                actor=by,
+                obj=closed,
+                student=student,
+                data={"left_on": left_on.isoformat(), "reason": reason},
+            )
+    except IntegrityError:
+        raise ValidationError("This leaving has already been closed.") from None
+    return closed
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("students/<int:pk>/", views.student, name="student"),
     path("students/<int:pk>/exports/", views.export_request, name="export_request"),
     path("students/<int:pk>/transfer/", views.transfer_prepare, name="transfer_prepare"),
+    path("students/<int:pk>/leaving/close/", views.leaving_close, name="leaving_close"),
     path("exports/<int:export_pk>/", views.export_detail, name="export_detail"),
     path("exports/<int:export_pk>/download/", views.export_download, name="export_download"),
     path("transfers/", views.transfers, name="transfers"),

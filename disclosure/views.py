@@ -23,7 +23,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from disclosure import reminders, selectors, services
-from disclosure.forms import CodeForm, ConfirmForm, ExportForm, FailForm, PrepareForm, SendForm
+from disclosure.forms import (
+    CloseLeavingForm,
+    CodeForm,
+    ConfirmForm,
+    ExportForm,
+    FailForm,
+    PrepareForm,
+    SendForm,
+)
 from disclosure.models import ChildProtectionTransfer, SubjectAccessExport
 from enigma.audit import client_address
 from enigma.capabilities import Capability
@@ -40,7 +48,7 @@ dsl_team = requires(Capability.TRANSFER_CP_FILE)
 # --- a pupil's records requests -----------------------------------------------------------
 
 
-def _student_page(request, student, *, form=None, prepare_form=None, status=200):
+def _student_page(request, student, *, form=None, prepare_form=None, close_form=None, status=200):
     user = request.user
     may_restricted = user.can(Capability.READ_RESTRICTED)
     context = {
@@ -53,6 +61,8 @@ def _student_page(request, student, *, form=None, prepare_form=None, status=200)
     if user.can(Capability.TRANSFER_CP_FILE):
         context["transfer"] = selectors.open_transfer_of(student)
         context["prepare_form"] = prepare_form or PrepareForm(initial={"left_on": student.left_on})
+        context["closed"] = selectors.closed_leaving_of(student)
+        context["close_form"] = close_form or CloseLeavingForm(initial={"left_on": student.left_on})
     return render(request, "disclosure/student.html", context, status=status)
 
 
@@ -151,14 +161,39 @@ def export_download(request, export_pk: int):
 @dsl_team
 @require_safe
 def transfers(request):
+    late = reminders.late()
     return render(
         request,
         "disclosure/transfers.html",
         {
-            "late": reminders.late(),
+            "late": late[: reminders.LATE_SHOWN],
+            "late_more": max(0, len(late) - reminders.LATE_SHOWN),
             "page": selectors.transfers(page=request.GET.get("page")),
         },
     )
+
+
+@dsl_team
+@require_POST
+def leaving_close(request, pk: int):
+    pupil = get_student_for(request.user, pk)
+    form = CloseLeavingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.leaving_close(
+                student=pupil,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["reason"],
+                detail=form.cleaned_data["detail"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Recorded. Enigma no longer chases this file.")
+            return redirect("disclosure:student", pk=pupil.pk)
+    return _student_page(request, pupil, close_form=form, status=400)
 
 
 @dsl_team

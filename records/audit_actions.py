@@ -13,6 +13,8 @@ class RecordsAction:
     DISPOSAL_REJECTED = "records.disposal_rejected"
     LEGAL_HOLD_PLACED = "records.legal_hold_placed"
     LEGAL_HOLD_RELEASED = "records.legal_hold_released"
+    CATEGORY_ADDED = "records.category_added"
+    CATEGORY_CHANGED = "records.category_changed"
 
 
 LABELS = {
@@ -27,6 +29,8 @@ LABELS = {
     RecordsAction.DISPOSAL_REJECTED: "Rejected a proposed disposal",
     RecordsAction.LEGAL_HOLD_PLACED: "Placed a legal hold",
     RecordsAction.LEGAL_HOLD_RELEASED: "Released a legal hold",
+    RecordsAction.CATEGORY_ADDED: "Added a chronology category",
+    RecordsAction.CATEGORY_CHANGED: "Changed a chronology category (who reads it, how long kept)",
 }
 GROUPS = {"records.": "Student files and chronologies"}
 

@@ -311,3 +311,102 @@ def test_housekeeping_expires_links_and_exports(sent):
     with time_machine.travel(transfer.link_expires_at + dt.timedelta(minutes=1), tick=False):
         assert tasks.housekeeping()["links_expired"] == 1
     assert timezone.now() < transfer.link_expires_at
+
+
+# --- a leaver whose file nobody has prepared ----------------------------------------------
+
+
+def _remind_each_day(until: dt.date, t, on_day=None) -> None:
+    day = LEFT_ON
+    while day <= until:
+        for hour in (7, 16):
+            t.move_to(dt.datetime.combine(day, dt.time(hour), LONDON))
+            reminders.remind(deliver=False)
+            if on_day and hour == 16:
+                on_day(day)
+        day += dt.timedelta(days=1)
+
+
+def test_a_leaver_whose_file_is_not_prepared_is_chased_until_the_dsl_closes_the_leaving(
+    leaver, dina, client_for
+):
+    seen_late = {}
+
+    def on_day(day):
+        seen_late[day] = [(x.student.pk, x.transfer) for x in reminders.late()]
+        if day == dt.date(2026, 11, 9):
+            response = _dsl_client(client_for, dina).post(
+                reverse("disclosure:leaving_close", args=[leaver.pk]),
+                {
+                    "left_on": LEFT_ON.isoformat(),
+                    "reason": "sent_another_way",
+                    "detail": "Handed to their DSL, Pat Reed, who signed for it on 9 Nov.",
+                },
+            )
+            assert response.status_code == 302, response.content.decode()[:2000]
+
+    with time_machine.travel(dt.datetime(2026, 10, 21, 16, 0, tzinfo=LONDON), tick=False) as t:
+        _remind_each_day(dt.date(2026, 11, 13), t, on_day)
+    assert _reminder_days() == [dt.date(2026, 11, d) for d in (3, 4, 5, 6, 9)]
+    assert seen_late[dt.date(2026, 11, 4)] == []  # due that day, not late
+    assert seen_late[dt.date(2026, 11, 5)] == [(leaver.pk, None)]
+    assert seen_late[dt.date(2026, 11, 10)] == []
+    rows = Notification.objects.filter(kind=Kind.CP_TRANSFER)
+    assert {n.url for n in rows} == {reverse("disclosure:student", args=[leaver.pk])}
+    assert all("Lily" not in n.body + n.title for n in rows)
+    assert "has not been prepared" in rows.first().body
+    event = AuditEvent.objects.get(action=DisclosureAction.LEAVING_CLOSED)
+    assert event.actor == dina and event.student == leaver
+
+
+def test_preparing_the_file_late_keeps_one_reminder_a_day(leaver, dina, client_for):
+    def on_day(day):
+        if day == dt.date(2026, 11, 4):
+            _prepare(_dsl_client(client_for, dina), leaver)
+
+    with time_machine.travel(dt.datetime(2026, 10, 21, 16, 0, tzinfo=LONDON), tick=False) as t:
+        _remind_each_day(dt.date(2026, 11, 6), t, on_day)
+        late = reminders.late()
+    assert _reminder_days() == [dt.date(2026, 11, d) for d in (3, 4, 5, 6)]
+    assert [(x.student.pk, x.state_text) for x in late] == [(leaver.pk, "prepared")]
+
+
+def test_a_leaver_with_no_restricted_entries_is_not_chased(cora):
+    TermFactory()
+    pupil = StudentFactory(on_roll=False)
+    pupil.left_on = LEFT_ON
+    pupil.save()
+    record_entry(author=cora, students=[pupil], kind="concern", summary="Ordinary note")
+    with time_machine.travel(dt.datetime(2026, 11, 9, 9, 0, tzinfo=LONDON), tick=False):
+        assert reminders.remind(deliver=False) == []
+        assert reminders.late() == []
+
+
+def test_closing_a_leaving_says_what_is_missing_next_to_the_field(leaver, dina, client_for):
+    with time_machine.travel(dt.datetime(2026, 11, 9, 9, 0, tzinfo=LONDON), tick=True):
+        client = _dsl_client(client_for, dina)
+        url = reverse("disclosure:leaving_close", args=[leaver.pk])
+        response = client.post(url, {"left_on": LEFT_ON.isoformat(), "detail": "  "})
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "Choose why the file is not sent through Enigma." in page
+        assert "Say how and to whom the file went" in page
+        assert "open" in page.split('class="leaving-close"')[1][:20]  # its section stays open
+        assert not services.LeavingClosed.objects.exists()
+        late = client.get(reverse("disclosure:transfers")).content.decode()
+        assert "Lily Doyle" in late.split("Late: not confirmed")[1] and "not prepared" in late
+
+
+def test_leavings_before_the_upgrade_are_closed_not_chased(leaver):
+    """The migration that brought the reminders closes every earlier leaving with no
+    transfer, so a school upgrading is not sent one for every pupil who ever left."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("disclosure.migrations.0002_leavings_closed")
+    with time_machine.travel(dt.datetime(2026, 11, 9, 9, 0, tzinfo=LONDON), tick=False):
+        migration.close_earlier_leavings(apps, None)
+        assert reminders.remind(deliver=False) == []
+    closed = services.LeavingClosed.objects.get()
+    assert (closed.student, closed.left_on, closed.reason) == (leaver, LEFT_ON, "before_tracking")

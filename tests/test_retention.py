@@ -334,3 +334,43 @@ def test_a_rejected_proposal_keeps_the_record_and_needs_a_reason(cora, dina, ada
     )
     assert Entry.objects.get(pk=entry.pk).disposed_at is None
     assert services_retention.propose_disposal(entry=entry, by=dina)  # may come again
+
+
+def test_the_disposal_function_decides_due_by_the_schools_date_not_the_sessions(cora, dina, ada):
+    """The database's clock cannot be frozen, so the session's time zone is moved instead:
+    to whichever of UTC+14 and UTC-12 has another date than London now (one always has).
+    The function must answer by London's date whatever the session's zone (0010 used
+    current_date, the session's date: UTC for Django, so wrong just after midnight BST)."""
+    from zoneinfo import ZoneInfo
+
+    from records.models import DisposalProposal
+
+    london = timezone.localdate()
+    now = timezone.now()
+    zone, other = next(
+        (name, now.astimezone(ZoneInfo(name)).date())
+        for name in ("Etc/GMT-14", "Etc/GMT+12")  # POSIX signs: these are UTC+14, UTC-12
+        if now.astimezone(ZoneInfo(name)).date() != london
+    )
+    # Due on the later of the two dates: due by the session's date only if it is ahead.
+    due = max(london, other)
+    entry = record(cora, StudentFactory(date_of_birth=years_after(due, -25)))
+    rule_id, due_on = retention_of(entry)
+    assert due_on == due
+    proposal = DisposalProposal.objects.create(
+        entry=entry, rule_id=rule_id, due_on=due_on, proposed_by=dina
+    )
+    DisposalDecision.objects.create(proposal=proposal, approved=True, decided_by=ada)
+
+    def dispose_in_session_zone():
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute("SELECT set_config('TimeZone', %s, true)", [zone])
+            c.execute("SELECT records_dispose(%s)", [proposal.pk])
+
+    if due == london:  # the session is a day behind London: it must not refuse
+        dispose_in_session_zone()
+        assert Entry.objects.get(pk=entry.pk).summary == DISPOSED_SUMMARY
+    else:  # the session is a day ahead: London's day has not come
+        with pytest.raises(DatabaseError, match="not due for disposal"):
+            dispose_in_session_zone()
+        assert Entry.objects.get(pk=entry.pk).summary == "Upset at break"

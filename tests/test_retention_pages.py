@@ -94,3 +94,34 @@ def test_a_hold_without_a_reason_is_refused_next_to_the_field(client_for, dina):
     assert "Say why the file is held" in response.content.decode()
     client_for(dina).post(url, {"reason": "Police request"})
     assert amy.legal_holds.get().reason == "Police request"
+
+
+def test_one_record_is_held_from_the_due_list_and_the_rest_still_falls_due(client_for, cora, dina):
+    amy = old_student()
+    secret = record(cora, amy, restricted=True, summary="Disclosure about her uncle")
+    other = record(cora, amy, summary="Kicked a door")
+    dsl = client_for(dina)
+    due = dsl.get(REVIEW).content.decode()
+    link = reverse("records:retention_holds", args=[amy.pk]) + f"?entry={secret.pk}"
+    assert f'href="{link}"' in due
+    form = dsl.get(link).content.decode()
+    assert "Hold one record" in form and "(restricted)" in form
+    assert "Disclosure about her uncle" not in form
+    response = dsl.post(
+        reverse("records:retention_holds", args=[amy.pk]),
+        {"entry": secret.pk, "reason": "Police inquiry"},
+    )
+    assert response.status_code == 302
+    hold = amy.legal_holds.get()
+    assert hold.entry == secret
+    rows = client_for(dina).get(REVIEW).context["page"].object_list
+    assert [e.pk for e in rows] == [other.pk]  # the held one is left out, the other is not
+
+
+def test_a_record_from_another_file_cannot_be_held_through_this_one(client_for, cora, dina):
+    amy, ben = old_student(), old_student()
+    bens = record(cora, ben, summary="Ben's record")
+    url = reverse("records:retention_holds", args=[amy.pk])
+    assert client_for(dina).get(url + f"?entry={bens.pk}").status_code == 404
+    assert client_for(dina).post(url, {"entry": bens.pk, "reason": "x"}).status_code == 404
+    assert not ben.legal_holds.exists() and not amy.legal_holds.exists()

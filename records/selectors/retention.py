@@ -169,3 +169,14 @@ def retention_of(entry: Entry) -> tuple[int | None, dt.date | None]:
         .first()
     )
     return row if row else (None, None)
+
+
+def entry_in_file(student: Student, entry_id: int) -> Entry | None:
+    """One record of this student's file, with whether it is restricted now (so a page
+    can name it without its words), or None when it is not in their file."""
+    return (
+        Entry.objects.filter(pk=entry_id, links__student=student)
+        .annotate(is_restricted=restricted_now())
+        .select_related("category")
+        .first()
+    )

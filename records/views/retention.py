@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -117,26 +118,35 @@ def retention_decide(request):
 @requires(Capability.PLACE_LEGAL_HOLD)
 def retention_holds(request, pk):
     student = get_student_for(request.user, pk)
+    entry = None
+    entry_id = _number(request.POST.get("entry") or request.GET.get("entry"))
+    if entry_id:
+        entry = selectors.entry_in_file(student, entry_id)
+        if entry is None:
+            raise Http404("That record is not in this student's file.")
     errors, reason = [], ""
     if request.method == "POST":
         reason, errors = _reason(request)
         if not errors:
             try:
-                services.place_hold(student=student, by=request.user, reason=reason)
+                services.place_hold(student=student, by=request.user, reason=reason, entry=entry)
             except ValidationError as error:
                 errors = _errors(error)
         if errors:
             reason = request.POST.get("reason", "").replace("\x00", "")
         else:
             messages.success(
-                request, "Legal hold placed: nothing in this file will be disposed of."
+                request,
+                "Legal hold placed: this record will not be disposed of."
+                if entry
+                else "Legal hold placed: nothing in this file will be disposed of.",
             )
             return redirect("records:retention_holds", pk=student.pk)
     holds = list(selectors.holds_on(student)[:PAGE_SIZE])
     return render(
         request,
         "records/retention/holds.html",
-        {"student": student, "holds": holds, "errors": errors, "reason": reason},
+        {"student": student, "entry": entry, "holds": holds, "errors": errors, "reason": reason},
         status=400 if errors else 200,
     )
 

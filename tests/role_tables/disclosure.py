@@ -18,6 +18,7 @@ NEEDS: dict = {
     "disclosure:transfer_detail": C.TRANSFER_CP_FILE,
     "disclosure:transfer_send": C.TRANSFER_CP_FILE,
     "disclosure:transfer_fail": C.TRANSFER_CP_FILE,
+    "disclosure:leaving_close": C.TRANSFER_CP_FILE,
 }
 PUBLIC: set[str] = {
     "disclosure:receive",
@@ -30,6 +31,7 @@ POST_ONLY: set[str] = {
     "disclosure:transfer_prepare",
     "disclosure:transfer_send",
     "disclosure:transfer_fail",
+    "disclosure:leaving_close",
     "disclosure:receive_download",
     "disclosure:receive_confirm",
 }
