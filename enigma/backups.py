@@ -1,7 +1,8 @@
 """Encrypted backups of the database and the private files, and their restore.
 
 An archive is one file, encrypted with age (https://age-encryption.org, through pyrage)
-to the public half of BACKUP_KEY: authenticated, streamed in 64 KiB chunks, so a wrong
+to the public half of BACKUP_KEY (the backup worker should hold only that half; restore
+needs the secret one): authenticated, streamed in 64 KiB chunks, so a wrong
 key, a flipped byte or a cut-off file is refused, and neither side ever holds the whole
 database in memory. Inside is an ordinary tar stream, so that in a disaster the school's
 IT can open it without Enigma (`age -d -i key.txt FILE | tar x`):
@@ -102,27 +103,62 @@ class BackupError(Exception):
 # ---------------------------------------------------------------------------- the key
 
 
-def backup_identity() -> x25519.Identity:
-    """BACKUP_KEY, an age secret key. Refuses when it is missing or malformed."""
+MAKE_ONE = (
+    "Make one with `manage.py backup --new-key` (or age-keygen) and keep the secret key "
+    "apart from the backups: without it no backup can be restored."
+)
+
+
+def _key() -> str:
     key = (settings.ENIGMA_BACKUP_KEY or "").strip()
     if not key:
         raise BackupError(
             "BACKUP_KEY is not set: backups are encrypted with it, and nothing is written "
-            "without it. Make one with `python -c 'from pyrage import x25519; "
-            "print(x25519.Identity.generate())'` (or age-keygen) and keep a copy apart from "
-            "the backups: without it no backup can be restored."
+            f"without it. {MAKE_ONE}"
+        )
+    return key
+
+
+def backup_recipient() -> x25519.Recipient:
+    """Whom the nightly archive is encrypted to: BACKUP_KEY's public half.
+
+    BACKUP_KEY may be the age public key (age1..., what the backup worker should hold:
+    a stolen worker then cannot read a backup) or the secret key (AGE-SECRET-KEY-1...,
+    which restore needs)."""
+    key = _key()
+    if key.startswith("age1"):
+        try:
+            return x25519.Recipient.from_str(key)
+        except pyrage.RecipientError:
+            raise BackupError(
+                "BACKUP_KEY is not an age public key: it starts age1 and is one line of 62 "
+                "characters."
+            ) from None
+    return backup_identity().to_public()
+
+
+def backup_identity() -> x25519.Identity:
+    """BACKUP_KEY as the age secret key restore needs. Refuses when it is missing,
+    malformed or only the public half."""
+    key = _key()
+    if key.startswith("age1"):
+        raise BackupError(
+            "BACKUP_KEY here is the public key, which can make backups but not open them. "
+            "Restore with the secret key: BACKUP_KEY=AGE-SECRET-KEY-1... manage.py restore FILE."
         )
     try:
         return x25519.Identity.from_str(key)
     except pyrage.IdentityError:
         raise BackupError(
-            "BACKUP_KEY is not an age secret key: it starts AGE-SECRET-KEY-1 and is one "
-            "line of 74 characters."
+            "BACKUP_KEY is not an age key: the secret key starts AGE-SECRET-KEY-1 and is one "
+            "line of 74 characters; the public key starts age1."
         ) from None
 
 
-def new_key() -> str:
-    return str(x25519.Identity.generate())
+def new_key() -> tuple[str, str]:
+    """A new key pair: (secret, public)."""
+    identity = x25519.Identity.generate()
+    return str(identity), str(identity.to_public())
 
 
 # -------------------------------------------------------------- PostgreSQL's own tools
@@ -502,7 +538,7 @@ class Made:
 def make_backup(output: Path, *, run_id: int | None = None, conn=None) -> Made:
     """Write one archive to output (via output.partial, renamed when complete)."""
     conn = conn or default_connection
-    recipient = backup_identity().to_public()
+    recipient = backup_recipient()
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     with tempfile.TemporaryDirectory(prefix=".enigma-backup-", dir=output.parent) as work:

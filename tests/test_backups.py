@@ -310,3 +310,30 @@ def test_the_settings_page_shows_the_last_success_and_a_failure_after_it(ada, cl
 def test_with_no_backup_ever_the_admin_home_says_so(ada, client_for):
     page = client_for(ada).get(reverse("home"), follow=True).content.decode()
     assert "No backup has succeeded yet." in page
+
+
+@pytest.mark.django_db
+def test_a_worker_holding_only_the_public_key_writes_backups_it_cannot_open(
+    settings, tmp_path, capsys
+):
+    call_command("backup", new_key=True)
+    printed = capsys.readouterr().out
+    secret = next(w for w in printed.split() if w.startswith("AGE-SECRET-KEY-1"))
+    public = next(w for w in printed.split() if w.startswith("age1"))
+    settings.ENIGMA_BACKUP_KEY = public
+    archive = tmp_path / "public.age"
+    call_command("backup", output=archive, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert BackupRun.objects.get().status == BackupRun.Status.OK
+    with pytest.raises(backups.BackupError, match="public key, which can make backups"):
+        backups.backup_identity()  # what restore asks first
+    from pyrage import x25519
+
+    (tmp_path / "w").mkdir()
+    opened = backups.read_archive(archive, x25519.Identity.from_str(secret), tmp_path / "w")
+    assert opened.manifest["database"]["tables"] and opened.dump.stat().st_size > 0
+
+
+def test_a_malformed_public_key_is_refused_with_what_a_key_looks_like(settings):
+    settings.ENIGMA_BACKUP_KEY = "age1notakey"
+    with pytest.raises(backups.BackupError, match="starts age1 and is one line"):
+        backups.backup_recipient()

@@ -22,12 +22,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--new-key",
             action="store_true",
-            help="Print a new BACKUP_KEY (an age secret key) and stop",
+            help="Print a new key pair for BACKUP_KEY (secret and public halves) and stop",
         )
 
     def handle(self, *args, output=None, new_key=False, **options):
         if new_key:
-            self.stdout.write(backups.new_key())
+            secret, public = backups.new_key()
+            self.stdout.write(
+                f"Secret key (keep it apart from the backups and the server; restore needs "
+                f"it):\n{secret}\n\nPublic key (BACKUP_KEY for the backup worker: it can "
+                f"write backups but not read them):\n{public}"
+            )
             return
         run = backups.run_backup(trigger=BackupRun.Trigger.COMMAND, output=output)
         if run.status != BackupRun.Status.OK:
