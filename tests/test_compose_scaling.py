@@ -151,3 +151,16 @@ def test_only_the_backup_worker_holds_the_backup_key_and_reads_its_queue(setting
     assert backup[backup.index("-Q") + 1] == "backups"
     assert "-Q" not in command(services["worker"])  # the default queue only
     assert settings.CELERY_TASK_ROUTES["enigma.tasks.nightly_backup"]["queue"] == "backups"
+
+
+def test_every_image_from_elsewhere_is_pinned_to_a_release():
+    """A moving tag (latest, stable, none) changes what a school runs without a change
+    here; only the image built from this repository is ours to tag."""
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    images = {name: s["image"] for name, s in services.items() if "image" in s and "build" not in s}
+    images.pop("web", None)
+    for name, image in images.items():
+        if image.startswith("enigma:"):
+            continue
+        repo, _, tag = image.rpartition(":")
+        assert repo and tag and tag not in ("latest", "stable", "edge"), f"{name}: {image}"
