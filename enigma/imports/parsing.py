@@ -27,7 +27,7 @@ class ParsedFile:
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "ENIGMA_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+    return int(settings.ENIGMA_IMPORT_MAX_BYTES)
 
 
 def size_text(n: int) -> str:

@@ -358,7 +358,9 @@ ENIGMA_PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
 ENIGMA_ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-ENIGMA_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+# Largest MIS export accepted by an import, in megabytes: a timetable of the importer's
+# 100,000-row limit is about 5 MB, so 12 leaves room for long names and extra columns.
+ENIGMA_IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=12) * 1024 * 1024
 
 # Uploads: every multipart body is measured against the view's declared limit before it
 # is read (enigma/uploads.py). Private files are written 0600 in 0700 folders by their
