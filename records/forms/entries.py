@@ -192,7 +192,7 @@ class EntryForm(forms.Form):
         if "also_involves" not in self.fields:
             return []
         value = self["also_involves"].value() or []
-        pks = [int(pk) for pk in value if str(pk).isdigit()]
+        pks = [int(v) for v in value if str(v).isdigit() and len(str(v)) < 10]
         found = self.fields["also_involves"].queryset.in_bulk(pks)
         return [found[pk] for pk in dict.fromkeys(pks) if pk in found]
 

@@ -79,7 +79,7 @@ def entry_add(request, pk):
     involve_q = ""
     matches, more = [], False
     if picking and "involve_find" in data:
-        involve_q = " ".join(data.get("involve_q", "").split())[: pick.QUERY_MAX]
+        involve_q = pick.search_text(data, "involve_q")
         matches, more = pick.involve_matches(
             request.user, student, involve_q, data.getlist("also_involves")
         )

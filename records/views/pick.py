@@ -6,6 +6,7 @@ and Add buttons that send the form back with what was typed)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -21,13 +22,23 @@ INVOLVE_MATCHES = 8
 QUERY_MAX = 100
 
 
-def _query(params) -> str:
-    return " ".join(params.get("q", "").split())[:QUERY_MAX]
+class _Search(forms.Form):
+    q = forms.CharField(required=False, max_length=QUERY_MAX)
+    involve_q = forms.CharField(required=False, max_length=QUERY_MAX)
+
+
+def search_text(params, key: str = "q") -> str:
+    """What was typed into the search box `key`, as words; "" if it is not text a person
+    types (too long, or a NUL byte, which PostgreSQL refuses)."""
+    form = _Search(params)
+    if not form.is_valid():
+        return ""
+    return " ".join(form.cleaned_data[key].split())
 
 
 @requires(Capability.RECORD_ENTRY)
 def record_pick(request):
-    q = _query(request.GET)
+    q = search_text(request.GET)
     page = None
     if q:
         matches = student_directory(request.user, DirectoryFilters(q=q))
@@ -38,6 +49,11 @@ def record_pick(request):
     return render(request, "records/record_pick.html", context)
 
 
+def pks(values) -> list[int]:
+    """The ids among `values` (strings from a form); anything else is left out."""
+    return [int(v) for v in values if str(v).isdigit() and len(str(v)) < 10]
+
+
 def involve_matches(user, student, q: str, chosen) -> tuple[list, bool]:
     """The best matches for `q` among the students `user` may see, on roll, other than
     `student` and those already `chosen` (pks): (at most INVOLVE_MATCHES, more?)."""
@@ -46,7 +62,7 @@ def involve_matches(user, student, q: str, chosen) -> tuple[list, bool]:
     rows = list(
         student_directory(user, DirectoryFilters(q=q))
         .exclude(pk=student.pk)
-        .exclude(pk__in=[int(pk) for pk in chosen if str(pk).isdigit()])[: INVOLVE_MATCHES + 1]
+        .exclude(pk__in=pks(chosen))[: INVOLVE_MATCHES + 1]
     )
     return rows[:INVOLVE_MATCHES], len(rows) > INVOLVE_MATCHES
 
@@ -55,7 +71,7 @@ def involve_matches(user, student, q: str, chosen) -> tuple[list, bool]:
 def involve_search(request, pk):
     """The entry form's picker, as the person types (an htmx fragment)."""
     student = selectors.student_for_file(request.user, pk)
-    q = " ".join(request.GET.get("involve_q", "").split())[:QUERY_MAX]
+    q = search_text(request.GET, "involve_q")
     matches, more = involve_matches(request.user, student, q, request.GET.getlist("also_involves"))
     return render(
         request,
