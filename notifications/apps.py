@@ -23,6 +23,9 @@ class NotificationsConfig(AppConfig):
         referral_hooks.follow_up_recorded.connect(
             hooks.follow_up_recorded, dispatch_uid="notifications-follow-up"
         )
+        referral_hooks.referral_moved.connect(
+            hooks.referral_moved, dispatch_uid="notifications-referral"
+        )
         referral_hooks.placement_changed.connect(
             hooks.placement_changed, dispatch_uid="notifications-placement"
         )

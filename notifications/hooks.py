@@ -82,3 +82,34 @@ def placement_changed(sender, placement, from_state, to_state, **kwargs):
     if from_state == P.SCHEDULED and to_state in (P.ACTIVE, P.COMPLETED, P.ENDED_EARLY):
         # The place offered was taken up (or the placement ended first).
         resolve([f"placement:{placement.pk}"], kinds=[Kind.PLACE_OFFERED])
+
+
+def referral_moved(sender, referral, from_status, to_status, **kwargs):
+    """A referral sent for a decision asks the deputy heads for one (by email without the
+    pupil's name); any other move from there (approved, declined, sent back, withdrawn)
+    answers it."""
+    from referrals.models import Referral
+
+    R = Referral.Status
+    if from_status == R.SUBMITTED and to_status != R.SUBMITTED:
+        resolve([f"referral:{referral.pk}"], kinds=[Kind.REFERRAL_WAITING])
+    if to_status != R.SUBMITTED or from_status == R.SUBMITTED:
+        return
+    by = kwargs.get("by")
+    recipients = tuple(u for u in users_with(Role.DEPUTY_HEAD) if u != getattr(by, "pk", by))
+    if not recipients:
+        return
+    create_notifications(
+        [
+            Due(
+                kind=Kind.REFERRAL_WAITING,
+                subject_key=f"referral:{referral.pk}",
+                due_on=timezone.localdate(),
+                title="A referral is waiting for your decision",
+                body="A referral has been sent for a decision. Open Enigma to read it.",
+                url=reverse("referrals:referral_decide", kwargs={"referral_pk": referral.pk}),
+                recipients=recipients,
+                student_id=referral.student_id,
+            )
+        ]
+    )

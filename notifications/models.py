@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     EXIT_OVERDUE = "exit_overdue", "Exit overdue"
     FOLLOW_UP_DUE = "follow_up_due", "Follow-up check due"
     PLACE_OFFERED = "place_offered", "A place came free"
+    REFERRAL_WAITING = "referral_waiting", "A referral waiting for your decision"
     SAFEGUARDING = "safeguarding", "Safeguarding entry recorded"
     WORK_WEEK = "work_week", "Room lessons needing your work this week"
     WORK_CHASE = "work_chase", "Work still to set the day before a room lesson"

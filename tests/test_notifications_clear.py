@@ -182,3 +182,24 @@ def test_the_dsl_alert_names_the_pupil_in_the_app_only(
     client = client_for(dina)
     pass_second_factor(client)
     assert "Yara Ellingham" in client.get(reverse("notifications:inbox")).content.decode()
+
+
+def test_a_referral_sent_for_a_decision_asks_the_deputy_and_clears_when_decided(
+    rita, dee, client_for, django_capture_on_commit_callbacks
+):
+    from referrals.services import decisions
+    from tests.test_referral_services import submitted_referral
+
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = submitted_referral(rita)
+    waiting = Notification.objects.get(kind=Kind.REFERRAL_WAITING)
+    assert (waiting.recipient, waiting.subject_key) == (dee, f"referral:{referral.pk}")
+    assert waiting.student == referral.student
+    name = referral.student
+    for message in mail.outbox:
+        text = message.subject + message.body + message.alternatives[0][0]
+        assert name.legal_surname not in text and name.surname not in text
+    assert services.unread_count(dee) == 1
+    decisions.decline(referral, by=dee, reason="Other support first.")
+    waiting.refresh_from_db()
+    assert waiting.done_at is not None and services.unread_count(dee) == 0
