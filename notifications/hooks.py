@@ -1,8 +1,14 @@
-"""Reminders caused by a change in another app, created in the same transaction.
+"""Reminders caused by a change in another app, created in the same transaction, and
+reminders cleared when what they asked for is done.
 
 records must not import notifications, so the DSL alert listens to post_save of
 records.models.Entry (connected in apps.py); record_entry saves inside transaction.atomic,
-so the alert rows commit or roll back with the entry, and are sent after the commit."""
+so the alert rows commit or roll back with the entry, and are sent after the commit.
+
+Likewise referrals sends review_held, follow_up_recorded and placement_changed inside the
+transaction that holds the review, records the check or moves the placement: the
+reminders about it (by their subject_key, as the sweep made them) are resolved there, so
+they clear with it or not at all."""
 
 from __future__ import annotations
 
@@ -10,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enigma.roles import Role
-from notifications.models import Kind
-from notifications.services import Due, create_notifications, users_with
+from notifications.models import Kind, Notification
+from notifications.services import Due, create_notifications, resolve, users_with
 
 
 def entry_recorded(sender, instance, created, raw=False, **kwargs):
@@ -30,6 +36,80 @@ def entry_recorded(sender, instance, created, raw=False, **kwargs):
                 body="A new restricted entry has been recorded. Open Enigma to read it.",
                 url=reverse("records:entry_detail", args=[instance.pk]),
                 recipients=recipients,
+            )
+        ]
+    )
+
+
+def link_appended(sender, instance, created, raw=False, **kwargs):
+    """The entry's first student, once linked (record_entry links the students after the
+    entry is saved, in the same transaction), names the DSL alert in the app: only the
+    DSL team, who may read the entry, receive it; the email never names them."""
+    if raw or not created or not instance.entry.restricted:
+        return
+    Notification.objects.filter(
+        kind=Kind.SAFEGUARDING, subject_key=f"entry:{instance.entry_id}", student__isnull=True
+    ).update(student_id=instance.student_id)
+
+
+REVIEW_KINDS = (
+    Kind.REVIEW_DUE_SOON,
+    Kind.REVIEW_DUE,
+    Kind.REVIEW_OVERDUE,
+    Kind.REVIEW_OVERDUE_ESCALATED,
+)
+EXIT_KINDS = (Kind.EXIT_APPROACHING, Kind.EXIT_OVERDUE)
+
+
+def review_held(sender, review, **kwargs):
+    resolve([f"review:{review.pk}"], kinds=REVIEW_KINDS)
+
+
+def follow_up_recorded(sender, follow_up, **kwargs):
+    resolve([f"follow_up:{follow_up.pk}"], kinds=[Kind.FOLLOW_UP_DUE])
+
+
+def placement_changed(sender, placement, from_state, to_state, **kwargs):
+    from referrals.models import Placement
+
+    P = Placement.State
+    if to_state in (P.COMPLETED, P.ENDED_EARLY):
+        # Its exit is done, and so is any review still waiting for it.
+        exits = [f"placement:{placement.pk}", f"placement:{placement.pk}:{placement.planned_exit}"]
+        resolve(exits, kinds=EXIT_KINDS)
+        reviews = placement.reviews.filter(held_on__isnull=True).values_list("pk", flat=True)
+        resolve([f"review:{pk}" for pk in reviews], kinds=REVIEW_KINDS)
+    if from_state == P.SCHEDULED and to_state in (P.ACTIVE, P.COMPLETED, P.ENDED_EARLY):
+        # The place offered was taken up (or the placement ended first).
+        resolve([f"placement:{placement.pk}"], kinds=[Kind.PLACE_OFFERED])
+
+
+def referral_moved(sender, referral, from_status, to_status, **kwargs):
+    """A referral sent for a decision asks the deputy heads for one (by email without the
+    pupil's name); any other move from there (approved, declined, sent back, withdrawn)
+    answers it."""
+    from referrals.models import Referral
+
+    R = Referral.Status
+    if from_status == R.SUBMITTED and to_status != R.SUBMITTED:
+        resolve([f"referral:{referral.pk}"], kinds=[Kind.REFERRAL_WAITING])
+    if to_status != R.SUBMITTED or from_status == R.SUBMITTED:
+        return
+    by = kwargs.get("by")
+    recipients = tuple(u for u in users_with(Role.DEPUTY_HEAD) if u != getattr(by, "pk", by))
+    if not recipients:
+        return
+    create_notifications(
+        [
+            Due(
+                kind=Kind.REFERRAL_WAITING,
+                subject_key=f"referral:{referral.pk}",
+                due_on=timezone.localdate(),
+                title="A referral is waiting for your decision",
+                body="A referral has been sent for a decision. Open Enigma to read it.",
+                url=reverse("referrals:referral_decide", kwargs={"referral_pk": referral.pk}),
+                recipients=recipients,
+                student_id=referral.student_id,
             )
         ]
     )

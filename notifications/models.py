@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     EXIT_OVERDUE = "exit_overdue", "Exit overdue"
     FOLLOW_UP_DUE = "follow_up_due", "Follow-up check due"
     PLACE_OFFERED = "place_offered", "A place came free"
+    REFERRAL_WAITING = "referral_waiting", "A referral waiting for your decision"
     SAFEGUARDING = "safeguarding", "Safeguarding entry recorded"
     WORK_WEEK = "work_week", "Room lessons needing your work this week"
     WORK_CHASE = "work_chase", "Work still to set the day before a room lesson"
@@ -45,8 +46,16 @@ class Notification(models.Model):
     # Plain words only, never a record's content (a restricted entry is only "there is one").
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
+    # The pupil it is about, named in the app (to a recipient who may see them), never in
+    # the email, whose title and body stay name-free.
+    student = models.ForeignKey(
+        "enigma.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What it asked for was done (a review held, a follow-up recorded, a placement ended):
+    # it clears itself, in the transaction that did it (notifications/hooks.py).
+    done_at = models.DateTimeField(null=True, blank=True)
     email_status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )

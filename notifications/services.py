@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from enigma import audit
@@ -39,6 +41,8 @@ class Due:
     body: str
     url: str
     recipients: tuple  # user ids
+    # The pupil it is about: shown in the app only (Notification.student).
+    student_id: int | None = None
 
 
 def users_with(*roles: Role) -> list[int]:
@@ -80,6 +84,7 @@ def create_notifications(dues: Iterable[Due], *, deliver: bool = True) -> list[i
                     title=d.title,
                     body=d.body,
                     url=d.url,
+                    student_id=d.student_id,
                     created_at=now,
                     email_status=(
                         Notification.EmailStatus.DIGEST
@@ -107,6 +112,24 @@ def create_notifications(dues: Iterable[Due], *, deliver: bool = True) -> list[i
 
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def resolve(subject_keys: Iterable[str], *, kinds: Iterable[str] | None = None) -> int:
+    """What the reminders about `subject_keys` asked for is done: each is marked done (and
+    read, so it leaves the unread count), and one not yet taken by a sender is no longer
+    emailed. Runs in the caller's transaction (the one that did the thing); returns how
+    many were cleared."""
+    rows = Notification.objects.filter(subject_key__in=list(subject_keys), done_at__isnull=True)
+    if kinds is not None:
+        rows = rows.filter(kind__in=list(kinds))
+    now = timezone.now()
+    # A row a sender has claimed is left to it (its own update finishes it); the claim
+    # takes only pending rows, so the two updates never both win.
+    rows.filter(
+        claimed_at__isnull=True,
+        email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.DIGEST],
+    ).update(email_status=Notification.EmailStatus.SKIPPED)
+    return rows.update(done_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
 def mark_read(user, pk: int | None = None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,12 +84,16 @@ def sweep(today: dt.date | None = None, *, deliver: bool = True) -> list[int]:
 def _reviews(window: Window, coordinators, sencos, deputies) -> list[Due]:
     latest = window.shift(window.today, 1) or window.today
     earliest = window.shift(window.start, -3) or window.start
-    reviews = Review.objects.filter(
-        held_on__isnull=True,
-        due_on__gte=earliest,
-        due_on__lte=latest,
-        placement__state=Placement.State.ACTIVE,
-    ).only("pk", "kind", "due_on", "placement_id")
+    reviews = (
+        Review.objects.filter(
+            held_on__isnull=True,
+            due_on__gte=earliest,
+            due_on__lte=latest,
+            placement__state=Placement.State.ACTIVE,
+        )
+        .only("pk", "kind", "due_on", "placement_id")
+        .annotate(pupil_id=F("placement__student_id"))
+    )
     dues = []
     for review in reviews:
         sign_off = review.kind in (Review.Kind.MIDPOINT, Review.Kind.EXIT)
@@ -141,6 +145,7 @@ def _reviews(window: Window, coordinators, sencos, deputies) -> list[Due]:
                     f"{with_article(what.lower()).capitalize()} {verb} {due:%A %-d %B}.",
                     reverse("referrals:placement_detail", args=[review.placement_id]),
                     recipients,
+                    review.pupil_id,
                 )
             )
     return dues
@@ -183,6 +188,7 @@ def _exits(window: Window, coordinators, sencos, deputies) -> list[Due]:
                     f"The planned exit was {back}: complete the exit or change the date.",
                     url,
                     coordinators + sencos + deputies,
+                    p.student_id,
                 )
             )
         elif window.current(notice) and p.planned_exit >= window.today:
@@ -195,15 +201,20 @@ def _exits(window: Window, coordinators, sencos, deputies) -> list[Due]:
                     f"A student in the room returns to lessons on {back}.",
                     url,
                     coordinators + sencos + tuple(sorted(links.get(p.student_id, ()))),
+                    p.student_id,
                 )
             )
     return dues
 
 
 def _follow_ups(window: Window, coordinators, sencos) -> list[Due]:
-    follow_ups = FollowUp.objects.filter(
-        result="", due_on__gte=window.start - dt.timedelta(days=7), due_on__lte=window.today
-    ).only("pk", "due_on", "placement_id")
+    follow_ups = (
+        FollowUp.objects.filter(
+            result="", due_on__gte=window.start - dt.timedelta(days=7), due_on__lte=window.today
+        )
+        .only("pk", "due_on", "placement_id")
+        .annotate(pupil_id=F("placement__student_id"))
+    )
     dues = []
     for f in follow_ups:
         day = window.on_or_after(f.due_on)
@@ -217,6 +228,7 @@ def _follow_ups(window: Window, coordinators, sencos) -> list[Due]:
                     "Check how a student who left the room is getting on.",
                     reverse("referrals:follow_up_record", args=[f.pk]),
                     coordinators + sencos,
+                    f.pupil_id,
                 )
             )
     return dues
@@ -226,9 +238,9 @@ def _offers(window: Window, coordinators, deputies) -> list[Due]:
     since = timezone.make_aware(dt.datetime.combine(window.start, dt.time.min))
     offered = PlacementTransition.objects.filter(
         from_state=Placement.State.WAITING, to_state=Placement.State.SCHEDULED, at__gte=since
-    ).values_list("placement_id", "at")
+    ).values_list("placement_id", "at", "placement__student_id")
     dues = []
-    for placement_id, at in offered:
+    for placement_id, at, pupil_id in offered:
         day = window.on_or_after(timezone.localdate(at))
         if window.current(day):
             dues.append(
@@ -240,6 +252,7 @@ def _offers(window: Window, coordinators, deputies) -> list[Due]:
                     "The student at the head of the waiting list has been offered a place.",
                     reverse("referrals:placement_detail", args=[placement_id]),
                     coordinators + deputies,
+                    pupil_id,
                 )
             )
     return dues

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int
+from enigma.models import Student
 from enigma.permissions import requires
 from notifications import selectors, services
 from notifications.models import (
@@ -18,10 +19,21 @@ from notifications.models import (
 
 @requires(Capability.READ_NOTIFICATIONS)
 def inbox(request):
-    rows = Notification.objects.filter(recipient=request.user).order_by(
-        "-read_at", "-created_at", "-id"
+    rows = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("student")
+        .order_by("-read_at", "-created_at", "-id")
     )
     rows = sorted(rows[:200], key=lambda n: (n.read_at is not None, -n.created_at.timestamp()))
+    # The pupil is named only to someone who may see them (the recipients of a reminder
+    # are chosen by role or link, which can change after it was made).
+    visible = set(
+        Student.objects.visible_to(request.user)
+        .filter(pk__in={n.student_id for n in rows if n.student_id})
+        .values_list("pk", flat=True)
+    )
+    for n in rows:
+        n.pupil = n.student if n.student_id in visible else None
     return render(request, "notifications/inbox.html", {"rows": rows})
 
 

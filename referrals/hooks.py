@@ -2,7 +2,10 @@
 referrals importing them.
 
 - ``placement_changed`` is sent (inside the transaction, under the placement's row lock)
-  after every state move, including same-state moves such as an exit brought forward.
+  after every state move, including same-state moves such as an exit brought forward;
+  ``referral_moved`` after every move of a referral's status, ``review_held`` and
+  ``follow_up_recorded`` when a review is held and a follow-up check recorded, all
+  inside the transaction that made the change.
 - Exit checks and review summaries are what the apps contribute (their
   contributions.py, see enigma.registry); these run them all.
 """
@@ -14,6 +17,11 @@ from django.dispatch import Signal
 from enigma import registry
 
 placement_changed = Signal()  # kwargs: placement, from_state, to_state, by
+# What someone was asked to do, now done (sent inside the transaction that did it), so
+# what asked for it (the notifications app's reminders) can clear itself with it.
+referral_moved = Signal()  # kwargs: referral, from_status, to_status, by
+review_held = Signal()  # kwargs: review, by
+follow_up_recorded = Signal()  # kwargs: follow_up, by
 
 
 def exit_problems(placement, exit_day) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -107,3 +108,30 @@ def capacity_by_week(weeks: int = 8, *, today: dt.date | None = None) -> list[di
             }
         )
     return result
+
+
+def earliest_fitting_start(
+    from_day: dt.date,
+    *,
+    capacity: int,
+    calendar: SchoolCalendar,
+    length: int,
+    exclude: int | None = None,
+):
+    """The first school day from `from_day` (to the summer) on which a placement of
+    `length` school days would find a place on every one of its days, with its dates
+    (dates.PlacementDates), or None. The places are read once for the whole span."""
+    summer = dates.academic_year_end(from_day)
+    try:
+        days = calendar.school_days(from_day, summer)
+    except CalendarError:
+        return None
+    taken = places_taken(days, exclude=exclude)
+    for i, day in enumerate(days):
+        try:
+            planned = dates.placement_dates(day, school_days=length, calendar=calendar)
+        except ValidationError:
+            return None
+        if all(taken[d] < capacity for d in days[i:] if d <= planned.planned_exit):
+            return planned
+    return None

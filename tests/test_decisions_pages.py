@@ -590,3 +590,78 @@ def test_approving_loads_the_calendar_once_and_says_where_it_waits(client_for, d
     assert len([q for q in ctx.captured_queries if 'FROM "enigma_term"' in q["sql"]]) == 1
     shown = client.get(url("approvals")).content.decode()
     assert "Approved, on the waiting list (position 1): the room is full on Mon 14 Sep." in shown
+
+
+# --- before approving: what the start date would do ---------------------------------------
+
+
+def _outlook_html(response) -> str:
+    return text(response).split('id="start-outlook"')[1].split("</div>")[0]
+
+
+def test_before_approving_a_start_in_a_full_week_says_so_and_the_earliest_that_fits(
+    client_for, dee, rita
+):
+    fill_room(dee, rita)  # both places taken from Mon 14 Sep to Fri 23 Oct
+    referral = refer(student(), rita, proposed_start=SEP_14)
+    shown = _outlook_html(client_for(dee).get(url("referral_decide", referral_pk=referral.pk)))
+    assert "The start falls in a full week" in shown
+    assert "the week of Mon 14 Sep 2026 (first on Mon 14 Sep 2026)" in shown
+    assert "joins the waiting list" in shown
+    # Half-term is 26 to 30 Oct: the first start whose every school day has a place.
+    assert "Earliest start when the whole placement fits: Mon 2 Nov 2026" in shown
+    assert "to Fri 11 Dec 2026" in shown
+
+
+def test_before_approving_a_start_with_a_place_throughout_says_it_is_scheduled(
+    client_for, dee, rita
+):
+    fill_room(dee, rita)
+    referral = refer(student(), rita, proposed_start=NOV_9)
+    shown = _outlook_html(client_for(dee).get(url("referral_decide", referral_pk=referral.pk)))
+    assert "A place is free on every school day" in shown
+    assert "30 school days, to Fri 18 Dec 2026" in shown
+    assert "Earliest start" not in shown and "full week" not in shown
+
+
+def test_before_approving_a_start_shortened_by_the_summer_says_how_many_days(client_for, dee, rita):
+    TermFactory(
+        name="Summer 2027",
+        starts_on=dt.date(2027, 6, 1),
+        ends_on=dt.date(2027, 7, 21),
+        half_term_starts_on=None,
+        half_term_ends_on=None,
+    )
+    start = dt.date(2027, 6, 28)
+    last = dt.date(2027, 7, 21)
+    weekdays = sum(
+        1 for n in range((last - start).days + 1) if (start + dt.timedelta(n)).weekday() < 5
+    )
+    referral = refer(student(), rita, proposed_start=start)
+    shown = _outlook_html(client_for(dee).get(url("referral_decide", referral_pk=referral.pk)))
+    assert f"It would run {weekdays} of 30 school days, ending Wed 21 Jul 2027" in shown
+    assert weekdays == 18
+
+
+def test_the_outlook_follows_the_start_date_as_it_changes(client_for, dee, rita):
+    fill_room(dee, rita)
+    client = client_for(dee)
+    full = client.get(url("start_outlook"), {"start_date": "2026-09-21"}, HTTP_HX_REQUEST="true")
+    assert "full week" in text(full) and "Mon 2 Nov 2026" in text(full)
+    free = client.get(url("start_outlook"), {"start_date": "2026-11-02"}, HTTP_HX_REQUEST="true")
+    assert "A place is free on every school day" in text(free)
+    weekend = client.get(url("start_outlook"), {"start_date": "2026-11-07"})
+    assert "Sat 7 Nov 2026 is not a school day" in text(weekend)
+    assert "Enter a real start date" in text(client.get(url("start_outlook"), {"start_date": "x"}))
+    posted = decide(client, refer(student(), rita), decision="approve", start_date="2026-11-02")
+    assert "A place is free on every school day" in _outlook_html(posted)  # the typed date
+
+
+def test_the_outlook_reads_a_fixed_number_of_queries(client_for, dee, rita):
+    fill_room(dee, rita, n=1)
+    client = client_for(dee)
+    check = {"start_date": "2026-09-14"}
+    few = queries(client, url("start_outlook"), check)
+    fill_room(dee, rita, n=2)  # full now: the earliest start is searched
+    many = queries(client, url("start_outlook"), check)
+    assert many <= few + 1  # the search reads the places once

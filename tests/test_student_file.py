@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -366,6 +367,26 @@ def test_the_safeguarding_queue_asks_for_a_fresh_second_factor(client_for, dina,
     html = client.get(reverse("records:safeguarding_queue")).content.decode()
     assert "Bruise on arm" in html and "Refer to MASH" in html
     assert AuditEvent.objects.filter(action=RecordsAction.RESTRICTED_READ).exists()
+
+
+def test_the_safeguarding_queue_names_the_student_each_open_action_is_about(client_for, dina):
+    # An old entry (out of the "recent" list) so the name can only come from the actions table.
+    student = StudentFactory(legal_forename="Ruby", legal_surname="Quartermain")
+    with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
+        concern(
+            dina,
+            student,
+            summary="Old worry",
+            category="Safeguarding",
+            actions=[NewAction("Ring the social worker", dina, timezone.localdate())],
+        )
+    client = client_for(dina)
+    pass_second_factor(client)
+    html = client.get(reverse("records:safeguarding_queue")).content.decode()
+    actions = html.split('id="sg-actions"')[1].split('id="sg-recent"')[0]
+    file_url = reverse("records:student_file", args=[student.pk])
+    assert "Ring the social worker" in actions
+    assert f'<a href="{file_url}">{student.name}</a>' in actions
 
 
 def _entry_post(**extra):

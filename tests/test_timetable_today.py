@@ -171,6 +171,15 @@ def test_today_shows_each_lesson_with_the_room_and_the_classes(dee, rita, cora, 
     assert "of 8" in text  # capacity
 
 
+def test_pupil_names_on_today_open_their_file(dee, rita, cora, client_for):
+    placement = _placement(dee, rita)
+    with at(DAY, 10):
+        text = client_for(cora).get(reverse("timetables:today")).content.decode()
+    link = f'<a href="{reverse("records:student_file", args=[placement.student.pk])}">'
+    # In the day's table (room or class, one per period) and on the register row.
+    assert text.count(link + escape(placement.student.name) + "</a>") >= 6
+
+
 def test_coordinator_home_is_today(cora, client_for):
     response = client_for(cora).get(reverse("home"))
     assert response.status_code == 302

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
@@ -125,12 +126,15 @@ class EntryForm(forms.Form):
     agreed = TextField(
         label="What was agreed", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Chosen with the search picker (records.views.pick): each choice is a hidden input
+    # beside its name, so the field takes what it always took, and checks it the same way.
     also_involves = forms.ModelMultipleChoiceField(
         label="Other students involved",
         required=False,
         queryset=Student.objects.none(),
-        help_text="The entry goes into each of their chronologies too. "
-        "Hold Ctrl (or ⌘) to choose more than one.",
+        widget=forms.MultipleHiddenInput,
+        help_text="The entry goes into each of their chronologies too. Type part of a "
+        "name, a UPN or a tutor group, then add each student.",
     )
 
     file = forms.FileField(
@@ -142,11 +146,14 @@ class EntryForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, kind: str, student: Student, user, **kwargs):
+    def __init__(self, *args, kind: str, student: Student, user, picking=False, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("occurred_at", _now_to_the_minute())
         super().__init__(*args, **kwargs)
         self.kind, self.student, self.user = kind, student, user
+        # Sent back by the picker's Find, Add or Remove (without JavaScript): shown again
+        # as typed, not checked, not saved.
+        self.picking = picking
         self.fields["file"].help_text = attachments.limit_text()
         if kind != Entry.Kind.CONTACT:
             for name in ("contact_with", "contact_method", "agreed"):
@@ -170,12 +177,24 @@ class EntryForm(forms.Form):
                 .exclude(pk=student.pk)
                 .order_by("legal_surname", "legal_forename")
             )
-            self.fields["also_involves"].label_from_instance = lambda s: (
-                f"{s.name} ({s.tutor_group or f'Year {s.year_group}'})"
-            )
-            self.fields["also_involves"].widget.attrs["size"] = 6
         else:
             del self.fields["also_involves"]
+
+    def full_clean(self):
+        if self.picking:
+            self._errors, self.cleaned_data = ErrorDict(), {}
+            return
+        super().full_clean()
+
+    def chosen_students(self) -> list[Student]:
+        """The other students chosen so far that the person may choose (in the order
+        chosen), for the picker's chips."""
+        if "also_involves" not in self.fields:
+            return []
+        value = self["also_involves"].value() or []
+        pks = [int(v) for v in value if str(v).isdigit() and len(str(v)) < 10]
+        found = self.fields["also_involves"].queryset.in_bulk(pks)
+        return [found[pk] for pk in dict.fromkeys(pks) if pk in found]
 
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]

@@ -248,7 +248,8 @@ SAFEGUARDING_RECENT_DAYS = 14
 
 def safeguarding_queue(viewer, *, today: dt.date):
     """The DSL's queue: restricted entries recorded recently, and every open action on a
-    restricted entry (whoever holds it), soonest due first."""
+    restricted entry (whoever holds it), soonest due first, with the students it is about
+    (one query for them all)."""
     since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
     recent = (
         Entry.objects.filter(RESTRICTED, recorded_at__date__gte=since)
@@ -269,10 +270,17 @@ def safeguarding_queue(viewer, *, today: dt.date):
         )
         .order_by("-recorded_at", "-id")
     )
-    actions = _with_entry_context(
-        _open(Action.objects.filter(ENTRY_RESTRICTED)),
-        viewer,
-    ).order_by("due_on", "id")
+    actions = (
+        _with_entry_context(_open(Action.objects.filter(ENTRY_RESTRICTED)), viewer)
+        .prefetch_related(
+            Prefetch(
+                "entry__students",
+                queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
+                to_attr="visible_students",
+            )
+        )
+        .order_by("due_on", "id")
+    )
     return recent, actions
 
 

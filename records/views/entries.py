@@ -30,6 +30,7 @@ from records.models import Action, Attachment, Entry
 from records.selectors import chronology as selectors
 from records.services import entries
 from records.services.attachments import attach_file
+from records.views import pick
 from records.views.common import audit_restricted_reads, decide_visibility, entry_for
 
 
@@ -45,9 +46,12 @@ def entry_add(request, pk):
         raise Http404
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
-    form = EntryForm(data, files, kind=kind, student=student, user=request.user)
+    picking = data is not None and any(key in data for key in PICKER_BUTTONS)
+    if picking:
+        data = _picked(data)
+    form = EntryForm(data, files, kind=kind, student=student, user=request.user, picking=picking)
     actions = ActionFormSet(data, prefix="actions")
-    if data is not None and form.is_valid() and actions.is_valid():
+    if data is not None and not picking and form.is_valid() and actions.is_valid():
         try:
             entry = entries.record_entry(
                 author=request.user,
@@ -72,6 +76,13 @@ def entry_add(request, pk):
             else:
                 messages.success(request, f"Recorded: “{entry.summary}”.")
             return redirect("records:student_file", pk=student.pk)
+    involve_q = ""
+    matches, more = [], False
+    if picking and "involve_find" in data:
+        involve_q = pick.search_text(data, "involve_q")
+        matches, more = pick.involve_matches(
+            request.user, student, involve_q, data.getlist("also_involves")
+        )
     return render(
         request,
         "records/entry_form.html",
@@ -82,8 +93,29 @@ def entry_add(request, pk):
             "kinds": [(k.value, k.label) for k in HAND_KINDS],
             "form": form,
             "actions": actions,
+            "chosen": form.chosen_students(),
+            "involve_q": involve_q,
+            "matches": matches,
+            "more": more,
+            "picking": picking,
         },
     )
+
+
+# The entry form's student picker without JavaScript: these buttons send the form back to
+# be shown again with the matches, or with a student added or removed.
+PICKER_BUTTONS = ("involve_find", "involve_add", "involve_remove")
+
+
+def _picked(data):
+    data = data.copy()
+    chosen = data.getlist("also_involves")
+    if data.get("involve_add"):
+        chosen.append(data["involve_add"])
+    if data.get("involve_remove"):
+        chosen = [pk for pk in chosen if pk != data["involve_remove"]]
+    data.setlist("also_involves", list(dict.fromkeys(chosen)))
+    return data
 
 
 def _readable_or_response(request, entry: Entry):

@@ -11,6 +11,7 @@ distinct ids) and each posts a hidden `decision` naming which it is.
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 
 from enigma.forms.common import DateInput
 from referrals.models import Placement
@@ -31,6 +32,14 @@ def _priority_field(**kwargs) -> forms.TypedChoiceField:
         coerce=int,
         error_messages={"invalid_choice": "Choose a priority from 1 (most urgent) to 5."},
         **kwargs,
+    )
+
+
+class StartCheckForm(forms.Form):
+    """The start date alone, to show what approving with it would do."""
+
+    start_date = forms.DateField(
+        error_messages={"required": "Enter the start date.", "invalid": "Enter a real date."}
     )
 
 
@@ -58,6 +67,20 @@ class ApproveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the decision and shown in the student's chronology.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Before you approve" follows the date as it changes (the page shows it for the
+        # suggested or posted date without JavaScript).
+        self.fields["start_date"].widget.attrs.update(
+            {
+                "hx-get": reverse("referrals:start_outlook"),
+                "hx-trigger": "change",
+                "hx-target": "#start-outlook",
+                "hx-sync": "this:replace",
+                "aria-controls": "start-outlook",
+            }
+        )
 
 
 class InformationForm(forms.Form):

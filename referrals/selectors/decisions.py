@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -158,3 +159,70 @@ def capacity(weeks: int = 8, *, today: dt.date | None = None) -> Capacity:
     rows = places.capacity_by_week(weeks, today=today)
     room = rows[0]["capacity"] if rows else SchoolSettings.load().capacity
     return Capacity(capacity=room, this_week=rows[0] if rows else None, weeks=rows)
+
+
+@dataclass(frozen=True)
+class StartOutlook:
+    """What approving with a given start would do, shown before the decision: the dates,
+    the first full day (then the placement waits), the earliest start when the whole
+    placement fits, and how many of its school days the summer leaves."""
+
+    start: dt.date
+    planned: dates.PlacementDates | None
+    problem: str  # why the start cannot be used (then planned is None)
+    full_on: dt.date | None
+    earliest_fit: dates.PlacementDates | None
+    length: int  # the school days of a whole placement
+
+    @property
+    def full_week_of(self) -> dt.date | None:
+        """The Monday of the week the room is first full in."""
+        return self.full_on - dt.timedelta(days=self.full_on.weekday()) if self.full_on else None
+
+    @property
+    def starts_in_full_week(self) -> bool:
+        return self.full_on is not None and self.full_on - self.start < dt.timedelta(
+            days=7 - self.start.weekday()
+        )
+
+    @property
+    def fits(self) -> bool:
+        return self.planned is not None and self.full_on is None
+
+
+FARTHEST_START = dt.timedelta(days=366)
+
+
+def start_outlook(start: dt.date, *, today: dt.date | None = None) -> StartOutlook:
+    """The outlook for a placement starting on `start` (in a fixed number of queries)."""
+    today = today or timezone.localdate()
+    room = SchoolSettings.load()
+    length = dates.placement_length()
+    calendar = dates.calendar_for(min(start, today))
+    planned, problem, full_on = None, "", None
+    if start < today:
+        problem = "The start date has passed; choose today or later."
+    elif start > today + FARTHEST_START:
+        problem = "That is more than a year ahead: choose a start in the coming terms."
+    else:
+        try:
+            planned = dates.placement_dates(start, school_days=length, calendar=calendar)
+        except ValidationError as error:
+            problem = " ".join(error.message_dict.get("start_date", error.messages))
+        except CalendarError:
+            problem = "The calendar does not reach that far: ask the school admin to add terms."
+    if planned is not None:
+        full_on = places.first_full_day(
+            planned.start, planned.planned_exit, capacity=room.capacity, calendar=calendar
+        )
+    earliest = None
+    if planned is None or full_on is not None:
+        try:
+            first = calendar.add_school_days(max(start, today), 0)
+        except CalendarError:
+            first = None
+        if first is not None:
+            earliest = places.earliest_fitting_start(
+                first, capacity=room.capacity, calendar=calendar, length=length
+            )
+    return StartOutlook(start, planned, problem, full_on, earliest, length)

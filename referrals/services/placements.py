@@ -297,6 +297,7 @@ def hold_review(
             + (" (needs the SENCO's sign-off)" if review.needs_sign_off else ""),
             account=account,
         )
+        hooks.review_held.send(sender=Review, review=review, by=by)
     return review
 
 
@@ -649,4 +650,5 @@ def record_follow_up(
             f"{follow_up.get_result_display().lower()}",
             account=follow_up.note,
         )
+        hooks.follow_up_recorded.send(sender=FollowUp, follow_up=follow_up, by=by)
     return follow_up

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from records.services.entries import record_event
-from referrals.hooks import placement_changed
+from referrals.hooks import placement_changed, referral_moved
 from referrals.models import Placement, PlacementTransition, Referral, ReferralTransition
 
 R = Referral.Status
@@ -86,6 +86,9 @@ def move_referral(referral: Referral, to: str, *, by, reason: str = "", summary:
             summary=summary or words.format(room=_room()),
             account=reason,
         )
+    referral_moved.send(
+        sender=Referral, referral=referral, from_status=current, to_status=to, by=by
+    )
 
 
 def move_placement(

@@ -15,6 +15,7 @@ urlpatterns = [
         views.referral_decide,
         name="referral_decide",
     ),
+    path("approvals/start/", views.start_outlook, name="start_outlook"),
     path("waiting-list/", views.waiting_list, name="waiting_list"),
     path(
         "waiting-list/<int:placement_pk>/priority/",

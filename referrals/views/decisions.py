@@ -10,6 +10,8 @@ without a field, shown as a message.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -30,6 +32,7 @@ from referrals.forms.decisions import (
     InformationForm,
     PriorityForm,
     RemoveForm,
+    StartCheckForm,
     row_form,
 )
 from referrals.models import Placement, Referral
@@ -89,6 +92,34 @@ def _decision_forms(referral: Referral, bound=None) -> dict:
     return forms
 
 
+def _outlook_start(referral: Referral, bound) -> dt.date:
+    """The start the approve form shows: what was posted (if it is a date), else the
+    suggested one."""
+    if isinstance(bound, ApproveForm):
+        field = bound.fields["start_date"]
+        try:
+            return field.clean(bound["start_date"].value())
+        except ValidationError:
+            pass
+    return selectors.default_start(referral)
+
+
+@deciders
+def start_outlook(request):
+    """The approve form's "Before you approve", again for the start date chosen (htmx,
+    as the date changes)."""
+    form = StartCheckForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request, "referrals/decisions/_start_outlook.html", {"start_error": form.errors}
+        )
+    return render(
+        request,
+        "referrals/decisions/_start_outlook.html",
+        {"outlook": selectors.start_outlook(form.cleaned_data["start_date"])},
+    )
+
+
 def _decision_page(request, referral, bound=None, status=200):
     today = timezone.localdate()
     return render(
@@ -101,6 +132,9 @@ def _decision_page(request, referral, bound=None, status=200):
             "earlier": list(selectors.earlier_placements_this_year(referral.student, on=today)),
             "capacity": selectors.capacity(),
             "forms": _decision_forms(referral, bound),
+            "outlook": selectors.start_outlook(_outlook_start(referral, bound), today=today)
+            if referral.status == Referral.Status.SUBMITTED
+            else None,
             "posted": bound.decision_name if bound is not None else "",
         },
         status=status,

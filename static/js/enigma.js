@@ -99,3 +99,112 @@
     });
   });
 })();
+
+/* Record a concern from anywhere: Alt+Shift+R follows the header's "Record a concern"
+   (the shortcut is announced there, by aria-keyshortcuts and its title, and on the page
+   it opens). Alt+Shift is no browser's or screen reader's own combination with R. On the
+   page, the down arrow moves from the search box to the first match. */
+(function () {
+  "use strict";
+
+  document.addEventListener("keydown", function (event) {
+    if (!(event.altKey && event.shiftKey) || event.ctrlKey || event.metaKey) return;
+    if (event.code !== "KeyR") return;
+    if (document.body.classList.contains("privacy-on")) return;
+    var link = document.querySelector("[data-record-shortcut]");
+    if (!link) return;
+    event.preventDefault();
+    window.location.assign(link.href);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" || !event.target.matches) return;
+    if (!event.target.matches("[data-pick-input]")) return;
+    var first = document.querySelector("[data-pick-result]");
+    if (first) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+})();
+
+/* "Other students involved" on the entry form: the matches come with htmx as one types;
+   Add makes a chip (the student's name, a hidden input the form sends, and a Remove
+   button) and Remove takes it away, here in the page, focus back in the search box and
+   the change said aloud. Without this script the same buttons send the form back and
+   the server does it. */
+(function () {
+  "use strict";
+
+  function say(picker, words) {
+    var status = picker.querySelector("#involve-status");
+    if (status) status.textContent = words;
+  }
+
+  function add(button) {
+    var picker = button.closest("[data-involve]");
+    var chips = picker.querySelector("#involve-chips");
+    var pk = button.value;
+    var name = button.getAttribute("data-name");
+    if (!chips.querySelector('input[value="' + pk + '"]')) {
+      var chip = document.createElement("li");
+      chip.className = "chip";
+      chip.setAttribute("data-chip", "");
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "also_involves";
+      input.value = pk;
+      var group = document.createElement("span");
+      group.className = "meta";
+      group.textContent = "(" + button.getAttribute("data-group") + ")";
+      var remove = document.createElement("button");
+      remove.type = "submit";
+      remove.name = "involve_remove";
+      remove.value = pk;
+      remove.className = "chip__remove";
+      remove.setAttribute("data-involve-remove", "");
+      remove.setAttribute("data-name", name);
+      var cross = document.createElement("span");
+      cross.setAttribute("aria-hidden", "true");
+      cross.textContent = "×";
+      var words = document.createElement("span");
+      words.className = "visually-hidden";
+      words.textContent = "Remove " + name;
+      remove.append(cross, words);
+      chip.append(input, name + " ", group, " ", remove);
+      chips.append(chip);
+      chips.hidden = false;
+    }
+    var search = picker.querySelector("[data-involve-input]");
+    search.value = "";
+    picker.querySelector("#involve-results").replaceChildren();
+    say(picker, name + " added.");
+    search.focus();
+  }
+
+  function remove(button) {
+    var picker = button.closest("[data-involve]");
+    var chips = picker.querySelector("#involve-chips");
+    button.closest("[data-chip]").remove();
+    chips.hidden = !chips.querySelector("[data-chip]");
+    say(picker, button.getAttribute("data-name") + " removed.");
+    picker.querySelector("[data-involve-input]").focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-involve-add], [data-involve-remove]");
+    if (!target) return;
+    event.preventDefault();
+    if (target.hasAttribute("data-involve-add")) add(target);
+    else remove(target);
+  });
+
+  /* Enter in the search box searches (the matches are already there), never records. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches) return;
+    if (!event.target.matches("[data-involve-input]")) return;
+    event.preventDefault();
+    var first = event.target.closest("[data-involve]").querySelector("[data-involve-add]");
+    if (first) first.focus();
+  });
+})();

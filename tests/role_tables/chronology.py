@@ -8,6 +8,8 @@ NEEDS: dict = {
     "records:chronology_print": C.VIEW_STUDENTS,
     "records:chronology_csv": C.VIEW_STUDENTS,
     "records:entry_add": C.RECORD_ENTRY,
+    "records:involve_search": C.RECORD_ENTRY,
+    "records:record_pick": C.RECORD_ENTRY,
     "records:entry_detail": C.VIEW_STUDENTS,
     "records:entry_amend": C.RECORD_ENTRY,
     "records:entry_share": C.SHARE_RESTRICTED,

@@ -10,6 +10,7 @@ from enigma.capabilities import Capability as C
 NEEDS: dict = {
     "referrals:approvals": C.READ_APPROVALS,
     "referrals:referral_decide": C.DECIDE_REFERRAL,
+    "referrals:start_outlook": C.DECIDE_REFERRAL,
     "referrals:waiting_list": C.READ_APPROVALS,
     "referrals:waiting_priority": C.DECIDE_REFERRAL,
     "referrals:waiting_remove": C.DECIDE_REFERRAL,

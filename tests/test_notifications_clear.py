@@ -1,0 +1,205 @@
+"""Reminders name the pupil in the app (to someone who may see them), never in the email,
+and clear themselves when what they ask for is done, in the transaction that does it: a
+review held, a follow-up check recorded, a placement completed or ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils.html import escape
+
+from notifications import services, sweep
+from notifications.models import Kind, Notification
+from referrals.models import FollowUp, Placement, Review
+from referrals.services import placements
+from tests.factories import LinkFactory, StudentFactory
+from tests.referrals_helpers import at, hold, make_placement
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+@pytest.fixture
+def placement(cora, sam, dee, rita, tom):
+    p = make_placement(
+        approver=dee,
+        referrer=rita,
+        started=True,
+        student=StudentFactory(legal_forename="Zinnia", legal_surname="Quarrington"),
+    )
+    LinkFactory(student=p.student, staff=tom, relationship="class_teacher")
+    return p
+
+
+def run_sweep(day, capture):
+    with at(day), capture(execute=True):
+        return sweep.sweep()
+
+
+def test_the_inbox_names_the_pupil_and_the_email_does_not(
+    placement, cora, client_for, django_capture_on_commit_callbacks
+):
+    run_sweep(D(2026, 9, 14), django_capture_on_commit_callbacks)  # review 1 due today
+    row = Notification.objects.get(recipient=cora, kind=Kind.REVIEW_DUE)
+    assert row.student == placement.student
+    name = placement.student.name
+    emails = [m for m in mail.outbox if m.to == [cora.email]]
+    assert emails
+    for message in emails:
+        assert "Zinnia" not in message.subject and "Quarrington" not in message.subject
+        assert "Zinnia" not in message.body and "Quarrington" not in message.body
+        assert "Quarrington" not in message.alternatives[0][0]
+    html = client_for(cora).get(reverse("notifications:inbox")).content.decode()
+    file_url = reverse("records:student_file", args=[placement.student.pk])
+    assert f'<a href="{file_url}">{escape(name)}</a>' in html
+
+
+def test_the_pupil_is_not_named_to_someone_who_may_no_longer_see_them(
+    placement, tom, client_for, django_capture_on_commit_callbacks
+):
+    Review.objects.filter(placement=placement).update(held_on=D(2026, 9, 7))
+    run_sweep(D(2026, 10, 9), django_capture_on_commit_callbacks)  # exit approaching
+    assert Notification.objects.filter(recipient=tom, kind=Kind.EXIT_APPROACHING).exists()
+    assert "Quarrington" in client_for(tom).get(reverse("notifications:inbox")).content.decode()
+    tom.student_links.all().delete()
+    assert "Quarrington" not in client_for(tom).get(reverse("notifications:inbox")).content.decode()
+
+
+def test_holding_the_review_clears_its_reminders(
+    placement, cora, sam, django_capture_on_commit_callbacks
+):
+    run_sweep(D(2026, 9, 11), django_capture_on_commit_callbacks)  # due soon
+    run_sweep(D(2026, 9, 15), django_capture_on_commit_callbacks)  # overdue
+    review = placement.reviews.get(number=1)
+    other = placement.reviews.get(number=2)
+    reminders = Notification.objects.filter(subject_key=f"review:{review.pk}")
+    assert reminders.count() >= 2 and not reminders.filter(done_at__isnull=False).exists()
+    assert services.unread_count(cora) >= 1
+    hold(review, cora, on=D(2026, 9, 15))
+    assert reminders.filter(done_at__isnull=True).count() == 0
+    assert services.unread_count(cora) == 0 and services.unread_count(sam) == 0
+    # Only this review's: another review's reminder would stay.
+    Notification.objects.create(
+        kind=Kind.REVIEW_DUE,
+        subject_key=f"review:{other.pk}",
+        due_on=D(2026, 9, 21),
+        recipient=cora,
+        title="x",
+    )
+    assert Notification.objects.get(subject_key=f"review:{other.pk}").done_at is None
+
+
+def test_a_reminder_not_yet_emailed_is_not_emailed_once_done(placement, cora):
+    review = placement.reviews.get(number=1)
+    row = Notification.objects.create(
+        kind=Kind.REVIEW_DUE,
+        subject_key=f"review:{review.pk}",
+        due_on=D(2026, 9, 14),
+        recipient=cora,
+        title="Weekly review due today",
+    )
+    hold(review, cora, on=D(2026, 9, 14))
+    row.refresh_from_db()
+    assert row.done_at is not None and row.read_at is not None
+    assert row.email_status == Notification.EmailStatus.SKIPPED
+
+
+def test_a_failed_review_hold_clears_nothing(placement, cora):
+    from django.core.exceptions import ValidationError
+
+    review = placement.reviews.get(number=1)
+    Notification.objects.create(
+        kind=Kind.REVIEW_DUE,
+        subject_key=f"review:{review.pk}",
+        due_on=D(2026, 9, 14),
+        recipient=cora,
+        title="Weekly review due today",
+    )
+    with pytest.raises(ValidationError):
+        hold(review, cora, on=D(2026, 9, 14), ratings={})  # no target rated
+    assert Notification.objects.get().done_at is None
+
+
+def test_recording_the_follow_up_clears_its_reminder(
+    placement, cora, django_capture_on_commit_callbacks
+):
+    follow_up = FollowUp.objects.create(placement=placement, weeks_after=2, due_on=D(2026, 9, 16))
+    Review.objects.filter(placement=placement).update(held_on=D(2026, 9, 7))
+    run_sweep(D(2026, 9, 16), django_capture_on_commit_callbacks)
+    reminders = Notification.objects.filter(subject_key=f"follow_up:{follow_up.pk}")
+    assert reminders.count() == 2
+    assert {r.student_id for r in reminders} == {placement.student_id}
+    with at(D(2026, 9, 16), 12):
+        placements.record_follow_up(
+            follow_up, by=cora, result=FollowUp.Result.SUSTAINED, today=D(2026, 9, 16)
+        )
+    assert not reminders.filter(done_at__isnull=True).exists()
+
+
+def test_ending_the_placement_clears_its_exit_and_review_reminders(
+    placement, cora, dee, django_capture_on_commit_callbacks
+):
+    Review.objects.filter(placement=placement).exclude(number=1).update(held_on=D(2026, 9, 7))
+    run_sweep(D(2026, 9, 15), django_capture_on_commit_callbacks)  # review 1 overdue
+    overdue = Notification.objects.filter(subject_key__startswith="review:")
+    assert overdue.exists()
+    with at(D(2026, 9, 15), 12):
+        placements.end_early(
+            placement,
+            by=dee,
+            end_reason=Placement.EndReason.LEFT_SCHOOL,
+            note="Moved away.",
+            today=D(2026, 9, 15),
+        )
+    assert not overdue.filter(done_at__isnull=True).exists()
+
+
+def test_the_dsl_alert_names_the_pupil_in_the_app_only(
+    dina, cora, client_for, django_capture_on_commit_callbacks
+):
+    from records.models import Category
+    from records.services.entries import record_entry
+    from tests.conftest import pass_second_factor
+
+    pupil = StudentFactory(legal_forename="Yara", legal_surname="Ellingham")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_entry(
+            author=cora,
+            students=[pupil],
+            kind="concern",
+            category=Category.objects.get(name="Safeguarding"),
+            summary="Disclosure at break",
+        )
+    alert = Notification.objects.get(kind=Kind.SAFEGUARDING, recipient=dina)
+    assert alert.student == pupil
+    assert "Ellingham" not in alert.title + alert.body
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert "Ellingham" not in message.subject + message.body + message.alternatives[0][0]
+    client = client_for(dina)
+    pass_second_factor(client)
+    assert "Yara Ellingham" in client.get(reverse("notifications:inbox")).content.decode()
+
+
+def test_a_referral_sent_for_a_decision_asks_the_deputy_and_clears_when_decided(
+    rita, dee, client_for, django_capture_on_commit_callbacks
+):
+    from referrals.services import decisions
+    from tests.test_referral_services import submitted_referral
+
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = submitted_referral(rita)
+    waiting = Notification.objects.get(kind=Kind.REFERRAL_WAITING)
+    assert (waiting.recipient, waiting.subject_key) == (dee, f"referral:{referral.pk}")
+    assert waiting.student == referral.student
+    name = referral.student
+    for message in mail.outbox:
+        text = message.subject + message.body + message.alternatives[0][0]
+        assert name.legal_surname not in text and name.surname not in text
+    assert services.unread_count(dee) == 1
+    decisions.decline(referral, by=dee, reason="Other support first.")
+    waiting.refresh_from_db()
+    assert waiting.done_at is not None and services.unread_count(dee) == 0
