@@ -115,9 +115,9 @@
   });
 
   /* A table wider than the screen scrolls inside its own box, not the page: the box is a
-     labelled region that takes focus, so the keyboard can scroll it too. Tables marked
-     table--stack (and the work table) are laid out as cards on a narrow screen instead,
-     by the stylesheet. */
+     labelled region that takes focus, so the keyboard can scroll it too. (Tables marked
+     table--stack, and the work table, are laid out as cards on a phone by the stylesheet;
+     on a tablet they may still need the box.) */
   function tableName(table) {
     var caption = table.querySelector("caption");
     if (caption && caption.textContent.trim()) return squash(caption.textContent);
@@ -134,7 +134,7 @@
   function squash(text) { return text.replace(/\s+/g, " ").trim(); }
 
   function wrapTables(root) {
-    var tables = (root || document).querySelectorAll("table.table:not(.table--stack):not(.work-table)");
+    var tables = (root || document).querySelectorAll("table.table");
     Array.prototype.forEach.call(tables, function (table) {
       var box = table.parentElement;
       if (!box.classList.contains("table-scroll")) {
