@@ -46,7 +46,7 @@ WIDTHS = (390, 768, 1024, 1366)
 AXE_WIDTH = 1024
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 MIN_TARGET = 24
-MAX_PAGES_PER_ROLE = 32
+MAX_PAGES_PER_ROLE = 40
 
 # The demo logins (devtools/demo/school.py), one per role.
 ROLES = {
