@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from enigma.models import User
 from tests.browser.conftest import AXE_FAILING_IMPACTS, format_violation
@@ -315,3 +316,34 @@ def check_page(page, role, wide, crowded, axe_failures, widths, axe):
         page.set_viewport_size({"width": AXE_WIDTH, "height": 900})
 
     return check
+
+
+def test_the_header_folds_behind_a_menu_on_a_phone(live_server, page, dee):
+    """At 390 px the header is one short row (it was 240 px tall): the navigation, the
+    privacy screen and the account menu open from Menu, by keyboard too; at 1,366 px
+    everything shows and there is no Menu button."""
+    sign_in(page, live_server.url, dee)
+    page.set_viewport_size({"width": 390, "height": 800})
+    header = page.locator(".site-header")
+    menu = page.get_by_role("button", name="Menu")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(menu).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+    assert header.bounding_box()["height"] <= 64, header.bounding_box()
+    expect(page.get_by_role("link", name="Notifications")).to_be_visible()
+
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Approvals")).to_be_visible()
+    expect(page.get_by_role("button", name="Privacy screen")).to_be_visible()
+    nav.get_by_role("link", name="Approvals").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Approvals")
+    expect(nav).to_be_hidden()  # a new page starts folded
+
+    page.set_viewport_size({"width": 1366, "height": 800})
+    expect(menu).to_be_hidden()
+    expect(nav.get_by_role("link", name="Approvals")).to_be_visible()
+    assert header.bounding_box()["height"] <= 100, header.bounding_box()
+    page.console_watch.assert_clean()
