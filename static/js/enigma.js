@@ -98,6 +98,60 @@
       }
     });
   });
+
+  /* The header on a phone: the navigation, the privacy screen and the account menu fold
+     behind a Menu button, so the page starts near the top of the screen. Without this
+     script the header shows everything, as on a wide screen. */
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector("[data-menu-toggle]");
+    var header = document.querySelector(".site-header");
+    if (!button || !header) return;
+    header.classList.add("site-header--collapsible");
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      header.classList.toggle("site-header--open", open);
+    });
+  });
+
+  /* A table wider than the screen scrolls inside its own box, not the page: the box is a
+     labelled region that takes focus, so the keyboard can scroll it too. (Tables marked
+     table--stack, and the work table, are laid out as cards on a phone by the stylesheet;
+     on a tablet they may still need the box.) */
+  function tableName(table) {
+    var caption = table.querySelector("caption");
+    if (caption && caption.textContent.trim()) return squash(caption.textContent);
+    if (table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    // Else the nearest heading before it.
+    for (var node = table; node && node !== document.body; node = node.parentElement) {
+      for (var before = node.previousElementSibling; before; before = before.previousElementSibling) {
+        if (/^H[1-6]$/.test(before.tagName)) return squash(before.textContent);
+      }
+    }
+    return "Table";
+  }
+
+  function squash(text) { return text.replace(/\s+/g, " ").trim(); }
+
+  function wrapTables(root) {
+    var tables = (root || document).querySelectorAll("table.table");
+    Array.prototype.forEach.call(tables, function (table) {
+      var box = table.parentElement;
+      if (!box.classList.contains("table-scroll")) {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      if (box.hasAttribute("role")) return;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", tableName(table));
+      box.setAttribute("tabindex", "0");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wrapTables(document); });
+  document.addEventListener("htmx:afterSettle", function () { wrapTables(document); });
 })();
 
 /* Record a concern from anywhere: Alt+Shift+R follows the header's "Record a concern"
