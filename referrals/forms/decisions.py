@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from django import forms
 
-from enigma.forms.common import DateInput
-from referrals.models import Placement
+from enigma.capabilities import Capability, users_who_can
+from enigma.forms.common import DateInput, TextField
+from enigma.models import User
+from referrals.models import ContactMethod, Placement
+from referrals.services.decisions import RULE_FIELDS, PurposeRules
 
 PRIORITY_CHOICES = [
     (1, "1 (most urgent)"),
@@ -34,7 +37,27 @@ def _priority_field(**kwargs) -> forms.TypedChoiceField:
     )
 
 
+class DeciderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return str(user)
+
+
+def _date(label: str, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=DateInput(),
+        help_text=help_text,
+        error_messages={"invalid": "Enter a real date, e.g. 9/11/2026."},
+    )
+
+
 class ApproveForm(forms.Form):
+    """Approve, with what the referral's purpose brings (PurposeRules): a part-time
+    timetable's agreement and dates, or an internal suspension's decision. Those fields
+    are optional here: referrals.services.decisions.approve says what is missing, next
+    to each field."""
+
     decision_name = "approve"
 
     start_date = forms.DateField(
@@ -58,6 +81,69 @@ class ApproveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the decision and shown in the student's chronology.",
     )
+
+    # A part-time timetable.
+    part_time_agreed_on = _date("Date parents or carers agreed to the part-time timetable")
+    part_time_agreed_by = forms.CharField(
+        label="Agreed by",
+        required=False,
+        max_length=200,
+        help_text="Name and relationship, e.g. “Mrs Khan, mother”.",
+    )
+    part_time_ends = _date(
+        "Part-time timetable ends",
+        "Within the placement: the student is back to a full timetable by then.",
+    )
+    part_time_review = _date("Part-time timetable reviewed on", "Before it ends.")
+    # An internal suspension.
+    suspension_decided_by = DeciderChoiceField(
+        label="Decided by",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose who decided",
+    )
+    suspension_reason = TextField(
+        label="Reason for the internal suspension",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the placement; the referrer and the room team see it.",
+    )
+    suspension_parents_told_on = _date("Date parents or carers were told")
+    suspension_parents_told_how = forms.ChoiceField(
+        label="How they were told",
+        required=False,
+        choices=[("", "Choose how"), *ContactMethod.choices],
+    )
+
+    def __init__(self, *args, purpose: str = "", user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.purpose = purpose
+        keep = RULE_FIELDS.get(purpose, ())
+        for name in [*PurposeRules.__dataclass_fields__]:
+            if name not in keep:
+                del self.fields[name]
+        if "suspension_decided_by" in self.fields:
+            self.fields["suspension_decided_by"].queryset = users_who_can(
+                Capability.DECIDE_REFERRAL
+            ).order_by("last_name", "first_name", "pk")
+            if user is not None and not self.is_bound:
+                self.initial.setdefault("suspension_decided_by", user.pk)
+
+    @property
+    def rule_fields(self) -> list:
+        """The bound fields of the purpose's rules, in order."""
+        return [self[name] for name in RULE_FIELDS.get(self.purpose, ())]
+
+    def rules(self) -> PurposeRules:
+        data = self.cleaned_data
+        return PurposeRules(
+            **{
+                name: data.get(name) if data.get(name) is not None else field.default
+                for name, field in PurposeRules.__dataclass_fields__.items()
+                if name in self.fields
+            }
+        )
 
 
 class InformationForm(forms.Form):

@@ -1,0 +1,18 @@
+"""{{ referral.purpose|purpose_label }} and {{ referral.need_areas|need_areas }}: the words
+for a placement's purpose (the school's own name where it has one) and its areas of need."""
+
+from django import template
+
+from referrals.purposes import need_area_labels, purpose_label
+
+register = template.Library()
+
+
+@register.filter
+def purpose_name(code: str) -> str:
+    return purpose_label(code)
+
+
+@register.filter
+def need_areas(codes) -> str:
+    return "; ".join(need_area_labels(codes))
