@@ -417,3 +417,12 @@ def test_a_referrals_own_display_of_its_purpose_uses_the_schools_name(ada, rita)
     rename_purposes(names={"part_time": "Phased return"}, by=ada)
     assert referral.get_purpose_display() == "Phased return"
     assert refer(rita).get_purpose_display() == ""
+
+
+def test_the_approvals_page_names_each_purpose_by_the_schools_name(ada, dee, rita, client_for):
+    rename_purposes(names={"internal_suspension": "Reflection time"}, by=ada)
+    refer(rita, purpose="internal_suspension", need_areas=["cognition"])
+    refer(rita)
+    page = client_for(dee).get(url("approvals")).content.decode()
+    assert "<dd>Reflection time</dd>" in page and "<dd>Cognition and learning</dd>" in page
+    assert "<dd>Not recorded</dd>" in page

@@ -1,4 +1,4 @@
-"""{{ referral.purpose|purpose_label }} and {{ referral.need_areas|need_areas }}: the words
+"""{{ referral.purpose|purpose_name }} and {{ referral.need_areas|need_areas }}: the words
 for a placement's purpose (the school's own name where it has one) and its areas of need."""
 
 from django import template
@@ -11,6 +11,12 @@ register = template.Library()
 @register.filter
 def purpose_name(code: str) -> str:
     return purpose_label(code)
+
+
+@register.filter
+def purpose_in(code: str, labels: dict) -> str:
+    """{{ r.purpose|purpose_in:labels }}: for lists, with labels = purpose_labels() read once."""
+    return purpose_label(code, labels)
 
 
 @register.filter

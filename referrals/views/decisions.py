@@ -33,6 +33,7 @@ from referrals.forms.decisions import (
     row_form,
 )
 from referrals.models import Placement, Referral
+from referrals.purposes import purpose_labels
 from referrals.selectors import decisions as selectors
 from referrals.services import decisions, placements
 from referrals.services.decisions import RULE_FIELDS
@@ -70,6 +71,7 @@ def approvals(request):
             "pending": pending,
             "waiting": waiting,
             "capacity": selectors.capacity(),
+            "purpose_labels": purpose_labels(),
         },
     )
 
