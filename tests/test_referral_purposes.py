@@ -288,21 +288,32 @@ def test_the_decision_page_asks_for_the_rules_and_says_what_is_missing(dee, rita
     assert "Communication and interaction" in page
     assert 'name="part_time_ends"' in page
     assert 'name="suspension_reason"' not in page
-    response = client.post(
-        url("referral_decide", referral_pk=referral.pk),
-        {
-            "decision": "approve",
-            "start_date": SEP_14.isoformat(),
-            "priority": 3,
-            "part_time_agreed_by": "Mr Shah, father",
-            "part_time_ends": "2026-11-20",
-        },
-    )
+    posted = {
+        "decision": "approve",
+        "start_date": SEP_14.isoformat(),
+        "priority": 3,
+        "part_time_agreed_by": "Mr Shah, father",
+        "part_time_ends": "2026-11-20",
+    }
+    decide = url("referral_decide", referral_pk=referral.pk)
+    response = client.post(decide, posted)
     assert response.status_code == 200
     form = response.context["forms"]["approve"]
-    assert "within the placement" in form.errors["part_time_ends"][0]
-    assert "part_time_agreed_on" in form.errors and "part_time_review" in form.errors
+    assert set(form.errors) == {"part_time_agreed_on", "part_time_review"}
+    assert form.errors["part_time_review"] == ["Give the date the part-time timetable is reviewed."]
     assert form["part_time_agreed_by"].value() == "Mr Shah, father"  # nothing typed is lost
+    body = response.content.decode()
+    assert 'id="id_part_time_review_error"' in body
+    assert "(optional)" not in body.split('id="purpose-rules"')[1].split("</fieldset>")[0]
+    response = client.post(
+        decide, posted | {"part_time_agreed_on": "2026-09-07", "part_time_review": "2026-09-28"}
+    )
+    form = response.context["forms"]["approve"]
+    assert list(form.errors) == ["part_time_ends"]
+    assert form.errors["part_time_ends"] == [
+        "The part-time timetable must end within the placement, between Mon 14 Sep 2026 "
+        "and Fri 23 Oct 2026."
+    ]
     assert 'id="id_part_time_ends_error"' in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SUBMITTED

@@ -16,7 +16,7 @@ from enigma.capabilities import Capability, users_who_can
 from enigma.forms.common import DateInput, TextField
 from enigma.models import User
 from referrals.models import ContactMethod, Placement
-from referrals.services.decisions import RULE_FIELDS, PurposeRules
+from referrals.services.decisions import RULE_FIELDS, RULE_MISSING, PurposeRules
 
 PRIORITY_CHOICES = [
     (1, "1 (most urgent)"),
@@ -54,9 +54,9 @@ def _date(label: str, help_text: str = "") -> forms.DateField:
 
 class ApproveForm(forms.Form):
     """Approve, with what the referral's purpose brings (PurposeRules): a part-time
-    timetable's agreement and dates, or an internal suspension's decision. Those fields
-    are optional here: referrals.services.decisions.approve says what is missing, next
-    to each field."""
+    timetable's agreement and dates, or an internal suspension's decision. Only the
+    fields of the referral's purpose are kept, each required; whether the dates fit the
+    placement is referrals.services.decisions.approve's to say, next to each field."""
 
     decision_name = "approve"
 
@@ -123,6 +123,11 @@ class ApproveForm(forms.Form):
         for name in [*PurposeRules.__dataclass_fields__]:
             if name not in keep:
                 del self.fields[name]
+                continue
+            # The purpose needs each of them: asked for here as the service would.
+            field = self.fields[name]
+            field.required = True
+            field.error_messages["required"] = RULE_MISSING[name]
         if "suspension_decided_by" in self.fields:
             self.fields["suspension_decided_by"].queryset = users_who_can(
                 Capability.DECIDE_REFERRAL

@@ -77,6 +77,19 @@ SUSPENSION_FIELDS = (
 RULE_FIELDS = {Purpose.PART_TIME: PART_TIME_FIELDS, Purpose.INTERNAL_SUSPENSION: SUSPENSION_FIELDS}
 
 
+# What each rule's field says when it is left empty (the approval form says the same).
+RULE_MISSING = {
+    "part_time_agreed_on": "Give the date parents or carers agreed to the part-time timetable.",
+    "part_time_agreed_by": "Say who agreed: their name and relationship.",
+    "part_time_ends": "Give the date the part-time timetable ends, within the placement.",
+    "part_time_review": "Give the date the part-time timetable is reviewed.",
+    "suspension_decided_by": "Say who decided on the internal suspension.",
+    "suspension_reason": "Give the reason for the internal suspension.",
+    "suspension_parents_told_on": "Give the date parents or carers were told.",
+    "suspension_parents_told_how": "Say how parents or carers were told.",
+}
+
+
 def rule_errors(
     purpose: str, rules: PurposeRules, *, start: dt.date, end: dt.date, today: dt.date
 ) -> dict[str, str]:
@@ -85,13 +98,11 @@ def rule_errors(
     errors: dict[str, str] = {}
     if purpose == Purpose.PART_TIME:
         if rules.part_time_agreed_on is None:
-            errors["part_time_agreed_on"] = (
-                "Give the date parents or carers agreed to the part-time timetable."
-            )
+            errors["part_time_agreed_on"] = RULE_MISSING["part_time_agreed_on"]
         elif rules.part_time_agreed_on > today:
             errors["part_time_agreed_on"] = "This date is in the future: parents must agree first."
         if not rules.part_time_agreed_by.strip():
-            errors["part_time_agreed_by"] = "Say who agreed: their name and relationship."
+            errors["part_time_agreed_by"] = RULE_MISSING["part_time_agreed_by"]
         within = f"between {_day(start)} and {_day(end)}"
         if rules.part_time_ends is None:
             errors["part_time_ends"] = (
@@ -102,7 +113,7 @@ def rule_errors(
                 f"The part-time timetable must end within the placement, {within}."
             )
         if rules.part_time_review is None:
-            errors["part_time_review"] = "Give the date the part-time timetable is reviewed."
+            errors["part_time_review"] = RULE_MISSING["part_time_review"]
         elif rules.part_time_review < start:
             errors["part_time_review"] = (
                 f"The review must be within the placement, on or after {_day(start)}."
@@ -112,19 +123,19 @@ def rule_errors(
     elif purpose == Purpose.INTERNAL_SUSPENSION:
         who = rules.suspension_decided_by
         if who is None:
-            errors["suspension_decided_by"] = "Say who decided on the internal suspension."
+            errors["suspension_decided_by"] = RULE_MISSING["suspension_decided_by"]
         elif not (who.is_active and who.can(Capability.DECIDE_REFERRAL)):
             errors["suspension_decided_by"] = "Only a deputy head or the head decides this."
         if not rules.suspension_reason.strip():
-            errors["suspension_reason"] = "Give the reason for the internal suspension."
+            errors["suspension_reason"] = RULE_MISSING["suspension_reason"]
         if rules.suspension_parents_told_on is None:
-            errors["suspension_parents_told_on"] = "Give the date parents or carers were told."
+            errors["suspension_parents_told_on"] = RULE_MISSING["suspension_parents_told_on"]
         elif rules.suspension_parents_told_on > today:
             errors["suspension_parents_told_on"] = (
                 "This date is in the future: tell parents or carers first."
             )
         if rules.suspension_parents_told_how not in ContactMethod.values:
-            errors["suspension_parents_told_how"] = "Say how parents or carers were told."
+            errors["suspension_parents_told_how"] = RULE_MISSING["suspension_parents_told_how"]
     return errors
 
 
