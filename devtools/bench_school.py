@@ -63,10 +63,12 @@ from referrals.dates import follow_up_dates, placement_dates, review_schedule
 from referrals.models import (
     FollowUp,
     Measure,
+    NeedArea,
     Placement,
     PlacementTransition,
     PriorSupport,
     ProposedTarget,
+    Purpose,
     Referral,
     ReferralTransition,
     Review,
@@ -241,6 +243,31 @@ def copy_rows(model: type[models.Model], rows: list[dict]) -> int:
 
 
 # --- what the history is made of ----------------------------------------------------------
+
+PURPOSE_WEIGHTS = {
+    Purpose.INCLUSION_SUPPORT.value: 70,
+    Purpose.PART_TIME.value: 20,
+    Purpose.INTERNAL_SUSPENSION.value: 10,
+}
+
+
+def _purpose_rules(purpose: str, school_days: list, decided: dt.datetime, deputy: int) -> dict:
+    """The placement's fields for what its purpose brings (as approve() would keep them)."""
+    if purpose == Purpose.PART_TIME:
+        return {
+            "part_time_agreed_on": decided.date() - dt.timedelta(days=1),
+            "part_time_agreed_by": "Mother",
+            "part_time_ends": school_days[(2 * len(school_days)) // 3],
+            "part_time_review": school_days[len(school_days) // 3],
+        }
+    if purpose == Purpose.INTERNAL_SUSPENSION:
+        return {
+            "suspension_decided_by_id": deputy,
+            "suspension_reason": "A serious incident; time away from lessons with work set.",
+            "suspension_parents_told_on": decided.date(),
+            "suspension_parents_told_how": "phone",
+        }
+    return {}
 
 
 @dataclass
@@ -450,6 +477,12 @@ class _Builder:
         decided = _at(start - dt.timedelta(days=rng.randint(2, 5)), 16, 0)
         created = submitted - dt.timedelta(days=1, hours=2)
         referral_id = next(ids[Referral])
+        # Its own generator, so the rest of the history stays as it was.
+        kind = random.Random(f"purpose-{referral_id}")  # noqa: S311 - benchmark data
+        purpose = kind.choices(list(PURPOSE_WEIGHTS), weights=list(PURPOSE_WEIGHTS.values()))[0]
+        need_areas = sorted(
+            kind.sample(NeedArea.values, kind.choice((1, 1, 2))), key=NeedArea.values.index
+        )
         rows[Referral].append(
             {
                 "id": referral_id,
@@ -459,6 +492,8 @@ class _Builder:
                 "reasons": REASONS[n],
                 "concerns": "Struggling in lessons despite the support below.",
                 "attendance_percent": 75 + rng.randrange(20),
+                "purpose": purpose,
+                "need_areas": need_areas,
                 "parents_consulted": True,
                 "parent_view": "Wants the school to try the room.",
                 "consent_given": True,
@@ -536,6 +571,7 @@ class _Builder:
                 "previous_id": previous.get(student),
                 "created_at": decided,
                 "updated_at": ended_at,
+                **_purpose_rules(purpose, school_days, decided, staff["deputy"]),
             }
         )
         previous[student] = placement_id

@@ -51,6 +51,27 @@ class NeedArea(models.TextChoices):
 ContactMethod = Entry.ContactMethod
 
 
+class PurposeName(models.Model):
+    """The school's own name for one of the fixed purposes. Renaming changes the words
+    shown everywhere, never the code stored on a referral (referrals.purposes.label)."""
+
+    purpose = models.CharField(max_length=30, choices=Purpose.choices, unique=True)
+    name = models.CharField(max_length=80)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["purpose"]
+        constraints = [
+            models.CheckConstraint(
+                name="purpose_name_from_the_list", condition=Q(purpose__in=Purpose.values)
+            ),
+            models.CheckConstraint(name="purpose_name_not_blank", condition=~Q(name="")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class Referral(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -144,6 +165,14 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    def get_purpose_display(self) -> str:
+        """The school's name for the purpose (one query). To name many, use
+        referrals.purposes.purpose_labels() once instead."""
+        if not self.purpose:
+            return ""
+        renamed = PurposeName.objects.filter(purpose=self.purpose).values_list("name", flat=True)
+        return renamed.first() or Purpose(self.purpose).label
 
 
 class PriorSupport(models.Model):
@@ -248,6 +277,28 @@ class Placement(models.Model):
     exit_summary = models.TextField(
         blank=True, help_text="For class teachers, tutor and parents or carers."
     )
+    # What a purpose brings, decided with the approval (referrals.services.decisions).
+    # A part-time timetable: parents' agreement, when it ends and when it is reviewed.
+    part_time_agreed_on = models.DateField("parents agreed on", null=True, blank=True)
+    part_time_agreed_by = models.CharField(
+        "agreed by", max_length=200, blank=True, help_text="Name and relationship."
+    )
+    part_time_ends = models.DateField("part-time timetable ends", null=True, blank=True)
+    part_time_review = models.DateField("part-time timetable reviewed on", null=True, blank=True)
+    # An internal suspension: who decided, why, and when (and how) parents were told.
+    suspension_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="decided by",
+    )
+    suspension_reason = models.TextField("reason for the internal suspension", blank=True)
+    suspension_parents_told_on = models.DateField("parents told on", null=True, blank=True)
+    suspension_parents_told_how = models.CharField(
+        "how parents were told", max_length=20, choices=ContactMethod.choices, blank=True
+    )
     previous = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -293,6 +344,12 @@ class Placement(models.Model):
             ),
             models.CheckConstraint(
                 name="placement_priority_1_to_5", condition=Q(priority__gte=1, priority__lte=5)
+            ),
+            models.CheckConstraint(
+                name="placement_part_time_review_before_end",
+                condition=Q(part_time_review__isnull=True)
+                | Q(part_time_ends__isnull=True)
+                | Q(part_time_review__lt=F("part_time_ends")),
             ),
         ]
 

@@ -141,3 +141,18 @@ def test_a_second_run_adds_nothing_and_the_command_reports_steps_and_rows(school
     assert row_counts() == counts
     assert "History already there: nothing added." in out.getvalue()
     assert f"chronology links {counts['chronology links']:,}" in out.getvalue()
+
+
+def test_history_placements_have_a_purpose_need_areas_and_the_rules_it_brings(school):
+    _seed()
+    placements = list(Placement.objects.select_related("referral"))
+    assert {p.referral.purpose for p in placements} >= {"inclusion_support", "part_time"}
+    for p in placements:
+        assert p.referral.need_areas, p
+        if p.referral.purpose == "part_time":
+            assert p.start_date <= p.part_time_review < p.part_time_ends <= p.planned_exit
+            assert p.part_time_agreed_on < p.start_date and p.part_time_agreed_by
+        elif p.referral.purpose == "internal_suspension":
+            assert p.suspension_decided_by_id and p.suspension_parents_told_on
+        else:
+            assert p.part_time_ends is None and p.suspension_decided_by_id is None

@@ -128,7 +128,7 @@ def test_the_demo_has_interventions_with_sessions_and_an_impact():
 def test_the_demo_has_placements_in_every_state_and_referrals_at_every_status():
     import time_machine
 
-    from referrals.models import Placement, Referral
+    from referrals.models import NeedArea, Placement, Purpose, Referral
     from referrals.places import holding_placements
 
     with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
@@ -142,5 +142,16 @@ def test_the_demo_has_placements_in_every_state_and_referrals_at_every_status():
     completed = Placement.objects.filter(state="completed")
     assert all(p.follow_ups.count() == 2 for p in completed)
     assert all(p.reviews.filter(kind="exit", signed_off_at__isnull=False) for p in completed)
+    # Every purpose and need area to count, each purpose with its rules; ethnicities varied.
+    placed = Placement.objects.select_related("referral")
+    assert {p.referral.purpose for p in placed} == set(Purpose)
+    assert {a for p in placed for a in p.referral.need_areas} == set(NeedArea)
+    for p in placed.filter(referral__purpose="part_time"):
+        assert p.part_time_agreed_on and p.part_time_review < p.part_time_ends
+        assert p.planned_exit is None or p.part_time_ends <= p.planned_exit
+    for p in placed.filter(referral__purpose="internal_suspension"):
+        assert p.suspension_decided_by_id and p.suspension_reason
+    ethnicities = set(Student.objects.values_list("ethnicity", flat=True))
+    assert "" in ethnicities and len(ethnicities) >= 8
     with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False):
         assert "Placements: already there." in seed(students=120)

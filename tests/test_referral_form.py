@@ -48,7 +48,7 @@ def form_data(answers=None, support=(), targets=(), action="save") -> dict:
     for name, value in (answers or {}).items():
         if isinstance(value, bool) or value is None:
             value = _yes_no(value)
-        data[name] = str(value)
+        data[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
     for prefix, rows in (("support", support), ("targets", targets)):
         data |= {
             f"{prefix}-TOTAL_FORMS": str(len(rows)),
@@ -65,6 +65,8 @@ def full_answers(**overrides) -> dict:
     return {
         "reasons": "Leaves lessons most days.",
         "concerns": "",
+        "purpose": "inclusion_support",
+        "need_areas": ["semh", "communication"],
         "attendance_percent": "88.0",
         "attendance_note": "",
         "parents_consulted": True,

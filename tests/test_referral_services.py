@@ -50,6 +50,8 @@ def linked_student(*staff, **kwargs):
 COMPLETE_ANSWERS = {
     "reasons": "Leaves lessons most days; says the work is too hard.",
     "concerns": "Eating alone at lunch.",
+    "purpose": "inclusion_support",
+    "need_areas": ["semh", "cognition"],
     "attendance_percent": "87.5",
     "attendance_note": "Late on Mondays.",
     "parents_consulted": True,
@@ -311,6 +313,8 @@ def test_an_empty_draft_is_told_everything_it_needs(rita):
     errors = refused.value.message_dict
     assert set(errors) == {
         "reasons",
+        "purpose",
+        "need_areas",
         "prior_support",
         "parents_consulted",
         "consent_given",

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from enigma.models import SchoolSettings, Student, StudentStaffLink
 from enigma.school_calendar import CalendarError, SchoolCalendar
-from referrals.models import Placement, Referral
+from referrals import dates
+from referrals.models import Placement, Purpose, Referral
 from referrals.services import decisions as services
 from referrals.services import placements as services_placement
 from referrals.services import referral as services_referral
@@ -40,6 +41,27 @@ SUPPORT = [
     ("send", "Weekly check-in with the SEND key worker", "Helped for a few weeks, then fell away."),
     ("pastoral", "Report card with the head of year", "Some improvement in mornings only."),
     ("pastoral", "Mentoring with a sixth-former", "Enjoyed it; no change in lessons."),
+]
+# Mostly support to get back to lessons; some part-time steps back, a few internal
+# suspensions: so the oversight pages have each purpose, and each need area, to count.
+PURPOSES = [
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.PART_TIME,
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.INTERNAL_SUSPENSION,
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.PART_TIME,
+]
+NEED_AREAS = [
+    ["semh"],
+    ["cognition", "semh"],
+    ["communication", "semh"],
+    ["semh"],
+    ["cognition"],
+    ["communication"],
+    ["semh", "sensory_physical"],
+    ["cognition", "communication"],
 ]
 TARGETS = [
     ("learning", "Attend every maths lesson in class by the last week"),
@@ -84,6 +106,8 @@ def _draft(student, referrer, n: int, *, proposed_start: dt.date) -> Referral:
             "reasons": REASONS[n % len(REASONS)],
             "concerns": "Struggling in lessons despite the support below.",
             "attendance_percent": 88 - n,
+            "purpose": PURPOSES[n % len(PURPOSES)],
+            "need_areas": NEED_AREAS[n % len(NEED_AREAS)],
             "parents_consulted": True,
             "parent_view": "Mum wants the school to try the room; worried about maths.",
             "consent_given": True,
@@ -96,6 +120,29 @@ def _draft(student, referrer, n: int, *, proposed_start: dt.date) -> Referral:
         support=[SupportRow(team=t, what=w, since=None, outcome=o) for t, w, o in SUPPORT[:2]],
         targets=[TargetRow(area=a, description=d) for a, d in TARGETS],
     )
+
+
+def _rules(referral: Referral, start: dt.date, decided_on: dt.date, deputy):
+    """What the referral's purpose brings, as the deputy head records it on approving."""
+    if referral.purpose == Purpose.PART_TIME:
+        calendar = dates.calendar_for(start)
+        planned = dates.placement_dates(start, calendar=calendar)
+        days = calendar.school_days(planned.start, planned.planned_exit)
+        return services.PurposeRules(
+            part_time_agreed_on=decided_on - dt.timedelta(days=1),
+            part_time_agreed_by="Mother, at a meeting in school",
+            part_time_ends=days[(2 * len(days)) // 3],
+            part_time_review=days[len(days) // 3],
+        )
+    if referral.purpose == Purpose.INTERNAL_SUSPENSION:
+        return services.PurposeRules(
+            suspension_decided_by=deputy,
+            suspension_reason="A fight at lunchtime; time away from lessons with work set, "
+            "then a restorative meeting.",
+            suspension_parents_told_on=decided_on,
+            suspension_parents_told_how="phone",
+        )
+    return None
 
 
 def seed_placements(*, today: dt.date | None = None) -> str:
@@ -164,6 +211,7 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
                 start=start,
                 priority=priority,
                 today=approve_day,
+                rules=_rules(referral, start, approve_day, deputy),
                 reason="Support so far has not been enough; a place is right now.",
             ).placement
 
@@ -318,5 +366,6 @@ def refer_and_approve_future(start, n, clock, students, referrer, deputy, *, pri
         by=deputy,
         start=start,
         priority=priority,
+        rules=_rules(referral, start, timezone.localdate(), deputy),
         reason="The room is the right next step; the family has agreed the start.",
     ).placement

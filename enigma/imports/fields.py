@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from enigma.models import ETHNIC_GROUPS, Ethnicity
 from enigma.validators import normalise_upn, upn_warnings, validate_upn
 
 from .headers import normalise
@@ -219,6 +220,67 @@ def sen_status(value: str) -> str:
     raise CellError(
         f'"{value.strip()}" is not an SEN status. Use "N - No SEN", "K - SEN Support", '
         '"E - EHCP", or just N, K or E.'
+    )
+
+
+# How MIS exports write the DfE's ethnicity descriptions: the description alone ("White
+# and Asian"), or after its group ("White - British", "Asian or Asian British - Indian").
+_ETHNIC_GROUP_WORDS = {
+    "White": ("White",),
+    "Mixed": ("Mixed", "Mixed dual background", "Mixed or multiple ethnic groups"),
+    "Asian": ("Asian", "Asian or Asian British"),
+    "Black": ("Black", "Black or Black British", "Black, Black British, Caribbean or African"),
+    "Chinese": ("Chinese",),
+    "Any other ethnic group": ("Other", "Other ethnic group", "Any other ethnic group"),
+}
+_ETHNICITY_WORDS = {
+    "whitebritish": "WBRI",
+    "whiteirish": "WIRI",
+    "informationrefused": "REFU",
+    "refused": "REFU",
+    "notobtained": "NOBT",
+    "informationnotobtained": "NOBT",
+    "notyetobtained": "NOBT",
+}
+
+
+def _ethnicity_names() -> dict[str, str]:
+    names = {normalise(k): v for k, v in _ETHNICITY_WORDS.items()}
+    group_of = {code: group for group, codes in ETHNIC_GROUPS.items() for code in codes}
+    for code, label in Ethnicity.choices:
+        names[normalise(code)] = code
+        names[normalise(label)] = code
+        for word in _ETHNIC_GROUP_WORDS.get(group_of.get(code, ""), ()):
+            names[normalise(f"{word} {label}")] = code
+    return names
+
+
+_ETHNICITIES = _ethnicity_names()
+
+
+def ethnicity(value: str) -> str:
+    """A DfE main ethnicity code from its code, its description, or both ("WBRI - White -
+    British"). Blank stays blank: not recorded."""
+    value = value.strip()
+    if not value:
+        return ""
+    whole = _ETHNICITIES.get(normalise(value))
+    if whole:
+        return whole
+    head, _, rest = value.partition(" ")
+    code = head.strip(" -–:").upper()
+    if code in Ethnicity.values and rest.strip(" -–:"):
+        described = _ETHNICITIES.get(normalise(rest))
+        if described == code:
+            return code
+        if described:
+            raise CellError(
+                f'"{value}": the code {code} and the description '
+                f'"{rest.strip(" -–:")}" are different ethnicities. Correct whichever is wrong.'
+            )
+    raise CellError(
+        f'"{value}" is not an ethnicity Enigma knows. Use the DfE\'s main code (e.g. WBRI, '
+        'MWAS, BAFR, REFU) or its description (e.g. "White - British"), or leave it blank.'
     )
 
 

@@ -129,6 +129,19 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
         "Free school meals",
         ("FSM", "Free School Meals", "FSM Eligible", "FSM Eligibility"),
     ),
+    Column(
+        "ethnicity",
+        "Ethnicity",
+        (
+            "Ethnicity Code",
+            "Ethnic Code",
+            "Ethnicity",
+            "Ethnic Origin",
+            "Ethnic Group",
+            "Ethnicity Description",
+        ),
+        hint='the DfE code ("WBRI") or its description ("White - British"); blank if not known',
+    ),
 )
 
 CONTACT_COLUMNS: tuple[Column, ...] = (

@@ -42,6 +42,7 @@ EXAMPLE = {
     "EAL": "N",
     "Looked After": "N",
     "FSM": "Y",
+    "Ethnicity": "WBRI - White - British",
 }
 
 
@@ -61,6 +62,7 @@ def read_values(row: Row) -> dict[str, Any]:
     values["year_group"] = row.read("year_group", fields.year_group)
     values["gender"] = row.read("gender", fields.gender)
     values["sen_status"] = row.read("sen_status", fields.sen_status)
+    values["ethnicity"] = row.read("ethnicity", fields.ethnicity)
     for name in BOOL_FIELDS:
         values[name] = row.read(name, fields.boolean)
     values["enrolment_status"] = row.read("enrolment_status", fields.on_roll)

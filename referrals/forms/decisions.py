@@ -13,8 +13,11 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 
-from enigma.forms.common import DateInput
-from referrals.models import Placement
+from enigma.capabilities import Capability, users_who_can
+from enigma.forms.common import DateInput, TextField
+from enigma.models import User
+from referrals.models import ContactMethod, Placement
+from referrals.services.decisions import RULE_FIELDS, RULE_MISSING, PurposeRules
 
 PRIORITY_CHOICES = [
     (1, "1 (most urgent)"),
@@ -43,7 +46,27 @@ class StartCheckForm(forms.Form):
     )
 
 
+class DeciderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return str(user)
+
+
+def _date(label: str, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=DateInput(),
+        help_text=help_text,
+        error_messages={"invalid": "Enter a real date, e.g. 9/11/2026."},
+    )
+
+
 class ApproveForm(forms.Form):
+    """Approve, with what the referral's purpose brings (PurposeRules): a part-time
+    timetable's agreement and dates, or an internal suspension's decision. Only the
+    fields of the referral's purpose are kept, each required; whether the dates fit the
+    placement is referrals.services.decisions.approve's to say, next to each field."""
+
     decision_name = "approve"
 
     start_date = forms.DateField(
@@ -68,7 +91,41 @@ class ApproveForm(forms.Form):
         help_text="Kept with the decision and shown in the student's chronology.",
     )
 
-    def __init__(self, *args, **kwargs):
+    # A part-time timetable.
+    part_time_agreed_on = _date("Date parents or carers agreed to the part-time timetable")
+    part_time_agreed_by = forms.CharField(
+        label="Agreed by",
+        required=False,
+        max_length=200,
+        help_text="Name and relationship, e.g. “Mrs Khan, mother”.",
+    )
+    part_time_ends = _date(
+        "Part-time timetable ends",
+        "Within the placement: the student is back to a full timetable by then.",
+    )
+    part_time_review = _date("Part-time timetable reviewed on", "Before it ends.")
+    # An internal suspension.
+    suspension_decided_by = DeciderChoiceField(
+        label="Decided by",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose who decided",
+    )
+    suspension_reason = TextField(
+        label="Reason for the internal suspension",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the placement; the referrer and the room team see it.",
+    )
+    suspension_parents_told_on = _date("Date parents or carers were told")
+    suspension_parents_told_how = forms.ChoiceField(
+        label="How they were told",
+        required=False,
+        choices=[("", "Choose how"), *ContactMethod.choices],
+    )
+
+    def __init__(self, *args, purpose: str = "", user: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # "Before you approve" follows the date as it changes (the page shows it for the
         # suggested or posted date without JavaScript).
@@ -79,6 +136,37 @@ class ApproveForm(forms.Form):
                 "hx-target": "#start-outlook",
                 "hx-sync": "this:replace",
                 "aria-controls": "start-outlook",
+            }
+        )
+        self.purpose = purpose
+        keep = RULE_FIELDS.get(purpose, ())
+        for name in [*PurposeRules.__dataclass_fields__]:
+            if name not in keep:
+                del self.fields[name]
+                continue
+            # The purpose needs each of them: asked for here as the service would.
+            field = self.fields[name]
+            field.required = True
+            field.error_messages["required"] = RULE_MISSING[name]
+        if "suspension_decided_by" in self.fields:
+            self.fields["suspension_decided_by"].queryset = users_who_can(
+                Capability.DECIDE_REFERRAL
+            ).order_by("last_name", "first_name", "pk")
+            if user is not None and not self.is_bound:
+                self.initial.setdefault("suspension_decided_by", user.pk)
+
+    @property
+    def rule_fields(self) -> list:
+        """The bound fields of the purpose's rules, in order."""
+        return [self[name] for name in RULE_FIELDS.get(self.purpose, ())]
+
+    def rules(self) -> PurposeRules:
+        data = self.cleaned_data
+        return PurposeRules(
+            **{
+                name: data.get(name) if data.get(name) is not None else field.default
+                for name, field in PurposeRules.__dataclass_fields__.items()
+                if name in self.fields
             }
         )
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from enigma.forms.common import DateInput, TextField, add_service_errors
-from referrals.models import ContactMethod, PriorSupport, Referral, TargetArea
+from enigma.forms.common import Checkboxes, DateInput, Radios, TextField, add_service_errors
+from referrals.models import ContactMethod, NeedArea, PriorSupport, Referral, TargetArea
+from referrals.purposes import EXPLANATIONS, purpose_choices
 from referrals.services.referral import SUPPORT, TARGETS, SupportRow, TargetRow
 
 
@@ -55,6 +56,20 @@ class ReferralForm(forms.Form):
     concerns = _text(
         "Current concerns",
         "Optional: anything else on your mind: learning, friendships, wellbeing, home.",
+    )
+    purpose = forms.ChoiceField(
+        label="What is the placement for?",
+        required=False,
+        choices=(),  # the school's names for the purposes: set when the form is made
+        widget=Radios,
+    )
+    need_areas = forms.MultipleChoiceField(
+        label="Areas of need",
+        required=False,
+        choices=NeedArea.choices,
+        widget=Checkboxes,
+        help_text="The broad areas of the SEND Code of Practice. Choose each that applies, "
+        "whether or not the student is on the SEN register.",
     )
     attendance_percent = forms.DecimalField(
         label="Recent attendance (%)",
@@ -109,6 +124,7 @@ class ReferralForm(forms.Form):
 
     SECTIONS = {
         "reasons": ("reasons", "concerns"),
+        "purpose": ("purpose", "need_areas"),
         "attendance": ("attendance_percent", "attendance_note"),
         "parents": (
             "parents_consulted",
@@ -121,6 +137,17 @@ class ReferralForm(forms.Form):
         "student_view": ("student_view",),
         "start": ("proposed_start",),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = purpose_choices()
+
+    def purpose_options(self) -> list[dict]:
+        """Each purpose's radio with what it is for, for the template."""
+        return [
+            {"radio": radio, "explanation": EXPLANATIONS[radio.data["value"]]}
+            for radio in self["purpose"]
+        ]
 
     @classmethod
     def initial_from(cls, referral: Referral) -> dict:

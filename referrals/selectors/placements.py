@@ -241,7 +241,7 @@ def placement_page(placement_pk, *, today: dt.date | None = None) -> PlacementPa
     today = today or timezone.localdate()
     placement = get_object_or_404(
         Placement.objects.select_related(
-            "student", "referral__referrer", "approved_by", "previous"
+            "student", "referral__referrer", "approved_by", "previous", "suspension_decided_by"
         ).prefetch_related(
             Prefetch(
                 "reviews",

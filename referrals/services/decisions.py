@@ -20,9 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from enigma.actor import Actor
+from enigma.capabilities import Capability
 from enigma.formatting import day_text as _day
 from referrals import dates
-from referrals.models import Placement, Referral, Target
+from referrals.models import ContactMethod, Placement, Purpose, Referral, Target
 from referrals.places import first_full_day, lock_room, waiting_list
 from referrals.services.scheduling import schedule_reviews, scheduled_summary, set_dates
 from referrals.services.transitions import move_placement, move_referral
@@ -45,6 +46,106 @@ def _decided(referral: Referral, by: Actor, reason: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class PurposeRules:
+    """What a purpose brings, decided with the approval. A part-time timetable: the date
+    parents agreed and who agreed, when it ends and when it is reviewed. An internal
+    suspension: who decided, the reason, and when and how parents were told. Only the
+    fields of the referral's purpose are kept; the others are ignored."""
+
+    part_time_agreed_on: dt.date | None = None
+    part_time_agreed_by: str = ""
+    part_time_ends: dt.date | None = None
+    part_time_review: dt.date | None = None
+    suspension_decided_by: object = None  # a User
+    suspension_reason: str = ""
+    suspension_parents_told_on: dt.date | None = None
+    suspension_parents_told_how: str = ""
+
+
+PART_TIME_FIELDS = (
+    "part_time_agreed_on",
+    "part_time_agreed_by",
+    "part_time_ends",
+    "part_time_review",
+)
+SUSPENSION_FIELDS = (
+    "suspension_decided_by",
+    "suspension_reason",
+    "suspension_parents_told_on",
+    "suspension_parents_told_how",
+)
+RULE_FIELDS = {Purpose.PART_TIME: PART_TIME_FIELDS, Purpose.INTERNAL_SUSPENSION: SUSPENSION_FIELDS}
+
+
+# What each rule's field says when it is left empty (the approval form says the same).
+RULE_MISSING = {
+    "part_time_agreed_on": "Give the date parents or carers agreed to the part-time timetable.",
+    "part_time_agreed_by": "Say who agreed: their name and relationship.",
+    "part_time_ends": "Give the date the part-time timetable ends, within the placement.",
+    "part_time_review": "Give the date the part-time timetable is reviewed.",
+    "suspension_decided_by": "Say who decided on the internal suspension.",
+    "suspension_reason": "Give the reason for the internal suspension.",
+    "suspension_parents_told_on": "Give the date parents or carers were told.",
+    "suspension_parents_told_how": "Say how parents or carers were told.",
+}
+
+
+def rule_errors(
+    purpose: str, rules: PurposeRules, *, start: dt.date, end: dt.date, today: dt.date
+) -> dict[str, str]:
+    """What is missing or wrong in the rules of `purpose` for a placement from `start` to
+    `end`: field -> message (empty when all is well)."""
+    errors: dict[str, str] = {}
+    if purpose == Purpose.PART_TIME:
+        if rules.part_time_agreed_on is None:
+            errors["part_time_agreed_on"] = RULE_MISSING["part_time_agreed_on"]
+        elif rules.part_time_agreed_on > today:
+            errors["part_time_agreed_on"] = "This date is in the future: parents must agree first."
+        if not rules.part_time_agreed_by.strip():
+            errors["part_time_agreed_by"] = RULE_MISSING["part_time_agreed_by"]
+        within = f"between {_day(start)} and {_day(end)}"
+        if rules.part_time_ends is None:
+            errors["part_time_ends"] = (
+                f"Give the date the part-time timetable ends, within the placement ({within})."
+            )
+        elif not start <= rules.part_time_ends <= end:
+            errors["part_time_ends"] = (
+                f"The part-time timetable must end within the placement, {within}."
+            )
+        if rules.part_time_review is None:
+            errors["part_time_review"] = RULE_MISSING["part_time_review"]
+        elif rules.part_time_review < start:
+            errors["part_time_review"] = (
+                f"The review must be within the placement, on or after {_day(start)}."
+            )
+        elif rules.part_time_ends and rules.part_time_review >= rules.part_time_ends:
+            errors["part_time_review"] = "The review must come before the part-time timetable ends."
+    elif purpose == Purpose.INTERNAL_SUSPENSION:
+        who = rules.suspension_decided_by
+        if who is None:
+            errors["suspension_decided_by"] = RULE_MISSING["suspension_decided_by"]
+        elif not (who.is_active and who.can(Capability.DECIDE_REFERRAL)):
+            errors["suspension_decided_by"] = "Only a deputy head or the head decides this."
+        if not rules.suspension_reason.strip():
+            errors["suspension_reason"] = RULE_MISSING["suspension_reason"]
+        if rules.suspension_parents_told_on is None:
+            errors["suspension_parents_told_on"] = RULE_MISSING["suspension_parents_told_on"]
+        elif rules.suspension_parents_told_on > today:
+            errors["suspension_parents_told_on"] = (
+                "This date is in the future: tell parents or carers first."
+            )
+        if rules.suspension_parents_told_how not in ContactMethod.values:
+            errors["suspension_parents_told_how"] = RULE_MISSING["suspension_parents_told_how"]
+    return errors
+
+
+def _keep_rules(placement: Placement, purpose: str, rules: PurposeRules) -> None:
+    for name in RULE_FIELDS.get(purpose, ()):
+        value = getattr(rules, name)
+        setattr(placement, name, value.strip() if isinstance(value, str) else value)
+
+
+@dataclass(frozen=True, slots=True)
 class Approval:
     """What an approval decided: the placement, and if it waits, the first school day the
     room is full and its place on the waiting list (both None when it was scheduled)."""
@@ -61,12 +162,15 @@ def approve(
     start: dt.date,
     priority: int = 3,
     reason: str = "",
+    rules: PurposeRules | None = None,
     today: dt.date | None = None,
 ) -> Approval:
     """Approve a submitted referral for a placement starting on `start`.
 
     If a place is free on every school day of the placement it is scheduled; otherwise
-    it joins the waiting list. Raises ValidationError with the field at fault.
+    it joins the waiting list. The referral's purpose brings its rules (`rules`, checked
+    against the placement's planned dates by rule_errors). Raises ValidationError with
+    the field at fault.
     """
     by = Actor.of(by)
     today = today or timezone.localdate()
@@ -84,6 +188,15 @@ def approve(
             )
         calendar = dates.calendar_for(start)
         planned = dates.placement_dates(start, calendar=calendar)
+        errors = rule_errors(
+            referral.purpose,
+            rules or PurposeRules(),
+            start=planned.start,
+            end=planned.planned_exit,
+            today=today,
+        )
+        if errors:
+            raise ValidationError(errors)
         full_on = first_full_day(
             planned.start, planned.planned_exit, capacity=room.capacity, calendar=calendar
         )
@@ -98,6 +211,7 @@ def approve(
             .order_by("-start_date", "-id")
             .first(),
         )
+        _keep_rules(placement, referral.purpose, rules or PurposeRules())
         _decided(referral, by, reason)
         move_referral(referral, R.APPROVED, by=by.user, reason=reason)
         if full_on is None:

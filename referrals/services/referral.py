@@ -28,6 +28,7 @@ from django.utils.formats import date_format
 from enigma.capabilities import Capability
 from enigma.models import SchoolSettings, Student, StudentStaffLink
 from referrals.models import (
+    NeedArea,
     Placement,
     PriorSupport,
     ProposedTarget,
@@ -46,6 +47,8 @@ ANSWER_FIELDS = (
     "concerns",
     "attendance_percent",
     "attendance_note",
+    "purpose",
+    "need_areas",
     "parents_consulted",
     "parent_view",
     "consent_given",
@@ -60,6 +63,7 @@ TEXT_FIELDS = frozenset(
         "reasons",
         "concerns",
         "attendance_note",
+        "purpose",
         "parent_view",
         "consent_given_by",
         "consent_method",
@@ -206,6 +210,11 @@ def _clean_answers(referral: Referral, answers: Mapping[str, Any]) -> dict[str, 
     for name, value in answers.items():
         if name in TEXT_FIELDS and value is None:
             value = ""
+        if name == "need_areas":
+            # Each area once, in the Code of Practice's order, however they were given.
+            value = [code for code in NeedArea.values if code in set(value or ())] + [
+                code for code in (value or ()) if code not in NeedArea.values
+            ]
         field = Referral._meta.get_field(name)
         try:
             cleaned[name] = field.clean(value, referral)
@@ -305,6 +314,10 @@ def missing_for_a_decision(referral: Referral, *, today: dt.date | None = None) 
     errors: dict[str, str] = {}
     if not referral.reasons.strip():
         errors["reasons"] = f"Say why you are referring {forename}, and why now."
+    if not referral.purpose:
+        errors["purpose"] = "Choose what the placement is for."
+    if not referral.need_areas:
+        errors["need_areas"] = f"Choose the areas of need that apply to {forename}: at least one."
 
     support = list(referral.prior_support.order_by("id"))
     for n, row in enumerate(support):

@@ -36,8 +36,10 @@ from referrals.forms.decisions import (
     row_form,
 )
 from referrals.models import Placement, Referral
+from referrals.purposes import purpose_labels
 from referrals.selectors import decisions as selectors
 from referrals.services import decisions, placements
+from referrals.services.decisions import RULE_FIELDS
 
 deciders = requires(Capability.DECIDE_REFERRAL)
 approvals_readers = requires(Capability.READ_APPROVALS)
@@ -72,6 +74,7 @@ def approvals(request):
             "pending": pending,
             "waiting": waiting,
             "capacity": selectors.capacity(),
+            "purpose_labels": purpose_labels(),
         },
     )
 
@@ -79,11 +82,17 @@ def approvals(request):
 # --- deciding ----------------------------------------------------------------------------
 
 
-def _decision_forms(referral: Referral, bound=None) -> dict:
+def _approve_form(request, referral: Referral, data=None) -> ApproveForm:
+    # The default start reads the calendar: only worked out for a fresh form.
+    initial = {} if data is not None else {"start_date": selectors.default_start(referral)}
+    return ApproveForm(
+        data, purpose=referral.purpose, user=request.user, initial={**initial, "priority": 3}
+    )
+
+
+def _decision_forms(request, referral: Referral, bound=None) -> dict:
     forms = {
-        "approve": ApproveForm(
-            initial={"start_date": selectors.default_start(referral), "priority": 3}
-        ),
+        "approve": _approve_form(request, referral),
         "information": InformationForm(),
         "decline": DeclineForm(),
     }
@@ -122,6 +131,7 @@ def start_outlook(request):
 
 def _decision_page(request, referral, bound=None, status=200):
     today = timezone.localdate()
+    placement = getattr(referral, "placement", None)
     return render(
         request,
         "referrals/decisions/decide.html",
@@ -131,11 +141,13 @@ def _decision_page(request, referral, bound=None, status=200):
             "is_pending": referral.status == Referral.Status.SUBMITTED,
             "earlier": list(selectors.earlier_placements_this_year(referral.student, on=today)),
             "capacity": selectors.capacity(),
-            "forms": _decision_forms(referral, bound),
+            "forms": _decision_forms(request, referral, bound),
             "outlook": selectors.start_outlook(_outlook_start(referral, bound), today=today)
             if referral.status == Referral.Status.SUBMITTED
             else None,
             "posted": bound.decision_name if bound is not None else "",
+            "placement": placement,
+            "placement_rules": placement is not None and referral.purpose in RULE_FIELDS,
         },
         status=status,
     )
@@ -158,7 +170,10 @@ def referral_decide(request, referral_pk: int):
     if form_class is None:
         messages.error(request, "Choose a decision: approve, ask for information or decline.")
         return _decision_page(request, referral, status=400)
-    form = form_class(request.POST)
+    if form_class is ApproveForm:
+        form = _approve_form(request, referral, request.POST)
+    else:
+        form = form_class(request.POST)
     if form.is_valid():
         try:
             done = _decide(request, referral, form)
@@ -182,6 +197,7 @@ def _decide(request, referral: Referral, form) -> str:
             start=data["start_date"],
             priority=data["priority"],
             reason=data["note"],
+            rules=form.rules(),
         )
         return _approved_message(name, approval)
     if isinstance(form, InformationForm):

@@ -32,6 +32,7 @@ from referrals.forms.placements import (
     SignOffForm,
 )
 from referrals.models import Measure, Placement
+from referrals.purposes import purpose_problems
 from referrals.selectors import placements as selectors
 from referrals.services import placements
 
@@ -79,6 +80,7 @@ def placement_detail(request, placement_pk: int):
             "student": page.placement.student,
             "can_start": page.placement.state == Placement.State.SCHEDULED
             and page.placement.start_date <= page.today,
+            "purpose_problems": purpose_problems(page.placement),
         },
     )
 

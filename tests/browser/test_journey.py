@@ -143,6 +143,8 @@ def test_the_whole_placement_journey(
         expect(referrer.locator(".messages")).to_contain_text("started as a draft")
 
         referrer.get_by_label("Reasons for the referral").fill(REASONS)
+        referrer.get_by_label("Inclusion support").check()
+        referrer.get_by_label("Social, emotional and mental health").check()
         support = referrer.get_by_role("group", name="Support 1")
         support.get_by_label("Team").select_option(label="Pastoral team")
         support.get_by_label("What was done").fill(SUPPORT_WHAT)

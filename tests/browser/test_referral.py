@@ -55,6 +55,9 @@ def test_refer_a_student(live_server, transactional_db, page, axe_context, axe, 
     expect(page.get_by_label("Reasons for the referral")).to_have_value(REASONS)
 
     # Fill in the rest and send it.
+    page.get_by_label("Part-time timetable as part of reintegration").check()
+    page.get_by_label("Communication and interaction").check()
+    page.get_by_label("Cognition and learning").check()
     first = page.get_by_role("group", name="Support 1")
     first.get_by_label("Team").select_option(label="Pastoral team")
     first.get_by_label("What was done").fill("Weekly mentoring")
@@ -77,6 +80,8 @@ def test_refer_a_student(live_server, transactional_db, page, axe_context, axe, 
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SUBMITTED
     assert referral.prior_support.get().what == "Weekly mentoring"
+    assert referral.purpose == "part_time"
+    assert referral.need_areas == ["communication", "cognition"]
     page.console_watch.assert_clean()
 
     # Accessibility of the form (with its errors) and the list.

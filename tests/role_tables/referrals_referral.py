@@ -17,5 +17,7 @@ NEEDS: dict = {
     "referrals:referral_edit": C.REFER,
     "referrals:referral_detail": C.REFER,
     "referrals:referral_withdraw": C.REFER,
+    # The school's names for the purposes: a section of the school's settings.
+    "referrals:purpose_names": C.MANAGE_SCHOOL,
 }
 POST_ONLY: set[str] = {"referrals:referral_withdraw"}
