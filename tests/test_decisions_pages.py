@@ -25,7 +25,7 @@ from enigma.roles import Role
 from records.services.entries import record_entry
 from referrals.models import Placement, PlacementTransition, PriorSupport, ProposedTarget, Referral
 from referrals.services import decisions, placements
-from tests.db import queries
+from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import LinkFactory, StudentFactory, TermFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -567,11 +567,13 @@ def test_the_approvals_page_runs_the_same_queries_for_1_or_10_referrals(
     fill_room(dee, rita)
     decisions.approve(refer(student("Wyn", "Wait"), rita), by=dee, start=SEP_14)
     small = queries(client, url("approvals"))
+    assert small <= PAGE_QUERY_BUDGET
     _add_pending(9, rita, dee, cora)
     decisions.approve(refer(student("Xan", "Wait"), rita), by=dee, start=SEP_14)
     assert len(client.get(url("approvals")).context["pending"]) == 10
     assert queries(client, url("approvals")) == small
     waiting_small = queries(client, url("waiting_list"))
+    assert waiting_small <= PAGE_QUERY_BUDGET
     decisions.approve(refer(student("Yas", "Wait"), rita), by=dee, start=SEP_14)
     assert queries(client, url("waiting_list")) == waiting_small
 
