@@ -98,6 +98,12 @@ class Target:
 
 
 LONG_FILE = "/records/students/{records_long_file}/"
+STUDENT_FILE_REASON = (
+    "16-17: a page of entries loads their actions, files, corrections and other students "
+    "(four prefetches), writes the file-viewed audit row, and reads the filter's category "
+    "and author choices, the contacts and the open actions; a reader who may not read a "
+    "restricted entry shown also gets the DSL team to ask"
+)
 TARGETS = (
     # The core
     Target(HEALTH, "/healthz", None),
@@ -110,9 +116,9 @@ TARGETS = (
     Target("settings", "/settings/", SCHOOL_ADMIN),
     Target("calendar", "/calendar/", SCHOOL_ADMIN),
     # records
-    Target("student file (1,000 entries)", LONG_FILE, COORDINATOR),
-    Target("student file, page 20", LONG_FILE + "?page=20", COORDINATOR),
-    Target("student file as DSL", LONG_FILE, DSL),
+    Target("student file (1,000 entries)", LONG_FILE, COORDINATOR, STUDENT_FILE_REASON),
+    Target("student file, page 20", LONG_FILE + "?page=20", COORDINATOR, STUDENT_FILE_REASON),
+    Target("student file as DSL", LONG_FILE, DSL, STUDENT_FILE_REASON),
     Target("safeguarding queue", "/records/safeguarding/", DSL),
     Target("my actions", "/records/actions/", COORDINATOR),
     Target("interventions", "/records/interventions/", COORDINATOR),

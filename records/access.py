@@ -117,13 +117,23 @@ def may_see_entry(user, entry) -> bool:
     return Student.objects.visible_to(user).filter(chronology_links__entry=entry).exists()
 
 
+def _mfa_enabled(user) -> bool:
+    """Whether the person has a second factor. TOTP is the only one (MFA_SUPPORTED_TYPES:
+    recovery codes come with it), and the signed-in person's is loaded with them
+    (enigma.auth_backends); asked otherwise."""
+    known = getattr(user, "has_totp_app", None)
+    if known is not None:
+        return bool(known)
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return is_mfa_enabled(user)
+
+
 def second_factor_is_fresh(request) -> bool:
     """Has this session passed a second-factor check (or, for an account without 2FA, a
     password check) within the allowed window? Signing in with 2FA counts."""
-    from allauth.mfa.utils import is_mfa_enabled
-
     window = settings.ENIGMA_RESTRICTED_REAUTH_SECONDS
-    wanted = "mfa" if is_mfa_enabled(request.user) else None
+    wanted = "mfa" if _mfa_enabled(request.user) else None
     now = time.time()
     for record in get_authentication_records(request, request.user):
         if wanted and record.get("method") != wanted:
@@ -135,9 +145,7 @@ def second_factor_is_fresh(request) -> bool:
 
 def reauthentication_url(request) -> str:
     """Where to send someone to check their second factor, then back here."""
-    from allauth.mfa.utils import is_mfa_enabled
-
-    name = "mfa_reauthenticate" if is_mfa_enabled(request.user) else "account_reauthenticate"
+    name = "mfa_reauthenticate" if _mfa_enabled(request.user) else "account_reauthenticate"
     return f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"
 
 
