@@ -1,6 +1,8 @@
 """The notifications pages."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,14 +17,20 @@ from notifications.models import (
     NotificationPreference,
 )
 
+INBOX_PAGE_SIZE = 50
+
 
 @requires(Capability.READ_NOTIFICATIONS)
 def inbox(request):
-    rows = Notification.objects.filter(recipient=request.user).order_by(
-        "-read_at", "-created_at", "-id"
+    """One's notifications, unread first, newest first, a page at a time (the first 200
+    used to be shown and the rest never)."""
+    rows = (
+        Notification.objects.filter(recipient=request.user)
+        .annotate(is_read=ExpressionWrapper(Q(read_at__isnull=False), BooleanField()))
+        .order_by("is_read", "-created_at", "-id")
     )
-    rows = sorted(rows[:200], key=lambda n: (n.read_at is not None, -n.created_at.timestamp()))
-    return render(request, "notifications/inbox.html", {"rows": rows})
+    page = Paginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"rows": page, "page": page})
 
 
 @requires(Capability.READ_NOTIFICATIONS)
