@@ -163,3 +163,27 @@ def test_the_file_sidebar_lists_the_soonest_open_actions_and_counts_the_rest(per
     assert shown == [f"Task {i}" for i in range(1, 9)]
     assert response.context["open_actions_count"] == 10
     assert "And 2 more, due later." in response.content.decode()
+
+
+def test_the_safeguarding_queue_pages_its_open_actions(personas, client_for, monkeypatch):
+    monkeypatch.setattr("records.views.actions.SAFEGUARDING_ACTIONS_PAGE_SIZE", 3)
+    dina = personas["dina"]
+    client = client_for(dina)
+    pass_second_factor(client)
+    safeguarding = Category.objects.get(name="Safeguarding")
+    today = timezone.localdate()
+    record_entry(
+        author=dina,
+        students=[StudentFactory()],
+        kind="concern",
+        category=safeguarding,
+        summary="Disclosure",
+        actions=[NewAction(f"Step {i}", dina, today + dt.timedelta(days=i)) for i in range(7)],
+    )
+    url = reverse("records:safeguarding_queue")
+    first = client.get(url)
+    assert [a.description for a in first.context["actions"]] == ["Step 0", "Step 1", "Step 2"]
+    assert "7 open actions, 3 a page." in first.content.decode()
+    last = client.get(url, {"page": 3})
+    assert [a.description for a in last.context["actions"]] == ["Step 6"]
+    assert queries(client, url, {"page": 3}) == queries(client, url)
