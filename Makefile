@@ -26,7 +26,7 @@ help:
 	@echo "make run    - install, migrate, seed the demo school, serve http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole suite (ENIGMA_TEST_TODAY=YYYY-MM-DD moves its clock)"
 	@echo "make test-dates - the date-sensitive tests on each of TEST_DAYS"
-	@echo "make bench  - seed 20,000 pupils with ten years of history (once) and measure every page under gunicorn, as a share of /healthz"
+	@echo "make bench  - seed 20,000 pupils with ten years of history (once), measure every page under gunicorn as a share of /healthz, then time a trust-sized import"
 	@echo "make up     - gunicorn + Celery worker + beat on local PostgreSQL and Redis"
 	@echo "make lint   - ruff check and format check, and the import contracts (import-linter)"
 

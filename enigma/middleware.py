@@ -15,12 +15,17 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from enigma.permissions import declared_capabilities, is_project_view, is_public
 
 LOGIN_AT_KEY = "enigma_login_at"
+TOUCHED_AT_KEY = "enigma_touched_at"
 
 
 class SessionLifetimeMiddleware:
-    """Sign out after ENIGMA_SESSION_ABSOLUTE_SECONDS, however active the session.
+    """Sign out after ENIGMA_SESSION_ABSOLUTE_SECONDS, however active the session; and
+    keep an active session alive.
 
-    The 30-minute idle limit is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST.
+    The idle limit is SESSION_COOKIE_AGE, counted from the session's last save. Saving on
+    every request would write the session row on every page, so a signed-in request marks
+    the session changed (and SessionMiddleware saves it, with a new expiry) only when
+    ENIGMA_SESSION_TOUCH_SECONDS have passed since the last time.
     """
 
     def __init__(self, get_response):
@@ -36,6 +41,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, "You were signed out after 12 hours. Please sign in again.")
                 return redirect(f"{reverse('account_login')}?next={request.path}")
+            touched = request.session.get(TOUCHED_AT_KEY)
+            if touched is None or now - touched >= settings.ENIGMA_SESSION_TOUCH_SECONDS:
+                request.session[TOUCHED_AT_KEY] = now
         return self.get_response(request)
 
 
@@ -88,6 +96,9 @@ class RequireTwoFactorMiddleware:
 def has_totp(request) -> bool:
     """Whether the signed-in person has an authenticator app (read once per request)."""
     cached = getattr(request, "_enigma_has_totp", None)
+    if cached is None:
+        # Loaded with the signed-in person by enigma.auth_backends.
+        cached = getattr(request.user, "has_totp_app", None)
     if cached is None:
         from allauth.mfa.models import Authenticator
 

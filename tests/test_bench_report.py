@@ -78,3 +78,17 @@ def test_healthz_is_measured_even_when_only_other_pages_are_asked_for():
     assert names == [HEALTH, "reviews board"]
     every = benchmark.selected_targets(benchmark.Options())
     assert [t.name for t in every] == [t.name for t in benchmark.TARGETS]
+
+
+def test_make_bench_ends_by_timing_the_trust_sized_import(monkeypatch):
+    calls = []
+
+    def fake_manage(env, *args):
+        calls.append(args)
+        return "noise\nbench.report imports: 2,000 pupils\nbench.report   students apply: 0.35 s\n"
+
+    monkeypatch.setattr(benchmark, "_manage", fake_manage)
+    printed = []
+    benchmark.time_imports({}, printed.append)
+    assert calls == [("bench_imports", "--repeats", "1")]
+    assert printed[1:] == ["  imports: 2,000 pupils", "    students apply: 0.35 s"]

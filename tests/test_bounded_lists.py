@@ -13,7 +13,7 @@ from django.utils import timezone
 from referrals.models import Placement, Referral, Review
 from referrals.selectors.placements import REVIEWS_SHOWN
 from referrals.selectors.referral import MY_REFERRALS_PAGE_SIZE
-from tests.db import queries
+from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import D, at, hold, make_placement
 
@@ -146,6 +146,7 @@ def test_the_reviews_page_runs_the_same_queries_for_1x_or_10x_history(
     history(4, referrer=rita, decider=dee)
     with at(TODAY):
         small = queries(client, REVIEWS, params)
+    assert small <= PAGE_QUERY_BUDGET
     history(36, referrer=rita, decider=dee)
     with at(TODAY):
         assert queries(client, REVIEWS, params) == small

@@ -25,7 +25,7 @@ from enigma.roles import Role
 from records.services.entries import record_entry
 from referrals.models import Placement, PlacementTransition, PriorSupport, ProposedTarget, Referral
 from referrals.services import decisions, placements
-from tests.db import queries
+from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import LinkFactory, StudentFactory, TermFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_approving_when_the_room_is_full_joins_the_waiting_list(client_for, dee,
         "Approved, on the waiting list (position 2): the room is full on Mon 14 Sep. "
         "Ava Stone will be offered the first place that comes free."
     ]
-    assert [p.pk for p in page.context["waiting"]] == [first.pk, placement.pk]
+    assert [p.pk for p in page.context["waiting"].rows] == [first.pk, placement.pk]
     assert "<strong>2</strong> on the waiting list" in text(page)
 
 
@@ -392,7 +392,7 @@ def test_taking_someone_off_the_list_ends_the_placement_early(client_for, dee, r
     assert last.reason == "Other. Parents chose a managed move instead."
     page = client.get(url("waiting_list"))
     assert page_messages(page) == ["Ava Stone has been taken off the waiting list."]
-    assert page.context["waiting"] == []
+    assert list(page.context["waiting"]) == []
 
 
 def test_a_placement_no_longer_waiting_is_not_changed_from_the_list(client_for, dee, rita):
@@ -435,7 +435,7 @@ def test_an_earlier_placement_this_academic_year_is_flagged(client_for, dee, rit
     page = client.get(url("referral_decide", referral_pk=fresh.pk))
     assert "Earlier placement" not in text(page)
     approvals = client.get(url("approvals"))
-    flags = {r.pk: r.earlier_this_year for r in approvals.context["pending"]}
+    flags = {r.pk: r.earlier_this_year for r in approvals.context["pending"].rows}
     assert flags == {referral.pk: True, fresh.pk: False}
 
 
@@ -478,8 +478,8 @@ def test_the_approvals_page_shows_each_referral_with_its_context(client_for, dee
     older = refer(student("Old", "First"), rita)
     Referral.objects.filter(pk=older.pk).update(submitted_at=timezone.now() - dt.timedelta(days=3))
     page = client_for(dee).get(url("approvals"))
-    assert [r.pk for r in page.context["pending"]] == [older.pk, referral.pk]
-    card = page.context["pending"][1]
+    assert [r.pk for r in page.context["pending"].rows] == [older.pk, referral.pk]
+    card = page.context["pending"].rows[1]
     assert card.recent_concerns == 2
     html = text(page)
     for shown in (
@@ -567,11 +567,13 @@ def test_the_approvals_page_runs_the_same_queries_for_1_or_10_referrals(
     fill_room(dee, rita)
     decisions.approve(refer(student("Wyn", "Wait"), rita), by=dee, start=SEP_14)
     small = queries(client, url("approvals"))
+    assert small <= PAGE_QUERY_BUDGET
     _add_pending(9, rita, dee, cora)
     decisions.approve(refer(student("Xan", "Wait"), rita), by=dee, start=SEP_14)
-    assert len(client.get(url("approvals")).context["pending"]) == 10
+    assert client.get(url("approvals")).context["pending"].total == 10
     assert queries(client, url("approvals")) == small
     waiting_small = queries(client, url("waiting_list"))
+    assert waiting_small <= PAGE_QUERY_BUDGET
     decisions.approve(refer(student("Yas", "Wait"), rita), by=dee, start=SEP_14)
     assert queries(client, url("waiting_list")) == waiting_small
 
@@ -665,3 +667,27 @@ def test_the_outlook_reads_a_fixed_number_of_queries(client_for, dee, rita):
     fill_room(dee, rita, n=2)  # full now: the earliest start is searched
     many = queries(client, url("start_outlook"), check)
     assert many <= few + 1  # the search reads the places once
+
+
+def test_the_approvals_page_shows_the_oldest_and_the_waiting_list_is_paged(
+    client_for, dee, rita, cora, monkeypatch
+):
+    monkeypatch.setattr("referrals.selectors.decisions.PENDING_SHOWN", 3)
+    monkeypatch.setattr("referrals.selectors.decisions.WAITING_PAGE_SIZE", 2)
+    SchoolSettings.objects.update(capacity=2)
+    client = client_for(dee)
+    _add_pending(5, rita, dee, cora)
+    fill_room(dee, rita)
+    waiting = [
+        decisions.approve(refer(student(f"W{i}", "Wait"), rita), by=dee, start=SEP_14)
+        for i in range(3)
+    ]
+    page = client.get(url("approvals"))
+    pending = page.context["pending"]
+    assert (len(pending.rows), pending.total, pending.more) == (3, 5, 2)
+    assert "The oldest 3 are shown; 2 more wait behind them." in text(page)
+    assert "<strong>5</strong> referrals waiting for a decision" in text(page)
+    assert page.context["waiting"].total == 3
+    second = client.get(url("waiting_list"), {"page": 2})
+    assert [(p.position) for p in second.context["waiting"]] == [3]
+    assert len(waiting) == 3

@@ -127,3 +127,32 @@ def test_the_inbox_says_what_happened_to_each_email(cora, client_for):
     html = client_for(cora).get(reverse("notifications:inbox")).content.decode()
     assert "Emailed" in html and "Could not be emailed" in html
     assert "Not yet: the mail server failed, trying again at 10:35" in html
+
+
+def test_the_inbox_is_paged_unread_first_and_runs_the_same_queries_1x_or_10x(
+    cora, client_for, monkeypatch
+):
+    from django.utils import timezone
+
+    from tests.db import queries
+
+    monkeypatch.setattr("notifications.views.INBOX_PAGE_SIZE", 3)
+    client = client_for(cora)
+    url = reverse("notifications:inbox")
+
+    def add(n, start):
+        made = [
+            note(cora, f"Note {start + i}", subject_key=f"review:{start + i}") for i in range(n)
+        ]
+        Notification.objects.filter(pk__in=[m.pk for m in made[::2]]).update(read_at=timezone.now())
+
+    add(4, 0)
+    small = queries(client, url)
+    add(36, 100)
+    assert queries(client, url) == small
+    assert queries(client, url, {"page": 5}) == small
+    first = client.get(url).context["rows"]
+    assert all(n.read_at is None for n in first)
+    assert first.paginator.count == 40
+    last = client.get(url, {"page": 14}).context["rows"]
+    assert all(n.read_at is not None for n in last)

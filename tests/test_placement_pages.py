@@ -13,7 +13,7 @@ from enigma.models import AuditEvent, SchoolSettings, Term
 from enigma.roles import ALL_ROLES, Role
 from referrals.models import FollowUp, Placement, Referral
 from referrals.services import placements
-from tests.db import queries
+from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import LinkFactory, StudentFactory
 from tests.referrals_helpers import (
     D,
@@ -414,6 +414,7 @@ def test_board_queries_do_not_grow_with_the_data(name, persona, personas, client
     with at(TODAY):
         client = client_for(personas[persona])
         small = queries(client, url(name))
+    assert small <= PAGE_QUERY_BUDGET
     grow(9, **people)
     with at(TODAY):
         client = client_for(personas[persona])

@@ -55,3 +55,56 @@ def test_audit_log_query_count_is_constant(client_for, ada, cora):
     small = queries(client, url)
     add(50)
     assert queries(client, url) == small
+
+
+def _captured(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_person_roles_and_2fa_come_with_one_query_and_settings_once(client_for, dee):
+    """Before its own work a signed-in page reads the session and the person (with their
+    roles and 2FA state); the school's settings once, however many parts ask."""
+    client = client_for(dee)
+    for url in (reverse("student_directory"), reverse("referrals:approvals")):
+        sql = _captured(client, url)
+        assert sql[0].startswith('SELECT "django_session"')
+        assert sql[1].startswith('SELECT "enigma_user"')
+        assert not any('FROM "auth_group"' in q for q in sql[2:]), url
+        assert not any('FROM "mfa_authenticator"' in q for q in sql[2:]), url
+        assert sum('FROM "enigma_schoolsettings"' in q for q in sql) == 1, url
+
+
+def test_a_role_taken_away_counts_from_the_next_request(client_for, dee):
+    from django.contrib.auth.models import Group
+
+    client = client_for(dee)
+    url = reverse("referrals:approvals")
+    assert client.get(url).status_code == 200
+    dee.groups.remove(*Group.objects.all())
+    assert client.get(url).status_code == 403
+
+
+def test_school_settings_are_read_once_a_request_and_again_after_a_save(
+    django_assert_num_queries,
+):
+    from enigma import request_cache
+    from enigma.models import SchoolSettings
+
+    SchoolSettings.load()
+    with request_cache.request_scope():
+        with django_assert_num_queries(1):
+            first = SchoolSettings.load()
+            assert SchoolSettings.load() is first
+        other = SchoolSettings.objects.get()
+        other.room_name = "Harbour"
+        other.save()
+        assert SchoolSettings.load().room_name == "Harbour"
+    with django_assert_num_queries(2):  # outside a request: read every time
+        SchoolSettings.load()
+        SchoolSettings.load()

@@ -13,10 +13,13 @@ from django.utils import timezone
 from records.models import Action, Category, ChronologyLink, Entry
 from records.services.entries import NewAction, record_entry
 from tests.conftest import pass_second_factor
-from tests.db import queries
+from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
+
+# The student file's queries (devtools.benchmark.STUDENT_FILE_REASON says why so many).
+STUDENT_FILE_QUERIES = 17
 
 
 def grow(student, author, n, *, assignee):
@@ -82,6 +85,8 @@ def test_student_file_queries_do_not_grow_with_the_chronology(persona, personas,
     record_entry(author=personas["cora"], students=[student, other], kind="concern", summary="Both")
     url = reverse("records:student_file", args=[student.pk])
     small = queries(client, url)
+    # More than PAGE_QUERY_BUDGET, for the reason given in devtools.benchmark.
+    assert small <= STUDENT_FILE_QUERIES
     grow(student, personas["dina"], 990, assignee=personas["dina"])
     assert Entry.objects.filter(links__student=student).count() > 1000
     assert queries(client, url) == small
@@ -109,6 +114,7 @@ def test_safeguarding_queue_queries_are_constant(personas, client_for):
     add(3)
     url = reverse("records:safeguarding_queue")
     small = queries(client, url)
+    assert small <= PAGE_QUERY_BUDGET
     add(30)
     assert queries(client, url) == small
 
@@ -132,3 +138,52 @@ def test_my_actions_queries_are_constant(personas, client_for):
     small = queries(client, url)
     add(30)
     assert queries(client, url) == small
+
+
+def test_the_file_sidebar_lists_the_soonest_open_actions_and_counts_the_rest(personas, client_for):
+    """One query picks the eight soonest open actions (completed ones left out) and counts
+    every open one; the page says how many more are due later."""
+    from records.models import ActionCompletion
+
+    dina, cora = personas["dina"], personas["cora"]
+    student = StudentFactory()
+    today = timezone.localdate()
+    entry = record_entry(
+        author=cora,
+        students=[student],
+        kind="concern",
+        summary="Upset",
+        actions=[NewAction(f"Task {i}", dina, today + dt.timedelta(days=i)) for i in range(11)],
+    )
+    ActionCompletion.objects.create(
+        action=entry.actions.get(description="Task 0"), done_by=dina, outcome="Done"
+    )
+    response = client_for(cora).get(reverse("records:student_file", args=[student.pk]))
+    shown = [a.description for a in response.context["open_actions"]]
+    assert shown == [f"Task {i}" for i in range(1, 9)]
+    assert response.context["open_actions_count"] == 10
+    assert "And 2 more, due later." in response.content.decode()
+
+
+def test_the_safeguarding_queue_pages_its_open_actions(personas, client_for, monkeypatch):
+    monkeypatch.setattr("records.views.actions.SAFEGUARDING_ACTIONS_PAGE_SIZE", 3)
+    dina = personas["dina"]
+    client = client_for(dina)
+    pass_second_factor(client)
+    safeguarding = Category.objects.get(name="Safeguarding")
+    today = timezone.localdate()
+    record_entry(
+        author=dina,
+        students=[StudentFactory()],
+        kind="concern",
+        category=safeguarding,
+        summary="Disclosure",
+        actions=[NewAction(f"Step {i}", dina, today + dt.timedelta(days=i)) for i in range(7)],
+    )
+    url = reverse("records:safeguarding_queue")
+    first = client.get(url)
+    assert [a.description for a in first.context["actions"]] == ["Step 0", "Step 1", "Step 2"]
+    assert "7 open actions, 3 a page." in first.content.decode()
+    last = client.get(url, {"page": 3})
+    assert [a.description for a in last.context["actions"]] == ["Step 6"]
+    assert queries(client, url, {"page": 3}) == queries(client, url)

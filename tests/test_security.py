@@ -160,6 +160,47 @@ def test_session_expires_after_30_minutes_idle(cora):
         assert response["Location"].startswith(reverse("account_login"))
 
 
+def test_an_active_session_is_not_signed_out_although_not_saved_on_every_request(cora):
+    """The session is saved at most once a minute (ENIGMA_SESSION_TOUCH_SECONDS), yet a
+    person who keeps working is never signed out by the 30-minute idle limit."""
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=False) as t:
+        client = Client()
+        sign_in(client, cora)
+        for _ in range(45):  # a page every 50 seconds for 37.5 minutes
+            t.shift(dt.timedelta(seconds=50))
+            assert client.get(reverse("student_directory")).status_code == 200
+        t.shift(dt.timedelta(minutes=29))
+        assert client.get(reverse("student_directory")).status_code == 200
+        t.shift(dt.timedelta(minutes=30, seconds=1))
+        response = client.get(reverse("student_directory"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def _session_writes(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return sum(q["sql"].startswith('UPDATE "django_session"') for q in ctx.captured_queries)
+
+
+def test_the_session_row_is_written_at_most_once_a_minute(cora):
+    url = reverse("student_directory")
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), tick=False) as t:
+        client = Client()
+        sign_in(client, cora)
+        t.shift(dt.timedelta(seconds=61))
+        assert _session_writes(client, url) == 1
+        t.shift(dt.timedelta(seconds=30))
+        assert _session_writes(client, url) == 0
+        t.shift(dt.timedelta(seconds=29))
+        assert _session_writes(client, url) == 0
+        t.shift(dt.timedelta(seconds=2))
+        assert _session_writes(client, url) == 1
+
+
 def test_session_ends_after_12_hours_however_active(cora):
     with time_machine.travel(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), tick=False) as t:
         client = Client()

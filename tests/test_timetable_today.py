@@ -14,7 +14,7 @@ from enigma.models import SchoolSettings
 from records.models import Entry
 from referrals.models import Review
 from tests.conftest import pass_second_factor
-from tests.db import queries
+from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, make_placement
 from tests.timetable_helpers import give_timetable
@@ -281,6 +281,8 @@ def test_today_and_the_plan_editor_run_a_fixed_number_of_queries(dee, rita, cora
         plan_big = queries(client, reverse("timetables:plan", args=[placement.pk]))
         assert client.get(reverse("timetables:today")).context["page"].students == 10
     assert today_big == today_small, (today_small, today_big)
+    assert today_small <= PAGE_QUERY_BUDGET
+    assert plan_small <= PAGE_QUERY_BUDGET
     assert plan_big == plan_small, (plan_small, plan_big)
 
 

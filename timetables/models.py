@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from enigma import request_cache
 from enigma.formatting import day_text
 from enigma.models import Period, Student
 from records.storage import private_storage
@@ -90,10 +91,20 @@ class TimetableSettings(models.Model):
     def __str__(self):
         return "Timetable settings"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        request_cache.forget("timetable_settings")
+
+    def delete(self, *args, **kwargs):
+        request_cache.forget("timetable_settings")
+        return super().delete(*args, **kwargs)
+
     @classmethod
     def load(cls) -> TimetableSettings:
-        obj, _ = cls.objects.get_or_create(singleton=True)
-        return obj
+        """The one row (made if missing), read once per request (enigma.request_cache)."""
+        return request_cache.remembered(
+            "timetable_settings", lambda: cls.objects.get_or_create(singleton=True)[0]
+        )
 
 
 class Lesson(models.Model):

@@ -98,7 +98,10 @@ class User(AbstractUser):
         """The user's roles, read once per request (one query)."""
         if not self.is_active:
             return frozenset()
-        names = self.groups.values_list("name", flat=True)
+        # Loaded with the signed-in person by enigma.auth_backends; asked otherwise.
+        names = self.__dict__.get("role_names")
+        if names is None:
+            names = self.groups.values_list("name", flat=True)
         return frozenset(Role(n) for n in names if n in Role.values)
 
     def can(self, *capabilities: Capability) -> bool:

@@ -2,6 +2,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from enigma import request_cache
+
 MAX_PLACEMENT_WEEKS = 6
 
 
@@ -65,10 +67,20 @@ class SchoolSettings(models.Model):
     def __str__(self):
         return f"{self.school_name}: {self.room_name}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        request_cache.forget("school_settings")
+
+    def delete(self, *args, **kwargs):
+        request_cache.forget("school_settings")
+        return super().delete(*args, **kwargs)
+
     @classmethod
     def load(cls) -> "SchoolSettings":
-        obj, _ = cls.objects.get_or_create(singleton=True)
-        return obj
+        """The one row (made if missing), read once per request (enigma.request_cache)."""
+        return request_cache.remembered(
+            "school_settings", lambda: cls.objects.get_or_create(singleton=True)[0]
+        )
 
     @property
     def placement_school_days(self) -> int:

@@ -11,6 +11,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Exists,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -179,6 +181,24 @@ def open_actions_on_file(student, viewer) -> QuerySet[Action]:
     return _with_entry_context(
         _open(Action.objects.filter(entry__links__student=student)), viewer
     ).order_by("due_on", "id")
+
+
+def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int]:
+    """The soonest `limit` open actions on this student's entries, with what the file
+    shows, and how many are open in all: one query. The open actions are picked and
+    counted on the actions table alone; only the few shown are joined to their entries
+    and have their entry's restriction worked out (a recursive check each)."""
+    mine = _open(Action.objects.filter(entry__links__student=student)).order_by()
+    soonest = mine.order_by("due_on", "id").values("pk")[:limit]
+    total = mine.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    rows = list(
+        _with_entry_context(Action.objects.filter(pk__in=Subquery(soonest)), viewer)
+        .annotate(open_total=Subquery(total))
+        .order_by("due_on", "id")
+    )
+    if rows:
+        return rows, rows[0].open_total
+    return rows, 0
 
 
 def authors_for(student) -> QuerySet:

@@ -21,6 +21,10 @@ from records.services import entries
 from records.views.common import audit_restricted_reads, mark_actions_readable
 
 MY_ACTIONS_PAGE_SIZE = 50
+# The safeguarding queue: open actions a page at a time; the newest recent entries shown
+# (with a note when there are more; the files hold them all).
+SAFEGUARDING_ACTIONS_PAGE_SIZE = 50
+SAFEGUARDING_RECENT_SHOWN = 100
 
 
 @requires(Capability.FOLLOW_UP_ACTIONS)
@@ -90,7 +94,9 @@ def safeguarding_queue(request):
     if not access.second_factor_is_fresh(request):
         return redirect(access.reauthentication_url(request))
     recent, actions = selectors.safeguarding_queue(request.user, today=timezone.localdate())
-    recent = list(recent[:100])
+    recent = list(recent[: SAFEGUARDING_RECENT_SHOWN + 1])
+    more_recent = len(recent) > SAFEGUARDING_RECENT_SHOWN
+    recent = recent[:SAFEGUARDING_RECENT_SHOWN]
     for entry in recent:
         entry.is_restricted = True
         entry.show_content = True
@@ -100,7 +106,10 @@ def safeguarding_queue(request):
         "records/safeguarding_queue.html",
         {
             "recent": recent,
-            "actions": list(actions),
+            "more_recent": more_recent,
+            "actions": Paginator(actions, SAFEGUARDING_ACTIONS_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
             "today": timezone.localdate(),
             "days": selectors.SAFEGUARDING_RECENT_DAYS,
             "form": CompleteActionForm(),

@@ -40,7 +40,9 @@ def student_file(request, pk):
     form = _timeline_form(request, student)
     page = selectors.timeline_page(student, request.user, form.filters(), request.GET.get("page"))
     entries = decide_visibility(request, list(page.object_list))
-    open_actions = selectors.open_actions_on_file(student, request.user)
+    sidebar, open_actions_count = selectors.file_sidebar_actions(
+        student, request.user, SIDEBAR_ACTIONS
+    )
     audit.record(
         RecordsAction.FILE_VIEWED,
         request=request,
@@ -49,7 +51,7 @@ def student_file(request, pk):
         data={"filters": form.query_string(), "page": page.number},
     )
     audit_restricted_reads(request, student, entries)
-    sidebar = mark_actions_readable(request, open_actions[:SIDEBAR_ACTIONS])
+    sidebar = mark_actions_readable(request, sidebar)
     context = {
         "student": student,
         "form": form,
@@ -61,7 +63,7 @@ def student_file(request, pk):
         # Asked only if the page shows them (a restricted entry's notice), and once.
         "dsl_team": functools.cache(selectors.dsl_team),
         "open_actions": sidebar,
-        "open_actions_count": open_actions.count(),
+        "open_actions_count": open_actions_count,
         "needs_second_factor": any(e.needs_second_factor for e in entries),
         "reauth_url": functools.cache(lambda: access.reauthentication_url(request)),
     }

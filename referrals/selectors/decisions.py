@@ -13,7 +13,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -90,6 +99,62 @@ def pending_referrals(*, today: dt.date | None = None) -> list[Referral]:
     today = today or timezone.localdate()
     qs = Referral.objects.filter(status=Referral.Status.SUBMITTED).order_by("submitted_at", "id")
     return list(_with_context(qs, today=today))
+
+
+# The approvals page shows the oldest referrals awaiting a decision and the head of the
+# waiting list, and says how many there are in all; the waiting list page is paged.
+PENDING_SHOWN = 50
+WAITING_SUMMARY_SHOWN = 5
+WAITING_PAGE_SIZE = 50
+
+
+@dataclass
+class Shown:
+    """The first rows of a list, and how many rows it has in all."""
+
+    rows: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def _first(queryset, limit: int) -> Shown:
+    """The first `limit` rows, counted in the same query (a window over the whole list)."""
+    rows = list(queryset.annotate(list_total=Window(Count("pk")))[:limit])
+    return Shown(rows, rows[0].list_total if rows else 0)
+
+
+def pending_shown(*, today: dt.date | None = None, limit: int | None = None) -> Shown:
+    """pending_referrals(), the oldest `limit` (PENDING_SHOWN) of them, and how many
+    there are."""
+    today = today or timezone.localdate()
+    limit = limit or PENDING_SHOWN
+    qs = Referral.objects.filter(status=Referral.Status.SUBMITTED).order_by("submitted_at", "id")
+    return _first(_with_context(qs, today=today), limit)
+
+
+def waiting_shown(limit: int | None = None) -> Shown:
+    """The head of the waiting list (each with .position), and how many wait."""
+    shown = _first(places.waiting_list(), limit or WAITING_SUMMARY_SHOWN)
+    for position, placement in enumerate(shown.rows, start=1):
+        placement.position = position
+    return shown
+
+
+def waiting_page(page_number, *, showing=None) -> Page:
+    """A page of the waiting list in order, each with .position; with `showing` (a
+    placement pk), the page that placement is on."""
+    rows = places.waiting_list()
+    if showing is not None:
+        order = list(rows.values_list("pk", flat=True))
+        if showing in order:
+            page_number = order.index(showing) // WAITING_PAGE_SIZE + 1
+    page = Paginator(rows, WAITING_PAGE_SIZE).get_page(page_number)
+    for position, placement in enumerate(page, start=page.start_index()):
+        placement.position = position
+    return page
 
 
 def referral_for_decision(pk, *, today: dt.date | None = None) -> Referral:

@@ -12,9 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError, SchoolCalendar
@@ -59,12 +60,14 @@ def _calendar(start: dt.date, end: dt.date) -> SchoolCalendar | None:
         return None
 
 
-def _board_calendar(placements, today: dt.date) -> SchoolCalendar | None:
+def _board_calendar(
+    placements, today: dt.date, ahead: dt.timedelta = dt.timedelta(weeks=3)
+) -> SchoolCalendar | None:
     """One calendar covering every placement's start to its exit, and the weeks ahead."""
     starts = [p.start_date for p in placements if p.start_date]
     ends = [p.planned_exit for p in placements if p.planned_exit]
     start = min([*starts, today])
-    end = max([*ends, today + dt.timedelta(weeks=3)])
+    end = max([*ends, today + ahead])
     return _calendar(start, end)
 
 
@@ -326,14 +329,19 @@ def _open_reviews() -> Prefetch:
     )
 
 
-def _active_rows(today: dt.date) -> list[ActiveRow]:
-    placements = list(
+def _active_placements() -> list[Placement]:
+    return list(
         Placement.objects.filter(state=P.ACTIVE)
         .select_related("student")
         .prefetch_related(_open_reviews())
         .order_by("planned_exit", "id")
     )
-    calendar = _board_calendar(placements, today)
+
+
+def _active_rows(today: dt.date, placements=None, calendar=None) -> list[ActiveRow]:
+    if placements is None:
+        placements = _active_placements()
+        calendar = _board_calendar(placements, today)
     return [
         ActiveRow(
             p, week_of(p, today, calendar), p.open_reviews[0] if p.open_reviews else None, today
@@ -409,8 +417,12 @@ class ReviewsBoard:
     more_overdue: bool = False
 
 
-def _due_by(today: dt.date) -> dt.date:
-    calendar = _calendar(today, today + dt.timedelta(weeks=6))
+DUE_BY_CALENDAR = dt.timedelta(weeks=6)  # enough calendar to count five school days on
+
+
+def _due_by(today: dt.date, calendar: SchoolCalendar | None = None) -> dt.date:
+    if calendar is None:
+        calendar = _calendar(today, today + DUE_BY_CALENDAR)
     try:
         if calendar is not None:
             return calendar.add_school_days(today, DUE_WITHIN_SCHOOL_DAYS)
@@ -419,30 +431,49 @@ def _due_by(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=7)
 
 
-def _capped(queryset, n: int = REVIEWS_SHOWN) -> tuple[list, bool]:
-    """The first n rows, and whether there are more (one query)."""
-    rows = list(queryset[: n + 1])
+def _first(rows: list, n: int = REVIEWS_SHOWN) -> tuple[list, bool]:
+    """The first n rows (of n + 1 read), and whether there are more."""
     return rows[:n], len(rows) > n
+
+
+def _unsigned():
+    return Review.objects.filter(
+        held_on__isnull=False,
+        signed_off_at__isnull=True,
+        kind__in=(Review.Kind.MIDPOINT, Review.Kind.EXIT),
+        placement__state__in=(P.ACTIVE, P.COMPLETED),
+    )
+
+
+def _recent_unsigned(today: dt.date) -> Q:
+    return Q(placement__state=P.ACTIVE) | Q(
+        held_on__gte=today - dt.timedelta(days=SIGN_OFF_RECENT_DAYS)
+    )
 
 
 def unsigned_reviews(*, today: dt.date, older: bool):
     """Held mid-point and exit reviews waiting for the SENCO's sign-off, oldest first: the
     present (the placement still active, or held in the last six weeks), or with `older`
     the rest, placements long over whose reviews nobody signed off."""
-    recent = Q(placement__state=P.ACTIVE) | Q(
-        held_on__gte=today - dt.timedelta(days=SIGN_OFF_RECENT_DAYS)
-    )
+    recent = _recent_unsigned(today)
     return (
-        Review.objects.filter(
-            held_on__isnull=False,
-            signed_off_at__isnull=True,
-            kind__in=(Review.Kind.MIDPOINT, Review.Kind.EXIT),
-            placement__state__in=(P.ACTIVE, P.COMPLETED),
-        )
+        _unsigned()
         .filter(~recent if older else recent)
         .select_related("placement__student", "held_by")
         .order_by("held_on", "id")
     )
+
+
+class _CountedPaginator(Paginator):
+    """A Paginator told its count (worked out with other counts in one query)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def reviews_board(
@@ -453,18 +484,34 @@ def reviews_board(
     placements long over), and the active placements. What it reads is bounded by what
     is live now, never by the years of placements behind it."""
     today = today or timezone.localdate()
-    due_by = _due_by(today)
+    # One calendar for the active placements' weeks and for counting the days ahead.
+    placements = _active_placements()
+    calendar = _board_calendar(placements, today, ahead=DUE_BY_CALENDAR)
+    due_by = _due_by(today, calendar)
     unheld = Review.objects.filter(held_on__isnull=True, placement__state=P.ACTIVE).select_related(
         "placement__student"
     )
-    due, more_due = _capped(
-        unheld.filter(due_on__gte=today, due_on__lte=due_by).order_by("due_on", "id")
+    # Due and overdue in one query: each capped (one row more says there are more).
+    order = ("due_on", "id")
+    both = list(
+        unheld.filter(due_on__gte=today, due_on__lte=due_by)
+        .order_by(*order)[: REVIEWS_SHOWN + 1]
+        .union(unheld.filter(due_on__lt=today).order_by(*order)[: REVIEWS_SHOWN + 1], all=True)
     )
-    overdue, more_overdue = _capped(unheld.filter(due_on__lt=today).order_by("due_on", "id"))
-    awaiting = Paginator(unsigned_reviews(today=today, older=older), REVIEWS_SHOWN).get_page(
-        page_number
+    both.sort(key=lambda r: (r.due_on, r.id))
+    due, more_due = _first([r for r in both if r.due_on >= today])
+    overdue, more_overdue = _first([r for r in both if r.due_on < today])
+    # How many await sign-off now and before the recent window, in one count.
+    recent = _recent_unsigned(today)
+    counts = _unsigned().aggregate(
+        recent=Count("pk", filter=recent), older=Count("pk", filter=~recent)
     )
-    older_unsigned = older or unsigned_reviews(today=today, older=True).exists()
+    awaiting = _CountedPaginator(
+        unsigned_reviews(today=today, older=older),
+        REVIEWS_SHOWN,
+        count=counts["older" if older else "recent"],
+    ).get_page(page_number)
+    older_unsigned = older or counts["older"] > 0
     return ReviewsBoard(
         today=today,
         due_by=due_by,
@@ -473,7 +520,7 @@ def reviews_board(
         awaiting_sign_off=awaiting,
         older_unsigned=older_unsigned,
         showing_older=older,
-        active=_active_rows(today),
+        active=_active_rows(today, placements, calendar),
         more_due=more_due,
         more_overdue=more_overdue,
     )

@@ -65,8 +65,8 @@ def _service_error(request, form, error: ValidationError) -> bool:
 
 @approvals_readers
 def approvals(request):
-    pending = selectors.pending_referrals()
-    waiting = selectors.waiting_list()
+    pending = selectors.pending_shown()
+    waiting = selectors.waiting_shown()
     return render(
         request,
         "referrals/decisions/approvals.html",
@@ -231,7 +231,7 @@ def _approved_message(name: str, approval: decisions.Approval) -> str:
 def _waiting_page(request, *, bound=None, status=200):
     """The waiting list; `bound` is (placement pk, form) to show a posted row's form with
     its errors instead of a fresh one."""
-    rows = selectors.waiting_list()
+    rows = selectors.waiting_page(request.GET.get("page"), showing=bound[0] if bound else None)
     can_decide = request.user.can(Capability.DECIDE_REFERRAL)
     for row in rows:
         if not can_decide:
@@ -247,7 +247,7 @@ def _waiting_page(request, *, bound=None, status=200):
     return render(
         request,
         "referrals/decisions/waiting_list.html",
-        {"waiting": rows, "capacity": selectors.capacity()},
+        {"waiting": rows, "page": rows, "capacity": selectors.capacity()},
         status=status,
     )
 

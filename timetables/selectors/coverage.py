@@ -31,6 +31,18 @@ def subjects_missed(placement: Placement, until: dt.date) -> list[str]:
     return sorted(subjects - attended)
 
 
+def missed_in(lessons) -> list[str]:
+    """subjects_missed() from lessons already read: (subject, mode, register status or
+    None) for each lesson of the plan up to the day asked about."""
+    subjects: set[str] = set()
+    attended: set[str] = set()
+    for subject, mode, mark in lessons:
+        subjects.add(subject)
+        if mode == Mode.CLASS or mark == RegisterMark.Status.IN_CLASS:
+            attended.add(subject)
+    return sorted(subjects - attended)
+
+
 def exit_check(placement: Placement, exit_day: dt.date) -> list[str]:
     """For referrals.hooks: why the placement may not end on `exit_day`, if it may not."""
     if ExitOverride.objects.filter(placement=placement).exists():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -31,6 +32,17 @@ from timetables.selectors import coverage, register
 def placement_for(placement_pk: int) -> Placement:
     return get_object_or_404(
         Placement.objects.select_related("student", "referral"), pk=placement_pk
+    )
+
+
+def plan_placement_for(placement_pk: int) -> Placement:
+    """The plan page's placement, with what plan_page() would otherwise ask apart: the
+    SENCO's exit override and whether the student has a normal timetable."""
+    return get_object_or_404(
+        Placement.objects.select_related("student", "referral", "exit_override__by").annotate(
+            has_timetable=Exists(Lesson.objects.filter(student_id=OuterRef("student_id")))
+        ),
+        pk=placement_pk,
     )
 
 
@@ -127,15 +139,24 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     calendar = dates.calendar_for(placement.start_date)
     school_weeks = dates.school_weeks(placement.start_date, last, calendar)
     school_days = [day for week_days in school_weeks for day in week_days]
-    cells = list(PlanCell.objects.filter(placement=placement).select_related("period", "teacher"))
-    work = {
-        (d, p): s
-        for d, p, s in WorkRequest.objects.filter(placement=placement).values_list(
-            "date", "period_id", "status"
-        )
+    # Each lesson with its work request's status and its register mark (one of each at
+    # most: unique per lesson), in the one query.
+    same_lesson = {
+        "placement_id": OuterRef("placement_id"),
+        "date": OuterRef("date"),
+        "period_id": OuterRef("period_id"),
     }
+    cells = list(
+        PlanCell.objects.filter(placement=placement)
+        .select_related("period", "teacher")
+        .annotate(
+            work_status=Subquery(WorkRequest.objects.filter(**same_lesson).values("status")[:1]),
+            mark_status=Subquery(RegisterMark.objects.filter(**same_lesson).values("status")[:1]),
+        )
+    )
+    work = {(c.date, c.period_id): c.work_status for c in cells if c.work_status}
     use = occupancy.room_use({c.date for c in cells if c.date >= today})
-    marked = set(RegisterMark.objects.filter(placement=placement).values_list("date", "period_id"))
+    marked = {(c.date, c.period_id) for c in cells if c.mark_status}
     notes = {
         n.week_start: n
         for n in PlanWeekNote.objects.filter(placement=placement).select_related("review")
@@ -186,15 +207,20 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
         week.subjects = sorted(subjects)
         week.subjects_in_class = sorted(back)
         weeks.append(week)
-    has_timetable = Lesson.objects.filter(student_id=placement.student_id).exists()
+    has_timetable = getattr(placement, "has_timetable", None)
+    if has_timetable is None:
+        has_timetable = Lesson.objects.filter(student_id=placement.student_id).exists()
     planned_days = {c.date for c in cells}
     missing = (
         has_timetable
         and editable
         and any(d >= today and d not in planned_days for d in school_days)
     )
-    override = ExitOverride.objects.filter(placement=placement).select_related("by").first()
-    missed = coverage.subjects_missed(placement, last) if cells else []
+    if Placement.exit_override.is_cached(placement):
+        override = getattr(placement, "exit_override", None)
+    else:
+        override = ExitOverride.objects.filter(placement=placement).select_related("by").first()
+    missed = coverage.missed_in((c.subject, c.mode, c.mark_status) for c in cells if c.date <= last)
     return PlanPage(
         placement,
         weeks,

@@ -43,7 +43,7 @@ def _held_reviews(placement):
 
 @readers
 def plan(request, placement_pk: int):
-    placement = selectors.placement_for(placement_pk)
+    placement = selectors.plan_placement_for(placement_pk)
     page = selectors.plan_page(placement)
     can_edit = request.user.can(Capability.PLAN_REINTEGRATION) and page.editable
     if can_edit:

@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=defaults.password, help="the demo password")
         parser.add_argument("--only", nargs="*", default=[], help="page names to measure")
         parser.add_argument("--output", type=Path, default=defaults.output)
+        parser.add_argument(
+            "--no-imports",
+            action="store_false",
+            dest="imports",
+            help="skip timing the trust-sized import after the pages (bench_imports)",
+        )
 
     def handle(self, *args, **opts):
         options = benchmark.Options(
@@ -37,6 +43,7 @@ class Command(BaseCommand):
             password=opts["password"],
             only=opts["only"],
             output=opts["output"],
+            imports=opts["imports"],
         )
         try:
             benchmark.run(options, out=self.stdout.write)
