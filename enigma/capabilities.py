@@ -64,6 +64,17 @@ class Capability(models.TextChoices):
         "oversee_safeguarding",
         "Work the safeguarding queue: recent restricted entries and their open actions",
     )
+    # Use of reasonable force (records.ForceRecord): the room team, the DSL team and the
+    # school's leaders; everyone else sees only that a restricted entry exists.
+    READ_FORCE_RECORDS = (
+        "read_force_records",
+        "Read records of the use of reasonable force and their list, after a fresh "
+        "second-factor check",
+    )
+    RECORD_FORCE = (
+        "record_force",
+        "Record a use of reasonable force in a pupil's file, correct it and add its debrief",
+    )
     # Interventions
     READ_INTERVENTIONS = "read_interventions", "Read interventions, their sessions and impact"
     RUN_INTERVENTIONS = (
@@ -183,6 +194,9 @@ COORDINATOR = frozenset({Role.COORDINATOR})
 SENCO = frozenset({Role.SENCO})
 DSL = frozenset({Role.DSL})
 SCHOOL_ADMIN = frozenset({Role.SCHOOL_ADMIN})
+# Who reads records of the use of force: the room team that runs the room (coordinator),
+# the DSL team, and the school's leader (the deputy head: there is no head role).
+FORCE_READERS = frozenset({Role.COORDINATOR, Role.DSL, Role.DEPUTY_HEAD})
 
 ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
     {
@@ -195,6 +209,8 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.READ_RESTRICTED: DSL,
         C.SHARE_RESTRICTED: DSL,
         C.OVERSEE_SAFEGUARDING: DSL,
+        C.READ_FORCE_RECORDS: FORCE_READERS,
+        C.RECORD_FORCE: FORCE_READERS,
         C.READ_INTERVENTIONS: ROOM_TEAM,
         C.RUN_INTERVENTIONS: ROOM_STAFF,
         C.REFER: ROOM_STAFF | {Role.REFERRER},

@@ -13,6 +13,8 @@ class RecordsAction:
     DISPOSAL_REJECTED = "records.disposal_rejected"
     LEGAL_HOLD_PLACED = "records.legal_hold_placed"
     LEGAL_HOLD_RELEASED = "records.legal_hold_released"
+    FORCE_RECORDED = "records.force_recorded"
+    FORCE_CORRECTED = "records.force_corrected"
 
 
 LABELS = {
@@ -27,6 +29,8 @@ LABELS = {
     RecordsAction.DISPOSAL_REJECTED: "Rejected a proposed disposal",
     RecordsAction.LEGAL_HOLD_PLACED: "Placed a legal hold",
     RecordsAction.LEGAL_HOLD_RELEASED: "Released a legal hold",
+    RecordsAction.FORCE_RECORDED: "Recorded a use of reasonable force",
+    RecordsAction.FORCE_CORRECTED: "Corrected a record of the use of force, or added its debrief",
 }
 GROUPS = {"records.": "Student files and chronologies"}
 
@@ -41,6 +45,7 @@ PRIVATE_OBJECTS = {
     "records.Attachment": "File",
     "records.DisposalProposal": "Disposal proposal",
     "records.LegalHold": "Legal hold",
+    "records.ForceRecord": "Use of force",
 }
 # Data that rows written before this rule carried: a share's reason and the colleague's
 # name. Never shown; rows written now do not hold them.

@@ -112,6 +112,7 @@ ENIGMA_ORDER = {
         "records:safeguarding_queue",
         "referrals:my_referrals",
         "records:my_actions",
+        "records:force_list",
         "records:intervention_list",
         "records:retention_review",
         "timetables:import",
