@@ -134,6 +134,11 @@ class Capability(models.TextChoices):
         "Allow a placement to end although a subject was never attended in class",
     )
     TAKE_REGISTER = "take_register", "Take the room's register and record concerns from it"
+    EXPORT_ATTENDANCE = (
+        "export_attendance",
+        "Download the room register as DfE attendance codes by session, and see where the "
+        "register and the plan disagree",
+    )
     MANAGE_CALENDAR_FEEDS = (
         "manage_calendar_feeds",
         "Make and revoke a placement's calendar (.ics) links",
@@ -229,6 +234,11 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.PLAN_REINTEGRATION: frozenset({Role.COORDINATOR, Role.SENCO}),
         C.ALLOW_EXIT_WITHOUT_SUBJECT: SENCO,
         C.TAKE_REGISTER: frozenset({Role.COORDINATOR, Role.SENCO}),
+        # The room team that keeps the register, the deputy head, and the school admin
+        # (the office, where the attendance officer reconciles with the MIS).
+        C.EXPORT_ATTENDANCE: frozenset(
+            {Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}
+        ),
         C.MANAGE_CALENDAR_FEEDS: frozenset({Role.COORDINATOR, Role.SENCO}),
         C.MANAGE_TIMETABLES: frozenset({Role.COORDINATOR, Role.SCHOOL_ADMIN}),
         C.SET_WORK: frozenset({Role.CLASS_TEACHER}),

@@ -109,6 +109,7 @@ ENIGMA_ORDER = {
         "referrals:approvals",
         "referrals:reviews_board",
         "timetables:work_outstanding",
+        "timetables:attendance",
         "records:safeguarding_queue",
         "referrals:my_referrals",
         "records:my_actions",

@@ -51,6 +51,7 @@ run_room                      x      .      .        .         .      .     .
 plan_reintegration            x      x      .        .         .      .     .
 allow_exit_without_subject    .      x      .        .         .      .     .
 take_register                 x      x      .        .         .      .     .
+export_attendance             x      x      x        .         .      .     x
 manage_calendar_feeds         x      x      .        .         .      .     .
 manage_timetables             x      .      .        .         .      .     x
 set_work                      .      .      .        .         x      .     .
