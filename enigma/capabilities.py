@@ -64,6 +64,17 @@ class Capability(models.TextChoices):
         "oversee_safeguarding",
         "Work the safeguarding queue: recent restricted entries and their open actions",
     )
+    # Use of reasonable force (records.ForceRecord): the room team, the DSL team and the
+    # school's leaders; everyone else sees only that a restricted entry exists.
+    READ_FORCE_RECORDS = (
+        "read_force_records",
+        "Read records of the use of reasonable force and their list, after a fresh "
+        "second-factor check",
+    )
+    RECORD_FORCE = (
+        "record_force",
+        "Record a use of reasonable force in a pupil's file, correct it and add its debrief",
+    )
     # Interventions
     READ_INTERVENTIONS = "read_interventions", "Read interventions, their sessions and impact"
     RUN_INTERVENTIONS = (
@@ -123,6 +134,11 @@ class Capability(models.TextChoices):
         "Allow a placement to end although a subject was never attended in class",
     )
     TAKE_REGISTER = "take_register", "Take the room's register and record concerns from it"
+    EXPORT_ATTENDANCE = (
+        "export_attendance",
+        "Download the room register as DfE attendance codes by session, and see where the "
+        "register and the plan disagree",
+    )
     MANAGE_CALENDAR_FEEDS = (
         "manage_calendar_feeds",
         "Make and revoke a placement's calendar (.ics) links",
@@ -183,6 +199,9 @@ COORDINATOR = frozenset({Role.COORDINATOR})
 SENCO = frozenset({Role.SENCO})
 DSL = frozenset({Role.DSL})
 SCHOOL_ADMIN = frozenset({Role.SCHOOL_ADMIN})
+# Who reads records of the use of force: the room team that runs the room (coordinator),
+# the DSL team, and the school's leader (the deputy head: there is no head role).
+FORCE_READERS = frozenset({Role.COORDINATOR, Role.DSL, Role.DEPUTY_HEAD})
 
 ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
     {
@@ -195,6 +214,8 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.READ_RESTRICTED: DSL,
         C.SHARE_RESTRICTED: DSL,
         C.OVERSEE_SAFEGUARDING: DSL,
+        C.READ_FORCE_RECORDS: FORCE_READERS,
+        C.RECORD_FORCE: FORCE_READERS,
         C.READ_INTERVENTIONS: ROOM_TEAM,
         C.RUN_INTERVENTIONS: ROOM_STAFF,
         C.REFER: ROOM_STAFF | {Role.REFERRER},
@@ -213,6 +234,11 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.PLAN_REINTEGRATION: frozenset({Role.COORDINATOR, Role.SENCO}),
         C.ALLOW_EXIT_WITHOUT_SUBJECT: SENCO,
         C.TAKE_REGISTER: frozenset({Role.COORDINATOR, Role.SENCO}),
+        # The room team that keeps the register, the deputy head, and the school admin
+        # (the office, where the attendance officer reconciles with the MIS).
+        C.EXPORT_ATTENDANCE: frozenset(
+            {Role.COORDINATOR, Role.SENCO, Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}
+        ),
         C.MANAGE_CALENDAR_FEEDS: frozenset({Role.COORDINATOR, Role.SENCO}),
         C.MANAGE_TIMETABLES: frozenset({Role.COORDINATOR, Role.SCHOOL_ADMIN}),
         C.SET_WORK: frozenset({Role.CLASS_TEACHER}),

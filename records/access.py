@@ -13,6 +13,10 @@
   DSL team and by a colleague a DSL has shared that one entry with, and only after a
   fresh second-factor check (within ENIGMA_RESTRICTED_REAUTH_SECONDS). Everyone else
   sees that a restricted entry exists and whom to ask.
+- A record of the use of reasonable force (kind FORCE) is always recorded restricted, and
+  its thread holds only force records (records.services.force), so besides the DSL team
+  it is read by those who may read force records (the coordinator and the deputy head),
+  under the same fresh second-factor check. Everyone else sees only the notice.
 """
 
 from __future__ import annotations
@@ -112,6 +116,8 @@ def is_restricted(entry: Entry) -> bool:
 def may_read_restricted(user, entry) -> bool:
     """The DSL team, or the one colleague this entry was shared with (not yet 2FA-fresh)."""
     if has_capability(user, Capability.READ_RESTRICTED):
+        return True
+    if entry.kind == Entry.Kind.FORCE and has_capability(user, Capability.READ_FORCE_RECORDS):
         return True
     shared = getattr(entry, "shared_with_me", None)  # annotated by selectors.chronology
     if shared is not None:

@@ -15,6 +15,8 @@ class RecordsAction:
     LEGAL_HOLD_RELEASED = "records.legal_hold_released"
     CATEGORY_ADDED = "records.category_added"
     CATEGORY_CHANGED = "records.category_changed"
+    FORCE_RECORDED = "records.force_recorded"
+    FORCE_CORRECTED = "records.force_corrected"
 
 
 LABELS = {
@@ -31,6 +33,8 @@ LABELS = {
     RecordsAction.LEGAL_HOLD_RELEASED: "Released a legal hold",
     RecordsAction.CATEGORY_ADDED: "Added a chronology category",
     RecordsAction.CATEGORY_CHANGED: "Changed a chronology category (who reads it, how long kept)",
+    RecordsAction.FORCE_RECORDED: "Recorded a use of reasonable force",
+    RecordsAction.FORCE_CORRECTED: "Corrected a record of the use of force, or added its debrief",
 }
 GROUPS = {"records.": "Student files and chronologies"}
 
@@ -45,6 +49,7 @@ PRIVATE_OBJECTS = {
     "records.Attachment": "File",
     "records.DisposalProposal": "Disposal proposal",
     "records.LegalHold": "Legal hold",
+    "records.ForceRecord": "Use of force",
 }
 # Data that rows written before this rule carried: a share's reason and the colleague's
 # name. Never shown; rows written now do not hold them.

@@ -16,6 +16,12 @@ CONTRIBUTIONS = Contributions(
         ),
         NavLink("My actions", "records:my_actions", Capability.FOLLOW_UP_ACTIONS),
         NavLink(
+            "Use of force",
+            "records:force_list",
+            Capability.READ_FORCE_RECORDS,
+            current_prefix="records:force",
+        ),
+        NavLink(
             "Retention",
             "records:retention_review",
             Capability.REVIEW_DISPOSAL,

@@ -63,6 +63,7 @@ class Entry(ImmutableModel):
         PROGRESS = "progress", "Progress note"
         SESSION = "session", "Intervention session"
         EVENT = "event", "Placement event"
+        FORCE = "force", "Use of reasonable force"
 
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone"
@@ -425,6 +426,79 @@ class SessionAttendance(ImmutableModel):
         return f"{self.student}: {self.get_status_display()}"
 
 
+class ForceRecord(ImmutableModel):
+    """The structured part of a record of a significant use of reasonable force.
+
+    Its entry (kind FORCE, always restricted) sits in each involved pupil's chronology and
+    carries the narrative (where, what happened before, what was done, injuries, how
+    parents were told, the debrief) in its account, so the hash chain seals it, disposal
+    blanks it and every export shows it only to those who may read it. This row holds
+    what is counted and listed, and no words: a correction or the debrief is a new entry
+    amending the old, with a ForceRecord of its own. The latest of a thread is current.
+    """
+
+    class Place(models.TextChoices):
+        ROOM = "room", "In the room"
+        CORRIDOR = "corridor", "Corridor or doorway by the room"
+        OUTSIDE = "outside", "Outside, near the room"
+        ELSEWHERE = "elsewhere", "Elsewhere in school"
+
+    class ParentsTold(models.TextChoices):
+        PHONE = "phone", "Phone"
+        MEETING = "meeting", "In person"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        NOT_YET = "not_yet", "Not yet told"
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="force_record")
+    place = models.CharField("where", max_length=20, choices=Place.choices)
+    duration_minutes = models.PositiveSmallIntegerField("for how long (minutes)")
+    pupil_injured = models.BooleanField("a pupil was injured")
+    staff_injured = models.BooleanField("a member of staff was injured")
+    parents_told = models.CharField(
+        "how parents were told", max_length=20, choices=ParentsTold.choices
+    )
+    parents_told_at = models.DateTimeField("when parents were told", null=True, blank=True)
+    debrief_at = models.DateTimeField("when the debrief was held", null=True, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ForceRecordStaff", related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="force_lasts_a_minute", condition=Q(duration_minutes__gte=1)
+            ),
+            models.CheckConstraint(
+                name="force_parents_told_when",
+                condition=Q(parents_told="not_yet", parents_told_at__isnull=True)
+                | (~Q(parents_told="not_yet") & Q(parents_told_at__isnull=False)),
+            ),
+        ]
+        triggers = append_only_triggers("force_record")
+
+    def __str__(self):
+        return f"Use of force, entry {self.entry_id}"
+
+
+class ForceRecordStaff(ImmutableModel):
+    """A member of staff involved in a use of force."""
+
+    force_record = models.ForeignKey(
+        ForceRecord, on_delete=models.PROTECT, related_name="staff_links"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["force_record", "user"], name="force_staff_once"),
+        ]
+        triggers = append_only_triggers("force_record_staff")
+
+    def __str__(self):
+        return f"{self.user_id} in {self.force_record_id}"
+
+
 from records.models_retention import (  # noqa: E402  (models of the retention schedule)
     DisposalDecision,
     DisposalLog,
@@ -445,6 +519,8 @@ __all__ = [
     "DisposalProposal",
     "Entry",
     "EntryShare",
+    "ForceRecord",
+    "ForceRecordStaff",
     "Intervention",
     "InterventionSession",
     "InterventionStudent",

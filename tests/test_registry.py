@@ -19,10 +19,20 @@ from tests.factories import LinkFactory, StudentFactory, UserFactory
 
 # Each persona's header after Students, up to the core's own links, and where Home sends
 # them. Written from the pages as they were when the apps registered their links with
-# position numbers, and unchanged since.
+# position numbers; issue 14 added "Attendance codes" and "Use of force".
 HEADER_AND_HOME = {
     "cora": (
-        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions", "Timetables"],
+        [
+            "Today",
+            "Placements",
+            "Approvals",
+            "Work",
+            "Attendance codes",
+            "My actions",
+            "Use of force",
+            "Interventions",
+            "Timetables",
+        ],
         "timetables:today",
     ),
     "sam": (
@@ -32,6 +42,7 @@ HEADER_AND_HOME = {
             "Approvals",
             "Reviews",
             "Work",
+            "Attendance codes",
             "My referrals",
             "My actions",
             "Interventions",
@@ -39,7 +50,17 @@ HEADER_AND_HOME = {
         "referrals:reviews_board",
     ),
     "dee": (
-        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions", "Retention"],
+        [
+            "Today",
+            "Placements",
+            "Approvals",
+            "Work",
+            "Attendance codes",
+            "My actions",
+            "Use of force",
+            "Interventions",
+            "Retention",
+        ],
         "referrals:approvals",
     ),
     "rita": (["My referrals", "My actions"], "referrals:my_referrals"),
@@ -49,6 +70,7 @@ HEADER_AND_HOME = {
             "Placements",
             "Safeguarding",
             "My actions",
+            "Use of force",
             "Interventions",
             "Retention",
             "File transfers",
@@ -56,7 +78,14 @@ HEADER_AND_HOME = {
         "records:safeguarding_queue",
     ),
     "ada": (
-        ["My actions", "Interventions", "Retention", "Timetables", "Email problems"],
+        [
+            "Attendance codes",
+            "My actions",
+            "Interventions",
+            "Retention",
+            "Timetables",
+            "Email problems",
+        ],
         "student_directory",
     ),
 }
@@ -247,7 +276,7 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
         *collected.student_panels,
         *collected.placement_panels,
     ]
-    assert len(contributed) == 28
+    assert len(contributed) == 30  # issue 14: "Attendance codes" and "Use of force"
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item

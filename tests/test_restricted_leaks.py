@@ -17,6 +17,10 @@ LEAK-<code>-<what>. The ways:
   Family in the admin.
 - W4: restricted, and shared with one colleague, val, who holds and completes an action
   on it; W4C its correction (not shared).
+- W5: a use of reasonable force the coordinator records (always restricted), with an
+  action; W5C its debrief, added by the deputy head. The coordinator and the deputy head
+  read these two (and no other restricted entry); everyone else outside the DSL team
+  none.
 
 val may read W4 and nothing else; wes W1 and nothing else (a colleague another entry was
 shared with reads no other one). The DSL, with a fresh second factor, is the control:
@@ -56,6 +60,7 @@ from records.services.entries import (
     complete_action,
     record_entry,
 )
+from records.services.force import ForceDetails, record_force
 from records.services.interventions import record_session
 from tests.conftest import PERSONAS, give_totp, pass_second_factor
 from tests.factories import (
@@ -78,9 +83,15 @@ LONDON = ZoneInfo("Europe/London")
 TODAY = dt.date(2026, 9, 10)  # a school day of TermFactory's autumn term
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-CODES = ("W1", "W1C", "W2C", "W3", "W3C", "W4", "W4C")
+CODES = ("W1", "W1C", "W2C", "W3", "W3C", "W4", "W4C", "W5", "W5C")
 OUTSIDERS = [p for p in PERSONAS if p != "dina"]  # cora sam dee rita tom ada nora
 SHARED_WITH = {"val": "W4", "wes": "W1"}  # colleagues, and the one entry each may read
+# W5: a use of reasonable force (records.services.force) the coordinator records, with a
+# follow-up action, and W5C its debrief the deputy head adds; they and the DSL team read
+# it, nobody else.
+FORCE_CODES = ("W5", "W5C")
+FORCE_READERS = ("cora", "dee")
+FORCE_PARTS = ("place", "before", "done", "pupil-injury", "staff-injury", "parents")
 VIEWERS = ["ada", *(p for p in OUTSIDERS if p != "ada"), *SHARED_WITH]
 
 
@@ -116,8 +127,10 @@ class World:
     sentinels: dict[str, list[str]] = field(default_factory=dict)  # code -> words
 
     def forbidden_for(self, viewer: str) -> list[str]:
-        allowed = SHARED_WITH.get(viewer)
-        return [w for code, words in self.sentinels.items() if code != allowed for w in words]
+        allowed = {SHARED_WITH.get(viewer)}
+        if viewer in FORCE_READERS:
+            allowed |= set(FORCE_CODES)
+        return [w for code, words in self.sentinels.items() if code not in allowed for w in words]
 
 
 def _contact(author, student, code, category, actions=()):
@@ -132,6 +145,28 @@ def _contact(author, student, code, category, actions=()):
         contact_method="phone",
         agreed=s(code, "agreed"),
         actions=actions,
+    )
+
+
+def _force(code, staff, **fields) -> ForceDetails:
+    happened = timezone.now() - dt.timedelta(hours=1)
+    return ForceDetails(
+        occurred_at=happened,
+        place="room",
+        place_detail=s(code, "place"),
+        summary=s(code, "summary"),
+        before=s(code, "before"),
+        what_was_done=s(code, "done"),
+        duration_minutes=2,
+        staff=staff,
+        pupil_injured=True,
+        pupil_injuries=s(code, "pupil-injury"),
+        staff_injured=True,
+        staff_injuries=s(code, "staff-injury"),
+        parents_told="phone",
+        parents_told_at=happened + dt.timedelta(minutes=30),
+        parents_told_detail=s(code, "parents"),
+        **fields,
     )
 
 
@@ -270,6 +305,22 @@ def world(personas, django_capture_on_commit_callbacks):
         assert done.status_code == 302
         w4c = _correct(dina, w4, "W4C")
 
+        # W5: a use of force with an action; W5C adds the debrief.
+        w5 = record_force(by=cora, students=[student], details=_force("W5", [cora])).entry
+        add_actions(entry=w5, by=cora, actions=[NewAction(s("W5", "action"), cora, today)])
+        w5c = record_force(
+            by=people["dee"],
+            students=[],
+            details=_force(
+                "W5C",
+                [cora, people["dee"]],
+                debrief_at=timezone.now() - dt.timedelta(minutes=5),
+                debrief=s("W5C", "debrief"),
+            ),
+            amends=w5,
+            amendment_reason=s("W5C", "reason"),
+        ).entry
+
         # Reads that write audit rows: the DSL reads everything and opens every file;
         # each colleague reads and opens what was shared with them.
         for entry in Entry.objects.filter(links__student=student):
@@ -294,7 +345,7 @@ def world(personas, django_capture_on_commit_callbacks):
         call_command("send_reminders", "--digests", stdout=io.StringIO())
 
     entries = {"W1": w1, "W1C": w1c, "W2": w2, "W2C": w2c, "W3": w3, "W3C": w3c}
-    entries |= {"W4": w4, "W4C": w4c}
+    entries |= {"W4": w4, "W4C": w4c, "W5": w5, "W5C": w5c}
     objects |= {
         "entry_pk": [e.pk for e in entries.values()],
         "attachment_pk": list(Attachment.objects.values_list("pk", flat=True)),
@@ -304,6 +355,9 @@ def world(personas, django_capture_on_commit_callbacks):
     for code in CODES:
         entry = entries[code]
         words = {entry.summary, entry.account}
+        if entry.kind == Entry.Kind.FORCE:  # its account is the parts under headings
+            words = {entry.summary, *(s(code, part) for part in FORCE_PARTS)}
+            words |= {s(code, "debrief")} if code == "W5C" else set()
         if entry.kind == "contact" and not entry.amends_id:
             words |= {entry.contact_with, entry.agreed}
         if entry.amends_id:
@@ -523,6 +577,11 @@ def test_no_restricted_words_reach_anyone_who_may_not_read_them(world):
             wanted = ["summary", "account", "who", "agreed", "action", "outcome", "share-reason"]
             assert [w for w in wanted if s(code, w) not in seen] == [], viewer
             assert f"{s(code, 'file')}.pdf" in seen, viewer
+        if viewer in FORCE_READERS:
+            # They read the use of force: the check can see its words.
+            seen = "\n".join(bodies.values())
+            wanted = [w for code in FORCE_CODES for w in world.sentinels[code]]
+            assert [w for w in wanted if w not in seen] == [], viewer
         if viewer == "ada":
             log = "\n".join(b for (_m, url, *_rest), b in bodies.items() if url.endswith("/audit/"))
     assert leaks == [], _describe(leaks)

@@ -6,6 +6,7 @@ its actions."""
 
 from enigma.capabilities import Capability
 from enigma.registry import Contributions, HomePage, NavLink, Panel, Tab
+from timetables import audit_actions
 from timetables.selectors import coverage
 from timetables.selectors.register import review_initial
 from timetables.services import feeds, lessons, work
@@ -14,6 +15,12 @@ CONTRIBUTIONS = Contributions(
     nav_links=(
         NavLink("Today", "timetables:today", Capability.OVERSEE_ROOM),
         NavLink("My students", "timetables:my_students", Capability.SET_WORK),
+        NavLink(
+            "Attendance codes",
+            "timetables:attendance",
+            Capability.EXPORT_ATTENDANCE,
+            current_prefix="timetables:attendance",
+        ),
         # The coordinator also reaches outstanding work from Today (timetables:work_panel).
         NavLink(
             "Work",
@@ -40,6 +47,6 @@ CONTRIBUTIONS = Contributions(
     ),
     exit_checks=(coverage.exit_check,),
     review_summaries=(review_initial,),
-    audit_labels={**lessons.LABELS, **work.AUDIT_LABELS, **feeds.LABELS},
+    audit_labels={**lessons.LABELS, **work.AUDIT_LABELS, **feeds.LABELS, **audit_actions.LABELS},
     audit_groups={**lessons.GROUPS, **work.AUDIT_GROUPS},
 )

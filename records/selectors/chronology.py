@@ -133,7 +133,10 @@ def chronology(
     if filters.author_id is not None:
         narrow &= Q(author_id=filters.author_id)
     if narrow and viewer is not None and not viewer.can(Capability.READ_RESTRICTED):
-        narrow |= Q(is_restricted=True) & Q(shared_with_me=False)
+        unreadable = Q(is_restricted=True) & Q(shared_with_me=False)
+        if viewer.can(Capability.READ_FORCE_RECORDS):
+            unreadable &= ~Q(kind=Entry.Kind.FORCE)
+        narrow |= unreadable
     if narrow:
         qs = qs.filter(narrow)
     if filters.date_from:

@@ -77,7 +77,8 @@ def record_entry(
     # Never less restricted than what it corrects, as that is now (by flag, category or
     # its own chain of corrections).
     restricted = bool(
-        (category is not None and category.restricted)
+        kind == Entry.Kind.FORCE
+        or (category is not None and category.restricted)
         or (amends is not None and access.is_restricted(amends))
     )
     with transaction.atomic():
@@ -126,7 +127,14 @@ def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
     )
     if not access.is_restricted(entry):
         return
-    outsiders = {a.assignee for a in actions if not a.assignee.can(Capability.READ_RESTRICTED)}
+    outsiders = {
+        a.assignee
+        for a in actions
+        if not (
+            a.assignee.can(Capability.READ_RESTRICTED)
+            or (entry.kind == Entry.Kind.FORCE and a.assignee.can(Capability.READ_FORCE_RECORDS))
+        )
+    }
     if outsiders and not by.can(Capability.SHARE_RESTRICTED):
         names = ", ".join(sorted(str(u) for u in outsiders))
         raise ValidationError(
@@ -215,6 +223,10 @@ def amend_entry(
     """
     if original.kind == Entry.Kind.EVENT:
         raise ValidationError("Placement events are corrected by the placement, not amended.")
+    if original.kind == Entry.Kind.FORCE:
+        raise ValidationError(
+            "A record of the use of force is corrected with its own form (records.services.force)."
+        )
     return record_entry(
         author=author,
         students=original.students.all(),

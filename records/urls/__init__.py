@@ -1,6 +1,6 @@
 """URLs of the records app, one module per area, all in the "records" namespace."""
 
-from records.urls import attachments, chronology, interventions, retention
+from records.urls import attachments, chronology, force, interventions, retention
 
 app_name = "records"
 urlpatterns = (
@@ -8,4 +8,5 @@ urlpatterns = (
     + interventions.urlpatterns
     + attachments.urlpatterns
     + retention.urlpatterns
+    + force.urlpatterns
 )

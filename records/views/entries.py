@@ -180,7 +180,7 @@ def entry_detail(request, entry_pk):
             "entry": entry,
             "student": student,
             "add_actions": add_actions,
-            "can_amend": entry.kind != Entry.Kind.EVENT,
+            "can_amend": entry.kind not in (Entry.Kind.EVENT, Entry.Kind.FORCE),
             "dsl_team": selectors.dsl_team(),
             "reauth_url": access.reauthentication_url(request),
         },
@@ -200,6 +200,8 @@ def entry_amend(request, entry_pk):
     if entry.kind == Entry.Kind.EVENT:
         messages.info(request, "Placement events are corrected on the placement, not here.")
         return redirect("records:entry_detail", entry_pk=entry.pk)
+    if entry.kind == Entry.Kind.FORCE:
+        return redirect("records:force_amend", entry_pk=entry.pk)
     form = AmendForm(request.POST or None, original=entry)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -31,6 +31,8 @@ complete_any_action           x      x      x        .         .      x     x
 read_restricted               .      .      .        .         .      x     .
 share_restricted              .      .      .        .         .      x     .
 oversee_safeguarding          .      .      .        .         .      x     .
+read_force_records            x      .      x        .         .      x     .
+record_force                  x      .      x        .         .      x     .
 read_interventions            x      x      x        .         .      x     x
 run_interventions             x      x      x        .         .      x     .
 refer                         x      x      x        x         .      x     .
@@ -49,6 +51,7 @@ run_room                      x      .      .        .         .      .     .
 plan_reintegration            x      x      .        .         .      .     .
 allow_exit_without_subject    .      x      .        .         .      .     .
 take_register                 x      x      .        .         .      .     .
+export_attendance             x      x      x        .         .      .     x
 manage_calendar_feeds         x      x      .        .         .      .     .
 manage_timetables             x      .      .        .         .      .     x
 set_work                      .      .      .        .         x      .     .

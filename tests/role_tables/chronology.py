@@ -15,6 +15,9 @@ NEEDS: dict = {
     "records:entry_share": C.SHARE_RESTRICTED,
     "records:my_actions": C.FOLLOW_UP_ACTIONS,
     "records:action_complete": C.FOLLOW_UP_ACTIONS,
+    "records:force_list": C.READ_FORCE_RECORDS,
+    "records:force_add": C.RECORD_FORCE,
+    "records:force_amend": C.RECORD_FORCE,
     "records:safeguarding_queue": C.OVERSEE_SAFEGUARDING,
 }
 POST_ONLY: set[str] = {"records:action_complete"}

@@ -10,5 +10,7 @@ NEEDS: dict = {
     "timetables:today": C.READ_PLACEMENTS,
     "timetables:register_mark": C.TAKE_REGISTER,
     "timetables:register_concern": C.TAKE_REGISTER,
+    "timetables:attendance": C.EXPORT_ATTENDANCE,
+    "timetables:attendance_csv": C.EXPORT_ATTENDANCE,
 }
 POST_ONLY: set[str] = {"timetables:register_mark", "timetables:register_concern"}

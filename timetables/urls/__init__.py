@@ -1,6 +1,6 @@
 """URLs of the timetables app, one module per area, all in the "timetables" namespace."""
 
-from timetables.urls import feeds, lessons, plans, today, work
+from timetables.urls import attendance, feeds, lessons, plans, today, work
 
 app_name = "timetables"
 urlpatterns = (
@@ -9,4 +9,5 @@ urlpatterns = (
     + today.urlpatterns
     + work.urlpatterns
     + feeds.urlpatterns
+    + attendance.urlpatterns
 )
