@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "timetables",
     "disclosure",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ ENIGMA_ORDER = {
         "referrals:placements_board",
         "referrals:approvals",
         "referrals:reviews_board",
+        "oversight:overview",
         "timetables:work_outstanding",
         "records:safeguarding_queue",
         "referrals:my_referrals",
