@@ -345,3 +345,30 @@ def test_a_bad_range_is_told_next_to_the_field(calendar, client_for, dee):
     )
     assert page.status_code == 200
     assert "The last day must be on or after the first." in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_every_chart_something_true_to_show():
+    from django.core.management import call_command
+
+    from oversight.views import _charts
+
+    moment = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo", stdout=io.StringIO(), students=120)
+        now = periods.current(D(2026, 11, 23))
+        result = figures(now, periods.last_year(now), today=D(2026, 11, 23))
+    drawn = _charts(result)
+    for name in ("trend", "outcomes", "ratios"):
+        solid = [b for b in drawn[name].bars if "hidden" not in b["cls"] and b["w"] > 1]
+        assert solid, f"the {name} chart has no bar to show"
+    # Groups beside all pupils: some above 1, some below, and the not recorded counted.
+    ratios = [row["ratio"].value for row in result.ratios_chart if row["ratio"].value]
+    assert any(r > 1 for r in ratios) and any(r < 1 for r in ratios)
+    table = result.tables["disproportionality"]
+    assert row(table, "Ethnicity (major group)", "Not recorded")[2].value > 0
+    assert len(set(Student.objects.values_list("ethnicity", flat=True))) > 5
+    purposes = result.tables["referrals_purpose"]
+    assert sum(1 for r in purposes.rows[:-1] if r[1].value) >= 2
+    assert result.tables["reintegration"].rows, "the plan's weeks are counted"
+    assert result.tables["work_department"].rows, "work set by department"

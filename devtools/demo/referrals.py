@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from enigma.models import SchoolSettings, Student, StudentStaffLink
 from enigma.school_calendar import CalendarError, SchoolCalendar
-from referrals.models import Placement, Referral
+from referrals.models import NeedArea, Placement, Purpose, Referral
 from referrals.services import decisions as services
 from referrals.services import placements as services_placement
 from referrals.services import referral as services_referral
@@ -71,12 +71,33 @@ def _users():
     return {u.email.split("@")[0]: u for u in users}
 
 
+PURPOSES = [
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.PART_TIME,
+    Purpose.INCLUSION_SUPPORT,
+    Purpose.INTERNAL_SUSPENSION,
+]
+NEEDS = [
+    [NeedArea.SEMH],
+    [NeedArea.COGNITION, NeedArea.SEMH],
+    [NeedArea.COMMUNICATION],
+    [],
+    [NeedArea.SEMH, NeedArea.SENSORY_PHYSICAL],
+]
+
+
 def _draft(student, referrer, n: int, *, proposed_start: dt.date) -> Referral:
     # The head of year refers students of their year group: linked as their referrer.
     StudentStaffLink.objects.get_or_create(
         student=student, staff=referrer, relationship=StudentStaffLink.Relationship.REFERRER
     )
     referral = services_referral.start_referral(student=student, referrer=referrer)
+    # What the placement is for and the pupil's areas of need, varied so the oversight
+    # pages have something in each row (set on the draft, before it is submitted).
+    Referral.objects.filter(pk=referral.pk).update(
+        purpose=PURPOSES[n % len(PURPOSES)], need_areas=NEEDS[n % len(NEEDS)]
+    )
     return services_referral.save_draft(
         referral=referral,
         by=referrer,
@@ -137,7 +158,9 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
         return "Placements: skipped (too few school days around today)."
 
     SchoolSettings.load()
-    SchoolSettings.objects.update(capacity=DEMO_CAPACITY)
+    # The demo school is invented: it shows every number from 1 up so each oversight chart
+    # has bars (a real school keeps the default 5, or its own choice).
+    SchoolSettings.objects.update(capacity=DEMO_CAPACITY, suppression_threshold=1)
     referrer, deputy = users["referrer"], users["deputy"]
     coordinator, senco = users["coordinator"], users["senco"]
     students = iter(
