@@ -12,6 +12,7 @@ LONGEST = dt.timedelta(days=3 * 366)
 
 
 class PeriodForm(forms.Form):
+    is_filter = True  # no "(optional)" by each field: it chooses what to show
     period = forms.ChoiceField(label="Period", required=False)
     start = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -277,7 +277,7 @@ def _decisions(now, before, t, cols) -> Table:
         med_a=Median(took, filter=a),
         med_b=Median(took, filter=b),
     )
-    table = Table("decisions", "Decisions and the time to decide", ["", *cols])
+    table = Table("decisions", "Decisions and the time to decide", ["Figure", *cols])
     approved_cells = _pair(got["ap_a"], got["ap_b"], t)
     declined_cells = _pair(got["de_a"], got["de_b"], t)
     totals = _pair(got["ap_a"] + got["de_a"], got["ap_b"] + got["de_b"], t)
@@ -318,7 +318,7 @@ def _waiting(now, before, t, cols) -> Table:
         wmed_b=Median(days, filter=b & waited),
     )
     n, w = _pair(got["n_a"], got["n_b"], t), _pair(got["w_a"], got["w_b"], t)
-    table = Table("waiting", "From approval to the first day in the room", ["", *cols])
+    table = Table("waiting", "From approval to the first day in the room", ["Figure", *cols])
     table.rows += [
         ["Placements that started", *n],
         ["of which waited for a place", *w],
@@ -391,7 +391,7 @@ def _placements(now, before, t, cols):
     for i in range(2):
         done[i], early[i] = protect([done[i], early[i]])
     ended_counts = _pair(got["done_a"] + got["early_a"], got["done_b"] + got["early_b"], t)
-    table = Table("placements", "Placements", ["", *cols])
+    table = Table("placements", "Placements", ["Figure", *cols])
     table.rows += [
         ["In the room at some time in the period", *_pair(got["room_a"], got["room_b"], t)],
         ["Started", *_pair(got["start_a"], got["start_b"], t)],
@@ -526,7 +526,7 @@ def _repeats(now, before, t, cols) -> Table:
         n_ta=Count("pk", filter=Q(ta__gte=2)),
         n_tb=Count("pk", filter=Q(tb__gte=2)),
     )
-    table = Table("repeats", "Pupils placed more than once", ["", *cols])
+    table = Table("repeats", "Pupils placed more than once", ["Figure", *cols])
     table.rows += [
         ["Pupils in the room in the period", *_pair(got["n_pa"], got["n_pb"], t)],
         ["of whom had a placement before the period", *_pair(got["n_ea"], got["n_eb"], t)],

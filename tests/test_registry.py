@@ -31,6 +31,7 @@ HEADER_AND_HOME = {
             "Placements",
             "Approvals",
             "Reviews",
+            "Oversight",
             "Work",
             "My referrals",
             "My actions",
@@ -39,7 +40,16 @@ HEADER_AND_HOME = {
         "referrals:reviews_board",
     ),
     "dee": (
-        ["Today", "Placements", "Approvals", "Work", "My actions", "Interventions", "Retention"],
+        [
+            "Today",
+            "Placements",
+            "Approvals",
+            "Oversight",
+            "Work",
+            "My actions",
+            "Interventions",
+            "Retention",
+        ],
         "referrals:approvals",
     ),
     "rita": (["My referrals", "My actions"], "referrals:my_referrals"),
@@ -247,7 +257,7 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
         *collected.student_panels,
         *collected.placement_panels,
     ]
-    assert len(contributed) == 28
+    assert len(contributed) == 29
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item
@@ -296,6 +306,7 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
         "timetables.",
         "timetables.work_",
         "disclosure.",
+        "oversight.",
     ]
     assert audit.label("auth.roles_changed") == "Roles changed"
     assert audit.label("timetables.feed_made") == "Made a calendar link"
