@@ -28,10 +28,17 @@ class Chart:
 
 
 def _value(cell) -> tuple[float | None, bool]:
-    if isinstance(cell, Count | Number):
+    """(height to draw, hidden). A hidden count is drawn as an outline up to the
+    threshold (it is below it); a hidden rate or ratio has no bar at all (its size could
+    be anything) and says so in words."""
+    if isinstance(cell, Count):
         if cell.hidden:
             return float(cell.threshold), True
-        return (float(cell.value) if cell.value is not None else None), False
+        return float(cell.value), False
+    if isinstance(cell, Number):
+        if cell.hidden:
+            return None, True
+        return cell.value, False
     return None, False
 
 
@@ -41,7 +48,7 @@ def horizontal(key, title, desc, rows, series, *, reference: float | None = None
     height = 30 + per_row * len(rows) + 20
     values = [_value(r[s])[0] or 0 for r in rows for s, _, _ in series]
     top = max([*values, reference or 0, 1])
-    scale = (WIDTH - LABEL_WIDTH - 70) / top
+    scale = (WIDTH - LABEL_WIDTH - 110) / top
     chart = Chart(
         key, title, desc, WIDTH, height, legend=[(cls, words) for _, cls, words in series]
     )
@@ -54,6 +61,15 @@ def horizontal(key, title, desc, rows, series, *, reference: float | None = None
             value, hidden = _value(row[s])
             by = y + i * ROW
             if value is None:
+                if hidden:
+                    chart.texts.append(
+                        {
+                            "x": LABEL_WIDTH + 4,
+                            "y": by + ROW / 2,
+                            "cls": "chart__value",
+                            "text": f"not shown: {row[s]}",
+                        }
+                    )
                 continue
             w = max(value * scale, 1)
             chart.bars.append(
@@ -118,7 +134,7 @@ def columns(key, title, desc, points, series):
         gx = left + i * group + 4
         for j, (s, cls, _) in enumerate(series):
             value, hidden = _value(p[s])
-            if value is None:
+            if not value:
                 continue
             h = max(value * scale, 1)
             chart.bars.append(

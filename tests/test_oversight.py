@@ -331,8 +331,11 @@ def test_the_page_report_and_case_summary_render(calendar, rita, dee, sam, clien
     report = client.get(reverse("oversight:report"), {"period": "year:2026/27"})
     one = Placement.objects.filter(actual_exit=D(2026, 10, 16)).first()
     assert one.student.legal_surname not in report.content.decode()
+    # Listed one by one without names, outcomes would show the small numbers hidden.
+    assert "Each placement that ended" not in report.content.decode()
     named = client.get(reverse("oversight:report"), {"period": "year:2026/27", "names": "on"})
     assert one.student.name in named.content.decode()
+    assert "Each placement that ended" in named.content.decode()
     summary = client.get(reverse("oversight:case_summary", args=[one.pk]))
     assert summary.status_code == 200
     assert one.student.name in summary.content.decode()
@@ -372,3 +375,36 @@ def test_the_demo_gives_every_chart_something_true_to_show():
     assert sum(1 for r in purposes.rows[:-1] if r[1].value) >= 2
     assert result.tables["reintegration"].rows, "the plan's weeks are counted"
     assert result.tables["work_department"].rows, "work set by department"
+
+
+def test_a_case_summary_counts_restricted_entries_without_their_words(
+    calendar, rita, dee, sam, dina, client_for
+):
+    from records.models import Category
+    from records.services.entries import record_entry
+
+    build_school(rita, dee)
+    one = Placement.objects.filter(actual_exit=D(2026, 10, 16)).first()
+    safeguarding, _ = Category.objects.get_or_create(
+        name="Safeguarding", defaults={"restricted": True, "position": 10}
+    )
+    during = dt.datetime(2026, 9, 21, 11, tzinfo=LONDON)
+    for summary, category in (
+        ("Disclosure to the form tutor", safeguarding),
+        ("Worried about a bruise", safeguarding),
+        ("Settled well in maths", None),
+    ):
+        record_entry(
+            author=dina,
+            students=[one.student],
+            kind="concern",
+            category=category,
+            summary=summary,
+            account="Words only the DSL team reads.",
+            occurred_at=during,
+        )
+    text = client_for(sam).get(reverse("oversight:case_summary", args=[one.pk])).content.decode()
+    assert "2 restricted entries are not shown here" in text
+    assert "Settled well in maths" in text
+    assert "Disclosure to the form tutor" not in text and "bruise" not in text
+    assert "Words only the DSL team reads." not in text

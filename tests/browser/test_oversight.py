@@ -37,10 +37,10 @@ def test_the_deputy_head_reads_the_figures_and_prints_the_report(
     sign_in(page, base, dee)
     page.get_by_role("link", name="Oversight").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Oversight")
-    page.get_by_label("Period").select_option(label="Autumn 2026 term")
+    page.get_by_label("Period", exact=True).select_option(label="Autumn 2026 term")
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".lede")).to_contain_text("Autumn 2026 term")
-    page.get_by_label("Period").select_option(label="Academic year 2026/27")
+    page.get_by_label("Period", exact=True).select_option(label="Academic year 2026/27")
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".lede")).to_contain_text("Academic year 2026/27")
     # Each chart is an image with its title; its numbers are in the tables.
