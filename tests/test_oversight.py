@@ -408,3 +408,29 @@ def test_a_case_summary_counts_restricted_entries_without_their_words(
     assert "Settled well in maths" in text
     assert "Disclosure to the form tutor" not in text and "bruise" not in text
     assert "Words only the DSL team reads." not in text
+
+
+def test_a_hidden_ratio_draws_no_bar_and_a_hidden_count_only_an_outline():
+    from oversight import charts
+    from oversight.suppression import Number
+
+    chart = charts.horizontal(
+        "k",
+        "Ratios",
+        "Each group against all pupils.",
+        [
+            {"label": "Small group", "ratio": Number(None, 5, True, 2)},
+            {"label": "Large group", "ratio": Number(1.5, 5, False, 2)},
+        ],
+        [("ratio", "chart__bar--ratio", "Ratio")],
+        reference=1.0,
+    )
+    assert len(chart.bars) == 1 and "hidden" not in chart.bars[0]["cls"]
+    assert "not shown: fewer than 5" in [t["text"] for t in chart.texts]
+    counts = charts.horizontal(
+        "c", "Counts", "Outcomes.", [{"label": "Full", "n": Count.of(2, 5)}], [("n", "x", "n")]
+    )
+    (outline,) = counts.bars
+    assert "chart__bar--hidden" in outline["cls"]
+    assert "fewer than 5" in [t["text"] for t in counts.texts]
+    assert "2" not in [t["text"] for t in counts.texts]
