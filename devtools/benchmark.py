@@ -106,6 +106,10 @@ STUDENT_FILE_REASON = (
     "and author choices, the contacts and the open actions; a reader who may not read a "
     "restricted entry shown also gets the DSL team to ask"
 )
+OVERSIGHT_QUERIES = (
+    "one grouped count per table for the year and the year before, the same at any size "
+    "(tests/test_oversight.py)"
+)
 TARGETS = (
     # The core
     Target(HEALTH, "/healthz", None),
@@ -134,6 +138,16 @@ TARGETS = (
     Target("today", "/timetables/today/", COORDINATOR),
     Target("plan editor", "/timetables/placements/{plan_placement}/plan/", COORDINATOR),
     Target("my students", "/timetables/my-students/", TEACHER),
+    # oversight
+    Target("oversight", "/oversight/", DEPUTY, queries_reason=OVERSIGHT_QUERIES),
+    Target("governors' report", "/oversight/report/", DEPUTY, queries_reason=OVERSIGHT_QUERIES),
+    Target(
+        "case summary",
+        "/oversight/placements/{plan_placement}/summary/",
+        SENCO,
+        queries_reason="a placement's whole story: referral, reviews, ratings, register, "
+        "work, follow-ups and its chronology, each one query",
+    ),
 )
 
 # What prepares the data of the pages above, after seed_demo: each command prints

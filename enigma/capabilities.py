@@ -188,6 +188,12 @@ class Capability(models.TextChoices):
         "transfer_cp_file",
         "Prepare a leaver's child-protection file and send it to the next school's DSL",
     )
+    # Oversight: what leaders and governors see
+    VIEW_OVERSIGHT = (
+        "view_oversight",
+        "See the room's figures over a period (small numbers suppressed), print the "
+        "governors' report and a placement's case summary",
+    )
 
 
 C = Capability
@@ -257,6 +263,8 @@ ROLES_FOR: Mapping[Capability, frozenset[Role]] = MappingProxyType(
         C.PLACE_LEGAL_HOLD: frozenset({Role.DSL, Role.DEPUTY_HEAD, Role.SCHOOL_ADMIN}),
         C.EXPORT_SUBJECT_ACCESS: DSL | SCHOOL_ADMIN,
         C.TRANSFER_CP_FILE: DSL,
+        # The head has no role of their own: the deputy head stands for the school's leaders.
+        C.VIEW_OVERSIGHT: frozenset({Role.SENCO, Role.DEPUTY_HEAD}),
     }
 )
 del C

@@ -16,7 +16,15 @@ from django.shortcuts import get_object_or_404
 
 from enigma.capabilities import Capability
 
-PROJECT_APPS = ("enigma.", "records.", "referrals.", "timetables.", "notifications.", "disclosure.")
+PROJECT_APPS = (
+    "enigma.",
+    "records.",
+    "referrals.",
+    "timetables.",
+    "notifications.",
+    "disclosure.",
+    "oversight.",
+)
 
 
 def requires(*capabilities: Capability) -> Callable:

@@ -22,6 +22,7 @@ def settings_data(**overrides):
         "placement_weeks": 6,
         "review_interval_days": 5,
         "follow_up_weeks": "2,6",
+        "suppression_threshold": 5,
     }
     data.update(overrides)
     return data
@@ -65,6 +66,8 @@ def test_empty_and_very_long_text_gets_a_message_and_saves_nothing(field, client
         ("capacity", "eight", "Enter a whole number."),
         ("placement_weeks", "7", "less than or equal to 6"),
         ("review_interval_days", "0", "greater than or equal to 1"),
+        ("suppression_threshold", "0", "greater than or equal to 1"),
+        ("suppression_threshold", "21", "less than or equal to 20"),
     ],
 )
 def test_numbers_out_of_range_are_refused_at_the_field(field, value, message, client_for, ada):

@@ -84,6 +84,12 @@ def test_the_tree_keeps_every_contract():
         ("records/probe.py", "import referrals.models", {LAYERS}),
         ("enigma/probe.py", "import notifications.models", {CORE, LAYERS}),
         ("timetables/probe.py", "import devtools", {DEVTOOLS}),
+        # The oversight pages sit on top beside disclosure: nothing below reads them,
+        # and the two top apps never read each other.
+        ("notifications/probe.py", "import oversight.selectors", {LAYERS}),
+        ("oversight/probe.py", "import disclosure.models", {LAYERS}),
+        ("enigma/probe.py", "import oversight.selectors", {CORE, LAYERS}),
+        ("oversight/probe.py", "import devtools", {DEVTOOLS}),
     ],
     ids=[
         "selectors-import-another-apps-services",
@@ -92,6 +98,10 @@ def test_the_tree_keeps_every_contract():
         "records-imports-referrals",
         "core-imports-an-app",
         "product-imports-devtools",
+        "notifications-imports-oversight",
+        "oversight-imports-disclosure",
+        "core-imports-oversight",
+        "oversight-imports-devtools",
     ],
 )
 def test_a_bad_import_breaks_its_contract(tree, module, bad_import, broken):

@@ -41,6 +41,7 @@ HEADER_AND_HOME = {
             "Placements",
             "Approvals",
             "Reviews",
+            "Oversight",
             "Work",
             "Attendance codes",
             "My referrals",
@@ -54,6 +55,7 @@ HEADER_AND_HOME = {
             "Today",
             "Placements",
             "Approvals",
+            "Oversight",
             "Work",
             "Attendance codes",
             "My actions",
@@ -276,7 +278,7 @@ def test_every_link_home_tab_and_panel_opens_for_everyone_it_is_shown_to():
         *collected.student_panels,
         *collected.placement_panels,
     ]
-    assert len(contributed) == 30  # issue 14: "Attendance codes" and "Use of force"
+    assert len(contributed) == 31  # issue 14: "Attendance codes", "Use of force", "Oversight"
     for item in contributed:
         allowed = roles_with(*declared_capabilities(views[item.url_name]))
         assert roles_with(item.capability) <= allowed, item
@@ -325,6 +327,7 @@ def test_the_audit_page_filters_by_the_cores_groups_then_each_apps():
         "timetables.",
         "timetables.work_",
         "disclosure.",
+        "oversight.",
     ]
     assert audit.label("auth.roles_changed") == "Roles changed"
     assert audit.label("timetables.feed_made") == "Made a calendar link"

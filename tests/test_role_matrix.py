@@ -44,6 +44,7 @@ from tests.role_tables import (
     disclosure,
     interventions,
     notifications,
+    oversight,
     referrals_decisions,
     referrals_placements,
     referrals_referral,
@@ -98,6 +99,7 @@ NEEDS: dict = {
     **referrals_placements.NEEDS,
     **notifications.NEEDS,
     **disclosure.NEEDS,
+    **oversight.NEEDS,
     **{name: needs for table in TIMETABLE_TABLES for name, needs in table.NEEDS.items()},
 }
 PUBLIC = {"healthz", "timetables:feed"} | disclosure.PUBLIC
@@ -115,6 +117,7 @@ POST_ONLY = (
     | referrals_placements.POST_ONLY
     | notifications.POST_ONLY
     | disclosure.POST_ONLY
+    | oversight.POST_ONLY
     | {name for table in TIMETABLE_TABLES for name in table.POST_ONLY}
 )
 
@@ -174,6 +177,7 @@ def objects(personas):
         **lifecycle,
         **_timetable_objects(personas, lifecycle["placement_pk"]),
         **disclosure.objects(personas, student),
+        **oversight.objects(),
         "pk": student.pk,
         "student": student,
         "entry_pk": entry.pk,

@@ -184,7 +184,9 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
         return "Placements: skipped (too few school days around today)."
 
     SchoolSettings.load()
-    SchoolSettings.objects.update(capacity=DEMO_CAPACITY)
+    # The demo school is invented: it shows every number from 1 up so each oversight chart
+    # has bars (a real school keeps the default 5, or its own choice).
+    SchoolSettings.objects.update(capacity=DEMO_CAPACITY, suppression_threshold=1)
     referrer, deputy = users["referrer"], users["deputy"]
     coordinator, senco = users["coordinator"], users["senco"]
     students = iter(

@@ -16,12 +16,18 @@ class SchoolSettingsForm(forms.ModelForm):
             "placement_weeks",
             "review_interval_days",
             "follow_up_weeks",
+            "suppression_threshold",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Positive integer fields would say "at least 0"; the real minimum is 1.
-        for name in ("capacity", "placement_weeks", "review_interval_days"):
+        for name in (
+            "capacity",
+            "placement_weeks",
+            "review_interval_days",
+            "suppression_threshold",
+        ):
             field = self.fields[name]
             field.min_value = 1
             field.validators = [v for v in field.validators if v.code != "min_value"]

@@ -45,6 +45,13 @@ class SchoolSettings(models.Model):
         verbose_name="follow-up checks (school weeks after exit)",
         help_text="Comma-separated, e.g. 2, 6: a check that the student stayed in lessons.",
     )
+    suppression_threshold = models.PositiveSmallIntegerField(
+        "smallest number shown on the oversight pages",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text='Counts below it show as "fewer than" it, in pages, reports and exports, '
+        "so no pupil can be recognised from a small number.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

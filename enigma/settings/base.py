@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "notifications",
     "timetables",
     "disclosure",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,7 @@ ENIGMA_ORDER = {
         "referrals:placements_board",
         "referrals:approvals",
         "referrals:reviews_board",
+        "oversight:overview",
         "timetables:work_outstanding",
         "timetables:attendance",
         "records:safeguarding_queue",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("timetables/", include("timetables.urls")),
     path("notifications/", include("notifications.urls")),
     path("disclosure/", include("disclosure.urls")),
+    path("oversight/", include("oversight.urls")),
     path("accounts/", include("allauth.urls")),
     path("school-admin/", admin.site.urls),
 ]

@@ -68,6 +68,7 @@ approve_disposal              .      .      x        .         .      .     x
 place_legal_hold              .      .      x        .         .      x     x
 export_subject_access         .      .      .        .         .      x     x
 transfer_cp_file              .      .      .        .         .      x     .
+view_oversight                .      x      x        .         .      .     .
 """
 
 

@@ -1,0 +1,906 @@
+"""The oversight figures for a period beside the same period a year earlier.
+
+Every figure is counted in the database (grouped, filtered aggregates: the number of
+queries does not grow with the data) and every count goes through oversight.suppression
+before anyone sees it. Each table is a Table: the page, the governors' report and the CSV
+export all read the same rows.
+
+What is counted, for a period [start, end]:
+- a referral is received in the period it was submitted in; decided in the period of its
+  decision;
+- a placement is "in the room in the period" when it started on or before the end and
+  had not ended before the start (waiting and scheduled placements are not); it
+  "started" or "ended" in the period its first or last day falls in;
+- pupils on roll in a period are those on roll now or who left after it began; their
+  characteristics are as the MIS records them now;
+- length is counted in school days from the school calendar, both ends included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from enigma.models import ETHNIC_GROUPS, SchoolSettings, Student
+from enigma.models.people import NOT_RECORDED
+from enigma.roles import Role
+from enigma.school_calendar import CalendarError, SchoolCalendar
+from oversight.periods import Span
+from oversight.suppression import Count as Shown
+from oversight.suppression import Number, derived, protect, rate
+from referrals.models import FollowUp, NeedArea, Placement, Purpose, Referral
+from timetables.models import ROOM_MODES, Mode, PlanCell, RegisterMark, WorkRequest
+
+IN_ROOM = (Placement.State.ACTIVE, Placement.State.COMPLETED, Placement.State.ENDED_EARLY)
+ENDED = (Placement.State.COMPLETED, Placement.State.ENDED_EARLY)
+WORK_SET = (WorkRequest.Status.SET, WorkRequest.Status.COMPLETED, WorkRequest.Status.RETURNED)
+MAX_ROWS = 50  # teachers, subjects: the longest lists, capped
+
+
+class Median(Aggregate):
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+class DaysBetween(Func):
+    """Days from the first timestamp to the second, with fractions."""
+
+    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+    arg_joiner = " - "
+    output_field = FloatField()
+
+    def __init__(self, later, earlier):
+        super().__init__(later, earlier)
+
+
+class WeekOfPlacement(Func):
+    """1 for the first seven days from the placement's start, 2 for the next, ..."""
+
+    template = "((%(expressions)s) / 7 + 1)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    note: str = ""
+
+    def csv_rows(self):
+        for row in self.rows:
+            yield [str(cell) if hasattr(cell, "kind") else cell for cell in row]
+
+
+@dataclass
+class Figures:
+    now: Span
+    before: Span
+    threshold: int
+    tables: dict[str, Table]
+    trend: list[dict]
+    outcomes_chart: list[dict]
+    ratios_chart: list[dict]
+    placements: list[dict]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _in(span: Span, field_name: str) -> Q:
+    return Q(**{f"{field_name}__range": (span.start, span.end)})
+
+
+def _in_room(span: Span, prefix: str = "") -> Q:
+    return Q(
+        **{
+            f"{prefix}state__in": IN_ROOM,
+            f"{prefix}start_date__lte": span.end,
+        }
+    ) & (
+        Q(**{f"{prefix}actual_exit__isnull": True}) | Q(**{f"{prefix}actual_exit__gte": span.start})
+    )
+
+
+def _pair(n_now, n_before, t) -> list[Shown]:
+    return [Shown.of(n_now, t), Shown.of(n_before, t)]
+
+
+def _grouped(queryset, key, now_q: Q, before_q: Q) -> dict:
+    """{key value: (count in now, count in before)} in one query."""
+    rows = (
+        queryset.filter(now_q | before_q)
+        .values(key)
+        .annotate(
+            a=Count("pk", filter=now_q, distinct=True),
+            b=Count("pk", filter=before_q, distinct=True),
+        )
+    )
+    return {r[key]: (r["a"], r["b"]) for r in rows}
+
+
+def _partition_table(table: Table, labels, counts: dict, t: int, total_label="Total"):
+    """Rows for a partition (each item counted once) with its total, protected."""
+    now = protect(Shown.of(counts.get(k, (0, 0))[0], t) for k, _ in labels)
+    before = protect(Shown.of(counts.get(k, (0, 0))[1], t) for k, _ in labels)
+    for (_, label), a, b in zip(labels, now, before, strict=True):
+        table.rows.append([label, a, b])
+    table.rows.append(
+        [
+            total_label,
+            Shown.of(sum(v[0] for v in counts.values()), t),
+            Shown.of(sum(v[1] for v in counts.values()), t),
+        ]
+    )
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+
+def figures(now: Span, before: Span, *, today: dt.date, threshold: int | None = None) -> Figures:
+    t = threshold if threshold is not None else SchoolSettings.load().suppression_threshold
+    cols = [now.label, before.label]
+    tables: dict[str, Table] = {}
+    for table in (
+        _referrals_by_source(now, before, t, cols),
+        _referrals_by_purpose(now, before, t, cols),
+        _referrals_by_need(now, before, t, cols),
+        _decisions(now, before, t, cols),
+        _waiting(now, before, t, cols),
+    ):
+        tables[table.key] = table
+    lengths, placement_table = _placements(now, before, t, cols)
+    tables[placement_table.key] = placement_table
+    outcomes, outcomes_chart = _outcomes(now, before, t, cols)
+    tables[outcomes.key] = outcomes
+    tables["follow_ups"] = _follow_ups(now, before, t, cols)
+    tables["repeats"] = _repeats(now, before, t, cols)
+    tables["reintegration"] = _reintegration(now, t)
+    tables["subjects_behind"] = _subjects_behind(now, t, today)
+    tables["work_department"] = _work_by(now, t, "subject", "Department (subject)")
+    tables["work_teacher"] = _work_by(now, t, "teacher", "Teacher")
+    dispro, ratios_chart = _disproportionality(now, before, t)
+    tables[dispro.key] = dispro
+    trend_table, trend = _trend(now, before, t)
+    tables[trend_table.key] = trend_table
+    return Figures(
+        now=now,
+        before=before,
+        threshold=t,
+        tables=tables,
+        trend=trend,
+        outcomes_chart=outcomes_chart,
+        ratios_chart=ratios_chart,
+        placements=lengths,
+    )
+
+
+def _referrals(now: Span, before: Span):
+    received = Referral.objects.exclude(submitted_at__isnull=True)
+    return (
+        received,
+        Q(submitted_at__date__range=(now.start, now.end)),
+        Q(submitted_at__date__range=(before.start, before.end)),
+    )
+
+
+def _referrals_by_source(now, before, t, cols) -> Table:
+    qs, a, b = _referrals(now, before)
+    role = Subquery(
+        Group.objects.filter(user=OuterRef("referrer_id"), name__in=list(Role))
+        .order_by("name")
+        .values("name")[:1]
+    )
+    counts = _grouped(qs.annotate(source=Coalesce(role, F("referrer__username"))), "source", a, b)
+    roles = {r.value: r.label for r in Role}
+    labels = [(r.value, r.label) for r in Role if r.value in counts]
+    others = {k: v for k, v in counts.items() if k not in roles}
+    if others:
+        counts = {k: v for k, v in counts.items() if k in roles}
+        counts["other"] = (sum(v[0] for v in others.values()), sum(v[1] for v in others.values()))
+        labels.append(("other", "No role now"))
+    table = Table(
+        "referrals_source",
+        "Referrals received, by who referred (their role)",
+        ["Referred by", *cols],
+        note="A referrer with several roles is counted under the first in alphabetical order.",
+    )
+    _partition_table(table, labels, counts, t)
+    return table
+
+
+def _referrals_by_purpose(now, before, t, cols) -> Table:
+    qs, a, b = _referrals(now, before)
+    counts = _grouped(qs, "purpose", a, b)
+    labels = [(p.value, p.label) for p in Purpose] + [("", NOT_RECORDED)]
+    table = Table("referrals_purpose", "Referrals received, by purpose", ["Purpose", *cols])
+    _partition_table(table, labels, counts, t)
+    return table
+
+
+def _referrals_by_need(now, before, t, cols) -> Table:
+    qs, a, b = _referrals(now, before)
+    aggregates = {}
+    for area in NeedArea:
+        has = Q(need_areas__contains=[area.value])
+        aggregates[f"{area.value}_a"] = Count("pk", filter=a & has)
+        aggregates[f"{area.value}_b"] = Count("pk", filter=b & has)
+    none = Q(need_areas=[])
+    aggregates["none_a"] = Count("pk", filter=a & none)
+    aggregates["none_b"] = Count("pk", filter=b & none)
+    got = qs.aggregate(**aggregates)
+    table = Table(
+        "referrals_need",
+        "Referrals received, by area of need",
+        ["Area of need (SEND Code of Practice)", *cols],
+        note="A referral may name several areas, so the rows do not add up to the referrals.",
+    )
+    for area in NeedArea:
+        table.rows.append([area.label, *_pair(got[f"{area.value}_a"], got[f"{area.value}_b"], t)])
+    table.rows.append(["None recorded", *_pair(got["none_a"], got["none_b"], t)])
+    return table
+
+
+def _decisions(now, before, t, cols) -> Table:
+    decided = Referral.objects.filter(decided_at__isnull=False, submitted_at__isnull=False)
+    a = Q(decided_at__date__range=(now.start, now.end))
+    b = Q(decided_at__date__range=(before.start, before.end))
+    took = DaysBetween(F("decided_at"), F("submitted_at"))
+    approved, declined = Q(status=Referral.Status.APPROVED), Q(status=Referral.Status.DECLINED)
+    decisive = approved | declined
+    got = decided.filter(decisive).aggregate(
+        ap_a=Count("pk", filter=a & approved),
+        ap_b=Count("pk", filter=b & approved),
+        de_a=Count("pk", filter=a & declined),
+        de_b=Count("pk", filter=b & declined),
+        med_a=Median(took, filter=a),
+        med_b=Median(took, filter=b),
+    )
+    table = Table("decisions", "Decisions and the time to decide", ["Figure", *cols])
+    approved_cells = _pair(got["ap_a"], got["ap_b"], t)
+    declined_cells = _pair(got["de_a"], got["de_b"], t)
+    totals = _pair(got["ap_a"] + got["de_a"], got["ap_b"] + got["de_b"], t)
+    for i in range(2):
+        approved_cells[i], declined_cells[i] = protect([approved_cells[i], declined_cells[i]])
+    table.rows += [
+        ["Approved", *approved_cells],
+        ["Declined", *declined_cells],
+        ["Decided", *totals],
+        [
+            "Median days from submission to decision",
+            derived(got["med_a"], t, totals[0]),
+            derived(got["med_b"], t, totals[1]),
+        ],
+    ]
+    return table
+
+
+def _waiting(now, before, t, cols) -> Table:
+    started = Placement.objects.filter(start_date__isnull=False, state__in=IN_ROOM)
+    a, b = _in(now, "start_date"), _in(before, "start_date")
+    waited = Q(Exists(_waited()))
+    days = Func(
+        F("start_date"),
+        F("approved_at__date"),
+        template="(%(expressions)s)",
+        arg_joiner=" - ",
+        output_field=IntegerField(),
+    )
+    got = started.aggregate(
+        n_a=Count("pk", filter=a),
+        n_b=Count("pk", filter=b),
+        w_a=Count("pk", filter=a & waited),
+        w_b=Count("pk", filter=b & waited),
+        med_a=Median(days, filter=a),
+        med_b=Median(days, filter=b),
+        wmed_a=Median(days, filter=a & waited),
+        wmed_b=Median(days, filter=b & waited),
+    )
+    n, w = _pair(got["n_a"], got["n_b"], t), _pair(got["w_a"], got["w_b"], t)
+    table = Table("waiting", "From approval to the first day in the room", ["Figure", *cols])
+    table.rows += [
+        ["Placements that started", *n],
+        ["of which waited for a place", *w],
+        [
+            "Median days from approval to start",
+            derived(got["med_a"], t, n[0]),
+            derived(got["med_b"], t, n[1]),
+        ],
+        [
+            "Median days from approval to start, for those who waited",
+            derived(got["wmed_a"], t, w[0]),
+            derived(got["wmed_b"], t, w[1]),
+        ],
+    ]
+    return table
+
+
+def _waited():
+    from referrals.models import PlacementTransition
+
+    return PlacementTransition.objects.filter(
+        placement=OuterRef("pk"), from_state=Placement.State.WAITING
+    )
+
+
+def _school_days(spans: list[tuple[dt.date, dt.date]]) -> list[int | None]:
+    """Each (first, last) day's length in school days, from one load of the calendar."""
+    if not spans:
+        return []
+    calendar = SchoolCalendar.from_db(min(s for s, _ in spans), max(e for _, e in spans))
+    out = []
+    for start, end in spans:
+        try:
+            out.append(calendar.school_days_between(start, end))
+        except CalendarError:
+            out.append(None)
+    return out
+
+
+def _placements(now, before, t, cols):
+    qs = Placement.objects.filter(state__in=IN_ROOM, start_date__isnull=False)
+    in_a, in_b = _in_room(now), _in_room(before)
+    ended_a = _in(now, "actual_exit") & Q(state__in=ENDED)
+    ended_b = _in(before, "actual_exit") & Q(state__in=ENDED)
+    got = qs.aggregate(
+        room_a=Count("pk", filter=in_a),
+        room_b=Count("pk", filter=in_b),
+        start_a=Count("pk", filter=_in(now, "start_date")),
+        start_b=Count("pk", filter=_in(before, "start_date")),
+        done_a=Count("pk", filter=ended_a & Q(state=Placement.State.COMPLETED)),
+        done_b=Count("pk", filter=ended_b & Q(state=Placement.State.COMPLETED)),
+        early_a=Count("pk", filter=ended_a & Q(state=Placement.State.ENDED_EARLY)),
+        early_b=Count("pk", filter=ended_b & Q(state=Placement.State.ENDED_EARLY)),
+        active_now=Count("pk", filter=Q(state=Placement.State.ACTIVE)),
+    )
+    ended = list(
+        qs.filter(ended_a | ended_b).values_list("start_date", "actual_exit").order_by("pk")
+    )
+    lengths = _school_days(ended)
+    by_span = {"a": [], "b": []}
+    for (_start, exit_), days in zip(ended, lengths, strict=True):
+        if days is None:
+            continue
+        if now.start <= exit_ <= now.end:
+            by_span["a"].append(days)
+        if before.start <= exit_ <= before.end:
+            by_span["b"].append(days)
+    done = _pair(got["done_a"], got["done_b"], t)
+    early = _pair(got["early_a"], got["early_b"], t)
+    for i in range(2):
+        done[i], early[i] = protect([done[i], early[i]])
+    ended_counts = _pair(got["done_a"] + got["early_a"], got["done_b"] + got["early_b"], t)
+    table = Table("placements", "Placements", ["Figure", *cols])
+    table.rows += [
+        ["In the room at some time in the period", *_pair(got["room_a"], got["room_b"], t)],
+        ["Started", *_pair(got["start_a"], got["start_b"], t)],
+        ["Completed", *done],
+        ["Ended early", *early],
+        ["Ended (completed or early)", *ended_counts],
+        [
+            "Median length in school days (those that ended)",
+            derived(statistics.median(by_span["a"]) if by_span["a"] else None, t, ended_counts[0]),
+            derived(statistics.median(by_span["b"]) if by_span["b"] else None, t, ended_counts[1]),
+        ],
+        [
+            "Longest, in school days",
+            derived(max(by_span["a"], default=None), t, ended_counts[0], places=0),
+            derived(max(by_span["b"], default=None), t, ended_counts[1], places=0),
+        ],
+    ]
+    return _placement_list(now), table
+
+
+def _placement_list(now: Span) -> list[dict]:
+    """Each placement that ended in the period, oldest first: its dates, length, purpose,
+    outcome and follow-ups (for the per-placement table; names are the view's choice)."""
+    re_referred = Referral.objects.filter(
+        student=OuterRef("student_id"),
+        submitted_at__date__gt=OuterRef("actual_exit"),
+    )
+    rows = list(
+        Placement.objects.filter(_in(now, "actual_exit"), state__in=ENDED)
+        .select_related("student", "referral")
+        .annotate(re_referred=Exists(re_referred))
+        .prefetch_related("follow_ups")
+        .order_by("actual_exit", "pk")[:200]
+    )
+    lengths = _school_days([(p.start_date, p.actual_exit) for p in rows])
+    return [
+        {
+            "placement": p,
+            "number": i,
+            "days": days,
+            "purpose": p.referral.get_purpose_display() if p.referral.purpose else NOT_RECORDED,
+            "outcome": p.get_outcome_display() or NOT_RECORDED,
+            "follow_ups": [f"{f.weeks_after} weeks: {_result(f)}" for f in p.follow_ups.all()],
+            "re_referred": p.re_referred,
+        }
+        for i, (p, days) in enumerate(zip(rows, lengths, strict=True), start=1)
+    ]
+
+
+def _result(follow_up: FollowUp) -> str:
+    return follow_up.get_result_display() if follow_up.result else "not yet checked"
+
+
+def _outcomes(now, before, t, cols):
+    qs = Placement.objects.filter(state__in=ENDED)
+    counts = _grouped(qs, "outcome", _in(now, "actual_exit"), _in(before, "actual_exit"))
+    labels = [(o.value, o.label) for o in Placement.Outcome] + [("", NOT_RECORDED)]
+    table = Table("outcomes", "Outcome at exit", ["Outcome", *cols])
+    _partition_table(table, labels, counts, t, total_label="Placements that ended")
+    chart = [{"label": row[0], "now": row[1], "before": row[2]} for row in table.rows[:-1]]
+    return table, chart
+
+
+def _follow_ups(now, before, t, cols) -> Table:
+    qs = FollowUp.objects.filter(placement__state__in=ENDED)
+    a, b = _in(now, "placement__actual_exit"), _in(before, "placement__actual_exit")
+    rows = (
+        qs.filter(a | b)
+        .values("weeks_after", "result")
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+        .order_by("weeks_after", "result")
+    )
+    by_weeks: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for r in rows:
+        by_weeks[r["weeks_after"]][r["result"]] = (r["n_a"], r["n_b"])
+    table = Table(
+        "follow_ups",
+        "Follow-up checks after exit, for placements that ended in the period",
+        ["Check", *cols],
+    )
+    labels = [(r.value, r.label) for r in FollowUp.Result] + [("", "Not yet checked")]
+    for weeks, counts in sorted(by_weeks.items()):
+        part = Table("", "", [])
+        _partition_table(part, labels, counts, t, total_label="Checks due")
+        for label, x, y in part.rows:
+            table.rows.append([f"{weeks} school weeks after exit: {label}", x, y])
+    re_referred = Referral.objects.filter(
+        student=OuterRef("student_id"), submitted_at__date__gt=OuterRef("actual_exit")
+    )
+    got = Placement.objects.filter(state__in=ENDED).aggregate(
+        a=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(re_referred))),
+        b=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(re_referred))),
+    )
+    table.rows.append(["Referred again since exit", *_pair(got["a"], got["b"], t)])
+    return table
+
+
+def _repeats(now, before, t, cols) -> Table:
+    def placed(span):
+        return Exists(Placement.objects.filter(_in_room(span), student=OuterRef("pk")))
+
+    def earlier(span):
+        return Exists(
+            Placement.objects.filter(
+                student=OuterRef("pk"), state__in=IN_ROOM, start_date__lt=span.start
+            )
+        )
+
+    def times(span):
+        return Subquery(
+            Placement.objects.filter(
+                student=OuterRef("pk"), state__in=IN_ROOM, start_date__range=(span.start, span.end)
+            )
+            .values("student")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        )
+
+    got = Student.objects.annotate(
+        pa=placed(now),
+        pb=placed(before),
+        ea=earlier(now),
+        eb=earlier(before),
+        ta=Coalesce(times(now), 0),
+        tb=Coalesce(times(before), 0),
+    ).aggregate(
+        n_pa=Count("pk", filter=Q(pa=True)),
+        n_pb=Count("pk", filter=Q(pb=True)),
+        n_ea=Count("pk", filter=Q(pa=True, ea=True)),
+        n_eb=Count("pk", filter=Q(pb=True, eb=True)),
+        n_ta=Count("pk", filter=Q(ta__gte=2)),
+        n_tb=Count("pk", filter=Q(tb__gte=2)),
+    )
+    table = Table("repeats", "Pupils placed more than once", ["Figure", *cols])
+    table.rows += [
+        ["Pupils in the room in the period", *_pair(got["n_pa"], got["n_pb"], t)],
+        ["of whom had a placement before the period", *_pair(got["n_ea"], got["n_eb"], t)],
+        [
+            "Pupils who started two or more placements in the period",
+            *_pair(got["n_ta"], got["n_tb"], t),
+        ],
+    ]
+    return table
+
+
+def _reintegration(now, t) -> Table:
+    cells = PlanCell.objects.filter(placement__in=Placement.objects.filter(_in_room(now)))
+    in_class_instead = Exists(
+        RegisterMark.objects.filter(
+            placement=OuterRef("placement_id"),
+            date=OuterRef("date"),
+            period=OuterRef("period_id"),
+            status=RegisterMark.Status.IN_CLASS,
+        )
+    )
+    rows = (
+        cells.annotate(week=WeekOfPlacement(F("date"), F("placement__start_date")))
+        .filter(week__gte=1)
+        .values("week")
+        .annotate(
+            lessons=Count("pk"),
+            planned=Count("pk", filter=Q(mode=Mode.CLASS)),
+            instead=Count("pk", filter=Q(mode__in=ROOM_MODES) & Q(in_class_instead)),
+            placements=Count("placement", distinct=True),
+        )
+        .order_by("week")[:12]
+    )
+    table = Table(
+        "reintegration",
+        "Reintegration: lessons in class each week of a placement, against the plan",
+        [
+            "Week of the placement",
+            "Placements",
+            "Lessons",
+            "Planned in class",
+            "Share planned in class",
+            "Room lessons spent in class instead",
+            "Share in class",
+        ],
+        note="For placements in the room in the period; a lesson planned in class is "
+        "counted as spent in class.",
+    )
+    for r in rows:
+        lessons = Shown.of(r["lessons"], t)
+        planned = Shown.of(r["planned"], t)
+        instead = Shown.of(r["instead"], t)
+        total_class = Shown.of(r["planned"] + r["instead"], t)
+        table.rows.append(
+            [
+                f"Week {r['week']}",
+                Shown.of(r["placements"], t),
+                lessons,
+                planned,
+                rate(planned, lessons, suffix="%", places=0),
+                instead,
+                rate(total_class, lessons, suffix="%", places=0),
+            ]
+        )
+    return table
+
+
+def _subjects_behind(now, t, today) -> Table:
+    work = WorkRequest.objects.filter(
+        placement__in=Placement.objects.filter(_in_room(now))
+    ).exclude(status=WorkRequest.Status.CANCELLED)
+    missing = Q(status=WorkRequest.Status.REQUESTED, date__lt=today)
+    rows = (
+        work.values("subject")
+        .annotate(
+            lessons=Count("pk"),
+            set_=Count("pk", filter=Q(status__in=WORK_SET)),
+            missing=Count("pk", filter=missing),
+            not_done=Count(
+                "pk", filter=Q(status__in=WORK_SET, completed_at__isnull=True, date__lt=today)
+            ),
+        )
+        .filter(Q(missing__gt=0) | Q(not_done__gt=0))
+        .order_by("-missing", "-not_done", "subject")[:MAX_ROWS]
+    )
+    table = Table(
+        "subjects_behind",
+        "Subjects that fell behind: room lessons whose work was not set, or set but not done",
+        [
+            "Subject",
+            "Room lessons",
+            "Work set",
+            "Past lessons with no work set",
+            "Set but not done",
+        ],
+        note="For placements in the room in the period. No subject listed: none fell behind.",
+    )
+    for r in rows:
+        table.rows.append(
+            [
+                r["subject"],
+                Shown.of(r["lessons"], t),
+                Shown.of(r["set_"], t),
+                Shown.of(r["missing"], t),
+                Shown.of(r["not_done"], t),
+            ]
+        )
+    return table
+
+
+def _work_by(now, t, by: str, heading: str) -> Table:
+    work = WorkRequest.objects.filter(_in(now, "date")).exclude(status=WorkRequest.Status.CANCELLED)
+    keys = ["subject"] if by == "subject" else ["teacher_id", "teacher_code"]
+    rows = list(
+        work.values(*keys)
+        .annotate(
+            lessons=Count("pk"),
+            set_=Count("pk", filter=Q(status__in=WORK_SET)),
+            days=Median(DaysBetween(F("set_at"), F("requested_at")), filter=Q(status__in=WORK_SET)),
+        )
+        .order_by(*keys)[: MAX_ROWS + 1]
+    )
+    names = {}
+    if by == "teacher":
+        from django.contrib.auth import get_user_model
+
+        ids = [r["teacher_id"] for r in rows if r["teacher_id"]]
+        names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids)}
+    key = "work_department" if by == "subject" else "work_teacher"
+    table = Table(
+        key,
+        f"Work from class teachers, by {heading.lower()}",
+        [heading, "Room lessons", "Work set", "Share set", "Median days to set"],
+        note="Room lessons in the period (not those that went back to class)."
+        + (f" Only the first {MAX_ROWS} are listed." if len(rows) > MAX_ROWS else ""),
+    )
+    for r in rows[:MAX_ROWS]:
+        label = (
+            r["subject"]
+            if by == "subject"
+            else (names.get(r["teacher_id"]) or r["teacher_code"] or "No teacher named")
+        )
+        lessons, done = Shown.of(r["lessons"], t), Shown.of(r["set_"], t)
+        table.rows.append(
+            [
+                label,
+                lessons,
+                done,
+                rate(done, lessons, suffix="%", places=0),
+                derived(r["days"], t, done),
+            ]
+        )
+    return table
+
+
+# --- disproportionality --------------------------------------------------------------------
+
+
+def characteristic_groups() -> list[tuple[str, list[tuple[str, Q]]]]:
+    """(characteristic, [(group, condition on Student)]): each characteristic's groups
+    cover every pupil once; a missing value is its own group, never dropped."""
+    S = Student.SenStatus
+    ethnic = [(name, Q(ethnicity__in=codes)) for name, codes in ETHNIC_GROUPS.items()]
+    every = [c for codes in ETHNIC_GROUPS.values() for c in codes]
+    ethnic.append((NOT_RECORDED, ~Q(ethnicity__in=every)))
+    return [
+        (
+            "Special educational needs",
+            [
+                ("SEN support", Q(sen_status=S.SEN_SUPPORT)),
+                ("EHC plan", Q(sen_status=S.EHCP)),
+                ("No SEN recorded", ~Q(sen_status__in=[S.SEN_SUPPORT, S.EHCP])),
+            ],
+        ),
+        (
+            "Pupil premium",
+            [
+                ("Pupil premium", Q(pupil_premium=True)),
+                ("Not pupil premium", Q(pupil_premium=False)),
+            ],
+        ),
+        (
+            "Free school meals",
+            [
+                ("Free school meals", Q(free_school_meals=True)),
+                ("No free school meals", Q(free_school_meals=False)),
+            ],
+        ),
+        (
+            "Looked after",
+            [("Looked after", Q(looked_after=True)), ("Not looked after", Q(looked_after=False))],
+        ),
+        ("English as an additional language", [("EAL", Q(eal=True)), ("Not EAL", Q(eal=False))]),
+        ("Sex", [(g.label, Q(gender=g.value)) for g in Student.Gender]),
+        ("Ethnicity (major group)", ethnic),
+    ]
+
+
+def _on_roll(span: Span) -> Q:
+    return Q(on_roll=True) | Q(left_on__gte=span.start)
+
+
+def _disproportionality(now, before, t):
+    groups = characteristic_groups()
+    placed_a = Exists(Placement.objects.filter(_in_room(now), student=OuterRef("pk")))
+    placed_b = Exists(Placement.objects.filter(_in_room(before), student=OuterRef("pk")))
+    roll_a, roll_b = _on_roll(now), _on_roll(before)
+    students = Student.objects.annotate(pa=placed_a, pb=placed_b)
+    aggregates = {
+        "roll_a": Count("pk", filter=roll_a),
+        "roll_b": Count("pk", filter=roll_b),
+        "placed_a": Count("pk", filter=roll_a & Q(pa=True)),
+        "placed_b": Count("pk", filter=roll_b & Q(pb=True)),
+    }
+    for i, (_, parts) in enumerate(groups):
+        for j, (_, cond) in enumerate(parts):
+            aggregates[f"r{i}_{j}"] = Count("pk", filter=roll_a & cond)
+            aggregates[f"p{i}_{j}"] = Count("pk", filter=roll_a & cond & Q(pa=True))
+            aggregates[f"rb{i}_{j}"] = Count("pk", filter=roll_b & cond)
+            aggregates[f"pb{i}_{j}"] = Count("pk", filter=roll_b & cond & Q(pb=True))
+    got = students.aggregate(**aggregates)
+    years = list(
+        students.filter(roll_a | roll_b)
+        .values("year_group")
+        .annotate(
+            r=Count("pk", filter=roll_a),
+            p=Count("pk", filter=roll_a & Q(pa=True)),
+            rb=Count("pk", filter=roll_b),
+            pb=Count("pk", filter=roll_b & Q(pb=True)),
+        )
+        .order_by("year_group")
+    )
+    table = Table(
+        "disproportionality",
+        "Who is placed: pupils in the room per 100 on roll, by characteristic",
+        [
+            "Characteristic",
+            "Group",
+            "On roll",
+            "Share of roll",
+            "Pupils placed",
+            "Share of placed",
+            "Rate per 100",
+            "Ratio to all pupils",
+            "Placed (last year)",
+            "Rate per 100 (last year)",
+            "Ratio (last year)",
+        ],
+        note="Characteristics as recorded now. A ratio above 1 means the group is placed "
+        "more often than pupils as a whole; a missing value counts as not recorded.",
+    )
+    roll, placed = Shown.of(got["roll_a"], t), Shown.of(got["placed_a"], t)
+    roll_before, placed_before = Shown.of(got["roll_b"], t), Shown.of(got["placed_b"], t)
+    overall, overall_before = rate(placed, roll), rate(placed_before, roll_before)
+    table.rows.append(
+        [
+            "All pupils",
+            "All pupils",
+            roll,
+            Number(100.0, t, roll.hidden, 0, "%"),
+            placed,
+            Number(100.0, t, placed.hidden, 0, "%"),
+            overall,
+            derived(1.0, t, placed, roll, places=2),
+            placed_before,
+            overall_before,
+            derived(1.0, t, placed_before, roll_before, places=2),
+        ]
+    )
+    parts_all = [
+        (
+            name,
+            [
+                (label, (f"r{i}_{j}", f"p{i}_{j}", f"rb{i}_{j}", f"pb{i}_{j}"))
+                for j, (label, _) in enumerate(parts)
+            ],
+        )
+        for i, (name, parts) in enumerate(groups)
+    ]
+    year_counts = {}
+    year_parts = []
+    for y in years:
+        k = f"y{y['year_group']}"
+        year_counts.update({f"r{k}": y["r"], f"p{k}": y["p"], f"rb{k}": y["rb"], f"pb{k}": y["pb"]})
+        year_parts.append((f"Year {y['year_group']}", (f"r{k}", f"p{k}", f"rb{k}", f"pb{k}")))
+    got.update(year_counts)
+    parts_all.append(("Year group", year_parts))
+    chart = []
+    for name, parts in parts_all:
+        cols = [protect(Shown.of(got[keys[c]], t) for _, keys in parts) for c in range(4)]
+        for (label, _), r, p, rb, pb in zip(parts, *cols, strict=True):
+            group_rate, group_rate_b = rate(p, r), rate(pb, rb)
+            ratio = _ratio(group_rate, overall, t)
+            ratio_b = _ratio(group_rate_b, overall_before, t)
+            table.rows.append(
+                [
+                    name,
+                    label,
+                    r,
+                    rate(r, roll, suffix="%", places=0),
+                    p,
+                    rate(p, placed, suffix="%", places=0),
+                    group_rate,
+                    ratio,
+                    pb,
+                    group_rate_b,
+                    ratio_b,
+                ]
+            )
+            chart.append(
+                {"characteristic": name, "label": label, "ratio": ratio, "rate": group_rate}
+            )
+    return table, chart
+
+
+def _ratio(group: Number, overall: Number, t: int) -> Number:
+    if group.hidden or overall.hidden:
+        return Number(None, t, True, 2)
+    if group.value is None or not overall.value:
+        return Number(None, t, False, 2)
+    return Number(group.value / overall.value, t, False, 2)
+
+
+# --- trend by month ------------------------------------------------------------------------
+
+
+def _trend(now: Span, before: Span, t: int):
+    months_a, months_b = now.months(), before.months()
+    referred = Counter()
+    started = Counter()
+    for span, tag in ((now, "a"), (before, "b")):
+        for r in (
+            Referral.objects.filter(submitted_at__date__range=(span.start, span.end))
+            .annotate(m=TruncMonth("submitted_at"))
+            .values("m")
+            .annotate(n=Count("pk"))
+        ):
+            referred[(tag, r["m"].date() if hasattr(r["m"], "date") else r["m"])] = r["n"]
+        for r in (
+            Placement.objects.filter(_in(span, "start_date"), state__in=IN_ROOM)
+            .annotate(m=TruncMonth("start_date"))
+            .values("m")
+            .annotate(n=Count("pk"))
+        ):
+            started[(tag, r["m"])] = r["n"]
+    table = Table(
+        "trend",
+        "Each month: referrals received and placements started",
+        [
+            "Month",
+            "Referrals",
+            "Placements started",
+            "Referrals (a year earlier)",
+            "Placements started (a year earlier)",
+        ],
+    )
+    points = []
+    for i, month in enumerate(months_a):
+        earlier = months_b[i] if i < len(months_b) else None
+        row = {
+            "month": month,
+            "referred": Shown.of(referred[("a", month)], t),
+            "started": Shown.of(started[("a", month)], t),
+            "referred_before": Shown.of(referred[("b", earlier)], t) if earlier else None,
+            "started_before": Shown.of(started[("b", earlier)], t) if earlier else None,
+        }
+        points.append(row)
+        table.rows.append(
+            [
+                month.strftime("%b %Y"),
+                row["referred"],
+                row["started"],
+                row["referred_before"] or "–",
+                row["started_before"] or "–",
+            ]
+        )
+    return table, points

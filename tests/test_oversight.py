@@ -1,0 +1,436 @@
+"""The oversight figures, counted again here by another route on a school built in the test.
+
+The school: 40 pupils on roll (12 with an EHC plan, 8 on SEN support, 20 with no SEN;
+5 with no ethnicity recorded). In the academic year 2026/27 six of them are in the room
+(3 of the 12 with EHC plans, 2 on SEN support, 1 with no SEN); in 2025/26 two were (one
+of whom is placed again this year). The figures the tests expect are worked out from the
+lists the school was built from, never from the selectors' own queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from enigma.models import SchoolSettings, Student, Term
+from oversight import periods
+from oversight.selectors import figures
+from oversight.suppression import Count, protect
+from referrals.models import FollowUp, NeedArea, Placement, Purpose, Referral
+from tests.factories import StudentFactory
+from timetables.models import Mode, PlanCell, WorkRequest
+
+D = dt.date
+TODAY = D(2026, 12, 1)
+LONDON = timezone.get_default_timezone()
+
+TERMS = [
+    ("Autumn 2025", D(2025, 9, 3), D(2025, 12, 19), D(2025, 10, 27), D(2025, 10, 31)),
+    ("Spring 2026", D(2026, 1, 5), D(2026, 3, 27), D(2026, 2, 16), D(2026, 2, 20)),
+    ("Summer 2026", D(2026, 4, 13), D(2026, 7, 22), D(2026, 5, 25), D(2026, 5, 29)),
+    ("Autumn 2026", D(2026, 9, 2), D(2026, 12, 18), D(2026, 10, 26), D(2026, 10, 30)),
+]
+
+
+@pytest.fixture(autouse=True)
+def today():
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=LONDON), tick=False):
+        yield
+
+
+@pytest.fixture
+def calendar(db):
+    for name, start, end, hs, he in TERMS:
+        Term.objects.create(
+            name=name, starts_on=start, ends_on=end, half_term_starts_on=hs, half_term_ends_on=he
+        )
+
+
+def weekdays(start: dt.date, end: dt.date, holidays=()) -> int:
+    """School days counted by hand: weekdays not in a half-term."""
+    n, day = 0, start
+    while day <= end:
+        if day.weekday() < 5 and not any(a <= day <= b for a, b in holidays):
+            n += 1
+        day += dt.timedelta(days=1)
+    return n
+
+
+def placement(student, *, referrer, approver, start, exit_, outcome, purpose, needs, when=None):
+    submitted = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=3), dt.time(9)))
+    referral = Referral.objects.create(
+        student=student,
+        referrer=referrer,
+        status=Referral.Status.APPROVED,
+        reasons="Struggling despite support.",
+        purpose=purpose,
+        need_areas=needs,
+        submitted_at=submitted,
+        decided_at=submitted + dt.timedelta(days=2),
+        decided_by=approver,
+    )
+    return Placement.objects.create(
+        referral=referral,
+        student=student,
+        state=Placement.State.COMPLETED,
+        approved_by=approver,
+        approved_at=submitted + dt.timedelta(days=2),
+        requested_start=start,
+        start_date=start,
+        planned_exit=exit_,
+        latest_exit=exit_,
+        actual_exit=exit_,
+        outcome=outcome,
+    )
+
+
+def build_school(rita, dee, *, copies=1):
+    """`copies` times the school described at the top; returns what was built."""
+    built = {"ehcp": [], "support": [], "none": [], "placed_now": [], "placed_before": []}
+    autumn = (D(2026, 9, 7), D(2026, 10, 16))  # six school weeks before half-term
+    spring = (D(2026, 1, 12), D(2026, 2, 13))
+    for _ in range(copies):
+        ehcp = StudentFactory.create_batch(12, sen_status="E", ethnicity="WBRI", gender="M")
+        support = StudentFactory.create_batch(8, sen_status="K", ethnicity="BCRB", eal=True)
+        none = StudentFactory.create_batch(15, sen_status="N", ethnicity="AIND")
+        none += StudentFactory.create_batch(5, sen_status="N", ethnicity="")
+        built["ehcp"] += ehcp
+        built["support"] += support
+        built["none"] += none
+        now = [*ehcp[:3], *support[:2], none[-1]]
+        outcomes = ["full", "full", "partial", "full", "other_provision", "full"]
+        for student, outcome in zip(now, outcomes, strict=True):
+            p = placement(
+                student,
+                referrer=rita,
+                approver=dee,
+                start=autumn[0],
+                exit_=autumn[1],
+                outcome=outcome,
+                purpose=Purpose.INCLUSION_SUPPORT,
+                needs=[NeedArea.SEMH],
+            )
+            FollowUp.objects.create(
+                placement=p, weeks_after=2, due_on=D(2026, 11, 13), result="sustained"
+            )
+        built["placed_now"] += now
+        for student in (ehcp[0], none[0]):
+            placement(
+                student,
+                referrer=rita,
+                approver=dee,
+                start=spring[0],
+                exit_=spring[1],
+                outcome="full",
+                purpose=Purpose.PART_TIME,
+                needs=[NeedArea.COGNITION, NeedArea.SEMH],
+            )
+            built["placed_before"].append(student)
+    return built
+
+
+def this_year():
+    span = periods.for_year("2026/27")
+    return span, periods.last_year(span)
+
+
+def row(table, *labels):
+    for r in table.rows:
+        if [str(c) for c in r[: len(labels)]] == list(labels):
+            return r
+    raise AssertionError(f"no row {labels} in {table.key}: {[r[:2] for r in table.rows]}")
+
+
+def test_ehcp_rate_and_ratio_match_a_count_by_hand(calendar, rita, dee):
+    built = build_school(rita, dee)
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=1)
+    table = result.tables["disproportionality"]
+
+    on_roll = len(built["ehcp"]) + len(built["support"]) + len(built["none"])
+    placed = len(set(built["placed_now"]))
+    ehcp_placed = len([s for s in built["placed_now"] if s in built["ehcp"]])
+    assert (on_roll, placed, ehcp_placed) == (40, 6, 3)
+    overall = placed * 100 / on_roll  # 15 per 100
+    ehcp_rate = ehcp_placed * 100 / len(built["ehcp"])  # 3 of 12: 25 per 100
+
+    everyone = row(table, "All pupils", "All pupils")
+    assert (everyone[2].value, everyone[4].value, everyone[6].shown) == (40, 6, 15.0)
+    ehcp = row(table, "Special educational needs", "EHC plan")
+    assert ehcp[2].value == 12 and ehcp[4].value == 3
+    assert ehcp[6].shown == ehcp_rate == 25.0
+    assert ehcp[7].shown == round(ehcp_rate / overall, 2) == 1.67
+    # Last year: one of the 12 placed (the spring placement), of 2 placed among 40.
+    assert (ehcp[8].value, ehcp[9].shown, ehcp[10].shown) == (1, round(100 / 12, 1), 1.67)
+    # A pupil with no ethnicity recorded is counted, not dropped.
+    blank = [s for s in built["none"] if s.ethnicity == ""]
+    not_recorded = row(table, "Ethnicity (major group)", "Not recorded")
+    assert not_recorded[2].value == len(blank) == 5
+    assert not_recorded[4].value == len([s for s in built["placed_now"] if s in blank]) == 1
+    year = row(table, "Year group", "Year 9")
+    assert year[2].value == 40
+
+
+def test_placements_length_outcomes_and_follow_ups(calendar, rita, dee):
+    build_school(rita, dee)
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=1)
+    placements = result.tables["placements"]
+    assert [c.value for c in row(placements, "Completed")[1:]] == [6, 2]
+    length = weekdays(D(2026, 9, 7), D(2026, 10, 16))
+    assert length == 30
+    assert row(placements, "Median length in school days (those that ended)")[1].shown == 30.0
+    spring = weekdays(D(2026, 1, 12), D(2026, 2, 13), [(D(2026, 2, 16), D(2026, 2, 20))])
+    assert row(placements, "Median length in school days (those that ended)")[2].shown == spring
+    outcomes = result.tables["outcomes"]
+    assert row(outcomes, "Fully back in lessons")[1].value == 4
+    assert row(outcomes, "Partly back in lessons")[1].value == 1
+    assert row(outcomes, "Other provision")[1].value == 1
+    assert row(outcomes, "Placements that ended")[1:] == [Count(6, 1), Count(2, 1)]
+    follow = result.tables["follow_ups"]
+    assert row(follow, "2 school weeks after exit: Sustained")[1].value == 6
+    purposes = result.tables["referrals_purpose"]
+    assert row(purposes, "Inclusion support")[1:] == [Count(6, 1), Count(0, 1)]
+    assert row(purposes, "Part-time timetable as part of reintegration")[2].value == 2
+    needs = result.tables["referrals_need"]
+    assert row(needs, "Social, emotional and mental health")[1:] == [Count(6, 1), Count(2, 1)]
+    assert row(needs, "Cognition and learning")[1:] == [Count(0, 1), Count(2, 1)]
+    source = result.tables["referrals_source"]
+    assert row(source, "Referrer")[1:] == [Count(6, 1), Count(2, 1)]
+    repeats = result.tables["repeats"]
+    assert row(repeats, "of whom had a placement before the period")[1].value == 1
+    decisions = result.tables["decisions"]
+    assert row(decisions, "Median days from submission to decision")[1].shown == 2.0
+    assert len(result.placements) == 6
+
+
+def test_counts_below_the_threshold_are_hidden_and_at_it_shown(calendar, rita, dee):
+    build_school(rita, dee)
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=3)
+    table = result.tables["disproportionality"]
+    ehcp = row(table, "Special educational needs", "EHC plan")
+    assert not ehcp[4].hidden and str(ehcp[4]) == "3"  # at the threshold: shown
+    assert str(ehcp[6]) == "25.0"
+    support = row(table, "Special educational needs", "SEN support")
+    assert support[4].hidden and str(support[4]) == "fewer than 3"  # 2: below
+    assert support[6].hidden and support[7].hidden  # its rate and ratio too
+    assert str(support[7]) == "fewer than 3"
+    # Last year's single EHCP placement is hidden, and so is its rate.
+    assert ehcp[8].hidden and ehcp[9].hidden and ehcp[10].hidden
+
+
+def test_a_lone_hidden_cell_hides_the_next_smallest_so_it_cannot_be_worked_back(
+    calendar, rita, dee
+):
+    build_school(rita, dee)
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=2)
+    table = result.tables["disproportionality"]
+    placed = [row(table, "Special educational needs", g)[4] for g in ("EHC plan", "SEN support")]
+    no_sen = row(table, "Special educational needs", "No SEN recorded")[4]
+    # 3, 2 and 1 of a total of 6 shown: the 1 is hidden, so the 2 must be as well.
+    assert no_sen.hidden
+    assert placed[1].hidden and not placed[0].hidden
+    assert protect([Count.of(3, 2), Count.of(2, 2), Count.of(1, 2)]) == [
+        Count(3, 2),
+        Count(2, 2, True),
+        Count(1, 2, True),
+    ]
+
+
+def test_the_csv_hides_the_same_cells(calendar, rita, dee, client_for):
+    build_school(rita, dee)
+    SchoolSettings.objects.update_or_create(singleton=True, defaults={"suppression_threshold": 3})
+    response = client_for(dee).get(
+        reverse("oversight:export", args=["disproportionality"]), {"period": "year:2026/27"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    by_group = {r[1]: r for r in rows[1:]}
+    assert by_group["EHC plan"][4] == "3" and by_group["EHC plan"][6] == "25.0"
+    assert by_group["SEN support"][4] == "fewer than 3"
+    assert by_group["SEN support"][6] == "fewer than 3"
+    assert "2" not in {by_group["SEN support"][4], by_group["No SEN recorded"][4]}
+
+
+def test_the_csv_of_a_table_is_formula_safe(calendar, rita, dee, client_for):
+    p = placement(
+        StudentFactory(),
+        referrer=rita,
+        approver=dee,
+        start=D(2026, 9, 7),
+        exit_=D(2026, 10, 16),
+        outcome="full",
+        purpose="",
+        needs=[],
+    )
+    PlanCell.objects.create(
+        placement=p, date=D(2026, 9, 8), period=_period(), mode=Mode.ROOM, subject="=HYPERLINK(1)"
+    )
+    WorkRequest.objects.create(
+        placement=p, date=D(2026, 9, 8), period=_period(), subject="=HYPERLINK(1)"
+    )
+    response = client_for(dee).get(
+        reverse("oversight:export", args=["work_department"]), {"period": "year:2026/27"}
+    )
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK(1)" in body
+
+
+def _period():
+    from enigma.models import Period
+
+    return Period.objects.get_or_create(
+        name="P1", defaults={"starts_at": dt.time(9), "ends_at": dt.time(10)}
+    )[0]
+
+
+def test_an_unknown_table_is_404(calendar, client_for, dee):
+    assert client_for(dee).get(reverse("oversight:export", args=["nope"])).status_code == 404
+
+
+def test_query_count_does_not_grow_with_the_data(calendar, rita, dee, client_for):
+    build_school(rita, dee, copies=1)
+    SchoolSettings.load()  # made on first use: not part of what is measured
+    now, before = this_year()
+    with CaptureQueriesContext(connection) as small:
+        figures(now, before, today=TODAY)
+    client = client_for(dee)
+    with CaptureQueriesContext(connection) as page_small:
+        assert (
+            client.get(reverse("oversight:overview"), {"period": "year:2026/27"}).status_code == 200
+        )
+    build_school(rita, dee, copies=9)
+    assert Student.objects.count() == 400
+    with CaptureQueriesContext(connection) as large:
+        figures(now, before, today=TODAY)
+    with CaptureQueriesContext(connection) as page_large:
+        client.get(reverse("oversight:overview"), {"period": "year:2026/27"})
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+    assert len(page_large) == len(page_small)
+
+
+def test_the_page_report_and_case_summary_render(calendar, rita, dee, sam, client_for):
+    build_school(rita, dee)
+    client = client_for(sam)
+    page = client.get(reverse("oversight:overview"), {"period": "year:2026/27"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'role="img"' in text and "<title id=" in text
+    assert "style=" not in text.split("<main", 1)[-1]
+    report = client.get(reverse("oversight:report"), {"period": "year:2026/27"})
+    one = Placement.objects.filter(actual_exit=D(2026, 10, 16)).first()
+    assert one.student.legal_surname not in report.content.decode()
+    # Listed one by one without names, outcomes would show the small numbers hidden.
+    assert "Each placement that ended" not in report.content.decode()
+    named = client.get(reverse("oversight:report"), {"period": "year:2026/27", "names": "on"})
+    assert one.student.name in named.content.decode()
+    assert "Each placement that ended" in named.content.decode()
+    summary = client.get(reverse("oversight:case_summary", args=[one.pk]))
+    assert summary.status_code == 200
+    assert one.student.name in summary.content.decode()
+
+
+def test_a_bad_range_is_told_next_to_the_field(calendar, client_for, dee):
+    page = client_for(dee).get(
+        reverse("oversight:overview"),
+        {"period": "dates", "start": "2026-11-01", "end": "2026-10-01"},
+    )
+    assert page.status_code == 200
+    assert "The last day must be on or after the first." in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_every_chart_something_true_to_show():
+    from django.core.management import call_command
+
+    from oversight.views import _charts
+
+    moment = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo", stdout=io.StringIO(), students=120)
+        now = periods.current(D(2026, 11, 23))
+        result = figures(now, periods.last_year(now), today=D(2026, 11, 23))
+    drawn = _charts(result)
+    for name in ("trend", "outcomes", "ratios"):
+        solid = [b for b in drawn[name].bars if "hidden" not in b["cls"] and b["w"] > 1]
+        assert solid, f"the {name} chart has no bar to show"
+    # Groups beside all pupils: some above 1, some below, and the not recorded counted.
+    ratios = [row["ratio"].value for row in result.ratios_chart if row["ratio"].value]
+    assert any(r > 1 for r in ratios) and any(r < 1 for r in ratios)
+    table = result.tables["disproportionality"]
+    assert row(table, "Ethnicity (major group)", "Not recorded")[2].value > 0
+    assert len(set(Student.objects.values_list("ethnicity", flat=True))) > 5
+    purposes = result.tables["referrals_purpose"]
+    assert sum(1 for r in purposes.rows[:-1] if r[1].value) >= 2
+    assert result.tables["reintegration"].rows, "the plan's weeks are counted"
+    assert result.tables["work_department"].rows, "work set by department"
+
+
+def test_a_case_summary_counts_restricted_entries_without_their_words(
+    calendar, rita, dee, sam, dina, client_for
+):
+    from records.models import Category
+    from records.services.entries import record_entry
+
+    build_school(rita, dee)
+    one = Placement.objects.filter(actual_exit=D(2026, 10, 16)).first()
+    safeguarding, _ = Category.objects.get_or_create(
+        name="Safeguarding", defaults={"restricted": True, "position": 10}
+    )
+    during = dt.datetime(2026, 9, 21, 11, tzinfo=LONDON)
+    for summary, category in (
+        ("Disclosure to the form tutor", safeguarding),
+        ("Worried about a bruise", safeguarding),
+        ("Settled well in maths", None),
+    ):
+        record_entry(
+            author=dina,
+            students=[one.student],
+            kind="concern",
+            category=category,
+            summary=summary,
+            account="Words only the DSL team reads.",
+            occurred_at=during,
+        )
+    text = client_for(sam).get(reverse("oversight:case_summary", args=[one.pk])).content.decode()
+    assert "2 restricted entries are not shown here" in text
+    assert "Settled well in maths" in text
+    assert "Disclosure to the form tutor" not in text and "bruise" not in text
+    assert "Words only the DSL team reads." not in text
+
+
+def test_a_hidden_ratio_draws_no_bar_and_a_hidden_count_only_an_outline():
+    from oversight import charts
+    from oversight.suppression import Number
+
+    chart = charts.horizontal(
+        "k",
+        "Ratios",
+        "Each group against all pupils.",
+        [
+            {"label": "Small group", "ratio": Number(None, 5, True, 2)},
+            {"label": "Large group", "ratio": Number(1.5, 5, False, 2)},
+        ],
+        [("ratio", "chart__bar--ratio", "Ratio")],
+        reference=1.0,
+    )
+    assert len(chart.bars) == 1 and "hidden" not in chart.bars[0]["cls"]
+    assert "not shown: fewer than 5" in [t["text"] for t in chart.texts]
+    counts = charts.horizontal(
+        "c", "Counts", "Outcomes.", [{"label": "Full", "n": Count.of(2, 5)}], [("n", "x", "n")]
+    )
+    (outline,) = counts.bars
+    assert "chart__bar--hidden" in outline["cls"]
+    assert "fewer than 5" in [t["text"] for t in counts.texts]
+    assert "2" not in [t["text"] for t in counts.texts]
