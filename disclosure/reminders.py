@@ -25,17 +25,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disclosure.models import ChildProtectionTransfer, LeavingClosed
+from disclosure.selectors import DUE_BY_SCHOOL_DAY, has_cp_file
 from enigma.capabilities import Capability, users_who_can
 from enigma.formatting import day_text
 from enigma.models import Student
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from notifications.models import Kind
 from notifications.services import Due, create_notifications
-from records import access
-from records.models import Entry
 
 REMIND_FROM_SCHOOL_DAY = 4
-DUE_BY_SCHOOL_DAY = 5
 State = ChildProtectionTransfer.State
 
 
@@ -77,11 +75,6 @@ def unconfirmed():
 def unprepared():
     """Leavers with restricted entries whose leaving has no transfer and is not closed:
     each is a child-protection file nobody has started to send."""
-    restricted = (
-        Entry.objects.filter(links__student=OuterRef("pk"))
-        .annotate(is_restricted=access.restricted_now())
-        .filter(is_restricted=True)
-    )
     transfer = ChildProtectionTransfer.objects.filter(
         student=OuterRef("pk"), left_on=OuterRef("left_on")
     )
@@ -90,7 +83,7 @@ def unprepared():
         Student.objects.filter(left_on__isnull=False, on_roll=False)
         .exclude(Exists(transfer))
         .exclude(Exists(closed))
-        .filter(Exists(restricted))
+        .filter(has_cp_file())
         .order_by("left_on", "pk")
     )
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -946,4 +946,17 @@ def closed_leaving_of(student) -> LeavingClosed | None:
         LeavingClosed.objects.filter(student=student, left_on=student.left_on)
         .select_related("closed_by")
         .first()
+    )
+
+
+# KCSIE: the file reaches the next school within 5 school days of the pupil leaving.
+DUE_BY_SCHOOL_DAY = 5
+
+
+def has_cp_file(student_ref="pk") -> Exists:
+    """Whether the pupil has a child-protection file: any entry restricted now."""
+    return Exists(
+        Entry.objects.filter(links__student=OuterRef(student_ref))
+        .annotate(is_restricted=access.restricted_now())
+        .filter(is_restricted=True)
     )

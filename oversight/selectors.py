@@ -37,7 +37,10 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
+from disclosure import selectors as transfers
+from disclosure.models import ChildProtectionTransfer, LeavingClosed
 from enigma.models import ETHNIC_GROUPS, SchoolSettings, Student
 from enigma.models.people import NOT_RECORDED
 from enigma.roles import Role
@@ -45,7 +48,10 @@ from enigma.school_calendar import CalendarError, SchoolCalendar
 from oversight.periods import Span
 from oversight.suppression import Count as Shown
 from oversight.suppression import Number, derived, protect, rate
+from records.models import ForceRecord
+from records.selectors.force import current_force_records
 from referrals.models import FollowUp, NeedArea, Placement, Purpose, Referral
+from referrals.purposes import purpose_label, purpose_labels
 from timetables.models import ROOM_MODES, Mode, PlanCell, RegisterMark, WorkRequest
 
 IN_ROOM = (Placement.State.ACTIVE, Placement.State.COMPLETED, Placement.State.ENDED_EARLY)
@@ -180,6 +186,8 @@ def figures(now: Span, before: Span, *, today: dt.date, threshold: int | None = 
     tables["subjects_behind"] = _subjects_behind(now, t, today)
     tables["work_department"] = _work_by(now, t, "subject", "Department (subject)")
     tables["work_teacher"] = _work_by(now, t, "teacher", "Teacher")
+    tables["force"] = _force(now, before, t, cols)
+    tables["cp_transfers"] = _cp_transfers(now, before, t, cols, today)
     dispro, ratios_chart = _disproportionality(now, before, t)
     tables[dispro.key] = dispro
     trend_table, trend = _trend(now, before, t)
@@ -233,7 +241,8 @@ def _referrals_by_source(now, before, t, cols) -> Table:
 def _referrals_by_purpose(now, before, t, cols) -> Table:
     qs, a, b = _referrals(now, before)
     counts = _grouped(qs, "purpose", a, b)
-    labels = [(p.value, p.label) for p in Purpose] + [("", NOT_RECORDED)]
+    names = purpose_labels()  # the school's own names for the purposes
+    labels = [(p.value, names[p.value]) for p in Purpose] + [("", NOT_RECORDED)]
     table = Table("referrals_purpose", "Referrals received, by purpose", ["Purpose", *cols])
     _partition_table(table, labels, counts, t)
     return table
@@ -427,12 +436,13 @@ def _placement_list(now: Span) -> list[dict]:
         .order_by("actual_exit", "pk")[:200]
     )
     lengths = _school_days([(p.start_date, p.actual_exit) for p in rows])
+    names = purpose_labels()
     return [
         {
             "placement": p,
             "number": i,
             "days": days,
-            "purpose": p.referral.get_purpose_display() if p.referral.purpose else NOT_RECORDED,
+            "purpose": purpose_label(p.referral.purpose, names) or NOT_RECORDED,
             "outcome": p.get_outcome_display() or NOT_RECORDED,
             "follow_ups": [f"{f.weeks_after} weeks: {_result(f)}" for f in p.follow_ups.all()],
             "re_referred": p.re_referred,
@@ -904,3 +914,106 @@ def _trend(now: Span, before: Span, t: int):
             ]
         )
     return table, points
+
+
+# --- safeguarding and restrictive practice ---------------------------------------------
+
+
+def _force(now, before, t, cols) -> Table:
+    """Uses of reasonable force (each once, as it stands after corrections) by when they
+    happened: counts only, never what happened."""
+
+    def when(span):
+        return Q(entry__occurred_at__date__range=(span.start, span.end))
+
+    def counted(extra: Q | None = None):
+        extra = extra if extra is not None else Q()
+        return [
+            Count("pk", filter=when(now) & extra, distinct=True),
+            Count("pk", filter=when(before) & extra, distinct=True),
+        ]
+
+    figures_ = {
+        "Uses of reasonable force": counted(None),
+        "A pupil was injured": counted(Q(pupil_injured=True)),
+        "A member of staff was injured": counted(Q(staff_injured=True)),
+        "Parents or carers not yet told": counted(Q(parents_told=ForceRecord.ParentsTold.NOT_YET)),
+        "No debrief recorded": counted(Q(debrief_at__isnull=True)),
+    }
+    aggregates = {}
+    for n, (a, b) in enumerate(figures_.values()):
+        aggregates[f"a{n}"], aggregates[f"b{n}"] = a, b
+    aggregates["pa"] = Count("entry__links__student", filter=when(now), distinct=True)
+    aggregates["pb"] = Count("entry__links__student", filter=when(before), distinct=True)
+    got = current_force_records().aggregate(**aggregates)
+    table = Table(
+        "force",
+        "Use of reasonable force",
+        ["Figure", *cols],
+        note="Each use counted once, as it stands after any correction; when it happened.",
+    )
+    for n, label in enumerate(figures_):
+        table.rows.append([label, *_pair(got[f"a{n}"], got[f"b{n}"], t)])
+        if n == 0:
+            table.rows.append(["Pupils involved", *_pair(got["pa"], got["pb"], t)])
+    return table
+
+
+def _cp_transfers(now, before, t, cols, today: dt.date) -> Table:
+    """Leavers with a child-protection file, by whether it reached the next school within
+    5 school days of leaving (KCSIE), by the leaving date."""
+    leavers = list(
+        Student.objects.filter(
+            _in(now, "left_on") | _in(before, "left_on"), left_on__isnull=False, on_roll=False
+        )
+        .filter(transfers.has_cp_file())
+        .values_list("pk", "left_on")
+    )
+    ids = [pk for pk, _ in leavers]
+    confirmed = {
+        (pk, left_on): at
+        for pk, left_on, at in ChildProtectionTransfer.objects.filter(
+            student_id__in=ids, state=ChildProtectionTransfer.State.CONFIRMED
+        ).values_list("student_id", "left_on", "confirmed_at")
+    }
+    closed = set(
+        LeavingClosed.objects.filter(student_id__in=ids)
+        .exclude(reason=LeavingClosed.Reason.BEFORE_TRACKING)
+        .values_list("student_id", "left_on")
+    )
+    labels = [
+        ("in_time", "Confirmed by the next school within 5 school days"),
+        ("later", "Confirmed, but later"),
+        ("late", "Not confirmed and late"),
+        ("not_due", "Not confirmed, not yet due"),
+        ("elsewhere", "Sent another way, or no next school"),
+    ]
+    counts: dict[str, list[int]] = {key: [0, 0] for key, _ in labels}
+    if leavers:
+        start = min(left_on for _, left_on in leavers)
+        calendar = SchoolCalendar.from_db(start, max(today, start) + dt.timedelta(days=400))
+        for pk, left_on in leavers:
+            column = 0 if now.start <= left_on <= now.end else 1
+            try:
+                due = calendar.add_school_days(left_on, transfers.DUE_BY_SCHOOL_DAY)
+            except CalendarError:
+                due = None
+            at = confirmed.get((pk, left_on))
+            if (pk, left_on) in closed:
+                key = "elsewhere"
+            elif at is not None:
+                key = "in_time" if due is None or timezone.localdate(at) <= due else "later"
+            elif due is not None and today > due:
+                key = "late"
+            else:
+                key = "not_due"
+            counts[key][column] += 1
+    table = Table(
+        "cp_transfers",
+        "Child-protection files of leavers",
+        ["Leavers with a child-protection file", *cols],
+        note="KCSIE: the file reaches the next school's DSL within 5 school days of leaving. "
+        "By the leaving date.",
+    )
+    _partition_table(table, labels, {k: tuple(v) for k, v in counts.items()}, t)
+    return table

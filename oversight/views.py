@@ -36,6 +36,7 @@ SECTIONS = [
     ("Reintegration", ["reintegration", "subjects_behind"]),
     ("Work from class teachers", ["work_department", "work_teacher"]),
     ("Who is placed", ["disproportionality"]),
+    ("Safeguarding and restrictive practice", ["force", "cp_transfers"]),
 ]
 
 

@@ -306,6 +306,7 @@ def test_query_count_does_not_grow_with_the_data(calendar, rita, dee, client_for
     with CaptureQueriesContext(connection) as small:
         figures(now, before, today=TODAY)
     client = client_for(dee)
+    client.get(reverse("oversight:overview"))  # the session's once-a-minute save, not measured
     with CaptureQueriesContext(connection) as page_small:
         assert (
             client.get(reverse("oversight:overview"), {"period": "year:2026/27"}).status_code == 200
@@ -434,3 +435,88 @@ def test_a_hidden_ratio_draws_no_bar_and_a_hidden_count_only_an_outline():
     assert "chart__bar--hidden" in outline["cls"]
     assert "fewer than 5" in [t["text"] for t in counts.texts]
     assert "2" not in [t["text"] for t in counts.texts]
+
+
+def test_uses_of_force_and_late_cp_files_are_counted_once_each(calendar, rita, dee, cora, dina):
+    """Three uses of force this year (one corrected: still one), one last year; three
+    leavers with a child-protection file this year: one confirmed on the 3rd school day,
+    one never sent and late, one closed as going another way; counted by hand."""
+    from disclosure.models import ChildProtectionTransfer, LeavingClosed
+    from records.models import Category, ForceRecord
+    from records.services.entries import record_entry
+    from records.services.force import ForceDetails, record_force
+
+    def force(day, pupils, **extra):
+        when = dt.datetime.combine(day, dt.time(11), LONDON)
+        details = dict(  # noqa: C408
+            occurred_at=when, place=ForceRecord.Place.CORRIDOR, place_detail="By the hall",
+            summary="Held apart", before="A fight began", what_was_done="Guided apart",
+            duration_minutes=2, parents_told=ForceRecord.ParentsTold.PHONE,
+            parents_told_at=when + dt.timedelta(hours=1), staff=[cora],
+            pupil_injuries="A graze; first aid given" if extra.get("pupil_injured") else "",
+            staff_injuries="A bruise" if extra.get("staff_injured") else "",
+        )  # fmt: skip
+        details.update(extra)
+        return record_force(by=cora, students=pupils, details=ForceDetails(**details))
+
+    a, b, c, d = StudentFactory.create_batch(4)
+    first = force(D(2026, 9, 15), [a, b], pupil_injured=True)
+    record_force(
+        by=cora,
+        students=[],
+        amends=first.entry,
+        amendment_reason="Debrief held",
+        details=ForceDetails(
+            occurred_at=first.entry.occurred_at, place=ForceRecord.Place.CORRIDOR,
+            place_detail="By the hall", summary="Held apart", before="A fight began",
+            what_was_done="Guided apart", duration_minutes=2, pupil_injured=True,
+            pupil_injuries="A graze; first aid given", staff=[cora],
+            parents_told=ForceRecord.ParentsTold.PHONE,
+            parents_told_at=first.parents_told_at,
+            debrief_at=first.entry.occurred_at + dt.timedelta(days=1), debrief="Talked it over",
+        ),
+    )  # fmt: skip
+    force(D(2026, 10, 5), [c], parents_told=ForceRecord.ParentsTold.NOT_YET, parents_told_at=None)
+    force(D(2026, 11, 20), [a], staff_injured=True)
+    force(D(2026, 3, 3), [d])  # last year
+
+    safeguarding = Category.objects.get(name="Safeguarding")
+    leavers = StudentFactory.create_batch(3, on_roll=False)
+    for pupil, left in zip(leavers, (D(2026, 9, 18), D(2026, 10, 2), D(2026, 11, 6)), strict=True):
+        pupil.left_on = left
+        pupil.save()
+        record_entry(author=dina, students=[pupil], kind="concern", category=safeguarding,
+                     summary="A disclosure", account="In her words.")  # fmt: skip
+    ChildProtectionTransfer.objects.create(
+        student=leavers[0], left_on=D(2026, 9, 18), prepared_by=dina,
+        state=ChildProtectionTransfer.State.CONFIRMED, recipient_email="dsl@next.example.org",
+        confirmed_at=dt.datetime(2026, 9, 23, 15, tzinfo=LONDON),  # 3rd school day
+    )  # fmt: skip
+    LeavingClosed.objects.create(
+        student=leavers[2], left_on=D(2026, 11, 6), reason=LeavingClosed.Reason.NO_NEXT_SCHOOL,
+        detail="Home education; the local authority told", closed_by=dina,
+    )  # fmt: skip
+
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=1)
+    force_table = result.tables["force"]
+    assert [str(c) for c in row(force_table, "Uses of reasonable force")[1:]] == ["3", "1"]
+    assert [str(c) for c in row(force_table, "Pupils involved")[1:]] == ["3", "1"]
+    assert [str(c) for c in row(force_table, "A pupil was injured")[1:]] == ["1", "0"]
+    assert [str(c) for c in row(force_table, "A member of staff was injured")[1:]] == ["1", "0"]
+    assert [str(c) for c in row(force_table, "Parents or carers not yet told")[1:]] == ["1", "0"]
+    assert [str(c) for c in row(force_table, "No debrief recorded")[1:]] == ["2", "1"]
+    cp = result.tables["cp_transfers"]
+    expected = {
+        "Confirmed by the next school within 5 school days": "1",
+        "Confirmed, but later": "0",
+        "Not confirmed and late": "1",
+        "Not confirmed, not yet due": "0",
+        "Sent another way, or no next school": "1",
+        "Total": "3",
+    }
+    for label, count in expected.items():
+        assert str(row(cp, label)[1]) == count, label
+    # At the school's threshold of 5 every count above is hidden (0 stays 0).
+    hidden = figures(now, before, today=TODAY, threshold=5).tables["force"]
+    assert str(row(hidden, "Uses of reasonable force")[1]) == "fewer than 5"
