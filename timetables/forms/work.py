@@ -11,12 +11,17 @@ from records import attachments
 
 
 class WorkSetForm(forms.Form):
+    # Each of the three is optional alone, but one of them is needed: no "(optional)"
+    # on any (the hint and the form's error say so).
+    marks_optional = False
+
     description = forms.CharField(
         label="The work",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What the student should do, and where to find it.",
+        help_text="What the student should do, and where to find it. Describe the work, "
+        "give a link or attach a file: any one of the three will do.",
     )
     link = forms.URLField(
         label="Link",
