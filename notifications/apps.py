@@ -13,3 +13,7 @@ class NotificationsConfig(AppConfig):
         from records.models import Entry
 
         post_save.connect(hooks.entry_recorded, sender=Entry, dispatch_uid="notifications-dsl")
+
+        from timetables.hooks import work_nudged
+
+        work_nudged.connect(hooks.work_nudged, dispatch_uid="notifications-work-nudge")

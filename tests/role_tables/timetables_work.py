@@ -14,5 +14,6 @@ NEEDS: dict = {
     "timetables:work_panel": C.OVERSEE_ROOM,
     "timetables:work_complete": C.RUN_ROOM,
     "timetables:work_return": C.RUN_ROOM,
+    "timetables:work_nudge": C.RUN_ROOM,
 }
-POST_ONLY: set[str] = {"timetables:work_return"}
+POST_ONLY: set[str] = {"timetables:work_return", "timetables:work_nudge"}

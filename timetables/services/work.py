@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,9 +21,18 @@ from django.utils import timezone
 
 from enigma import audit
 from enigma.formatting import day_text
+from enigma.models import AuditEvent
 from records import attachments
+from timetables.hooks import work_nudged
 from timetables.models import WorkRequest
-from timetables.selectors.work import CHANGEABLE, same_class_filter
+from timetables.selectors.work import (
+    CHANGEABLE,
+    NUDGE_GAP,
+    NUDGED,
+    open_work_of,
+    same_class_filter,
+    teacher_name,
+)
 
 log = logging.getLogger(__name__)
 S = WorkRequest.Status
@@ -33,6 +43,7 @@ class WorkAction:
     COMPLETED = "timetables.work_completed"
     RETURNED = "timetables.work_returned"
     EXPORTED = "timetables.work_exported"
+    NUDGED = NUDGED
 
 
 AUDIT_LABELS = {
@@ -40,6 +51,7 @@ AUDIT_LABELS = {
     WorkAction.COMPLETED: "Recorded work completed in the room",
     WorkAction.RETURNED: "Returned completed work to the teacher",
     WorkAction.EXPORTED: "Downloaded the outstanding work list",
+    WorkAction.NUDGED: "Reminded a teacher of work still to set",
 }
 AUDIT_GROUPS = {"timetables.work_": "Work for room lessons"}
 
@@ -238,3 +250,52 @@ def work_return(*, work: WorkRequest, by) -> WorkRequest:
         locked.save(update_fields=["status", "returned_at"])
         audit.record(WorkAction.RETURNED, actor=by, obj=locked, student=locked.placement.student)
     return locked
+
+
+def work_nudge(*, teacher, by, today=None) -> int:
+    """Remind `teacher` of the room lessons still waiting for their work: one reminder
+    through the outbox (notifications, listening to timetables.hooks.work_nudged), at
+    most once in NUDGE_GAP (24 hours). Returns how many lessons it is about.
+
+    The teacher's row is locked while the last nudge is checked, so two people pressing
+    at once send one reminder; the refusal says when the next one may go.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=teacher.pk)
+        name = teacher_name(locked)
+        last = (
+            AuditEvent.objects.filter(
+                action=WorkAction.NUDGED,
+                object_type=locked._meta.label,
+                object_id=str(locked.pk),
+                occurred_at__gt=timezone.now() - NUDGE_GAP,
+            )
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            at = timezone.localtime(last)
+            again = timezone.localtime(last + NUDGE_GAP)
+            raise ValidationError(
+                f"{name} was already reminded at {at:%H:%M} on {day_text(at.date())}. "
+                f"A teacher is reminded at most once a day: the next reminder can go from "
+                f"{again:%H:%M} on {day_text(again.date())}."
+            )
+        waiting = open_work_of(locked, today)
+        if not waiting:
+            raise ValidationError(f"{name} has no room lessons waiting for work.")
+        overdue = sum(1 for w in waiting if w.overdue)
+        audit.record(
+            WorkAction.NUDGED, actor=by, obj=locked, data={"open": len(waiting), "overdue": overdue}
+        )
+        work_nudged.send(
+            sender=WorkRequest,
+            teacher=locked,
+            by=by,
+            today=today,
+            open=len(waiting),
+            overdue=overdue,
+        )
+    return len(waiting)

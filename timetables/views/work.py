@@ -154,12 +154,35 @@ def work_file(request, work_pk):
 
 @room_readers
 def work_outstanding(request):
-    board = selectors.work_board(timezone.localdate(), request.GET.get("by", "teacher"))
+    by = request.GET.get("by", "teacher")
+    board = selectors.work_board(timezone.localdate(), by, request.GET.get("page"))
     return render(
         request,
         "timetables/work/outstanding.html",
-        {"board": board},
+        {"board": board, "query_string": f"by={board.by}", "nudge_gap_hours": 24},
     )
+
+
+@coordinator_only
+@require_POST
+def work_nudge(request, teacher_pk):
+    """One click: remind a teacher, through the outbox, of the work still to set."""
+    teacher = selectors.teacher_to_nudge(teacher_pk)
+    if teacher is None:
+        messages.info(request, "That teacher has no room lessons waiting for work now.")
+        return _to_outstanding()
+    try:
+        count = services.work_nudge(teacher=teacher, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        lessons = f"{count} lesson{'s' if count != 1 else ''}"
+        messages.success(
+            request,
+            f"Reminder sent to {selectors.teacher_name(teacher)} about {lessons} waiting for "
+            "work. They can be reminded again in 24 hours.",
+        )
+    return _to_outstanding()
 
 
 @room_readers
@@ -178,7 +201,7 @@ def work_outstanding_csv(request):
             "Student",
             "Tutor group",
             "Requested",
-            "Set by",
+            "Work due by",
             "Overdue",
         ],
         (
