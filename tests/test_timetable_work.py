@@ -27,6 +27,7 @@ from timetables.services.work import (
     work_nudge,
     work_return,
     work_set,
+    work_set_many,
 )
 
 pytestmark = pytest.mark.django_db
@@ -233,6 +234,82 @@ def test_the_same_work_for_every_lesson_of_the_class_this_week(
     assert set(WorkRequest.objects.filter(status=S.SET).values_list("description", flat=True)) == {
         "Pages 12-14 of the workbook"
     }
+
+
+@pytest.fixture
+def two_students(placement, tom, dee, rita):
+    """Tom's room lessons with two students this week and next, and one in class."""
+    other = make_placement(approver=dee, referrer=rita, student=StudentFactory(), started=True)
+    p1, p2 = period("P1"), period("P2")
+    return {
+        "a_fri": lesson(placement, tom, D(2026, 9, 11), p1),
+        "a_mon": lesson(placement, tom, D(2026, 9, 14), p2),
+        "b_fri": lesson(other, tom, D(2026, 9, 11), p2, subject="Maths", class_code="9Y/Ma2"),
+        "a_class": lesson(placement, tom, D(2026, 9, 15), p1, mode=Mode.CLASS),
+    }
+
+
+def test_my_students_is_compact_one_block_per_student_with_lessons_needing_work(
+    client_for, tom, two_students
+):
+    response = client_for(tom).get(reverse("timetables:my_students"))
+    students = response.context["page"].students
+    needing = {s.student.pk: [r.work for r in s.needing] for s in students}
+    a, b = two_students["a_fri"], two_students["b_fri"]
+    assert needing == {
+        a.placement.student.pk: [a, two_students["a_mon"]],
+        b.placement.student.pk: [b],
+    }
+    html = response.content.decode()
+    for work in (a, two_students["a_mon"], b):
+        assert f'name="works" value="{work.pk}" form="set-many"' in html
+    assert html.count('name="works"') == 3  # the class lesson needs nothing
+
+
+def test_the_same_work_for_several_lessons_in_one_go(client_for, tom, two_students):
+    chosen = [two_students["a_fri"], two_students["a_mon"], two_students["b_fri"]]
+    response = client_for(tom).post(
+        reverse("timetables:work_set_many"),
+        {"works": [w.pk for w in chosen], "description": "Fractions sheet 3", "link": ""},
+        follow=True,
+    )
+    assert "Work set for 3 lessons of 2 students" in response.content.decode()
+    for work in chosen:
+        work.refresh_from_db()
+        assert (work.status, work.description, work.set_by) == (S.SET, "Fractions sheet 3", tom)
+    events = AuditEvent.objects.filter(action=WorkAction.SET)
+    assert sorted(int(e.object_id) for e in events) == sorted(w.pk for w in chosen)
+    assert {e.data["together"] for e in events} == {3}
+
+
+def test_setting_several_refuses_all_if_one_cannot_be_set(tom, two_students):
+    a, b = two_students["a_fri"], two_students["b_fri"]
+    WorkRequest.objects.filter(pk=b.pk).update(status=S.CANCELLED)
+    with pytest.raises(ValidationError, match="back in class"):
+        work_set_many(works=[a, b], by=tom, description="Read")
+    a.refresh_from_db()
+    assert a.status == S.REQUESTED and not AuditEvent.objects.filter(action=WorkAction.SET)
+
+
+def test_setting_several_keeps_what_was_typed_and_names_the_problem(
+    client_for, tom, two_students, dee, rita
+):
+    ann = UserFactory(roles=["class_teacher"])
+    other = make_placement(approver=dee, referrer=rita, student=StudentFactory(), started=True)
+    not_toms = lesson(other, ann, D(2026, 9, 14), period())
+    client = client_for(tom)
+    url = reverse("timetables:work_set_many")
+    nothing = client.post(url, {"description": "Chapter 4"})
+    assert "Tick the lessons this work is for." in nothing.content.decode()
+    assert "Chapter 4" in nothing.content.decode()
+    mine = two_students["a_fri"]
+    theirs = client.post(url, {"works": [mine.pk, not_toms.pk], "description": "Chapter 4"})
+    html = theirs.content.decode()
+    assert "can no longer be set" in html and "Chapter 4" in html
+    assert f'value="{mine.pk}" form="set-many" id="choose-{mine.pk}" checked' in html
+    empty = client.post(url, {"works": [mine.pk], "description": " "})
+    assert "Describe the work, give a link" in empty.content.decode()
+    assert not WorkRequest.objects.filter(status=S.SET).exists()
 
 
 def test_set_work_can_change_until_it_is_completed(client_for, tom, cora, work):

@@ -78,6 +78,48 @@ class WorkSetForm(forms.Form):
         return data
 
 
+class LessonChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return (
+            f"{obj.subject}, {obj.date:%a %-d %b} {obj.period.name}: {obj.placement.student.name}"
+        )
+
+
+class WorkSetManyForm(forms.Form):
+    """The same work for several lessons: the lessons are ticked on My students (their
+    checkboxes belong to this form by their form attribute), then one description, link
+    or file for all of them."""
+
+    marks_optional = False
+
+    works = LessonChoices(
+        label="Lessons",
+        queryset=None,
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": "Tick the lessons this work is for.",
+            "invalid_choice": "One of the lessons ticked can no longer be set: reload the page.",
+            "invalid_pk_value": "One of the lessons ticked can no longer be set: reload the page.",
+        },
+    )
+    description = WorkSetForm.base_fields["description"]
+    link = WorkSetForm.base_fields["link"]
+    file = WorkSetForm.base_fields["file"]
+
+    def __init__(self, *args, requests, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["works"].queryset = requests
+        self.fields["file"].help_text = attachments.limit_text()
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("description", "").strip() or data.get("link") or data.get("file")):
+            raise forms.ValidationError(
+                "Describe the work, give a link to it or attach a file (any or all of these)."
+            )
+        return data
+
+
 class WorkCompleteForm(forms.Form):
     note = forms.CharField(
         label="How it went",

@@ -166,6 +166,17 @@ class StudentRow:
     def student(self):
         return self.placement.student
 
+    @property
+    def needing(self) -> list[LessonRow]:
+        """This week's and next week's room lessons whose work is still to set or may
+        still change, in lesson order."""
+        return [
+            r
+            for w in self.weeks
+            for r in w.rows
+            if r.work is not None and r.work.status in CHANGEABLE
+        ]
+
 
 @dataclass
 class MyStudents:
@@ -279,6 +290,18 @@ def work_for_teacher(user, work_pk) -> WorkRequest | None:
         WorkRequest.objects.filter(pk=pk, teacher=user)
         .select_related("placement__student", "period", "set_by", "completed_by")
         .first()
+    )
+
+
+def changeable_for_teacher(user):
+    """The teacher's requests they may still set or change, of live placements (what the
+    set-several-lessons form may choose from)."""
+    return (
+        WorkRequest.objects.filter(
+            teacher=user, status__in=CHANGEABLE, placement__state__in=Placement.HOLDING
+        )
+        .select_related("placement__student", "period")
+        .order_by("date", "period__starts_at", "pk")
     )
 
 

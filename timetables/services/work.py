@@ -221,6 +221,95 @@ def work_set(
     return targets
 
 
+def work_set_many(
+    *, works: list[WorkRequest], by, description: str = "", link: str = "", upload=None
+) -> list[WorkRequest]:
+    """Set the same work for several of the teacher's room lessons at once (e.g. a week's
+    lessons of one class, or of several students): one transaction, so either every lesson
+    has it or none does; each request is set and audited as work_set does one.
+
+    Refused as a whole, naming the lesson, if any of them is not the teacher's or can no
+    longer be changed.
+    """
+    if not works:
+        raise ValidationError({"works": "Choose at least one lesson."})
+    if any(w.teacher_id is None or w.teacher_id != by.pk for w in works):
+        raise PermissionDenied("Only the lessons' teacher can set their work.")
+    description = (description or "").strip()
+    link = (link or "").strip()
+    checked = None
+    if upload is not None:
+        try:
+            checked = attachments.check(upload)
+        except attachments.Refused as refused:
+            raise ValidationError({"file": str(refused)}) from None
+    if not (description or link or checked):
+        raise _nothing_set()
+    written = ""
+    if checked:
+        field = WorkRequest._meta.get_field("file")
+        written = works[0].file.storage.save(
+            field.generate_filename(works[0], checked.name), ContentFile(checked.data)
+        )
+    try:
+        with transaction.atomic():
+            locked = list(
+                WorkRequest.objects.select_for_update(of=("self",))
+                .filter(pk__in=[w.pk for w in works])
+                .select_related("placement__student", "period")
+                .order_by("date", "period__starts_at", "pk")
+            )
+            for target in locked:
+                if refusal := set_refusal(target):
+                    raise ValidationError(
+                        f"{target.subject}, {day_text(target.date)} {target.period.name} "
+                        f"({target.placement.student.name}): {refusal}"
+                    )
+            now = timezone.now()
+            for target in locked:
+                changing = target.status == S.SET
+                target.description = description
+                target.link = link
+                if checked:
+                    target.file.name = written
+                    target.file_name, target.file_type = checked.name, checked.content_type
+                target.status = S.SET
+                target.set_by = by
+                target.set_at = now
+                target.save(
+                    update_fields=[
+                        "description",
+                        "link",
+                        "file",
+                        "file_name",
+                        "file_type",
+                        "status",
+                        "set_by",
+                        "set_at",
+                    ]
+                )
+                audit.record(
+                    WorkAction.SET,
+                    actor=by,
+                    obj=target,
+                    student=target.placement.student,
+                    data={
+                        "changed": changing,
+                        "file": bool(target.file.name),
+                        "link": bool(link),
+                        "together": len(locked),
+                    },
+                )
+    except BaseException:
+        if written:
+            try:
+                works[0].file.storage.delete(written)
+            except OSError:
+                log.exception("Could not remove the unsaved work file %s", written)
+        raise
+    return locked
+
+
 def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
     """The room has done the set work: the coordinator notes how it went."""
     note = (note or "").strip()

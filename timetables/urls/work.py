@@ -7,6 +7,7 @@ from timetables.views import work
 
 urlpatterns = [
     path("my-students/", work.my_students, name="my_students"),
+    path("my-students/set/", work.work_set_many, name="work_set_many"),
     path("work/<int:work_pk>/set/", work.work_set, name="work_set"),
     path("work/<int:work_pk>/file/", work.work_file, name="work_file"),
     path("work/<int:work_pk>/complete/", work.work_complete, name="work_complete"),
