@@ -51,3 +51,28 @@ def test_the_kind_of_a_non_school_day_is_chosen_not_dashes(client_for, ada):
     html = response.content.decode()
     assert "---------" not in html
     assert ">Choose a kind</option>" in html
+
+
+def test_the_busiest_lesson_says_it_counts_students(client_for, cora, dee, rita):
+    from tests.referrals_helpers import at
+    from tests.test_timetable_today import DAY, _placement
+
+    _placement(dee, rita), _placement(dee, rita)
+    with at(DAY, 10):
+        response = client_for(cora).get(reverse("timetables:today"))
+    busiest = response.context["page"].busiest
+    assert busiest == 2  # both in the room in their first week's busiest lesson
+    html = response.content.decode()
+    assert "the busiest lesson has 2 students in the room" in html
+    assert "busiest lesson 2" not in html
+
+
+def test_no_optional_mark_on_the_work_forms_one_of_three_fields():
+    from django.template.loader import render_to_string
+
+    from timetables.forms.work import WorkSetForm
+
+    form = WorkSetForm()
+    html = "".join(render_to_string("includes/field.html", {"field": f}) for f in form)
+    assert "(optional)" not in html
+    assert "any one of the three will do" in html
