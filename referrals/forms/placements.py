@@ -162,14 +162,23 @@ class ReviewForm(forms.Form):
     # themselves when one of their answers has an error.
     WHO = ("staff_present", "student_present", "parent_present", "others_present")
 
+    # Open too when sent back with answers in them, so nothing typed is out of sight.
     @property
     def who_open(self) -> bool:
-        return any(name in self.errors for name in self.WHO)
+        return any(name in self.errors for name in self.WHO) or (
+            self.is_bound and any(self[name].value() for name in self.WHO)
+        )
 
     @property
     def targets_open(self) -> bool:
         prefixes = ("wording_", "drop_", "new_area_", "new_description_")
-        return any(name.startswith(prefixes) for name in self.errors)
+        if any(name.startswith(prefixes) for name in self.errors):
+            return True
+        return self.is_bound and any(
+            self[name].field.has_changed(self[name].initial, self[name].data)
+            for name in self.fields
+            if name.startswith(prefixes)
+        )
 
     def new_rows(self):
         return [
