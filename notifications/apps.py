@@ -29,3 +29,7 @@ class NotificationsConfig(AppConfig):
         referral_hooks.placement_changed.connect(
             hooks.placement_changed, dispatch_uid="notifications-placement"
         )
+
+        from timetables.hooks import work_nudged
+
+        work_nudged.connect(hooks.work_nudged, dispatch_uid="notifications-work-nudge")

@@ -1,6 +1,9 @@
 """Reminders caused by a change in another app, created in the same transaction, and
 reminders cleared when what they asked for is done.
 
+The room's nudge to a class teacher comes from timetables.hooks.work_nudged (timetables
+must not import notifications either), sent inside timetables.services.work.work_nudge.
+
 records must not import notifications, so the DSL alert listens to post_save of
 records.models.Entry (connected in apps.py); record_entry saves inside transaction.atomic,
 so the alert rows commit or roll back with the entry, and are sent after the commit.
@@ -15,6 +18,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from enigma.models import SchoolSettings
 from enigma.roles import Role
 from notifications.models import Kind, Notification
 from notifications.services import Due, create_notifications, resolve, users_with
@@ -110,6 +114,32 @@ def referral_moved(sender, referral, from_status, to_status, **kwargs):
                 url=reverse("referrals:referral_decide", kwargs={"referral_pk": referral.pk}),
                 recipients=recipients,
                 student_id=referral.student_id,
+            )
+        ]
+    )
+
+
+def work_nudged(sender, teacher, by, today, open, overdue, **kwargs):
+    """The room asks a teacher to set the work still waiting: one reminder, kept as a work
+    chase (unique per teacher and day, so a second press the same day adds nothing). It
+    names no student: the teacher sees who on My students."""
+    room = SchoolSettings.load().room_name
+    lessons = f"{open} of your lesson{'s' if open != 1 else ''}"
+    late = f", {overdue} of them past the day the work was due" if overdue else ""
+    create_notifications(
+        [
+            Due(
+                kind=Kind.WORK_CHASE,
+                subject_key=f"work_nudge:{teacher.pk}",
+                due_on=today,
+                title=f"The {room} is waiting for work from you",
+                body=(
+                    f"{lessons} {'has' if open == 1 else 'have'} a student in the {room} "
+                    f"and no work set yet{late}. {by} asked for a reminder: please set it on "
+                    "My students."
+                ),
+                url=reverse("timetables:my_students"),
+                recipients=(teacher.pk,),
             )
         ]
     )

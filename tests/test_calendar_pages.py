@@ -251,7 +251,7 @@ INVALID = [
     ("day", DAY | {"date": "2026-09-02"}, "date", "already a non-school day (INSET"),
     ("day", DAY | {"date": "2026-11-21"}, "date", "Sat 21 Nov 2026 is a weekend"),
     ("day", DAY | {"date": "2026-12-23"}, "date", "not inside any term"),
-    ("day", DAY | {"kind": ""}, "kind", "This field is required"),
+    ("day", DAY | {"kind": ""}, "kind", "Choose what kind of day it is"),
 ]
 
 

@@ -209,3 +209,73 @@ def test_a_weekly_review_is_not_signed_off(placement, cora, sam):
 def test_a_review_is_signed_off_only_once_held(placement, sam):
     with pytest.raises(ValidationError, match="has not been held yet"):
         placements.sign_off(midpoint(placement), by=sam)
+
+
+# --- the review form: folded sections, the ratings chart ----------------------------------
+
+
+def _review_page(client, review, data=None, day=None):
+    from django.urls import reverse
+
+    with at(day or review.due_on, 11):
+        url = reverse("referrals:review_hold", args=[review.pk])
+        return client.post(url, data) if data is not None else client.get(url)
+
+
+def test_ratings_over_the_reviews_are_a_chart_and_a_table_of_the_same_numbers(
+    placement, cora, client_for
+):
+    import re
+
+    first, second, third = list(placement.reviews.order_by("number"))[:3]
+    t1, t2 = list(placement.targets.order_by("position", "id"))
+    hold(first, cora, ratings={t1.pk: ("not_yet", ""), t2.pk: ("some", "")})
+    hold(second, cora, ratings={t1.pk: ("good", ""), t2.pk: ("met", "")})
+    html = _review_page(client_for(cora), third).content.decode()
+
+    chart = re.search(r"<svg class=\"rating-chart__svg\".*?</svg>", html, re.S).group(0)
+    assert "<script" not in chart and "style=" not in chart
+    lines = re.findall(
+        r'<polyline class="rating-chart__line chart-line--(\d)" points="([^"]+)"', chart
+    )
+    # x: review 1 then 2; y: higher is better (SVG's y grows downwards).
+    (n1, p1), (n2, p2) = lines
+    ys1 = [int(p.split(",")[1]) for p in p1.split()]
+    ys2 = [int(p.split(",")[1]) for p in p2.split()]
+    assert n1 != n2 and ys1[1] < ys1[0] and ys2[1] < ys2[0] and ys2[1] < ys1[1]
+    table = re.search(r'<table class="visually-hidden">.*?</table>', html, re.S).group(0)
+    rows = [re.sub(r"<[^>]+>", "|", r) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    assert any(t1.description in r and "Not yet" in r and "Good progress" in r for r in rows)
+    assert any(t2.description in r and "Some progress" in r and "|Met|" in r for r in rows)
+
+
+def test_no_chart_before_the_first_review(placement, cora, client_for):
+    html = _review_page(client_for(cora), first_review(placement)).content.decode()
+    assert "rating-chart" not in html
+
+
+def test_the_optional_sections_are_folded_and_open_on_an_error(placement, cora, client_for):
+    review = first_review(placement)
+    client = client_for(cora)
+    html = _review_page(client, review).content.decode()
+    assert '<details class="form-section form-section--fold">' in html
+    assert html.count("form-section--fold") == 2  # who was there; targets from now on
+    t1 = placement.targets.order_by("position", "id").first()
+    data = {
+        "engagement": "good",
+        "next_step": "More maths.",
+        **{f"rating_{t.pk}": "some" for t in placement.targets.all()},
+        f"wording_{t1.pk}": "",  # a target left without words: its section opens
+        "others_present": "x" * 400,  # too long: who was there opens too
+    }
+    html = _review_page(client, review, data).content.decode()
+    assert html.count('<details class="form-section form-section--fold" open>') == 2
+
+
+def test_attendance_says_what_it_counts_and_over_which_days(placement, cora, client_for):
+    review = first_review(placement)
+    response = _review_page(client_for(cora), review)
+    form = response.context["form"]
+    assert "Room lessons planned since the last review" in form.fields["room_attendance"].help_text
+    # The figure filled in from the register starts with its days: see
+    # tests/test_timetable_today.py::test_the_register_fills_the_review_form_and_the_chronology

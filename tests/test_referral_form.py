@@ -5,6 +5,7 @@ and who may see which referral."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -254,6 +255,20 @@ def test_submitting_an_incomplete_referral_says_what_is_needed_next_to_each_fiel
     assert not Entry.objects.filter(students=draft.student).exists()
 
 
+def test_spare_blank_rows_are_never_marked_as_errors(rita, draft, client_for):
+    """A list with nothing in it is marked as a whole (its message, a bar beside it), not
+    by reddening every input of its spare blank rows."""
+    blank = {"team": "", "what": "", "since": "", "outcome": ""}
+    data = form_data(full_answers(), support=[blank] * 3, targets=TARGET_ROWS, action="submit")
+    page = client_for(rita).post(url("referral_edit", draft), data)
+    support = page.context["support"]
+    assert support.non_form_errors() and not any(f.errors for f in support.forms)
+    html = page.content.decode()
+    section = re.search(r'<fieldset class="([^"]*)" id="support"', html).group(1)
+    assert section.split() == ["form-section", "form-section--error"]
+    assert html.count("field--error") == 0
+
+
 def test_a_target_without_an_area_is_marked_on_its_row(rita, draft, client_for):
     targets = [{"area": "learning", "description": "Ok"}, {"area": "", "description": "Which?"}]
     data = form_data(full_answers(), support=SUPPORT_ROWS, targets=targets, action="submit")
@@ -280,6 +295,7 @@ def test_autosave_saves_the_draft_and_answers_with_a_status(rita, draft, client_
     )
     assert response.status_code == 200
     assert response.content.decode().startswith("Saved at")
+    assert response["Enigma-Saved"] == "1"  # the page's leave warning stands down
     draft.refresh_from_db()
     assert draft.reasons == "Typed, then moved on"
     assert draft.prior_support.count() == 1
@@ -292,6 +308,7 @@ def test_autosave_on_a_referral_already_sent_saves_nothing(rita, client_for):
         url("referral_edit", referral), data, headers={"HX-Request": "true", "Enigma-Autosave": "1"}
     )
     assert response.content.decode().startswith("Not saved")
+    assert "Enigma-Saved" not in response
     referral.refresh_from_db()
     assert referral.reasons != "Too late"
 

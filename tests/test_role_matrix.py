@@ -187,6 +187,7 @@ def objects(personas):
         "action_pk": entry.actions.get().pk,
         "day_pk": NonSchoolDayFactory().pk,
         "period_pk": PeriodFactory().pk,
+        "teacher_pk": personas["tom"].pk,  # timetables:work_nudge
         "kind": "students",
     }
 

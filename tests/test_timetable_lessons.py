@@ -38,7 +38,7 @@ def student():
 
 @pytest.fixture
 def teacher():
-    return UserFactory(first_name="Jo", last_name="Smith", display_name="Ms Smith")
+    return UserFactory(title="Ms", first_name="Jo", last_name="Smith", display_name="Ms Smith")
 
 
 def lesson(student, period, **kwargs):
@@ -75,7 +75,9 @@ def test_a_linked_teacher_sees_the_students_timetable(student, p1, p2, teacher, 
 
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("Every week", "Maths", "9X/Ma1", "Ms Smith", "Room M4", "Art", "XYZ", "By hand"):
+    # The teacher's full name, as on every work page.
+    shown = ("Every week", "Maths", "9X/Ma1", "Ms Jo Smith", "Room M4", "Art", "XYZ", "By hand")
+    for text in shown:
         assert text in html
     assert "Add a lesson" not in html  # class teachers read, they do not edit
     assert reverse("timetables:lesson_edit", args=[Lesson.objects.first().pk]) not in html

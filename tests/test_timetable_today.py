@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from enigma.formatting import day_text
 from enigma.models import SchoolSettings
 from records.models import Entry
 from referrals.models import Review
@@ -67,6 +68,7 @@ def test_the_register_fills_the_review_form_and_the_chronology(dee, rita, cora, 
     form = page.context["form"]
     week = register_reads.summary(placement, START, review.due_on)
     assert form.initial["room_attendance"].startswith(
+        f"Mon 7 Sep 2026 to {day_text(review.due_on)}: "
         f"4 of {week.due} room lessons attended (1 late, 1 absent, 1 in class instead, "
         f"{week.due - 6} not marked); engagement 4.0 of 5"
     )

@@ -21,7 +21,14 @@ from tests.factories import PeriodFactory, StudentFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
 from timetables.models import Lesson, Mode, PlanCell, WorkRequest
 from timetables.selectors.work import same_class_count, work_panel
-from timetables.services.work import WorkAction, work_complete, work_return, work_set
+from timetables.services.work import (
+    WorkAction,
+    work_complete,
+    work_nudge,
+    work_return,
+    work_set,
+    work_set_many,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +236,82 @@ def test_the_same_work_for_every_lesson_of_the_class_this_week(
     }
 
 
+@pytest.fixture
+def two_students(placement, tom, dee, rita):
+    """Tom's room lessons with two students this week and next, and one in class."""
+    other = make_placement(approver=dee, referrer=rita, student=StudentFactory(), started=True)
+    p1, p2 = period("P1"), period("P2")
+    return {
+        "a_fri": lesson(placement, tom, D(2026, 9, 11), p1),
+        "a_mon": lesson(placement, tom, D(2026, 9, 14), p2),
+        "b_fri": lesson(other, tom, D(2026, 9, 11), p2, subject="Maths", class_code="9Y/Ma2"),
+        "a_class": lesson(placement, tom, D(2026, 9, 15), p1, mode=Mode.CLASS),
+    }
+
+
+def test_my_students_is_compact_one_block_per_student_with_lessons_needing_work(
+    client_for, tom, two_students
+):
+    response = client_for(tom).get(reverse("timetables:my_students"))
+    students = response.context["page"].students
+    needing = {s.student.pk: [r.work for r in s.needing] for s in students}
+    a, b = two_students["a_fri"], two_students["b_fri"]
+    assert needing == {
+        a.placement.student.pk: [a, two_students["a_mon"]],
+        b.placement.student.pk: [b],
+    }
+    html = response.content.decode()
+    for work in (a, two_students["a_mon"], b):
+        assert f'name="works" value="{work.pk}" form="set-many"' in html
+    assert html.count('name="works"') == 3  # the class lesson needs nothing
+
+
+def test_the_same_work_for_several_lessons_in_one_go(client_for, tom, two_students):
+    chosen = [two_students["a_fri"], two_students["a_mon"], two_students["b_fri"]]
+    response = client_for(tom).post(
+        reverse("timetables:work_set_many"),
+        {"works": [w.pk for w in chosen], "description": "Fractions sheet 3", "link": ""},
+        follow=True,
+    )
+    assert "Work set for 3 lessons of 2 students" in response.content.decode()
+    for work in chosen:
+        work.refresh_from_db()
+        assert (work.status, work.description, work.set_by) == (S.SET, "Fractions sheet 3", tom)
+    events = AuditEvent.objects.filter(action=WorkAction.SET)
+    assert sorted(int(e.object_id) for e in events) == sorted(w.pk for w in chosen)
+    assert {e.data["together"] for e in events} == {3}
+
+
+def test_setting_several_refuses_all_if_one_cannot_be_set(tom, two_students):
+    a, b = two_students["a_fri"], two_students["b_fri"]
+    WorkRequest.objects.filter(pk=b.pk).update(status=S.CANCELLED)
+    with pytest.raises(ValidationError, match="back in class"):
+        work_set_many(works=[a, b], by=tom, description="Read")
+    a.refresh_from_db()
+    assert a.status == S.REQUESTED and not AuditEvent.objects.filter(action=WorkAction.SET)
+
+
+def test_setting_several_keeps_what_was_typed_and_names_the_problem(
+    client_for, tom, two_students, dee, rita
+):
+    ann = UserFactory(roles=["class_teacher"])
+    other = make_placement(approver=dee, referrer=rita, student=StudentFactory(), started=True)
+    not_toms = lesson(other, ann, D(2026, 9, 14), period())
+    client = client_for(tom)
+    url = reverse("timetables:work_set_many")
+    nothing = client.post(url, {"description": "Chapter 4"})
+    assert "Tick the lessons this work is for." in nothing.content.decode()
+    assert "Chapter 4" in nothing.content.decode()
+    mine = two_students["a_fri"]
+    theirs = client.post(url, {"works": [mine.pk, not_toms.pk], "description": "Chapter 4"})
+    html = theirs.content.decode()
+    assert "can no longer be set" in html and "Chapter 4" in html
+    assert f'value="{mine.pk}" form="set-many" id="choose-{mine.pk}" checked' in html
+    empty = client.post(url, {"works": [mine.pk], "description": " "})
+    assert "Describe the work, give a link" in empty.content.decode()
+    assert not WorkRequest.objects.filter(status=S.SET).exists()
+
+
 def test_set_work_can_change_until_it_is_completed(client_for, tom, cora, work):
     client = client_for(tom)
     set_work(client, work)
@@ -321,9 +404,11 @@ def test_only_the_coordinator_completes_and_returns(client_for, sam, dee, work):
 def board(placement, tom, dee, rita):
     """Open requests of two teachers: one overdue (today), one due today (tomorrow's),
     one not due yet; and one set."""
-    ann = UserFactory(roles=["class_teacher"], display_name="Ms Ash")
-    tom.display_name = "Mr Tom"
-    tom.save(update_fields=["display_name"])
+    ann = UserFactory(
+        roles=["class_teacher"], title="Ms", first_name="Ann", last_name="Ash", display_name="AA"
+    )
+    tom.title, tom.last_name, tom.display_name = "Mr", "Tomlin", "Mr T"
+    tom.save(update_fields=["title", "last_name", "display_name"])
     return {
         "today": lesson(placement, tom, TODAY, period(), subject="Maths"),
         "tomorrow": lesson(placement, ann, D(2026, 9, 11), period(), subject="=Art"),
@@ -339,8 +424,8 @@ def test_outstanding_work_by_teacher_and_by_subject(client_for, cora, tom, board
     b = response.context["board"]
     assert (b.open_count, b.overdue_count) == (3, 1)
     assert [(g.label, [w.subject for w in g.rows]) for g in b.groups] == [
-        ("Mr Tom", ["Maths", "Science"]),
-        ("Ms Ash", ["=Art"]),
+        ("Mr Tom Tomlin", ["Maths", "Science"]),  # full names, never initials or short names
+        ("Ms Ann Ash", ["=Art"]),
     ]
     flags = {w.subject: (w.overdue, w.due_today, w.due_by) for g in b.groups for w in g.rows}
     assert flags == {
@@ -351,6 +436,90 @@ def test_outstanding_work_by_teacher_and_by_subject(client_for, cora, tom, board
     assert [w.subject for w in b.ready] == ["History"]
     by_subject = client.get(reverse("timetables:work_outstanding"), {"by": "subject"})
     assert [g.label for g in by_subject.context["board"].groups] == ["Maths", "=Art", "Science"]
+
+
+def test_a_summary_per_teacher_overdue_and_due_this_week(client_for, cora, tom, board):
+    response = client_for(cora).get(reverse("timetables:work_outstanding"))
+    summary = [
+        (t.name, t.open, t.overdue, t.due_this_week) for t in response.context["board"].teachers
+    ]
+    # Most overdue first; Friday's =Art is due today, Monday's lessons by Friday.
+    assert summary == [("Mr Tom Tomlin", 2, 1, 1), ("Ms Ann Ash", 2, 0, 2)]
+    html = response.content.decode()
+    assert "Set by" not in html and "Work due by" in html
+    assert "Mr T<" not in html and ">AA<" not in html
+
+
+def test_a_timetable_code_is_named_as_the_member_of_staff_it_matches(client_for, cora, placement):
+    UserFactory(title="Mr", first_name="Jon", last_name="Smith", initials="JSM")
+    WorkRequest.objects.create(
+        placement=placement, date=TODAY, period=period(), subject="Art", teacher_code="jsm"
+    )
+    WorkRequest.objects.create(
+        placement=placement, date=TODAY, period=period(), subject="PE", teacher_code="QQ"
+    )
+    response = client_for(cora).get(reverse("timetables:work_outstanding"))
+    names = [t.name for t in response.context["board"].teachers]
+    assert names == ["Mr Jon Smith (jsm in the timetable)", "QQ (not linked to anyone in Enigma)"]
+    assert [g.label for g in response.context["board"].groups] == names
+    assert "No Enigma account to remind" in response.content.decode()
+
+
+def test_one_click_reminds_a_teacher_through_the_outbox_once_a_day(client_for, cora, tom, board):
+    from notifications.models import Kind, Notification
+
+    client = client_for(cora)
+    nudge = reverse("timetables:work_nudge", kwargs={"teacher_pk": tom.pk})
+    response = client.post(nudge, follow=True)
+    assert "Reminder sent to Mr Tom Tomlin about 2 lessons" in response.content.decode()
+    sent = Notification.objects.get(recipient=tom)
+    assert sent.kind == Kind.WORK_CHASE and sent.url == reverse("timetables:my_students")
+    assert "2 of your lessons have a student" in sent.body and "1 of them past" in sent.body
+    assert board["today"].placement.student.legal_surname not in sent.body + sent.title
+    event = AuditEvent.objects.get(action=WorkAction.NUDGED)
+    assert (event.actor, event.object_id, event.data) == (
+        cora,
+        str(tom.pk),
+        {"open": 2, "overdue": 1},
+    )
+    # The page says when; a second press the same day sends nothing and says why.
+    page = client.get(reverse("timetables:work_outstanding")).content.decode()
+    assert "Reminded " in page and "again from" in page
+    again = client.post(nudge, follow=True).content.decode()
+    assert "already reminded" in again and "at most once a day" in again
+    assert Notification.objects.filter(recipient=tom).count() == 1
+    assert AuditEvent.objects.filter(action=WorkAction.NUDGED).count() == 1
+    # A day later the teacher can be reminded again (the service: the session has ended).
+    with time_machine.travel(dt.datetime(2026, 9, 11, 10, 30, tzinfo=LONDON), tick=False):
+        assert work_nudge(teacher=tom, by=cora) == 2
+    assert Notification.objects.filter(recipient=tom).count() == 2
+
+
+def test_only_a_teacher_with_work_waiting_is_nudged(client_for, cora, sam, tom, placement):
+    client = client_for(cora)
+    response = client.post(
+        reverse("timetables:work_nudge", kwargs={"teacher_pk": tom.pk}), follow=True
+    )
+    assert "no room lessons waiting for work" in response.content.decode()
+    assert not AuditEvent.objects.filter(action=WorkAction.NUDGED).exists()
+
+
+def test_the_long_list_is_paged_and_the_summary_counts_every_page(
+    client_for, cora, tom, placement, monkeypatch
+):
+    from timetables.selectors import work as work_reads
+
+    monkeypatch.setattr(work_reads, "BOARD_PAGE_SIZE", 2)
+    for day in (7, 8, 9, 10, 11):
+        lesson(placement, tom, D(2026, 9, day), period())
+    client = client_for(cora)
+    first = client.get(reverse("timetables:work_outstanding")).context["board"]
+    assert [w.date.day for g in first.groups for w in g.rows] == [7, 8]
+    last = client.get(reverse("timetables:work_outstanding"), {"page": 3}).context["board"]
+    assert [w.date.day for g in last.groups for w in g.rows] == [11]
+    assert [(t.open, t.overdue) for t in last.teachers] == [(5, 4)]
+    html = client.get(reverse("timetables:work_outstanding"), {"by": "subject"}).content
+    assert b"by=subject&amp;page=2" in html
 
 
 def test_outstanding_csv(client_for, cora, board):

@@ -155,7 +155,14 @@ class Lesson(models.Model):
 
     @property
     def teacher_label(self) -> str:
-        return str(self.teacher) if self.teacher_id else (self.teacher_code or "–")
+        return teacher_name(self.teacher) if self.teacher_id else (self.teacher_code or "–")
+
+
+def teacher_name(user) -> str:
+    """A teacher's full name as every page shows it ("Mr Tom Price"), never their initials
+    or short name in one place and their full name in another."""
+    full = " ".join(p for p in (user.title, user.first_name, user.last_name) if p)
+    return full or str(user)
 
 
 class Mode(models.TextChoices):
@@ -208,7 +215,7 @@ class PlanCell(models.Model):
 
     @property
     def teacher_label(self) -> str:
-        return str(self.teacher) if self.teacher_id else (self.teacher_code or "–")
+        return teacher_name(self.teacher) if self.teacher_id else (self.teacher_code or "–")
 
 
 class PlanWeekNote(models.Model):
@@ -331,7 +338,9 @@ class WorkRequest(models.Model):
 
     @property
     def teacher_label(self) -> str:
-        return str(self.teacher) if self.teacher_id else (self.teacher_code or "no teacher")
+        return (
+            teacher_name(self.teacher) if self.teacher_id else (self.teacher_code or "no teacher")
+        )
 
 
 class RegisterMark(models.Model):

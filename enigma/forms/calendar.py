@@ -93,6 +93,12 @@ class NonSchoolDayForm(forms.ModelForm):
             "date": "A weekday inside a term when students are not in school.",
             "description": 'e.g. "Staff training" or "Polling station".',
         }
+        error_messages = {"kind": {"required": "Choose what kind of day it is."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not Django's "---------": the empty choice says what to do.
+        self.fields["kind"].choices = [("", "Choose a kind"), *NonSchoolDay.Kind.choices]
 
     def clean_date(self):
         day = self.cleaned_data["date"]

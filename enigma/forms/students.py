@@ -21,7 +21,7 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "All years")] + [(y, f"Year {y}") for y in range(0, 15)],
+        choices=[("", "All years")],
     )
     sen = forms.ChoiceField(
         label="SEN status",
@@ -29,6 +29,12 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", "Any"), *Student.SenStatus.choices],
     )
     off_roll = forms.BooleanField(label="Include students off roll", required=False)
+
+    def __init__(self, *args, years=(), **kwargs):
+        """`years`: the school's year groups (those of its students on roll), so a
+        secondary school is not offered Year 0 to Year 14."""
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "All years"), *((y, f"Year {y}") for y in years)]
 
     def filters(self) -> DirectoryFilters:
         if not self.is_bound or not self.is_valid():

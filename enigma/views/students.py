@@ -13,7 +13,7 @@ from enigma.selectors import students as selectors
 
 @requires(Capability.VIEW_STUDENTS)
 def directory(request):
-    form = DirectoryFilterForm(request.GET or None)
+    form = DirectoryFilterForm(request.GET or None, years=selectors.year_groups(request.user))
     filters = form.filters()
     page = selectors.student_directory_page(request.user, filters, request.GET.get("page"))
     context = {
@@ -41,7 +41,7 @@ def student_detail(request, pk):
 
 @requires(Capability.EXPORT_STUDENTS)
 def directory_export(request):
-    form = DirectoryFilterForm(request.GET or None)
+    form = DirectoryFilterForm(request.GET or None, years=selectors.year_groups(request.user))
     filters = form.filters()
     students = selectors.student_directory(request.user, filters)
     audit.record(

@@ -54,7 +54,9 @@ class ReviewForm(forms.Form):
         label="Attendance in the room",
         max_length=300,
         required=False,
-        help_text="e.g. 9 of 10 sessions; any lateness.",
+        help_text="Room lessons planned since the last review (or the start) and how many "
+        "the student attended, present or late. Filled in from the register; change it if "
+        "the register is incomplete.",
     )
     engagement = forms.ChoiceField(
         label="Engagement in the room",
@@ -155,6 +157,28 @@ class ReviewForm(forms.Form):
             )
             for t in self.targets
         ]
+
+    # The form is in sections; the optional ones are folded away (<details>) and open by
+    # themselves when one of their answers has an error.
+    WHO = ("staff_present", "student_present", "parent_present", "others_present")
+
+    # Open too when sent back with answers in them, so nothing typed is out of sight.
+    @property
+    def who_open(self) -> bool:
+        return any(name in self.errors for name in self.WHO) or (
+            self.is_bound and any(self[name].value() for name in self.WHO)
+        )
+
+    @property
+    def targets_open(self) -> bool:
+        prefixes = ("wording_", "drop_", "new_area_", "new_description_")
+        if any(name.startswith(prefixes) for name in self.errors):
+            return True
+        return self.is_bound and any(
+            self[name].field.has_changed(self[name].initial, self[name].data)
+            for name in self.fields
+            if name.startswith(prefixes)
+        )
 
     def new_rows(self):
         return [

@@ -562,3 +562,89 @@ def placement_history(student, *, today: dt.date | None = None) -> History:
         earlier=[p for p in placements if p is not live],
         today=today,
     )
+
+
+# --- target ratings over the reviews (the review form's small chart) -----------------------
+
+RATING_LEVELS = [r.value for r in TargetRating.Rating]  # not yet, some, good, met: 0..3
+CHART_WIDTH, CHART_HEIGHT = 360, 150
+_LEFT, _RIGHT, _TOP, _BOTTOM = 96, 16, 12, 28  # room for the level names and review numbers
+
+
+@dataclass
+class RatingSeries:
+    target: Target
+    css: str  # the line's class in static/css/enigma.css (chart-line--0 .. --4)
+    ratings: list[str]  # the rating's words at each review held ("" where not rated)
+    points: list[tuple[int, int]]  # the chart's (x, y) of each rating given
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{x},{y}" for x, y in self.points)
+
+
+@dataclass
+class RatingChart:
+    """How each target was rated at each review held so far: a small chart drawn on the
+    server (an SVG with no script or style of its own) and the same numbers as a table."""
+
+    reviews: list[Review]
+    series: list[RatingSeries]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+    @property
+    def levels(self) -> list[tuple[str, int]]:
+        """The rating words with the y of their gridline, bottom (not yet) to top (met)."""
+        return [(TargetRating.Rating(v).label, _y(i)) for i, v in enumerate(RATING_LEVELS)]
+
+    @property
+    def columns(self) -> list[tuple[str, int]]:
+        return [(str(r.number), _x(i, len(self.reviews))) for i, r in enumerate(self.reviews)]
+
+    @property
+    def axis_y(self) -> int:
+        return CHART_HEIGHT - _BOTTOM
+
+    @property
+    def plot_left(self) -> int:
+        return _LEFT
+
+    @property
+    def plot_right(self) -> int:
+        return CHART_WIDTH - _RIGHT
+
+
+def _x(i: int, n: int) -> int:
+    span = CHART_WIDTH - _LEFT - _RIGHT
+    return _LEFT + (span // 2 if n == 1 else round(i * span / (n - 1)))
+
+
+def _y(level: int) -> int:
+    span = CHART_HEIGHT - _TOP - _BOTTOM
+    return CHART_HEIGHT - _BOTTOM - round(level * span / (len(RATING_LEVELS) - 1))
+
+
+def rating_chart(placement: Placement, targets) -> RatingChart | None:
+    """The ratings of `targets` at every review of `placement` held so far (two queries),
+    or None before the first review with a rating."""
+    reviews = list(placement.reviews.filter(held_on__isnull=False).order_by("number"))
+    targets = list(targets)
+    if not reviews or not targets:
+        return None
+    given = {
+        (r.review_id, r.target_id): r.rating
+        for r in TargetRating.objects.filter(review__in=reviews, target__in=targets)
+    }
+    if not given:
+        return None
+    series = []
+    for n, target in enumerate(targets):
+        words, points = [], []
+        for i, review in enumerate(reviews):
+            rating = given.get((review.pk, target.pk), "")
+            words.append(TargetRating.Rating(rating).label if rating else "")
+            if rating:
+                points.append((_x(i, len(reviews)), _y(RATING_LEVELS.index(rating))))
+        series.append(RatingSeries(target, f"chart-line--{n % 5}", words, points))
+    return RatingChart(reviews, series)

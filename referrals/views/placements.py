@@ -278,6 +278,7 @@ def review_hold(request, review_pk: int):
             "placement": placement,
             "earliest": earliest,
             "too_early": timezone.localdate() < earliest,
+            "chart": selectors.rating_chart(placement, form.targets),
         },
     )
 

@@ -29,6 +29,7 @@ from referrals.services.referral import (
 )
 
 AUTOSAVE_HEADER = "Enigma-Autosave"
+SAVED_HEADER = "Enigma-Saved"
 
 
 @requires(Capability.REFER)
@@ -180,11 +181,16 @@ def _edit_page(request, referral, forms: ReferralForms, *, not_yet=False):
 
 
 def _autosave_status(request, *, saved: bool, partly: bool = False, problem: str = ""):
-    return render(
+    response = render(
         request,
         "referrals/referral/_autosave_status.html",
         {"saved": saved, "partly": partly, "problem": problem, "at": _now()},
     )
+    if saved and not partly:
+        # Read by static/js/enigma.js: what was typed up to this request is safe, so
+        # leaving the page need not warn about it.
+        response[SAVED_HEADER] = "1"
+    return response
 
 
 @requires(Capability.REFER)

@@ -262,3 +262,63 @@
     if (first) first.focus();
   });
 })();
+
+/* Unsaved changes (the referral form). */
+(function () {
+  "use strict";
+
+  /* A form marked data-unsaved-warning asks before the page is left with edits not yet
+     saved: its answers differ from those it had when the page loaded or at the last
+     autosave the server confirmed (its answer carries Enigma-Saved: 1), and it is not
+     being sent with its own buttons. */
+  var snapshots = new WeakMap();
+
+  function answers(form) {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && typeof value === "string") pairs.push(name + "=" + value);
+    });
+    return pairs.join("&");
+  }
+
+  function watchedForm(element) {
+    return element && element.closest ? element.closest("form[data-unsaved-warning]") : null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      snapshots.set(form, { saved: answers(form), sending: null, leaving: false });
+    });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = watchedForm(event.target);
+    if (form && snapshots.has(form) && !event.defaultPrevented) snapshots.get(form).leaving = true;
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = watchedForm(event.detail.elt);
+    if (form && snapshots.has(form)) snapshots.get(form).sending = answers(form);
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = watchedForm(event.detail.elt);
+    var xhr = event.detail.xhr;
+    if (form && snapshots.has(form) && xhr && xhr.getResponseHeader("Enigma-Saved") === "1") {
+      var state = snapshots.get(form);
+      if (state.sending !== null) state.saved = state.sending;
+    }
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    var forms = document.querySelectorAll("form[data-unsaved-warning]");
+    var unsaved = Array.prototype.some.call(forms, function (form) {
+      var state = snapshots.get(form);
+      return state && !state.leaving && answers(form) !== state.saved;
+    });
+    if (unsaved) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();

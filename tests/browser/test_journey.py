@@ -303,6 +303,8 @@ def test_the_whole_placement_journey(
         )
         expect(coordinator.locator(".notice")).to_have_count(0)  # not too early
         scan(coordinator, review_path, "review form", submit="Save the review")
+        # Who was there is folded away (you are recorded as present): open it to add more.
+        coordinator.get_by_text("Who was there", exact=False).first.click()
         coordinator.get_by_label("The student was present").check()
         coordinator.get_by_label("The student's view").fill(REVIEW_STUDENT_VIEW)
         coordinator.get_by_role("button", name="Save the review").click()

@@ -102,3 +102,47 @@ def test_refer_a_student(live_server, transactional_db, page, axe_context, axe, 
     axe.check(scan, "a referral")
     print(axe.report())
     assert not axe.failures, axe.report()
+
+
+def test_coming_back_to_a_draft_autosaves_and_warns_before_unsaved_edits_are_lost(
+    live_server, transactional_db, page, rita
+):
+    from referrals.services.referral import SupportRow, save_draft, start_referral
+
+    student = StudentFactory(legal_forename="Bea", legal_surname="Rowe")
+    LinkFactory(student=student, staff=rita, relationship="class_teacher")
+    referral = start_referral(student=student, referrer=rita)
+    save_draft(
+        referral=referral,
+        by=rita,
+        answers={"reasons": "Leaves lessons."},
+        support=[SupportRow(team="pastoral", what="Mentoring", outcome="")],
+    )
+    base = live_server.url
+    sign_in(page, base, rita)
+    page.goto(base + reverse("referrals:referral_edit", args=[referral.pk]))
+
+    # Editing what is already there saves itself, as on a new referral.
+    first = page.get_by_role("group", name="Support 1")
+    with page.expect_response(lambda r: r.request.method == "POST" and r.status == 200):
+        first.get_by_label("What came of it").fill("Still leaving lessons.")
+    expect(page.locator("#autosave-status")).to_contain_text("Saved at")
+    assert referral.prior_support.get().outcome == "Still leaving lessons."
+
+    # Saved: leaving asks nothing.
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    page.locator(".breadcrumbs").get_by_role("link", name="My referrals").click()
+    page.wait_for_url(re.compile(r"/referrals/mine/$"))
+    assert dialogs == []
+
+    # Typed and not yet saved (the autosave waits for a pause): leaving asks first, and
+    # staying keeps what was typed.
+    page.goto(base + reverse("referrals:referral_edit", args=[referral.pk]))
+    page.get_by_label("Current concerns").press_sequentially("Not sleeping")
+    with page.expect_event("dialog"):
+        page.locator(".breadcrumbs").get_by_role("link", name="My referrals").click()
+    assert dialogs == ["beforeunload"]
+    expect(page.get_by_label("Current concerns")).to_have_value("Not sleeping")
+    assert EDIT_URL.search(page.url)
+    page.console_watch.assert_clean()

@@ -11,12 +11,17 @@ from records import attachments
 
 
 class WorkSetForm(forms.Form):
+    # Each of the three is optional alone, but one of them is needed: no "(optional)"
+    # on any (the hint and the form's error say so).
+    marks_optional = False
+
     description = forms.CharField(
         label="The work",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What the student should do, and where to find it.",
+        help_text="What the student should do, and where to find it. Describe the work, "
+        "give a link or attach a file: any one of the three will do.",
     )
     link = forms.URLField(
         label="Link",
@@ -67,6 +72,48 @@ class WorkSetForm(forms.Form):
         has_file = bool(self.work is not None and self.work.file and not data.get("remove_file"))
         given = data.get("description", "").strip() or data.get("link") or data.get("file")
         if not (given or has_file):
+            raise forms.ValidationError(
+                "Describe the work, give a link to it or attach a file (any or all of these)."
+            )
+        return data
+
+
+class LessonChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return (
+            f"{obj.subject}, {obj.date:%a %-d %b} {obj.period.name}: {obj.placement.student.name}"
+        )
+
+
+class WorkSetManyForm(forms.Form):
+    """The same work for several lessons: the lessons are ticked on My students (their
+    checkboxes belong to this form by their form attribute), then one description, link
+    or file for all of them."""
+
+    marks_optional = False
+
+    works = LessonChoices(
+        label="Lessons",
+        queryset=None,
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": "Tick the lessons this work is for.",
+            "invalid_choice": "One of the lessons ticked can no longer be set: reload the page.",
+            "invalid_pk_value": "One of the lessons ticked can no longer be set: reload the page.",
+        },
+    )
+    description = WorkSetForm.base_fields["description"]
+    link = WorkSetForm.base_fields["link"]
+    file = WorkSetForm.base_fields["file"]
+
+    def __init__(self, *args, requests, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["works"].queryset = requests
+        self.fields["file"].help_text = attachments.limit_text()
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("description", "").strip() or data.get("link") or data.get("file")):
             raise forms.ValidationError(
                 "Describe the work, give a link to it or attach a file (any or all of these)."
             )

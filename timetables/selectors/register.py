@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from enigma.formatting import day_text
 from referrals.models import Placement
 from timetables.models import ROOM_MODES, PlanCell, RegisterMark
 
@@ -129,7 +130,8 @@ def review_initial(placement: Placement, review) -> dict:
     found = summary(placement, start, end)
     if not found.due:
         return {}
-    initial = {"room_attendance": found.text()[:300]}
+    # One figure, saying what it counts and over which days (those since the last review).
+    initial = {"room_attendance": f"{day_text(start)} to {day_text(end)}: {found.text()}"[:300]}
     if word := found.engagement_word():
         initial["engagement"] = word
     return initial

@@ -12,11 +12,16 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
+from enigma.models import AuditEvent
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from referrals.models import Placement
-from timetables.models import Lesson, Mode, PlanCell, WorkRequest, monday_of
+from timetables.models import Lesson, Mode, PlanCell, WorkRequest, monday_of, teacher_name
 
 S = WorkRequest.Status
 # Requests a teacher may still set (or change); after completion the work is fixed.
@@ -161,6 +166,17 @@ class StudentRow:
     def student(self):
         return self.placement.student
 
+    @property
+    def needing(self) -> list[LessonRow]:
+        """This week's and next week's room lessons whose work is still to set or may
+        still change, in lesson order."""
+        return [
+            r
+            for w in self.weeks
+            for r in w.rows
+            if r.work is not None and r.work.status in CHANGEABLE
+        ]
+
 
 @dataclass
 class MyStudents:
@@ -277,6 +293,18 @@ def work_for_teacher(user, work_pk) -> WorkRequest | None:
     )
 
 
+def changeable_for_teacher(user):
+    """The teacher's requests they may still set or change, of live placements (what the
+    set-several-lessons form may choose from)."""
+    return (
+        WorkRequest.objects.filter(
+            teacher=user, status__in=CHANGEABLE, placement__state__in=Placement.HOLDING
+        )
+        .select_related("placement__student", "period")
+        .order_by("date", "period__starts_at", "pk")
+    )
+
+
 def same_class_count(work: WorkRequest) -> int:
     if work.status not in CHANGEABLE or not work.teacher_id:
         return 0
@@ -305,11 +333,40 @@ class Group:
         return sum(1 for w in self.rows if w.overdue)
 
 
+# A teacher is nudged at most once in this long (the outbox also keeps one a day).
+NUDGE_GAP = dt.timedelta(hours=24)
+NUDGED = "timetables.work_nudged"  # the audit action (timetables.services.work)
+
+
+@dataclass
+class TeacherSummary:
+    """One teacher's open requests: how many, how many overdue, how many due by the end
+    of this school week; and when they were last nudged (the room's reminder)."""
+
+    key: str
+    name: str
+    teacher_id: int | None
+    open: int = 0
+    overdue: int = 0
+    due_this_week: int = 0
+    last_nudged: dt.datetime | None = None
+
+    @property
+    def nudged_recently(self) -> bool:
+        return self.last_nudged is not None and timezone.now() - self.last_nudged < NUDGE_GAP
+
+    @property
+    def next_nudge(self) -> dt.datetime | None:
+        return self.last_nudged + NUDGE_GAP if self.nudged_recently else None
+
+
 @dataclass
 class WorkBoard:
     today: dt.date
     by: str  # "teacher" or "subject"
-    groups: list[Group]
+    groups: list[Group]  # the open requests of this page, grouped
+    page: Page
+    teachers: list[TeacherSummary]  # every teacher with open requests, most overdue first
     open_count: int
     overdue_count: int
     ready: list[WorkRequest]  # set, to be done in the room
@@ -317,36 +374,124 @@ class WorkBoard:
 
 
 GROUPINGS = ("teacher", "subject")
+BOARD_PAGE_SIZE = 40  # open requests per page of the long list
 
 
-def _group_key(w: WorkRequest, by: str) -> tuple[str, str]:
+def _code_names(codes: set[str]) -> dict[str, str]:
+    """Timetable teacher codes (MIS id, email or initials) not linked to an account, with
+    the full name of the one member of staff they match, if any (one query)."""
+    if not codes:
+        return {}
+    keys = {c.casefold() for c in codes}
+    found: dict[str, list] = defaultdict(list)
+    staff = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .annotate(m=Lower("mis_id"), e=Lower("email"), i=Lower("initials"))
+        .filter(Q(m__in=keys) | Q(e__in=keys) | Q(i__in=keys))
+    )
+    for user in staff:
+        for key in {user.m, user.e, user.i} & keys:
+            found[key].append(user)
+    names = {}
+    for code in codes:
+        match = found.get(code.casefold(), [])
+        if len(match) == 1:
+            names[code] = f"{teacher_name(match[0])} ({code} in the timetable)"
+    return names
+
+
+def _teacher_key(w: WorkRequest, code_names: dict[str, str]) -> tuple[str, str]:
+    if w.teacher_id:
+        return f"u{w.teacher_id}", teacher_name(w.teacher)
+    code = w.teacher_code
+    if not code:
+        return "c", "No teacher named in the timetable"
+    return f"c{code.casefold()}", code_names.get(code, f"{code} (not linked to anyone in Enigma)")
+
+
+def _group_key(w: WorkRequest, by: str, code_names: dict[str, str]) -> tuple[str, str]:
     if by == "subject":
         return w.subject.casefold(), w.subject
-    if w.teacher_id:
-        return f"u{w.teacher_id}", w.teacher_label
-    return f"c{w.teacher_code.casefold()}", w.teacher_label
+    return _teacher_key(w, code_names)
 
 
-def work_board(today: dt.date, by: str = "teacher") -> WorkBoard:
-    """Outstanding work (requested, not set) grouped by teacher or subject, the groups and
-    their rows oldest lesson first; and the set and completed work the coordinator acts
-    on. Three queries (the requests, then the calendar for the deadlines)."""
+def _teacher_summaries(
+    open_rows: list[WorkRequest], code_names: dict[str, str], today: dt.date
+) -> list[TeacherSummary]:
+    friday = teaching_weeks(today)[0] + dt.timedelta(days=4)  # the coming Friday at a weekend
+    summaries: dict[str, TeacherSummary] = {}
+    for w in open_rows:
+        key, name = _teacher_key(w, code_names)
+        t = summaries.setdefault(key, TeacherSummary(key, name, w.teacher_id))
+        t.open += 1
+        if w.overdue:
+            t.overdue += 1
+        elif w.due_by <= friday:
+            t.due_this_week += 1
+    ids = [t.teacher_id for t in summaries.values() if t.teacher_id]
+    if ids:
+        since = timezone.now() - NUDGE_GAP
+        last = (
+            AuditEvent.objects.filter(
+                action=NUDGED,
+                object_type=get_user_model()._meta.label,
+                object_id__in=[str(i) for i in ids],
+                occurred_at__gte=since,
+            )
+            .values_list("object_id", "occurred_at")
+            .order_by("occurred_at")
+        )
+        latest = dict(last)  # ordered by time: the newest of each teacher wins
+        for t in summaries.values():
+            if t.teacher_id:
+                t.last_nudged = latest.get(str(t.teacher_id))
+    return sorted(summaries.values(), key=lambda t: (-t.overdue, -t.due_this_week, t.name))
+
+
+def work_board(today: dt.date, by: str = "teacher", page_number=None) -> WorkBoard:
+    """Outstanding work (requested, not set): a summary per teacher, and the requests
+    themselves a page at a time, grouped by teacher or subject, the groups and their rows
+    oldest lesson first; and the set and completed work the coordinator acts on. Five
+    queries (the requests, the calendar for the deadlines, the staff the timetable's
+    codes name, the last nudges)."""
     by = by if by in GROUPINGS else "teacher"
     rows = list(_room_queryset().filter(status__in=[S.REQUESTED, S.SET, S.COMPLETED]))
     open_rows = _flag([w for w in rows if w.status == S.REQUESTED], today)
+    code_names = _code_names({w.teacher_code for w in open_rows if not w.teacher_id} - {""})
+    page = Paginator(open_rows, BOARD_PAGE_SIZE).get_page(page_number)
     groups: dict[str, Group] = {}
-    for w in open_rows:  # already oldest first, so each group is too, and groups by oldest
-        key, label = _group_key(w, by)
+    for w in page.object_list:  # oldest first, so each group is too, and groups by oldest
+        key, label = _group_key(w, by, code_names)
         groups.setdefault(key, Group(label, [])).rows.append(w)
     return WorkBoard(
         today=today,
         by=by,
         groups=list(groups.values()),
+        page=page,
+        teachers=_teacher_summaries(open_rows, code_names, today),
         open_count=len(open_rows),
         overdue_count=sum(1 for w in open_rows if w.overdue),
         ready=[w for w in rows if w.status == S.SET],
         to_return=[w for w in rows if w.status == S.COMPLETED],
     )
+
+
+def teacher_to_nudge(teacher_pk):
+    """A teacher with open work requests of live placements (None if there is none)."""
+    try:
+        pk = int(teacher_pk)
+    except (TypeError, ValueError):
+        return None
+    has_open = WorkRequest.objects.filter(
+        teacher_id=pk, status=S.REQUESTED, placement__state__in=Placement.HOLDING
+    )
+    return get_user_model().objects.filter(pk=pk, is_active=True).filter(Exists(has_open)).first()
+
+
+def open_work_of(teacher, today: dt.date) -> list[WorkRequest]:
+    """The teacher's open requests of live placements, oldest lesson first, flagged."""
+    return _flag(list(_room_queryset().filter(teacher=teacher, status=S.REQUESTED)), today)
 
 
 @dataclass

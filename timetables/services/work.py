@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -20,9 +21,18 @@ from django.utils import timezone
 
 from enigma import audit
 from enigma.formatting import day_text
+from enigma.models import AuditEvent
 from records import attachments
+from timetables.hooks import work_nudged
 from timetables.models import WorkRequest
-from timetables.selectors.work import CHANGEABLE, same_class_filter
+from timetables.selectors.work import (
+    CHANGEABLE,
+    NUDGE_GAP,
+    NUDGED,
+    open_work_of,
+    same_class_filter,
+    teacher_name,
+)
 
 log = logging.getLogger(__name__)
 S = WorkRequest.Status
@@ -33,6 +43,7 @@ class WorkAction:
     COMPLETED = "timetables.work_completed"
     RETURNED = "timetables.work_returned"
     EXPORTED = "timetables.work_exported"
+    NUDGED = NUDGED
 
 
 AUDIT_LABELS = {
@@ -40,6 +51,7 @@ AUDIT_LABELS = {
     WorkAction.COMPLETED: "Recorded work completed in the room",
     WorkAction.RETURNED: "Returned completed work to the teacher",
     WorkAction.EXPORTED: "Downloaded the outstanding work list",
+    WorkAction.NUDGED: "Reminded a teacher of work still to set",
 }
 AUDIT_GROUPS = {"timetables.work_": "Work for room lessons"}
 
@@ -209,6 +221,95 @@ def work_set(
     return targets
 
 
+def work_set_many(
+    *, works: list[WorkRequest], by, description: str = "", link: str = "", upload=None
+) -> list[WorkRequest]:
+    """Set the same work for several of the teacher's room lessons at once (e.g. a week's
+    lessons of one class, or of several students): one transaction, so either every lesson
+    has it or none does; each request is set and audited as work_set does one.
+
+    Refused as a whole, naming the lesson, if any of them is not the teacher's or can no
+    longer be changed.
+    """
+    if not works:
+        raise ValidationError({"works": "Choose at least one lesson."})
+    if any(w.teacher_id is None or w.teacher_id != by.pk for w in works):
+        raise PermissionDenied("Only the lessons' teacher can set their work.")
+    description = (description or "").strip()
+    link = (link or "").strip()
+    checked = None
+    if upload is not None:
+        try:
+            checked = attachments.check(upload)
+        except attachments.Refused as refused:
+            raise ValidationError({"file": str(refused)}) from None
+    if not (description or link or checked):
+        raise _nothing_set()
+    written = ""
+    if checked:
+        field = WorkRequest._meta.get_field("file")
+        written = works[0].file.storage.save(
+            field.generate_filename(works[0], checked.name), ContentFile(checked.data)
+        )
+    try:
+        with transaction.atomic():
+            locked = list(
+                WorkRequest.objects.select_for_update(of=("self",))
+                .filter(pk__in=[w.pk for w in works])
+                .select_related("placement__student", "period")
+                .order_by("date", "period__starts_at", "pk")
+            )
+            for target in locked:
+                if refusal := set_refusal(target):
+                    raise ValidationError(
+                        f"{target.subject}, {day_text(target.date)} {target.period.name} "
+                        f"({target.placement.student.name}): {refusal}"
+                    )
+            now = timezone.now()
+            for target in locked:
+                changing = target.status == S.SET
+                target.description = description
+                target.link = link
+                if checked:
+                    target.file.name = written
+                    target.file_name, target.file_type = checked.name, checked.content_type
+                target.status = S.SET
+                target.set_by = by
+                target.set_at = now
+                target.save(
+                    update_fields=[
+                        "description",
+                        "link",
+                        "file",
+                        "file_name",
+                        "file_type",
+                        "status",
+                        "set_by",
+                        "set_at",
+                    ]
+                )
+                audit.record(
+                    WorkAction.SET,
+                    actor=by,
+                    obj=target,
+                    student=target.placement.student,
+                    data={
+                        "changed": changing,
+                        "file": bool(target.file.name),
+                        "link": bool(link),
+                        "together": len(locked),
+                    },
+                )
+    except BaseException:
+        if written:
+            try:
+                works[0].file.storage.delete(written)
+            except OSError:
+                log.exception("Could not remove the unsaved work file %s", written)
+        raise
+    return locked
+
+
 def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
     """The room has done the set work: the coordinator notes how it went."""
     note = (note or "").strip()
@@ -238,3 +339,52 @@ def work_return(*, work: WorkRequest, by) -> WorkRequest:
         locked.save(update_fields=["status", "returned_at"])
         audit.record(WorkAction.RETURNED, actor=by, obj=locked, student=locked.placement.student)
     return locked
+
+
+def work_nudge(*, teacher, by, today=None) -> int:
+    """Remind `teacher` of the room lessons still waiting for their work: one reminder
+    through the outbox (notifications, listening to timetables.hooks.work_nudged), at
+    most once in NUDGE_GAP (24 hours). Returns how many lessons it is about.
+
+    The teacher's row is locked while the last nudge is checked, so two people pressing
+    at once send one reminder; the refusal says when the next one may go.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=teacher.pk)
+        name = teacher_name(locked)
+        last = (
+            AuditEvent.objects.filter(
+                action=WorkAction.NUDGED,
+                object_type=locked._meta.label,
+                object_id=str(locked.pk),
+                occurred_at__gt=timezone.now() - NUDGE_GAP,
+            )
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            at = timezone.localtime(last)
+            again = timezone.localtime(last + NUDGE_GAP)
+            raise ValidationError(
+                f"{name} was already reminded at {at:%H:%M} on {day_text(at.date())}. "
+                f"A teacher is reminded at most once a day: the next reminder can go from "
+                f"{again:%H:%M} on {day_text(again.date())}."
+            )
+        waiting = open_work_of(locked, today)
+        if not waiting:
+            raise ValidationError(f"{name} has no room lessons waiting for work.")
+        overdue = sum(1 for w in waiting if w.overdue)
+        audit.record(
+            WorkAction.NUDGED, actor=by, obj=locked, data={"open": len(waiting), "overdue": overdue}
+        )
+        work_nudged.send(
+            sender=WorkRequest,
+            teacher=locked,
+            by=by,
+            today=today,
+            open=len(waiting),
+            overdue=overdue,
+        )
+    return len(waiting)

@@ -28,7 +28,8 @@ from enigma.models import SchoolSettings
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
-from timetables.forms.work import WorkCompleteForm, WorkSetForm
+from timetables.forms.work import WorkCompleteForm, WorkSetForm, WorkSetManyForm
+from timetables.models import WorkRequest
 from timetables.selectors import work as selectors
 from timetables.services import work as services
 
@@ -64,6 +65,10 @@ def _to_outstanding():
 
 @teachers_only
 def my_students(request):
+    return _my_students_page(request, WorkSetManyForm(requests=WorkRequest.objects.none()))
+
+
+def _my_students_page(request, many_form):
     page = selectors.my_students(request.user, timezone.localdate())
     for student in page.students:
         for week in student.weeks:
@@ -74,7 +79,48 @@ def my_students(request):
                         same_class_count=row.work.same_class_count,
                         auto_id=f"w{row.work.pk}_%s",
                     )
-    return render(request, "timetables/work/my_students.html", {"page": page})
+    chosen = {str(pk) for pk in many_form.data.getlist("works")} if many_form.is_bound else set()
+    return render(
+        request,
+        "timetables/work/my_students.html",
+        {"page": page, "many_form": many_form, "chosen": chosen},
+    )
+
+
+@teachers_only
+@require_POST
+@accepts_uploads(attachments.max_bytes)
+def work_set_many(request):
+    """The same work for the lessons ticked on My students: one service call, one
+    transaction."""
+    form = WorkSetManyForm(
+        request.POST,
+        request.FILES,
+        requests=selectors.changeable_for_teacher(request.user),
+        auto_id="many_%s",
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.work_set_many(
+                works=list(data["works"]),
+                by=request.user,
+                description=data["description"],
+                link=data["link"],
+                upload=data.get("file"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            students = len({w.placement_id for w in changed})
+            messages.success(
+                request,
+                f"Work set for {len(changed)} lesson{'s' if len(changed) != 1 else ''}"
+                f"{f' of {students} students' if students > 1 else ''}. The "
+                f"{SchoolSettings.load().room_name} can see it now.",
+            )
+            return redirect("timetables:my_students")
+    return _my_students_page(request, form)
 
 
 @teachers_only
@@ -154,12 +200,35 @@ def work_file(request, work_pk):
 
 @room_readers
 def work_outstanding(request):
-    board = selectors.work_board(timezone.localdate(), request.GET.get("by", "teacher"))
+    by = request.GET.get("by", "teacher")
+    board = selectors.work_board(timezone.localdate(), by, request.GET.get("page"))
     return render(
         request,
         "timetables/work/outstanding.html",
-        {"board": board},
+        {"board": board, "query_string": f"by={board.by}", "nudge_gap_hours": 24},
     )
+
+
+@coordinator_only
+@require_POST
+def work_nudge(request, teacher_pk):
+    """One click: remind a teacher, through the outbox, of the work still to set."""
+    teacher = selectors.teacher_to_nudge(teacher_pk)
+    if teacher is None:
+        messages.info(request, "That teacher has no room lessons waiting for work now.")
+        return _to_outstanding()
+    try:
+        count = services.work_nudge(teacher=teacher, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        lessons = f"{count} lesson{'s' if count != 1 else ''}"
+        messages.success(
+            request,
+            f"Reminder sent to {selectors.teacher_name(teacher)} about {lessons} waiting for "
+            "work. They can be reminded again in 24 hours.",
+        )
+    return _to_outstanding()
 
 
 @room_readers
@@ -178,7 +247,7 @@ def work_outstanding_csv(request):
             "Student",
             "Tutor group",
             "Requested",
-            "Set by",
+            "Work due by",
             "Overdue",
         ],
         (

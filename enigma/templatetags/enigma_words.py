@@ -1,0 +1,50 @@
+"""Filters that keep the words right: lists joined without stray commas, and errors that
+name what is missing rather than "This field is required"."""
+
+from django import forms, template
+
+register = template.Library()
+
+# The message Django gives a required field left empty. A form that sets its own
+# ("Enter the start date.") keeps it; this one is replaced by one naming the field.
+_DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
+_CHOOSE = (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultiple, forms.CheckboxInput)
+
+
+@register.filter
+def without(items, unwanted):
+    """`items` less the object `unwanted` (compared by primary key)."""
+    pk = getattr(unwanted, "pk", unwanted)
+    return [item for item in items if getattr(item, "pk", item) != pk]
+
+
+def required_message(field: forms.Field, label: str) -> str:
+    """A GOV.UK-style message for a field left empty: "Enter the date consent was
+    given", "Choose the kind"."""
+    what = str(label or "this").strip().rstrip("?:")
+    what = what[0].lower() + what[1:] if what[1:2].islower() else what
+    if isinstance(field.widget, forms.FileInput):
+        return f"Choose a file for “{what}”."
+    if isinstance(field.widget, _CHOOSE):
+        return f"Choose {_the(what)}."
+    return f"Enter {_the(what)}."
+
+
+def _the(what: str) -> str:
+    first = what.split(" ", 1)[0].lower()
+    if first in {"the", "a", "an", "your", "their", "who", "what", "when", "how", "why", "which"}:
+        return what
+    return f"the {what}"
+
+
+@register.filter
+def field_errors(bound_field) -> list[str]:
+    """The field's error messages, with Django's bare "This field is required." replaced
+    by one that says what to enter."""
+    messages = []
+    for error in bound_field.errors.as_data():
+        for message in error.messages:
+            if error.code == "required" and message == _DJANGO_REQUIRED:
+                message = required_message(bound_field.field, bound_field.label)
+            messages.append(message)
+    return messages
