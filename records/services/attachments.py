@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from enigma.actor import Actor
 from enigma.models import Student
 from records import access as rules
 from records import attachments
@@ -78,7 +79,7 @@ def attachments_on(entry: Entry):
     return entry.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
 
 
-def attach_file(*, entry: Entry, upload, user, recording: bool = False) -> Attachment:
+def attach_file(*, entry: Entry, upload, user: Actor, recording: bool = False) -> Attachment:
     """Check an uploaded file and keep it on `entry`.
 
     recording=True: the file comes with the entry its author is recording now (the
@@ -92,6 +93,7 @@ def attach_file(*, entry: Entry, upload, user, recording: bool = False) -> Attac
     caller's own enclosing transaction that later rolls back would leave the file behind,
     so call this outside one, as the upload view does.
     """
+    user = Actor.of(user).user
     just_recorded = recording and entry.author_id == user.pk
     if not (may_attach(user, entry) or (just_recorded and visible_student(user, entry))):
         raise PermissionDenied("You cannot add files to this entry.")

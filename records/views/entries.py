@@ -50,7 +50,7 @@ def entry_add(request, pk):
     if data is not None and form.is_valid() and actions.is_valid():
         try:
             entry = entries.record_entry(
-                author=request.user,
+                author=actor_from(request),
                 students=form.students(),
                 actions=new_actions(actions),
                 **form.entry_fields(),
@@ -62,7 +62,7 @@ def entry_add(request, pk):
             if upload:
                 # Checked by the form already; stored after the entry, outside its
                 # transaction, so a failed write never leaves a file without a row.
-                attach_file(entry=entry, upload=upload, user=request.user, recording=True)
+                attach_file(entry=entry, upload=upload, user=actor_from(request), recording=True)
             if entry.restricted and not request.user.can(Capability.READ_RESTRICTED):
                 messages.success(
                     request,
@@ -135,7 +135,9 @@ def entry_detail(request, entry_pk):
     )
     if request.method == "POST" and add_actions.is_valid():
         try:
-            entries.add_actions(entry=entry, by=request.user, actions=new_actions(add_actions))
+            entries.add_actions(
+                entry=entry, by=actor_from(request), actions=new_actions(add_actions)
+            )
         except ValidationError as error:
             add_actions._non_form_errors = add_actions.error_class(error.messages)
         else:
@@ -173,7 +175,7 @@ def entry_amend(request, entry_pk):
         d = form.cleaned_data
         try:
             amendment = entries.amend_entry(
-                author=request.user,
+                author=actor_from(request),
                 original=entry,
                 reason=d["reason"],
                 summary=d["summary"],

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.formatting import day_text as _day
 from enigma.models import SchoolSettings
 from referrals import dates
@@ -65,12 +66,15 @@ def schedule_reviews(placement: Placement, room: SchoolSettings, calendar) -> No
     Review.objects.bulk_create(new)
 
 
-def offer_free_places(*, by, room: SchoolSettings | None = None, today=None) -> list[Placement]:
+def offer_free_places(
+    *, by: Actor, room: SchoolSettings | None = None, today=None
+) -> list[Placement]:
     """Offer free places to the waiting list, head first: each is scheduled for the first
     school day (from its requested start, never before the next school day, and within
     a school week of that) from which its whole placement fits. Stops at the first that
     does not fit, so nobody jumps the queue. Call with the room locked, or it takes it.
     The daily task calls it too: places also come free as placements reach their exit."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     offered = []
     with transaction.atomic():

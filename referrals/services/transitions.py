@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from enigma.actor import Actor
 from records.services.entries import record_event
 from referrals.hooks import placement_changed
 from referrals.models import Placement, PlacementTransition, Referral, ReferralTransition
@@ -66,15 +67,18 @@ def _refuse(kind: str, current: str, to: str, labels) -> None:
     )
 
 
-def move_referral(referral: Referral, to: str, *, by, reason: str = "", summary: str = "") -> None:
+def move_referral(
+    referral: Referral, to: str, *, by: Actor, reason: str = "", summary: str = ""
+) -> None:
     """Change a referral's status (saving it), log the move and record the event."""
+    by = Actor.of(by)
     current = referral.status if referral.pk else ""
     if to not in REFERRAL_MOVES[current]:
         _refuse("referral", current, to, Referral.Status)
     referral.status = to
     referral.save()
     ReferralTransition.objects.create(
-        referral=referral, from_status=current, to_status=to, by=by, reason=reason
+        referral=referral, from_status=current, to_status=to, by=by.user, reason=reason
     )
     words = REFERRAL_EVENTS.get(to)
     # A draft never reached anyone: withdrawing it leaves no line in the chronology.
@@ -89,13 +93,14 @@ def move_referral(referral: Referral, to: str, *, by, reason: str = "", summary:
 
 
 def move_placement(
-    placement: Placement, to: str, *, by, reason: str = "", summary: str = "", on=None
+    placement: Placement, to: str, *, by: Actor, reason: str = "", summary: str = "", on=None
 ) -> None:
     """Change a placement's state (saving it), log the move and record the event.
 
     A move to the same state (new dates, exit brought forward) is logged and recorded
     with its own summary.
     """
+    by = Actor.of(by)
     current = placement.state if placement.pk and placement.state else ""
     if placement.pk:
         current = Placement.objects.filter(pk=placement.pk).values_list("state", flat=True).get()
@@ -104,7 +109,7 @@ def move_placement(
     placement.state = to
     placement.save()
     PlacementTransition.objects.create(
-        placement=placement, from_state=current, to_state=to, by=by, reason=reason
+        placement=placement, from_state=current, to_state=to, by=by.user, reason=reason
     )
     record_event(
         student=placement.student,
@@ -115,5 +120,5 @@ def move_placement(
         occurred_at=on or timezone.now(),
     )
     placement_changed.send(
-        sender=Placement, placement=placement, from_state=current, to_state=to, by=by
+        sender=Placement, placement=placement, from_state=current, to_state=to, by=by.user
     )

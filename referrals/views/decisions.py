@@ -248,7 +248,7 @@ def waiting_remove(request, placement_pk: int):
         try:
             placements.end_early(
                 placement,
-                by=request.user,
+                by=actor_from(request),
                 end_reason=form.cleaned_data["end_reason"],
                 note=form.cleaned_data["note"],
                 only_if=(Placement.State.WAITING,),

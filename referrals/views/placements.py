@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
 from enigma.permissions import get_student_for, requires
@@ -130,7 +131,7 @@ def student_placements(request, pk: int):
 def placement_start(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     try:
-        placements.start(placement, by=request.user)
+        placements.start(placement, by=actor_from(request))
     except ValidationError as exc:
         messages.error(request, _say(exc))
     else:
@@ -150,7 +151,7 @@ def placement_exit_forward(request, placement_pk: int):
         try:
             placements.bring_exit_forward(
                 placement,
-                by=request.user,
+                by=actor_from(request),
                 new_exit=form.cleaned_data["new_exit"],
                 reason=form.cleaned_data["reason"],
             )
@@ -180,7 +181,7 @@ def placement_end_early(request, placement_pk: int):
         try:
             placements.end_early(
                 placement,
-                by=request.user,
+                by=actor_from(request),
                 end_reason=form.cleaned_data["end_reason"],
                 note=form.cleaned_data["note"],
             )
@@ -208,7 +209,7 @@ def placement_complete(request, placement_pk: int):
     form = CompleteForm(request.POST or None, placement=placement, today=today)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.complete(placement, by=request.user, today=today, **form.cleaned_data)
+            placements.complete(placement, by=actor_from(request), today=today, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -257,7 +258,7 @@ def review_hold(request, review_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            placements.hold_review(review, by=request.user, **form.service_kwargs())
+            placements.hold_review(review, by=actor_from(request), **form.service_kwargs())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -305,7 +306,7 @@ def review_sign_off(request, review_pk: int):
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.sign_off(review, by=request.user, note=form.cleaned_data["note"])
+            placements.sign_off(review, by=actor_from(request), note=form.cleaned_data["note"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -351,7 +352,9 @@ def placement_measures(request, placement_pk: int):
     form = MeasuresForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.record_measures(placement, by=request.user, stage=stage, **form.cleaned_data)
+            placements.record_measures(
+                placement, by=actor_from(request), stage=stage, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -377,7 +380,7 @@ def follow_up_record(request, follow_up_pk: int):
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.record_follow_up(follow_up, by=request.user, **form.cleaned_data)
+            placements.record_follow_up(follow_up, by=actor_from(request), **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

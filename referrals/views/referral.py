@@ -11,6 +11,7 @@ from django.utils.formats import time_format
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
 from referrals.audit_actions import REFERRAL_VIEWED
@@ -62,7 +63,7 @@ def referral_start(request):
     if request.method == "POST":
         student = get_student_for(request.user, request.POST.get("student"))
         try:
-            referral = start_referral(student=student, referrer=request.user)
+            referral = start_referral(student=student, referrer=actor_from(request))
         except ValidationError as error:
             mine = selectors.open_referral_of(student)
             if mine is not None and can_edit(request.user, mine):
@@ -127,7 +128,7 @@ def referral_edit(request, referral_pk):
     if request.method != "POST":
         return _edit_page(request, referral, forms)
     try:
-        referral = save_draft(referral=referral, by=request.user, **forms.draft())
+        referral = save_draft(referral=referral, by=actor_from(request), **forms.draft())
     except ValidationError as error:
         forms.add_errors(error)
         if autosave:
@@ -149,7 +150,7 @@ def referral_edit(request, referral_pk):
     came_back = referral.status == Referral.Status.INFO_REQUESTED
     send = resubmit_referral if came_back else submit_referral
     try:
-        send(referral=referral, by=request.user)
+        send(referral=referral, by=actor_from(request))
     except ValidationError as error:
         forms.add_errors(error)
         return _edit_page(request, referral, forms, not_yet=True)
@@ -222,7 +223,7 @@ def referral_withdraw(request, referral_pk):
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        withdraw_referral(referral=referral, by=request.user, reason=reason)
+        withdraw_referral(referral=referral, by=actor_from(request), reason=reason)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("referrals:referral_detail", referral_pk=referral.pk)

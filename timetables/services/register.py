@@ -18,7 +18,7 @@ from django.utils import timezone
 from enigma.formatting import day_text
 from enigma.inputs import check_text
 from enigma.models import Period
-from enigma.services.accounts import system_user
+from enigma.services.accounts import system_actor
 from records.models import Category, Entry
 from records.services.entries import record_entry, record_event
 from referrals.models import Placement
@@ -177,7 +177,7 @@ def write_day(day: dt.date) -> int:
         .values_list("placement_id", flat=True)
         .distinct()
     )
-    actor = system_user()
+    actor = system_actor()
     for placement_id in list(placement_ids):
         with transaction.atomic():
             placement = (
