@@ -89,9 +89,9 @@ def attachment_download(request, attachment_pk):
     except FileNotFoundError:
         log.error("Attachment %s is missing from private storage", attachment.pk)
         raise Http404 from None
-    audit.record(
+    audit.read(
         RecordsAction.ATTACHMENT_DOWNLOADED,
-        request=request,
+        actor_from(request),
         obj=attachment,
         student=student,
         data={"entry": entry.pk, "restricted": is_restricted(entry)},

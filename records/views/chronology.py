@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.permissions import requires
@@ -41,9 +42,9 @@ def student_file(request, pk):
     page = selectors.timeline_page(student, request.user, form.filters(), request.GET.get("page"))
     entries = decide_visibility(request, list(page.object_list))
     open_actions = selectors.open_actions_on_file(student, request.user)
-    audit.record(
+    audit.read(
         RecordsAction.FILE_VIEWED,
-        request=request,
+        actor_from(request),
         obj=student,
         student=student,
         data={"filters": form.query_string(), "page": page.number},
@@ -78,9 +79,9 @@ def _export_entries(request, pk, export_format: str):
     entries = decide_visibility(
         request, list(selectors.timeline(student, request.user, form.filters()))
     )
-    audit.record(
+    audit.read(
         RecordsAction.EXPORTED,
-        request=request,
+        actor_from(request),
         obj=student,
         student=student,
         data={"format": export_format, "filters": form.query_string(), "entries": len(entries)},

@@ -129,7 +129,7 @@ def entry_detail(request, entry_pk):
     if entry.is_restricted:
         audit_restricted_reads(request, student, [entry])
     else:
-        audit.record(RecordsAction.FILE_VIEWED, request=request, obj=entry, student=student)
+        audit.read(RecordsAction.FILE_VIEWED, actor_from(request), obj=entry, student=student)
     add_actions = ActionFormSet(
         request.POST if request.method == "POST" else None, prefix="actions"
     )

@@ -238,9 +238,9 @@ def intervention_impact(request, intervention_pk: int):
 def intervention_impact_csv(request, intervention_pk: int):
     intervention = selectors.intervention_for(intervention_pk)
     report = selectors.impact(request.user, intervention)
-    audit.record(
+    audit.read(
         RecordsAction.INTERVENTION_EXPORTED,
-        request=request,
+        actor_from(request),
         obj=intervention,
         data={"rows": len(report.rows)},
     )

@@ -111,7 +111,7 @@ def _decision_page(request, referral, bound=None, status=200):
 def referral_decide(request, referral_pk: int):
     referral = selectors.referral_for_decision(referral_pk)
     if request.method != "POST":
-        audit.record(REFERRAL_VIEWED, request=request, obj=referral, student=referral.student)
+        audit.read(REFERRAL_VIEWED, actor_from(request), obj=referral, student=referral.student)
         return _decision_page(request, referral)
     if referral.status != Referral.Status.SUBMITTED:
         messages.error(

@@ -65,9 +65,9 @@ def _state(placement: Placement) -> str:
 @readers
 def placement_detail(request, placement_pk: int):
     page = selectors.placement_page(placement_pk)
-    audit.record(
+    audit.read(
         PLACEMENT_VIEWED,
-        request=request,
+        actor_from(request),
         obj=page.placement,
         student=page.placement.student,
     )

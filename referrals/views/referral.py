@@ -191,7 +191,7 @@ def _autosave_status(request, *, saved: bool, partly: bool = False, problem: str
 @requires(Capability.REFER)
 def referral_detail(request, referral_pk):
     referral = selectors.referral_detail(request.user, referral_pk)
-    audit.record(REFERRAL_VIEWED, request=request, obj=referral, student=referral.student)
+    audit.read(REFERRAL_VIEWED, actor_from(request), obj=referral, student=referral.student)
     earlier = []
     if request.user.can(Capability.READ_ALL_REFERRALS):
         on = timezone.localdate(referral.submitted_at or referral.created_at)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.formatting import day_text
@@ -166,7 +167,7 @@ def work_outstanding(request):
 def work_outstanding_csv(request):
     today = timezone.localdate()
     rows = selectors.outstanding_rows(today)
-    audit.record(services.WorkAction.EXPORTED, request=request, data={"rows": len(rows)})
+    audit.read(services.WorkAction.EXPORTED, actor_from(request), data={"rows": len(rows)})
     return csv_response(
         f"outstanding-work-{today:%Y-%m-%d}.csv",
         [
