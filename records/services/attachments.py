@@ -117,7 +117,7 @@ def attach_file(*, entry: Entry, upload, user: Actor, recording: bool = False) -
             attachment.file.save(checked.name, ContentFile(checked.data), save=False)
             written = attachment.file.name
             attachment.save()
-    except BaseException:
+    except BaseException:  # whatever stopped the insert: remove the file, then re-raise
         if written:
             try:
                 attachment.file.storage.delete(written)

@@ -143,6 +143,7 @@ def bring_exit_forward(
             by=by,
             reason=reason.strip(),
             summary=f"Exit moved from {_day(old)} to {_day(new_exit)}",
+            changed=("planned_exit",),
         )
         schedule_reviews(placement, room, calendar)
         offer_free_places(by=by, room=room)
@@ -191,6 +192,7 @@ def end_early(
             P.ENDED_EARLY,
             by=by,
             reason=f"{label}. {note.strip()}".strip(),
+            changed=("end_reason", "actual_exit"),
         )
         placement.reviews.filter(held_on__isnull=True).delete()
         if holding:
@@ -585,6 +587,7 @@ def complete(
             reason=f"{label}. {placement.exit_summary}",
             summary=f"Placement in the {room.room_name} completed: {label.lower()}",
             on=_when(exit_day, today),
+            changed=("actual_exit", "outcome", "exit_summary"),
         )
         placement.reviews.filter(held_on__isnull=True).delete()
         FollowUp.objects.bulk_create(

@@ -378,7 +378,7 @@ def _send_for_a_decision(
         if errors:
             raise ValidationError(errors)
         locked.submitted_at = locked.submitted_at or timezone.now()
-        move_referral(locked, R.SUBMITTED, by=by, summary=summary)
+        move_referral(locked, R.SUBMITTED, by=by, summary=summary, changed=("submitted_at",))
     return locked
 
 

@@ -26,6 +26,10 @@ from referrals.services.transitions import move_placement
 P = Placement.State
 
 
+# What set_dates() changes on the placement.
+DATES = ("start_date", "planned_exit", "latest_exit", "shortened_by_summer")
+
+
 def set_dates(placement: Placement, planned: dates.PlacementDates) -> None:
     placement.start_date = planned.start
     placement.planned_exit = planned.planned_exit
@@ -91,6 +95,7 @@ def offer_free_places(
                 by=by,
                 reason="A place came free; offered to the head of the waiting list.",
                 summary=scheduled_summary(placement, room.room_name),
+                changed=DATES,
             )
             schedule_reviews(placement, room, calendar)
             offered.append(placement)

@@ -67,16 +67,32 @@ def _refuse(kind: str, current: str, to: str, labels) -> None:
     )
 
 
+def _save(row: Referral | Placement, status: str, changed: tuple[str, ...]) -> None:
+    """Insert a new row whole; update only the status and the fields named for one that
+    exists, so a field the caller did not mean to change is never written back."""
+    if row.pk is None:
+        row.save()
+    else:
+        row.save(update_fields=[status, *changed, "updated_at"])
+
+
 def move_referral(
-    referral: Referral, to: str, *, by: Actor, reason: str = "", summary: str = ""
+    referral: Referral,
+    to: str,
+    *,
+    by: Actor,
+    reason: str = "",
+    summary: str = "",
+    changed: tuple[str, ...] = (),
 ) -> None:
-    """Change a referral's status (saving it), log the move and record the event."""
+    """Change a referral's status (saving it with the other fields the caller `changed`),
+    log the move and record the event."""
     by = Actor.of(by)
     current = referral.status if referral.pk else ""
     if to not in REFERRAL_MOVES[current]:
         _refuse("referral", current, to, Referral.Status)
     referral.status = to
-    referral.save()
+    _save(referral, "status", changed)
     ReferralTransition.objects.create(
         referral=referral, from_status=current, to_status=to, by=by.user, reason=reason
     )
@@ -93,9 +109,17 @@ def move_referral(
 
 
 def move_placement(
-    placement: Placement, to: str, *, by: Actor, reason: str = "", summary: str = "", on=None
+    placement: Placement,
+    to: str,
+    *,
+    by: Actor,
+    reason: str = "",
+    summary: str = "",
+    on=None,
+    changed: tuple[str, ...] = (),
 ) -> None:
-    """Change a placement's state (saving it), log the move and record the event.
+    """Change a placement's state (saving it with the other fields the caller `changed`),
+    log the move and record the event.
 
     A move to the same state (new dates, exit brought forward) is logged and recorded
     with its own summary.
@@ -107,7 +131,7 @@ def move_placement(
     if to not in PLACEMENT_MOVES[current]:
         _refuse("placement", current, to, Placement.State)
     placement.state = to
-    placement.save()
+    _save(placement, "state", changed)
     PlacementTransition.objects.create(
         placement=placement, from_state=current, to_state=to, by=by.user, reason=reason
     )

@@ -197,7 +197,7 @@ def work_set(
                         "with": locked.pk if target is not locked else None,
                     },
                 )
-    except BaseException:
+    except BaseException:  # whatever stopped the write: remove the file, then re-raise
         if written:
             try:
                 work.file.storage.delete(written)
