@@ -354,38 +354,6 @@ def _check_ratings(targets: list[Target], ratings: Mapping[int, tuple[str, str]]
         raise ValidationError({"ratings": "Keep each comment to 300 characters."})
 
 
-def edit_targets(
-    placement: Placement,
-    *,
-    by: Actor,
-    changes: Mapping[int, str] | None = None,
-    dropped: Iterable[int] = (),
-    new_targets: Iterable[tuple[str, str]] = (),
-) -> list[str]:
-    """Reword, drop (kept for history, no longer rated) or add targets of a scheduled or
-    active placement; returns what changed, in words. Reviews call this as they are held."""
-    by = Actor.of(by)
-    with transaction.atomic():
-        placement = _locked(placement)
-        if placement.state not in Placement.HOLDING:
-            raise ValidationError(
-                "Targets change while the placement is scheduled or active; this one is "
-                f"{placement.get_state_display().lower()}."
-            )
-        changed = _edit_targets(
-            placement, changes=changes or {}, dropped=dropped, new_targets=new_targets
-        )
-        if changed:
-            record_event(
-                student=placement.student,
-                actor=by,
-                code="placement.targets_changed",
-                summary="Placement targets changed",
-                account="\n".join(changed),
-            )
-    return changed
-
-
 def _edit_targets(
     placement: Placement,
     *,

@@ -289,16 +289,6 @@ def save_draft(
     return locked
 
 
-def set_prior_support(*, referral: Referral, by: Actor, rows: Sequence[SupportRow]) -> Referral:
-    """Replace the list of support already given (blank rows are left out)."""
-    return save_draft(referral=referral, by=by, support=rows)
-
-
-def set_proposed_targets(*, referral: Referral, by: Actor, rows: Sequence[TargetRow]) -> Referral:
-    """Replace the proposed targets (rows without a description are left out)."""
-    return save_draft(referral=referral, by=by, targets=rows)
-
-
 # --- sending for a decision ---------------------------------------------------------------
 
 
