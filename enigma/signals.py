@@ -47,22 +47,14 @@ def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     audit.record(audit.Action.SIGN_IN_FAILED, actor=_person(request, None), actor_label=tried)
 
 
-@receiver(authenticator_added)
-def on_2fa_added(sender, request, user, authenticator, **kwargs):
-    audit.record(
-        audit.Action.TWO_FACTOR_ENABLED,
-        actor=_person(request, user),
-        data={"type": authenticator.type},
+@receiver([authenticator_added, authenticator_removed])
+def on_second_factor_changed(sender, signal, request, user, authenticator, **kwargs):
+    action = (
+        audit.Action.TWO_FACTOR_ENABLED
+        if signal is authenticator_added
+        else audit.Action.TWO_FACTOR_DISABLED
     )
-
-
-@receiver(authenticator_removed)
-def on_2fa_removed(sender, request, user, authenticator, **kwargs):
-    audit.record(
-        audit.Action.TWO_FACTOR_DISABLED,
-        actor=_person(request, user),
-        data={"type": authenticator.type},
-    )
+    audit.record(action, actor=_person(request, user), data={"type": authenticator.type})
 
 
 @receiver(password_changed)

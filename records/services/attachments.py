@@ -9,7 +9,6 @@ have passed a second-factor check recently. Attachments are never changed or del
 from __future__ import annotations
 
 import enum
-import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -21,8 +20,6 @@ from records import access as rules
 from records import attachments
 from records.access import may_read_restricted, second_factor_is_fresh
 from records.models import Attachment, Entry
-
-log = logging.getLogger(__name__)
 
 
 class Access(enum.Enum):
@@ -118,10 +115,6 @@ def attach_file(*, entry: Entry, upload, user: Actor, recording: bool = False) -
             written = attachment.file.name
             attachment.save()
     except BaseException:  # whatever stopped the insert: remove the file, then re-raise
-        if written:
-            try:
-                attachment.file.storage.delete(written)
-            except OSError:
-                log.exception("Could not remove the unsaved attachment file %s", written)
+        attachments.discard_unsaved(attachment.file.storage, written, "attachment")
         raise
     return attachment

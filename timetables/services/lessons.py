@@ -143,24 +143,14 @@ def lesson_delete(*, lesson: Lesson, by: Actor) -> None:
     )
 
 
-SETTINGS_FIELDS = (
-    "weeks_in_cycle",
-    "week_a_starts",
-    "holiday_weeks_count",
-    "subjects_first",
-    "first_week_in_class_percent",
-    "one_to_one_spaces",
-)
-
-
 @transaction.atomic
 def timetable_settings_update(*, form: ModelForm, by: Actor) -> TimetableSettings:
-    """Save the settings form (validated) and record what changed."""
+    """Save the settings form (validated): the fields it changed, each recorded."""
     before = TimetableSettings.objects.select_for_update().get(pk=form.instance.pk)
     settings_row = write_form(form)
     changes = {
         name: {"old": _plain(getattr(before, name)), "new": _plain(getattr(settings_row, name))}
-        for name in SETTINGS_FIELDS
+        for name in form.changed_data
         if getattr(before, name) != getattr(settings_row, name)
     }
     if changes:

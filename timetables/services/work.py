@@ -11,8 +11,6 @@ ValidationError saying what the person can do instead. Each writes one audit eve
 
 from __future__ import annotations
 
-import logging
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,7 +22,6 @@ from records import attachments
 from timetables.models import WorkRequest
 from timetables.selectors.work import CHANGEABLE, same_class_filter
 
-log = logging.getLogger(__name__)
 S = WorkRequest.Status
 
 
@@ -198,11 +195,7 @@ def work_set(
                     },
                 )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
-        if written:
-            try:
-                work.file.storage.delete(written)
-            except OSError:
-                log.exception("Could not remove the unsaved work file %s", written)
+        attachments.discard_unsaved(work.file.storage, written, "work")
         raise
     # Old files are left in place (another request of the class may share them), as
     # records never deletes a file either.
