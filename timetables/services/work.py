@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.formatting import day_text
 from records import attachments
 from timetables.models import WorkRequest
@@ -99,7 +100,7 @@ def _nothing_set() -> ValidationError:
 def work_set(
     *,
     work: WorkRequest,
-    by,
+    by: Actor,
     description: str = "",
     link: str = "",
     upload=None,
@@ -114,6 +115,8 @@ def work_set(
     records.attachments (by its content) and kept in private storage; it is written
     before the rows and removed again if they cannot be saved.
     """
+    acting = Actor.of(by)
+    by = acting.user
     if work.teacher_id is None or work.teacher_id != by.pk:
         raise PermissionDenied("Only the lesson's teacher can set its work.")
     description = (description or "").strip()
@@ -184,7 +187,7 @@ def work_set(
                 )
                 audit.record(
                     WorkAction.SET,
-                    actor=by,
+                    actor=acting,
                     obj=target,
                     student=target.placement.student,
                     data={
@@ -202,8 +205,10 @@ def work_set(
     return targets
 
 
-def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
+def work_complete(*, work: WorkRequest, by: Actor, note: str) -> WorkRequest:
     """The room has done the set work: the coordinator notes how it went."""
+    acting = Actor.of(by)
+    by = acting.user
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say how the work went, for the teacher."})
@@ -216,12 +221,16 @@ def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
         locked.completed_by = by
         locked.completed_at = timezone.now()
         locked.save(update_fields=["status", "completed_note", "completed_by", "completed_at"])
-        audit.record(WorkAction.COMPLETED, actor=by, obj=locked, student=locked.placement.student)
+        audit.record(
+            WorkAction.COMPLETED, actor=acting, obj=locked, student=locked.placement.student
+        )
     return locked
 
 
-def work_return(*, work: WorkRequest, by) -> WorkRequest:
+def work_return(*, work: WorkRequest, by: Actor) -> WorkRequest:
     """Completed work goes back to its teacher, who then sees the room's note."""
+    acting = Actor.of(by)
+    by = acting.user
     with transaction.atomic():
         locked = _locked(work.pk)
         if refusal := return_refusal(locked):
@@ -229,5 +238,7 @@ def work_return(*, work: WorkRequest, by) -> WorkRequest:
         locked.status = S.RETURNED
         locked.returned_at = timezone.now()
         locked.save(update_fields=["status", "returned_at"])
-        audit.record(WorkAction.RETURNED, actor=by, obj=locked, student=locked.placement.student)
+        audit.record(
+            WorkAction.RETURNED, actor=acting, obj=locked, student=locked.placement.student
+        )
     return locked

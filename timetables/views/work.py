@@ -99,7 +99,7 @@ def work_set(request, work_pk):
         try:
             changed = services.work_set(
                 work=work,
-                by=request.user,
+                by=actor_from(request),
                 description=data["description"],
                 link=data["link"],
                 upload=data.get("file"),
@@ -218,7 +218,9 @@ def work_complete(request, work_pk):
     form = WorkCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.work_complete(work=work, by=request.user, note=form.cleaned_data["note"])
+            services.work_complete(
+                work=work, by=actor_from(request), note=form.cleaned_data["note"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -240,7 +242,7 @@ def work_complete(request, work_pk):
 def work_return(request, work_pk):
     work = _room_work(work_pk)
     try:
-        services.work_return(work=work, by=request.user)
+        services.work_return(work=work, by=actor_from(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
