@@ -96,7 +96,7 @@ def ask_for_more(referral, by, text="Which lessons does she leave?") -> Referral
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         locked.info_request = text
-        move_referral(locked, R.INFO_REQUESTED, by=by, reason=text)
+        move_referral(locked, R.INFO_REQUESTED, by=by, reason=text, changed=("info_request",))
     return locked
 
 
