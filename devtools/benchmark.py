@@ -392,7 +392,7 @@ class Gunicorn:
         log.close()
         try:
             self._wait_until_up()
-        except BaseException:
+        except BaseException:  # Ctrl+C or a server that never came up: stop it, re-raise
             self.stop()
             raise
         return self

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import smtplib
 import tempfile
 from dataclasses import dataclass
 
@@ -197,6 +198,9 @@ def export_build(export_id: int) -> SubjectAccessExport | None:
                 student=export.student,
                 data={"include_restricted": export.include_restricted, "bytes": size},
             )
+    # The export runs unattended in the worker: whatever goes wrong (the database, the
+    # storage, a bug) must leave it marked failed, with the traceback logged, so the DSL
+    # sees it and can ask again; nothing is half written.
     except Exception as error:
         log.exception("Subject access export %s failed", export_id)
         if name:
@@ -483,7 +487,7 @@ def _email_link(transfer_id: int, link: str) -> None:
     )
     try:
         message.send()
-    except Exception as error:  # the mail server's answer, whatever it is
+    except (smtplib.SMTPException, OSError) as error:  # refused, or not reachable
         log.warning("Could not email the transfer link %s: %s", transfer_id, error)
         transfer_fail(transfer=transfer, reason="The email with the link could not be sent.")
 

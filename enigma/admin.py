@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.models import (
     AuditEvent,
     Contact,
@@ -71,9 +72,7 @@ class UserAdmin(DjangoUserAdmin):
 
 def _reset_two_factor(request, users) -> None:
     done = [
-        user
-        for user in users
-        if accounts.two_factor_reset(actor=request.user, user=user, request=request)
+        user for user in users if accounts.two_factor_reset(actor=actor_from(request), user=user)
     ]
     if done:
         names = ", ".join(str(u) for u in done)

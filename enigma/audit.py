@@ -154,6 +154,21 @@ def record(
     return _write(action, by, actor_label, obj, student, data)
 
 
+def read(
+    action: str,
+    by: Actor,
+    *,
+    obj: models.Model | None = None,
+    student=None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that `by` was shown or exported something (a file, a referral, a CSV): the
+    one way a page records a read, since only the page knows what it showed (which page
+    of a file, with which filters, how many rows). Writes go through a service, which
+    records its own change."""
+    return _write(action, Actor.of(by), "", obj, student, data)
+
+
 def _write(action, by: Actor, actor_label, obj, student, data) -> AuditEvent:
     actor = by.user
     if not actor_label and actor is not None:

@@ -433,7 +433,7 @@ def read_archive(path: Path, identity, workdir: Path) -> Opened:
         try:
             with path.open("rb") as source:
                 pyrage.decrypt_io(source, writer, [identity])
-        except BaseException as error:
+        except BaseException as error:  # handed to the reading thread below
             failed.append(error)
         finally:
             with contextlib.suppress(BrokenPipeError):

@@ -1,6 +1,8 @@
 """Audit sign-ins, sign-outs, failed sign-ins, 2FA changes, Django-admin changes, and
 changes to who someone is or what they may do (enigma.services.accounts)."""
 
+import dataclasses
+
 from allauth.account.signals import email_changed, password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.admin.models import LogEntry
@@ -10,9 +12,18 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
 from enigma import audit
+from enigma.actor import Actor, actor_from
 from enigma.middleware import LOGIN_AT_KEY
 from enigma.models import User
 from enigma.services import accounts
+
+
+def _person(request, user) -> Actor:
+    """`user` (or whoever is signed in) acting from the request's computer."""
+    if request is None:
+        return Actor(user=user)
+    here = actor_from(request)
+    return dataclasses.replace(here, user=user or here.user)
 
 
 @receiver(user_logged_in)
@@ -21,44 +32,34 @@ def on_signed_in(sender, request, user, **kwargs):
 
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT_KEY] = time.time()
-    audit.record(audit.Action.SIGNED_IN, request=request, actor=user)
+    audit.record(audit.Action.SIGNED_IN, actor=_person(request, user))
 
 
 @receiver(user_logged_out)
 def on_signed_out(sender, request, user, **kwargs):
     if user is not None:
-        audit.record(audit.Action.SIGNED_OUT, request=request, actor=user)
+        audit.record(audit.Action.SIGNED_OUT, actor=_person(request, user))
 
 
 @receiver(user_login_failed)
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     tried = str(credentials.get("email") or credentials.get("username") or "")[:254]
-    audit.record(audit.Action.SIGN_IN_FAILED, request=request, actor_label=tried)
+    audit.record(audit.Action.SIGN_IN_FAILED, actor=_person(request, None), actor_label=tried)
 
 
-@receiver(authenticator_added)
-def on_2fa_added(sender, request, user, authenticator, **kwargs):
-    audit.record(
-        audit.Action.TWO_FACTOR_ENABLED,
-        request=request,
-        actor=user,
-        data={"type": authenticator.type},
+@receiver([authenticator_added, authenticator_removed])
+def on_second_factor_changed(sender, signal, request, user, authenticator, **kwargs):
+    action = (
+        audit.Action.TWO_FACTOR_ENABLED
+        if signal is authenticator_added
+        else audit.Action.TWO_FACTOR_DISABLED
     )
-
-
-@receiver(authenticator_removed)
-def on_2fa_removed(sender, request, user, authenticator, **kwargs):
-    audit.record(
-        audit.Action.TWO_FACTOR_DISABLED,
-        request=request,
-        actor=user,
-        data={"type": authenticator.type},
-    )
+    audit.record(action, actor=_person(request, user), data={"type": authenticator.type})
 
 
 @receiver(password_changed)
 def on_password_changed(sender, request, user, **kwargs):
-    audit.record(audit.Action.PASSWORD_CHANGED, request=request, actor=user)
+    audit.record(audit.Action.PASSWORD_CHANGED, actor=_person(request, user))
 
 
 @receiver(post_save, sender=LogEntry)
@@ -82,14 +83,13 @@ def on_admin_change(sender, instance: LogEntry, created, **kwargs):
 
 @receiver(password_reset)
 def on_password_reset(sender, request, user, **kwargs):
-    accounts.own_password_reset(user=user, request=request)
+    accounts.own_password_reset(by=_person(request, user))
 
 
 @receiver(email_changed)
 def on_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
     accounts.own_email_changed(
-        user=user,
-        request=request,
+        by=_person(request, user),
         old=from_email_address.email if from_email_address else None,
         new=to_email_address.email,
     )
@@ -136,7 +136,7 @@ def on_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
                 user, added=[name] if added else [], removed=[] if added else [name], announce=False
             )
         if added and accounts.reads_restricted([name]):
-            accounts.tell_dsl_team(joined=users, request=accounts.acting_request())
+            accounts.tell_dsl_team(joined=users, by=accounts.acting_actor())
     else:  # one user, some groups
         names = list(Group.objects.filter(pk__in=ids).values_list("name", flat=True))
         accounts.roles_changed(

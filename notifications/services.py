@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.roles import Role
 from notifications import publish
 from notifications.models import (
@@ -164,7 +165,7 @@ def _send_again(rows) -> list[int]:
     return ids
 
 
-def resolve_email_problem(*, actor, problem_id: int | None, request=None) -> EmailProblem | None:
+def resolve_email_problem(*, actor: Actor, problem_id: int | None) -> EmailProblem | None:
     """The school admin says a refused address is put right (corrected, or the mailbox
     fixed): close the problem and send again what failed for that person. Audited."""
     with transaction.atomic():
@@ -185,8 +186,7 @@ def resolve_email_problem(*, actor, problem_id: int | None, request=None) -> Ema
         )
         audit.record(
             EMAIL_PROBLEM_RESOLVED,
-            request=request,
-            actor=actor,
+            actor=Actor.of(actor),
             obj=problem.user,
             data={"address": problem.address, "sent_again": len(ids)},
         )
@@ -194,7 +194,7 @@ def resolve_email_problem(*, actor, problem_id: int | None, request=None) -> Ema
     return problem
 
 
-def retry_failed(*, actor, request=None) -> int:
+def retry_failed(*, actor: Actor) -> int:
     """Send again every reminder that failed after days of temporary errors (the mail
     server down or misconfigured), once the admin has put the server right. Rows for an
     address with an open problem wait for that problem. Audited; returns how many."""
@@ -207,7 +207,7 @@ def retry_failed(*, actor, request=None) -> int:
         )
         if ids:
             audit.record(
-                FAILED_EMAILS_RETRIED, request=request, actor=actor, data={"sent_again": len(ids)}
+                FAILED_EMAILS_RETRIED, actor=Actor.of(actor), data={"sent_again": len(ids)}
             )
             transaction.on_commit(lambda: publish.queue(ids))
     return len(ids)

@@ -6,6 +6,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int
 from enigma.models import Student
@@ -85,14 +86,13 @@ def preferences(request):
 def email_problems(request):
     if request.method == "POST":
         if "retry_failed" in request.POST:
-            count = services.retry_failed(actor=request.user, request=request)
+            count = services.retry_failed(actor=actor_from(request))
             emails = "email" if count == 1 else "emails"
             messages.success(request, f"{count} reminder {emails} will be sent again.")
         else:
             problem = services.resolve_email_problem(
-                actor=request.user,
+                actor=actor_from(request),
                 problem_id=parse_int(request.POST.get("resolve"), minimum=1),
-                request=request,
             )
             if problem is not None:
                 messages.success(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 import os
 import re
@@ -270,3 +271,17 @@ def _too_big(size: int, limit: int) -> str:
         f"The file is {size_mb:g} MB; the most Enigma accepts is {megabytes(limit)}. "
         "Make it smaller (for example, save a scan at a lower resolution) or split it."
     )
+
+
+log = logging.getLogger(__name__)
+
+
+def discard_unsaved(storage, name: str, what: str) -> None:
+    """Remove a file just written for a row the database then refused (nothing else ever
+    deletes a file). A failure to remove it is logged, never raised over the first error."""
+    if not name:
+        return
+    try:
+        storage.delete(name)
+    except OSError:
+        log.exception("Could not remove the unsaved %s file %s", what, name)

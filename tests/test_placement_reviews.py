@@ -153,18 +153,6 @@ def test_a_weekly_review_keeps_at_least_one_target(placement, cora):
     assert review.held_on is None
 
 
-def test_targets_can_be_edited_outside_a_review(dee, rita, sam):
-    scheduled = make_placement(approver=dee, referrer=rita)
-    target = scheduled.targets.first()
-    changed = placements.edit_targets(
-        scheduled, by=sam, changes={target.pk: "Attend all maths lessons"}
-    )
-    assert changed == [
-        "Reworded: “Attend maths and English lessons” is now “Attend all maths lessons”."
-    ]
-    assert events(scheduled, "placement.targets_changed").count() == 1
-
-
 # --- sign-off -------------------------------------------------------------------------
 
 

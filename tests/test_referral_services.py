@@ -21,8 +21,6 @@ from referrals.services.referral import (
     missing_for_a_decision,
     resubmit_referral,
     save_draft,
-    set_prior_support,
-    set_proposed_targets,
     start_referral,
     submit_referral,
     withdraw_referral,
@@ -100,7 +98,7 @@ def ask_for_more(referral, by, text="Which lessons does she leave?") -> Referral
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         locked.info_request = text
-        move_referral(locked, R.INFO_REQUESTED, by=by, reason=text)
+        move_referral(locked, R.INFO_REQUESTED, by=by, reason=text, changed=("info_request",))
     return locked
 
 
@@ -243,20 +241,20 @@ def test_a_draft_keeps_partial_answers_without_checks(rita):
 
 def test_saving_replaces_the_lists_and_leaves_out_blank_rows(rita):
     referral = start_referral(student=linked_student(rita), referrer=rita)
-    set_prior_support(referral=referral, by=rita, rows=[*SUPPORT, SupportRow()])
-    set_proposed_targets(referral=referral, by=rita, rows=[*TARGETS, TargetRow(area="personal")])
+    save_draft(referral=referral, by=rita, support=[*SUPPORT, SupportRow()])
+    save_draft(referral=referral, by=rita, targets=[*TARGETS, TargetRow(area="personal")])
     assert [s.what for s in referral.prior_support.order_by("id")] == [
         "Literacy group",
         "Weekly mentoring",
     ]
     assert referral.proposed_targets.count() == 2
-    set_prior_support(referral=referral, by=rita, rows=[SupportRow(what="Only this")])
+    save_draft(referral=referral, by=rita, support=[SupportRow(what="Only this")])
     assert [s.what for s in PriorSupport.objects.filter(referral=referral)] == ["Only this"]
 
 
 def test_a_list_not_given_is_left_as_it_was(rita):
     referral = start_referral(student=linked_student(rita), referrer=rita)
-    set_prior_support(referral=referral, by=rita, rows=SUPPORT)
+    save_draft(referral=referral, by=rita, support=SUPPORT)
     save_draft(referral=referral, by=rita, answers={"reasons": "More"}, support=None)
     assert referral.prior_support.count() == 2
 
@@ -388,10 +386,10 @@ def test_a_consent_date_in_the_future_is_refused(rita):
 def test_support_needs_what_was_done_and_what_came_of_it(rita):
     referral = start_referral(student=linked_student(rita), referrer=rita)
     referral = complete(referral, rita)
-    set_prior_support(
+    save_draft(
         referral=referral,
         by=rita,
-        rows=[SupportRow(team="send", what="Reading group"), SupportRow(outcome="It helped")],
+        support=[SupportRow(team="send", what="Reading group"), SupportRow(outcome="It helped")],
     )
     errors = missing_for_a_decision(referral)
     assert "prior_support" in errors  # no row has both
@@ -403,7 +401,7 @@ def test_support_needs_what_was_done_and_what_came_of_it(rita):
 def test_targets_need_an_area(rita):
     referral = start_referral(student=linked_student(rita), referrer=rita)
     referral = complete(referral, rita)
-    set_proposed_targets(referral=referral, by=rita, rows=[TargetRow(description="Be on time")])
+    save_draft(referral=referral, by=rita, targets=[TargetRow(description="Be on time")])
     assert set(missing_for_a_decision(referral)) == {"proposed_targets.0.area"}
 
 

@@ -408,13 +408,13 @@ def test_adding_bank_holidays_records_them_and_audits_once():
     from enigma.services.calendar import add_bank_holidays
 
     make_year()
-    added = add_bank_holidays(request=None, years=[2026, 2027], only={D(2027, 5, 3), D(2027, 1, 1)})
+    added = add_bank_holidays(by=None, years=[2026, 2027], only={D(2027, 5, 3), D(2027, 1, 1)})
     assert [(d.date, d.kind, d.description) for d in added] == [
         (D(2027, 5, 3), NonSchoolDay.Kind.BANK_HOLIDAY, "May Day")
     ]
-    added = add_bank_holidays(request=None, years=[2026, 2027])
+    added = add_bank_holidays(by=None, years=[2026, 2027])
     assert {d.date for d in added} == {D(2027, 3, 26), D(2027, 5, 31)}
-    assert add_bank_holidays(request=None, years=[2026, 2027]) == []
+    assert add_bank_holidays(by=None, years=[2026, 2027]) == []
     events = AuditEvent.objects.filter(action="calendar.changed").order_by("pk")
     assert [len(e.data["days"]) for e in events] == [1, 2]
 

@@ -8,6 +8,7 @@ import hashlib
 from django.db import IntegrityError, connection, transaction
 
 from enigma import audit
+from enigma.actor import Actor
 
 from .common import read_file
 from .contacts import ContactImport
@@ -73,14 +74,18 @@ def _audit_data(result: ImportResult) -> dict:
 
 
 def import_preview(
-    kind: str, file_bytes: bytes, filename: str, *, actor=None, request=None, actor_label: str = ""
+    kind: str,
+    file_bytes: bytes,
+    filename: str,
+    *,
+    actor: Actor | None = None,
+    actor_label: str = "",
 ) -> ImportResult:
     """Read and check the file and plan every change; write nothing but the audit event."""
     result, _ = _build(kind, file_bytes, filename)
     audit.record(
         audit.Action.IMPORT_PREVIEWED,
-        request=request,
-        actor=actor,
+        actor=Actor.of(actor),
         actor_label=actor_label,
         data={
             **_audit_data(result),
@@ -97,7 +102,12 @@ class _Refused(Exception):
 
 
 def import_apply(
-    kind: str, file_bytes: bytes, filename: str, actor=None, request=None, *, actor_label: str = ""
+    kind: str,
+    file_bytes: bytes,
+    filename: str,
+    actor: Actor | None = None,
+    *,
+    actor_label: str = "",
 ) -> ImportResult:
     """Check the file again from scratch and write all of it, or (on any error) none of it."""
     _kind(kind)  # an unknown kind is refused before the transaction starts
@@ -112,8 +122,7 @@ def import_apply(
             result.applied = True
             audit.record(
                 audit.Action.IMPORT_APPLIED,
-                request=request,
-                actor=actor,
+                actor=Actor.of(actor),
                 actor_label=actor_label,
                 data={**_audit_data(result), **planner.audit_data()},
             )

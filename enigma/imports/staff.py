@@ -233,7 +233,7 @@ class StaffImport(RecordImport[User]):
         # (the import's audit row names every role given and taken away).
         joined = [user for user, role in self.role_adds if role == Role.DSL]
         if joined:
-            accounts.tell_dsl_team(joined=joined, request=accounts.acting_request())
+            accounts.tell_dsl_team(joined=joined, by=accounts.acting_actor())
 
     def audit_data(self) -> dict:
         """Role grants and removals by user id (who may see what is worth a trace)."""

@@ -26,7 +26,7 @@ from django.utils.formats import date_format
 from kombu.exceptions import KombuError
 
 from enigma import audit
-from enigma.actor import Actor
+from enigma.actor import Actor, actor_from
 from enigma.after_response import after_response
 from enigma.capabilities import Capability, roles_with, users_who_can
 from enigma.models import SchoolSettings, User
@@ -69,35 +69,28 @@ ACCESS_WORDS = {
 # --- who is acting -----------------------------------------------------------------------
 
 
-def acting_request():
-    """The request in progress, if any (allauth's AccountMiddleware keeps it)."""
+def acting_actor() -> Actor | None:
+    """Who acts in the request in progress (allauth's AccountMiddleware keeps the
+    request), or None outside a request (a command or the shell)."""
     from allauth.core import context
 
-    return context.request
+    return actor_from(context.request) if context.request is not None else None
 
 
-def _actor(request):
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
-
-
-def _by_someone_else(user: User, request) -> bool:
+def _by_someone_else(user: User, by: Actor | None) -> bool:
     """Whether a change to user's password or email is someone else's doing. A person's
     own changes, and allauth's signed-out flows (a reset or confirmation link), are
     recorded from allauth's signals instead."""
-    if request is None:
+    if by is None:
         return True  # a command or the shell
-    actor = _actor(request)
-    return actor is not None and actor.pk != user.pk
+    return by.user is not None and by.user.pk != user.pk
 
 
-def _record(action: str, *, user: User, request, data: dict) -> None:
-    actor = _actor(request)
+def _record(action: str, *, user: User, by: Actor | None, data: dict) -> None:
     audit.record(
         action,
-        request=request,
-        actor=actor,
-        actor_label="" if actor is not None else (NO_ONE_SIGNED_IN if request is None else ""),
+        actor=by or Actor(user=None),
+        actor_label="" if by is not None else NO_ONE_SIGNED_IN,
         obj=user,
         data={"user": user.email, **data},
     )
@@ -184,7 +177,7 @@ def roles_changed(
     added, removed = sorted(set(added)), sorted(set(removed))
     if not added and not removed:
         return
-    request = acting_request()
+    by = acting_actor()
     words = []
     if added:
         words.append(f"added {_role_words(added)}")
@@ -193,11 +186,11 @@ def roles_changed(
     _record(
         ROLES_CHANGED,
         user=user,
-        request=request,
+        by=by,
         data={"kind": "; ".join(words), "added": added, "removed": removed},
     )
     if announce and reads_restricted(added):
-        tell_dsl_team(joined=[user], request=request)
+        tell_dsl_team(joined=[user], by=by)
 
 
 def reads_restricted(role_names: Iterable[str]) -> bool:
@@ -207,7 +200,7 @@ def reads_restricted(role_names: Iterable[str]) -> bool:
     return bool(roles & roles_with(Capability.READ_RESTRICTED))
 
 
-def tell_dsl_team(*, joined: list[User], request=None) -> None:
+def tell_dsl_team(*, joined: list[User], by: Actor | None = None) -> None:
     """Tell the DSL team already in place that someone joined it: they can read every
     restricted entry from now on, and the team should know who can."""
     joined_ids = {u.pk for u in joined}
@@ -220,7 +213,7 @@ def tell_dsl_team(*, joined: list[User], request=None) -> None:
         send_notice(
             "dsl_team_joined",
             to=team,
-            context={"person": person, "by": _actor_words(_actor(request))},
+            context={"person": person, "by": _actor_words(by.user if by else None)},
         )
 
 
@@ -248,43 +241,43 @@ def user_after_save(user: User) -> None:
     before = user.__dict__.pop("_enigma_before", None)
     if not before:
         return
-    request = acting_request()
+    by = acting_actor()
     access = {f: [before[f], getattr(user, f)] for f in before if f.startswith("is_")}
     if access:
         _record(
             ACCESS_CHANGED,
             user=user,
-            request=request,
+            by=by,
             data={
                 "kind": "; ".join(ACCESS_WORDS[(f, new)] for f, (_old, new) in access.items()),
                 "changes": access,
             },
         )
-    if not _by_someone_else(user, request):
+    if not _by_someone_else(user, by):
         return
-    by = _actor_words(_actor(request))
+    by_words = _actor_words(by.user if by else None)
     if "password" in before:
         turned_off = user.password.startswith(UNUSABLE_PASSWORD_PREFIX)
         kind = "password sign-in turned off" if turned_off else "new password set"
-        _record(PASSWORD_SET, user=user, request=request, data={"kind": kind})
+        _record(PASSWORD_SET, user=user, by=by, data={"kind": kind})
         send_notice(
             "password_set",
             to=[user.email],
-            context={"person": user, "by": by, "turned_off": turned_off},
+            context={"person": user, "by": by_words, "turned_off": turned_off},
         )
     if "email" in before:
         old = before["email"]
         _record(
             EMAIL_CHANGED,
             user=user,
-            request=request,
+            by=by,
             data={"kind": "by someone else", "from": old, "to": user.email},
         )
         _forget_address(user, old)
         send_notice(
             "email_changed_by_admin",
             to=[old],
-            context={"person": user, "old": old, "new": user.email, "by": by},
+            context={"person": user, "old": old, "new": user.email, "by": by_words},
         )
 
 
@@ -300,12 +293,13 @@ def _forget_address(user: User, address: str) -> None:
 # --- two-factor reset ----------------------------------------------------------------------
 
 
-def two_factor_reset(*, actor: User | None, user: User, request=None) -> bool:
+def two_factor_reset(*, actor: Actor | None, user: User) -> bool:
     """Remove all of a person's second factors (authenticator app and recovery codes),
     so they enrol afresh at their next sign-in. Audited; the person is told. Returns
     whether there was anything to reset."""
     from allauth.mfa.models import Authenticator
 
+    actor = Actor.of(actor)
     with transaction.atomic():
         factors = Authenticator.objects.select_for_update().filter(user=user)
         types = sorted({a.type for a in factors})
@@ -314,13 +308,14 @@ def two_factor_reset(*, actor: User | None, user: User, request=None) -> bool:
         factors.delete()
         audit.record(
             TWO_FACTOR_RESET,
-            request=request,
             actor=actor,
             obj=user,
             data={"user": user.email, "kind": "second factors removed", "types": types},
         )
         send_notice(
-            "two_factor_reset", to=[user.email], context={"person": user, "by": _actor_words(actor)}
+            "two_factor_reset",
+            to=[user.email],
+            context={"person": user, "by": _actor_words(actor.user)},
         )
     return True
 
@@ -328,18 +323,21 @@ def two_factor_reset(*, actor: User | None, user: User, request=None) -> bool:
 # --- a person's own changes, from allauth's signals -----------------------------------------
 
 
-def own_email_changed(*, user: User, request, old: str | None, new: str) -> None:
+def own_email_changed(*, by: Actor, old: str | None, new: str) -> None:
+    """`by` is the person who changed their own sign-in email."""
+    user = by.user
     audit.record(
         EMAIL_CHANGED,
-        request=request,
-        actor=user,
+        actor=by,
         obj=user,
         data={"user": new, "kind": "by the person", "from": old or "", "to": new},
     )
 
 
-def own_password_reset(*, user: User, request) -> None:
-    audit.record(PASSWORD_RESET, request=request, actor=user, obj=user, data={"user": user.email})
+def own_password_reset(*, by: Actor) -> None:
+    """`by` is the person who reset their own password from an emailed link (not signed in
+    while they did it, so the caller names them)."""
+    audit.record(PASSWORD_RESET, actor=by, obj=by.user, data={"user": by.user.email})
 
 
 SYSTEM_USERNAME = "enigma-automatic"

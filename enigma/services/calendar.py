@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable
 from django.db import transaction
 
 from enigma import audit, school_calendar
+from enigma.actor import Actor
 from enigma.models import NonSchoolDay
 
 _DESCRIPTION_MAX = NonSchoolDay._meta.get_field("description").max_length
@@ -15,7 +16,7 @@ _DESCRIPTION_MAX = NonSchoolDay._meta.get_field("description").max_length
 
 @transaction.atomic
 def add_bank_holidays(
-    *, request, years: Iterable[int], only: Collection[dt.date] | None = None
+    *, by: Actor, years: Iterable[int], only: Collection[dt.date] | None = None
 ) -> list[NonSchoolDay]:
     """Record the suggested bank holidays for ``years`` as non-school days.
 
@@ -25,6 +26,7 @@ def add_bank_holidays(
     event lists everything added. Returns the new rows (empty if there was nothing to add).
     A clash with a row added at the same moment raises ``IntegrityError`` and adds nothing.
     """
+    by = Actor.of(by)
     suggestions = school_calendar.suggested_bank_holidays(years)
     if only is not None:
         wanted = set(only)
@@ -40,7 +42,7 @@ def add_bank_holidays(
     count = len(rows)
     audit.record(
         audit.Action.CALENDAR_CHANGED,
-        request=request,
+        actor=by,
         data={
             "kind": "added",
             "model": NonSchoolDay._meta.label,

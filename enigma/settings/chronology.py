@@ -32,16 +32,8 @@ def key_problem(keys: dict[str, str], key_id: str) -> str | None:
 def local_key(var_dir: Path) -> tuple[dict[str, str], str]:
     """A key for this checkout only (make run, make up, make bench), made once in
     var/chronology-key beside the embedded databases it seals. Never for a real school."""
-    path = var_dir / "chronology-key"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32) + "\n")
-    return {"local": path.read_text().strip()}, "local"
+    key = _made_once(var_dir / "chronology-key", lambda: secrets.token_urlsafe(32))
+    return {"local": key}, "local"
 
 
 def local_backup_key(var_dir: Path) -> str:
@@ -49,13 +41,18 @@ def local_backup_key(var_dir: Path) -> str:
     var/backup-key. Never for a real school."""
     from pyrage import x25519
 
-    path = var_dir / "backup-key"
-    var_dir.mkdir(parents=True, exist_ok=True)
+    return _made_once(var_dir / "backup-key", lambda: str(x25519.Identity.generate()))
+
+
+def _made_once(path: Path, make) -> str:
+    """The secret in `path`, written there first (readable by this user only) by `make()`
+    if the file is not there yet; two processes starting together write it once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         pass
     else:
         with os.fdopen(fd, "w") as f:
-            f.write(str(x25519.Identity.generate()) + "\n")
+            f.write(make() + "\n")
     return path.read_text().strip()

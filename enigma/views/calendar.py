@@ -14,6 +14,7 @@ from django.db.models import ProtectedError
 from django.forms import ModelForm
 from django.shortcuts import get_object_or_404, redirect, render
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.calendar import NonSchoolDayForm, PeriodForm, TermForm
 from enigma.inputs import parse_date
@@ -58,7 +59,7 @@ def _form_page(request, form_class, *, noun: str, instance=None):
     form = form_class(request.POST if request.method == "POST" else None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            obj = school.audited_form_save(request=request, form=form)
+            obj = school.audited_form_save(by=actor_from(request), form=form)
         except IntegrityError as exc:  # someone else saved a clashing row at the same moment
             _add_integrity_error(form, exc)
         else:
@@ -77,7 +78,7 @@ def _delete_page(request, obj, *, noun: str):
     label = str(obj)
     if request.method == "POST":
         try:
-            school.audited_delete(request=request, obj=obj)
+            school.audited_delete(by=actor_from(request), obj=obj)
         except (ProtectedError, IntegrityError):
             messages.error(request, f"The {noun} {label} is in use elsewhere, so it was kept.")
         else:
@@ -171,7 +172,7 @@ def bank_holidays(request):
             messages.error(request, "Choose at least one bank holiday to add.")
             return redirect("calendar_bank_holidays")
         try:
-            added = add_bank_holidays(request=request, years=years, only=only)
+            added = add_bank_holidays(by=actor_from(request), years=years, only=only)
         except IntegrityError:
             messages.error(
                 request,

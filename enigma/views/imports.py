@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from enigma import waiting_files
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.imports import services
 from enigma.imports.forms import UploadForm
@@ -104,7 +105,7 @@ def upload(request):
         kind = form.cleaned_data["kind"]
         data = upload_file.read()
         filename = os.path.basename(upload_file.name or "upload.csv")[:200]
-        result = services.import_preview(kind, data, filename, request=request)
+        result = services.import_preview(kind, data, filename, actor=actor_from(request))
         token = _keep(request, kind, filename, data) if result.ok else None
         return _preview_page(request, result, token)
     kinds = [
@@ -125,7 +126,7 @@ def apply(request):
         )
         return redirect("imports:upload")
     meta, data = pending
-    result = services.import_apply(meta["kind"], data, meta["filename"], request=request)
+    result = services.import_apply(meta["kind"], data, meta["filename"], actor=actor_from(request))
     _discard(request, token)
     if result.ok:
         messages.success(request, f"Imported {meta['filename']}. {result.summary()}")

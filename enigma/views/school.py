@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.school import SchoolSettingsForm
 from enigma.models import SchoolSettings
@@ -14,7 +15,7 @@ def school_settings(request):
     current = SchoolSettings.load()
     form = SchoolSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        school.school_settings_update(request=request, form=form)
+        school.school_settings_update(by=actor_from(request), form=form)
         messages.success(request, "School settings saved.")
         return redirect("school_settings")
     return render(

@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.forms.students import DirectoryFilterForm
@@ -35,7 +36,7 @@ def directory(request):
 @requires(Capability.VIEW_STUDENTS)
 def student_detail(request, pk):
     student = selectors.student_file(request.user, pk)
-    audit.record(audit.Action.STUDENT_VIEWED, request=request, obj=student)
+    audit.read(audit.Action.STUDENT_VIEWED, actor_from(request), obj=student)
     return render(request, "enigma/students/detail.html", {"student": student})
 
 
@@ -44,9 +45,9 @@ def directory_export(request):
     form = DirectoryFilterForm(request.GET or None, years=selectors.year_groups(request.user))
     filters = form.filters()
     students = selectors.student_directory(request.user, filters)
-    audit.record(
+    audit.read(
         audit.Action.DIRECTORY_EXPORTED,
-        request=request,
+        actor_from(request),
         data={"filters": form.query_string(), "rows": students.count()},
     )
     header = [

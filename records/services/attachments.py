@@ -9,19 +9,17 @@ have passed a second-factor check recently. Attachments are never changed or del
 from __future__ import annotations
 
 import enum
-import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from enigma.actor import Actor
 from enigma.models import Student
 from records import access as rules
 from records import attachments
 from records.access import may_read_restricted, second_factor_is_fresh
 from records.models import Attachment, Entry
-
-log = logging.getLogger(__name__)
 
 
 class Access(enum.Enum):
@@ -78,7 +76,7 @@ def attachments_on(entry: Entry):
     return entry.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
 
 
-def attach_file(*, entry: Entry, upload, user, recording: bool = False) -> Attachment:
+def attach_file(*, entry: Entry, upload, user: Actor, recording: bool = False) -> Attachment:
     """Check an uploaded file and keep it on `entry`.
 
     recording=True: the file comes with the entry its author is recording now (the
@@ -92,6 +90,7 @@ def attach_file(*, entry: Entry, upload, user, recording: bool = False) -> Attac
     caller's own enclosing transaction that later rolls back would leave the file behind,
     so call this outside one, as the upload view does.
     """
+    user = Actor.of(user).user
     just_recorded = recording and entry.author_id == user.pk
     if not (may_attach(user, entry) or (just_recorded and visible_student(user, entry))):
         raise PermissionDenied("You cannot add files to this entry.")
@@ -115,11 +114,7 @@ def attach_file(*, entry: Entry, upload, user, recording: bool = False) -> Attac
             attachment.file.save(checked.name, ContentFile(checked.data), save=False)
             written = attachment.file.name
             attachment.save()
-    except BaseException:
-        if written:
-            try:
-                attachment.file.storage.delete(written)
-            except OSError:
-                log.exception("Could not remove the unsaved attachment file %s", written)
+    except BaseException:  # whatever stopped the insert: remove the file, then re-raise
+        attachments.discard_unsaved(attachment.file.storage, written, "attachment")
         raise
     return attachment

@@ -33,7 +33,7 @@ class NewAction:
 
 def record_entry(
     *,
-    author,
+    author: Actor,
     students: Iterable[Student],
     kind: str,
     summary: str,
@@ -54,6 +54,7 @@ def record_entry(
     recorded_at is for bringing in history (the demo seed, records moved from another
     system), never for forms: an entry is recorded now.
     """
+    author = Actor.of(author).user
     student_ids = sorted({s.pk for s in students})
     now = recorded_at or timezone.now()
     occurred_at = occurred_at or now
@@ -151,8 +152,9 @@ def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
         )
 
 
-def add_actions(*, entry: Entry, by, actions: Sequence[NewAction]) -> None:
+def add_actions(*, entry: Entry, by: Actor, actions: Sequence[NewAction]) -> None:
     """Follow-up actions set after the entry was recorded."""
+    by = Actor.of(by).user
     with transaction.atomic():
         _add_actions(entry, by, actions, timezone.now())
 
@@ -214,7 +216,7 @@ def _append_link(entry: Entry, student_id: int) -> ChronologyLink:
 
 
 def amend_entry(
-    *, author, original: Entry, reason: str, summary: str, account: str, **fields
+    *, author: Actor, original: Entry, reason: str, summary: str, account: str, **fields
 ) -> Entry:
     """Correct an entry by recording a new one that amends it; the original stays as it was.
 
@@ -244,7 +246,7 @@ def amend_entry(
 def record_event(
     *,
     student: Student,
-    actor,
+    actor: Actor,
     code: str,
     summary: str,
     account: str = "",
@@ -263,8 +265,9 @@ def record_event(
 
 
 def complete_action(
-    *, action: Action, user, outcome: str, done_at: dt.datetime | None = None
+    *, action: Action, user: Actor, outcome: str, done_at: dt.datetime | None = None
 ) -> ActionCompletion:
+    user = Actor.of(user).user
     if not outcome.strip():
         raise ValidationError({"outcome": "Say what came of it."})
     try:

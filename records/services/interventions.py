@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.formatting import day_text as _day
 from enigma.models import Student
 from records.models import (
@@ -52,8 +53,9 @@ Status = SessionAttendance.Status
 # --- the plan and its students -----------------------------------------------------------
 
 
-def intervention_create(*, user, students: Iterable[Student], **plan) -> Intervention:
+def intervention_create(*, user: Actor, students: Iterable[Student], **plan) -> Intervention:
     """Plan an intervention and put students on it."""
+    user = Actor.of(user).user
     _check_plan_names(plan)
     intervention = Intervention(created_by=user, **plan)
     errors = _plan_errors(intervention)
@@ -72,13 +74,14 @@ def intervention_create(*, user, students: Iterable[Student], **plan) -> Interve
 
 
 def intervention_update(
-    *, intervention: Intervention, user, students: Iterable[Student] | None = None, **plan
+    *, intervention: Intervention, user: Actor, students: Iterable[Student] | None = None, **plan
 ) -> Intervention:
     """Change the plan and, if `students` is given, who is on it.
 
     Students the person may not see are left as they are. A student with session records
     stays on: their attendance is part of what happened.
     """
+    user = Actor.of(user).user
     _check_plan_names(plan)
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
@@ -214,7 +217,7 @@ def _membership_changes(
 def record_scores(
     *,
     intervention: Intervention,
-    user,
+    user: Actor,
     entry_scores: Mapping[int, Decimal | None] | None = None,
     exit_scores: Mapping[int, Decimal | None] | None = None,
 ) -> list[InterventionStudent]:
@@ -223,6 +226,7 @@ def record_scores(
     Only the students given are changed; None clears a score. Errors are keyed
     "entry_<pk>" and "exit_<pk>".
     """
+    user = Actor.of(user).user
     entry_scores, exit_scores = dict(entry_scores or {}), dict(exit_scores or {})
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
@@ -263,7 +267,7 @@ def record_scores(
 def record_session(
     *,
     intervention: Intervention,
-    user,
+    user: Actor,
     held_on: dt.date,
     attendance: Mapping[int, str],
     notes: str = "",
@@ -276,6 +280,7 @@ def record_session(
     `attendance` maps every member's pk (and only theirs) to attended, late or absent.
     recorded_at is for bringing in history (the demo seed), as for record_entry.
     """
+    user = Actor.of(user).user
     student_notes = {pk: note.strip() for pk, note in (student_notes or {}).items()}
     notes = notes.strip()
     with transaction.atomic():
@@ -392,9 +397,10 @@ def _occurred_at(held_on: dt.date) -> dt.datetime:
 
 
 def intervention_close(
-    *, intervention: Intervention, user, closed_on: dt.date | None = None
+    *, intervention: Intervention, user: Actor, closed_on: dt.date | None = None
 ) -> Intervention:
     """Close an intervention: no more sessions. Scores may still be recorded."""
+    user = Actor.of(user).user
     closed_on = closed_on or timezone.localdate()
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)

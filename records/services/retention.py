@@ -16,6 +16,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.capabilities import Capability, has_capability
 from enigma.models import Student
 from records.audit_actions import RecordsAction
@@ -44,7 +45,11 @@ def _lock_students_of(entry: Entry) -> None:
     list(Student.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 
-def place_hold(*, student: Student, by, reason: str, entry: Entry | None = None) -> LegalHold:
+def place_hold(
+    *, student: Student, by: Actor, reason: str, entry: Entry | None = None
+) -> LegalHold:
+    acting = Actor.of(by)
+    by = acting.user
     _need(by, Capability.PLACE_LEGAL_HOLD, "Only the DSL, the head or the school admin can.")
     reason = reason.strip()
     if not reason:
@@ -55,7 +60,7 @@ def place_hold(*, student: Student, by, reason: str, entry: Entry | None = None)
         hold = LegalHold.objects.create(student=student, entry=entry, reason=reason, placed_by=by)
         audit.record(
             RecordsAction.LEGAL_HOLD_PLACED,
-            actor=by,
+            actor=acting,
             obj=hold,
             student=student,
             data={"entry": entry.pk if entry else None},
@@ -63,7 +68,9 @@ def place_hold(*, student: Student, by, reason: str, entry: Entry | None = None)
     return hold
 
 
-def release_hold(*, hold: LegalHold, by, reason: str) -> LegalHoldRelease:
+def release_hold(*, hold: LegalHold, by: Actor, reason: str) -> LegalHoldRelease:
+    acting = Actor.of(by)
+    by = acting.user
     _need(by, Capability.PLACE_LEGAL_HOLD, "Only the DSL, the head or the school admin can.")
     reason = reason.strip()
     if not reason:
@@ -74,12 +81,16 @@ def release_hold(*, hold: LegalHold, by, reason: str) -> LegalHoldRelease:
                 release = LegalHoldRelease.objects.create(hold=hold, reason=reason, released_by=by)
         except IntegrityError:
             raise ValidationError("This hold has already been released.") from None
-        audit.record(RecordsAction.LEGAL_HOLD_RELEASED, actor=by, obj=hold, student=hold.student)
+        audit.record(
+            RecordsAction.LEGAL_HOLD_RELEASED, actor=acting, obj=hold, student=hold.student
+        )
     return release
 
 
 def propose_disposal(*, entry: Entry, by) -> DisposalProposal:
     """The DSL's half: this entry has fallen due under its rule."""
+    acting = Actor.of(by)
+    by = acting.user
     _need(by, Capability.PROPOSE_DISPOSAL, "Only the DSL can propose a disposal.")
     today = timezone.localdate()
     with transaction.atomic():
@@ -99,7 +110,7 @@ def propose_disposal(*, entry: Entry, by) -> DisposalProposal:
         )
         audit.record(
             RecordsAction.DISPOSAL_PROPOSED,
-            actor=by,
+            actor=acting,
             obj=proposal,
             data={"entry": entry.pk, "rule": rule_id},
         )
@@ -115,10 +126,12 @@ def _delete_files(names: list[str]) -> None:
 
 
 def decide_disposal(
-    *, proposal: DisposalProposal, by, approve: bool, reason: str = ""
+    *, proposal: DisposalProposal, by: Actor, approve: bool, reason: str = ""
 ) -> DisposalDecision:
     """The second person's half. Approving disposes of the entry at once, through the
     database function; if it refuses, nothing is recorded and its reason is raised."""
+    acting = Actor.of(by)
+    by = acting.user
     _need(by, Capability.APPROVE_DISPOSAL, "Only the head or the school admin can decide.")
     if proposal.proposed_by_id == by.pk:
         raise ValidationError("Someone other than who proposed it must decide.")
@@ -144,7 +157,7 @@ def decide_disposal(
                 raise ValidationError(error.__cause__.diag.message_primary) from None
         audit.record(
             RecordsAction.DISPOSAL_APPROVED if approve else RecordsAction.DISPOSAL_REJECTED,
-            actor=by,
+            actor=acting,
             obj=proposal,
             data={"entry": proposal.entry_id, "rule": proposal.rule_id, "files": len(files)},
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.permissions import requires
 from records import access
@@ -74,7 +75,7 @@ def action_complete(request, action_pk):
     if form.is_valid():
         try:
             entries.complete_action(
-                action=action, user=request.user, outcome=form.cleaned_data["outcome"]
+                action=action, user=actor_from(request), outcome=form.cleaned_data["outcome"]
             )
         except ValidationError as error:
             form.add_error(None, error.messages)

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
@@ -51,7 +52,7 @@ def attachment_add(request, entry_pk):
     if posted and form.is_valid():
         try:
             attachment = attach_file(
-                entry=entry, upload=form.cleaned_data["file"], user=request.user
+                entry=entry, upload=form.cleaned_data["file"], user=actor_from(request)
             )
         except ValidationError as error:
             for message in error.message_dict.get("file", error.messages):
@@ -88,9 +89,9 @@ def attachment_download(request, attachment_pk):
     except FileNotFoundError:
         log.error("Attachment %s is missing from private storage", attachment.pk)
         raise Http404 from None
-    audit.record(
+    audit.read(
         RecordsAction.ATTACHMENT_DOWNLOADED,
-        request=request,
+        actor_from(request),
         obj=attachment,
         student=student,
         data={"entry": entry.pk, "restricted": is_restricted(entry)},

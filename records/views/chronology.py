@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.permissions import requires
@@ -43,9 +44,9 @@ def student_file(request, pk):
     sidebar, open_actions_count = selectors.file_sidebar_actions(
         student, request.user, SIDEBAR_ACTIONS
     )
-    audit.record(
+    audit.read(
         RecordsAction.FILE_VIEWED,
-        request=request,
+        actor_from(request),
         obj=student,
         student=student,
         data={"filters": form.query_string(), "page": page.number},
@@ -80,9 +81,9 @@ def _export_entries(request, pk, export_format: str):
     entries = decide_visibility(
         request, list(selectors.timeline(student, request.user, form.filters()))
     )
-    audit.record(
+    audit.read(
         RecordsAction.EXPORTED,
-        request=request,
+        actor_from(request),
         obj=student,
         student=student,
         data={"format": export_format, "filters": form.query_string(), "entries": len(entries)},

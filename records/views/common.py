@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from enigma import audit
+from enigma.actor import actor_from
 from records import access
 from records.audit_actions import RecordsAction
 from records.models import Entry
@@ -72,9 +73,9 @@ def mark_actions_readable(request, actions) -> list:
 def audit_restricted_reads(request, student, entries: list[Entry]) -> None:
     shown = [e.pk for e in entries if e.is_restricted and e.show_content]
     if shown:
-        audit.record(
+        audit.read(
             RecordsAction.RESTRICTED_READ,
-            request=request,
+            actor_from(request),
             student=student,
             data={"entries": shown},
         )

@@ -54,7 +54,7 @@ def entry_add(request, pk):
     if data is not None and not picking and form.is_valid() and actions.is_valid():
         try:
             entry = entries.record_entry(
-                author=request.user,
+                author=actor_from(request),
                 students=form.students(),
                 actions=new_actions(actions),
                 **form.entry_fields(),
@@ -66,7 +66,7 @@ def entry_add(request, pk):
             if upload:
                 # Checked by the form already; stored after the entry, outside its
                 # transaction, so a failed write never leaves a file without a row.
-                attach_file(entry=entry, upload=upload, user=request.user, recording=True)
+                attach_file(entry=entry, upload=upload, user=actor_from(request), recording=True)
             if entry.restricted and not request.user.can(Capability.READ_RESTRICTED):
                 messages.success(
                     request,
@@ -161,13 +161,15 @@ def entry_detail(request, entry_pk):
     if entry.is_restricted:
         audit_restricted_reads(request, student, [entry])
     else:
-        audit.record(RecordsAction.FILE_VIEWED, request=request, obj=entry, student=student)
+        audit.read(RecordsAction.FILE_VIEWED, actor_from(request), obj=entry, student=student)
     add_actions = ActionFormSet(
         request.POST if request.method == "POST" else None, prefix="actions"
     )
     if request.method == "POST" and add_actions.is_valid():
         try:
-            entries.add_actions(entry=entry, by=request.user, actions=new_actions(add_actions))
+            entries.add_actions(
+                entry=entry, by=actor_from(request), actions=new_actions(add_actions)
+            )
         except ValidationError as error:
             add_actions._non_form_errors = add_actions.error_class(error.messages)
         else:
@@ -207,7 +209,7 @@ def entry_amend(request, entry_pk):
         d = form.cleaned_data
         try:
             amendment = entries.amend_entry(
-                author=request.user,
+                author=actor_from(request),
                 original=entry,
                 reason=d["reason"],
                 summary=d["summary"],

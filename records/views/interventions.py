@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.forms.common import add_service_errors
@@ -68,7 +69,7 @@ def intervention_add(request):
     if request.method == "POST" and form.is_valid():
         try:
             intervention = services.intervention_create(
-                user=request.user, students=form.cleaned_data["students"], **form.plan()
+                user=actor_from(request), students=form.cleaned_data["students"], **form.plan()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -112,7 +113,7 @@ def intervention_edit(request, intervention_pk: int):
         try:
             services.intervention_update(
                 intervention=intervention,
-                user=request.user,
+                user=actor_from(request),
                 students=form.cleaned_data["students"],
                 **form.plan(),
             )
@@ -138,7 +139,7 @@ def intervention_scores(request, intervention_pk: int):
         try:
             services.record_scores(
                 intervention=intervention,
-                user=request.user,
+                user=actor_from(request),
                 entry_scores=form.scores("entry"),
                 exit_scores=form.scores("exit"),
             )
@@ -163,7 +164,7 @@ def intervention_close(request, intervention_pk: int):
         try:
             services.intervention_close(
                 intervention=intervention,
-                user=request.user,
+                user=actor_from(request),
                 closed_on=form.cleaned_data["closed_on"],
             )
         except ValidationError as exc:
@@ -183,7 +184,7 @@ def intervention_session_add(request, intervention_pk: int):
         try:
             session = services.record_session(
                 intervention=intervention,
-                user=request.user,
+                user=actor_from(request),
                 held_on=form.cleaned_data["held_on"],
                 attendance=form.attendance(),
                 notes=form.cleaned_data["notes"],
@@ -237,9 +238,9 @@ def intervention_impact(request, intervention_pk: int):
 def intervention_impact_csv(request, intervention_pk: int):
     intervention = selectors.intervention_for(intervention_pk)
     report = selectors.impact(request.user, intervention)
-    audit.record(
+    audit.read(
         RecordsAction.INTERVENTION_EXPORTED,
-        request=request,
+        actor_from(request),
         obj=intervention,
         data={"rows": len(report.rows)},
     )

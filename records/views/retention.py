@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
 from records.forms.retention import ReasonForm
@@ -81,7 +82,7 @@ def retention_review(request):
 def retention_propose(request):
     entry = get_object_or_404(Entry, pk=_number(request.POST.get("entry")))
     try:
-        services.propose_disposal(entry=entry, by=request.user)
+        services.propose_disposal(entry=entry, by=actor_from(request))
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)
@@ -106,7 +107,9 @@ def retention_decide(request):
             messages.error(request, f"Why it should be kept: {message}")
         return redirect(f"{_url('records:retention_review')}?show=proposed")
     try:
-        services.decide_disposal(proposal=proposal, by=request.user, approve=approve, reason=reason)
+        services.decide_disposal(
+            proposal=proposal, by=actor_from(request), approve=approve, reason=reason
+        )
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)
@@ -129,7 +132,9 @@ def retention_holds(request, pk):
         reason, errors = _reason(request)
         if not errors:
             try:
-                services.place_hold(student=student, by=request.user, reason=reason, entry=entry)
+                services.place_hold(
+                    student=student, by=actor_from(request), reason=reason, entry=entry
+                )
             except ValidationError as error:
                 errors = _errors(error)
         if errors:
@@ -162,7 +167,7 @@ def retention_hold_release(request):
             messages.error(request, f"Why it is released: {message}")
         return redirect("records:retention_holds", pk=student.pk)
     try:
-        services.release_hold(hold=hold, by=request.user, reason=reason)
+        services.release_hold(hold=hold, by=actor_from(request), reason=reason)
     except ValidationError as error:
         for message in _errors(error):
             messages.error(request, message)

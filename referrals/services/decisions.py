@@ -39,6 +39,10 @@ def _locked_referral(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().select_related("student").get(pk=referral.pk)
 
 
+# What _decided() changes on the referral.
+DECIDED = ("decided_by", "decided_at", "decision_reason")
+
+
 def _decided(referral: Referral, by: Actor, reason: str) -> None:
     referral.decided_by = by.user
     referral.decided_at = timezone.now()
@@ -213,7 +217,7 @@ def approve(
         )
         _keep_rules(placement, referral.purpose, rules or PurposeRules())
         _decided(referral, by, reason)
-        move_referral(referral, R.APPROVED, by=by.user, reason=reason)
+        move_referral(referral, R.APPROVED, by=by.user, reason=reason, changed=DECIDED)
         if full_on is None:
             set_dates(placement, planned)
             move_placement(
@@ -254,7 +258,7 @@ def decline(referral: Referral, *, by: Actor, reason: str) -> Referral:
                 "waiting for a decision can be declined."
             )
         _decided(referral, by, reason)
-        move_referral(referral, R.DECLINED, by=by.user, reason=reason.strip())
+        move_referral(referral, R.DECLINED, by=by.user, reason=reason.strip(), changed=DECIDED)
     return referral
 
 
@@ -270,7 +274,13 @@ def request_information(referral: Referral, *, by: Actor, request: str) -> Refer
                 "only be asked for while it waits for a decision."
             )
         referral.info_request = request.strip()
-        move_referral(referral, R.INFO_REQUESTED, by=by.user, reason=request.strip())
+        move_referral(
+            referral,
+            R.INFO_REQUESTED,
+            by=by.user,
+            reason=request.strip(),
+            changed=("info_request",),
+        )
     return referral
 
 

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.capabilities import Capability
 from enigma.formatting import day_text as _day
 from records.services.entries import record_event
@@ -70,8 +71,9 @@ def _locked_review(review: Review) -> tuple[Placement, Review]:
 # --- starting, moving the exit, ending early ------------------------------------------
 
 
-def start(placement: Placement, *, by, today: dt.date | None = None) -> Placement:
+def start(placement: Placement, *, by: Actor, today: dt.date | None = None) -> Placement:
     """Scheduled -> active, on or after its start date (the daily task, or on demand)."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     with transaction.atomic():
         placement = _locked(placement)
@@ -93,8 +95,9 @@ def _started_at(day: dt.date, today: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(8, 30)))
 
 
-def start_due(*, by, today: dt.date | None = None) -> list[Placement]:
+def start_due(*, by: Actor, today: dt.date | None = None) -> list[Placement]:
     """Start every scheduled placement whose start date has come. Safe to run twice."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     started = []
     due = Placement.objects.filter(state=P.SCHEDULED, start_date__lte=today).order_by("pk")
@@ -106,8 +109,11 @@ def start_due(*, by, today: dt.date | None = None) -> list[Placement]:
     return started
 
 
-def bring_exit_forward(placement: Placement, *, by, new_exit: dt.date, reason: str) -> Placement:
+def bring_exit_forward(
+    placement: Placement, *, by: Actor, new_exit: dt.date, reason: str
+) -> Placement:
     """Move the planned exit earlier (never past the limit), replan reviews, free places."""
+    by = Actor.of(by)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the exit moves."})
     with transaction.atomic():
@@ -137,6 +143,7 @@ def bring_exit_forward(placement: Placement, *, by, new_exit: dt.date, reason: s
             by=by,
             reason=reason.strip(),
             summary=f"Exit moved from {_day(old)} to {_day(new_exit)}",
+            changed=("planned_exit",),
         )
         schedule_reviews(placement, room, calendar)
         offer_free_places(by=by, room=room)
@@ -146,7 +153,7 @@ def bring_exit_forward(placement: Placement, *, by, new_exit: dt.date, reason: s
 def end_early(
     placement: Placement,
     *,
-    by,
+    by: Actor,
     end_reason: str,
     note: str = "",
     today=None,
@@ -157,6 +164,7 @@ def end_early(
     only_if: the states it may be in, checked under the lock (the waiting list's
     "take off the list" passes (WAITING,), so a place offered meanwhile is not ended).
     """
+    by = Actor.of(by)
     today = today or timezone.localdate()
     if end_reason not in Placement.EndReason.values:
         raise ValidationError({"end_reason": "Choose why the placement ends early."})
@@ -184,6 +192,7 @@ def end_early(
             P.ENDED_EARLY,
             by=by,
             reason=f"{label}. {note.strip()}".strip(),
+            changed=("end_reason", "actual_exit"),
         )
         placement.reviews.filter(held_on__isnull=True).delete()
         if holding:
@@ -208,7 +217,7 @@ def earliest_hold_day(review: Review, *, calendar=None) -> dt.date:
 def hold_review(
     review: Review,
     *,
-    by,
+    by: Actor,
     ratings: Mapping[int, tuple[str, str]],
     staff_present: Iterable = (),
     student_present: bool = False,
@@ -232,6 +241,7 @@ def hold_review(
     Reviews are held in order, while the placement is active, from EARLY_SCHOOL_DAYS
     school days before they are due.
     """
+    by = Actor.of(by)
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if engagement not in Review.Engagement.values:
@@ -246,7 +256,7 @@ def hold_review(
         targets = list(placement.targets.filter(active=True))
         _check_ratings(targets, ratings)
         review.held_on = today
-        review.held_by = by
+        review.held_by = by.user
         review.student_present = bool(student_present)
         review.parent_present = bool(parent_present)
         review.others_present = others.strip()
@@ -269,7 +279,7 @@ def hold_review(
                 "next_step",
             ]
         )
-        review.staff_present.set({by.pk, *(getattr(u, "pk", u) for u in staff_present)})
+        review.staff_present.set({by.user.pk, *(getattr(u, "pk", u) for u in staff_present)})
         TargetRating.objects.bulk_create(
             TargetRating(
                 review=review,
@@ -345,37 +355,6 @@ def _check_ratings(targets: list[Target], ratings: Mapping[int, tuple[str, str]]
         raise ValidationError({"ratings": "Keep each comment to 300 characters."})
 
 
-def edit_targets(
-    placement: Placement,
-    *,
-    by,
-    changes: Mapping[int, str] | None = None,
-    dropped: Iterable[int] = (),
-    new_targets: Iterable[tuple[str, str]] = (),
-) -> list[str]:
-    """Reword, drop (kept for history, no longer rated) or add targets of a scheduled or
-    active placement; returns what changed, in words. Reviews call this as they are held."""
-    with transaction.atomic():
-        placement = _locked(placement)
-        if placement.state not in Placement.HOLDING:
-            raise ValidationError(
-                "Targets change while the placement is scheduled or active; this one is "
-                f"{placement.get_state_display().lower()}."
-            )
-        changed = _edit_targets(
-            placement, changes=changes or {}, dropped=dropped, new_targets=new_targets
-        )
-        if changed:
-            record_event(
-                student=placement.student,
-                actor=by,
-                code="placement.targets_changed",
-                summary="Placement targets changed",
-                account="\n".join(changed),
-            )
-    return changed
-
-
 def _edit_targets(
     placement: Placement,
     *,
@@ -428,9 +407,10 @@ def _edit_targets(
     return changed
 
 
-def sign_off(review: Review, *, by, note: str = "") -> Review:
+def sign_off(review: Review, *, by: Actor, note: str = "") -> Review:
     """The SENCO signs off a held mid-point or exit review, once."""
-    if not by.can(Capability.SIGN_OFF_REVIEW):
+    by = Actor.of(by)
+    if not by.user.can(Capability.SIGN_OFF_REVIEW):
         raise ValidationError("Only the SENCO signs off reviews.")
     with transaction.atomic():
         placement, review = _locked_review(review)
@@ -449,7 +429,7 @@ def sign_off(review: Review, *, by, note: str = "") -> Review:
                 f"This review was already signed off by {review.signed_off_by}, "
                 f"on {_day(timezone.localdate(review.signed_off_at))}."
             )
-        review.signed_off_by = by
+        review.signed_off_by = by.user
         review.signed_off_at = timezone.now()
         review.sign_off_note = note.strip()
         review.save(update_fields=["signed_off_by", "signed_off_at", "sign_off_note"])
@@ -469,7 +449,7 @@ def sign_off(review: Review, *, by, note: str = "") -> Review:
 def record_measures(
     placement: Placement,
     *,
-    by,
+    by: Actor,
     stage: str,
     wellbeing: int | None,
     lessons_in_class_per_week: Decimal | None = None,
@@ -478,6 +458,7 @@ def record_measures(
     """Take the entry or exit measures: the student's wellbeing self-rating, the concerns
     and incidents recorded in the previous six school weeks (counted from the chronology,
     restricted ones included, as a number only) and lessons attended in class a week."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     errors = {}
     if stage not in Measure.Stage.values:
@@ -511,7 +492,7 @@ def record_measures(
             concerns_last_six_weeks=concerns_in_previous_six_weeks(placement.student, today=today),
             lessons_in_class_per_week=lessons_in_class_per_week,
             taken_on=today,
-            taken_by=by,
+            taken_by=by.user,
         )
         # The values stay on the placement page (room team only), not in the chronology.
         record_event(
@@ -529,7 +510,7 @@ def record_measures(
 def complete(
     placement: Placement,
     *,
-    by,
+    by: Actor,
     outcome: str,
     exit_summary: str,
     exit_day: dt.date | None = None,
@@ -538,6 +519,7 @@ def complete(
     """Active -> completed: the exit review held and signed off, the outcome and a summary
     for class teachers, tutor and parents recorded, follow-up checks planned, and any
     place freed offered to the waiting list."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     exit_day = exit_day or today
     errors = {}
@@ -574,6 +556,7 @@ def complete(
             reason=f"{label}. {placement.exit_summary}",
             summary=f"Placement in the {room.room_name} completed: {label.lower()}",
             on=_when(exit_day, today),
+            changed=("actual_exit", "outcome", "exit_summary"),
         )
         placement.reviews.filter(held_on__isnull=True).delete()
         FollowUp.objects.bulk_create(
@@ -616,9 +599,10 @@ def _check_exit_day(placement: Placement, exit_day: dt.date) -> None:
 
 
 def record_follow_up(
-    follow_up: FollowUp, *, by, result: str, note: str = "", today: dt.date | None = None
+    follow_up: FollowUp, *, by: Actor, result: str, note: str = "", today: dt.date | None = None
 ) -> FollowUp:
     """Record a follow-up check's result, once, from the day it is due."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     if result not in FollowUp.Result.values:
         raise ValidationError({"result": "Choose what the check found."})
@@ -639,7 +623,7 @@ def record_follow_up(
             )
         follow_up.result = result
         follow_up.note = note.strip()
-        follow_up.recorded_by = by
+        follow_up.recorded_by = by.user
         follow_up.recorded_at = timezone.now()
         follow_up.save(update_fields=["result", "note", "recorded_by", "recorded_at"])
         record_event(

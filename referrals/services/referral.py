@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from enigma.actor import Actor
 from enigma.capabilities import Capability
 from enigma.models import SchoolSettings, Student, StudentStaffLink
 from referrals.models import (
@@ -154,13 +155,15 @@ def why_not_referable(student: Student) -> str:
     return ""
 
 
-def start_referral(*, student: Student, referrer) -> Referral:
+def start_referral(*, student: Student, referrer: Actor) -> Referral:
     """A new draft referral of `student` by `referrer`.
 
     Refused while the student has an open referral or a live placement. The check in
     Python gives the message; the student's row lock and the database's unique
     constraint make it hold when two people start at the same moment.
     """
+    by = Actor.of(referrer)
+    referrer = by.user
     if not referrer.can(Capability.REFER):
         raise ValidationError("Only referrers and the room team can refer a student.")
     if not Student.objects.visible_to(referrer).filter(pk=student.pk).exists():
@@ -173,7 +176,7 @@ def start_referral(*, student: Student, referrer) -> Referral:
         referral = Referral(student=student, referrer=referrer)
         try:
             with transaction.atomic():
-                move_referral(referral, R.DRAFT, by=referrer)
+                move_referral(referral, R.DRAFT, by=by)
         except IntegrityError:
             raise ValidationError(f"{student.name} already has an open referral.") from None
         # The referrer keeps seeing the student they referred, whatever their classes.
@@ -186,13 +189,13 @@ def start_referral(*, student: Student, referrer) -> Referral:
 # --- saving as you go ---------------------------------------------------------------------
 
 
-def _lock_for_change(referral: Referral, by) -> Referral:
+def _lock_for_change(referral: Referral, by: Actor) -> Referral:
     locked = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("student")
         .get(pk=referral.pk)
     )
-    if locked.referrer_id != by.pk:
+    if locked.referrer_id != by.user.pk:
         raise ValidationError("Only the person who made this referral can change it.")
     if locked.status not in EDITABLE:
         raise ValidationError(
@@ -270,7 +273,7 @@ def _replace_targets(referral: Referral, rows: Sequence[TargetRow]) -> None:
 def save_draft(
     *,
     referral: Referral,
-    by,
+    by: Actor,
     answers: Mapping[str, Any] | None = None,
     support: Sequence[SupportRow] | None = None,
     targets: Sequence[TargetRow] | None = None,
@@ -281,6 +284,7 @@ def save_draft(
     one, None leaves it as it was. Allowed to the referrer while it is a draft or more
     information has been asked for.
     """
+    by = Actor.of(by)
     with transaction.atomic():
         locked = _lock_for_change(referral, by)
         cleaned = _clean_answers(locked, answers or {})
@@ -292,16 +296,6 @@ def save_draft(
         if targets is not None:
             _replace_targets(locked, targets)
     return locked
-
-
-def set_prior_support(*, referral: Referral, by, rows: Sequence[SupportRow]) -> Referral:
-    """Replace the list of support already given (blank rows are left out)."""
-    return save_draft(referral=referral, by=by, support=rows)
-
-
-def set_proposed_targets(*, referral: Referral, by, rows: Sequence[TargetRow]) -> Referral:
-    """Replace the proposed targets (rows without a description are left out)."""
-    return save_draft(referral=referral, by=by, targets=rows)
 
 
 # --- sending for a decision ---------------------------------------------------------------
@@ -372,7 +366,10 @@ def missing_for_a_decision(referral: Referral, *, today: dt.date | None = None) 
     return errors
 
 
-def _send_for_a_decision(referral: Referral, by, *, expected: tuple, summary: str) -> Referral:
+def _send_for_a_decision(
+    referral: Referral, by: Actor, *, expected: tuple, summary: str
+) -> Referral:
+    by = Actor.of(by)
     with transaction.atomic():
         locked = _lock_for_change(referral, by)
         if locked.status not in expected:
@@ -384,17 +381,17 @@ def _send_for_a_decision(referral: Referral, by, *, expected: tuple, summary: st
         if errors:
             raise ValidationError(errors)
         locked.submitted_at = locked.submitted_at or timezone.now()
-        move_referral(locked, R.SUBMITTED, by=by, summary=summary)
+        move_referral(locked, R.SUBMITTED, by=by, summary=summary, changed=("submitted_at",))
     return locked
 
 
-def submit_referral(*, referral: Referral, by) -> Referral:
+def submit_referral(*, referral: Referral, by: Actor) -> Referral:
     """Send a draft for a decision (or a referral that came back for more information:
     resubmit_referral says so in the chronology)."""
     return _send_for_a_decision(referral, by, expected=EDITABLE, summary="")
 
 
-def resubmit_referral(*, referral: Referral, by) -> Referral:
+def resubmit_referral(*, referral: Referral, by: Actor) -> Referral:
     """Send a referral back for a decision once more information has been added."""
     return _send_for_a_decision(
         referral,
@@ -404,8 +401,9 @@ def resubmit_referral(*, referral: Referral, by) -> Referral:
     )
 
 
-def withdraw_referral(*, referral: Referral, by, reason: str = "") -> Referral:
+def withdraw_referral(*, referral: Referral, by: Actor, reason: str = "") -> Referral:
     """Withdraw an open referral: its referrer, or anyone in the room team."""
+    by = Actor.of(by)
     reason = (reason or "").replace("\r\n", "\n").strip()
     with transaction.atomic():
         locked = (
@@ -413,7 +411,7 @@ def withdraw_referral(*, referral: Referral, by, reason: str = "") -> Referral:
             .select_related("student")
             .get(pk=referral.pk)
         )
-        if not (locked.referrer_id == by.pk or by.can(Capability.READ_ALL_REFERRALS)):
+        if not (locked.referrer_id == by.user.pk or by.user.can(Capability.READ_ALL_REFERRALS)):
             raise ValidationError("Only the person who made this referral can withdraw it.")
         if not locked.is_open:
             raise ValidationError(

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.formatting import day_text as _day
 from enigma.models import SchoolSettings
 from referrals import dates
@@ -23,6 +24,10 @@ from referrals.places import first_full_day, lock_room, next_school_day, waiting
 from referrals.services.transitions import move_placement
 
 P = Placement.State
+
+
+# What set_dates() changes on the placement.
+DATES = ("start_date", "planned_exit", "latest_exit", "shortened_by_summer")
 
 
 def set_dates(placement: Placement, planned: dates.PlacementDates) -> None:
@@ -65,12 +70,15 @@ def schedule_reviews(placement: Placement, room: SchoolSettings, calendar) -> No
     Review.objects.bulk_create(new)
 
 
-def offer_free_places(*, by, room: SchoolSettings | None = None, today=None) -> list[Placement]:
+def offer_free_places(
+    *, by: Actor, room: SchoolSettings | None = None, today=None
+) -> list[Placement]:
     """Offer free places to the waiting list, head first: each is scheduled for the first
     school day (from its requested start, never before the next school day, and within
     a school week of that) from which its whole placement fits. Stops at the first that
     does not fit, so nobody jumps the queue. Call with the room locked, or it takes it.
     The daily task calls it too: places also come free as placements reach their exit."""
+    by = Actor.of(by)
     today = today or timezone.localdate()
     offered = []
     with transaction.atomic():
@@ -87,6 +95,7 @@ def offer_free_places(*, by, room: SchoolSettings | None = None, today=None) -> 
                 by=by,
                 reason="A place came free; offered to the head of the waiting list.",
                 summary=scheduled_summary(placement, room.room_name),
+                changed=DATES,
             )
             schedule_reviews(placement, room, calendar)
             offered.append(placement)

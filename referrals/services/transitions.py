@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from enigma.actor import Actor
 from records.services.entries import record_event
 from referrals.hooks import placement_changed, referral_moved
 from referrals.models import Placement, PlacementTransition, Referral, ReferralTransition
@@ -66,15 +67,34 @@ def _refuse(kind: str, current: str, to: str, labels) -> None:
     )
 
 
-def move_referral(referral: Referral, to: str, *, by, reason: str = "", summary: str = "") -> None:
-    """Change a referral's status (saving it), log the move and record the event."""
+def _save(row: Referral | Placement, status: str, changed: tuple[str, ...]) -> None:
+    """Insert a new row whole; update only the status and the fields named for one that
+    exists, so a field the caller did not mean to change is never written back."""
+    if row.pk is None:
+        row.save()
+    else:
+        row.save(update_fields=[status, *changed, "updated_at"])
+
+
+def move_referral(
+    referral: Referral,
+    to: str,
+    *,
+    by: Actor,
+    reason: str = "",
+    summary: str = "",
+    changed: tuple[str, ...] = (),
+) -> None:
+    """Change a referral's status (saving it with the other fields the caller `changed`),
+    log the move and record the event."""
+    by = Actor.of(by)
     current = referral.status if referral.pk else ""
     if to not in REFERRAL_MOVES[current]:
         _refuse("referral", current, to, Referral.Status)
     referral.status = to
-    referral.save()
+    _save(referral, "status", changed)
     ReferralTransition.objects.create(
-        referral=referral, from_status=current, to_status=to, by=by, reason=reason
+        referral=referral, from_status=current, to_status=to, by=by.user, reason=reason
     )
     words = REFERRAL_EVENTS.get(to)
     # A draft never reached anyone: withdrawing it leaves no line in the chronology.
@@ -92,22 +112,31 @@ def move_referral(referral: Referral, to: str, *, by, reason: str = "", summary:
 
 
 def move_placement(
-    placement: Placement, to: str, *, by, reason: str = "", summary: str = "", on=None
+    placement: Placement,
+    to: str,
+    *,
+    by: Actor,
+    reason: str = "",
+    summary: str = "",
+    on=None,
+    changed: tuple[str, ...] = (),
 ) -> None:
-    """Change a placement's state (saving it), log the move and record the event.
+    """Change a placement's state (saving it with the other fields the caller `changed`),
+    log the move and record the event.
 
     A move to the same state (new dates, exit brought forward) is logged and recorded
     with its own summary.
     """
+    by = Actor.of(by)
     current = placement.state if placement.pk and placement.state else ""
     if placement.pk:
         current = Placement.objects.filter(pk=placement.pk).values_list("state", flat=True).get()
     if to not in PLACEMENT_MOVES[current]:
         _refuse("placement", current, to, Placement.State)
     placement.state = to
-    placement.save()
+    _save(placement, "state", changed)
     PlacementTransition.objects.create(
-        placement=placement, from_state=current, to_state=to, by=by, reason=reason
+        placement=placement, from_state=current, to_state=to, by=by.user, reason=reason
     )
     record_event(
         student=placement.student,
@@ -118,5 +147,5 @@ def move_placement(
         occurred_at=on or timezone.now(),
     )
     placement_changed.send(
-        sender=Placement, placement=placement, from_state=current, to_state=to, by=by
+        sender=Placement, placement=placement, from_state=current, to_state=to, by=by.user
     )

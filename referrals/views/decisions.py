@@ -157,7 +157,7 @@ def _decision_page(request, referral, bound=None, status=200):
 def referral_decide(request, referral_pk: int):
     referral = selectors.referral_for_decision(referral_pk)
     if request.method != "POST":
-        audit.record(REFERRAL_VIEWED, request=request, obj=referral, student=referral.student)
+        audit.read(REFERRAL_VIEWED, actor_from(request), obj=referral, student=referral.student)
         return _decision_page(request, referral)
     if referral.status != Referral.Status.SUBMITTED:
         messages.error(
@@ -298,7 +298,7 @@ def waiting_remove(request, placement_pk: int):
         try:
             placements.end_early(
                 placement,
-                by=request.user,
+                by=actor_from(request),
                 end_reason=form.cleaned_data["end_reason"],
                 note=form.cleaned_data["note"],
                 only_if=(Placement.State.WAITING,),

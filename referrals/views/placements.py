@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
 from enigma.permissions import get_student_for, requires
@@ -65,9 +66,9 @@ def _state(placement: Placement) -> str:
 @readers
 def placement_detail(request, placement_pk: int):
     page = selectors.placement_page(placement_pk)
-    audit.record(
+    audit.read(
         PLACEMENT_VIEWED,
-        request=request,
+        actor_from(request),
         obj=page.placement,
         student=page.placement.student,
     )
@@ -132,7 +133,7 @@ def student_placements(request, pk: int):
 def placement_start(request, placement_pk: int):
     placement = selectors.placement_for(placement_pk)
     try:
-        placements.start(placement, by=request.user)
+        placements.start(placement, by=actor_from(request))
     except ValidationError as exc:
         messages.error(request, _say(exc))
     else:
@@ -152,7 +153,7 @@ def placement_exit_forward(request, placement_pk: int):
         try:
             placements.bring_exit_forward(
                 placement,
-                by=request.user,
+                by=actor_from(request),
                 new_exit=form.cleaned_data["new_exit"],
                 reason=form.cleaned_data["reason"],
             )
@@ -182,7 +183,7 @@ def placement_end_early(request, placement_pk: int):
         try:
             placements.end_early(
                 placement,
-                by=request.user,
+                by=actor_from(request),
                 end_reason=form.cleaned_data["end_reason"],
                 note=form.cleaned_data["note"],
             )
@@ -210,7 +211,7 @@ def placement_complete(request, placement_pk: int):
     form = CompleteForm(request.POST or None, placement=placement, today=today)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.complete(placement, by=request.user, today=today, **form.cleaned_data)
+            placements.complete(placement, by=actor_from(request), today=today, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -259,7 +260,7 @@ def review_hold(request, review_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            placements.hold_review(review, by=request.user, **form.service_kwargs())
+            placements.hold_review(review, by=actor_from(request), **form.service_kwargs())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -308,7 +309,7 @@ def review_sign_off(request, review_pk: int):
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.sign_off(review, by=request.user, note=form.cleaned_data["note"])
+            placements.sign_off(review, by=actor_from(request), note=form.cleaned_data["note"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -354,7 +355,9 @@ def placement_measures(request, placement_pk: int):
     form = MeasuresForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.record_measures(placement, by=request.user, stage=stage, **form.cleaned_data)
+            placements.record_measures(
+                placement, by=actor_from(request), stage=stage, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -380,7 +383,7 @@ def follow_up_record(request, follow_up_pk: int):
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            placements.record_follow_up(follow_up, by=request.user, **form.cleaned_data)
+            placements.record_follow_up(follow_up, by=actor_from(request), **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

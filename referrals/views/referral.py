@@ -11,6 +11,7 @@ from django.utils.formats import time_format
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.permissions import get_student_for, requires
 from referrals.audit_actions import REFERRAL_VIEWED
@@ -63,7 +64,7 @@ def referral_start(request):
     if request.method == "POST":
         student = get_student_for(request.user, request.POST.get("student"))
         try:
-            referral = start_referral(student=student, referrer=request.user)
+            referral = start_referral(student=student, referrer=actor_from(request))
         except ValidationError as error:
             mine = selectors.open_referral_of(student)
             if mine is not None and can_edit(request.user, mine):
@@ -128,7 +129,7 @@ def referral_edit(request, referral_pk):
     if request.method != "POST":
         return _edit_page(request, referral, forms)
     try:
-        referral = save_draft(referral=referral, by=request.user, **forms.draft())
+        referral = save_draft(referral=referral, by=actor_from(request), **forms.draft())
     except ValidationError as error:
         forms.add_errors(error)
         if autosave:
@@ -150,7 +151,7 @@ def referral_edit(request, referral_pk):
     came_back = referral.status == Referral.Status.INFO_REQUESTED
     send = resubmit_referral if came_back else submit_referral
     try:
-        send(referral=referral, by=request.user)
+        send(referral=referral, by=actor_from(request))
     except ValidationError as error:
         forms.add_errors(error)
         return _edit_page(request, referral, forms, not_yet=True)
@@ -196,7 +197,7 @@ def _autosave_status(request, *, saved: bool, partly: bool = False, problem: str
 @requires(Capability.REFER)
 def referral_detail(request, referral_pk):
     referral = selectors.referral_detail(request.user, referral_pk)
-    audit.record(REFERRAL_VIEWED, request=request, obj=referral, student=referral.student)
+    audit.read(REFERRAL_VIEWED, actor_from(request), obj=referral, student=referral.student)
     earlier = []
     if request.user.can(Capability.READ_ALL_REFERRALS):
         on = timezone.localdate(referral.submitted_at or referral.created_at)
@@ -228,7 +229,7 @@ def referral_withdraw(request, referral_pk):
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        withdraw_referral(referral=referral, by=request.user, reason=reason)
+        withdraw_referral(referral=referral, by=actor_from(request), reason=reason)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("referrals:referral_detail", referral_pk=referral.pk)

@@ -11,7 +11,8 @@ from django import forms
 
 from enigma.formatting import day_text
 from enigma.forms.common import DateInput
-from enigma.imports.parsing import max_bytes, size_text
+from enigma.imports.forms import checked_upload
+from enigma.imports.parsing import max_bytes
 from enigma.models import Period
 from enigma.uploads import LimitedFileInput
 from timetables.mis_import.plan import slot_label
@@ -27,18 +28,6 @@ def _csv_field(label: str, help_text: str) -> forms.FileField:
     )
 
 
-def _check_upload(upload):
-    limit = max_bytes()
-    if upload.size > limit:
-        raise forms.ValidationError(
-            f"The file is {size_text(upload.size)}; the most Enigma accepts is "
-            f"{size_text(limit)}. Split it into smaller files."
-        )
-    if upload.size == 0:
-        raise forms.ValidationError("The file is empty.")
-    return upload
-
-
 class LessonsUploadForm(forms.Form):
     shape = "lessons"
     file = _csv_field(
@@ -48,7 +37,7 @@ class LessonsUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        return _check_upload(self.cleaned_data["file"])
+        return checked_upload(self.cleaned_data["file"])
 
     def uploaded(self) -> list[tuple[str, bytes]]:
         return [_read(self.cleaned_data["file"])]
@@ -62,10 +51,10 @@ class ClassesUploadForm(forms.Form):
     class_lists = _csv_field("Class lists (CSV)", "A row per student per class: class, student.")
 
     def clean_class_timetable(self):
-        return _check_upload(self.cleaned_data["class_timetable"])
+        return checked_upload(self.cleaned_data["class_timetable"])
 
     def clean_class_lists(self):
-        return _check_upload(self.cleaned_data["class_lists"])
+        return checked_upload(self.cleaned_data["class_lists"])
 
     def uploaded(self) -> list[tuple[str, bytes]]:
         return [

@@ -8,6 +8,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.imports.result import ImportResult
 from enigma.models import StudentStaffLink
 from timetables.models import Lesson
@@ -35,13 +36,12 @@ def _audit_data(result: TimetableImport) -> dict:
     }
 
 
-def preview(shape: str, files: list[tuple[str, bytes]], *, request=None, actor=None):
+def preview(shape: str, files: list[tuple[str, bytes]], *, actor: Actor | None = None):
     """Read and check the files and plan every change; write nothing but the audit event."""
     result = build(shape, files)
     audit.record(
         LessonsAction.IMPORT_PREVIEWED,
-        request=request,
-        actor=actor,
+        actor=Actor.of(actor),
         data={
             **_audit_data(result),
             "errors": result.error_count + len(result.file_errors),
@@ -131,7 +131,7 @@ def _fill_plans(student_ids: set[int]) -> None:
         plans.generate_plan(placement)
 
 
-def apply(shape: str, files: list[tuple[str, bytes]], *, request=None, actor=None):
+def apply(shape: str, files: list[tuple[str, bytes]], *, actor: Actor | None = None):
     """Check the files again from scratch and write all of them, or (on any error) none."""
     try:
         with transaction.atomic():
@@ -144,8 +144,7 @@ def apply(shape: str, files: list[tuple[str, bytes]], *, request=None, actor=Non
             result.applied = True
             audit.record(
                 LessonsAction.IMPORT_APPLIED,
-                request=request,
-                actor=actor,
+                actor=Actor.of(actor),
                 data=_audit_data(result),
             )
     except _Refused as refused:

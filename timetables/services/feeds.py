@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import Actor
 from referrals.models import Placement
 from timetables.calendar_feed import hash_token
 from timetables.models import CalendarFeed
@@ -38,9 +39,10 @@ class NewFeed:
     token: str  # the secret: shown once, in the address, and never stored
 
 
-def feed_make(*, placement: Placement, label: str, by, request=None) -> NewFeed:
+def feed_make(*, placement: Placement, label: str, by: Actor) -> NewFeed:
     """A new calendar feed of the placement's plan. Only for a placement still to come or
     under way: a finished plan has nothing left to follow."""
+    by = Actor.of(by)
     if placement.state not in Placement.LIVE:
         raise ValidationError(
             f"The placement is {placement.get_state_display().lower()}: "
@@ -49,11 +51,10 @@ def feed_make(*, placement: Placement, label: str, by, request=None) -> NewFeed:
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         feed = CalendarFeed.objects.create(
-            placement=placement, token_hash=hash_token(token), label=label, created_by=by
+            placement=placement, token_hash=hash_token(token), label=label, created_by=by.user
         )
         audit.record(
             FEED_MADE,
-            request=request,
             actor=by,
             obj=feed,
             student=placement.student,
@@ -62,16 +63,16 @@ def feed_make(*, placement: Placement, label: str, by, request=None) -> NewFeed:
     return NewFeed(feed, token)
 
 
-def feed_revoke(*, feed: CalendarFeed, by, request=None) -> bool:
+def feed_revoke(*, feed: CalendarFeed, by: Actor) -> bool:
     """Stop the feed at once; False if it was already revoked (nothing is written)."""
+    by = Actor.of(by)
     with transaction.atomic():
         revoked = CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_by=by
+            revoked_at=timezone.now(), revoked_by=by.user
         )
         if revoked:
             audit.record(
                 FEED_REVOKED,
-                request=request,
                 actor=by,
                 obj=feed,
                 student=feed.placement.student,
@@ -86,10 +87,10 @@ def feed_fetched(feed: CalendarFeed) -> None:
     CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=timezone.now())
 
 
-def week_printed(*, placement: Placement, monday: dt.date, request) -> None:
+def week_printed(*, placement: Placement, monday: dt.date, by: Actor) -> None:
     audit.record(
         WEEK_PRINTED,
-        request=request,
+        actor=Actor.of(by),
         obj=placement,
         student=placement.student,
         data={"week": monday.isoformat()},

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.forms import ModelForm
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.models import Period, Student, StudentStaffLink, User
+from enigma.services.school import write_form
 from timetables.models import Lesson, TimetableSettings
 
 
@@ -73,8 +75,7 @@ def lesson_create(
     teacher: User | None = None,
     teacher_code: str = "",
     room: str = "",
-    by: User,
-    request=None,
+    by: Actor,
 ) -> Lesson:
     """A lesson entered by hand. Raises IntegrityError if the period is already taken."""
     lesson = Lesson.objects.create(
@@ -92,8 +93,7 @@ def lesson_create(
     _link_teacher(lesson)
     audit.record(
         LessonsAction.LESSON_ADDED,
-        request=request,
-        actor=by,
+        actor=Actor.of(by),
         obj=lesson,
         student=student,
         data={name: _plain(getattr(lesson, name)) for name in LESSON_FIELDS},
@@ -102,7 +102,7 @@ def lesson_create(
 
 
 @transaction.atomic
-def lesson_update(*, lesson: Lesson, by: User, request=None, **values) -> Lesson:
+def lesson_update(*, lesson: Lesson, by: Actor, **values) -> Lesson:
     """Change a lesson by hand; it counts as entered by hand from then on (an MIS import
     replaces it only if the file has a lesson in the same period)."""
     unknown = set(values) - set(LESSON_FIELDS)
@@ -122,8 +122,7 @@ def lesson_update(*, lesson: Lesson, by: User, request=None, **values) -> Lesson
     _link_teacher(lesson)
     audit.record(
         LessonsAction.LESSON_CHANGED,
-        request=request,
-        actor=by,
+        actor=Actor.of(by),
         obj=lesson,
         student=lesson.student,
         data={"changes": changes, "was": was},
@@ -132,44 +131,32 @@ def lesson_update(*, lesson: Lesson, by: User, request=None, **values) -> Lesson
 
 
 @transaction.atomic
-def lesson_delete(*, lesson: Lesson, by: User, request=None) -> None:
+def lesson_delete(*, lesson: Lesson, by: Actor) -> None:
     student, label, pk = lesson.student, str(lesson), lesson.pk
     data = {name: _plain(getattr(lesson, name)) for name in LESSON_FIELDS}
     lesson.delete()
     audit.record(
         LessonsAction.LESSON_DELETED,
-        request=request,
-        actor=by,
+        actor=Actor.of(by),
         student=student,
         data={"lesson": label, "id": pk, "source": lesson.source, **data},
     )
 
 
-SETTINGS_FIELDS = (
-    "weeks_in_cycle",
-    "week_a_starts",
-    "holiday_weeks_count",
-    "subjects_first",
-    "first_week_in_class_percent",
-    "one_to_one_spaces",
-)
-
-
 @transaction.atomic
-def timetable_settings_update(*, form: ModelForm, by: User, request=None) -> TimetableSettings:
-    """Save the settings form (validated) and record what changed."""
+def timetable_settings_update(*, form: ModelForm, by: Actor) -> TimetableSettings:
+    """Save the settings form (validated): the fields it changed, each recorded."""
     before = TimetableSettings.objects.select_for_update().get(pk=form.instance.pk)
-    settings_row = form.save()
+    settings_row = write_form(form)
     changes = {
         name: {"old": _plain(getattr(before, name)), "new": _plain(getattr(settings_row, name))}
-        for name in SETTINGS_FIELDS
+        for name in form.changed_data
         if getattr(before, name) != getattr(settings_row, name)
     }
     if changes:
         audit.record(
             LessonsAction.SETTINGS_CHANGED,
-            request=request,
-            actor=by,
+            actor=Actor.of(by),
             obj=settings_row,
             data={"changes": changes},
         )

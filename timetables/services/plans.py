@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.capabilities import Capability
 from enigma.formatting import day_text
 from enigma.models import Period
@@ -331,13 +332,15 @@ def set_cell(
     cell: PlanCell,
     mode: str,
     *,
-    by,
+    by: Actor,
     confirm_overfill: bool = False,
     today: dt.date | None = None,
 ) -> CellChange:
     """Put one lesson in class, in the room or in a one-to-one. A change that would
     overfill the room that period is not made unless `confirm_overfill` (the coordinator
     saw the warning and chose to go ahead)."""
+    acting = Actor.of(by)
+    by = acting.user
     if mode not in Mode.values:
         raise ValidationError("Choose in class, in the room or one-to-one.")
     today = today or timezone.localdate()
@@ -380,7 +383,7 @@ def set_week(
     week_start: dt.date,
     *,
     in_class: set[str],
-    by,
+    by: Actor,
     note: str = "",
     review=None,
     confirm_overfill: bool = False,
@@ -390,6 +393,8 @@ def set_week(
     of it names it): the subjects named in class, the rest in the room; one-to-one
     sessions stay. Lessons that have started or are on the register are left alone.
     Returns the first overfill warning (nothing changed) or None when done."""
+    acting = Actor.of(by)
+    by = acting.user
     today = today or timezone.localdate()
     with transaction.atomic():
         room = lock_room()
@@ -452,9 +457,13 @@ def set_week(
 # --- an exit without every subject --------------------------------------------------------
 
 
-def allow_exit_without(placement: Placement, *, by, reason: str, until: dt.date) -> ExitOverride:
+def allow_exit_without(
+    placement: Placement, *, by: Actor, reason: str, until: dt.date
+) -> ExitOverride:
     """The SENCO lets the placement end although subjects were missed; recorded in the
     student's chronology with the reason."""
+    acting = Actor.of(by)
+    by = acting.user
     if not by.can(Capability.ALLOW_EXIT_WITHOUT_SUBJECT):
         raise ValidationError("Only the SENCO can allow an exit without every subject.")
     if not reason.strip():
@@ -473,7 +482,7 @@ def allow_exit_without(placement: Placement, *, by, reason: str, until: dt.date)
         )
         record_event(
             student=placement.student,
-            actor=by,
+            actor=acting,
             code="placement.exit_override",
             summary=f"Exit allowed without {', '.join(missed)} attended in class",
             account=reason.strip(),

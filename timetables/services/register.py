@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from enigma.actor import Actor
 from enigma.formatting import day_text
 from enigma.inputs import check_text
 from enigma.models import Period
-from enigma.services.accounts import system_user
+from enigma.services.accounts import system_actor
 from records.models import Category, Entry
 from records.services.entries import record_entry, record_event
 from referrals.models import Placement
@@ -43,7 +44,7 @@ def mark(
     day: dt.date,
     period: Period,
     *,
-    by,
+    by: Actor,
     status: str,
     engagement: int | None = None,
     work_completed: str = "",
@@ -52,6 +53,8 @@ def mark(
 ) -> RegisterMark:
     """Record (or correct) one student's mark for one room lesson once it has started
     (today or earlier)."""
+    acting = Actor.of(by)
+    by = acting.user
     today = today or timezone.localdate()
     errors = {}
     if status not in S.values:
@@ -115,8 +118,10 @@ def absence_category() -> Category | None:
     )
 
 
-def record_absence_concern(register_mark: RegisterMark, *, by, account: str = "") -> Entry:
+def record_absence_concern(register_mark: RegisterMark, *, by: Actor, account: str = "") -> Entry:
     """Turn an absence from the room into a concern in the student's chronology (once)."""
+    acting = Actor.of(by)
+    by = acting.user
     with transaction.atomic():
         register_mark = (
             RegisterMark.objects.select_for_update()
@@ -177,7 +182,7 @@ def write_day(day: dt.date) -> int:
         .values_list("placement_id", flat=True)
         .distinct()
     )
-    actor = system_user()
+    actor = system_actor()
     for placement_id in list(placement_ids):
         with transaction.atomic():
             placement = (

@@ -11,8 +11,6 @@ ValidationError saying what the person can do instead. Each writes one audit eve
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -20,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import Actor
 from enigma.formatting import day_text
 from enigma.models import AuditEvent
 from records import attachments
@@ -34,7 +33,6 @@ from timetables.selectors.work import (
     teacher_name,
 )
 
-log = logging.getLogger(__name__)
 S = WorkRequest.Status
 
 
@@ -114,7 +112,7 @@ def _nothing_set() -> ValidationError:
 def work_set(
     *,
     work: WorkRequest,
-    by,
+    by: Actor,
     description: str = "",
     link: str = "",
     upload=None,
@@ -129,6 +127,8 @@ def work_set(
     records.attachments (by its content) and kept in private storage; it is written
     before the rows and removed again if they cannot be saved.
     """
+    acting = Actor.of(by)
+    by = acting.user
     if work.teacher_id is None or work.teacher_id != by.pk:
         raise PermissionDenied("Only the lesson's teacher can set its work.")
     description = (description or "").strip()
@@ -199,7 +199,7 @@ def work_set(
                 )
                 audit.record(
                     WorkAction.SET,
-                    actor=by,
+                    actor=acting,
                     obj=target,
                     student=target.placement.student,
                     data={
@@ -209,12 +209,8 @@ def work_set(
                         "with": locked.pk if target is not locked else None,
                     },
                 )
-    except BaseException:
-        if written:
-            try:
-                work.file.storage.delete(written)
-            except OSError:
-                log.exception("Could not remove the unsaved work file %s", written)
+    except BaseException:  # whatever stopped the write: remove the file, then re-raise
+        attachments.discard_unsaved(work.file.storage, written, "work")
         raise
     # Old files are left in place (another request of the class may share them), as
     # records never deletes a file either.
@@ -231,6 +227,8 @@ def work_set_many(
     Refused as a whole, naming the lesson, if any of them is not the teacher's or can no
     longer be changed.
     """
+    acting = Actor.of(by)
+    by = acting.user
     if not works:
         raise ValidationError({"works": "Choose at least one lesson."})
     if any(w.teacher_id is None or w.teacher_id != by.pk for w in works):
@@ -290,7 +288,7 @@ def work_set_many(
                 )
                 audit.record(
                     WorkAction.SET,
-                    actor=by,
+                    actor=acting,
                     obj=target,
                     student=target.placement.student,
                     data={
@@ -300,18 +298,16 @@ def work_set_many(
                         "together": len(locked),
                     },
                 )
-    except BaseException:
-        if written:
-            try:
-                works[0].file.storage.delete(written)
-            except OSError:
-                log.exception("Could not remove the unsaved work file %s", written)
+    except BaseException:  # whatever stopped the write: remove the file, then re-raise
+        attachments.discard_unsaved(works[0].file.storage, written, "work")
         raise
     return locked
 
 
-def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
+def work_complete(*, work: WorkRequest, by: Actor, note: str) -> WorkRequest:
     """The room has done the set work: the coordinator notes how it went."""
+    acting = Actor.of(by)
+    by = acting.user
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say how the work went, for the teacher."})
@@ -324,12 +320,16 @@ def work_complete(*, work: WorkRequest, by, note: str) -> WorkRequest:
         locked.completed_by = by
         locked.completed_at = timezone.now()
         locked.save(update_fields=["status", "completed_note", "completed_by", "completed_at"])
-        audit.record(WorkAction.COMPLETED, actor=by, obj=locked, student=locked.placement.student)
+        audit.record(
+            WorkAction.COMPLETED, actor=acting, obj=locked, student=locked.placement.student
+        )
     return locked
 
 
-def work_return(*, work: WorkRequest, by) -> WorkRequest:
+def work_return(*, work: WorkRequest, by: Actor) -> WorkRequest:
     """Completed work goes back to its teacher, who then sees the room's note."""
+    acting = Actor.of(by)
+    by = acting.user
     with transaction.atomic():
         locked = _locked(work.pk)
         if refusal := return_refusal(locked):
@@ -337,11 +337,13 @@ def work_return(*, work: WorkRequest, by) -> WorkRequest:
         locked.status = S.RETURNED
         locked.returned_at = timezone.now()
         locked.save(update_fields=["status", "returned_at"])
-        audit.record(WorkAction.RETURNED, actor=by, obj=locked, student=locked.placement.student)
+        audit.record(
+            WorkAction.RETURNED, actor=acting, obj=locked, student=locked.placement.student
+        )
     return locked
 
 
-def work_nudge(*, teacher, by, today=None) -> int:
+def work_nudge(*, teacher, by: Actor, today=None) -> int:
     """Remind `teacher` of the room lessons still waiting for their work: one reminder
     through the outbox (notifications, listening to timetables.hooks.work_nudged), at
     most once in NUDGE_GAP (24 hours). Returns how many lessons it is about.
@@ -349,6 +351,7 @@ def work_nudge(*, teacher, by, today=None) -> int:
     The teacher's row is locked while the last nudge is checked, so two people pressing
     at once send one reminder; the refusal says when the next one may go.
     """
+    acting = Actor.of(by)
     today = today or timezone.localdate()
     with transaction.atomic():
         locked = get_user_model().objects.select_for_update().get(pk=teacher.pk)
@@ -377,12 +380,15 @@ def work_nudge(*, teacher, by, today=None) -> int:
             raise ValidationError(f"{name} has no room lessons waiting for work.")
         overdue = sum(1 for w in waiting if w.overdue)
         audit.record(
-            WorkAction.NUDGED, actor=by, obj=locked, data={"open": len(waiting), "overdue": overdue}
+            WorkAction.NUDGED,
+            actor=acting,
+            obj=locked,
+            data={"open": len(waiting), "overdue": overdue},
         )
         work_nudged.send(
             sender=WorkRequest,
             teacher=locked,
-            by=by,
+            by=acting.user,
             today=today,
             open=len(waiting),
             overdue=overdue,

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
 from enigma.permissions import requires
@@ -48,7 +49,7 @@ def print_week(request, placement_pk: int):
     placement = selectors.placement_for_print(request.user, placement_pk)
     monday = selectors.chosen_week(placement, request.GET.get("week"), timezone.localdate())
     week = selectors.print_week(placement, monday)
-    services.week_printed(placement=placement, monday=monday, request=request)
+    services.week_printed(placement=placement, monday=monday, by=actor_from(request))
     return render(
         request,
         "timetables/feeds/print_week.html",
@@ -90,8 +91,7 @@ def feed_add(request, placement_pk: int):
             made = services.feed_make(
                 placement=placement,
                 label=form.cleaned_data["label"],
-                by=request.user,
-                request=request,
+                by=actor_from(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -117,7 +117,7 @@ def feed_add(request, placement_pk: int):
 @require_POST
 def feed_revoke(request, feed_pk: int):
     feed = get_object_or_404(CalendarFeed.objects.select_related("placement__student"), pk=feed_pk)
-    if services.feed_revoke(feed=feed, by=request.user, request=request):
+    if services.feed_revoke(feed=feed, by=actor_from(request)):
         messages.success(
             request,
             f"Revoked “{feed}”: calendars using it stop updating and lose the "

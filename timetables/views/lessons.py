@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.imports.parsing import max_bytes
 from enigma.inputs import parse_int
@@ -71,7 +72,7 @@ def import_upload(request):
         forms[shape] = form
         if form.is_valid():
             files = form.uploaded()
-            result = mis_import.preview(shape, files, request=request)
+            result = mis_import.preview(shape, files, actor=actor_from(request))
             token = store.keep(request, shape, files) if result.ok else None
             return _preview_page(request, result, token)
     return render(
@@ -99,7 +100,7 @@ def import_apply(request):
         )
         return redirect("timetables:import")
     shape, files = pending
-    result = mis_import.apply(shape, files, request=request)
+    result = mis_import.apply(shape, files, actor=actor_from(request))
     store.discard(request, token)
     if result.ok:
         messages.success(request, f"Imported {result.filenames}. {result.summary()}")
@@ -127,7 +128,7 @@ def import_template(request):
 def timetable_settings(request):
     form = TimetableSettingsForm(request.POST or None, instance=TimetableSettings.load())
     if request.method == "POST" and form.is_valid():
-        services.timetable_settings_update(form=form, by=request.user, request=request)
+        services.timetable_settings_update(form=form, by=actor_from(request))
         messages.success(request, "Timetable settings saved.")
         return redirect("timetables:settings")
     settings_row = TimetableSettings.load()
@@ -181,7 +182,7 @@ def lesson_add(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             lesson = services.lesson_create(
-                student=student, **form.values(), by=request.user, request=request
+                student=student, **form.values(), by=actor_from(request)
             )
         except IntegrityError:
             form.add_error("period", SLOT_TAKEN)
@@ -208,7 +209,7 @@ def lesson_edit(request, lesson_pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.lesson_update(lesson=lesson, by=request.user, request=request, **form.values())
+            services.lesson_update(lesson=lesson, by=actor_from(request), **form.values())
         except IntegrityError:
             form.add_error("period", SLOT_TAKEN)
         else:
@@ -226,6 +227,6 @@ def lesson_edit(request, lesson_pk):
 def lesson_delete(request, lesson_pk):
     lesson = selectors.lesson_for(request.user, lesson_pk)
     student, label = lesson.student, str(lesson)
-    services.lesson_delete(lesson=lesson, by=request.user, request=request)
+    services.lesson_delete(lesson=lesson, by=actor_from(request))
     messages.success(request, f"Lesson removed: {label}.")
     return redirect("timetables:student_timetable", pk=student.pk)

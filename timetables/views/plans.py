@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
 from enigma.inputs import parse_date
@@ -79,7 +80,7 @@ def plan_cell(request, cell_pk: int):
     confirm = request.POST.get("confirm") == "1"
     warning = error = ""
     try:
-        change = plans.set_cell(cell, mode, by=request.user, confirm_overfill=confirm)
+        change = plans.set_cell(cell, mode, by=actor_from(request), confirm_overfill=confirm)
         cell = change.cell
         if not change.applied:
             warning = change.warning
@@ -129,7 +130,7 @@ def plan_week(request, placement_pk: int):
                 placement,
                 week.first,
                 in_class=set(form.cleaned_data["in_class"]),
-                by=request.user,
+                by=actor_from(request),
                 note=form.cleaned_data["note"],
                 review=form.cleaned_data.get("review"),
                 confirm_overfill=form.cleaned_data["confirm"],
@@ -171,7 +172,7 @@ def exit_override(request, placement_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             plans.allow_exit_without(
-                placement, by=request.user, reason=form.cleaned_data["reason"], until=until
+                placement, by=actor_from(request), reason=form.cleaned_data["reason"], until=until
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

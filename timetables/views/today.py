@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int, query_date, shift
 from enigma.permissions import declared_capabilities, requires
@@ -94,7 +95,7 @@ def register_mark(request, cell_pk: int):
             cell.placement,
             cell.date,
             cell.period,
-            by=request.user,
+            by=actor_from(request),
             status=status,
             engagement=_engagement(request.POST.get("engagement", "")),
             work_completed=request.POST.get("work_completed", ""),
@@ -120,7 +121,7 @@ def register_concern(request, cell_pk: int):
         error = "Mark the student absent first."
     else:
         try:
-            register.record_absence_concern(due.mark, by=request.user)
+            register.record_absence_concern(due.mark, by=actor_from(request))
         except ValidationError as exc:
             error = " ".join(exc.messages)
     if request.htmx:

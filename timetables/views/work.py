@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.formatting import day_text
@@ -104,7 +105,7 @@ def work_set_many(request):
         try:
             changed = services.work_set_many(
                 works=list(data["works"]),
-                by=request.user,
+                by=actor_from(request),
                 description=data["description"],
                 link=data["link"],
                 upload=data.get("file"),
@@ -144,7 +145,7 @@ def work_set(request, work_pk):
         try:
             changed = services.work_set(
                 work=work,
-                by=request.user,
+                by=actor_from(request),
                 description=data["description"],
                 link=data["link"],
                 upload=data.get("file"),
@@ -218,7 +219,7 @@ def work_nudge(request, teacher_pk):
         messages.info(request, "That teacher has no room lessons waiting for work now.")
         return _to_outstanding()
     try:
-        count = services.work_nudge(teacher=teacher, by=request.user)
+        count = services.work_nudge(teacher=teacher, by=actor_from(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -235,7 +236,7 @@ def work_nudge(request, teacher_pk):
 def work_outstanding_csv(request):
     today = timezone.localdate()
     rows = selectors.outstanding_rows(today)
-    audit.record(services.WorkAction.EXPORTED, request=request, data={"rows": len(rows)})
+    audit.read(services.WorkAction.EXPORTED, actor_from(request), data={"rows": len(rows)})
     return csv_response(
         f"outstanding-work-{today:%Y-%m-%d}.csv",
         [
@@ -286,7 +287,9 @@ def work_complete(request, work_pk):
     form = WorkCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.work_complete(work=work, by=request.user, note=form.cleaned_data["note"])
+            services.work_complete(
+                work=work, by=actor_from(request), note=form.cleaned_data["note"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -308,7 +311,7 @@ def work_complete(request, work_pk):
 def work_return(request, work_pk):
     work = _room_work(work_pk)
     try:
-        services.work_return(work=work, by=request.user)
+        services.work_return(work=work, by=actor_from(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
