@@ -84,6 +84,7 @@ def test_saving_the_school_settings_keeps_a_field_changed_meanwhile(ada):
         "placement_weeks": current.placement_weeks,
         "review_interval_days": current.review_interval_days,
         "follow_up_weeks": ",".join(str(w) for w in current.follow_up_weeks),
+        "suppression_threshold": current.suppression_threshold,
     }
     form = SchoolSettingsForm(data, instance=current)
     assert form.is_valid(), form.errors
