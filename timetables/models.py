@@ -222,7 +222,9 @@ class PlanWeekNote(models.Model):
     """What was agreed for one school week of a plan, and at which review."""
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="week_notes")
-    week_start = models.DateField(help_text="The Monday of the week")
+    week_start = models.DateField(
+        help_text="The first school day of the placement's week (week 1 begins on its start date)."
+    )
     note = models.TextField(blank=True)
     review = models.ForeignKey(
         "referrals.Review", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
