@@ -70,7 +70,7 @@ def force_amend(request, entry_pk):
     if latest.pk != entry.pk:
         messages.info(request, "This record was corrected since: here is the latest.")
         return redirect("records:force_amend", entry_pk=latest.pk)
-    if latest.is_disposed:
+    if latest.disposed_at is not None:
         raise Http404
     data = request.POST if request.method == "POST" else None
     form = ForceForm(data, user=request.user, correcting=True, initial=initial_from(latest))
