@@ -179,13 +179,6 @@ def student_for_file(user, pk) -> Student:
     return get_student_for(user, pk, queryset=qs)
 
 
-def open_actions_on_file(student, viewer) -> QuerySet[Action]:
-    """Open actions on this student's entries, soonest first, with what the file shows."""
-    return _with_entry_context(
-        _open(Action.objects.filter(entry__links__student=student)), viewer
-    ).order_by("due_on", "id")
-
-
 def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int]:
     """The soonest `limit` open actions on this student's entries, with what the file
     shows, and how many are open in all: one query. The open actions are picked and
