@@ -66,7 +66,7 @@ def test_record_a_concern_then_correct_it(
     expect(timeline).to_contain_text("Nothing recorded yet.")
 
     # Record a concern: everything but the summary, then the Record button by keyboard.
-    page.get_by_role("link", name="Record a concern").click()
+    page.locator("#main").get_by_role("link", name="Record a concern").click()
     page.wait_for_url(re.compile(rf"/records/students/{student.pk}/record/\?kind=concern$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"New concern: {student.name}")
     when = page.get_by_label("When it happened")
