@@ -37,6 +37,16 @@ def student_directory_page(user, filters: DirectoryFilters, page_number) -> Page
     return paginator.get_page(page_number)
 
 
+def year_groups(user) -> list[int]:
+    return list(
+        Student.objects.visible_to(user)
+        .filter(on_roll=True)
+        .order_by("year_group")
+        .values_list("year_group", flat=True)
+        .distinct()
+    )
+
+
 def student_file(user, pk) -> Student:
     """The student page's student, with contacts and linked staff in two queries."""
     from enigma.permissions import get_student_for
