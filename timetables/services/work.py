@@ -176,38 +176,14 @@ def work_set(
                 file_name = file_type = file_path = ""
             now = timezone.now()
             for target in targets:
-                changing = target.status == S.SET
-                target.description = description
-                target.link = link
-                target.file.name = file_path
-                target.file_name = file_name
-                target.file_type = file_type
-                target.status = S.SET
-                target.set_by = by
-                target.set_at = now
-                target.save(
-                    update_fields=[
-                        "description",
-                        "link",
-                        "file",
-                        "file_name",
-                        "file_type",
-                        "status",
-                        "set_by",
-                        "set_at",
-                    ]
-                )
-                audit.record(
-                    WorkAction.SET,
-                    actor=acting,
-                    obj=target,
-                    student=target.placement.student,
-                    data={
-                        "changed": changing,
-                        "file": bool(file_path),
-                        "link": bool(link),
-                        "with": locked.pk if target is not locked else None,
-                    },
+                _set_one(
+                    target,
+                    acting=acting,
+                    now=now,
+                    description=description,
+                    link=link,
+                    file=(file_path, file_name, file_type),
+                    data={"with": locked.pk if target is not locked else None},
                 )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(work.file.storage, written, "work")
@@ -215,6 +191,31 @@ def work_set(
     # Old files are left in place (another request of the class may share them), as
     # records never deletes a file either.
     return targets
+
+
+def _set_one(target, *, acting: Actor, now, description, link, file, data: dict) -> None:
+    """Write the work on one locked request and audit it. `file` is (path, name, type),
+    or None to keep the request's own file; `data` adds to what the audit row says."""
+    changing = target.status == S.SET
+    target.description = description
+    target.link = link
+    if file is not None:
+        target.file.name, target.file_name, target.file_type = file
+    target.status = S.SET
+    target.set_by = acting.user
+    target.set_at = now
+    target.save(
+        update_fields=[
+            "description", "link", "file", "file_name", "file_type", "status", "set_by", "set_at",
+        ]
+    )  # fmt: skip
+    audit.record(
+        WorkAction.SET,
+        actor=acting,
+        obj=target,
+        student=target.placement.student,
+        data={"changed": changing, "file": bool(target.file.name), "link": bool(link), **data},
+    )
 
 
 def work_set_many(
@@ -265,38 +266,14 @@ def work_set_many(
                     )
             now = timezone.now()
             for target in locked:
-                changing = target.status == S.SET
-                target.description = description
-                target.link = link
-                if checked:
-                    target.file.name = written
-                    target.file_name, target.file_type = checked.name, checked.content_type
-                target.status = S.SET
-                target.set_by = by
-                target.set_at = now
-                target.save(
-                    update_fields=[
-                        "description",
-                        "link",
-                        "file",
-                        "file_name",
-                        "file_type",
-                        "status",
-                        "set_by",
-                        "set_at",
-                    ]
-                )
-                audit.record(
-                    WorkAction.SET,
-                    actor=acting,
-                    obj=target,
-                    student=target.placement.student,
-                    data={
-                        "changed": changing,
-                        "file": bool(target.file.name),
-                        "link": bool(link),
-                        "together": len(locked),
-                    },
+                _set_one(
+                    target,
+                    acting=acting,
+                    now=now,
+                    description=description,
+                    link=link,
+                    file=(written, checked.name, checked.content_type) if checked else None,
+                    data={"together": len(locked)},
                 )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(works[0].file.storage, written, "work")
