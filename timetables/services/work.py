@@ -109,6 +109,26 @@ def _nothing_set() -> ValidationError:
     )
 
 
+def _checked(upload):
+    """The upload checked by records.attachments (by its content), None without one;
+    a refused file is an error on the file field."""
+    if upload is None:
+        return None
+    try:
+        return attachments.check(upload)
+    except attachments.Refused as refused:
+        raise ValidationError({"file": str(refused)}) from None
+
+
+def _write(work: WorkRequest, checked) -> str:
+    """Keep a checked file in private storage, named as `work`'s; its name, or "" if
+    there is none. Written before the rows: the caller discards it if they fail."""
+    if not checked:
+        return ""
+    name = WorkRequest._meta.get_field("file").generate_filename(work, checked.name)
+    return work.file.storage.save(name, ContentFile(checked.data))
+
+
 def work_set(
     *,
     work: WorkRequest,
@@ -133,19 +153,11 @@ def work_set(
         raise PermissionDenied("Only the lesson's teacher can set its work.")
     description = (description or "").strip()
     link = (link or "").strip()
-    checked = None
-    if upload is not None:
-        try:
-            checked = attachments.check(upload)
-        except attachments.Refused as refused:
-            raise ValidationError({"file": str(refused)}) from None
+    checked = _checked(upload)
     if not (description or link or checked or (work.file and not remove_file)):
         raise _nothing_set()
 
-    written = ""
-    if checked:
-        name = WorkRequest._meta.get_field("file").generate_filename(work, checked.name)
-        written = work.file.storage.save(name, ContentFile(checked.data))
+    written = _write(work, checked)
     try:
         with transaction.atomic():
             locked = _locked(work.pk)
@@ -236,20 +248,10 @@ def work_set_many(
         raise PermissionDenied("Only the lessons' teacher can set their work.")
     description = (description or "").strip()
     link = (link or "").strip()
-    checked = None
-    if upload is not None:
-        try:
-            checked = attachments.check(upload)
-        except attachments.Refused as refused:
-            raise ValidationError({"file": str(refused)}) from None
+    checked = _checked(upload)
     if not (description or link or checked):
         raise _nothing_set()
-    written = ""
-    if checked:
-        field = WorkRequest._meta.get_field("file")
-        written = works[0].file.storage.save(
-            field.generate_filename(works[0], checked.name), ContentFile(checked.data)
-        )
+    written = _write(works[0], checked)
     try:
         with transaction.atomic():
             locked = list(
