@@ -186,17 +186,14 @@ def work_set(
                 )
             else:
                 file_name = file_type = file_path = ""
-            now = timezone.now()
-            for target in targets:
-                _set_one(
-                    target,
-                    acting=acting,
-                    now=now,
-                    description=description,
-                    link=link,
-                    file=(file_path, file_name, file_type),
-                    data={"with": locked.pk if target is not locked else None},
-                )
+            _set_all(
+                targets,
+                acting=acting,
+                description=description,
+                link=link,
+                file=(file_path, file_name, file_type),
+                data=lambda target: {"with": locked.pk if target is not locked else None},
+            )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(work.file.storage, written, "work")
         raise
@@ -205,29 +202,37 @@ def work_set(
     return targets
 
 
-def _set_one(target, *, acting: Actor, now, description, link, file, data: dict) -> None:
-    """Write the work on one locked request and audit it. `file` is (path, name, type),
-    or None to keep the request's own file; `data` adds to what the audit row says."""
-    changing = target.status == S.SET
-    target.description = description
-    target.link = link
-    if file is not None:
-        target.file.name, target.file_name, target.file_type = file
-    target.status = S.SET
-    target.set_by = acting.user
-    target.set_at = now
-    target.save(
-        update_fields=[
-            "description", "link", "file", "file_name", "file_type", "status", "set_by", "set_at",
-        ]
-    )  # fmt: skip
-    audit.record(
-        WorkAction.SET,
-        actor=acting,
-        obj=target,
-        student=target.placement.student,
-        data={"changed": changing, "file": bool(target.file.name), "link": bool(link), **data},
-    )
+def _set_all(targets, *, acting: Actor, description, link, file, data) -> None:
+    """Write the work on each locked request and audit it. `file` is (path, name, type),
+    or None to keep each request's own file; data(target) adds to what its audit row says."""
+    now = timezone.now()
+    for target in targets:
+        changing = target.status == S.SET
+        target.description = description
+        target.link = link
+        if file is not None:
+            target.file.name, target.file_name, target.file_type = file
+        target.status = S.SET
+        target.set_by = acting.user
+        target.set_at = now
+        target.save(
+            update_fields=[
+                "description", "link", "file", "file_name", "file_type", "status", "set_by",
+                "set_at",
+            ]
+        )  # fmt: skip
+        audit.record(
+            WorkAction.SET,
+            actor=acting,
+            obj=target,
+            student=target.placement.student,
+            data={
+                "changed": changing,
+                "file": bool(target.file.name),
+                "link": bool(link),
+                **data(target),
+            },
+        )
 
 
 def work_set_many(
@@ -266,17 +271,14 @@ def work_set_many(
                         f"{target.subject}, {day_text(target.date)} {target.period.name} "
                         f"({target.placement.student.name}): {refusal}"
                     )
-            now = timezone.now()
-            for target in locked:
-                _set_one(
-                    target,
-                    acting=acting,
-                    now=now,
-                    description=description,
-                    link=link,
-                    file=(written, checked.name, checked.content_type) if checked else None,
-                    data={"together": len(locked)},
-                )
+            _set_all(
+                locked,
+                acting=acting,
+                description=description,
+                link=link,
+                file=(written, checked.name, checked.content_type) if checked else None,
+                data=lambda _target: {"together": len(locked)},
+            )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(works[0].file.storage, written, "work")
         raise
