@@ -44,6 +44,7 @@ from disclosure.models import (
     _file_path,
 )
 from enigma import audit
+from enigma.actor import Actor
 from enigma.after_response import after_response
 from enigma.capabilities import Capability
 from enigma.models import SchoolSettings
@@ -73,14 +74,15 @@ State = ChildProtectionTransfer.State
 def export_request(
     *,
     student,
-    by,
+    by: Actor,
     include_restricted: bool = False,
     second_factor_fresh: bool = False,
     name_other_pupils: bool = False,
     legal_reason: str = "",
-    request=None,
 ) -> SubjectAccessExport:
     """Ask for a subject access export of `student`; the build is queued after commit."""
+    acting = Actor.of(by)
+    by = acting.user
     if not by.can(Capability.EXPORT_SUBJECT_ACCESS):
         raise PermissionDenied
     legal_reason = legal_reason.strip()
@@ -105,8 +107,7 @@ def export_request(
         )
         audit.record(
             A.EXPORT_REQUESTED,
-            request=request,
-            actor=by,
+            actor=acting,
             obj=export,
             student=student,
             data={
@@ -242,21 +243,21 @@ def _store(gathered, instance, *, title: str, context: dict, step=None) -> tuple
     return name, size, digest.hexdigest()
 
 
-def export_claim_download(*, export_id: int, user, request=None) -> SubjectAccessExport | None:
+def export_claim_download(*, export_id: int, by: Actor) -> SubjectAccessExport | None:
     """Take the one download of a ready export, for its maker, before it expires; None if
     there is none to take (someone else's, already downloaded, expired)."""
+    acting = Actor.of(by)
     now = timezone.now()
     with transaction.atomic():
         taken = SubjectAccessExport.objects.filter(
-            pk=export_id, requested_by=user, status=Status.READY, expires_at__gt=now
+            pk=export_id, requested_by=acting.user, status=Status.READY, expires_at__gt=now
         ).update(status=Status.DOWNLOADED, downloaded_at=now)
         if taken != 1:
             return None
         export = SubjectAccessExport.objects.select_related("student").get(pk=export_id)
         audit.record(
             A.EXPORT_DOWNLOADED,
-            request=request,
-            actor=user,
+            actor=acting,
             obj=export,
             student=export.student,
             data={"include_restricted": export.include_restricted},
@@ -320,10 +321,12 @@ def _may_transfer(by, second_factor_fresh: bool) -> None:
 
 
 def transfer_prepare(
-    *, student, by, left_on, second_factor_fresh: bool, request=None
+    *, student, by: Actor, left_on, second_factor_fresh: bool
 ) -> ChildProtectionTransfer:
     """Prepare a leaver's child-protection file: its restricted entries, their actions,
     corrections and files, and the proof that the chronology verifies."""
+    acting = Actor.of(by)
+    by = acting.user
     _may_transfer(by, second_factor_fresh)
     if left_on is None:
         raise ValidationError({"left_on": "Give the date the pupil left."})
@@ -358,8 +361,7 @@ def transfer_prepare(
             transfer.save()
             audit.record(
                 A.TRANSFER_PREPARED,
-                request=request,
-                actor=by,
+                actor=acting,
                 obj=transfer,
                 student=student,
                 data={
@@ -374,10 +376,12 @@ def transfer_prepare(
     return transfer
 
 
-def leaving_close(*, student, left_on, reason: str, detail: str, by, request=None) -> LeavingClosed:
+def leaving_close(*, student, left_on, reason: str, detail: str, by: Actor) -> LeavingClosed:
     """Record that a leaver's child-protection file will not go through Enigma, and why:
     the reminders for that leaving stop. A leaving whose file is being transferred here
     cannot be closed (confirm or fail the transfer instead)."""
+    acting = Actor.of(by)
+    by = acting.user
     if not by.can(Capability.TRANSFER_CP_FILE):
         raise PermissionDenied
     if reason not in (LeavingClosed.Reason.SENT_ANOTHER_WAY, LeavingClosed.Reason.NO_NEXT_SCHOOL):
@@ -399,8 +403,7 @@ def leaving_close(*, student, left_on, reason: str, detail: str, by, request=Non
             )
             audit.record(
                 A.LEAVING_CLOSED,
-                request=request,
-                actor=by,
+                actor=acting,
                 obj=closed,
                 student=student,
                 data={"left_on": left_on.isoformat(), "reason": reason},
@@ -428,16 +431,17 @@ def new_code() -> str:
 def transfer_send(
     *,
     transfer,
-    by,
+    by: Actor,
     name: str,
     email: str,
     school: str,
     second_factor_fresh: bool,
     link_for,
-    request=None,
 ) -> Sent:
     """Send a prepared file to the receiving school's DSL. link_for(token) makes the
     absolute address of the link page."""
+    acting = Actor.of(by)
+    by = acting.user
     _may_transfer(by, second_factor_fresh)
     token, code = secrets.token_urlsafe(32), new_code()
     now = timezone.now()
@@ -459,8 +463,7 @@ def transfer_send(
         )  # fmt: skip
         audit.record(
             A.TRANSFER_SENT,
-            request=request,
-            actor=by,
+            actor=acting,
             obj=locked,
             student=locked.student,
             data={"to": locked.recipient_name, "school": locked.recipient_school, "email": email},
@@ -510,9 +513,13 @@ def transfer_for_token(token: str) -> ChildProtectionTransfer | None:
     return transfer
 
 
-def transfer_check_code(*, transfer, code: str, request=None) -> bool:
+def transfer_check_code(*, transfer, code: str, by: Actor) -> bool:
     """Whether `code` is the transfer's. Every wrong code is counted and audited;
-    MAX_WRONG_CODES of them fail the transfer (the sender sends it again)."""
+    MAX_WRONG_CODES of them fail the transfer (the sender sends it again).
+
+    `by` on the receiving school's pages is whoever opened the link: nobody signed in
+    (user None) with the address and browser they came from."""
+    acting = Actor.of(by)
     code = "".join(code.split()).upper().replace("-", "")
     if code and check_password(code, transfer.code_hash):
         return True
@@ -522,7 +529,7 @@ def transfer_check_code(*, transfer, code: str, request=None) -> bool:
         locked.save(update_fields=["wrong_codes"])
         audit.record(
             A.TRANSFER_CODE_REFUSED,
-            request=request,
+            actor=acting,
             actor_label="Receiving school",
             obj=locked,
             student=locked.student,
@@ -533,8 +540,10 @@ def transfer_check_code(*, transfer, code: str, request=None) -> bool:
     return False
 
 
-def transfer_claim_download(*, transfer, request=None) -> ChildProtectionTransfer | None:
-    """Take the one download of a sent file; None if it was taken already."""
+def transfer_claim_download(*, transfer, by: Actor) -> ChildProtectionTransfer | None:
+    """Take the one download of a sent file, for whoever opened the link (see
+    transfer_check_code); None if it was taken already."""
+    acting = Actor.of(by)
     now = timezone.now()
     with transaction.atomic():
         taken = ChildProtectionTransfer.objects.filter(
@@ -544,7 +553,7 @@ def transfer_claim_download(*, transfer, request=None) -> ChildProtectionTransfe
             return None
         audit.record(
             A.TRANSFER_DOWNLOADED,
-            request=request,
+            actor=acting,
             actor_label=f"Receiving DSL: {transfer.recipient_name}"[:254],
             obj=transfer,
             student=transfer.student,
@@ -553,8 +562,9 @@ def transfer_claim_download(*, transfer, request=None) -> ChildProtectionTransfe
     return transfer
 
 
-def transfer_confirm(*, transfer, name: str, request=None) -> ChildProtectionTransfer:
+def transfer_confirm(*, transfer, name: str, by: Actor) -> ChildProtectionTransfer:
     """The receiving DSL confirms they have the file (after downloading it)."""
+    acting = Actor.of(by)
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give your name."})
@@ -567,7 +577,7 @@ def transfer_confirm(*, transfer, name: str, request=None) -> ChildProtectionTra
             raise ValidationError("Download the file before confirming that you have it.")
         audit.record(
             A.TRANSFER_CONFIRMED,
-            request=request,
+            actor=acting,
             actor_label=f"Receiving DSL: {name}"[:254],
             obj=transfer,
             student=transfer.student,
@@ -578,9 +588,11 @@ def transfer_confirm(*, transfer, name: str, request=None) -> ChildProtectionTra
     return transfer
 
 
-def transfer_fail(*, transfer, reason: str, by=None, request=None) -> bool:
+def transfer_fail(*, transfer, reason: str, by: Actor | None = None) -> bool:
     """Mark a transfer failed (the sender, the email, or too many wrong codes): its link
-    stops working and its file is deleted. The DSL prepares it again."""
+    stops working and its file is deleted. The DSL prepares it again. Without `by`,
+    Enigma itself failed it."""
+    acting = Actor.of(by)
     with transaction.atomic():
         done = ChildProtectionTransfer.objects.filter(
             pk=transfer.pk, state__in=[State.PREPARED, State.SENT, State.DOWNLOADED]
@@ -588,9 +600,8 @@ def transfer_fail(*, transfer, reason: str, by=None, request=None) -> bool:
         if done:
             audit.record(
                 A.TRANSFER_FAILED,
-                request=request,
-                actor=by,
-                actor_label="" if by else "Enigma",
+                actor=acting,
+                actor_label="" if acting.user else "Enigma",
                 obj=transfer,
                 student=transfer.student,
                 data={"reason": reason},

@@ -33,6 +33,7 @@ from disclosure.forms import (
     SendForm,
 )
 from disclosure.models import ChildProtectionTransfer, SubjectAccessExport
+from enigma.actor import actor_from
 from enigma.audit import client_address
 from enigma.capabilities import Capability
 from enigma.forms.common import add_service_errors
@@ -83,12 +84,11 @@ def export_request(request, pk: int):
         try:
             export = services.export_request(
                 student=pupil,
-                by=request.user,
+                by=actor_from(request),
                 include_restricted=form.cleaned_data.get("include_restricted", False),
                 second_factor_fresh=second_factor_is_fresh(request),
                 name_other_pupils=form.cleaned_data["name_other_pupils"],
                 legal_reason=form.cleaned_data["legal_reason"],
-                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -139,7 +139,7 @@ def _stream_then_forget(instance, filename: str):
 @exporters
 @require_POST
 def export_download(request, export_pk: int):
-    export = services.export_claim_download(export_id=export_pk, user=request.user, request=request)
+    export = services.export_claim_download(export_id=export_pk, by=actor_from(request))
     if export is None:
         existing = SubjectAccessExport.objects.filter(pk=export_pk, requested_by=request.user)
         if not existing.exists():
@@ -185,8 +185,7 @@ def leaving_close(request, pk: int):
                 left_on=form.cleaned_data["left_on"],
                 reason=form.cleaned_data["reason"],
                 detail=form.cleaned_data["detail"],
-                by=request.user,
-                request=request,
+                by=actor_from(request),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -205,10 +204,9 @@ def transfer_prepare(request, pk: int):
         try:
             transfer = services.transfer_prepare(
                 student=pupil,
-                by=request.user,
+                by=actor_from(request),
                 left_on=form.cleaned_data["left_on"],
                 second_factor_fresh=second_factor_is_fresh(request),
-                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -253,13 +251,12 @@ def transfer_send(request, transfer_pk: int):
         try:
             sent = services.transfer_send(
                 transfer=transfer,
-                by=request.user,
+                by=actor_from(request),
                 **form.cleaned_data,
                 second_factor_fresh=second_factor_is_fresh(request),
                 link_for=lambda token: request.build_absolute_uri(
                     reverse("disclosure:receive", args=[token])
                 ),
-                request=request,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -275,7 +272,7 @@ def transfer_fail(request, transfer_pk: int):
     transfer = selectors.transfer_for(transfer_pk)
     form = FailForm(request.POST)
     if form.is_valid() and services.transfer_fail(
-        transfer=transfer, reason=form.cleaned_data["reason"], by=request.user, request=request
+        transfer=transfer, reason=form.cleaned_data["reason"], by=actor_from(request)
     ):
         messages.success(request, "Marked failed: its link no longer works. Prepare it again.")
     elif not form.is_valid():
@@ -344,7 +341,7 @@ def receive(request, transfer_token: str):
         form.add_error("code", "Too many wrong codes from this address. Try again in an hour.")
         return _receive_page(request, transfer, code_form=form, status=429)
     if services.transfer_check_code(
-        transfer=transfer, code=form.cleaned_data["code"], request=request
+        transfer=transfer, code=form.cleaned_data["code"], by=actor_from(request)
     ):
         request.session.cycle_key()
         request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), transfer.pk]
@@ -372,7 +369,7 @@ def receive_download(request, transfer_token: str):
     transfer = services.transfer_for_token(transfer_token)
     if transfer is None or not _passed(request, transfer):
         return _gone(request)
-    taken = services.transfer_claim_download(transfer=transfer, request=request)
+    taken = services.transfer_claim_download(transfer=transfer, by=actor_from(request))
     if taken is None:
         return _receive_page(request, transfer, status=409)
     return _public(
@@ -406,7 +403,7 @@ def receive_confirm(request, transfer_token: str):
     if form.is_valid():
         try:
             services.transfer_confirm(
-                transfer=transfer, name=form.cleaned_data["name"], request=request
+                transfer=transfer, name=form.cleaned_data["name"], by=actor_from(request)
             )
         except ValidationError as error:
             add_service_errors(form, error)

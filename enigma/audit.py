@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import models
 
 from enigma import registry
-from enigma.actor import Actor, actor_from
-from enigma.models import AuditEvent
+from enigma.actor import Actor
+from enigma.models import AuditEvent, User
 
 
 class Action:
@@ -130,8 +130,7 @@ def _parse_address(text: str):
 def record(
     action: str,
     *,
-    request=None,
-    actor=None,
+    actor: Actor | User | None = None,
     actor_label: str = "",
     obj: models.Model | None = None,
     student=None,
@@ -140,18 +139,9 @@ def record(
     """Append one event. Called inside the caller's transaction, so it commits with it.
 
     `actor` is an enigma.actor.Actor (the person, their address and browser) or, where no
-    request is known, the person alone; `request` is the older way views pass the same.
+    request is known, the person alone; None for Enigma itself (say who in actor_label).
     """
-    if isinstance(actor, Actor):
-        if request is None:
-            return _write(action, actor, actor_label, obj, student, data)
-        actor = actor.user
-    if request is not None:
-        who = actor_from(request)
-        by = Actor(actor or who.user, who.address, who.user_agent)
-    else:
-        by = Actor(actor)
-    return _write(action, by, actor_label, obj, student, data)
+    return _write(action, Actor.of(actor), actor_label, obj, student, data)
 
 
 def read(

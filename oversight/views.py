@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.permissions import requires
@@ -117,9 +118,9 @@ def export(request, table: str):
     if table not in result.tables:
         raise Http404("No such table.")
     chosen = result.tables[table]
-    audit.record(
+    audit.read(
         OversightAction.EXPORTED,
-        request=request,
+        actor_from(request),
         data={"table": table, "from": str(result.now.start), "to": str(result.now.end)},
     )
     stamp = f"{result.now.start.isoformat()}-{result.now.end.isoformat()}"
@@ -131,9 +132,9 @@ def export(request, table: str):
 def report(request):
     form, result = _figures(request)
     names = bool(form.is_bound and form.is_valid() and form.cleaned_data.get("names"))
-    audit.record(
+    audit.read(
         OversightAction.REPORT_PRINTED,
-        request=request,
+        actor_from(request),
         data={"from": str(result.now.start), "to": str(result.now.end), "names": names},
     )
     return render(
@@ -159,9 +160,9 @@ def case_summary(request, placement_pk: int):
         restricted_fresh=second_factor_is_fresh(request),
     )
     student = summary.placement.student
-    audit.record(
+    audit.read(
         OversightAction.CASE_SUMMARY_VIEWED,
-        request=request,
+        actor_from(request),
         obj=summary.placement,
         student=student,
         data={

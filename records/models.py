@@ -136,6 +136,10 @@ class Entry(ImmutableModel):
     BACKDATED_AFTER = dt.timedelta(hours=24)
 
     @property
+    def is_disposed(self) -> bool:
+        return self.disposed_at is not None
+
+    @property
     def is_backdated(self) -> bool:
         """Recorded well after it happened. A correction is later by nature: not marked."""
         if self.amends_id is not None:

@@ -208,6 +208,31 @@ def test_a_wrong_code_is_refused_and_five_stop_the_link(sent):
     assert AuditEvent.objects.filter(action=DisclosureAction.TRANSFER_CODE_REFUSED).count() == 5
 
 
+def test_the_receiving_schools_rows_name_nobody_but_keep_the_address_and_browser(sent, dina):
+    """The receiving pages have no signed-in person: their services are given an Actor
+    with no user and the visitor's address and browser, and say who acted in the label."""
+    _, path, code = sent
+    them = Client(REMOTE_ADDR="192.0.2.44", HTTP_USER_AGENT="NextHigh/1.0")
+    them.post(path, {"code": "WRONGCODE1"})
+    them.post(path, {"code": code})
+    assert them.post(path + "download/").status_code == 200
+    them.post(path + "confirm/", {"name": "Pat Reed", "confirm": "on"})
+    rows = AuditEvent.objects.filter(
+        action__in=[
+            DisclosureAction.TRANSFER_CODE_REFUSED,
+            DisclosureAction.TRANSFER_DOWNLOADED,
+            DisclosureAction.TRANSFER_CONFIRMED,
+        ]
+    ).order_by("pk")
+    assert [(r.actor, r.actor_label, r.ip_address, r.user_agent) for r in rows] == [
+        (None, "Receiving school", "192.0.2.44", "NextHigh/1.0"),
+        (None, "Receiving DSL: Pat Reed", "192.0.2.44", "NextHigh/1.0"),
+        (None, "Receiving DSL: Pat Reed", "192.0.2.44", "NextHigh/1.0"),
+    ]
+    sent_row = AuditEvent.objects.get(action=DisclosureAction.TRANSFER_SENT)
+    assert (sent_row.actor, sent_row.ip_address) == (dina, "127.0.0.1")
+
+
 def test_wrong_codes_from_one_address_are_limited_across_links(sent, settings):
     from disclosure import views
 

@@ -72,7 +72,7 @@ from tests.factories import (
     TermFactory,
     UserFactory,
 )
-from tests.role_tables import disclosure
+from tests.role_tables import disclosure, oversight
 from tests.test_role_matrix import POST_ONLY, _timetable_objects, project_patterns
 
 # These walks request every page for every role (thousands of requests): a busy CI machine
@@ -413,6 +413,7 @@ def _objects(student, people) -> dict:
     return {
         **_timetable_objects(people, placement.pk),
         **disclosure.objects(people, student),
+        **oversight.objects(),
         "pk": student.pk,
         "referral_pk": referral.pk,
         "placement_pk": placement.pk,
@@ -423,6 +424,7 @@ def _objects(student, people) -> dict:
         "session_pk": session.pk,
         "day_pk": NonSchoolDayFactory().pk,
         "period_pk": PeriodFactory().pk,
+        "teacher_pk": people["tom"].pk,  # timetables:work_nudge
         "kind": "students",
     }
 

@@ -5,9 +5,10 @@ from urllib.parse import urlencode
 from django import forms
 
 from enigma import audit
+from enigma.forms.common import DatesInOrder
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(DatesInOrder, forms.Form):
     is_filter = True
     who = forms.CharField(label="Who", required=False, max_length=254, help_text="Email or name")
     action = forms.ChoiceField(label="What", required=False)
@@ -24,12 +25,6 @@ class AuditSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "Anything"), *audit.groups().items()]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
     def query_string(self) -> str:
         if not self.is_bound or not self.is_valid():

@@ -24,6 +24,18 @@ class TextField(forms.CharField):
         return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
+class DatesInOrder:
+    """For a filter form with optional date_from and date_to fields: a To before the
+    From is refused next to To."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

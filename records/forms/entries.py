@@ -11,7 +11,7 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
-from enigma.forms.common import DateInput, DateTimeInput, TextField
+from enigma.forms.common import DateInput, DatesInOrder, DateTimeInput, TextField
 from enigma.models import Student
 from enigma.uploads import LimitedClearableFileInput
 from records import attachments
@@ -44,7 +44,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(DatesInOrder, forms.Form):
     is_filter = True
     kind = forms.ChoiceField(label="Kind", required=False)
     category = forms.ModelChoiceField(
@@ -60,13 +60,6 @@ class TimelineFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Any"), *Entry.Kind.choices]
         self.fields["author"].queryset = authors
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
     def filters(self) -> TimelineFilters:
         if not self.is_bound or not self.is_valid():

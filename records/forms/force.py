@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
-from enigma.forms.common import DateInput, DateTimeInput, TextField
+from enigma.forms.common import DateInput, DatesInOrder, DateTimeInput, TextField
 from enigma.models import Student
 from records.models import Entry, ForceRecord
 from records.services.force import MAX_MINUTES, ForceDetails
@@ -211,17 +211,10 @@ class ForceForm(forms.Form):
         )
 
 
-class ForceListFilter(forms.Form):
+class ForceListFilter(DatesInOrder, forms.Form):
     is_filter = True
     date_from = forms.DateField(label="From", required=False, widget=DateInput())
     date_to = forms.DateField(label="To", required=False, widget=DateInput())
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
     def dates(self):
         if not self.is_bound or not self.is_valid():

@@ -228,20 +228,26 @@ def _with_entry_context(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
     )
 
 
-def open_actions_for(user) -> QuerySet[Action]:
-    """'My actions': what a person still has to do, soonest first, with the students each
-    is about (those the person may see)."""
+def _open_soonest_with_students(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
+    """Open `actions`, soonest due first, with what the file shows and the students each
+    is about that `viewer` may see (entry.visible_students)."""
     return (
-        _with_entry_context(_open(Action.objects.filter(assignee=user)), user)
+        _with_entry_context(_open(actions), viewer)
         .prefetch_related(
             Prefetch(
                 "entry__students",
-                queryset=Student.objects.visible_to(user).order_by("legal_surname"),
+                queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
                 to_attr="visible_students",
             )
         )
         .order_by("due_on", "id")
     )
+
+
+def open_actions_for(user) -> QuerySet[Action]:
+    """'My actions': what a person still has to do, soonest first, with the students each
+    is about (those the person may see)."""
+    return _open_soonest_with_students(Action.objects.filter(assignee=user), user)
 
 
 def entries_shared_with(user) -> QuerySet[EntryShare]:
@@ -286,17 +292,7 @@ def safeguarding_queue(viewer, *, today: dt.date):
         )
         .order_by("-recorded_at", "-id")
     )
-    actions = (
-        _with_entry_context(_open(Action.objects.filter(ENTRY_RESTRICTED)), viewer)
-        .prefetch_related(
-            Prefetch(
-                "entry__students",
-                queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
-                to_attr="visible_students",
-            )
-        )
-        .order_by("due_on", "id")
-    )
+    actions = _open_soonest_with_students(Action.objects.filter(ENTRY_RESTRICTED), viewer)
     return recent, actions
 
 

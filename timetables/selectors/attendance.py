@@ -170,27 +170,21 @@ def disagreements(start: dt.date, end: dt.date, *, until: dt.date) -> list[Disag
     for cell in room_cells:
         mark = marks.get((cell.placement_id, cell.date, cell.period_id))
         if mark is None:
-            found.append(
-                Disagreement(
-                    cell.date,
-                    cell.period,
-                    cell.placement.student,
-                    cell.get_mode_display(),
-                    "",
-                    "Planned in the room, not registered",
-                )
-            )
+            marked, what = "", "Planned in the room, not registered"
         elif mark.status == S.IN_CLASS:
-            found.append(
-                Disagreement(
-                    cell.date,
-                    cell.period,
-                    cell.placement.student,
-                    cell.get_mode_display(),
-                    mark.get_status_display(),
-                    "Planned in the room, registered in class",
-                )
+            marked, what = mark.get_status_display(), "Planned in the room, registered in class"
+        else:
+            continue
+        found.append(
+            Disagreement(
+                cell.date,
+                cell.period,
+                cell.placement.student,
+                cell.get_mode_display(),
+                marked,
+                what,
             )
+        )
     for key, mark in marks.items():
         if mark.status == S.IN_CLASS:
             continue

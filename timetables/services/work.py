@@ -109,6 +109,26 @@ def _nothing_set() -> ValidationError:
     )
 
 
+def _checked(upload):
+    """The upload checked by records.attachments (by its content), None without one;
+    a refused file is an error on the file field."""
+    if upload is None:
+        return None
+    try:
+        return attachments.check(upload)
+    except attachments.Refused as refused:
+        raise ValidationError({"file": str(refused)}) from None
+
+
+def _write(work: WorkRequest, checked) -> str:
+    """Keep a checked file in private storage, named as `work`'s; its name, or "" if
+    there is none. Written before the rows: the caller discards it if they fail."""
+    if not checked:
+        return ""
+    name = WorkRequest._meta.get_field("file").generate_filename(work, checked.name)
+    return work.file.storage.save(name, ContentFile(checked.data))
+
+
 def work_set(
     *,
     work: WorkRequest,
@@ -133,19 +153,11 @@ def work_set(
         raise PermissionDenied("Only the lesson's teacher can set its work.")
     description = (description or "").strip()
     link = (link or "").strip()
-    checked = None
-    if upload is not None:
-        try:
-            checked = attachments.check(upload)
-        except attachments.Refused as refused:
-            raise ValidationError({"file": str(refused)}) from None
+    checked = _checked(upload)
     if not (description or link or checked or (work.file and not remove_file)):
         raise _nothing_set()
 
-    written = ""
-    if checked:
-        name = WorkRequest._meta.get_field("file").generate_filename(work, checked.name)
-        written = work.file.storage.save(name, ContentFile(checked.data))
+    written = _write(work, checked)
     try:
         with transaction.atomic():
             locked = _locked(work.pk)
@@ -174,47 +186,53 @@ def work_set(
                 )
             else:
                 file_name = file_type = file_path = ""
-            now = timezone.now()
-            for target in targets:
-                changing = target.status == S.SET
-                target.description = description
-                target.link = link
-                target.file.name = file_path
-                target.file_name = file_name
-                target.file_type = file_type
-                target.status = S.SET
-                target.set_by = by
-                target.set_at = now
-                target.save(
-                    update_fields=[
-                        "description",
-                        "link",
-                        "file",
-                        "file_name",
-                        "file_type",
-                        "status",
-                        "set_by",
-                        "set_at",
-                    ]
-                )
-                audit.record(
-                    WorkAction.SET,
-                    actor=acting,
-                    obj=target,
-                    student=target.placement.student,
-                    data={
-                        "changed": changing,
-                        "file": bool(file_path),
-                        "link": bool(link),
-                        "with": locked.pk if target is not locked else None,
-                    },
-                )
+            _set_all(
+                targets,
+                acting=acting,
+                description=description,
+                link=link,
+                file=(file_path, file_name, file_type),
+                data=lambda target: {"with": locked.pk if target is not locked else None},
+            )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(work.file.storage, written, "work")
         raise
     # Old files are left in place (another request of the class may share them), as
     # records never deletes a file either.
     return targets
+
+
+def _set_all(targets, *, acting: Actor, description, link, file, data) -> None:
+    """Write the work on each locked request and audit it. `file` is (path, name, type),
+    or None to keep each request's own file; data(target) adds to what its audit row says."""
+    now = timezone.now()
+    for target in targets:
+        changing = target.status == S.SET
+        target.description = description
+        target.link = link
+        if file is not None:
+            target.file.name, target.file_name, target.file_type = file
+        target.status = S.SET
+        target.set_by = acting.user
+        target.set_at = now
+        target.save(
+            update_fields=[
+                "description", "link", "file", "file_name", "file_type", "status", "set_by",
+                "set_at",
+            ]
+        )  # fmt: skip
+        audit.record(
+            WorkAction.SET,
+            actor=acting,
+            obj=target,
+            student=target.placement.student,
+            data={
+                "changed": changing,
+                "file": bool(target.file.name),
+                "link": bool(link),
+                **data(target),
+            },
+        )
 
 
 def work_set_many(
@@ -235,20 +253,10 @@ def work_set_many(
         raise PermissionDenied("Only the lessons' teacher can set their work.")
     description = (description or "").strip()
     link = (link or "").strip()
-    checked = None
-    if upload is not None:
-        try:
-            checked = attachments.check(upload)
-        except attachments.Refused as refused:
-            raise ValidationError({"file": str(refused)}) from None
+    checked = _checked(upload)
     if not (description or link or checked):
         raise _nothing_set()
-    written = ""
-    if checked:
-        field = WorkRequest._meta.get_field("file")
-        written = works[0].file.storage.save(
-            field.generate_filename(works[0], checked.name), ContentFile(checked.data)
-        )
+    written = _write(works[0], checked)
     try:
         with transaction.atomic():
             locked = list(
@@ -263,41 +271,14 @@ def work_set_many(
                         f"{target.subject}, {day_text(target.date)} {target.period.name} "
                         f"({target.placement.student.name}): {refusal}"
                     )
-            now = timezone.now()
-            for target in locked:
-                changing = target.status == S.SET
-                target.description = description
-                target.link = link
-                if checked:
-                    target.file.name = written
-                    target.file_name, target.file_type = checked.name, checked.content_type
-                target.status = S.SET
-                target.set_by = by
-                target.set_at = now
-                target.save(
-                    update_fields=[
-                        "description",
-                        "link",
-                        "file",
-                        "file_name",
-                        "file_type",
-                        "status",
-                        "set_by",
-                        "set_at",
-                    ]
-                )
-                audit.record(
-                    WorkAction.SET,
-                    actor=acting,
-                    obj=target,
-                    student=target.placement.student,
-                    data={
-                        "changed": changing,
-                        "file": bool(target.file.name),
-                        "link": bool(link),
-                        "together": len(locked),
-                    },
-                )
+            _set_all(
+                locked,
+                acting=acting,
+                description=description,
+                link=link,
+                file=(written, checked.name, checked.content_type) if checked else None,
+                data=lambda _target: {"together": len(locked)},
+            )
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(works[0].file.storage, written, "work")
         raise

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enigma import audit
+from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.csv_export import csv_response
 from enigma.permissions import requires
@@ -54,9 +55,9 @@ def attendance_csv(request):
     form = _form(request)
     start, end = form.range()
     rows = selectors.attendance_rows(start, end)
-    audit.record(
+    audit.read(
         ATTENDANCE_EXPORTED,
-        request=request,
+        actor_from(request),
         data={"from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},
     )
     return csv_response(
