@@ -323,8 +323,8 @@
   });
 })();
 
-/* The register by keyboard (Today). Each pupil's Present, Late and Absent are one Tab
-   stop: the arrow keys move between them (← →) and between pupils (↑ ↓). "Skip to the
+/* The register by keyboard (Today). Each pupil's marks (Present, Late, Absent, In class
+   instead) are one Tab stop: the arrow keys move between them (← →) and between pupils (↑ ↓). "Skip to the
    register", or a link to a pupil's row, lands on the first pupil not yet marked (or
    that pupil). A pupil newly marked present (the server flags the row it sends back,
    data-register-advance) hands focus to the next pupil not yet marked; what was saved is
@@ -389,9 +389,15 @@
     var keys = document.querySelector("[data-register-keys]");
     if (keys) keys.hidden = false;
     roveAll();
+  });
+
+  // Once the browser has gone to the fragment (which moves focus to the page itself).
+  function landOnFragment() {
     var match = /^#register-(\d+)$/.exec(window.location.hash);
     if (match) land(document.getElementById("register-" + match[1]));
-  });
+  }
+  window.addEventListener("load", landOnFragment);
+  window.addEventListener("hashchange", landOnFragment);
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-register-skip]");

@@ -160,7 +160,7 @@ def test_late_and_absent_keep_focus_and_the_arrows_move_in_the_register(
         expect(skip).to_be_focused()
         page.keyboard.press("Enter")
         expect(first.get_by_role("button", name="Present")).to_be_focused()
-        # Present, Late and Absent are one Tab stop; the arrows choose between them.
+        # A pupil's marks are one Tab stop; the arrows choose between them.
         page.keyboard.press("ArrowRight")
         expect(first.get_by_role("button", name="Late")).to_be_focused()
         page.keyboard.press("ArrowRight")
@@ -187,6 +187,13 @@ def test_late_and_absent_keep_focus_and_the_arrows_move_in_the_register(
         expect(first.get_by_role("button", name="Present")).to_have_attribute(
             "aria-pressed", "true"
         )
+        # "Needs attention" leads to a pupil not marked in P1: the page opens on their marks.
+        link = page.locator("#needs-attention").get_by_role("link", name="Take the register")
+        row = link.first.get_attribute("href").rsplit("#", 1)[1]
+        link.first.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#register-heading")).to_contain_text("Register: P1")
+        expect(page.locator(f"#{row}").get_by_role("button", name="Present")).to_be_focused()
     statuses = dict(
         RegisterMark.objects.filter(date=DAY).values_list(
             "placement__student__legal_forename", "status"
