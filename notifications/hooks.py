@@ -156,27 +156,43 @@ def work_settled(sender, teacher_ids, **kwargs):
     """Some of these teachers' lessons stopped waiting for work (set, or no longer in the
     room). Each of their work reminders still open clears once none of the lessons it is
     about still waits: a chase, that day's; the weekly list, the rest of its week from the
-    day it was made; a nudge, all of the teacher's lessons in the room."""
+    day it was made; a nudge, all of the teacher's lessons in the room. Two queries (the
+    reminders, the days with lessons waiting), whatever the numbers, then one update per
+    reminder cleared."""
     from referrals.models import Placement
     from timetables.models import WorkRequest
 
-    open_reminders = Notification.objects.filter(
-        recipient_id__in=list(teacher_ids), kind__in=WORK_KINDS, done_at__isnull=True
-    ).values_list("recipient_id", "kind", "subject_key", "created_at")
-    for teacher_id, kind, key, created_at in open_reminders:
-        waiting = WorkRequest.objects.filter(
-            teacher_id=teacher_id,
+    teacher_ids = list(teacher_ids)
+    reminders = list(
+        Notification.objects.filter(
+            recipient_id__in=teacher_ids, kind__in=WORK_KINDS, done_at__isnull=True
+        ).values_list("recipient_id", "kind", "subject_key", "created_at")
+    )
+    if not reminders:
+        return
+    waiting: dict[int, set[dt.date]] = {}
+    for teacher_id, day in (
+        WorkRequest.objects.filter(
+            teacher_id__in=teacher_ids,
             status=WorkRequest.Status.REQUESTED,
             placement__state__in=Placement.HOLDING,
         )
+        .values_list("teacher_id", "date")
+        .distinct()
+    ):
+        waiting.setdefault(teacher_id, set()).add(day)
+    for teacher_id, kind, key, created_at in reminders:
+        days = waiting.get(teacher_id, set())
         prefix, _, rest = key.partition(":")
         if prefix == "work_chase":
-            waiting = waiting.filter(date=dt.date.fromisoformat(rest))
+            still = dt.date.fromisoformat(rest) in days
         elif prefix == "work_week":
-            monday = dt.date.fromisoformat(rest)
             made_on = timezone.localtime(created_at).date()  # it lists the week from then
-            waiting = waiting.filter(date__gte=made_on, date__lte=monday + dt.timedelta(days=4))
-        elif prefix != "work_nudge":
+            friday = dt.date.fromisoformat(rest) + dt.timedelta(days=4)
+            still = any(made_on <= day <= friday for day in days)
+        elif prefix == "work_nudge":
+            still = bool(days)
+        else:
             continue  # not one of ours: left alone
-        if not waiting.exists():
+        if not still:
             resolve([key], kinds=[kind], recipient_id=teacher_id)
