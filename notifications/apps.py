@@ -30,6 +30,7 @@ class NotificationsConfig(AppConfig):
             hooks.placement_changed, dispatch_uid="notifications-placement"
         )
 
-        from timetables.hooks import work_nudged
+        from timetables.hooks import work_nudged, work_settled
 
         work_nudged.connect(hooks.work_nudged, dispatch_uid="notifications-work-nudge")
+        work_settled.connect(hooks.work_settled, dispatch_uid="notifications-work-settled")

@@ -2,7 +2,9 @@
 reminders cleared when what they asked for is done.
 
 The room's nudge to a class teacher comes from timetables.hooks.work_nudged (timetables
-must not import notifications either), sent inside timetables.services.work.work_nudge.
+must not import notifications either), sent inside timetables.services.work.work_nudge;
+timetables.hooks.work_settled, sent where work is set or a lesson leaves the room, clears
+the work reminders none of whose lessons still waits for work.
 
 records must not import notifications, so the DSL alert listens to post_save of
 records.models.Entry (connected in apps.py); record_entry saves inside transaction.atomic,
@@ -14,6 +16,8 @@ reminders about it (by their subject_key, as the sweep made them) are resolved t
 they clear with it or not at all."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
@@ -143,3 +147,52 @@ def work_nudged(sender, teacher, by, today, open, overdue, **kwargs):
             )
         ]
     )
+
+
+WORK_KINDS = (Kind.WORK_WEEK, Kind.WORK_CHASE)
+
+
+def work_settled(sender, teacher_ids, **kwargs):
+    """Some of these teachers' lessons stopped waiting for work (set, or no longer in the
+    room). Each of their work reminders still open clears once none of the lessons it is
+    about still waits: a chase, that day's; the weekly list, the rest of its week from the
+    day it was made; a nudge, all of the teacher's lessons in the room. Two queries (the
+    reminders, the days with lessons waiting), whatever the numbers, then one update per
+    reminder cleared."""
+    from referrals.models import Placement
+    from timetables.models import WorkRequest
+
+    teacher_ids = list(teacher_ids)
+    reminders = list(
+        Notification.objects.filter(
+            recipient_id__in=teacher_ids, kind__in=WORK_KINDS, done_at__isnull=True
+        ).values_list("recipient_id", "kind", "subject_key", "created_at")
+    )
+    if not reminders:
+        return
+    waiting: dict[int, set[dt.date]] = {}
+    for teacher_id, day in (
+        WorkRequest.objects.filter(
+            teacher_id__in=teacher_ids,
+            status=WorkRequest.Status.REQUESTED,
+            placement__state__in=Placement.HOLDING,
+        )
+        .values_list("teacher_id", "date")
+        .distinct()
+    ):
+        waiting.setdefault(teacher_id, set()).add(day)
+    for teacher_id, kind, key, created_at in reminders:
+        days = waiting.get(teacher_id, set())
+        prefix, _, rest = key.partition(":")
+        if prefix == "work_chase":
+            still = dt.date.fromisoformat(rest) in days
+        elif prefix == "work_week":
+            made_on = timezone.localtime(created_at).date()  # it lists the week from then
+            friday = dt.date.fromisoformat(rest) + dt.timedelta(days=4)
+            still = any(made_on <= day <= friday for day in days)
+        elif prefix == "work_nudge":
+            still = bool(days)
+        else:
+            continue  # not one of ours: left alone
+        if not still:
+            resolve([key], kinds=[kind], recipient_id=teacher_id)

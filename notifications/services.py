@@ -115,14 +115,22 @@ def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def resolve(subject_keys: Iterable[str], *, kinds: Iterable[str] | None = None) -> int:
+def resolve(
+    subject_keys: Iterable[str],
+    *,
+    kinds: Iterable[str] | None = None,
+    recipient_id: int | None = None,
+) -> int:
     """What the reminders about `subject_keys` asked for is done: each is marked done (and
     read, so it leaves the unread count), and one not yet taken by a sender is no longer
     emailed. Runs in the caller's transaction (the one that did the thing); returns how
-    many were cleared."""
+    many were cleared. With recipient_id, only that person's (a subject shared by several
+    people, such as a day's work chase, is done for each separately)."""
     rows = Notification.objects.filter(subject_key__in=list(subject_keys), done_at__isnull=True)
     if kinds is not None:
         rows = rows.filter(kind__in=list(kinds))
+    if recipient_id is not None:
+        rows = rows.filter(recipient_id=recipient_id)
     now = timezone.now()
     # A row a sender has claimed is left to it (its own update finishes it); the claim
     # takes only pending rows, so the two updates never both win.

@@ -212,3 +212,74 @@ def test_the_sweep_does_not_grow_with_work_requests(tom, dee, rita, periods):
     WorkRequest.objects.all().delete()
     add(20)
     assert count() == small
+
+
+def open_work_reminders(teacher):
+    return sorted(
+        Notification.objects.filter(
+            recipient=teacher, kind__in=[Kind.WORK_WEEK, Kind.WORK_CHASE], done_at__isnull=True
+        ).values_list("subject_key", flat=True)
+    )
+
+
+def test_a_chase_clears_when_the_last_waiting_lesson_gets_work_and_not_before(
+    tom, dee, rita, periods, django_capture_on_commit_callbacks
+):
+    placement = make_placement(approver=dee, referrer=rita, started=True)
+    ann = UserFactory(username="ann", roles=["class_teacher"])
+    maths = request_for(placement, tom, D(2026, 9, 10), periods[0])
+    science = request_for(placement, tom, D(2026, 9, 10), periods[1], subject="Science")
+    request_for(placement, tom, D(2026, 9, 11), periods[0])  # the next day: not this chase
+    request_for(placement, ann, D(2026, 9, 10), periods[2], subject="Art")
+    run_sweep(D(2026, 9, 9), django_capture_on_commit_callbacks)
+    # The chase for Thursday, and the week's list (caught up on Wednesday).
+    assert open_work_reminders(tom) == ["work_chase:2026-09-10", "work_week:2026-09-07"]
+
+    with at(D(2026, 9, 9)):
+        work_set(work=maths, by=tom, description="Fractions, sheet 1")
+    assert open_work_reminders(tom) == [
+        "work_chase:2026-09-10",
+        "work_week:2026-09-07",
+    ], "one lesson still waits"
+    with at(D(2026, 9, 9)):
+        work_set(work=science, by=tom, description="Forces, pages 12-13")
+    # Friday's lesson still waits: the week's list stays.
+    assert open_work_reminders(tom) == ["work_week:2026-09-07"]
+    chase = Notification.objects.get(kind=Kind.WORK_CHASE, recipient=tom)
+    assert chase.done_at is not None and chase.read_at is not None
+    # Ann's chase is about the same day, and her lesson still waits.
+    assert open_work_reminders(ann) == ["work_chase:2026-09-10", "work_week:2026-09-07"]
+
+
+def test_the_weekly_list_and_a_nudge_clear_once_no_lesson_waits_for_work(
+    tom, cora, dee, rita, periods, django_capture_on_commit_callbacks
+):
+    from timetables.models import Mode, PlanCell
+    from timetables.services.plans import set_cell
+    from timetables.services.work import work_nudge
+
+    placement = make_placement(approver=dee, referrer=rita, started=True)
+    monday = request_for(placement, tom, D(2026, 9, 14), periods[0])
+    cell = PlanCell.objects.create(
+        placement=placement,
+        date=D(2026, 9, 16),
+        period=periods[1],
+        mode=Mode.ROOM,
+        subject="Science",
+        class_code="9X/Sc1",
+        teacher=tom,
+    )
+    request_for(placement, tom, D(2026, 9, 16), periods[1], subject="Science", class_code="9X/Sc1")
+    run_sweep(D(2026, 9, 14), django_capture_on_commit_callbacks)
+    with at(D(2026, 9, 14), 9), django_capture_on_commit_callbacks(execute=True):
+        assert work_nudge(teacher=tom, by=cora) == 2
+    assert open_work_reminders(tom) == [f"work_nudge:{tom.pk}", "work_week:2026-09-14"]
+
+    with at(D(2026, 9, 14), 9):
+        work_set(work=monday, by=tom, description="Angles, sheet 2")
+    assert len(open_work_reminders(tom)) == 2, "Wednesday's lesson still waits"
+    # Wednesday's lesson goes back to class: nothing waits for tom's work any more.
+    with at(D(2026, 9, 14), 9):
+        assert set_cell(cell, Mode.CLASS, by=cora).applied
+    assert WorkRequest.objects.get(date=D(2026, 9, 16)).status == WorkRequest.Status.CANCELLED
+    assert open_work_reminders(tom) == []

@@ -83,6 +83,10 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.review = review
         self.targets = list(targets)
+        # What the register's engagement figure was worked out from (timetables, through
+        # referrals.hooks.review_initial), the same way at every kind of review.
+        if basis := self.initial.get("engagement_basis"):
+            self.fields["engagement"].help_text = basis
         student = review.placement.student
         self.fields["staff_present"].queryset = (
             User.objects.filter(is_active=True)

@@ -322,3 +322,138 @@
     }
   });
 })();
+
+/* The register by keyboard (Today). Each pupil's marks (Present, Late, Absent, In class
+   instead) are one Tab stop: the arrow keys move between them (← →) and between pupils (↑ ↓). "Skip to the
+   register", or a link to a pupil's row, lands on the first pupil not yet marked (or
+   that pupil). A pupil newly marked present (the server flags the row it sends back,
+   data-register-advance) hands focus to the next pupil not yet marked; what was saved is
+   said in the register's status line. Without this script every button is a Tab stop
+   and the forms post as usual. */
+(function () {
+  "use strict";
+
+  function groups(root) {
+    return (root || document).querySelectorAll("#register .register-entry__status[role=group]");
+  }
+
+  function buttons(group) {
+    return Array.prototype.slice.call(group.querySelectorAll(".status-button"));
+  }
+
+  // The button of a group that takes Tab: the one with focus, else the mark made, else the first.
+  function rove(group, chosen) {
+    var all = buttons(group);
+    if (!all.length) return null;
+    var stop = chosen || all.filter(function (b) { return b === document.activeElement; })[0] ||
+      group.querySelector('[aria-pressed="true"]') || all[0];
+    all.forEach(function (b) { b.tabIndex = b === stop ? 0 : -1; });
+    return stop;
+  }
+
+  function roveAll() {
+    Array.prototype.forEach.call(groups(), function (group) { rove(group); });
+  }
+
+  function entries() {
+    return Array.prototype.slice.call(document.querySelectorAll("#register .register-entry"))
+      .filter(function (row) { return row.querySelector(".register-entry__status[role=group]"); });
+  }
+
+  function land(row) {
+    var group = row && row.querySelector(".register-entry__status[role=group]");
+    var stop = group && rove(group);
+    if (stop) stop.focus();
+    return stop;
+  }
+
+  // The next pupil not yet marked after `row` (from the top again if need be).
+  function nextUnmarked(row) {
+    var rows = entries();
+    var at = rows.indexOf(row);
+    var order = rows.slice(at + 1).concat(rows.slice(0, at < 0 ? rows.length : at));
+    return order.filter(function (r) { return r.getAttribute("data-marked") === "false"; })[0];
+  }
+
+  function nameOf(row) {
+    var name = row.querySelector(".register-entry__name");
+    return name ? name.textContent.trim() : "";
+  }
+
+  function say(words) {
+    var said = document.querySelector("[data-register-said]");
+    if (said) said.textContent = words;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var keys = document.querySelector("[data-register-keys]");
+    if (keys) keys.hidden = false;
+    roveAll();
+  });
+
+  // Once the browser has gone to the fragment (which moves focus to the page itself).
+  function landOnFragment() {
+    var match = /^#register-(\d+)$/.exec(window.location.hash);
+    if (match) land(document.getElementById("register-" + match[1]));
+  }
+  window.addEventListener("load", landOnFragment);
+  window.addEventListener("hashchange", landOnFragment);
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-register-skip]");
+    if (!link) return;
+    var rows = entries();
+    var row = nextUnmarked(null) || rows[0];
+    if (!row) return;
+    event.preventDefault();
+    land(row);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var button = event.target.closest && event.target.closest(".register-entry__status .status-button");
+    if (!button) return;
+    var group = button.closest("[role=group]");
+    var all = buttons(group);
+    var at = all.indexOf(button);
+    var target = null;
+    if (event.key === "ArrowRight") target = all[(at + 1) % all.length];
+    else if (event.key === "ArrowLeft") target = all[(at - 1 + all.length) % all.length];
+    else if (event.key === "Home") target = all[0];
+    else if (event.key === "End") target = all[all.length - 1];
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var rows = entries();
+      var row = rows[rows.indexOf(button.closest(".register-entry")) + (event.key === "ArrowDown" ? 1 : -1)];
+      event.preventDefault();
+      if (row) land(row);
+      return;
+    }
+    if (!target) return;
+    event.preventDefault();
+    rove(group, target);
+    target.focus();
+  });
+
+  // A row just sent back (data-register-fresh): what was saved is said, and a pupil
+  // newly marked present hands focus on. A refusal says itself (its role=alert).
+  document.addEventListener("htmx:afterSettle", function () {
+    roveAll();
+    var row = document.querySelector("#register [data-register-fresh]");
+    if (!row) return;
+    row.removeAttribute("data-register-fresh");
+    var saved = row.querySelector(".register-entry__saved");
+    if (row.querySelector(".field__error") || !saved) return;
+    var words = nameOf(row) + ": " + saved.textContent.trim();
+    if (row.hasAttribute("data-register-advance")) {
+      row.removeAttribute("data-register-advance");
+      var next = nextUnmarked(row);
+      if (next) {
+        land(next);
+        words += " Next: " + nameOf(next) + ".";
+      } else {
+        words += " Everyone in this lesson is marked.";
+      }
+    }
+    say(words);
+  });
+})();

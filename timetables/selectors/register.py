@@ -123,15 +123,32 @@ def review_window(placement: Placement, review) -> tuple[dt.date, dt.date]:
 
 
 def review_initial(placement: Placement, review) -> dict:
-    """For referrals.hooks: the review form's attendance and engagement, from the register."""
+    """For referrals.hooks: the review form's attendance and engagement, from the register,
+    by one rule at every kind of review (weekly, mid-point, exit; the first or a later one).
+
+    Attendance counts the room lessons since the last review held (or the start).
+    Engagement is the word for the average score over those same days; when none was
+    scored since (an exit review after a last week spent fully in class, say), over the
+    placement so far. `engagement_basis` says which, for the form's hint."""
     if not placement.start_date:
         return {}
     start, end = review_window(placement, review)
     found = summary(placement, start, end)
-    if not found.due:
-        return {}
-    # One figure, saying what it counts and over which days (those since the last review).
-    initial = {"room_attendance": f"{day_text(start)} to {day_text(end)}: {found.text()}"[:300]}
-    if word := found.engagement_word():
+    initial = {}
+    if found.due:
+        # One figure, saying what it counts and over which days (those since the last review).
+        initial["room_attendance"] = f"{day_text(start)} to {day_text(end)}: {found.text()}"[:300]
+    scored, since = found, start
+    if not found.engagement_marks and start > placement.start_date:
+        scored, since = summary(placement, placement.start_date, end), placement.start_date
+    if word := scored.engagement_word():
+        n = scored.engagement_marks
         initial["engagement"] = word
+        initial["engagement_basis"] = (
+            f"Filled in from the register: {scored.engagement_average:.1f} of 5 on average "
+            f"over {n} scored room lesson{'s' if n != 1 else ''}, {day_text(since)} to "
+            f"{day_text(end)}"
+            + (" (none was scored since the last review)" if since != start else "")
+            + ". Change it if the register does not tell the whole story."
+        )
     return initial

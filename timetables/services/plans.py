@@ -36,6 +36,7 @@ from referrals import dates
 from referrals.models import Placement
 from referrals.places import lock_room
 from timetables.cycle import WeekCycle
+from timetables.hooks import work_settled
 from timetables.models import (
     ROOM_MODES,
     ExitOverride,
@@ -237,7 +238,7 @@ def trim_plan(placement: Placement, *, after: dt.date | None, by=None) -> int:
     if after is not None:
         cells = cells.filter(date__gt=after)
         requests = requests.filter(date__gt=after)
-    requests.update(status=W.CANCELLED)
+    _cancel(requests)
     dropped, _ = cells.delete()
     if after is not None and placement.state == Placement.State.ACTIVE:
         replan_untouched(placement)
@@ -249,9 +250,11 @@ def keep_within(placement: Placement) -> int:
     outside = PlanCell.objects.filter(placement=placement).exclude(
         date__gte=placement.start_date, date__lte=placement.planned_exit
     )
-    WorkRequest.objects.filter(placement=placement, status__in=[W.REQUESTED, W.SET]).exclude(
-        date__gte=placement.start_date, date__lte=placement.planned_exit
-    ).update(status=W.CANCELLED)
+    _cancel(
+        WorkRequest.objects.filter(placement=placement, status__in=[W.REQUESTED, W.SET]).exclude(
+            date__gte=placement.start_date, date__lte=placement.planned_exit
+        )
+    )
     dropped, _ = outside.delete()
     return dropped
 
@@ -299,12 +302,29 @@ def _sync_request(cell: PlanCell, previous: str) -> None:
             request.status = W.SET if request.set_at else W.REQUESTED
             request.save(update_fields=["status"])
     elif previous == Mode.ROOM:
-        WorkRequest.objects.filter(
-            placement_id=cell.placement_id,
-            date=cell.date,
-            period_id=cell.period_id,
-            status__in=[W.REQUESTED, W.SET],
-        ).update(status=W.CANCELLED)
+        _cancel(
+            WorkRequest.objects.filter(
+                placement_id=cell.placement_id,
+                date=cell.date,
+                period_id=cell.period_id,
+                status__in=[W.REQUESTED, W.SET],
+            )
+        )
+
+
+def _cancel(requests) -> int:
+    """Cancel `requests` (lessons no longer in the room). The teachers of those still
+    waiting for work are told (timetables.hooks.work_settled), in this transaction, so
+    the reminders asking them for it can clear."""
+    teachers = set(
+        requests.filter(status=W.REQUESTED, teacher__isnull=False).values_list(
+            "teacher_id", flat=True
+        )
+    )
+    cancelled = requests.update(status=W.CANCELLED)
+    if teachers:
+        work_settled.send(sender=WorkRequest, teacher_ids=teachers)
+    return cancelled
 
 
 def _marked_lessons(placement_id: int, days) -> set[tuple[dt.date, int]]:

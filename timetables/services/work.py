@@ -22,7 +22,7 @@ from enigma.actor import Actor
 from enigma.formatting import day_text
 from enigma.models import AuditEvent
 from records import attachments
-from timetables.hooks import work_nudged
+from timetables.hooks import work_nudged, work_settled
 from timetables.models import WorkRequest
 from timetables.selectors.work import (
     CHANGEABLE,
@@ -194,6 +194,8 @@ def work_set(
                 file=(file_path, file_name, file_type),
                 data=lambda target: {"with": locked.pk if target is not locked else None},
             )
+            # What asked the teacher for this work (notifications) can clear with it.
+            work_settled.send(sender=WorkRequest, teacher_ids={by.pk})
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(work.file.storage, written, "work")
         raise
@@ -279,6 +281,8 @@ def work_set_many(
                 file=(written, checked.name, checked.content_type) if checked else None,
                 data=lambda _target: {"together": len(locked)},
             )
+            # What asked the teacher for this work (notifications) can clear with it.
+            work_settled.send(sender=WorkRequest, teacher_ids={by.pk})
     except BaseException:  # whatever stopped the write: remove the file, then re-raise
         attachments.discard_unsaved(works[0].file.storage, written, "work")
         raise

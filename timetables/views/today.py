@@ -104,7 +104,13 @@ def register_mark(request, cell_pk: int):
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if request.htmx:
-        return _render_row(request, cell_pk, error=error, typed=request.POST if error else None)
+        # A pupil newly marked present is done with: the page moves on to the next pupil
+        # not yet marked. Late and Absent stay in the row, for a note or a concern, and
+        # so does a change to a mark already made.
+        advance = not error and due.mark is None and request.POST.get("status") == "present"
+        return _render_row(
+            request, cell_pk, error=error, typed=request.POST if error else None, advance=advance
+        )
     if error:
         messages.error(request, f"{cell.placement.student.name}: {error}")
     return _back(cell)
@@ -143,7 +149,9 @@ def _row(cell_pk: int) -> selectors.Due:
         raise Http404 from None
 
 
-def _render_row(request, cell_pk: int, *, error: str = "", typed=None, focus: str = ""):
+def _render_row(
+    request, cell_pk: int, *, error: str = "", typed=None, focus: str = "", advance=False
+):
     """The row again, and "Needs attention" with it (out of band) so that it never
     sends the coordinator to a student just marked."""
     due = selectors.register_row(cell_pk)
@@ -155,6 +163,8 @@ def _render_row(request, cell_pk: int, *, error: str = "", typed=None, focus: st
             # A refused mark keeps its form, so nothing typed is lost.
             "can_mark": typed is not None or lesson_started(due.cell.date, due.cell.period),
             "focus": focus,
+            "advance": advance,
+            "fresh": True,  # sent back after a change: enigma.js says what was saved
             "alerts_page": selectors.today_page(due.cell.date),
             "error": error,
             "typed": typed,
