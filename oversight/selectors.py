@@ -444,7 +444,11 @@ def _placement_list(now: Span) -> list[dict]:
             "days": days,
             "purpose": purpose_label(p.referral.purpose, names) or NOT_RECORDED,
             "outcome": p.get_outcome_display() or NOT_RECORDED,
-            "follow_ups": [f"{f.weeks_after} weeks: {_result(f)}" for f in p.follow_ups.all()],
+            "follow_ups": [
+                f"{f.weeks_after} weeks: {_result(f)}" + (f" ({f.answers})" if f.answers else "")
+                for f in p.follow_ups.all()
+            ],
+            "suspended_since": any(f.suspended_or_excluded for f in p.follow_ups.all()),
             "re_referred": p.re_referred,
         }
         for i, (p, days) in enumerate(zip(rows, lengths, strict=True), start=1)
@@ -482,21 +486,77 @@ def _follow_ups(now, before, t, cols) -> Table:
         "Follow-up checks after exit, for placements that ended in the period",
         ["Check", *cols],
     )
+    # The two questions asked at each recorded check, each a partition of the checks
+    # recorded: yes, no, or not asked (recorded before the questions were on the form).
+    questions = {
+        name: _answers(qs.exclude(result=""), name, a, b)
+        for name in ("in_class_full_time", "suspended_or_excluded")
+    }
     labels = [(r.value, r.label) for r in FollowUp.Result] + [("", "Not yet checked")]
+    answer_labels = [(True, "yes"), (False, "no"), (None, "not asked")]
     for weeks, counts in sorted(by_weeks.items()):
         part = Table("", "", [])
         _partition_table(part, labels, counts, t, total_label="Checks due")
         for label, x, y in part.rows:
             table.rows.append([f"{weeks} school weeks after exit: {label}", x, y])
+        for name, question in (
+            ("in_class_full_time", "back in class full time"),
+            ("suspended_or_excluded", "suspended or excluded since"),
+        ):
+            part = Table("", "", [])
+            _partition_table(
+                part,
+                answer_labels,
+                questions[name].get(weeks, {}),
+                t,
+                total_label="checks recorded",
+            )
+            for label, x, y in part.rows[:-1]:
+                table.rows.append([f"{weeks} school weeks after exit: {question}: {label}", x, y])
     re_referred = Referral.objects.filter(
         student=OuterRef("student_id"), submitted_at__date__gt=OuterRef("actual_exit")
     )
+    suspended = FollowUp.objects.filter(placement=OuterRef("pk"), suspended_or_excluded=True)
+    not_full_time = FollowUp.objects.filter(placement=OuterRef("pk"), in_class_full_time=False)
     got = Placement.objects.filter(state__in=ENDED).aggregate(
         a=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(re_referred))),
         b=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(re_referred))),
+        sa=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(suspended))),
+        sb=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(suspended))),
+        fa=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(not_full_time))),
+        fb=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(not_full_time))),
     )
-    table.rows.append(["Referred again since exit", *_pair(got["a"], got["b"], t)])
+    table.rows += [
+        ["Placements: referred again since exit", *_pair(got["a"], got["b"], t)],
+        [
+            "Placements: suspended or excluded since exit, at any check",
+            *_pair(got["sa"], got["sb"], t),
+        ],
+        [
+            "Placements: not back in class full time at some check",
+            *_pair(got["fa"], got["fb"], t),
+        ],
+    ]
+    table.note = (
+        "“Referred again” is read from the referrals (one submitted after the exit), not "
+        "asked at the check. The two questions are counted among the checks recorded; "
+        "“not asked” is a check recorded before the questions were on the form."
+    )
     return table
+
+
+def _answers(qs, name: str, a: Q, b: Q) -> dict[int, dict]:
+    """{weeks after: {answer: (count now, count before)}} for one question, one query."""
+    got: dict[int, dict] = defaultdict(dict)
+    rows = (
+        qs.filter(a | b)
+        .values("weeks_after", name)
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+        .order_by("weeks_after", name)
+    )
+    for r in rows:
+        got[r["weeks_after"]][r[name]] = (r["n_a"], r["n_b"])
+    return got
 
 
 def _repeats(now, before, t, cols) -> Table:

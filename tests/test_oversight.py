@@ -119,11 +119,16 @@ def build_school(rita, dee, *, copies=1):
                 needs=[NeedArea.SEMH],
             )
             FollowUp.objects.create(
-                placement=p, weeks_after=2, due_on=D(2026, 11, 13), result="sustained"
+                placement=p,
+                weeks_after=2,
+                due_on=D(2026, 11, 13),
+                result="sustained",
+                in_class_full_time=outcome == "full",
+                suspended_or_excluded=outcome == "other_provision",
             )
         built["placed_now"] += now
         for student in (ehcp[0], none[0]):
-            placement(
+            earlier = placement(
                 student,
                 referrer=rita,
                 approver=dee,
@@ -132,6 +137,16 @@ def build_school(rita, dee, *, copies=1):
                 outcome="full",
                 purpose=Purpose.PART_TIME,
                 needs=[NeedArea.COGNITION, NeedArea.SEMH],
+            )
+            # ehcp[0] answered both questions; none[0]'s check predates them.
+            asked = student == ehcp[0]
+            FollowUp.objects.create(
+                placement=earlier,
+                weeks_after=2,
+                due_on=D(2026, 3, 6),
+                result="returned",
+                in_class_full_time=False if asked else None,
+                suspended_or_excluded=True if asked else None,
             )
             built["placed_before"].append(student)
     return built
@@ -197,6 +212,29 @@ def test_placements_length_outcomes_and_follow_ups(calendar, rita, dee):
     assert row(outcomes, "Placements that ended")[1:] == [Count(6, 1), Count(2, 1)]
     follow = result.tables["follow_ups"]
     assert row(follow, "2 school weeks after exit: Sustained")[1].value == 6
+
+    # This autumn: 4 of the 6 fully back are in class full time, the partial and the
+    # other-provision pupils are not; only the other-provision pupil was suspended.
+    # Last spring: ehcp[0] answered no / yes, none[0]'s check was before the questions.
+    # ehcp[0] was referred again (this autumn) after last spring's exit; nobody since autumn.
+    def values(label):
+        return [c.value for c in row(follow, label)[1:]]
+
+    q = "2 school weeks after exit: "
+    assert values(q + "back in class full time: yes") == [4, 0]
+    assert values(q + "back in class full time: no") == [2, 1]
+    assert values(q + "back in class full time: not asked") == [0, 1]
+    assert values(q + "suspended or excluded since: yes") == [1, 1]
+    assert values(q + "suspended or excluded since: no") == [5, 0]
+    assert values(q + "suspended or excluded since: not asked") == [0, 1]
+    assert values("Placements: suspended or excluded since exit, at any check") == [1, 1]
+    assert values("Placements: not back in class full time at some check") == [2, 1]
+    assert values("Placements: referred again since exit") == [0, 1]
+    suspended = [p for p in result.placements if p["suspended_since"]]
+    assert [p["outcome"] for p in suspended] == ["Other provision"]
+    assert suspended[0]["follow_ups"] == [
+        "2 weeks: Sustained (back in class full time: no; suspended or excluded since: yes)"
+    ]
     purposes = result.tables["referrals_purpose"]
     assert row(purposes, "Inclusion support")[1:] == [Count(6, 1), Count(0, 1)]
     assert row(purposes, "Part-time timetable as part of reintegration")[2].value == 2

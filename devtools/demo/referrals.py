@@ -290,6 +290,8 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
                     check,
                     by=coordinator,
                     result="sustained",
+                    in_class_full_time=True,
+                    suspended_or_excluded=False,
                     note="In every lesson this fortnight.",
                     today=check.due_on,
                 )
