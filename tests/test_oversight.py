@@ -98,6 +98,7 @@ def build_school(rita, dee, *, copies=1):
     autumn = (D(2026, 9, 7), D(2026, 10, 16))  # six school weeks before half-term
     spring = (D(2026, 1, 12), D(2026, 2, 13))
     for _ in range(copies):
+        placed = []
         ehcp = StudentFactory.create_batch(12, sen_status="E", ethnicity="WBRI", gender="M")
         support = StudentFactory.create_batch(8, sen_status="K", ethnicity="BCRB", eal=True)
         none = StudentFactory.create_batch(15, sen_status="N", ethnicity="AIND")
@@ -118,6 +119,7 @@ def build_school(rita, dee, *, copies=1):
                 purpose=Purpose.INCLUSION_SUPPORT,
                 needs=[NeedArea.SEMH],
             )
+            placed.append(p)
             FollowUp.objects.create(
                 placement=p,
                 weeks_after=2,
@@ -148,8 +150,59 @@ def build_school(rita, dee, *, copies=1):
                 in_class_full_time=False if asked else None,
                 suspended_or_excluded=True if asked else None,
             )
+            placed.append(earlier)
             built["placed_before"].append(student)
+        lessons_and_work(placed[0], placed[-2], teacher=rita)
     return built
+
+
+def _at(day: dt.date, hour: int = 9) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def lessons_and_work(autumn, spring, *, teacher):
+    """The plan, register and work of one placement this autumn and one last spring,
+    counted by hand in test_reintegration_and_work_beside_a_year_earlier."""
+    from timetables.models import RegisterMark
+
+    p1 = _period()
+    cells = [
+        (autumn, D(2026, 9, 8), Mode.ROOM),  # week 1
+        (autumn, D(2026, 9, 9), Mode.CLASS),  # week 1
+        (autumn, D(2026, 9, 14), Mode.ROOM),  # week 2, spent in class instead
+        (spring, D(2026, 1, 13), Mode.ROOM),  # week 1
+        (spring, D(2026, 1, 14), Mode.ROOM),  # week 1
+    ]
+    for placement, day, mode in cells:
+        PlanCell.objects.create(
+            placement=placement, date=day, period=p1, mode=mode, subject="Maths"
+        )
+    RegisterMark.objects.create(
+        placement=autumn,
+        date=D(2026, 9, 14),
+        period=p1,
+        status=RegisterMark.Status.IN_CLASS,
+        recorded_by=teacher,
+    )
+    S = WorkRequest.Status
+    work = [
+        (autumn, D(2026, 9, 8), "Maths", S.SET, _at(D(2026, 9, 10))),  # set in 2 days
+        (autumn, D(2026, 9, 14), "English", S.REQUESTED, None),  # never set
+        (spring, D(2026, 1, 13), "Maths", S.SET, _at(D(2026, 1, 14))),  # set in 1 day
+        (spring, D(2026, 1, 14), "Maths", S.REQUESTED, None),  # never set
+    ]
+    for placement, day, subject, status, set_at in work:
+        WorkRequest.objects.create(
+            placement=placement,
+            date=day,
+            period=p1,
+            subject=subject,
+            teacher=teacher,
+            status=status,
+            requested_at=_at(day),
+            set_at=set_at,
+            set_by=teacher if set_at else None,
+        )
 
 
 def this_year():
@@ -248,6 +301,52 @@ def test_placements_length_outcomes_and_follow_ups(calendar, rita, dee):
     decisions = result.tables["decisions"]
     assert row(decisions, "Median days from submission to decision")[1].shown == 2.0
     assert len(result.placements) == 6
+
+
+def test_reintegration_and_work_beside_a_year_earlier(calendar, rita, dee):
+    build_school(rita, dee)
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=1)
+
+    def values(table, label):
+        return [getattr(c, "value", None) for c in row(result.tables[table], label)[1:]]
+
+    def shown(table, label):
+        return [str(c) for c in row(result.tables[table], label)[1:]]
+
+    # Week 1: autumn has 2 lessons, 1 planned in class; spring 2 lessons, none in class.
+    assert values("reintegration", "Week 1")[:3] == [1, 2, 1]
+    assert shown("reintegration", "Week 1")[3:] == ["50%", "0", "50%", "1", "2", "0%", "0%"]
+    # Week 2: autumn's one room lesson was spent in class; spring has no week 2.
+    assert shown("reintegration", "Week 2") == [
+        "1",
+        "1",
+        "0",
+        "0%",
+        "1",
+        "100%",
+        "0",
+        "0",
+        "–",
+        "–",
+    ]
+    # Maths: autumn 1 lesson set in 2 days; spring 2 lessons, 1 set in 1 day.
+    assert shown("work_department", "Maths") == ["1", "1", "100%", "2.0", "2", "1", "50%", "1.0"]
+    assert values("work_department", "English")[:2] == [1, 0]
+    assert shown("work_department", "All room lessons") == [
+        "2",
+        "1",
+        "50%",
+        "–",
+        "2",
+        "1",
+        "50%",
+        "–",
+    ]
+    assert values("work_teacher", str(rita))[0::4] == [2, 2]
+    # Behind: lessons, set, past lessons with no work set, set but not done, each period.
+    assert values("subjects_behind", "English") == [1, 0, 1, 0, 0, 0, 0, 0]
+    assert values("subjects_behind", "Maths") == [1, 1, 0, 1, 2, 1, 1, 1]
 
 
 def test_counts_below_the_threshold_are_hidden_and_at_it_shown(calendar, rita, dee):
