@@ -514,6 +514,32 @@ def test_the_demo_gives_every_chart_something_true_to_show():
     assert result.tables["reintegration"].rows, "the plan's weeks are counted"
     assert result.tables["work_department"].rows, "work set by department"
 
+    def figure(table, label, column):
+        return row(result.tables[table], label)[column].value
+
+    # A year earlier has its history: two placements completed, their checks recorded.
+    assert figure("placements", "Completed", 1) == 2
+    assert figure("placements", "Completed", 2) == 2
+    assert figure("outcomes", "Placements that ended", 2) == 2
+    follow = "follow_ups"
+    assert figure(follow, "Placements: suspended or excluded since exit, at any check", 2) == 1
+    assert figure(follow, "Placements: referred again since exit", 2) == 1
+    assert figure(follow, "Placements: not back in class full time at some check", 2) == 1
+    assert (
+        sum(
+            r[2].value for r in result.tables[follow].rows if "back in class full time: yes" in r[0]
+        )
+        == 2
+    )
+    # Force: two uses this year (one injuring a pupil, three pupils involved), one a year earlier.
+    assert figure("force", "Uses of reasonable force", 1) == 2
+    assert figure("force", "Uses of reasonable force", 2) == 1
+    assert figure("force", "A pupil was injured", 1) == 1
+    # Leavers' child-protection files: one confirmed in time, one late.
+    cp = "cp_transfers"
+    assert figure(cp, "Confirmed by the next school within 5 school days", 1) == 1
+    assert figure(cp, "Not confirmed and late", 1) == 1
+
 
 def test_a_case_summary_counts_restricted_entries_without_their_words(
     calendar, rita, dee, sam, dina, client_for
