@@ -515,7 +515,7 @@ def seed_force_and_leavers(*, today: dt.date | None = None) -> str:
                 parents_told=ForceRecord.ParentsTold.PHONE,
                 parents_told_at=when(days[-12], 12, 15),
                 parents_told_detail="Mum thanked us and will talk to him tonight.",
-                debrief_at=when(days[-11], 15, 30),
+                debrief_at=when(days[-12], 15, 30),
                 debrief="Talked it through with the pupil; the time-out card now includes "
                 "the quiet room, so leaving is not needed.",
             ),
@@ -562,8 +562,18 @@ def seed_force_and_leavers(*, today: dt.date | None = None) -> str:
                     ),
                 )
             )
+    try:
+        import time_machine
+    except ImportError:
+        return "Force and leavers: skipped (time-machine is not installed)."
+    now = timezone.now()
     for students, details in uses:
-        record_force(by=coordinator, students=students, details=details)
+        # Recorded the same afternoon, once parents were told and the debrief held: the
+        # demo is not full of back-dated entries.
+        done = [details.occurred_at, details.parents_told_at, details.debrief_at]
+        moment = max(d for d in done if d is not None) + dt.timedelta(minutes=10)
+        with time_machine.travel(min(moment, now), tick=False):
+            record_force(by=coordinator, students=students, details=details)
 
     leavers = list(
         Student.objects.filter(transfers.has_cp_file(), on_roll=True, placements__isnull=True)
