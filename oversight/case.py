@@ -18,6 +18,7 @@ from enigma.models import Student
 from records import access
 from records.selectors.chronology import TimelineFilters, chronology
 from referrals.models import Placement, Review, TargetRating
+from referrals.selectors.placements import referred_again
 from timetables.models import RegisterMark, WorkRequest
 
 MAX_ENTRIES = 200
@@ -37,6 +38,7 @@ class CaseSummary:
     entries_capped: bool
     need_areas: list[str]
     days_to: dt.date
+    referred_again: bool
 
 
 def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool) -> CaseSummary:
@@ -115,4 +117,5 @@ def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool
         entries_capped=capped,
         need_areas=[labels.get(a, a) for a in placement.referral.need_areas],
         days_to=days_to,
+        referred_again=referred_again(placement),
     )

@@ -182,10 +182,10 @@ def figures(now: Span, before: Span, *, today: dt.date, threshold: int | None = 
     tables[outcomes.key] = outcomes
     tables["follow_ups"] = _follow_ups(now, before, t, cols)
     tables["repeats"] = _repeats(now, before, t, cols)
-    tables["reintegration"] = _reintegration(now, t)
-    tables["subjects_behind"] = _subjects_behind(now, t, today)
-    tables["work_department"] = _work_by(now, t, "subject", "Department (subject)")
-    tables["work_teacher"] = _work_by(now, t, "teacher", "Teacher")
+    tables["reintegration"] = _reintegration(now, before, t)
+    tables["subjects_behind"] = _subjects_behind(now, before, t, today)
+    tables["work_department"] = _work_by(now, before, t, "subject", "Department (subject)")
+    tables["work_teacher"] = _work_by(now, before, t, "teacher", "Teacher")
     tables["force"] = _force(now, before, t, cols)
     tables["cp_transfers"] = _cp_transfers(now, before, t, cols, today)
     dispro, ratios_chart = _disproportionality(now, before, t)
@@ -444,7 +444,11 @@ def _placement_list(now: Span) -> list[dict]:
             "days": days,
             "purpose": purpose_label(p.referral.purpose, names) or NOT_RECORDED,
             "outcome": p.get_outcome_display() or NOT_RECORDED,
-            "follow_ups": [f"{f.weeks_after} weeks: {_result(f)}" for f in p.follow_ups.all()],
+            "follow_ups": [
+                f"{f.weeks_after} weeks: {_result(f)}" + (f" ({f.answers})" if f.answers else "")
+                for f in p.follow_ups.all()
+            ],
+            "suspended_since": any(f.suspended_or_excluded for f in p.follow_ups.all()),
             "re_referred": p.re_referred,
         }
         for i, (p, days) in enumerate(zip(rows, lengths, strict=True), start=1)
@@ -482,21 +486,77 @@ def _follow_ups(now, before, t, cols) -> Table:
         "Follow-up checks after exit, for placements that ended in the period",
         ["Check", *cols],
     )
+    # The two questions asked at each recorded check, each a partition of the checks
+    # recorded: yes, no, or not asked (recorded before the questions were on the form).
+    questions = {
+        name: _answers(qs.exclude(result=""), name, a, b)
+        for name in ("in_class_full_time", "suspended_or_excluded")
+    }
     labels = [(r.value, r.label) for r in FollowUp.Result] + [("", "Not yet checked")]
+    answer_labels = [(True, "yes"), (False, "no"), (None, "not asked")]
     for weeks, counts in sorted(by_weeks.items()):
         part = Table("", "", [])
         _partition_table(part, labels, counts, t, total_label="Checks due")
         for label, x, y in part.rows:
             table.rows.append([f"{weeks} school weeks after exit: {label}", x, y])
+        for name, question in (
+            ("in_class_full_time", "back in class full time"),
+            ("suspended_or_excluded", "suspended or excluded since"),
+        ):
+            part = Table("", "", [])
+            _partition_table(
+                part,
+                answer_labels,
+                questions[name].get(weeks, {}),
+                t,
+                total_label="checks recorded",
+            )
+            for label, x, y in part.rows[:-1]:
+                table.rows.append([f"{weeks} school weeks after exit: {question}: {label}", x, y])
     re_referred = Referral.objects.filter(
         student=OuterRef("student_id"), submitted_at__date__gt=OuterRef("actual_exit")
     )
+    suspended = FollowUp.objects.filter(placement=OuterRef("pk"), suspended_or_excluded=True)
+    not_full_time = FollowUp.objects.filter(placement=OuterRef("pk"), in_class_full_time=False)
     got = Placement.objects.filter(state__in=ENDED).aggregate(
         a=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(re_referred))),
         b=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(re_referred))),
+        sa=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(suspended))),
+        sb=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(suspended))),
+        fa=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(not_full_time))),
+        fb=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(not_full_time))),
     )
-    table.rows.append(["Referred again since exit", *_pair(got["a"], got["b"], t)])
+    table.rows += [
+        ["Placements: referred again since exit", *_pair(got["a"], got["b"], t)],
+        [
+            "Placements: suspended or excluded since exit, at any check",
+            *_pair(got["sa"], got["sb"], t),
+        ],
+        [
+            "Placements: not back in class full time at some check",
+            *_pair(got["fa"], got["fb"], t),
+        ],
+    ]
+    table.note = (
+        "“Referred again” is read from the referrals (one submitted after the exit), not "
+        "asked at the check. The two questions are counted among the checks recorded; "
+        "“not asked” is a check recorded before the questions were on the form."
+    )
     return table
+
+
+def _answers(qs, name: str, a: Q, b: Q) -> dict[int, dict]:
+    """{weeks after: {answer: (count now, count before)}} for one question, one query."""
+    got: dict[int, dict] = defaultdict(dict)
+    rows = (
+        qs.filter(a | b)
+        .values("weeks_after", name)
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+        .order_by("weeks_after", name)
+    )
+    for r in rows:
+        got[r["weeks_after"]][r[name]] = (r["n_a"], r["n_b"])
+    return got
 
 
 def _repeats(now, before, t, cols) -> Table:
@@ -548,8 +608,9 @@ def _repeats(now, before, t, cols) -> Table:
     return table
 
 
-def _reintegration(now, t) -> Table:
-    cells = PlanCell.objects.filter(placement__in=Placement.objects.filter(_in_room(now)))
+def _reintegration(now, before, t) -> Table:
+    a, b = _in_room(now, "placement__"), _in_room(before, "placement__")
+    cells = PlanCell.objects.filter(a | b)
     in_class_instead = Exists(
         RegisterMark.objects.filter(
             placement=OuterRef("placement_id"),
@@ -558,16 +619,19 @@ def _reintegration(now, t) -> Table:
             status=RegisterMark.Status.IN_CLASS,
         )
     )
+    counts = {}
+    for key, span_q in (("a", a), ("b", b)):
+        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
+        counts[f"planned_{key}"] = Count("pk", filter=span_q & Q(mode=Mode.CLASS))
+        counts[f"instead_{key}"] = Count(
+            "pk", filter=span_q & Q(mode__in=ROOM_MODES) & Q(in_class_instead)
+        )
+        counts[f"placements_{key}"] = Count("placement", filter=span_q, distinct=True)
     rows = (
         cells.annotate(week=WeekOfPlacement(F("date"), F("placement__start_date")))
         .filter(week__gte=1)
         .values("week")
-        .annotate(
-            lessons=Count("pk"),
-            planned=Count("pk", filter=Q(mode=Mode.CLASS)),
-            instead=Count("pk", filter=Q(mode__in=ROOM_MODES) & Q(in_class_instead)),
-            placements=Count("placement", distinct=True),
-        )
+        .annotate(**counts)
         .order_by("week")[:12]
     )
     table = Table(
@@ -575,90 +639,117 @@ def _reintegration(now, t) -> Table:
         "Reintegration: lessons in class each week of a placement, against the plan",
         [
             "Week of the placement",
-            "Placements",
+            f"Placements, {now.label}",
             "Lessons",
             "Planned in class",
             "Share planned in class",
             "Room lessons spent in class instead",
             "Share in class",
+            f"Placements, {before.label}",
+            "Lessons",
+            "Share planned in class",
+            "Share in class",
         ],
-        note="For placements in the room in the period; a lesson planned in class is "
-        "counted as spent in class.",
+        note="For placements in the room in each period (a placement across both is in "
+        "both); a lesson planned in class is counted as spent in class.",
     )
     for r in rows:
-        lessons = Shown.of(r["lessons"], t)
-        planned = Shown.of(r["planned"], t)
-        instead = Shown.of(r["instead"], t)
-        total_class = Shown.of(r["planned"] + r["instead"], t)
+        shown = {}
+        for key in ("a", "b"):
+            lessons = Shown.of(r[f"lessons_{key}"], t)
+            planned = Shown.of(r[f"planned_{key}"], t)
+            shown[key] = {
+                "placements": Shown.of(r[f"placements_{key}"], t),
+                "lessons": lessons,
+                "planned": planned,
+                "instead": Shown.of(r[f"instead_{key}"], t),
+                "share_planned": rate(planned, lessons, suffix="%", places=0),
+                "share": rate(
+                    Shown.of(r[f"planned_{key}"] + r[f"instead_{key}"], t),
+                    lessons,
+                    suffix="%",
+                    places=0,
+                ),
+            }
+        x, y = shown["a"], shown["b"]
         table.rows.append(
             [
                 f"Week {r['week']}",
-                Shown.of(r["placements"], t),
-                lessons,
-                planned,
-                rate(planned, lessons, suffix="%", places=0),
-                instead,
-                rate(total_class, lessons, suffix="%", places=0),
+                x["placements"],
+                x["lessons"],
+                x["planned"],
+                x["share_planned"],
+                x["instead"],
+                x["share"],
+                y["placements"],
+                y["lessons"],
+                y["share_planned"],
+                y["share"],
             ]
         )
     return table
 
 
-def _subjects_behind(now, t, today) -> Table:
-    work = WorkRequest.objects.filter(
-        placement__in=Placement.objects.filter(_in_room(now))
-    ).exclude(status=WorkRequest.Status.CANCELLED)
+def _subjects_behind(now, before, t, today) -> Table:
+    a, b = _in_room(now, "placement__"), _in_room(before, "placement__")
+    work = WorkRequest.objects.filter(a | b).exclude(status=WorkRequest.Status.CANCELLED)
     missing = Q(status=WorkRequest.Status.REQUESTED, date__lt=today)
+    not_done = Q(status__in=WORK_SET, completed_at__isnull=True, date__lt=today)
+    counts = {}
+    for key, span_q in (("a", a), ("b", b)):
+        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
+        counts[f"set_{key}"] = Count("pk", filter=span_q & Q(status__in=WORK_SET))
+        counts[f"missing_{key}"] = Count("pk", filter=span_q & missing)
+        counts[f"not_done_{key}"] = Count("pk", filter=span_q & not_done)
     rows = (
         work.values("subject")
-        .annotate(
-            lessons=Count("pk"),
-            set_=Count("pk", filter=Q(status__in=WORK_SET)),
-            missing=Count("pk", filter=missing),
-            not_done=Count(
-                "pk", filter=Q(status__in=WORK_SET, completed_at__isnull=True, date__lt=today)
-            ),
-        )
-        .filter(Q(missing__gt=0) | Q(not_done__gt=0))
-        .order_by("-missing", "-not_done", "subject")[:MAX_ROWS]
+        .annotate(**counts)
+        .filter(Q(missing_a__gt=0) | Q(not_done_a__gt=0) | Q(missing_b__gt=0) | Q(not_done_b__gt=0))
+        .order_by("-missing_a", "-not_done_a", "-missing_b", "-not_done_b", "subject")[:MAX_ROWS]
     )
     table = Table(
         "subjects_behind",
         "Subjects that fell behind: room lessons whose work was not set, or set but not done",
         [
             "Subject",
-            "Room lessons",
+            f"Room lessons, {now.label}",
+            "Work set",
+            "Past lessons with no work set",
+            "Set but not done",
+            f"Room lessons, {before.label}",
             "Work set",
             "Past lessons with no work set",
             "Set but not done",
         ],
-        note="For placements in the room in the period. No subject listed: none fell behind.",
+        note="For placements in the room in each period. No subject listed: none fell behind.",
     )
     for r in rows:
         table.rows.append(
             [
                 r["subject"],
-                Shown.of(r["lessons"], t),
-                Shown.of(r["set_"], t),
-                Shown.of(r["missing"], t),
-                Shown.of(r["not_done"], t),
+                *(
+                    Shown.of(r[f"{name}_{key}"], t)
+                    for key in ("a", "b")
+                    for name in ("lessons", "set", "missing", "not_done")
+                ),
             ]
         )
     return table
 
 
-def _work_by(now, t, by: str, heading: str) -> Table:
-    work = WorkRequest.objects.filter(_in(now, "date")).exclude(status=WorkRequest.Status.CANCELLED)
+def _work_by(now, before, t, by: str, heading: str) -> Table:
+    a, b = _in(now, "date"), _in(before, "date")
+    work = WorkRequest.objects.filter(a | b).exclude(status=WorkRequest.Status.CANCELLED)
     keys = ["subject"] if by == "subject" else ["teacher_id", "teacher_code"]
-    rows = list(
-        work.values(*keys)
-        .annotate(
-            lessons=Count("pk"),
-            set_=Count("pk", filter=Q(status__in=WORK_SET)),
-            days=Median(DaysBetween(F("set_at"), F("requested_at")), filter=Q(status__in=WORK_SET)),
+    counts = {}
+    for key, span_q in (("a", a), ("b", b)):
+        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
+        counts[f"set_{key}"] = Count("pk", filter=span_q & Q(status__in=WORK_SET))
+        counts[f"days_{key}"] = Median(
+            DaysBetween(F("set_at"), F("requested_at")), filter=span_q & Q(status__in=WORK_SET)
         )
-        .order_by(*keys)[: MAX_ROWS + 1]
-    )
+    rows = list(work.values(*keys).annotate(**counts).order_by(*keys)[: MAX_ROWS + 1])
+    totals = work.aggregate(**{k: v for k, v in counts.items() if not k.startswith("days")})
     names = {}
     if by == "teacher":
         from django.contrib.auth import get_user_model
@@ -669,26 +760,45 @@ def _work_by(now, t, by: str, heading: str) -> Table:
     table = Table(
         key,
         f"Work from class teachers, by {heading.lower()}",
-        [heading, "Room lessons", "Work set", "Share set", "Median days to set"],
-        note="Room lessons in the period (not those that went back to class)."
+        [
+            heading,
+            f"Room lessons, {now.label}",
+            "Work set",
+            "Share set",
+            "Median days to set",
+            f"Room lessons, {before.label}",
+            "Work set",
+            "Share set",
+            "Median days to set",
+        ],
+        note="Room lessons in each period (not those that went back to class)."
         + (f" Only the first {MAX_ROWS} are listed." if len(rows) > MAX_ROWS else ""),
     )
-    for r in rows[:MAX_ROWS]:
+    rows = rows[:MAX_ROWS]
+    # Each row's room lessons are a part of the total shown below: protected as a partition.
+    lessons = {k: protect(Shown.of(r[f"lessons_{k}"], t) for r in rows) for k in ("a", "b")}
+    for i, r in enumerate(rows):
         label = (
             r["subject"]
             if by == "subject"
             else (names.get(r["teacher_id"]) or r["teacher_code"] or "No teacher named")
         )
-        lessons, done = Shown.of(r["lessons"], t), Shown.of(r["set_"], t)
-        table.rows.append(
-            [
-                label,
-                lessons,
+        cells = [label]
+        for k in ("a", "b"):
+            done = Shown.of(r[f"set_{k}"], t)
+            cells += [
+                lessons[k][i],
                 done,
-                rate(done, lessons, suffix="%", places=0),
-                derived(r["days"], t, done),
+                rate(done, lessons[k][i], suffix="%", places=0),
+                derived(r[f"days_{k}"], t, done),
             ]
-        )
+        table.rows.append(cells)
+    if rows:
+        cells = ["All room lessons"]
+        for k in ("a", "b"):
+            whole, done = Shown.of(totals[f"lessons_{k}"], t), Shown.of(totals[f"set_{k}"], t)
+            cells += [whole, done, rate(done, whole, suffix="%", places=0), "–"]
+        table.rows.append(cells)
     return table
 
 

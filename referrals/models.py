@@ -528,6 +528,16 @@ class FollowUp(models.Model):
     weeks_after = models.PositiveSmallIntegerField()
     due_on = models.DateField()
     result = models.CharField(max_length=20, choices=Result.choices, blank=True)
+    # The questions the oversight pages count at each check. None: not yet checked, or
+    # checked before the questions were asked. Whether the pupil was referred to the room
+    # again is not asked: it is read from the referrals themselves (a referral submitted
+    # after the exit), so it cannot disagree with them.
+    in_class_full_time = models.BooleanField(
+        null=True, blank=True, help_text="Back in class full time at the check."
+    )
+    suspended_or_excluded = models.BooleanField(
+        null=True, blank=True, help_text="Suspended or excluded since the placement ended."
+    )
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -544,3 +554,15 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"Follow-up {self.weeks_after} weeks after exit"
+
+    @property
+    def answers(self) -> str:
+        """The two answers in words ("" when neither was recorded)."""
+        said = []
+        if self.in_class_full_time is not None:
+            said.append(f"back in class full time: {'yes' if self.in_class_full_time else 'no'}")
+        if self.suspended_or_excluded is not None:
+            said.append(
+                f"suspended or excluded since: {'yes' if self.suspended_or_excluded else 'no'}"
+            )
+        return "; ".join(said)

@@ -134,7 +134,12 @@ def test_recording_the_follow_up_clears_its_reminder(
     assert {r.student_id for r in reminders} == {placement.student_id}
     with at(D(2026, 9, 16), 12):
         placements.record_follow_up(
-            follow_up, by=cora, result=FollowUp.Result.SUSTAINED, today=D(2026, 9, 16)
+            follow_up,
+            by=cora,
+            result=FollowUp.Result.SUSTAINED,
+            in_class_full_time=True,
+            suspended_or_excluded=False,
+            today=D(2026, 9, 16),
         )
     assert not reminders.filter(done_at__isnull=True).exists()
 

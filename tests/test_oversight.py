@@ -98,6 +98,7 @@ def build_school(rita, dee, *, copies=1):
     autumn = (D(2026, 9, 7), D(2026, 10, 16))  # six school weeks before half-term
     spring = (D(2026, 1, 12), D(2026, 2, 13))
     for _ in range(copies):
+        placed = []
         ehcp = StudentFactory.create_batch(12, sen_status="E", ethnicity="WBRI", gender="M")
         support = StudentFactory.create_batch(8, sen_status="K", ethnicity="BCRB", eal=True)
         none = StudentFactory.create_batch(15, sen_status="N", ethnicity="AIND")
@@ -118,12 +119,18 @@ def build_school(rita, dee, *, copies=1):
                 purpose=Purpose.INCLUSION_SUPPORT,
                 needs=[NeedArea.SEMH],
             )
+            placed.append(p)
             FollowUp.objects.create(
-                placement=p, weeks_after=2, due_on=D(2026, 11, 13), result="sustained"
+                placement=p,
+                weeks_after=2,
+                due_on=D(2026, 11, 13),
+                result="sustained",
+                in_class_full_time=outcome == "full",
+                suspended_or_excluded=outcome == "other_provision",
             )
         built["placed_now"] += now
         for student in (ehcp[0], none[0]):
-            placement(
+            earlier = placement(
                 student,
                 referrer=rita,
                 approver=dee,
@@ -133,8 +140,69 @@ def build_school(rita, dee, *, copies=1):
                 purpose=Purpose.PART_TIME,
                 needs=[NeedArea.COGNITION, NeedArea.SEMH],
             )
+            # ehcp[0] answered both questions; none[0]'s check predates them.
+            asked = student == ehcp[0]
+            FollowUp.objects.create(
+                placement=earlier,
+                weeks_after=2,
+                due_on=D(2026, 3, 6),
+                result="returned",
+                in_class_full_time=False if asked else None,
+                suspended_or_excluded=True if asked else None,
+            )
+            placed.append(earlier)
             built["placed_before"].append(student)
+        lessons_and_work(placed[0], placed[-2], teacher=rita)
     return built
+
+
+def _at(day: dt.date, hour: int = 9) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def lessons_and_work(autumn, spring, *, teacher):
+    """The plan, register and work of one placement this autumn and one last spring,
+    counted by hand in test_reintegration_and_work_beside_a_year_earlier."""
+    from timetables.models import RegisterMark
+
+    p1 = _period()
+    cells = [
+        (autumn, D(2026, 9, 8), Mode.ROOM),  # week 1
+        (autumn, D(2026, 9, 9), Mode.CLASS),  # week 1
+        (autumn, D(2026, 9, 14), Mode.ROOM),  # week 2, spent in class instead
+        (spring, D(2026, 1, 13), Mode.ROOM),  # week 1
+        (spring, D(2026, 1, 14), Mode.ROOM),  # week 1
+    ]
+    for placement, day, mode in cells:
+        PlanCell.objects.create(
+            placement=placement, date=day, period=p1, mode=mode, subject="Maths"
+        )
+    RegisterMark.objects.create(
+        placement=autumn,
+        date=D(2026, 9, 14),
+        period=p1,
+        status=RegisterMark.Status.IN_CLASS,
+        recorded_by=teacher,
+    )
+    S = WorkRequest.Status
+    work = [
+        (autumn, D(2026, 9, 8), "Maths", S.SET, _at(D(2026, 9, 10))),  # set in 2 days
+        (autumn, D(2026, 9, 14), "English", S.REQUESTED, None),  # never set
+        (spring, D(2026, 1, 13), "Maths", S.SET, _at(D(2026, 1, 14))),  # set in 1 day
+        (spring, D(2026, 1, 14), "Maths", S.REQUESTED, None),  # never set
+    ]
+    for placement, day, subject, status, set_at in work:
+        WorkRequest.objects.create(
+            placement=placement,
+            date=day,
+            period=p1,
+            subject=subject,
+            teacher=teacher,
+            status=status,
+            requested_at=_at(day),
+            set_at=set_at,
+            set_by=teacher if set_at else None,
+        )
 
 
 def this_year():
@@ -197,6 +265,29 @@ def test_placements_length_outcomes_and_follow_ups(calendar, rita, dee):
     assert row(outcomes, "Placements that ended")[1:] == [Count(6, 1), Count(2, 1)]
     follow = result.tables["follow_ups"]
     assert row(follow, "2 school weeks after exit: Sustained")[1].value == 6
+
+    # This autumn: 4 of the 6 fully back are in class full time, the partial and the
+    # other-provision pupils are not; only the other-provision pupil was suspended.
+    # Last spring: ehcp[0] answered no / yes, none[0]'s check was before the questions.
+    # ehcp[0] was referred again (this autumn) after last spring's exit; nobody since autumn.
+    def values(label):
+        return [c.value for c in row(follow, label)[1:]]
+
+    q = "2 school weeks after exit: "
+    assert values(q + "back in class full time: yes") == [4, 0]
+    assert values(q + "back in class full time: no") == [2, 1]
+    assert values(q + "back in class full time: not asked") == [0, 1]
+    assert values(q + "suspended or excluded since: yes") == [1, 1]
+    assert values(q + "suspended or excluded since: no") == [5, 0]
+    assert values(q + "suspended or excluded since: not asked") == [0, 1]
+    assert values("Placements: suspended or excluded since exit, at any check") == [1, 1]
+    assert values("Placements: not back in class full time at some check") == [2, 1]
+    assert values("Placements: referred again since exit") == [0, 1]
+    suspended = [p for p in result.placements if p["suspended_since"]]
+    assert [p["outcome"] for p in suspended] == ["Other provision"]
+    assert suspended[0]["follow_ups"] == [
+        "2 weeks: Sustained (back in class full time: no; suspended or excluded since: yes)"
+    ]
     purposes = result.tables["referrals_purpose"]
     assert row(purposes, "Inclusion support")[1:] == [Count(6, 1), Count(0, 1)]
     assert row(purposes, "Part-time timetable as part of reintegration")[2].value == 2
@@ -210,6 +301,52 @@ def test_placements_length_outcomes_and_follow_ups(calendar, rita, dee):
     decisions = result.tables["decisions"]
     assert row(decisions, "Median days from submission to decision")[1].shown == 2.0
     assert len(result.placements) == 6
+
+
+def test_reintegration_and_work_beside_a_year_earlier(calendar, rita, dee):
+    build_school(rita, dee)
+    now, before = this_year()
+    result = figures(now, before, today=TODAY, threshold=1)
+
+    def values(table, label):
+        return [getattr(c, "value", None) for c in row(result.tables[table], label)[1:]]
+
+    def shown(table, label):
+        return [str(c) for c in row(result.tables[table], label)[1:]]
+
+    # Week 1: autumn has 2 lessons, 1 planned in class; spring 2 lessons, none in class.
+    assert values("reintegration", "Week 1")[:3] == [1, 2, 1]
+    assert shown("reintegration", "Week 1")[3:] == ["50%", "0", "50%", "1", "2", "0%", "0%"]
+    # Week 2: autumn's one room lesson was spent in class; spring has no week 2.
+    assert shown("reintegration", "Week 2") == [
+        "1",
+        "1",
+        "0",
+        "0%",
+        "1",
+        "100%",
+        "0",
+        "0",
+        "–",
+        "–",
+    ]
+    # Maths: autumn 1 lesson set in 2 days; spring 2 lessons, 1 set in 1 day.
+    assert shown("work_department", "Maths") == ["1", "1", "100%", "2.0", "2", "1", "50%", "1.0"]
+    assert values("work_department", "English")[:2] == [1, 0]
+    assert shown("work_department", "All room lessons") == [
+        "2",
+        "1",
+        "50%",
+        "–",
+        "2",
+        "1",
+        "50%",
+        "–",
+    ]
+    assert values("work_teacher", str(rita))[0::4] == [2, 2]
+    # Behind: lessons, set, past lessons with no work set, set but not done, each period.
+    assert values("subjects_behind", "English") == [1, 0, 1, 0, 0, 0, 0, 0]
+    assert values("subjects_behind", "Maths") == [1, 1, 0, 1, 2, 1, 1, 1]
 
 
 def test_counts_below_the_threshold_are_hidden_and_at_it_shown(calendar, rita, dee):
@@ -376,6 +513,32 @@ def test_the_demo_gives_every_chart_something_true_to_show():
     assert sum(1 for r in purposes.rows[:-1] if r[1].value) >= 2
     assert result.tables["reintegration"].rows, "the plan's weeks are counted"
     assert result.tables["work_department"].rows, "work set by department"
+
+    def figure(table, label, column):
+        return row(result.tables[table], label)[column].value
+
+    # A year earlier has its history: two placements completed, their checks recorded.
+    assert figure("placements", "Completed", 1) == 2
+    assert figure("placements", "Completed", 2) == 2
+    assert figure("outcomes", "Placements that ended", 2) == 2
+    follow = "follow_ups"
+    assert figure(follow, "Placements: suspended or excluded since exit, at any check", 2) == 1
+    assert figure(follow, "Placements: referred again since exit", 2) == 1
+    assert figure(follow, "Placements: not back in class full time at some check", 2) == 1
+    assert (
+        sum(
+            r[2].value for r in result.tables[follow].rows if "back in class full time: yes" in r[0]
+        )
+        == 2
+    )
+    # Force: two uses this year (one injuring a pupil, three pupils involved), one a year earlier.
+    assert figure("force", "Uses of reasonable force", 1) == 2
+    assert figure("force", "Uses of reasonable force", 2) == 1
+    assert figure("force", "A pupil was injured", 1) == 1
+    # Leavers' child-protection files: one confirmed in time, one late.
+    cp = "cp_transfers"
+    assert figure(cp, "Confirmed by the next school within 5 school days", 1) == 1
+    assert figure(cp, "Not confirmed and late", 1) == 1
 
 
 def test_a_case_summary_counts_restricted_entries_without_their_words(

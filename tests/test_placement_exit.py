@@ -230,6 +230,8 @@ def test_a_place_freed_by_an_early_exit_goes_to_the_waiting_list(dee, rita, cora
 
 # --- follow-up checks -----------------------------------------------------------------
 
+ANSWERS = {"in_class_full_time": True, "suspended_or_excluded": False}
+
 
 @pytest.fixture
 def completed(dee, rita, cora, sam):
@@ -239,31 +241,61 @@ def completed(dee, rita, cora, sam):
 def test_a_follow_up_is_recorded_once_from_its_due_date(completed, cora):
     check = completed.follow_ups.get(weeks_after=2)  # due Friday 6 November
     with at(D(2026, 11, 5)), pytest.raises(ValidationError) as refused:
-        placements.record_follow_up(check, by=cora, result="sustained")
+        placements.record_follow_up(check, by=cora, result="sustained", **ANSWERS)
     assert refused.value.messages == ["This check is due on Fri 6 Nov 2026; record it from then."]
     with at(D(2026, 11, 6)):
-        placements.record_follow_up(check, by=cora, result="sustained", note="In every lesson.")
+        placements.record_follow_up(
+            check, by=cora, result="sustained", note="In every lesson.", **ANSWERS
+        )
     check.refresh_from_db()
     assert (check.result, check.recorded_by, check.note) == ("sustained", cora, "In every lesson.")
     with at(D(2026, 11, 9)), pytest.raises(ValidationError) as refused:
-        placements.record_follow_up(check, by=cora, result="returned")
+        placements.record_follow_up(check, by=cora, result="returned", **ANSWERS)
     assert refused.value.messages == [
         f"This check was already recorded on Fri 6 Nov 2026 by {cora}: sustained."
     ]
     event = Entry.objects.filter(links__student=completed.student, event_code="placement.follow_up")
-    assert event.get().summary == "Follow-up 2 school weeks after the placement: sustained"
+    assert event.get().summary == (
+        "Follow-up 2 school weeks after the placement: sustained; back in class full time; "
+        "not suspended or excluded since"
+    )
 
 
 def test_a_follow_up_result_is_one_of_the_three_and_other_says_what(completed, cora):
     check = completed.follow_ups.first()
     with at(check.due_on):
         with pytest.raises(ValidationError) as refused:
-            placements.record_follow_up(check, by=cora, result="great")
+            placements.record_follow_up(check, by=cora, result="great", **ANSWERS)
         assert "result" in refused.value.message_dict
         with pytest.raises(ValidationError) as refused:
-            placements.record_follow_up(check, by=cora, result="other")
+            placements.record_follow_up(check, by=cora, result="other", **ANSWERS)
         assert refused.value.message_dict == {"note": ["Say what was found."]}
     assert FollowUp.objects.filter(recorded_at__isnull=False).count() == 0
+
+
+def test_a_follow_up_asks_both_questions_and_keeps_the_answers(completed, cora):
+    check = completed.follow_ups.first()
+    with at(check.due_on):
+        with pytest.raises(ValidationError) as refused:
+            placements.record_follow_up(
+                check,
+                by=cora,
+                result="sustained",
+                in_class_full_time=None,
+                suspended_or_excluded=None,
+            )
+        assert set(refused.value.message_dict) == {"in_class_full_time", "suspended_or_excluded"}
+        assert not FollowUp.objects.filter(recorded_at__isnull=False).exists()
+        placements.record_follow_up(
+            check,
+            by=cora,
+            result="returned",
+            in_class_full_time=False,
+            suspended_or_excluded=True,
+        )
+    check.refresh_from_db()
+    assert (check.in_class_full_time, check.suspended_or_excluded) == (False, True)
+    assert check.answers == "back in class full time: no; suspended or excluded since: yes"
 
 
 # --- the chronology -------------------------------------------------------------------

@@ -340,11 +340,43 @@ def test_a_follow_up_is_recorded_once_through_the_form(dee, rita, cora, sam, cli
     with at(check.due_on):
         client = client_for(cora)
         response = client.post(
-            url("follow_up_record", follow_up_pk=check.pk), {"result": "sustained"}
+            url("follow_up_record", follow_up_pk=check.pk),
+            {"result": "sustained", "in_class_full_time": "yes", "suspended_or_excluded": "no"},
         )
         assert response.status_code == 302
         response = client.get(url("follow_up_record", follow_up_pk=check.pk), follow=True)
     assert messages_of(response)[-1] == "This check was already recorded: sustained."
+
+
+def test_a_follow_up_without_its_answers_says_which_and_keeps_what_was_chosen(
+    dee, rita, cora, sam, client_for
+):
+    completed = completed_placement(approver=dee, referrer=rita, coordinator=cora, senco=sam)
+    check = completed.follow_ups.get(weeks_after=2)
+    forename = completed.student.forename
+    with at(check.due_on):
+        client = client_for(cora)
+        response = client.post(
+            url("follow_up_record", follow_up_pk=check.pk),
+            {"result": "returned", "suspended_or_excluded": "yes"},
+        )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "in_class_full_time": [f"Select yes if {forename} is back in class full time."]
+    }
+    html = response.content.decode()
+    assert 'id="id_in_class_full_time_error"' in html
+    assert 'value="yes" id="id_suspended_or_excluded_0" required checked' in html
+    check.refresh_from_db()
+    assert check.recorded_at is None
+    with at(check.due_on):
+        client.post(
+            url("follow_up_record", follow_up_pk=check.pk),
+            {"result": "returned", "in_class_full_time": "no", "suspended_or_excluded": "yes"},
+        )
+        page = client.get(url("placement_detail", placement_pk=completed.pk)).content.decode()
+    assert "Back in class full time: no; suspended or excluded since: yes." in page
+    assert "Referred to the room again since the exit: no" in page
 
 
 # --- the boards -----------------------------------------------------------------------

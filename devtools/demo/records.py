@@ -451,3 +451,155 @@ def seed_interventions(*, today: dt.date | None = None) -> str:
     )
     intervention_close(intervention=calm, user=senco, closed_on=today)
     return "Interventions: a reading group and a finished one-to-one added."
+
+
+def seed_force_and_leavers(*, today: dt.date | None = None) -> str:
+    """Three uses of reasonable force (two this year, one a year earlier) through the
+    service, with the staff, injuries and parents' contact it checks; and two leavers with
+    a child-protection file: one the next school confirmed within 5 school days, one not
+    sent and now late. Run after the placements (force is used on pupils in the room)."""
+    from disclosure import selectors as transfers
+    from disclosure.models import ChildProtectionTransfer
+    from enigma.school_calendar import CalendarError, SchoolCalendar
+    from records.models import ForceRecord
+    from records.services.force import ForceDetails, record_force
+    from referrals.models import Placement
+
+    today = today or timezone.localdate()
+    staff = _staff()
+    if not {"coordinator", "deputy", "dsl"} <= set(staff):
+        return "Force and leavers: skipped (demo staff missing)."
+    if ForceRecord.objects.exists():
+        return "Force and leavers: already there."
+    try:
+        calendar = SchoolCalendar.from_db(today - dt.timedelta(days=500), today)
+        days = calendar.school_days(today - dt.timedelta(days=60), today - dt.timedelta(days=1))
+        a_year_ago = calendar.school_days(
+            today - dt.timedelta(days=460), today - dt.timedelta(days=300)
+        )
+    except CalendarError:
+        return "Force and leavers: skipped (the calendar does not cover these months)."
+    placed = list(
+        Placement.objects.filter(state=Placement.State.ACTIVE)
+        .select_related("student")
+        .order_by("start_date", "pk")
+    )
+    earlier = (
+        Placement.objects.filter(state=Placement.State.COMPLETED, actual_exit__lt=a_year_ago[-1])
+        .select_related("student")
+        .order_by("start_date")
+        .last()
+        if a_year_ago
+        else None
+    )
+    if len(placed) < 2 or len(days) < 20:
+        return "Force and leavers: skipped (no placements in the room to draw on)."
+    coordinator, deputy, dsl = staff["coordinator"], staff["deputy"], staff["dsl"]
+
+    def when(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour, minute), LONDON)
+
+    uses = [
+        (
+            [placed[0].student],
+            ForceDetails(
+                occurred_at=when(days[-12], 10, 40),
+                place=ForceRecord.Place.ROOM,
+                place_detail="By the door to the quiet room",
+                summary="Guided away from the door to stop a pupil leaving into the car park",
+                before="Upset after a phone call; tried to leave by the fire door. Calm words "
+                "and space offered first, then the way out of the room shown.",
+                what_was_done="Guided by the elbow, two staff, back to the quiet room.",
+                duration_minutes=2,
+                staff=[coordinator, deputy],
+                parents_told=ForceRecord.ParentsTold.PHONE,
+                parents_told_at=when(days[-12], 12, 15),
+                parents_told_detail="Mum thanked us and will talk to him tonight.",
+                debrief_at=when(days[-12], 15, 30),
+                debrief="Talked it through with the pupil; the time-out card now includes "
+                "the quiet room, so leaving is not needed.",
+            ),
+        ),
+        (
+            [placed[1].student, placed[0].student],
+            ForceDetails(
+                occurred_at=when(days[-4], 12, 50),
+                place=ForceRecord.Place.CORRIDOR,
+                place_detail="Outside the room at lunch",
+                summary="Two pupils held apart during a fight",
+                before="An argument over a football became a fight; told to stop twice.",
+                what_was_done="Each pupil held apart by one member of staff until calm.",
+                duration_minutes=3,
+                staff=[coordinator, deputy],
+                pupil_injured=True,
+                pupil_injuries="A graze on one pupil's hand; cleaned and a plaster put on.",
+                parents_told=ForceRecord.ParentsTold.MEETING,
+                parents_told_at=when(days[-4], 15, 30),
+                parents_told_detail="Both families met at the end of the day.",
+            ),
+        ),
+    ]
+    if earlier is not None and earlier.start_date and earlier.actual_exit:
+        in_room = [d for d in a_year_ago if earlier.start_date <= d <= earlier.actual_exit]
+        if in_room:
+            uses.append(
+                (
+                    [earlier.student],
+                    ForceDetails(
+                        occurred_at=when(in_room[len(in_room) // 2], 9, 20),
+                        place=ForceRecord.Place.ROOM,
+                        place_detail="",
+                        summary="Held to stop a chair being thrown",
+                        before="Refused to start work and began throwing books; asked to "
+                        "stop and offered the quiet room.",
+                        what_was_done="The chair taken and the pupil's arm held briefly.",
+                        duration_minutes=1,
+                        staff=[coordinator],
+                        parents_told=ForceRecord.ParentsTold.PHONE,
+                        parents_told_at=when(in_room[len(in_room) // 2], 11, 0),
+                        debrief_at=when(in_room[len(in_room) // 2], 15, 20),
+                        debrief="Agreed a signal for when work feels too hard.",
+                    ),
+                )
+            )
+    try:
+        import time_machine
+    except ImportError:
+        return "Force and leavers: skipped (time-machine is not installed)."
+    now = timezone.now()
+    for students, details in uses:
+        # Recorded the same afternoon, once parents were told and the debrief held: the
+        # demo is not full of back-dated entries.
+        done = [details.occurred_at, details.parents_told_at, details.debrief_at]
+        moment = max(d for d in done if d is not None) + dt.timedelta(minutes=10)
+        with time_machine.travel(min(moment, now), tick=False):
+            record_force(by=coordinator, students=students, details=details)
+
+    leavers = list(
+        Student.objects.filter(transfers.has_cp_file(), on_roll=True, placements__isnull=True)
+        .filter(mis_id__startswith=DEMO_MIS_PREFIX)
+        .order_by("mis_id")[:2]
+    )
+    for student, left in zip(leavers, (days[-15], days[-10]), strict=False):
+        student.on_roll, student.left_on = False, left
+        student.save(update_fields=["on_roll", "left_on"])
+    if leavers:
+        # The first file reached the next school's DSL on the 3rd school day after leaving.
+        ChildProtectionTransfer.objects.create(
+            student=leavers[0],
+            left_on=leavers[0].left_on,
+            prepared_by=dsl,
+            prepared_at=when(days[-15], 16, 0),
+            state=ChildProtectionTransfer.State.CONFIRMED,
+            recipient_name="Designated safeguarding lead",
+            recipient_email=f"dsl@next-school.{DOMAIN}",
+            recipient_school="Riverside Academy",
+            sent_by=dsl,
+            sent_at=when(days[-14], 9, 0),
+            confirmed_at=when(calendar.add_school_days(days[-15], 3), 15, 0),
+            confirmed_by_name="R. Okafor",
+        )
+    return (
+        f"Force and leavers: {len(uses)} uses of reasonable force; {len(leavers)} leavers "
+        "with a child-protection file (one confirmed in time, one late)."
+    )

@@ -170,8 +170,9 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
         return "Placements: skipped (demo staff missing)."
     if Referral.objects.filter(referrer=users["referrer"]).exists():
         return "Placements: already there."
+    # From last year's autumn (the placements that give "a year earlier" its figures).
     calendar = SchoolCalendar.from_db(
-        today - dt.timedelta(days=200), today + dt.timedelta(days=200)
+        today - dt.timedelta(days=500), today + dt.timedelta(days=200)
     )
     try:
         back = calendar.school_days(today - dt.timedelta(days=150), today)
@@ -279,20 +280,57 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
                 today=placement.planned_exit,
             )
 
+    def check(placement: Placement, answers: list[tuple[str, bool, bool, str]]):
+        """Record the follow-up checks due by today, in order, with these answers."""
+        due = placement.follow_ups.filter(due_on__lt=today).order_by("due_on")
+        for follow_up, (result, full_time, suspended, note) in zip(due, answers, strict=False):
+            with clock.at(_at(follow_up.due_on, 12, 0)):
+                services_placement.record_follow_up(
+                    follow_up,
+                    by=coordinator,
+                    result=result,
+                    in_class_full_time=full_time,
+                    suspended_or_excluded=suspended,
+                    note=note,
+                    today=follow_up.due_on,
+                )
+
+    def a_year_before(day: dt.date) -> dt.date:
+        return calendar.add_school_days(day - dt.timedelta(days=364), 0)
+
     made = 0
     try:
-        # Two completed placements (follow-ups due and done), one ended early.
+        # A year earlier: two placements completed, their follow-ups recorded (one pupil
+        # stayed in lessons; the other went back to support, was suspended, and is
+        # referred again this year), so the oversight pages' "a year earlier" has figures.
+        kept = run(refer_and_approve(a_year_before(day_back(48)), 5), until=today, to_exit=True)
+        finish(kept, Placement.Outcome.FULL)
+        check(
+            kept,
+            [
+                ("sustained", True, False, "In every lesson."),
+                ("sustained", True, False, "Still in every lesson; tutor pleased."),
+            ],
+        )
+        returned = run(refer_and_approve(a_year_before(day_back(40)), 6), until=today, to_exit=True)
+        finish(returned, Placement.Outcome.PARTIAL)
+        check(
+            returned,
+            [
+                ("sustained", False, False, "In most lessons; maths still in the room."),
+                (
+                    "returned",
+                    False,
+                    True,
+                    "A fixed-term suspension after a fight; back to support.",
+                ),
+            ],
+        )
+        made += 2
+        # This year: two completed placements (follow-ups due and done), one ended early.
         first = run(refer_and_approve(day_back(48), 0), until=day_back(19), to_exit=True)
         finish(first, Placement.Outcome.FULL)
-        for check in first.follow_ups.filter(due_on__lt=today)[:1]:
-            with clock.at(_at(check.due_on, 12, 0)):
-                services_placement.record_follow_up(
-                    check,
-                    by=coordinator,
-                    result="sustained",
-                    note="In every lesson this fortnight.",
-                    today=check.due_on,
-                )
+        check(first, [("sustained", True, False, "In every lesson this fortnight.")])
         second = run(refer_and_approve(day_back(45), 1), until=day_back(33))
         with clock.at(_at(day_back(32), 16, 0)):
             services_placement.bring_exit_forward(
@@ -340,7 +378,8 @@ def _seed_placements(*, today: dt.date | None = None) -> str:
             by=deputy,
             request="What has the SEND team tried since October, and did it help?",
         )
-        declined = _draft(next(students), referrer, 15, proposed_start=ahead[5])
+        # Declined: the pupil from last year who went back to support, referred again.
+        declined = _draft(returned.student, referrer, 15, proposed_start=ahead[5])
         services_referral.submit_referral(referral=declined, by=referrer)
         services.decline(
             declined,

@@ -209,10 +209,11 @@ def demo_terms(first_year: int) -> list[tuple[str, dt.date, dt.date, dt.date, dt
 
 
 def seed_calendar(today: dt.date | None = None) -> None:
-    """This academic year and the next, so the demo always has school days ahead."""
+    """Last academic year (the oversight pages' "a year earlier"), this one and the next,
+    so the demo always has school days ahead and a history behind."""
     today = today or timezone.localdate()
     this_year = today.year if today.month >= 8 else today.year - 1
-    terms = demo_terms(this_year) + demo_terms(this_year + 1)
+    terms = demo_terms(this_year - 1) + demo_terms(this_year) + demo_terms(this_year + 1)
     for name, start, end, hts, hte in terms:
         if Term.objects.filter(starts_on__lte=end, ends_on__gte=start).exists():
             continue  # already there, or the school admin entered this term: keep theirs
@@ -398,7 +399,11 @@ def app_seeders():
     print. The reminders' sweep runs before the timetables' work is set, as it always has
     (so the first seed's reminders are about placements and reviews, not work)."""
     from devtools.demo.notifications import seed_notifications
-    from devtools.demo.records import seed_chronologies, seed_interventions
+    from devtools.demo.records import (
+        seed_chronologies,
+        seed_force_and_leavers,
+        seed_interventions,
+    )
     from devtools.demo.referrals import seed_placements
     from devtools.demo.timetables import seed_timetables
 
@@ -408,4 +413,5 @@ def app_seeders():
         seed_placements,
         seed_notifications,
         seed_timetables,
+        seed_force_and_leavers,
     )

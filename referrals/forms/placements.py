@@ -330,6 +330,13 @@ class CompleteForm(forms.Form):
         ].help_text = f"A school day, no later than the planned exit, {planned}."
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes(value: str) -> bool:
+    return value == "yes"
+
+
 class FollowUpForm(forms.Form):
     result = forms.ChoiceField(
         label="What the check found",
@@ -337,12 +344,35 @@ class FollowUpForm(forms.Form):
         widget=Radios,
         error_messages={"required": "Choose what the check found."},
     )
+    in_class_full_time = forms.TypedChoiceField(
+        label="Back in class full time?",
+        choices=YES_NO,
+        coerce=_yes,
+        widget=Radios,
+        help_text="In all their lessons, not on a part-time or reduced timetable.",
+    )
+    suspended_or_excluded = forms.TypedChoiceField(
+        label="Suspended or excluded since the placement ended?",
+        choices=YES_NO,
+        coerce=_yes,
+        widget=Radios,
+        help_text="Any suspension or exclusion, internal or from the school, since the exit.",
+    )
     note = forms.CharField(
         label="Note",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="e.g. attending all lessons; needed when the result is “Other”.",
     )
+
+    def __init__(self, *args, forename: str = "the pupil", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["in_class_full_time"].error_messages["required"] = (
+            f"Select yes if {forename} is back in class full time."
+        )
+        self.fields["suspended_or_excluded"].error_messages["required"] = (
+            f"Select yes if {forename} has been suspended or excluded since the placement ended."
+        )
 
 
 MEASURE_STAGES = dict(Measure.Stage.choices)

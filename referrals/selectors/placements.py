@@ -27,6 +27,7 @@ from referrals.models import (
     Measure,
     Placement,
     PlacementTransition,
+    Referral,
     Review,
     Target,
     TargetRating,
@@ -185,6 +186,10 @@ class PlacementPage:
     moved_reason: str
     today: dt.date
 
+    @cached_property
+    def referred_again(self) -> bool:
+        return referred_again(self.placement)
+
     @property
     def brought_forward(self) -> bool:
         p = self.placement
@@ -237,6 +242,16 @@ def follow_up_for(follow_up_pk) -> FollowUp:
     return get_object_or_404(
         FollowUp.objects.select_related("placement__student", "recorded_by"), pk=follow_up_pk
     )
+
+
+def referred_again(placement: Placement) -> bool:
+    """Whether the pupil has been referred to the room since the placement ended (the
+    "re-referred?" of a follow-up check, read from the referrals, never asked)."""
+    if placement.actual_exit is None:
+        return False
+    return Referral.objects.filter(
+        student_id=placement.student_id, submitted_at__date__gt=placement.actual_exit
+    ).exists()
 
 
 def placement_page(placement_pk, *, today: dt.date | None = None) -> PlacementPage:

@@ -599,15 +599,32 @@ def _check_exit_day(placement: Placement, exit_day: dt.date) -> None:
 
 
 def record_follow_up(
-    follow_up: FollowUp, *, by: Actor, result: str, note: str = "", today: dt.date | None = None
+    follow_up: FollowUp,
+    *,
+    by: Actor,
+    result: str,
+    in_class_full_time: bool | None,
+    suspended_or_excluded: bool | None,
+    note: str = "",
+    today: dt.date | None = None,
 ) -> FollowUp:
-    """Record a follow-up check's result, once, from the day it is due."""
+    """Record a follow-up check's result and its two answers (back in class full time?
+    suspended or excluded since?), once, from the day it is due."""
     by = Actor.of(by)
     today = today or timezone.localdate()
+    errors = {}
     if result not in FollowUp.Result.values:
-        raise ValidationError({"result": "Choose what the check found."})
+        errors["result"] = "Choose what the check found."
     if result == FollowUp.Result.OTHER and not note.strip():
-        raise ValidationError({"note": "Say what was found."})
+        errors["note"] = "Say what was found."
+    if not isinstance(in_class_full_time, bool):
+        errors["in_class_full_time"] = "Select yes if the pupil is back in class full time."
+    if not isinstance(suspended_or_excluded, bool):
+        errors["suspended_or_excluded"] = (
+            "Select yes if the pupil has been suspended or excluded since the placement ended."
+        )
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         placement = _locked(Placement(pk=follow_up.placement_id))
         follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
@@ -622,16 +639,30 @@ def record_follow_up(
                 f"This check is due on {_day(follow_up.due_on)}; record it from then."
             )
         follow_up.result = result
+        follow_up.in_class_full_time = in_class_full_time
+        follow_up.suspended_or_excluded = suspended_or_excluded
         follow_up.note = note.strip()
         follow_up.recorded_by = by.user
         follow_up.recorded_at = timezone.now()
-        follow_up.save(update_fields=["result", "note", "recorded_by", "recorded_at"])
+        follow_up.save(
+            update_fields=[
+                "result",
+                "in_class_full_time",
+                "suspended_or_excluded",
+                "note",
+                "recorded_by",
+                "recorded_at",
+            ]
+        )
         record_event(
             student=placement.student,
             actor=by,
             code="placement.follow_up",
             summary=f"Follow-up {follow_up.weeks_after} school weeks after the placement: "
-            f"{follow_up.get_result_display().lower()}",
+            f"{follow_up.get_result_display().lower()}; "
+            f"{'back' if in_class_full_time else 'not back'} in class full time; "
+            f"{'suspended or excluded' if suspended_or_excluded else 'not suspended or excluded'}"
+            " since",
             account=follow_up.note,
         )
         hooks.follow_up_recorded.send(sender=FollowUp, follow_up=follow_up, by=by)

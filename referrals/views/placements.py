@@ -380,7 +380,7 @@ def follow_up_record(request, follow_up_pk: int):
             placement.pk,
             f"This check was already recorded: {follow_up.get_result_display().lower()}.",
         )
-    form = FollowUpForm(request.POST or None)
+    form = FollowUpForm(request.POST or None, forename=placement.student.forename)
     if request.method == "POST" and form.is_valid():
         try:
             placements.record_follow_up(follow_up, by=actor_from(request), **form.cleaned_data)
@@ -397,5 +397,6 @@ def follow_up_record(request, follow_up_pk: int):
             "follow_up": follow_up,
             "placement": placement,
             "not_yet_due": follow_up.due_on > timezone.localdate(),
+            "re_referred": selectors.referred_again(placement),
         },
     )
