@@ -244,11 +244,20 @@ def copy_rows(model: type[models.Model], rows: list[dict]) -> int:
 
 # --- what the history is made of ----------------------------------------------------------
 
-PURPOSE_WEIGHTS = {
-    Purpose.INCLUSION_SUPPORT.value: 70,
-    Purpose.PART_TIME.value: 20,
-    Purpose.INTERNAL_SUSPENSION.value: 10,
-}
+# 7 in 10 inclusion support, 2 part-time, 1 internal suspension, in this order, by the
+# placement's number in the run (not its database id, which depends on what ran before).
+PURPOSE_CYCLE = (
+    Purpose.INCLUSION_SUPPORT.value,
+    Purpose.PART_TIME.value,
+    Purpose.INCLUSION_SUPPORT.value,
+    Purpose.INCLUSION_SUPPORT.value,
+    Purpose.INTERNAL_SUSPENSION.value,
+    Purpose.INCLUSION_SUPPORT.value,
+    Purpose.PART_TIME.value,
+    Purpose.INCLUSION_SUPPORT.value,
+    Purpose.INCLUSION_SUPPORT.value,
+    Purpose.INCLUSION_SUPPORT.value,
+)
 
 
 def _purpose_rules(purpose: str, school_days: list, decided: dt.datetime, deputy: int) -> dict:
@@ -477,9 +486,10 @@ class _Builder:
         decided = _at(start - dt.timedelta(days=rng.randint(2, 5)), 16, 0)
         created = submitted - dt.timedelta(days=1, hours=2)
         referral_id = next(ids[Referral])
+        self.placements_made = getattr(self, "placements_made", 0) + 1
         # Its own generator, so the rest of the history stays as it was.
-        kind = random.Random(f"purpose-{referral_id}")  # noqa: S311 - benchmark data
-        purpose = kind.choices(list(PURPOSE_WEIGHTS), weights=list(PURPOSE_WEIGHTS.values()))[0]
+        kind = random.Random(f"purpose-{self.placements_made}")  # noqa: S311 - benchmark data
+        purpose = PURPOSE_CYCLE[(self.placements_made - 1) % len(PURPOSE_CYCLE)]
         need_areas = sorted(
             kind.sample(NeedArea.values, kind.choice((1, 1, 2))), key=NeedArea.values.index
         )

@@ -75,9 +75,9 @@ def restricted_rows(url: str) -> set[tuple]:
         return set(
             conn.execute(
                 "SELECT e.id, l.student_id, e.summary, e.restricted, c.name, c.restricted "
-                "FROM records_entry e JOIN records_category c ON c.id = e.category_id "
+                "FROM records_entry e LEFT JOIN records_category c ON c.id = e.category_id "
                 "JOIN records_chronologylink l ON l.entry_id = e.id "
-                "WHERE e.restricted OR c.restricted"
+                "WHERE e.restricted OR coalesce(c.restricted, false)"
             )
         )
 
