@@ -107,6 +107,11 @@ def overview(request):
             "sections": _sections(result),
             "charts": _charts(result),
             "query": request.GET.urlencode(),
+            # The chosen period, carried to the report's form: the form's own fields only
+            # (a template cannot loop over a QueryDict safely: ?items=x shadows .items).
+            "period_fields": [
+                (name, form.data.get(name)) for name in form.fields if form.data.get(name)
+            ],
         },
     )
 
