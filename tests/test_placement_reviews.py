@@ -231,7 +231,7 @@ def test_ratings_over_the_reviews_are_a_chart_and_a_table_of_the_same_numbers(
     ys1 = [int(p.split(",")[1]) for p in p1.split()]
     ys2 = [int(p.split(",")[1]) for p in p2.split()]
     assert n1 != n2 and ys1[1] < ys1[0] and ys2[1] < ys2[0] and ys2[1] < ys1[1]
-    table = re.search(r'<table class="visually-hidden">.*?</table>', html, re.S).group(0)
+    table = re.search(r'<div class="visually-hidden"><table>.*?</table>', html, re.S).group(0)
     rows = [re.sub(r"<[^>]+>", "|", r) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
     assert any(t1.description in r and "Not yet" in r and "Good progress" in r for r in rows)
     assert any(t2.description in r and "Some progress" in r and "|Met|" in r for r in rows)
