@@ -547,6 +547,10 @@ def _load(port, path, cookie, count, concurrency, deadline) -> list[tuple[int, f
             try:
                 sample = fetch(port, path, cookie, timeout=max(1.0, deadline - time.monotonic()))
             except OSError:
+                if time.monotonic() >= deadline:
+                    # Cut short by the page's time cap, not failed by the server: the
+                    # request is left out (the row is marked as stopped by the cap).
+                    return
                 sample = (0, 0.0, None)  # refused, reset or timed out: status "0"
             with lock:
                 samples.append(sample)

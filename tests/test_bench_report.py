@@ -92,3 +92,24 @@ def test_make_bench_ends_by_timing_the_trust_sized_import(monkeypatch):
     benchmark.time_imports({}, printed.append)
     assert calls == [("bench_imports", "--repeats", "1")]
     assert printed[1:] == ["  imports: 2,000 pupils", "    students apply: 0.35 s"]
+
+
+def test_a_request_cut_by_the_time_cap_is_left_out_not_counted_as_a_failure(monkeypatch):
+    """The last requests in flight when a slow page's cap arrives time out on the client;
+    they were reported as non-2xx "0" responses, flagging a server error that never was."""
+    clock = {"now": 0.0}
+    monkeypatch.setattr(benchmark.time, "monotonic", lambda: clock["now"])
+    calls = []
+
+    def fetch(port, path, cookie, *, timeout):
+        calls.append(timeout)
+        if len(calls) <= 2:
+            return (200, 5.0, 3)
+        if len(calls) == 3:
+            raise ConnectionResetError  # a real failure before the cap
+        clock["now"] = 61.0  # the cap passes while this request waits
+        raise TimeoutError
+
+    monkeypatch.setattr(benchmark, "fetch", fetch)
+    samples = benchmark._load(0, "/slow/", "", count=10, concurrency=1, deadline=60.0)
+    assert samples == [(200, 5.0, 3), (200, 5.0, 3), (0, 0.0, None)]
