@@ -8,7 +8,9 @@ the work reminders none of whose lessons still waits for work.
 
 records must not import notifications, so the DSL alert listens to post_save of
 records.models.Entry (connected in apps.py); record_entry saves inside transaction.atomic,
-so the alert rows commit or roll back with the entry, and are sent after the commit.
+so the alert rows commit or roll back with the entry, and are sent after the commit. It
+clears for the whole team when one of them responds on the record (records.hooks
+.restricted_entry_answered: follow-up actions set, or an action's outcome recorded).
 
 Likewise referrals sends review_held, follow_up_recorded and placement_changed inside the
 transaction that holds the review, records the check or moves the placement: the
@@ -22,10 +24,17 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from enigma import audit
 from enigma.models import SchoolSettings
 from enigma.roles import Role
 from notifications.models import Kind, Notification
-from notifications.services import Due, create_notifications, resolve, users_with
+from notifications.services import (
+    SAFEGUARDING_ALERT_CLEARED,
+    Due,
+    create_notifications,
+    resolve,
+    users_with,
+)
 
 
 def entry_recorded(sender, instance, created, raw=False, **kwargs):
@@ -58,6 +67,17 @@ def link_appended(sender, instance, created, raw=False, **kwargs):
     Notification.objects.filter(
         kind=Kind.SAFEGUARDING, subject_key=f"entry:{instance.entry_id}", student__isnull=True
     ).update(student_id=instance.student_id)
+
+
+def safeguarding_answered(sender, entry, by, **kwargs):
+    """The safeguarding team has recorded a response on a restricted entry (follow-up
+    actions set, or an action's outcome; records/hooks.py): the concern its alert
+    announced is taken up, so the alert is done for every member of the team, in the
+    transaction that recorded the response. The audit row names the entry by its id only
+    (records.Entry is a private object) and says how many alerts cleared."""
+    cleared = resolve([f"entry:{entry.pk}"], kinds=[Kind.SAFEGUARDING])
+    if cleared:
+        audit.record(SAFEGUARDING_ALERT_CLEARED, actor=by, obj=entry, data={"cleared": cleared})
 
 
 REVIEW_KINDS = (

@@ -26,7 +26,9 @@ from notifications.models import (
 
 EMAIL_PROBLEM_RESOLVED = "notifications.email_problem_resolved"
 FAILED_EMAILS_RETRIED = "notifications.failed_emails_retried"
+SAFEGUARDING_ALERT_CLEARED = "notifications.safeguarding_alert_cleared"
 AUDIT_LABELS = {
+    SAFEGUARDING_ALERT_CLEARED: "Took up a safeguarding entry (its alert cleared for the team)",
     EMAIL_PROBLEM_RESOLVED: "Marked an email problem resolved",
     FAILED_EMAILS_RETRIED: "Asked for failed reminder emails to be sent again",
 }
