@@ -32,6 +32,7 @@ from notifications.services import (
     SAFEGUARDING_ALERT_CLEARED,
     Due,
     create_notifications,
+    reopen,
     resolve,
     users_with,
 )
@@ -107,9 +108,43 @@ def placement_changed(sender, placement, from_state, to_state, **kwargs):
         resolve(exits, kinds=EXIT_KINDS)
         reviews = placement.reviews.filter(held_on__isnull=True).values_list("pk", flat=True)
         resolve([f"review:{pk}" for pk in reviews], kinds=REVIEW_KINDS)
+    if from_state == to_state == P.ACTIVE:
+        _exit_moved(placement)
     if from_state == P.SCHEDULED and to_state in (P.ACTIVE, P.COMPLETED, P.ENDED_EARLY):
         # The place offered was taken up (or the placement ended first).
         resolve([f"placement:{placement.pk}"], kinds=[Kind.PLACE_OFFERED])
+
+
+def _exit_moved(placement) -> None:
+    """An active placement's dates changed (its exit brought forward or moved later):
+    the exit notices about another day are withdrawn, an overdue one too once the exit is
+    no longer past, and what is due about the new day is made at once (or made due again,
+    if the exit came back to a day already noticed), so each person has one notice and
+    it is right. The rows stay unique per (kind, subject, due date, recipient): the
+    approaching notice's subject carries the exit day, so the sweep, which may run at
+    any time, never remakes a withdrawn one."""
+    pk = placement.pk
+    current = f"placement:{pk}:{placement.planned_exit}"
+    stale = set(
+        Notification.objects.filter(
+            kind=Kind.EXIT_APPROACHING,
+            subject_key__startswith=f"placement:{pk}:",
+            done_at__isnull=True,
+        )
+        .exclude(subject_key=current)
+        .values_list("subject_key", flat=True)
+    )
+    if stale:
+        resolve(stale, kinds=[Kind.EXIT_APPROACHING])
+    today = timezone.localdate()
+    if placement.planned_exit >= today:
+        resolve([f"placement:{pk}"], kinds=[Kind.EXIT_OVERDUE])
+    from notifications import sweep
+
+    dues = sweep.exit_dues(pk, today)
+    if dues:
+        reopen(dues)
+        create_notifications(dues)
 
 
 def referral_moved(sender, referral, from_status, to_status, **kwargs):

@@ -143,6 +143,38 @@ def resolve(
     return rows.update(done_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
+def reopen(dues: Iterable[Due]) -> list[int]:
+    """Reminders withdrawn (done) while what they are about was still to come are due
+    again, exactly as `dues` says (an exit moved away and back to the same day): each is
+    open and unread again, and one withdrawn before it was emailed is emailed now (or in
+    the person's digest). Runs in the caller's transaction; returns the ids reopened."""
+    reopened = []
+    for d in dues:
+        rows = Notification.objects.filter(
+            kind=d.kind,
+            subject_key=d.subject_key,
+            due_on=d.due_on,
+            recipient_id__in=d.recipients,
+            done_at__isnull=False,
+        )
+        ids = list(rows.values_list("pk", flat=True))
+        if not ids:
+            continue
+        rows = Notification.objects.filter(pk__in=ids)
+        rows.update(done_at=None, read_at=None)
+        unsent = rows.filter(email_status=Notification.EmailStatus.SKIPPED, sent_at__isnull=True)
+        digest = {user for user, _ in _digest_users({d.kind}, set(d.recipients))}
+        unsent.filter(recipient_id__in=digest).update(email_status=Notification.EmailStatus.DIGEST)
+        pending = list(unsent.exclude(recipient_id__in=digest).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=pending).update(
+            email_status=Notification.EmailStatus.PENDING, attempts=0
+        )
+        if pending:
+            transaction.on_commit(lambda pending=pending: publish.queue(pending))
+        reopened += ids
+    return reopened
+
+
 def mark_read(user, pk: int | None = None) -> int:
     """Mark one of the user's notifications read (or all of them, with no pk)."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)

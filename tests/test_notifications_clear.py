@@ -306,3 +306,72 @@ def test_an_answer_on_another_entry_or_by_someone_outside_the_team_leaves_the_al
     complete_action(action=first.actions.get(), user=tom, outcome="Spoke to the family.")
     first_alert.refresh_from_db()
     assert first_alert.done_at is None
+
+
+def _open_exit_notices(placement):
+    return sorted(
+        Notification.objects.filter(
+            kind__in=[Kind.EXIT_APPROACHING, Kind.EXIT_OVERDUE],
+            subject_key__startswith=f"placement:{placement.pk}",
+            done_at__isnull=True,
+        ).values_list("recipient__username", "kind", "subject_key", "read_at")
+    )
+
+
+def _move_exit(placement, day, new_exit, capture, by):
+    with at(day, 12), capture(execute=True):
+        placements.bring_exit_forward(placement, by=by, new_exit=new_exit, reason="Ready sooner.")
+
+
+def test_moving_the_exit_replaces_its_notice_with_one_about_the_new_day(
+    placement, dee, django_capture_on_commit_callbacks
+):
+    """Defect: the notice about the old exit day stayed open (for ever: ending the
+    placement cleared only the one about its last exit day) beside the new one."""
+    Review.objects.filter(placement=placement).update(held_on=D(2026, 9, 7))
+    run_sweep(D(2026, 10, 9), django_capture_on_commit_callbacks)  # exit Fri 16 Oct
+    key = f"placement:{placement.pk}"
+    assert {r[2] for r in _open_exit_notices(placement)} == {f"{key}:2026-10-16"}
+
+    mail.outbox.clear()
+    _move_exit(placement, D(2026, 10, 12), D(2026, 10, 14), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 12), django_capture_on_commit_callbacks)  # the sweep adds nothing
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)
+    assert _open_exit_notices(placement) == [
+        (who, Kind.EXIT_APPROACHING, f"{key}:2026-10-14", None) for who in ("cora", "sam", "tom")
+    ]
+    tom_mail = [m for m in mail.outbox if m.to == ["tom@school.example.org"]]
+    assert len(tom_mail) == 1 and "14 October" in tom_mail[0].body
+
+    # Back to the first day (a mistake put right): its notice is open and unread again,
+    # not blocked by the row it left behind; the 14th's is withdrawn.
+    _move_exit(placement, D(2026, 10, 13), D(2026, 10, 16), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)
+    assert _open_exit_notices(placement) == [
+        (who, Kind.EXIT_APPROACHING, f"{key}:2026-10-16", None) for who in ("cora", "sam", "tom")
+    ]
+    # Ending the placement then leaves no exit notice open at all.
+    with at(D(2026, 10, 16), 15):
+        placements.end_early(
+            placement,
+            by=dee,
+            end_reason=Placement.EndReason.LEFT_SCHOOL,
+            note="Moved away.",
+            today=D(2026, 10, 16),
+        )
+    assert _open_exit_notices(placement) == []
+
+
+def test_moving_an_overdue_exit_later_withdraws_the_overdue_notice(
+    placement, dee, django_capture_on_commit_callbacks
+):
+    Review.objects.filter(placement=placement).update(held_on=D(2026, 9, 7))
+    _move_exit(placement, D(2026, 10, 8), D(2026, 10, 12), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)  # the day after: overdue
+    key = f"placement:{placement.pk}"
+    assert (Kind.EXIT_OVERDUE, key) in {(r[1], r[2]) for r in _open_exit_notices(placement)}
+    _move_exit(placement, D(2026, 10, 13), D(2026, 10, 15), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)
+    assert {(r[1], r[2]) for r in _open_exit_notices(placement)} == {
+        (Kind.EXIT_APPROACHING, f"{key}:2026-10-15")
+    }
