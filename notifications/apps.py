@@ -17,6 +17,12 @@ class NotificationsConfig(AppConfig):
             hooks.link_appended, sender=ChronologyLink, dispatch_uid="notifications-dsl-pupil"
         )
 
+        from records.hooks import restricted_entry_answered
+
+        restricted_entry_answered.connect(
+            hooks.safeguarding_answered, dispatch_uid="notifications-dsl-answered"
+        )
+
         from referrals import hooks as referral_hooks
 
         referral_hooks.review_held.connect(hooks.review_held, dispatch_uid="notifications-review")

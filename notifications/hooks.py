@@ -8,7 +8,9 @@ the work reminders none of whose lessons still waits for work.
 
 records must not import notifications, so the DSL alert listens to post_save of
 records.models.Entry (connected in apps.py); record_entry saves inside transaction.atomic,
-so the alert rows commit or roll back with the entry, and are sent after the commit.
+so the alert rows commit or roll back with the entry, and are sent after the commit. It
+clears for the whole team when one of them responds on the record (records.hooks
+.restricted_entry_answered: follow-up actions set, or an action's outcome recorded).
 
 Likewise referrals sends review_held, follow_up_recorded and placement_changed inside the
 transaction that holds the review, records the check or moves the placement: the
@@ -22,10 +24,18 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from enigma import audit
 from enigma.models import SchoolSettings
 from enigma.roles import Role
 from notifications.models import Kind, Notification
-from notifications.services import Due, create_notifications, resolve, users_with
+from notifications.services import (
+    SAFEGUARDING_ALERT_CLEARED,
+    Due,
+    create_notifications,
+    reopen,
+    resolve,
+    users_with,
+)
 
 
 def entry_recorded(sender, instance, created, raw=False, **kwargs):
@@ -60,6 +70,17 @@ def link_appended(sender, instance, created, raw=False, **kwargs):
     ).update(student_id=instance.student_id)
 
 
+def safeguarding_answered(sender, entry, by, **kwargs):
+    """The safeguarding team has recorded a response on a restricted entry (follow-up
+    actions set, or an action's outcome; records/hooks.py): the concern its alert
+    announced is taken up, so the alert is done for every member of the team, in the
+    transaction that recorded the response. The audit row names the entry by its id only
+    (records.Entry is a private object) and says how many alerts cleared."""
+    cleared = resolve([f"entry:{entry.pk}"], kinds=[Kind.SAFEGUARDING])
+    if cleared:
+        audit.record(SAFEGUARDING_ALERT_CLEARED, actor=by, obj=entry, data={"cleared": cleared})
+
+
 REVIEW_KINDS = (
     Kind.REVIEW_DUE_SOON,
     Kind.REVIEW_DUE,
@@ -87,9 +108,43 @@ def placement_changed(sender, placement, from_state, to_state, **kwargs):
         resolve(exits, kinds=EXIT_KINDS)
         reviews = placement.reviews.filter(held_on__isnull=True).values_list("pk", flat=True)
         resolve([f"review:{pk}" for pk in reviews], kinds=REVIEW_KINDS)
+    if from_state == to_state == P.ACTIVE:
+        _exit_moved(placement)
     if from_state == P.SCHEDULED and to_state in (P.ACTIVE, P.COMPLETED, P.ENDED_EARLY):
         # The place offered was taken up (or the placement ended first).
         resolve([f"placement:{placement.pk}"], kinds=[Kind.PLACE_OFFERED])
+
+
+def _exit_moved(placement) -> None:
+    """An active placement's dates changed (its exit brought forward or moved later):
+    the exit notices about another day are withdrawn, an overdue one too once the exit is
+    no longer past, and what is due about the new day is made at once (or made due again,
+    if the exit came back to a day already noticed), so each person has one notice and
+    it is right. The rows stay unique per (kind, subject, due date, recipient): the
+    approaching notice's subject carries the exit day, so the sweep, which may run at
+    any time, never remakes a withdrawn one."""
+    pk = placement.pk
+    current = f"placement:{pk}:{placement.planned_exit}"
+    stale = set(
+        Notification.objects.filter(
+            kind=Kind.EXIT_APPROACHING,
+            subject_key__startswith=f"placement:{pk}:",
+            done_at__isnull=True,
+        )
+        .exclude(subject_key=current)
+        .values_list("subject_key", flat=True)
+    )
+    if stale:
+        resolve(stale, kinds=[Kind.EXIT_APPROACHING])
+    today = timezone.localdate()
+    if placement.planned_exit >= today:
+        resolve([f"placement:{pk}"], kinds=[Kind.EXIT_OVERDUE])
+    from notifications import sweep
+
+    dues = sweep.exit_dues(pk, today)
+    if dues:
+        reopen(dues)
+        create_notifications(dues)
 
 
 def referral_moved(sender, referral, from_status, to_status, **kwargs):

@@ -26,7 +26,9 @@ from notifications.models import (
 
 EMAIL_PROBLEM_RESOLVED = "notifications.email_problem_resolved"
 FAILED_EMAILS_RETRIED = "notifications.failed_emails_retried"
+SAFEGUARDING_ALERT_CLEARED = "notifications.safeguarding_alert_cleared"
 AUDIT_LABELS = {
+    SAFEGUARDING_ALERT_CLEARED: "Took up a safeguarding entry (its alert cleared for the team)",
     EMAIL_PROBLEM_RESOLVED: "Marked an email problem resolved",
     FAILED_EMAILS_RETRIED: "Asked for failed reminder emails to be sent again",
 }
@@ -139,6 +141,38 @@ def resolve(
         email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.DIGEST],
     ).update(email_status=Notification.EmailStatus.SKIPPED)
     return rows.update(done_at=now, read_at=Coalesce("read_at", Value(now)))
+
+
+def reopen(dues: Iterable[Due]) -> list[int]:
+    """Reminders withdrawn (done) while what they are about was still to come are due
+    again, exactly as `dues` says (an exit moved away and back to the same day): each is
+    open and unread again, and one withdrawn before it was emailed is emailed now (or in
+    the person's digest). Runs in the caller's transaction; returns the ids reopened."""
+    reopened = []
+    for d in dues:
+        rows = Notification.objects.filter(
+            kind=d.kind,
+            subject_key=d.subject_key,
+            due_on=d.due_on,
+            recipient_id__in=d.recipients,
+            done_at__isnull=False,
+        )
+        ids = list(rows.values_list("pk", flat=True))
+        if not ids:
+            continue
+        rows = Notification.objects.filter(pk__in=ids)
+        rows.update(done_at=None, read_at=None)
+        unsent = rows.filter(email_status=Notification.EmailStatus.SKIPPED, sent_at__isnull=True)
+        digest = {user for user, _ in _digest_users({d.kind}, set(d.recipients))}
+        unsent.filter(recipient_id__in=digest).update(email_status=Notification.EmailStatus.DIGEST)
+        pending = list(unsent.exclude(recipient_id__in=digest).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=pending).update(
+            email_status=Notification.EmailStatus.PENDING, attempts=0
+        )
+        if pending:
+            transaction.on_commit(lambda pending=pending: publish.queue(pending))
+        reopened += ids
+    return reopened
 
 
 def mark_read(user, pk: int | None = None) -> int:

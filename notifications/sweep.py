@@ -156,15 +156,28 @@ def _current_stage(window: Window, stages):
     return current[-1] if current else None
 
 
-def _exits(window: Window, coordinators, sencos, deputies) -> list[Due]:
-    horizon = window.shift(window.today, EXIT_NOTICE_SCHOOL_DAYS) or window.today
-    placements = list(
-        Placement.objects.filter(
-            state=Placement.State.ACTIVE,
-            planned_exit__lte=horizon,
-            planned_exit__gte=window.shift(window.start, -1) or window.start,
-        ).only("pk", "student_id", "planned_exit")
+def exit_dues(placement_pk: int, today: dt.date | None = None) -> list[Due]:
+    """The exit reminders one placement has due by today, as the sweep would make them
+    (each dated on the school day its stage began, whatever day today is)."""
+    return _exits(
+        Window(today or timezone.localdate()),
+        tuple(users_with(Role.COORDINATOR)),
+        tuple(users_with(Role.SENCO)),
+        tuple(users_with(Role.DEPUTY_HEAD)),
+        placement_pk=placement_pk,
     )
+
+
+def _exits(window: Window, coordinators, sencos, deputies, placement_pk=None) -> list[Due]:
+    horizon = window.shift(window.today, EXIT_NOTICE_SCHOOL_DAYS) or window.today
+    placements = Placement.objects.filter(
+        state=Placement.State.ACTIVE,
+        planned_exit__lte=horizon,
+        planned_exit__gte=window.shift(window.start, -1) or window.start,
+    ).only("pk", "student_id", "planned_exit")
+    if placement_pk is not None:
+        placements = placements.filter(pk=placement_pk)
+    placements = list(placements)
     links: dict[int, set[int]] = {}
     for student_id, staff_id in StudentStaffLink.objects.filter(
         student_id__in=[p.student_id for p in placements],

@@ -208,3 +208,170 @@ def test_a_referral_sent_for_a_decision_asks_the_deputy_and_clears_when_decided(
     decisions.decline(referral, by=dee, reason="Other support first.")
     waiting.refresh_from_db()
     assert waiting.done_at is not None and services.unread_count(dee) == 0
+
+
+def _safeguarding_entry(author, capture, *, summary="Bruise seen at lunch", actions=()):
+    from records.models import Category
+    from records.services.entries import record_entry
+
+    with capture(execute=True):
+        return record_entry(
+            author=author,
+            students=[StudentFactory()],
+            kind="concern",
+            category=Category.objects.get(name="Safeguarding"),
+            summary=summary,
+            actions=actions,
+        )
+
+
+def test_the_dsl_alert_clears_for_the_whole_team_once_one_of_them_sets_an_action(
+    cora, dina, django_capture_on_commit_callbacks
+):
+    """Defect: a safeguarding alert stayed unread and open for ever. A DSL setting
+    follow-up actions on the entry takes the concern up: every member's alert is done
+    and read, in that transaction, and the audit log says so without the entry's words."""
+    from enigma.models import AuditEvent
+    from enigma.roles import Role
+    from records.services.entries import NewAction, add_actions
+    from tests.factories import UserFactory
+
+    deputy_dsl = UserFactory(roles=[Role.DSL])
+    entry = _safeguarding_entry(cora, django_capture_on_commit_callbacks)
+    alerts = Notification.objects.filter(kind=Kind.SAFEGUARDING, subject_key=f"entry:{entry.pk}")
+    assert set(alerts.values_list("recipient", flat=True)) == {dina.pk, deputy_dsl.pk}
+    assert not alerts.filter(done_at__isnull=False).exists()
+    assert services.unread_count(deputy_dsl) == 1
+
+    add_actions(
+        entry=entry,
+        by=dina,
+        actions=[NewAction("Call the social worker", dina, D(2099, 1, 1))],
+    )
+    assert not alerts.filter(done_at__isnull=True).exists()
+    assert not alerts.filter(read_at__isnull=True).exists()
+    assert services.unread_count(deputy_dsl) == 0
+    event = AuditEvent.objects.get(action=services.SAFEGUARDING_ALERT_CLEARED)
+    assert event.actor == dina
+    assert (event.object_type, event.object_id) == ("records.Entry", str(entry.pk))
+    assert event.data == {"cleared": 2}
+    assert "Bruise" not in event.object_repr + str(event.data) + event.actor_label
+
+
+def test_the_dsl_alert_clears_when_a_dsl_records_an_actions_outcome(
+    cora, dina, django_capture_on_commit_callbacks
+):
+    """Actions set when the entry is recorded (by whoever recorded it) do not take it up;
+    a DSL recording what came of one does. A failed attempt clears nothing."""
+    from django.core.exceptions import ValidationError
+
+    from enigma.roles import Role
+    from records.services.entries import NewAction, complete_action
+    from tests.factories import UserFactory
+
+    deputy_dsl = UserFactory(roles=[Role.DSL])
+    entry = _safeguarding_entry(
+        cora,
+        django_capture_on_commit_callbacks,
+        actions=[NewAction("Speak to the pupil", dina, D(2099, 1, 1))],
+    )
+    alerts = Notification.objects.filter(kind=Kind.SAFEGUARDING, subject_key=f"entry:{entry.pk}")
+    assert alerts.count() == 2 and not alerts.filter(done_at__isnull=False).exists()
+    action = entry.actions.get()
+    with pytest.raises(ValidationError):
+        complete_action(action=action, user=deputy_dsl, outcome="  ")
+    assert not alerts.filter(done_at__isnull=False).exists()
+
+    complete_action(action=action, user=deputy_dsl, outcome="Referred to children's services.")
+    assert not alerts.filter(done_at__isnull=True).exists()
+    assert services.unread_count(dina) == 0
+
+
+def test_an_answer_on_another_entry_or_by_someone_outside_the_team_leaves_the_alert(
+    cora, dina, tom, django_capture_on_commit_callbacks
+):
+    """Only this entry's alert clears, and only when the safeguarding team answers: a
+    colleague the entry was shared with recording their own action's outcome does not
+    take the concern up for the team."""
+    from records.services.entries import NewAction, add_actions, complete_action
+
+    first = _safeguarding_entry(cora, django_capture_on_commit_callbacks)
+    second = _safeguarding_entry(cora, django_capture_on_commit_callbacks, summary="Another")
+    add_actions(entry=first, by=dina, actions=[NewAction("Ask tom", tom, D(2099, 1, 1))])
+    first_alert = Notification.objects.get(subject_key=f"entry:{first.pk}")
+    second_alert = Notification.objects.get(subject_key=f"entry:{second.pk}")
+    assert first_alert.done_at is not None and second_alert.done_at is None
+
+    Notification.objects.filter(pk=first_alert.pk).update(done_at=None, read_at=None)
+    complete_action(action=first.actions.get(), user=tom, outcome="Spoke to the family.")
+    first_alert.refresh_from_db()
+    assert first_alert.done_at is None
+
+
+def _open_exit_notices(placement):
+    return sorted(
+        Notification.objects.filter(
+            kind__in=[Kind.EXIT_APPROACHING, Kind.EXIT_OVERDUE],
+            subject_key__startswith=f"placement:{placement.pk}",
+            done_at__isnull=True,
+        ).values_list("recipient__username", "kind", "subject_key", "read_at")
+    )
+
+
+def _move_exit(placement, day, new_exit, capture, by):
+    with at(day, 12), capture(execute=True):
+        placements.bring_exit_forward(placement, by=by, new_exit=new_exit, reason="Ready sooner.")
+
+
+def test_moving_the_exit_replaces_its_notice_with_one_about_the_new_day(
+    placement, dee, django_capture_on_commit_callbacks
+):
+    """Defect: the notice about the old exit day stayed open (for ever: ending the
+    placement cleared only the one about its last exit day) beside the new one."""
+    Review.objects.filter(placement=placement).update(held_on=D(2026, 9, 7))
+    run_sweep(D(2026, 10, 9), django_capture_on_commit_callbacks)  # exit Fri 16 Oct
+    key = f"placement:{placement.pk}"
+    assert {r[2] for r in _open_exit_notices(placement)} == {f"{key}:2026-10-16"}
+
+    mail.outbox.clear()
+    _move_exit(placement, D(2026, 10, 12), D(2026, 10, 14), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 12), django_capture_on_commit_callbacks)  # the sweep adds nothing
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)
+    assert _open_exit_notices(placement) == [
+        (who, Kind.EXIT_APPROACHING, f"{key}:2026-10-14", None) for who in ("cora", "sam", "tom")
+    ]
+    tom_mail = [m for m in mail.outbox if m.to == ["tom@school.example.org"]]
+    assert len(tom_mail) == 1 and "14 October" in tom_mail[0].body
+
+    # Back to the first day (a mistake put right): its notice is open and unread again,
+    # not blocked by the row it left behind; the 14th's is withdrawn.
+    _move_exit(placement, D(2026, 10, 13), D(2026, 10, 16), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)
+    assert _open_exit_notices(placement) == [
+        (who, Kind.EXIT_APPROACHING, f"{key}:2026-10-16", None) for who in ("cora", "sam", "tom")
+    ]
+    # Ending the placement then leaves no exit notice open at all.
+    with at(D(2026, 10, 16), 15):
+        placements.end_early(
+            placement,
+            by=dee,
+            end_reason=Placement.EndReason.LEFT_SCHOOL,
+            note="Moved away.",
+            today=D(2026, 10, 16),
+        )
+    assert _open_exit_notices(placement) == []
+
+
+def test_moving_an_overdue_exit_later_withdraws_the_overdue_notice(
+    placement, dee, django_capture_on_commit_callbacks
+):
+    Review.objects.filter(placement=placement).update(held_on=D(2026, 9, 7))
+    _move_exit(placement, D(2026, 10, 8), D(2026, 10, 12), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)  # the day after: overdue
+    key = f"placement:{placement.pk}"
+    assert (Kind.EXIT_OVERDUE, key) in {(r[1], r[2]) for r in _open_exit_notices(placement)}
+    _move_exit(placement, D(2026, 10, 13), D(2026, 10, 15), django_capture_on_commit_callbacks, dee)
+    run_sweep(D(2026, 10, 13), django_capture_on_commit_callbacks)
+    assert {(r[1], r[2]) for r in _open_exit_notices(placement)} == {
+        (Kind.EXIT_APPROACHING, f"{key}:2026-10-15")
+    }

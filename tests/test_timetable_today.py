@@ -111,6 +111,38 @@ def test_an_absence_is_recorded_as_a_concern_in_one_step(dee, rita, cora, client
     assert Entry.objects.filter(kind="concern", students=placement.student).count() == 1
 
 
+def test_the_day_shows_the_mark_just_made_with_htmx(dee, rita, cora, client_for):
+    """Defect: a mark made with htmx changed its row and "Needs attention", but "The day"
+    kept the tags of when the page was loaded. It is sent again out of band, for the
+    lesson the register is open on (the row highlighted as on the page)."""
+    import re
+
+    placement = _placement(dee, rita)
+    cell = _room_cells(placement)[0]
+    client = client_for(cora)
+    with at(DAY, 15):
+        response = client.post(
+            reverse("timetables:register_mark", args=[cell.pk]),
+            {"status": "absent"},
+            headers={"HX-Request": "true"},
+        )
+    html = response.content.decode()
+    day = re.search(r'<div id="the-day" hx-swap-oob="true">(.*?)</table>', html, re.DOTALL)
+    assert day, html
+    rows = re.findall(r'<tr class="today-table__row[^"]*">.*?</tr>', day.group(1), re.DOTALL)
+    marked = [r for r in rows if "today-table__row--register" in r]
+    assert len(marked) == 1 and f">{cell.period.name}</a>" in marked[0]
+    assert placement.student.name in marked[0]
+    assert '<span class="tag tag--overdue">Absent</span>' in marked[0]
+    with at(DAY, 15):
+        response = client.post(
+            reverse("timetables:register_mark", args=[cell.pk]),
+            {"status": "present"},
+            headers={"HX-Request": "true"},
+        )
+    assert '<span class="tag tag--grey">Present</span>' in response.content.decode()
+
+
 def test_one_tap_marks_and_a_bad_engagement_keeps_what_was_typed(dee, rita, cora, client_for):
     placement = _placement(dee, rita)
     cell = _room_cells(placement)[0]

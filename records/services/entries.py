@@ -19,7 +19,7 @@ from enigma import audit
 from enigma.actor import Actor
 from enigma.capabilities import Capability
 from enigma.models import Student
-from records import access, chain
+from records import access, chain, hooks
 from records.audit_actions import RecordsAction
 from records.models import Action, ActionCompletion, Category, ChronologyLink, Entry, EntryShare
 
@@ -154,9 +154,23 @@ def _add_actions(entry: Entry, by, actions: Sequence[NewAction], now) -> None:
 
 def add_actions(*, entry: Entry, by: Actor, actions: Sequence[NewAction]) -> None:
     """Follow-up actions set after the entry was recorded."""
-    by = Actor.of(by).user
+    actor = Actor.of(by)
     with transaction.atomic():
-        _add_actions(entry, by, actions, timezone.now())
+        _add_actions(entry, actor.user, actions, timezone.now())
+        if actions:
+            _answered(entry, actor)
+
+
+def _answered(entry: Entry, actor: Actor) -> None:
+    """A response recorded on the entry: by the safeguarding team on a restricted one, the
+    concern is taken up (records/hooks.py). Call inside the transaction that recorded it."""
+    user = actor.user
+    if (
+        user is not None
+        and user.can(Capability.OVERSEE_SAFEGUARDING)
+        and access.is_restricted(entry)
+    ):
+        hooks.restricted_entry_answered.send(sender=Entry, entry=entry, by=actor)
 
 
 def share_entry(*, entry: Entry, shared_by: Actor, colleague, reason: str) -> EntryShare:
@@ -267,16 +281,18 @@ def record_event(
 def complete_action(
     *, action: Action, user: Actor, outcome: str, done_at: dt.datetime | None = None
 ) -> ActionCompletion:
-    user = Actor.of(user).user
+    actor = Actor.of(user)
     if not outcome.strip():
         raise ValidationError({"outcome": "Say what came of it."})
     try:
         with transaction.atomic():
-            return ActionCompletion.objects.create(
+            completion = ActionCompletion.objects.create(
                 action=action,
-                done_by=user,
+                done_by=actor.user,
                 outcome=outcome.strip(),
                 done_at=done_at or timezone.now(),
             )
+            _answered(action.entry, actor)
+            return completion
     except IntegrityError:
         raise ValidationError("This action was already marked done.") from None

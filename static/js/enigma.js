@@ -114,44 +114,8 @@
     });
   });
 
-  /* A table wider than the screen scrolls inside its own box, not the page: the box is a
-     labelled region that takes focus, so the keyboard can scroll it too. (Tables marked
-     table--stack, and the work table, are laid out as cards on a phone by the stylesheet;
-     on a tablet they may still need the box.) */
-  function tableName(table) {
-    var caption = table.querySelector("caption");
-    if (caption && caption.textContent.trim()) return squash(caption.textContent);
-    if (table.getAttribute("aria-label")) return table.getAttribute("aria-label");
-    // Else the nearest heading before it.
-    for (var node = table; node && node !== document.body; node = node.parentElement) {
-      for (var before = node.previousElementSibling; before; before = before.previousElementSibling) {
-        if (/^H[1-6]$/.test(before.tagName)) return squash(before.textContent);
-      }
-    }
-    return "Table";
-  }
-
-  function squash(text) { return text.replace(/\s+/g, " ").trim(); }
-
-  function wrapTables(root) {
-    var tables = (root || document).querySelectorAll("table.table");
-    Array.prototype.forEach.call(tables, function (table) {
-      var box = table.parentElement;
-      if (!box.classList.contains("table-scroll")) {
-        box = document.createElement("div");
-        box.className = "table-scroll";
-        table.parentNode.insertBefore(box, table);
-        box.appendChild(table);
-      }
-      if (box.hasAttribute("role")) return;
-      box.setAttribute("role", "region");
-      box.setAttribute("aria-label", tableName(table));
-      box.setAttribute("tabindex", "0");
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () { wrapTables(document); });
-  document.addEventListener("htmx:afterSettle", function () { wrapTables(document); });
+  /* A wide table scrolls in its own labelled, focusable box: the server makes the box
+     ({% scrollbox %}, enigma/templatetags/enigma_tables.py), so it works without script. */
 })();
 
 /* Record a concern from anywhere: Alt+Shift+R follows the header's "Record a concern"

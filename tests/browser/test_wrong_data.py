@@ -67,8 +67,12 @@ def test_enter_in_the_note_keeps_the_absence_with_and_without_script(
         sign_in(page, base, cora)
         page.goto(_today(base, "P2"))
         row = page.locator(".register-entry", has_text="Maya Quennell")
+        # "The day" shows each mark beside the pupil: the one just made too (out of band).
+        day_row = page.locator("#the-day .today-table__row--register")
+        expect(day_row.locator(".tag")).to_have_count(0)
         row.get_by_role("button", name="Absent").click()
         expect(row.get_by_role("button", name="Absent")).to_have_attribute("aria-pressed", "true")
+        expect(day_row.locator(".tag")).to_have_text("Absent")
         row.get_by_label("Note").fill("Not seen since registration")
         with page.expect_response(lambda r: "/register/" in r.url):
             row.get_by_label("Note").press("Enter")

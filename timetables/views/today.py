@@ -152,8 +152,9 @@ def _row(cell_pk: int) -> selectors.Due:
 def _render_row(
     request, cell_pk: int, *, error: str = "", typed=None, focus: str = "", advance=False
 ):
-    """The row again, and "Needs attention" with it (out of band) so that it never
-    sends the coordinator to a student just marked."""
+    """The row again, with "Needs attention" (so that it never sends the coordinator to
+    a student just marked) and "The day" (so its marks are the ones just saved), both
+    out of band, as the page shows them for this lesson."""
     due = selectors.register_row(cell_pk)
     return render(
         request,
@@ -165,7 +166,7 @@ def _render_row(
             "focus": focus,
             "advance": advance,
             "fresh": True,  # sent back after a change: enigma.js says what was saved
-            "alerts_page": selectors.today_page(due.cell.date),
+            "alerts_page": selectors.today_page(due.cell.date, period_pk=due.cell.period_id),
             "error": error,
             "typed": typed,
             "statuses": RegisterMark.Status.choices,
