@@ -494,3 +494,23 @@ def test_bad_input_gets_a_message_not_a_500(personas, client_for):
     client_for(ada).post(decide, {"proposal": proposal.pk, "decision": "reject", "reason": "Case"})
     assert Referral.objects.filter(pk=referral.pk).exists()
     assert RoomRecordDecision.objects.get().approved is False
+
+
+def test_a_work_file_shared_with_another_pupils_request_is_kept_until_neither_remains(
+    personas, django_capture_on_commit_callbacks
+):
+    """Work set for a whole class shares one file (timetables.services.work_set)."""
+    dina, ada = personas["dina"], personas["ada"]
+    first = room_record(personas, StudentFactory(date_of_birth=born(40)))
+    second = room_record(personas, StudentFactory(date_of_birth=born(40)))
+    shared = WorkRequest.objects.get(placement__referral=first).file.name
+    own = WorkRequest.objects.get(placement__referral=second)
+    WorkRequest.objects.filter(pk=own.pk).update(file=shared)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispose(first, dina, ada)
+    assert private_storage().exists(shared)  # the second pupil's request still uses it
+    assert RoomRecordDisposal.objects.get(referral_number=first.pk).files_removed == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        dispose(second, dina, ada)
+    assert not private_storage().exists(shared)
+    assert RoomRecordDisposal.objects.get(referral_number=second.pk).files_removed == 1

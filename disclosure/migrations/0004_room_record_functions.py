@@ -10,14 +10,15 @@ the owner of the tables (SECURITY DEFINER, search_path pinned), refuses (SQLSTAT
 as records_dispose) unless the proposal was approved by someone other than its proposer,
 no legal hold stands on the pupil's file, the referral is closed and its placement over,
 the rule and due date are still those proposed and the day has come (in the school's time
-zone); then writes the tombstone (rows counted per table, files counted), deletes the
-reminders about the record, its calendar feeds, register, work, plan, placement (with its
-targets, reviews, ratings, measures, follow-ups) and referral (with its prior support and
-proposed targets), then their transitions (whose triggers let a transition go only once
-its referral or placement is gone: referrals/disposal_triggers.py), checks every foreign
-key at once (so a table added later that still points at the record refuses the
-disposal instead of failing at commit), and returns the storage names of the work files
-no remaining work request shares, for the caller to delete after commit.
+zone); then counts the record's rows per table, deletes the reminders about the record,
+its calendar feeds, register, work, plan, placement (with its targets, reviews, ratings,
+measures, follow-ups) and referral (with its prior support and proposed targets), then
+their transitions (whose triggers let a transition go only once its referral or placement
+is gone: referrals/disposal_triggers.py), writes the tombstone (the counts, and the work
+files no remaining work request shares: a file set for a whole class is kept while
+another pupil's request names it), checks every foreign key at once (so a table added
+later that still points at the record refuses the disposal instead of failing at
+commit), and returns those files' storage names for the caller to delete after commit.
 
 The chronology entries the placement wrote (events, the register's days, concerns) are
 the chronology's: they stay, and go by their own rule (records_dispose).
@@ -170,6 +171,12 @@ BEGIN
     files := ARRAY(SELECT DISTINCT w.file FROM timetables_workrequest w
                    WHERE w.placement_id = pl AND w.file <> '');
 
+    -- A later placement that followed this one no longer names it.
+    UPDATE referrals_placement SET previous_id = NULL WHERE previous_id = pl;
+{_DELETE}
+    -- A file set for a whole class is shared: it goes once no request names it.
+    files := ARRAY(SELECT f FROM unnest(files) f
+                   WHERE NOT EXISTS (SELECT 1 FROM timetables_workrequest w WHERE w.file = f));
     INSERT INTO disclosure_roomrecorddisposal (
         proposal_id, student_id, referral_number, had_placement, rule_id, due_on,
         proposed_by_id, proposed_at, approved_by_id, approved_at, disposed_at,
@@ -180,15 +187,10 @@ BEGIN
         counts, cardinality(files)
     );
 
-    -- A later placement that followed this one no longer names it.
-    UPDATE referrals_placement SET previous_id = NULL WHERE previous_id = pl;
-{_DELETE}
     -- Whatever still points at the record refuses now, inside the function.
     SET CONSTRAINTS ALL IMMEDIATE;
     SET CONSTRAINTS ALL DEFERRED;
-    -- A file set for a whole class is shared: it goes once no request names it.
-    RETURN QUERY SELECT f FROM unnest(files) f
-        WHERE NOT EXISTS (SELECT 1 FROM timetables_workrequest w WHERE w.file = f);
+    RETURN QUERY SELECT unnest(files);
 END
 $fn$;
 REVOKE ALL ON FUNCTION disclosure_dispose_room_record(bigint) FROM PUBLIC;
