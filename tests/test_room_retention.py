@@ -514,3 +514,40 @@ def test_a_work_file_shared_with_another_pupils_request_is_kept_until_neither_re
         dispose(second, dina, ada)
     assert not private_storage().exists(shared)
     assert RoomRecordDisposal.objects.get(referral_number=second.pk).files_removed == 1
+
+
+def test_proposing_a_record_already_disposed_of_says_so(personas, client_for):
+    dina, ada = personas["dina"], personas["ada"]
+    referral = closed_referral(personas["rita"], StudentFactory(date_of_birth=born(40)))
+    number = referral.pk
+    dispose(referral, dina, ada)
+    response = client_for(dina).post(
+        reverse("disclosure:room_retention_propose"), {"referral": number}, follow=True
+    )
+    assert response.status_code == 200
+    assert "This record has already been disposed of." in response.content.decode()
+
+
+def test_the_disposed_list_runs_the_same_number_of_queries_for_ten_times_the_rows(
+    personas, client_for
+):
+    dina, ada = personas["dina"], personas["ada"]
+
+    def make(n):
+        for _ in range(n):
+            referral = closed_referral(personas["rita"], StudentFactory(date_of_birth=born(40)))
+            dispose(referral, dina, ada)
+
+    def count():
+        client = client_for(ada)
+        client.get(REVIEW + "?show=disposed")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(REVIEW + "?show=disposed")
+        assert response.status_code == 200
+        return len(queries), len(response.context["page"].object_list)
+
+    make(2)
+    small, shown = count()
+    assert shown == 2
+    make(18)
+    assert count() == (small, 20)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from disclosure.models import RoomRecordProposal
+from disclosure.models import RoomRecordDisposal, RoomRecordProposal
 from disclosure.retention import selectors, services
 from enigma.actor import actor_from
 from enigma.capabilities import Capability
@@ -86,7 +87,13 @@ def room_retention(request):
 @requires(Capability.PROPOSE_DISPOSAL)
 @require_POST
 def room_retention_propose(request):
-    referral = get_object_or_404(Referral, pk=_number(request.POST.get("referral")))
+    number = _number(request.POST.get("referral"))
+    referral = Referral.objects.filter(pk=number).first()
+    if referral is None:
+        if not RoomRecordDisposal.objects.filter(referral_number=number).exists():
+            raise Http404("No such referral.")
+        messages.error(request, "This record has already been disposed of.")
+        return redirect(_back("due"))
     try:
         services.propose_room_disposal(referral=referral, by=actor_from(request))
     except ValidationError as error:
