@@ -15,6 +15,9 @@ class DisclosureAction:
     TRANSFER_FAILED = "disclosure.transfer_failed"
     TRANSFER_EXPIRED = "disclosure.transfer_expired"
     LEAVING_CLOSED = "disclosure.leaving_closed"
+    ROOM_DISPOSAL_PROPOSED = "disclosure.room_disposal_proposed"
+    ROOM_DISPOSAL_APPROVED = "disclosure.room_disposal_approved"
+    ROOM_DISPOSAL_REJECTED = "disclosure.room_disposal_rejected"
 
 
 A = DisclosureAction
@@ -32,8 +35,13 @@ LABELS = {
     A.TRANSFER_FAILED: "A child-protection file transfer failed",
     A.TRANSFER_EXPIRED: "A child-protection file link expired",
     A.LEAVING_CLOSED: "Recorded that a leaver's child-protection file goes another way",
+    A.ROOM_DISPOSAL_PROPOSED: "Proposed a room record (a referral and its placement) for disposal",
+    A.ROOM_DISPOSAL_APPROVED: "Approved the disposal of a room record (its rows and files deleted)",
+    A.ROOM_DISPOSAL_REJECTED: "Rejected a proposed disposal of a room record",
 }
 GROUPS = {"disclosure.": "Subject access and file transfers"}
 # The receiving DSL's address and a failure's words stay out of the audit page.
 PRIVATE_DATA = {A.TRANSFER_SENT: ("email",), A.TRANSFER_FAILED: ("reason",)}
+# A room record's disposal is named by kind and id: the record it names is gone.
+PRIVATE_OBJECTS = {"disclosure.RoomRecordProposal": "Room record disposal proposal"}
 del A

@@ -13,9 +13,16 @@ CONTRIBUTIONS = Contributions(
             Capability.TRANSFER_CP_FILE,
             current_prefix="disclosure:transfer",
         ),
+        NavLink(
+            "Retention",
+            "disclosure:room_retention",
+            Capability.REVIEW_DISPOSAL,
+            current_prefix="disclosure:room_retention",
+        ),
     ),
     student_tabs=(Tab("Records requests", "disclosure:student", Capability.EXPORT_SUBJECT_ACCESS),),
     audit_labels=audit_actions.LABELS,
     audit_groups=audit_actions.GROUPS,
     private_data=audit_actions.PRIVATE_DATA,
+    private_objects=audit_actions.PRIVATE_OBJECTS,
 )

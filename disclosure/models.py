@@ -182,3 +182,19 @@ class LeavingClosed(models.Model):
 
     def __str__(self):
         return f"Leaving of {self.student_id} on {self.left_on} closed"
+
+
+from disclosure.models_retention import (  # noqa: E402
+    RoomRecordDecision,
+    RoomRecordDisposal,
+    RoomRecordProposal,
+)
+
+__all__ = [
+    "ChildProtectionTransfer",
+    "LeavingClosed",
+    "RoomRecordDecision",
+    "RoomRecordDisposal",
+    "RoomRecordProposal",
+    "SubjectAccessExport",
+]

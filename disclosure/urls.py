@@ -1,6 +1,7 @@
 from django.urls import path
 
 from disclosure import views
+from disclosure.retention import views as retention
 
 app_name = "disclosure"
 
@@ -15,6 +16,9 @@ urlpatterns = [
     path("transfers/<int:transfer_pk>/", views.transfer_detail, name="transfer_detail"),
     path("transfers/<int:transfer_pk>/send/", views.transfer_send, name="transfer_send"),
     path("transfers/<int:transfer_pk>/fail/", views.transfer_fail, name="transfer_fail"),
+    path("retention/", retention.room_retention, name="room_retention"),
+    path("retention/propose/", retention.room_retention_propose, name="room_retention_propose"),
+    path("retention/decide/", retention.room_retention_decide, name="room_retention_decide"),
     # The receiving school's pages: public, behind the link's secret and the code.
     path("receive/<str:transfer_token>/", views.receive, name="receive"),
     path(

@@ -21,12 +21,8 @@ CONTRIBUTIONS = Contributions(
             Capability.READ_FORCE_RECORDS,
             current_prefix="records:force",
         ),
-        NavLink(
-            "Retention",
-            "records:retention_review",
-            Capability.REVIEW_DISPOSAL,
-            current_prefix="records:retention",
-        ),
+        # "Retention" in the header is the disclosure app's page, which sums this app's
+        # retention review up beside the room records' (records imports nothing above it).
         # Every interventions URL name starts "intervention", sessions included.
         NavLink(
             "Interventions",

@@ -21,8 +21,11 @@ newest is in force; the rules table is append-only, and each disposal keeps the 
 went under). Which categories hold SEN records is the school admin's, with the
 categories themselves (marking one only lengthens what it keeps).
 
-Covered: chronology entries (with their actions, outcomes, shares, files and session
-notes). Not yet: referrals, placements and timetables, which are kept.
+Covered here: chronology entries (with their actions, outcomes, shares, files and session
+notes). Everything else the room keeps about a pupil (a referral with its placement,
+plan, register, work and reminders: a "room record") falls due under the SEN and pupil
+rules above and is disposed of by the disclosure app (disclosure/retention), which sits
+above referrals and timetables; a legal hold on the whole file (entry empty) stops both.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from enigma.db import append_only_triggers
 from enigma.models import ImmutableModel
 from records.models import Entry
+from referrals.disposal_triggers import transition_triggers
 
 
 class TargetArea(models.TextChoices):
@@ -223,7 +223,9 @@ class ReferralTransition(ImmutableModel):
 
     class Meta:
         ordering = ["at", "id"]
-        triggers = append_only_triggers("referral_transition")
+        triggers = transition_triggers(
+            "referral_transition", table="referrals_referral", column="referral_id"
+        )
 
     def __str__(self):
         return f"{self.from_status or 'new'} -> {self.to_status}"
@@ -378,7 +380,9 @@ class PlacementTransition(ImmutableModel):
 
     class Meta:
         ordering = ["at", "id"]
-        triggers = append_only_triggers("placement_transition")
+        triggers = transition_triggers(
+            "placement_transition", table="referrals_placement", column="placement_id"
+        )
 
     def __str__(self):
         return f"{self.from_state or 'new'} -> {self.to_state}"

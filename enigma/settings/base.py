@@ -118,7 +118,7 @@ ENIGMA_ORDER = {
         "records:my_actions",
         "records:force_list",
         "records:intervention_list",
-        "records:retention_review",
+        "disclosure:room_retention",  # Retention: room records and chronology entries
         "timetables:import",
         "notifications:email_problems",
         "disclosure:transfers",

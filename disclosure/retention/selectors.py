@@ -1,0 +1,136 @@
+"""Reads for a room record's retention: what falls due, what is proposed, held and gone.
+
+A referral's rule and due date come from the database function
+disclosure_room_record_retention (disclosure/retention/__init__.py). Nothing here reads a
+referral's or placement's words: the pages show whose record it is, its dates and state,
+and its rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import (
+    BigIntegerField,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    QuerySet,
+)
+
+from disclosure.models import RoomRecordDisposal, RoomRecordProposal
+from records.retention import years_after
+from records.selectors.retention import active_holds, rules_in_force
+from referrals.models import Placement, Referral
+
+
+class _Retention(Func):
+    """One column of disclosure_room_record_retention(referral id), as a scalar subquery."""
+
+    function = "disclosure_room_record_retention"
+    TEMPLATES = {
+        "due_on": "(SELECT r.due_on FROM %(function)s(%(expressions)s) r)",
+        "rule_id": "(SELECT r.rule_id FROM %(function)s(%(expressions)s) r)",
+    }
+
+    def __init__(self, expression, column, output_field):
+        super().__init__(expression, output_field=output_field)
+        self.template = self.TEMPLATES[column]
+
+
+def room_due_on(referral_ref="pk"):
+    return _Retention(F(referral_ref), "due_on", DateField())
+
+
+def room_rule_id(referral_ref="pk"):
+    return _Retention(F(referral_ref), "rule_id", BigIntegerField())
+
+
+def file_held(student_ref="student_id") -> Exists:
+    """Whether a legal hold stands on the whole file of the pupil (a hold on one chronology
+    entry keeps that entry only)."""
+    return Exists(active_holds().filter(student=OuterRef(student_ref), entry__isnull=True))
+
+
+def _open_proposal() -> Exists:
+    return Exists(
+        RoomRecordProposal.objects.filter(referral_number=OuterRef("pk"), decision__isnull=True)
+    )
+
+
+def _candidates(today: dt.date) -> QuerySet[Referral]:
+    """Closed referrals (their placement over, if any) of pupils old enough for the shortest
+    rule that applies to room records: only these can be due, so the function runs on few
+    rows."""
+    years = min(
+        (r.years_after_birth for r in rules_in_force() if r.basis in ("sen", "pupil")),
+        default=None,
+    )
+    if years is None:
+        return Referral.objects.none()
+    live = Placement.objects.filter(referral=OuterRef("pk"), state__in=Placement.LIVE)
+    return (
+        Referral.objects.filter(student__date_of_birth__lte=years_after(today, -years))
+        .exclude(status__in=Referral.OPEN)
+        .filter(~Exists(live))
+    )
+
+
+def due_room_records(today: dt.date) -> QuerySet[Referral]:
+    """Room records due on `today`, not held and not already proposed, the longest overdue
+    first."""
+    return (
+        _candidates(today)
+        .annotate(due_on=room_due_on(), rule_id=room_rule_id(), is_held=file_held())
+        .filter(due_on__lte=today, is_held=False)
+        .filter(~_open_proposal())
+        .select_related("student", "placement")
+        .order_by("due_on", "pk")
+    )
+
+
+def held_due_room_records_count(today: dt.date) -> int:
+    """How many due room records a legal hold keeps back (those already proposed show as
+    held among the proposals)."""
+    return (
+        _candidates(today)
+        .annotate(due_on=room_due_on(), is_held=file_held())
+        .filter(due_on__lte=today, is_held=True)
+        .filter(~_open_proposal())
+        .count()
+    )
+
+
+def open_room_proposals() -> QuerySet[RoomRecordProposal]:
+    return (
+        RoomRecordProposal.objects.filter(decision__isnull=True)
+        .annotate(is_held=file_held())
+        .select_related("student", "rule", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def room_disposals() -> QuerySet[RoomRecordDisposal]:
+    return RoomRecordDisposal.objects.select_related(
+        "student", "rule", "proposed_by", "approved_by"
+    ).order_by("-disposed_at", "-pk")
+
+
+def room_retention_of(referral: Referral) -> tuple[int | None, dt.date | None]:
+    """(rule id, due date) of one referral's room record."""
+    row = (
+        Referral.objects.filter(pk=referral.pk)
+        .annotate(rule_id=room_rule_id(), due_on=room_due_on())
+        .values_list("rule_id", "due_on")
+        .first()
+    )
+    return row if row else (None, None)
+
+
+def referrals_by_number(numbers) -> dict[int, Referral]:
+    """The referrals still there among these ids, with their placements (one query)."""
+    return {
+        r.pk: r for r in Referral.objects.filter(pk__in=list(numbers)).select_related("placement")
+    }

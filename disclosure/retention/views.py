@@ -1,0 +1,132 @@
+"""The room records' disposal review page, with the chronology's own review summed up at
+its head (the records app's page lists the entries; records imports nothing from here),
+and the two halves of a disposal.
+
+A room record is shown by whose it is, when it was referred, its placement's dates and
+state, and its rule: never a referral's or a placement's words.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from disclosure.models import RoomRecordDisposal, RoomRecordProposal
+from disclosure.retention import selectors, services
+from enigma.actor import actor_from
+from enigma.capabilities import Capability
+from enigma.permissions import requires
+from records.forms.retention import ReasonForm
+from records.selectors import retention as entry_selectors
+from referrals.models import Referral
+
+PAGE_SIZE = 50
+SHOWS = {"due": "Due for disposal", "proposed": "Awaiting approval", "disposed": "Disposed of"}
+
+
+def _number(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [m for found in error.message_dict.values() for m in found]
+    return error.messages
+
+
+def _back(show: str) -> str:
+    return f"{reverse('disclosure:room_retention')}?show={show}"
+
+
+@requires(Capability.REVIEW_DISPOSAL)
+def room_retention(request):
+    today = timezone.localdate()
+    show = request.GET.get("show", "due")
+    if show not in SHOWS:
+        show = "due"
+    rows = {
+        "due": lambda: selectors.due_room_records(today),
+        "proposed": selectors.open_room_proposals,
+        "disposed": selectors.room_disposals,
+    }[show]()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rules = {r.pk: r for r in entry_selectors.rules_in_force()}
+    if show == "proposed":
+        referrals = selectors.referrals_by_number(p.referral_number for p in page.object_list)
+        for row in page.object_list:
+            row.referral = referrals.get(row.referral_number)
+    elif show == "due":
+        for row in page.object_list:
+            row.rule_shown = rules.get(row.rule_id)
+    return render(
+        request,
+        "disclosure/room_retention.html",
+        {
+            "show": show,
+            "shows": SHOWS,
+            "show_label": SHOWS[show],
+            "page": page,
+            "query_string": f"show={show}",
+            "rules": [r for r in rules.values() if r.basis in ("sen", "pupil")],
+            "held_count": selectors.held_due_room_records_count(today) if show == "due" else None,
+            "entries_due": entry_selectors.due_entries(today).count(),
+            "entries_proposed": entry_selectors.open_proposals().count(),
+        },
+    )
+
+
+@requires(Capability.PROPOSE_DISPOSAL)
+@require_POST
+def room_retention_propose(request):
+    number = _number(request.POST.get("referral"))
+    referral = Referral.objects.filter(pk=number).first()
+    if referral is None:
+        if not RoomRecordDisposal.objects.filter(referral_number=number).exists():
+            raise Http404("No such referral.")
+        messages.error(request, "This record has already been disposed of.")
+        return redirect(_back("due"))
+    try:
+        services.propose_room_disposal(referral=referral, by=actor_from(request))
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            "Proposed for disposal: it now needs the head's or the school admin's approval.",
+        )
+    return redirect(_back("due"))
+
+
+@requires(Capability.APPROVE_DISPOSAL)
+@require_POST
+def room_retention_decide(request):
+    proposal = get_object_or_404(RoomRecordProposal, pk=_number(request.POST.get("proposal")))
+    approve = request.POST.get("decision") == "approve"
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        for message in form.errors.get("reason", []):
+            messages.error(request, f"Why it should be kept: {message}")
+        return redirect(_back("proposed"))
+    try:
+        services.decide_room_disposal(
+            proposal=proposal,
+            by=actor_from(request),
+            approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+        return redirect(_back("proposed"))
+    messages.success(request, "Disposed of." if approve else "Rejected: the record is kept.")
+    return redirect(_back("disposed" if approve else "proposed"))
