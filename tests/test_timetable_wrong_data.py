@@ -103,7 +103,9 @@ def test_marking_sends_needs_attention_again_without_the_student_marked(
             headers={"HX-Request": "true"},
         )
     html = response.content.decode()
-    oob = html[html.index('<div id="needs-attention" hx-swap-oob="true">') :]
+    start = html.index('<div id="needs-attention" hx-swap-oob="true">')
+    # Only "Needs attention": "The day" (sent after it) names Maya with her new mark.
+    oob = html[start : html.index('<div id="the-day" hx-swap-oob="true">', start)]
     assert "Leo Adebayo" in oob
     assert f"#register-{maya_cell.pk}" not in oob, "Maya is marked: no link to her row"
     assert "Maya Quennell" not in oob
