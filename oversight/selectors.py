@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 from django.db.models import (
     Aggregate,
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -560,41 +562,32 @@ def _answers(qs, name: str, a: Q, b: Q) -> dict[int, dict]:
 
 
 def _repeats(now, before, t, cols) -> Table:
-    def placed(span):
-        return Exists(Placement.objects.filter(_in_room(span), student=OuterRef("pk")))
-
-    def earlier(span):
-        return Exists(
-            Placement.objects.filter(
-                student=OuterRef("pk"), state__in=IN_ROOM, start_date__lt=span.start
-            )
+    # Read from the placements of the pupils placed in either period (their earlier
+    # placements included), one row a pupil, then counted: not a look-up for every pupil
+    # on the roll.
+    counted = Placement.objects.filter(state__in=IN_ROOM)
+    concerned = counted.filter(
+        _in_room(now) | _in_room(before) | _in(now, "start_date") | _in(before, "start_date")
+    ).values("student_id")
+    per_pupil = (
+        counted.filter(student_id__in=concerned)
+        .values("student_id")
+        .annotate(
+            pa=Count("pk", filter=_in_room(now)),
+            pb=Count("pk", filter=_in_room(before)),
+            ea=Count("pk", filter=Q(start_date__lt=now.start)),
+            eb=Count("pk", filter=Q(start_date__lt=before.start)),
+            ta=Count("pk", filter=_in(now, "start_date")),
+            tb=Count("pk", filter=_in(before, "start_date")),
         )
-
-    def times(span):
-        return Subquery(
-            Placement.objects.filter(
-                student=OuterRef("pk"), state__in=IN_ROOM, start_date__range=(span.start, span.end)
-            )
-            .values("student")
-            .annotate(n=Count("pk"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        )
-
-    got = Student.objects.annotate(
-        pa=placed(now),
-        pb=placed(before),
-        ea=earlier(now),
-        eb=earlier(before),
-        ta=Coalesce(times(now), 0),
-        tb=Coalesce(times(before), 0),
-    ).aggregate(
-        n_pa=Count("pk", filter=Q(pa=True)),
-        n_pb=Count("pk", filter=Q(pb=True)),
-        n_ea=Count("pk", filter=Q(pa=True, ea=True)),
-        n_eb=Count("pk", filter=Q(pb=True, eb=True)),
-        n_ta=Count("pk", filter=Q(ta__gte=2)),
-        n_tb=Count("pk", filter=Q(tb__gte=2)),
+    )
+    got = per_pupil.aggregate(
+        n_pa=Count("student_id", filter=Q(pa__gt=0)),
+        n_pb=Count("student_id", filter=Q(pb__gt=0)),
+        n_ea=Count("student_id", filter=Q(pa__gt=0, ea__gt=0)),
+        n_eb=Count("student_id", filter=Q(pb__gt=0, eb__gt=0)),
+        n_ta=Count("student_id", filter=Q(ta__gte=2)),
+        n_tb=Count("student_id", filter=Q(tb__gte=2)),
     )
     table = Table("repeats", "Pupils placed more than once", ["Figure", *cols])
     table.rows += [
@@ -849,36 +842,60 @@ def _on_roll(span: Span) -> Q:
     return Q(on_roll=True) | Q(left_on__gte=span.start)
 
 
+def _keys(groups):
+    return [(i, j) for i, (_, parts) in enumerate(groups) for j in range(len(parts))]
+
+
+def _placed_students(span: Span):
+    """The pupils in the room at some time in the span (their ids, as a subquery)."""
+    return Placement.objects.filter(_in_room(span)).values("student_id")
+
+
 def _disproportionality(now, before, t):
     groups = characteristic_groups()
-    placed_a = Exists(Placement.objects.filter(_in_room(now), student=OuterRef("pk")))
-    placed_b = Exists(Placement.objects.filter(_in_room(before), student=OuterRef("pk")))
     roll_a, roll_b = _on_roll(now), _on_roll(before)
-    students = Student.objects.annotate(pa=placed_a, pb=placed_b)
-    aggregates = {
-        "roll_a": Count("pk", filter=roll_a),
-        "roll_b": Count("pk", filter=roll_b),
-        "placed_a": Count("pk", filter=roll_a & Q(pa=True)),
-        "placed_b": Count("pk", filter=roll_b & Q(pb=True)),
-    }
+    # One pass over the pupils on roll in either period, grouped by year, by whether on
+    # roll in each period and by whether placed in each (the placed pupils of a period
+    # are a few hundred ids, read once as a set): each row carries every
+    # characteristic's counts, and each figure is a sum of rows.
+    counts = {"n": Count("pk")}
     for i, (_, parts) in enumerate(groups):
         for j, (_, cond) in enumerate(parts):
-            aggregates[f"r{i}_{j}"] = Count("pk", filter=roll_a & cond)
-            aggregates[f"p{i}_{j}"] = Count("pk", filter=roll_a & cond & Q(pa=True))
-            aggregates[f"rb{i}_{j}"] = Count("pk", filter=roll_b & cond)
-            aggregates[f"pb{i}_{j}"] = Count("pk", filter=roll_b & cond & Q(pb=True))
-    got = students.aggregate(**aggregates)
-    years = list(
-        students.filter(roll_a | roll_b)
-        .values("year_group")
+            counts[f"{i}_{j}"] = Count("pk", filter=cond)
+
+    def flag(q: Q):
+        return ExpressionWrapper(q, output_field=BooleanField())
+
+    rows = (
+        Student.objects.filter(roll_a | roll_b)
         .annotate(
-            r=Count("pk", filter=roll_a),
-            p=Count("pk", filter=roll_a & Q(pa=True)),
-            rb=Count("pk", filter=roll_b),
-            pb=Count("pk", filter=roll_b & Q(pb=True)),
+            on_roll_now=flag(roll_a),
+            on_roll_before=flag(roll_b),
+            in_room_now=flag(Q(pk__in=_placed_students(now))),
+            in_room_before=flag(Q(pk__in=_placed_students(before))),
         )
-        .order_by("year_group")
+        .values("year_group", "on_roll_now", "on_roll_before", "in_room_now", "in_room_before")
+        .annotate(**counts)
     )
+    got: Counter = Counter()
+    years = set()
+    for row in rows:
+        years.add(row["year_group"])
+        y = f"y{row['year_group']}"
+        for prefix, counted in (
+            ("r", row["on_roll_now"]),
+            ("rb", row["on_roll_before"]),
+            ("p", row["on_roll_now"] and row["in_room_now"]),
+            ("pb", row["on_roll_before"] and row["in_room_before"]),
+        ):
+            if not counted:
+                continue
+            got[prefix] += row["n"]
+            got[f"{prefix}{y}"] += row["n"]
+            for i, j in _keys(groups):
+                got[f"{prefix}{i}_{j}"] += row[f"{i}_{j}"]
+    for old, new in (("r", "roll_a"), ("p", "placed_a"), ("rb", "roll_b"), ("pb", "placed_b")):
+        got[new] = got.pop(old, 0)
     table = Table(
         "disproportionality",
         "Who is placed: pupils in the room per 100 on roll, by characteristic",
@@ -926,13 +943,10 @@ def _disproportionality(now, before, t):
         )
         for i, (name, parts) in enumerate(groups)
     ]
-    year_counts = {}
     year_parts = []
-    for y in years:
-        k = f"y{y['year_group']}"
-        year_counts.update({f"r{k}": y["r"], f"p{k}": y["p"], f"rb{k}": y["rb"], f"pb{k}": y["pb"]})
-        year_parts.append((f"Year {y['year_group']}", (f"r{k}", f"p{k}", f"rb{k}", f"pb{k}")))
-    got.update(year_counts)
+    for year in sorted(years):
+        k = f"y{year}"
+        year_parts.append((f"Year {year}", (f"r{k}", f"p{k}", f"rb{k}", f"pb{k}")))
     parts_all.append(("Year group", year_parts))
     chart = []
     for name, parts in parts_all:
