@@ -120,6 +120,14 @@ def _in(span: Span, field_name: str) -> Q:
     return Q(**{f"{field_name}__range": (span.start, span.end)})
 
 
+def _during(span: Span, field_name: str) -> Q:
+    """A timestamp on a day of the span (in the school's time zone), as a range the
+    timestamp's index can serve (not a cast of every row's timestamp to a date)."""
+    first = timezone.make_aware(dt.datetime.combine(span.start, dt.time.min))
+    after = timezone.make_aware(dt.datetime.combine(span.end + dt.timedelta(days=1), dt.time.min))
+    return Q(**{f"{field_name}__gte": first, f"{field_name}__lt": after})
+
+
 def _in_room(span: Span, prefix: str = "") -> Q:
     return Q(
         **{
@@ -210,8 +218,8 @@ def _referrals(now: Span, before: Span):
     received = Referral.objects.exclude(submitted_at__isnull=True)
     return (
         received,
-        Q(submitted_at__date__range=(now.start, now.end)),
-        Q(submitted_at__date__range=(before.start, before.end)),
+        _during(now, "submitted_at"),
+        _during(before, "submitted_at"),
     )
 
 
@@ -260,7 +268,7 @@ def _referrals_by_need(now, before, t, cols) -> Table:
     none = Q(need_areas=[])
     aggregates["none_a"] = Count("pk", filter=a & none)
     aggregates["none_b"] = Count("pk", filter=b & none)
-    got = qs.aggregate(**aggregates)
+    got = qs.filter(a | b).aggregate(**aggregates)
     table = Table(
         "referrals_need",
         "Referrals received, by area of need",
@@ -275,18 +283,21 @@ def _referrals_by_need(now, before, t, cols) -> Table:
 
 def _decisions(now, before, t, cols) -> Table:
     decided = Referral.objects.filter(decided_at__isnull=False, submitted_at__isnull=False)
-    a = Q(decided_at__date__range=(now.start, now.end))
-    b = Q(decided_at__date__range=(before.start, before.end))
+    a, b = _during(now, "decided_at"), _during(before, "decided_at")
     took = DaysBetween(F("decided_at"), F("submitted_at"))
     approved, declined = Q(status=Referral.Status.APPROVED), Q(status=Referral.Status.DECLINED)
     decisive = approved | declined
-    got = decided.filter(decisive).aggregate(
-        ap_a=Count("pk", filter=a & approved),
-        ap_b=Count("pk", filter=b & approved),
-        de_a=Count("pk", filter=a & declined),
-        de_b=Count("pk", filter=b & declined),
-        med_a=Median(took, filter=a),
-        med_b=Median(took, filter=b),
+    got = (
+        decided.filter(decisive)
+        .filter(a | b)
+        .aggregate(
+            ap_a=Count("pk", filter=a & approved),
+            ap_b=Count("pk", filter=b & approved),
+            de_a=Count("pk", filter=a & declined),
+            de_b=Count("pk", filter=b & declined),
+            med_a=Median(took, filter=a),
+            med_b=Median(took, filter=b),
+        )
     )
     table = Table("decisions", "Decisions and the time to decide", ["Figure", *cols])
     approved_cells = _pair(got["ap_a"], got["ap_b"], t)
@@ -318,7 +329,7 @@ def _waiting(now, before, t, cols) -> Table:
         arg_joiner=" - ",
         output_field=IntegerField(),
     )
-    got = started.aggregate(
+    got = started.filter(a | b).aggregate(
         n_a=Count("pk", filter=a),
         n_b=Count("pk", filter=b),
         w_a=Count("pk", filter=a & waited),
@@ -374,7 +385,9 @@ def _placements(now, before, t, cols):
     in_a, in_b = _in_room(now), _in_room(before)
     ended_a = _in(now, "actual_exit") & Q(state__in=ENDED)
     ended_b = _in(before, "actual_exit") & Q(state__in=ENDED)
-    got = qs.aggregate(
+    got = qs.filter(
+        in_a | in_b | _in(now, "start_date") | _in(before, "start_date") | ended_a | ended_b
+    ).aggregate(
         room_a=Count("pk", filter=in_a),
         room_b=Count("pk", filter=in_b),
         start_a=Count("pk", filter=_in(now, "start_date")),
@@ -383,7 +396,6 @@ def _placements(now, before, t, cols):
         done_b=Count("pk", filter=ended_b & Q(state=Placement.State.COMPLETED)),
         early_a=Count("pk", filter=ended_a & Q(state=Placement.State.ENDED_EARLY)),
         early_b=Count("pk", filter=ended_b & Q(state=Placement.State.ENDED_EARLY)),
-        active_now=Count("pk", filter=Q(state=Placement.State.ACTIVE)),
     )
     ended = list(
         qs.filter(ended_a | ended_b).values_list("start_date", "actual_exit").order_by("pk")
@@ -520,7 +532,8 @@ def _follow_ups(now, before, t, cols) -> Table:
     )
     suspended = FollowUp.objects.filter(placement=OuterRef("pk"), suspended_or_excluded=True)
     not_full_time = FollowUp.objects.filter(placement=OuterRef("pk"), in_class_full_time=False)
-    got = Placement.objects.filter(state__in=ENDED).aggregate(
+    ended_in_either = _in(now, "actual_exit") | _in(before, "actual_exit")
+    got = Placement.objects.filter(ended_in_either, state__in=ENDED).aggregate(
         a=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(re_referred))),
         b=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(re_referred))),
         sa=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(suspended))),
@@ -603,6 +616,9 @@ def _repeats(now, before, t, cols) -> Table:
 
 def _reintegration(now, before, t) -> Table:
     a, b = _in_room(now, "placement__"), _in_room(before, "placement__")
+    # Only the plan cells of the placements in the room in either period (read through
+    # the placement's index), and only their register marks "in class".
+    in_either = Placement.objects.filter(_in_room(now) | _in_room(before)).values("pk")
     cells = PlanCell.objects.filter(a | b)
     in_class_instead = Exists(
         RegisterMark.objects.filter(
@@ -610,23 +626,40 @@ def _reintegration(now, before, t) -> Table:
             date=OuterRef("date"),
             period=OuterRef("period_id"),
             status=RegisterMark.Status.IN_CLASS,
+            placement__in=in_either,
         )
     )
-    counts = {}
-    for key, span_q in (("a", a), ("b", b)):
-        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
-        counts[f"planned_{key}"] = Count("pk", filter=span_q & Q(mode=Mode.CLASS))
-        counts[f"instead_{key}"] = Count(
-            "pk", filter=span_q & Q(mode__in=ROOM_MODES) & Q(in_class_instead)
+    # Counted for each placement, week and mode, with whether the placement was in the
+    # room in each period (no sort of every lesson to count distinct placements), then
+    # summed by week: a placement counts in a week of a period when it has lessons that
+    # week and was in the room in that period.
+    weeks: dict[int, Counter] = defaultdict(Counter)
+    placed: dict[tuple, set] = defaultdict(set)
+    for r in (
+        cells.annotate(
+            week=WeekOfPlacement(F("date"), F("placement__start_date")),
+            in_a=ExpressionWrapper(a, output_field=BooleanField()),
+            in_b=ExpressionWrapper(b, output_field=BooleanField()),
         )
-        counts[f"placements_{key}"] = Count("placement", filter=span_q, distinct=True)
-    rows = (
-        cells.annotate(week=WeekOfPlacement(F("date"), F("placement__start_date")))
         .filter(week__gte=1)
-        .values("week")
-        .annotate(**counts)
-        .order_by("week")[:12]
-    )
+        .values("placement_id", "week", "mode", "in_a", "in_b")
+        .annotate(
+            lessons=Count("pk"),
+            instead=Count("pk", filter=Q(mode__in=ROOM_MODES) & Q(in_class_instead)),
+        )
+        .order_by()
+    ):
+        week = weeks[r["week"]]
+        for key in ("a", "b"):
+            if r[f"in_{key}"]:
+                week[f"lessons_{key}"] += r["lessons"]
+                week[f"planned_{key}"] += r["lessons"] if r["mode"] == Mode.CLASS else 0
+                week[f"instead_{key}"] += r["instead"]
+                placed[(r["week"], key)].add(r["placement_id"])
+    for (w, key), ids in placed.items():
+        weeks[w][f"placements_{key}"] = len(ids)
+    names = [f"{n}_{k}" for n in ("lessons", "planned", "instead", "placements") for k in "ab"]
+    rows = [{"week": w, **{n: weeks[w][n] for n in names}} for w in sorted(weeks)[:12]]
     table = Table(
         "reintegration",
         "Reintegration: lessons in class each week of a placement, against the plan",
@@ -991,21 +1024,25 @@ def _trend(now: Span, before: Span, t: int):
     months_a, months_b = now.months(), before.months()
     referred = Counter()
     started = Counter()
-    for span, tag in ((now, "a"), (before, "b")):
-        for r in (
-            Referral.objects.filter(submitted_at__date__range=(span.start, span.end))
-            .annotate(m=TruncMonth("submitted_at"))
-            .values("m")
-            .annotate(n=Count("pk"))
-        ):
-            referred[(tag, r["m"].date() if hasattr(r["m"], "date") else r["m"])] = r["n"]
-        for r in (
-            Placement.objects.filter(_in(span, "start_date"), state__in=IN_ROOM)
-            .annotate(m=TruncMonth("start_date"))
-            .values("m")
-            .annotate(n=Count("pk"))
-        ):
-            started[(tag, r["m"])] = r["n"]
+    # One query a table: each month of either period with its count in each (the two
+    # periods may overlap when a range of dates is longer than a year).
+    a, b = _during(now, "submitted_at"), _during(before, "submitted_at")
+    for r in (
+        Referral.objects.filter(a | b)
+        .annotate(m=TruncMonth("submitted_at"))
+        .values("m")
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+    ):
+        month = r["m"].date() if hasattr(r["m"], "date") else r["m"]
+        referred[("a", month)], referred[("b", month)] = r["n_a"], r["n_b"]
+    a, b = _in(now, "start_date"), _in(before, "start_date")
+    for r in (
+        Placement.objects.filter(a | b, state__in=IN_ROOM)
+        .annotate(m=TruncMonth("start_date"))
+        .values("m")
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+    ):
+        started[("a", r["m"])], started[("b", r["m"])] = r["n_a"], r["n_b"]
     table = Table(
         "trend",
         "Each month: referrals received and placements started",
@@ -1048,7 +1085,7 @@ def _force(now, before, t, cols) -> Table:
     happened: counts only, never what happened."""
 
     def when(span):
-        return Q(entry__occurred_at__date__range=(span.start, span.end))
+        return _during(span, "entry__occurred_at")
 
     def counted(extra: Q | None = None):
         extra = extra if extra is not None else Q()
@@ -1069,7 +1106,7 @@ def _force(now, before, t, cols) -> Table:
         aggregates[f"a{n}"], aggregates[f"b{n}"] = a, b
     aggregates["pa"] = Count("entry__links__student", filter=when(now), distinct=True)
     aggregates["pb"] = Count("entry__links__student", filter=when(before), distinct=True)
-    got = current_force_records().aggregate(**aggregates)
+    got = current_force_records().filter(when(now) | when(before)).aggregate(**aggregates)
     table = Table(
         "force",
         "Use of reasonable force",
