@@ -194,8 +194,11 @@ def figures(now: Span, before: Span, *, today: dt.date, threshold: int | None = 
     tables["repeats"] = _repeats(now, before, t, cols)
     tables["reintegration"] = _reintegration(now, before, t)
     tables["subjects_behind"] = _subjects_behind(now, before, t, today)
-    tables["work_department"] = _work_by(now, before, t, "subject", "Department (subject)")
-    tables["work_teacher"] = _work_by(now, before, t, "teacher", "Teacher")
+    work_totals = _work_totals(now, before)  # the same for both tables: counted once
+    tables["work_department"] = _work_by(
+        now, before, t, "subject", "Department (subject)", work_totals
+    )
+    tables["work_teacher"] = _work_by(now, before, t, "teacher", "Teacher", work_totals)
     tables["force"] = _force(now, before, t, cols)
     tables["cp_transfers"] = _cp_transfers(now, before, t, cols, today)
     dispro, ratios_chart = _disproportionality(now, before, t)
@@ -629,7 +632,7 @@ def _reintegration(now, before, t) -> Table:
             placement__in=in_either,
         )
     )
-    # Counted for each placement, week and mode, with whether the placement was in the
+    # Counted for each placement and week, with whether the placement was in the
     # room in each period (no sort of every lesson to count distinct placements), then
     # summed by week: a placement counts in a week of a period when it has lessons that
     # week and was in the room in that period.
@@ -642,9 +645,10 @@ def _reintegration(now, before, t) -> Table:
             in_b=ExpressionWrapper(b, output_field=BooleanField()),
         )
         .filter(week__gte=1)
-        .values("placement_id", "week", "mode", "in_a", "in_b")
+        .values("placement_id", "week", "in_a", "in_b")
         .annotate(
             lessons=Count("pk"),
+            planned=Count("pk", filter=Q(mode=Mode.CLASS)),
             instead=Count("pk", filter=Q(mode__in=ROOM_MODES) & Q(in_class_instead)),
         )
         .order_by()
@@ -653,7 +657,7 @@ def _reintegration(now, before, t) -> Table:
         for key in ("a", "b"):
             if r[f"in_{key}"]:
                 week[f"lessons_{key}"] += r["lessons"]
-                week[f"planned_{key}"] += r["lessons"] if r["mode"] == Mode.CLASS else 0
+                week[f"planned_{key}"] += r["planned"]
                 week[f"instead_{key}"] += r["instead"]
                 placed[(r["week"], key)].add(r["placement_id"])
     for (w, key), ids in placed.items():
@@ -763,9 +767,22 @@ def _subjects_behind(now, before, t, today) -> Table:
     return table
 
 
-def _work_by(now, before, t, by: str, heading: str) -> Table:
+def _work(now, before):
     a, b = _in(now, "date"), _in(before, "date")
-    work = WorkRequest.objects.filter(a | b).exclude(status=WorkRequest.Status.CANCELLED)
+    return a, b, WorkRequest.objects.filter(a | b).exclude(status=WorkRequest.Status.CANCELLED)
+
+
+def _work_totals(now, before) -> dict:
+    a, b, work = _work(now, before)
+    counts = {}
+    for key, span_q in (("a", a), ("b", b)):
+        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
+        counts[f"set_{key}"] = Count("pk", filter=span_q & Q(status__in=WORK_SET))
+    return work.aggregate(**counts)
+
+
+def _work_by(now, before, t, by: str, heading: str, totals: dict) -> Table:
+    a, b, work = _work(now, before)
     keys = ["subject"] if by == "subject" else ["teacher_id", "teacher_code"]
     counts = {}
     for key, span_q in (("a", a), ("b", b)):
@@ -775,7 +792,6 @@ def _work_by(now, before, t, by: str, heading: str) -> Table:
             DaysBetween(F("set_at"), F("requested_at")), filter=span_q & Q(status__in=WORK_SET)
         )
     rows = list(work.values(*keys).annotate(**counts).order_by(*keys)[: MAX_ROWS + 1])
-    totals = work.aggregate(**{k: v for k, v in counts.items() if not k.startswith("days")})
     names = {}
     if by == "teacher":
         from django.contrib.auth import get_user_model
