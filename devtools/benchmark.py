@@ -107,8 +107,10 @@ STUDENT_FILE_REASON = (
     "restricted entry shown also gets the DSL team to ask"
 )
 OVERSIGHT_QUERIES = (
-    "one grouped count per table for the year and the year before, the same at any size "
-    "(tests/test_oversight.py)"
+    "17 tables, each counted in one to four grouped queries over the period and the year "
+    "before at once (reading only their rows), plus the school calendar for lengths in "
+    "school days, the purposes' names and the list of placements that ended: ~37, the "
+    "same at any size (tests/test_oversight.py)"
 )
 TARGETS = (
     # The core

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 from django.db.models import (
     Aggregate,
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -118,6 +120,14 @@ def _in(span: Span, field_name: str) -> Q:
     return Q(**{f"{field_name}__range": (span.start, span.end)})
 
 
+def _during(span: Span, field_name: str) -> Q:
+    """A timestamp on a day of the span (in the school's time zone), as a range the
+    timestamp's index can serve (not a cast of every row's timestamp to a date)."""
+    first = timezone.make_aware(dt.datetime.combine(span.start, dt.time.min))
+    after = timezone.make_aware(dt.datetime.combine(span.end + dt.timedelta(days=1), dt.time.min))
+    return Q(**{f"{field_name}__gte": first, f"{field_name}__lt": after})
+
+
 def _in_room(span: Span, prefix: str = "") -> Q:
     return Q(
         **{
@@ -184,8 +194,11 @@ def figures(now: Span, before: Span, *, today: dt.date, threshold: int | None = 
     tables["repeats"] = _repeats(now, before, t, cols)
     tables["reintegration"] = _reintegration(now, before, t)
     tables["subjects_behind"] = _subjects_behind(now, before, t, today)
-    tables["work_department"] = _work_by(now, before, t, "subject", "Department (subject)")
-    tables["work_teacher"] = _work_by(now, before, t, "teacher", "Teacher")
+    work_totals = _work_totals(now, before)  # the same for both tables: counted once
+    tables["work_department"] = _work_by(
+        now, before, t, "subject", "Department (subject)", work_totals
+    )
+    tables["work_teacher"] = _work_by(now, before, t, "teacher", "Teacher", work_totals)
     tables["force"] = _force(now, before, t, cols)
     tables["cp_transfers"] = _cp_transfers(now, before, t, cols, today)
     dispro, ratios_chart = _disproportionality(now, before, t)
@@ -208,8 +221,8 @@ def _referrals(now: Span, before: Span):
     received = Referral.objects.exclude(submitted_at__isnull=True)
     return (
         received,
-        Q(submitted_at__date__range=(now.start, now.end)),
-        Q(submitted_at__date__range=(before.start, before.end)),
+        _during(now, "submitted_at"),
+        _during(before, "submitted_at"),
     )
 
 
@@ -258,7 +271,7 @@ def _referrals_by_need(now, before, t, cols) -> Table:
     none = Q(need_areas=[])
     aggregates["none_a"] = Count("pk", filter=a & none)
     aggregates["none_b"] = Count("pk", filter=b & none)
-    got = qs.aggregate(**aggregates)
+    got = qs.filter(a | b).aggregate(**aggregates)
     table = Table(
         "referrals_need",
         "Referrals received, by area of need",
@@ -273,18 +286,21 @@ def _referrals_by_need(now, before, t, cols) -> Table:
 
 def _decisions(now, before, t, cols) -> Table:
     decided = Referral.objects.filter(decided_at__isnull=False, submitted_at__isnull=False)
-    a = Q(decided_at__date__range=(now.start, now.end))
-    b = Q(decided_at__date__range=(before.start, before.end))
+    a, b = _during(now, "decided_at"), _during(before, "decided_at")
     took = DaysBetween(F("decided_at"), F("submitted_at"))
     approved, declined = Q(status=Referral.Status.APPROVED), Q(status=Referral.Status.DECLINED)
     decisive = approved | declined
-    got = decided.filter(decisive).aggregate(
-        ap_a=Count("pk", filter=a & approved),
-        ap_b=Count("pk", filter=b & approved),
-        de_a=Count("pk", filter=a & declined),
-        de_b=Count("pk", filter=b & declined),
-        med_a=Median(took, filter=a),
-        med_b=Median(took, filter=b),
+    got = (
+        decided.filter(decisive)
+        .filter(a | b)
+        .aggregate(
+            ap_a=Count("pk", filter=a & approved),
+            ap_b=Count("pk", filter=b & approved),
+            de_a=Count("pk", filter=a & declined),
+            de_b=Count("pk", filter=b & declined),
+            med_a=Median(took, filter=a),
+            med_b=Median(took, filter=b),
+        )
     )
     table = Table("decisions", "Decisions and the time to decide", ["Figure", *cols])
     approved_cells = _pair(got["ap_a"], got["ap_b"], t)
@@ -316,7 +332,7 @@ def _waiting(now, before, t, cols) -> Table:
         arg_joiner=" - ",
         output_field=IntegerField(),
     )
-    got = started.aggregate(
+    got = started.filter(a | b).aggregate(
         n_a=Count("pk", filter=a),
         n_b=Count("pk", filter=b),
         w_a=Count("pk", filter=a & waited),
@@ -372,7 +388,9 @@ def _placements(now, before, t, cols):
     in_a, in_b = _in_room(now), _in_room(before)
     ended_a = _in(now, "actual_exit") & Q(state__in=ENDED)
     ended_b = _in(before, "actual_exit") & Q(state__in=ENDED)
-    got = qs.aggregate(
+    got = qs.filter(
+        in_a | in_b | _in(now, "start_date") | _in(before, "start_date") | ended_a | ended_b
+    ).aggregate(
         room_a=Count("pk", filter=in_a),
         room_b=Count("pk", filter=in_b),
         start_a=Count("pk", filter=_in(now, "start_date")),
@@ -381,7 +399,6 @@ def _placements(now, before, t, cols):
         done_b=Count("pk", filter=ended_b & Q(state=Placement.State.COMPLETED)),
         early_a=Count("pk", filter=ended_a & Q(state=Placement.State.ENDED_EARLY)),
         early_b=Count("pk", filter=ended_b & Q(state=Placement.State.ENDED_EARLY)),
-        active_now=Count("pk", filter=Q(state=Placement.State.ACTIVE)),
     )
     ended = list(
         qs.filter(ended_a | ended_b).values_list("start_date", "actual_exit").order_by("pk")
@@ -518,7 +535,8 @@ def _follow_ups(now, before, t, cols) -> Table:
     )
     suspended = FollowUp.objects.filter(placement=OuterRef("pk"), suspended_or_excluded=True)
     not_full_time = FollowUp.objects.filter(placement=OuterRef("pk"), in_class_full_time=False)
-    got = Placement.objects.filter(state__in=ENDED).aggregate(
+    ended_in_either = _in(now, "actual_exit") | _in(before, "actual_exit")
+    got = Placement.objects.filter(ended_in_either, state__in=ENDED).aggregate(
         a=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(re_referred))),
         b=Count("pk", filter=_in(before, "actual_exit") & Q(Exists(re_referred))),
         sa=Count("pk", filter=_in(now, "actual_exit") & Q(Exists(suspended))),
@@ -560,41 +578,32 @@ def _answers(qs, name: str, a: Q, b: Q) -> dict[int, dict]:
 
 
 def _repeats(now, before, t, cols) -> Table:
-    def placed(span):
-        return Exists(Placement.objects.filter(_in_room(span), student=OuterRef("pk")))
-
-    def earlier(span):
-        return Exists(
-            Placement.objects.filter(
-                student=OuterRef("pk"), state__in=IN_ROOM, start_date__lt=span.start
-            )
+    # Read from the placements of the pupils placed in either period (their earlier
+    # placements included), one row a pupil, then counted: not a look-up for every pupil
+    # on the roll.
+    counted = Placement.objects.filter(state__in=IN_ROOM)
+    concerned = counted.filter(
+        _in_room(now) | _in_room(before) | _in(now, "start_date") | _in(before, "start_date")
+    ).values("student_id")
+    per_pupil = (
+        counted.filter(student_id__in=concerned)
+        .values("student_id")
+        .annotate(
+            pa=Count("pk", filter=_in_room(now)),
+            pb=Count("pk", filter=_in_room(before)),
+            ea=Count("pk", filter=Q(start_date__lt=now.start)),
+            eb=Count("pk", filter=Q(start_date__lt=before.start)),
+            ta=Count("pk", filter=_in(now, "start_date")),
+            tb=Count("pk", filter=_in(before, "start_date")),
         )
-
-    def times(span):
-        return Subquery(
-            Placement.objects.filter(
-                student=OuterRef("pk"), state__in=IN_ROOM, start_date__range=(span.start, span.end)
-            )
-            .values("student")
-            .annotate(n=Count("pk"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        )
-
-    got = Student.objects.annotate(
-        pa=placed(now),
-        pb=placed(before),
-        ea=earlier(now),
-        eb=earlier(before),
-        ta=Coalesce(times(now), 0),
-        tb=Coalesce(times(before), 0),
-    ).aggregate(
-        n_pa=Count("pk", filter=Q(pa=True)),
-        n_pb=Count("pk", filter=Q(pb=True)),
-        n_ea=Count("pk", filter=Q(pa=True, ea=True)),
-        n_eb=Count("pk", filter=Q(pb=True, eb=True)),
-        n_ta=Count("pk", filter=Q(ta__gte=2)),
-        n_tb=Count("pk", filter=Q(tb__gte=2)),
+    )
+    got = per_pupil.aggregate(
+        n_pa=Count("student_id", filter=Q(pa__gt=0)),
+        n_pb=Count("student_id", filter=Q(pb__gt=0)),
+        n_ea=Count("student_id", filter=Q(pa__gt=0, ea__gt=0)),
+        n_eb=Count("student_id", filter=Q(pb__gt=0, eb__gt=0)),
+        n_ta=Count("student_id", filter=Q(ta__gte=2)),
+        n_tb=Count("student_id", filter=Q(tb__gte=2)),
     )
     table = Table("repeats", "Pupils placed more than once", ["Figure", *cols])
     table.rows += [
@@ -610,6 +619,9 @@ def _repeats(now, before, t, cols) -> Table:
 
 def _reintegration(now, before, t) -> Table:
     a, b = _in_room(now, "placement__"), _in_room(before, "placement__")
+    # Only the plan cells of the placements in the room in either period (read through
+    # the placement's index), and only their register marks "in class".
+    in_either = Placement.objects.filter(_in_room(now) | _in_room(before)).values("pk")
     cells = PlanCell.objects.filter(a | b)
     in_class_instead = Exists(
         RegisterMark.objects.filter(
@@ -617,23 +629,41 @@ def _reintegration(now, before, t) -> Table:
             date=OuterRef("date"),
             period=OuterRef("period_id"),
             status=RegisterMark.Status.IN_CLASS,
+            placement__in=in_either,
         )
     )
-    counts = {}
-    for key, span_q in (("a", a), ("b", b)):
-        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
-        counts[f"planned_{key}"] = Count("pk", filter=span_q & Q(mode=Mode.CLASS))
-        counts[f"instead_{key}"] = Count(
-            "pk", filter=span_q & Q(mode__in=ROOM_MODES) & Q(in_class_instead)
+    # Counted for each placement and week, with whether the placement was in the
+    # room in each period (no sort of every lesson to count distinct placements), then
+    # summed by week: a placement counts in a week of a period when it has lessons that
+    # week and was in the room in that period.
+    weeks: dict[int, Counter] = defaultdict(Counter)
+    placed: dict[tuple, set] = defaultdict(set)
+    for r in (
+        cells.annotate(
+            week=WeekOfPlacement(F("date"), F("placement__start_date")),
+            in_a=ExpressionWrapper(a, output_field=BooleanField()),
+            in_b=ExpressionWrapper(b, output_field=BooleanField()),
         )
-        counts[f"placements_{key}"] = Count("placement", filter=span_q, distinct=True)
-    rows = (
-        cells.annotate(week=WeekOfPlacement(F("date"), F("placement__start_date")))
         .filter(week__gte=1)
-        .values("week")
-        .annotate(**counts)
-        .order_by("week")[:12]
-    )
+        .values("placement_id", "week", "in_a", "in_b")
+        .annotate(
+            lessons=Count("pk"),
+            planned=Count("pk", filter=Q(mode=Mode.CLASS)),
+            instead=Count("pk", filter=Q(mode__in=ROOM_MODES) & Q(in_class_instead)),
+        )
+        .order_by()
+    ):
+        week = weeks[r["week"]]
+        for key in ("a", "b"):
+            if r[f"in_{key}"]:
+                week[f"lessons_{key}"] += r["lessons"]
+                week[f"planned_{key}"] += r["planned"]
+                week[f"instead_{key}"] += r["instead"]
+                placed[(r["week"], key)].add(r["placement_id"])
+    for (w, key), ids in placed.items():
+        weeks[w][f"placements_{key}"] = len(ids)
+    names = [f"{n}_{k}" for n in ("lessons", "planned", "instead", "placements") for k in "ab"]
+    rows = [{"week": w, **{n: weeks[w][n] for n in names}} for w in sorted(weeks)[:12]]
     table = Table(
         "reintegration",
         "Reintegration: lessons in class each week of a placement, against the plan",
@@ -737,9 +767,22 @@ def _subjects_behind(now, before, t, today) -> Table:
     return table
 
 
-def _work_by(now, before, t, by: str, heading: str) -> Table:
+def _work(now, before):
     a, b = _in(now, "date"), _in(before, "date")
-    work = WorkRequest.objects.filter(a | b).exclude(status=WorkRequest.Status.CANCELLED)
+    return a, b, WorkRequest.objects.filter(a | b).exclude(status=WorkRequest.Status.CANCELLED)
+
+
+def _work_totals(now, before) -> dict:
+    a, b, work = _work(now, before)
+    counts = {}
+    for key, span_q in (("a", a), ("b", b)):
+        counts[f"lessons_{key}"] = Count("pk", filter=span_q)
+        counts[f"set_{key}"] = Count("pk", filter=span_q & Q(status__in=WORK_SET))
+    return work.aggregate(**counts)
+
+
+def _work_by(now, before, t, by: str, heading: str, totals: dict) -> Table:
+    a, b, work = _work(now, before)
     keys = ["subject"] if by == "subject" else ["teacher_id", "teacher_code"]
     counts = {}
     for key, span_q in (("a", a), ("b", b)):
@@ -749,7 +792,6 @@ def _work_by(now, before, t, by: str, heading: str) -> Table:
             DaysBetween(F("set_at"), F("requested_at")), filter=span_q & Q(status__in=WORK_SET)
         )
     rows = list(work.values(*keys).annotate(**counts).order_by(*keys)[: MAX_ROWS + 1])
-    totals = work.aggregate(**{k: v for k, v in counts.items() if not k.startswith("days")})
     names = {}
     if by == "teacher":
         from django.contrib.auth import get_user_model
@@ -849,36 +891,60 @@ def _on_roll(span: Span) -> Q:
     return Q(on_roll=True) | Q(left_on__gte=span.start)
 
 
+def _keys(groups):
+    return [(i, j) for i, (_, parts) in enumerate(groups) for j in range(len(parts))]
+
+
+def _placed_students(span: Span):
+    """The pupils in the room at some time in the span (their ids, as a subquery)."""
+    return Placement.objects.filter(_in_room(span)).values("student_id")
+
+
 def _disproportionality(now, before, t):
     groups = characteristic_groups()
-    placed_a = Exists(Placement.objects.filter(_in_room(now), student=OuterRef("pk")))
-    placed_b = Exists(Placement.objects.filter(_in_room(before), student=OuterRef("pk")))
     roll_a, roll_b = _on_roll(now), _on_roll(before)
-    students = Student.objects.annotate(pa=placed_a, pb=placed_b)
-    aggregates = {
-        "roll_a": Count("pk", filter=roll_a),
-        "roll_b": Count("pk", filter=roll_b),
-        "placed_a": Count("pk", filter=roll_a & Q(pa=True)),
-        "placed_b": Count("pk", filter=roll_b & Q(pb=True)),
-    }
+    # One pass over the pupils on roll in either period, grouped by year, by whether on
+    # roll in each period and by whether placed in each (the placed pupils of a period
+    # are a few hundred ids, read once as a set): each row carries every
+    # characteristic's counts, and each figure is a sum of rows.
+    counts = {"n": Count("pk")}
     for i, (_, parts) in enumerate(groups):
         for j, (_, cond) in enumerate(parts):
-            aggregates[f"r{i}_{j}"] = Count("pk", filter=roll_a & cond)
-            aggregates[f"p{i}_{j}"] = Count("pk", filter=roll_a & cond & Q(pa=True))
-            aggregates[f"rb{i}_{j}"] = Count("pk", filter=roll_b & cond)
-            aggregates[f"pb{i}_{j}"] = Count("pk", filter=roll_b & cond & Q(pb=True))
-    got = students.aggregate(**aggregates)
-    years = list(
-        students.filter(roll_a | roll_b)
-        .values("year_group")
+            counts[f"{i}_{j}"] = Count("pk", filter=cond)
+
+    def flag(q: Q):
+        return ExpressionWrapper(q, output_field=BooleanField())
+
+    rows = (
+        Student.objects.filter(roll_a | roll_b)
         .annotate(
-            r=Count("pk", filter=roll_a),
-            p=Count("pk", filter=roll_a & Q(pa=True)),
-            rb=Count("pk", filter=roll_b),
-            pb=Count("pk", filter=roll_b & Q(pb=True)),
+            on_roll_now=flag(roll_a),
+            on_roll_before=flag(roll_b),
+            in_room_now=flag(Q(pk__in=_placed_students(now))),
+            in_room_before=flag(Q(pk__in=_placed_students(before))),
         )
-        .order_by("year_group")
+        .values("year_group", "on_roll_now", "on_roll_before", "in_room_now", "in_room_before")
+        .annotate(**counts)
     )
+    got: Counter = Counter()
+    years = set()
+    for row in rows:
+        years.add(row["year_group"])
+        y = f"y{row['year_group']}"
+        for prefix, counted in (
+            ("r", row["on_roll_now"]),
+            ("rb", row["on_roll_before"]),
+            ("p", row["on_roll_now"] and row["in_room_now"]),
+            ("pb", row["on_roll_before"] and row["in_room_before"]),
+        ):
+            if not counted:
+                continue
+            got[prefix] += row["n"]
+            got[f"{prefix}{y}"] += row["n"]
+            for i, j in _keys(groups):
+                got[f"{prefix}{i}_{j}"] += row[f"{i}_{j}"]
+    for old, new in (("r", "roll_a"), ("p", "placed_a"), ("rb", "roll_b"), ("pb", "placed_b")):
+        got[new] = got.pop(old, 0)
     table = Table(
         "disproportionality",
         "Who is placed: pupils in the room per 100 on roll, by characteristic",
@@ -926,13 +992,10 @@ def _disproportionality(now, before, t):
         )
         for i, (name, parts) in enumerate(groups)
     ]
-    year_counts = {}
     year_parts = []
-    for y in years:
-        k = f"y{y['year_group']}"
-        year_counts.update({f"r{k}": y["r"], f"p{k}": y["p"], f"rb{k}": y["rb"], f"pb{k}": y["pb"]})
-        year_parts.append((f"Year {y['year_group']}", (f"r{k}", f"p{k}", f"rb{k}", f"pb{k}")))
-    got.update(year_counts)
+    for year in sorted(years):
+        k = f"y{year}"
+        year_parts.append((f"Year {year}", (f"r{k}", f"p{k}", f"rb{k}", f"pb{k}")))
     parts_all.append(("Year group", year_parts))
     chart = []
     for name, parts in parts_all:
@@ -977,21 +1040,25 @@ def _trend(now: Span, before: Span, t: int):
     months_a, months_b = now.months(), before.months()
     referred = Counter()
     started = Counter()
-    for span, tag in ((now, "a"), (before, "b")):
-        for r in (
-            Referral.objects.filter(submitted_at__date__range=(span.start, span.end))
-            .annotate(m=TruncMonth("submitted_at"))
-            .values("m")
-            .annotate(n=Count("pk"))
-        ):
-            referred[(tag, r["m"].date() if hasattr(r["m"], "date") else r["m"])] = r["n"]
-        for r in (
-            Placement.objects.filter(_in(span, "start_date"), state__in=IN_ROOM)
-            .annotate(m=TruncMonth("start_date"))
-            .values("m")
-            .annotate(n=Count("pk"))
-        ):
-            started[(tag, r["m"])] = r["n"]
+    # One query a table: each month of either period with its count in each (the two
+    # periods may overlap when a range of dates is longer than a year).
+    a, b = _during(now, "submitted_at"), _during(before, "submitted_at")
+    for r in (
+        Referral.objects.filter(a | b)
+        .annotate(m=TruncMonth("submitted_at"))
+        .values("m")
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+    ):
+        month = r["m"].date() if hasattr(r["m"], "date") else r["m"]
+        referred[("a", month)], referred[("b", month)] = r["n_a"], r["n_b"]
+    a, b = _in(now, "start_date"), _in(before, "start_date")
+    for r in (
+        Placement.objects.filter(a | b, state__in=IN_ROOM)
+        .annotate(m=TruncMonth("start_date"))
+        .values("m")
+        .annotate(n_a=Count("pk", filter=a), n_b=Count("pk", filter=b))
+    ):
+        started[("a", r["m"])], started[("b", r["m"])] = r["n_a"], r["n_b"]
     table = Table(
         "trend",
         "Each month: referrals received and placements started",
@@ -1034,7 +1101,7 @@ def _force(now, before, t, cols) -> Table:
     happened: counts only, never what happened."""
 
     def when(span):
-        return Q(entry__occurred_at__date__range=(span.start, span.end))
+        return _during(span, "entry__occurred_at")
 
     def counted(extra: Q | None = None):
         extra = extra if extra is not None else Q()
@@ -1055,7 +1122,7 @@ def _force(now, before, t, cols) -> Table:
         aggregates[f"a{n}"], aggregates[f"b{n}"] = a, b
     aggregates["pa"] = Count("entry__links__student", filter=when(now), distinct=True)
     aggregates["pb"] = Count("entry__links__student", filter=when(before), distinct=True)
-    got = current_force_records().aggregate(**aggregates)
+    got = current_force_records().filter(when(now) | when(before)).aggregate(**aggregates)
     table = Table(
         "force",
         "Use of reasonable force",

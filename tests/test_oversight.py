@@ -630,3 +630,89 @@ def test_uses_of_force_and_late_cp_files_are_counted_once_each(calendar, rita, d
     # At the school's threshold of 5 every count above is hidden (0 stays 0).
     hidden = figures(now, before, today=TODAY, threshold=5).tables["force"]
     assert str(row(hidden, "Uses of reasonable force")[1]) == "fewer than 5"
+
+
+def _shown(result) -> dict:
+    """Every cell of every table as the reader sees it, and the per-placement list."""
+    shown = {
+        key: [[(str(c), getattr(c, "hidden", None)) for c in r] for r in table.rows]
+        for key, table in result.tables.items()
+    }
+    shown["placements"] = [(p["placement"].pk, p["days"], p["outcome"]) for p in result.placements]
+    return shown
+
+
+def test_older_history_changes_no_figure_and_a_day_ends_at_local_midnight(calendar, rita, dee):
+    """The figures read only the two periods: years of older placements, lessons,
+    register marks, work and referrals change nothing; a referral counts in the period
+    of its day in London (BST included), to the minute either side of midnight."""
+    from timetables.models import RegisterMark
+
+    build_school(rita, dee)
+    now, before = this_year()
+    first = figures(now, before, today=TODAY, threshold=1)
+
+    p1 = _period()
+    for year in range(2017, 2025):
+        # Pupils who have since left (on roll, they would change this year's roll).
+        leavers = StudentFactory.create_batch(
+            2, sen_status="E", on_roll=False, left_on=D(year, 7, 19)
+        )
+        for student in leavers:
+            old = placement(
+                student,
+                referrer=rita,
+                approver=dee,
+                start=D(year, 1, 9),
+                exit_=D(year, 2, 10),
+                outcome="partial",
+                purpose=Purpose.INCLUSION_SUPPORT,
+                needs=[NeedArea.SEMH],
+            )
+            FollowUp.objects.create(
+                placement=old, weeks_after=2, due_on=D(year, 2, 24), result="returned"
+            )
+            for day, mode in ((D(year, 1, 10), Mode.ROOM), (D(year, 1, 17), Mode.CLASS)):
+                PlanCell.objects.create(
+                    placement=old, date=day, period=p1, mode=mode, subject="Maths"
+                )
+                WorkRequest.objects.create(
+                    placement=old, date=day, period=p1, subject="Maths", teacher=rita
+                )
+            RegisterMark.objects.create(
+                placement=old,
+                date=D(year, 1, 10),
+                period=p1,
+                status=RegisterMark.Status.IN_CLASS,
+                recorded_by=rita,
+            )
+    assert _shown(figures(now, before, today=TODAY, threshold=1)) == _shown(first)
+
+    # Last year ran from Wed 3 Sep 2025 to Wed 22 Jul 2026, both in British Summer Time.
+    assert (before.start, before.end) == (D(2025, 9, 3), D(2026, 7, 22))
+    student = StudentFactory()
+    for when in (
+        dt.datetime(2025, 9, 2, 23, 59, tzinfo=LONDON),  # the evening before: not counted
+        dt.datetime(2025, 9, 3, 0, 1, tzinfo=LONDON),  # 23:01 on the 2nd in UTC: counted
+        dt.datetime(2026, 7, 22, 23, 59, tzinfo=LONDON),  # counted
+        dt.datetime(2026, 7, 23, 0, 1, tzinfo=LONDON),  # 23:01 on the 22nd in UTC: not
+    ):
+        Referral.objects.create(
+            student=student,
+            referrer=rita,
+            status=Referral.Status.DECLINED,
+            reasons="Struggling despite support.",
+            purpose=Purpose.PART_TIME,
+            need_areas=[NeedArea.COGNITION],
+            submitted_at=when,
+            decided_at=when,
+            decided_by=dee,
+            decision_reason="Needs met in class.",
+        )
+    result = figures(now, before, today=TODAY, threshold=1)
+    purposes = result.tables["referrals_purpose"]
+    assert row(purposes, "Part-time timetable as part of reintegration")[2].value == 2 + 2
+    assert row(result.tables["referrals_need"], "Cognition and learning")[2].value == 2 + 2
+    assert row(result.tables["decisions"], "Declined")[1:] == [Count(0, 1), Count(2, 1)]
+    referred = {p["month"]: p["referred_before"].value for p in result.trend}
+    assert referred[D(2026, 9, 1)] == 1  # September 2025: the one at 00:01 on the 3rd
