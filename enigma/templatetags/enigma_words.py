@@ -3,6 +3,8 @@ name what is missing rather than "This field is required"."""
 
 from django import forms, template
 
+from enigma.formatting import day_text
+
 register = template.Library()
 
 # The message Django gives a required field left empty. A form that sets its own
@@ -70,3 +72,12 @@ def says_optional(bound_field) -> bool:
         and not getattr(form, "is_filter", False)
         and getattr(form, "marks_optional", True) is not False
     )
+
+
+@register.filter(expects_localtime=True)
+def day(value) -> str:
+    """A day in the house style, "Mon 3 Nov 2026": what |date gives, from words kept per
+    day (enigma.formatting.day_text) for lists that name the same days row after row."""
+    if value in (None, ""):
+        return ""
+    return day_text(value)
