@@ -1,11 +1,23 @@
 """Words as people read them: dates as "Mon 3 Nov 2026" (the house style), "an exit review"."""
 
 import datetime as dt
+from functools import lru_cache
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 
 def day_text(value: dt.date) -> str:
+    # A day's words depend only on the day and the language (a datetime's also on the
+    # time zone: those are formatted each time). Kept, as a page of rows names the same
+    # days again and again, and a date format costs as much as forty template lookups.
+    if type(value) is dt.date:
+        return _day_text(value, get_language())
+    return date_format(value, "D j M Y")
+
+
+@lru_cache(maxsize=4096)
+def _day_text(value: dt.date, language: str | None) -> str:
     return date_format(value, "D j M Y")
 
 

@@ -15,10 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from enigma.formatting import day_text
 from enigma.models import AuditEvent, Period, SchoolSettings
 from tests.db import queries
 from tests.factories import PeriodFactory, StudentFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
+from tests.render_costs import render_costs
 from timetables.models import Lesson, Mode, PlanCell, WorkRequest
 from timetables.selectors.work import same_class_count, work_panel
 from timetables.services.work import (
@@ -264,6 +266,20 @@ def test_my_students_is_compact_one_block_per_student_with_lessons_needing_work(
     for work in (a, two_students["a_mon"], b):
         assert f'name="works" value="{work.pk}" form="set-many"' in html
     assert html.count('name="works"') == 3  # the class lesson needs nothing
+
+
+def test_my_students_names_its_days_from_kept_words_and_misses_no_variable(
+    client_for, tom, two_students, monkeypatch
+):
+    """Each lesson row names its day three times (the tick box, the summary, the table):
+    the words are kept per day, not formatted per mention (issue 15)."""
+    a = two_students["a_fri"]
+    set_work(client_for(tom), two_students["a_mon"])
+    costs, response = render_costs(client_for(tom), reverse("timetables:my_students"), monkeypatch)
+    assert f"{day_text(a.date)}, {a.period.name}" in response.content.decode()
+    assert not costs.misses, costs.misses
+    # The set lesson's "Set <date and time>" is a datetime: the only one formatted.
+    assert costs.date_formats <= 1, costs.date_formats
 
 
 def test_the_same_work_for_several_lessons_in_one_go(client_for, tom, two_students):

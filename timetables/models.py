@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enigma import request_cache
-from enigma.formatting import day_text
+from enigma.formatting import day_text as format_day
 from enigma.models import Period, Student
 from records.storage import private_storage
 from referrals.models import Placement
@@ -460,12 +460,16 @@ def lesson_started(day: dt.date, period: Period, now: dt.datetime | None = None)
     return lesson_start(day, period) <= (now or timezone.now())
 
 
-def lesson_locked(cell: PlanCell, *, today: dt.date, marked: bool) -> str:
+def lesson_locked(
+    cell: PlanCell, *, today: dt.date, marked: bool, day_text: str | None = None
+) -> str:
     """Why this lesson can no longer change in the plan, or "": a lesson that has started
-    (or ended), or that the register has a mark for, is history."""
-    when = f"{cell.period.name} on {day_text(cell.date)}"
+    (or ended), or that the register has a mark for, is history. `day_text` is the
+    lesson's day already formatted, when the caller has it (a grid formats each day once)."""
     if marked:
-        return f"{when} is on the register: the plan keeps what happened."
-    if cell.date < today or (cell.date == today and lesson_started(cell.date, cell.period)):
-        return f"{when} has started: lessons under way or over stay as planned."
-    return ""
+        reason = "is on the register: the plan keeps what happened."
+    elif cell.date < today or (cell.date == today and lesson_started(cell.date, cell.period)):
+        reason = "has started: lessons under way or over stay as planned."
+    else:
+        return ""
+    return f"{cell.period.name} on {day_text or format_day(cell.date)} {reason}"

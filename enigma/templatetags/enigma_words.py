@@ -3,6 +3,8 @@ name what is missing rather than "This field is required"."""
 
 from django import forms, template
 
+from enigma.formatting import day_text
+
 register = template.Library()
 
 # The message Django gives a required field left empty. A form that sets its own
@@ -48,3 +50,34 @@ def field_errors(bound_field) -> list[str]:
                 message = required_message(bound_field.field, bound_field.label)
             messages.append(message)
     return messages
+
+
+# includes/field.html asks these of every field it renders: asked in Python, a form or
+# widget without the attribute is no failed template lookup (each costs an exception).
+
+
+@register.filter
+def is_check(bound_field) -> bool:
+    """A tick box, or a list of them: its label follows the box."""
+    return getattr(bound_field.field.widget, "input_type", None) == "checkbox"
+
+
+@register.filter
+def says_optional(bound_field) -> bool:
+    """Whether the label says "(optional)": not on a required field, nor on a form whose
+    fields are all optional (a filter) or that says it by other means."""
+    form = bound_field.form
+    return (
+        not bound_field.field.required
+        and not getattr(form, "is_filter", False)
+        and getattr(form, "marks_optional", True) is not False
+    )
+
+
+@register.filter(expects_localtime=True)
+def day(value) -> str:
+    """A day in the house style, "Mon 3 Nov 2026": what |date gives, from words kept per
+    day (enigma.formatting.day_text) for lists that name the same days row after row."""
+    if value in (None, ""):
+        return ""
+    return day_text(value)

@@ -16,8 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from enigma.actor import actor_from
 from enigma.capabilities import Capability
+from enigma.formatting import day_text
 from enigma.forms.calendar import NonSchoolDayForm, PeriodForm, TermForm
 from enigma.inputs import parse_date
+from enigma.links import pk_url
 from enigma.models import NonSchoolDay, Period, Term
 from enigma.permissions import requires
 from enigma.school_calendar import SchoolCalendar, term_years
@@ -95,14 +97,44 @@ def overview(request):
     days = list(NonSchoolDay.objects.order_by("date"))
     periods = list(Period.objects.order_by("starts_at"))
     calendar = SchoolCalendar(terms, [d.date for d in days])
+    # Ten years of terms and closures: each row's dates and links are worked out here once
+    # (day_text keeps the words for each day) rather than formatted and reversed per cell.
+    term_edit, term_delete = pk_url("calendar_term_edit"), pk_url("calendar_term_delete")
+    day_edit, day_delete = pk_url("calendar_day_edit"), pk_url("calendar_day_delete")
+    kinds = dict(NonSchoolDay.Kind.choices)
     return render(
         request,
         "enigma/calendar/overview.html",
         {
             "term_rows": [
-                (term, calendar.school_days_between(term.starts_on, term.ends_on)) for term in terms
+                {
+                    "name": term.name,
+                    "academic_year": term.academic_year,
+                    "starts": day_text(term.starts_on),
+                    "ends": day_text(term.ends_on),
+                    "half_term": (
+                        f"{day_text(term.half_term_starts_on)} to "
+                        f"{day_text(term.half_term_ends_on)}"
+                        if term.half_term_starts_on
+                        else ""
+                    ),
+                    "school_days": calendar.school_days_between(term.starts_on, term.ends_on),
+                    "edit_url": term_edit(term.pk),
+                    "delete_url": term_delete(term.pk),
+                }
+                for term in terms
             ],
-            "day_rows": [(day, calendar.term_for(day.date) is not None) for day in days],
+            "day_rows": [
+                {
+                    "when": day_text(day.date),
+                    "in_term": calendar.term_for(day.date) is not None,
+                    "kind": kinds.get(day.kind, day.kind),
+                    "description": day.description,
+                    "edit_url": day_edit(day.pk),
+                    "delete_url": day_delete(day.pk),
+                }
+                for day in days
+            ],
             "periods": periods,
             "suggestion_count": len(calendar.suggested_bank_holidays(term_years(terms))),
         },

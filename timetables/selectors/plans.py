@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from enigma.models import Period
 from referrals import dates
@@ -48,35 +49,53 @@ def plan_placement_for(placement_pk: int) -> Placement:
 
 @dataclass
 class CellView:
+    """One lesson of the plan, with what its cell shows worked out once here: the grid
+    renders about 150 of these, and a lookup or a date format in the template costs more
+    per cell than the same in Python."""
+
     cell: PlanCell
     use: occupancy.Use
     capacity: int
     work_status: str = ""
     editable: bool = False
     locked: str = ""  # why the lesson can no longer change (started, or on the register)
+    today: dt.date | None = None  # "upcoming" is measured from this day (default: today)
+    day_label: str = ""  # the lesson's day as the grid names it ("Mon 3 Nov")
+    # Worked out from the above in __post_init__:
+    pk: int = 0
+    mode: str = ""
+    mode_label: str = ""
+    subject: str = ""
+    period_name: str = ""
+    upcoming: bool = False  # today or later: the room's use is shown (and counted) only then
+    full: bool = False
+    work_missing: bool = False
 
-    @property
-    def work_missing(self) -> bool:
-        return self.cell.mode == Mode.ROOM and self.work_status == WorkRequest.Status.REQUESTED
+    def __post_init__(self):
+        cell = self.cell
+        self.pk = cell.pk
+        self.mode = cell.mode
+        self.mode_label = Mode(cell.mode).label
+        self.subject = cell.subject
+        self.period_name = cell.period.name
+        self.day_label = self.day_label or date_format(cell.date, "D j M")
+        self.upcoming = cell.date >= (self.today or timezone.localdate())
+        self.full = self.upcoming and self.use.room > self.capacity
+        self.work_missing = (
+            cell.mode == Mode.ROOM and self.work_status == WorkRequest.Status.REQUESTED
+        )
 
     @property
     def room_count(self) -> int:
         """Students in the room in this lesson, this one included when it is there."""
         return self.use.room
 
-    @property
-    def full(self) -> bool:
-        return self.upcoming and self.use.room > self.capacity
-
-    @property
-    def upcoming(self) -> bool:
-        """Today or later: the room's use is shown (and counted) only for these."""
-        return self.cell.date >= timezone.localdate()
-
 
 @dataclass
 class DayView:
     date: dt.date
+    label: str = ""  # "Mon 3 Nov", formatted once for the column and its cells
+    text: str = ""  # "Mon 3 Nov 2026", for the reasons a lesson is locked
 
 
 @dataclass
@@ -168,7 +187,10 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     editable = placement.state in occupancy.LIVE
     weeks: list[WeekView] = []
     for number, week_days in enumerate(school_weeks, start=1):
-        days = [DayView(day) for day in week_days]
+        days = [
+            DayView(day, date_format(day, "D j M"), date_format(day, "D j M Y"))
+            for day in week_days
+        ]
         letters = dict.fromkeys(cycle.letter(day) for day in week_days if cycle.letter(day))
         week = WeekView(week_days[0], number, "/".join(letters), days, note=notes.get(week_days[0]))
         subjects: set[str] = set()
@@ -181,7 +203,10 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
                     row.append(None)
                     continue
                 locked = lesson_locked(
-                    cell, today=today, marked=(cell.date, cell.period_id) in marked
+                    cell,
+                    today=today,
+                    marked=(cell.date, cell.period_id) in marked,
+                    day_text=day.text,
                 )
                 view = CellView(
                     cell,
@@ -190,6 +215,8 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
                     work.get((cell.date, cell.period_id), ""),
                     editable=editable and not locked,
                     locked=locked,
+                    today=today,
+                    day_label=day.label,
                 )
                 row.append(view)
                 week.lessons += 1
@@ -258,7 +285,7 @@ def cell_view(cell: PlanCell, *, today: dt.date | None = None) -> CellView:
     ).exists()
     locked = lesson_locked(cell, today=today, marked=marked)
     editable = cell.placement.state in occupancy.LIVE and not locked
-    return CellView(cell, use, capacity, status, editable=editable, locked=locked)
+    return CellView(cell, use, capacity, status, editable=editable, locked=locked, today=today)
 
 
 @dataclass
