@@ -20,6 +20,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
 from enigma.models import Student
@@ -273,8 +274,11 @@ def safeguarding_queue(viewer, *, today: dt.date):
     restricted entry (whoever holds it), soonest due first, with the students it is about
     (one query for them all)."""
     since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+    # From the start of that day here (recorded_at__date would compare every row's date).
+    since_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     recent = (
-        Entry.objects.filter(RESTRICTED, recorded_at__date__gte=since)
+        Entry.objects.filter(recorded_at__gte=since_start)
+        .filter(RESTRICTED)
         .select_related("author", "category")
         .prefetch_related(
             Prefetch("students", queryset=Student.objects.order_by("legal_surname")),
