@@ -44,3 +44,49 @@ def test_the_safeguarding_queue_counts_recent_days_in_school_time(personas):
     recent, _actions = selectors.safeguarding_queue(dina, today=today)
     assert [e.summary for e in recent] == ["Just in"]
     assert timezone.localtime(recent[0].recorded_at).date() == first_day
+
+
+@pytest.mark.parametrize(
+    ("asked", "number", "shown"),
+    [
+        (None, 1, ["Task 0", "Task 1", "Task 2"]),
+        ("2", 2, ["Task 3", "Task 4", "Task 5"]),
+        ("3", 3, ["Task 6"]),
+        ("9", 3, ["Task 6"]),  # past the end: the last page, as Paginator.get_page
+        ("x", 1, ["Task 0", "Task 1", "Task 2"]),  # not a number: the first
+        ("0", 3, ["Task 6"]),  # below 1: the last too
+    ],
+)
+def test_a_counted_page_reads_the_page_number_as_django_does(personas, asked, number, shown):
+    """My actions and the safeguarding queue count their open actions in the page's own
+    query (records.selectors.paging): the same page, number and total as Paginator."""
+    from django.core.paginator import Paginator
+
+    from records.models import Action
+    from records.selectors.paging import counted_page
+    from records.services.entries import NewAction
+
+    cora = personas["cora"]
+    today = timezone.localdate()
+    record_entry(
+        author=cora,
+        students=[StudentFactory()],
+        kind="concern",
+        summary="Upset",
+        actions=[NewAction(f"Task {i}", cora, today + dt.timedelta(days=i)) for i in range(7)],
+    )
+    actions = selectors.open_actions_for(cora)
+    page = counted_page(actions, 3, asked)
+    expected = Paginator(Action.objects.order_by("due_on", "id"), 3).get_page(asked)
+    assert [a.description for a in page] == shown == [a.description for a in expected]
+    assert page.number == number == expected.number
+    assert page.paginator.count == 7 and page.paginator.num_pages == 3
+    assert page.has_next() == expected.has_next()
+
+
+def test_a_counted_page_of_nothing(personas):
+    from records.selectors.paging import counted_page
+
+    for asked in (None, "1", "4"):
+        page = counted_page(selectors.open_actions_for(personas["cora"]), 3, asked)
+        assert list(page) == [] and page.number == 1 and page.paginator.count == 0
