@@ -90,3 +90,42 @@ def test_a_counted_page_of_nothing(personas):
     for asked in (None, "1", "4"):
         page = counted_page(selectors.open_actions_for(personas["cora"]), 3, asked)
         assert list(page) == [] and page.number == 1 and page.paginator.count == 0
+
+
+def _open_action_scans(client, url) -> int:
+    """How many times a request asks which actions have no completion (each time sets
+    every action against every completion: the dear part of these pages at scale)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return sum(q["sql"].count('FROM "records_actioncompletion"') for q in captured.captured_queries)
+
+
+def test_each_page_finds_the_open_actions_once(personas, client_for):
+    """My actions, the safeguarding queue and the student file's sidebar each find the
+    open actions in one pass: the page's count comes with its rows (it was a second
+    query over the same actions, and the sidebar's total a second subquery)."""
+    from django.urls import reverse
+
+    from records.services.entries import NewAction
+    from tests.conftest import pass_second_factor
+
+    dina = personas["dina"]
+    student = StudentFactory()
+    today = timezone.localdate()
+    for category in ("Safeguarding", "Behaviour"):
+        record_entry(
+            author=dina,
+            students=[student],
+            kind="concern",
+            category=Category.objects.get(name=category),
+            summary=category,
+            actions=[NewAction(f"Step {i}", dina, today) for i in range(3)],
+        )
+    client = client_for(dina)
+    pass_second_factor(client)
+    assert _open_action_scans(client, reverse("records:my_actions")) == 1
+    assert _open_action_scans(client, reverse("records:safeguarding_queue")) == 2  # + recent
+    assert _open_action_scans(client, reverse("records:student_file", args=[student.pk])) == 1
