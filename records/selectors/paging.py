@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 TOTAL = "page_list_total"
+MAX_PAGE = 10**9
 
 
 class _KnownCount(Paginator):
@@ -30,7 +31,8 @@ def counted_page(queryset: QuerySet, per_page: int, number) -> Page:
         number = 1
     counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
     rows = []
-    if number >= 1:
+    # A page past any list there could be is past the end (and would overflow OFFSET).
+    if 1 <= number <= MAX_PAGE:
         start = (number - 1) * per_page
         rows = list(counted[start : start + per_page])
     if rows:
