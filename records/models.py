@@ -111,7 +111,11 @@ class Entry(ImmutableModel):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "entries"
-        indexes = [models.Index(fields=["author", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["author", "-recorded_at"]),
+            # The safeguarding queue's recent entries, newest first, over every file.
+            models.Index(fields=["-recorded_at", "-id"], name="entry_recorded_newest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="entry_recorded_after_it_happened",

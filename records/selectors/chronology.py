@@ -7,19 +7,19 @@ from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
-    F,
-    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Window,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
 from enigma.models import Student
@@ -32,6 +32,7 @@ from records.models import (
     Entry,
     EntryShare,
 )
+from records.selectors.paging import counted_page
 
 TIMELINE_PAGE_SIZE = 25
 
@@ -165,7 +166,9 @@ def timeline(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
 
 
 def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Page:
-    return Paginator(timeline(student, viewer, filters), TIMELINE_PAGE_SIZE).get_page(page_number)
+    """A page of the timeline, counted in the same query (the file's entries are joined
+    and sorted for the page anyway; a separate count would join them all again)."""
+    return counted_page(timeline(student, viewer, filters), TIMELINE_PAGE_SIZE, page_number)
 
 
 def student_for_file(user, pk) -> Student:
@@ -181,16 +184,15 @@ def student_for_file(user, pk) -> Student:
 
 def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int]:
     """The soonest `limit` open actions on this student's entries, with what the file
-    shows, and how many are open in all: one query. The open actions are picked and
-    counted on the actions table alone; only the few shown are joined to their entries
-    and have their entry's restriction worked out (a recursive check each)."""
-    mine = _open(Action.objects.filter(entry__links__student=student)).order_by()
-    soonest = mine.order_by("due_on", "id").values("pk")[:limit]
-    total = mine.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    shows, and how many are open in all: one query. The student's actions are found from
+    the file's links (an index lookup each, not a pass over every action in the school),
+    counted by a window over them, and only the `limit` shown have their entry's
+    restriction worked out."""
+    entry_ids = ChronologyLink.objects.filter(student=student).values("entry_id")
     rows = list(
-        _with_entry_context(Action.objects.filter(pk__in=Subquery(soonest)), viewer)
-        .annotate(open_total=Subquery(total))
-        .order_by("due_on", "id")
+        _with_entry_context(_open(Action.objects.filter(entry_id__in=entry_ids)), viewer)
+        .annotate(open_total=Window(Count("*")))
+        .order_by("due_on", "id")[:limit]
     )
     if rows:
         return rows, rows[0].open_total
@@ -273,8 +275,11 @@ def safeguarding_queue(viewer, *, today: dt.date):
     restricted entry (whoever holds it), soonest due first, with the students it is about
     (one query for them all)."""
     since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+    # From the start of that day here (recorded_at__date would compare every row's date).
+    since_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     recent = (
-        Entry.objects.filter(RESTRICTED, recorded_at__date__gte=since)
+        Entry.objects.filter(recorded_at__gte=since_start)
+        .filter(RESTRICTED)
         .select_related("author", "category")
         .prefetch_related(
             Prefetch("students", queryset=Student.objects.order_by("legal_surname")),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from records import access
 from records.forms.entries import CompleteActionForm
 from records.models import Action
 from records.selectors import chronology as selectors
+from records.selectors.paging import counted_page
 from records.services import entries
 from records.views.common import audit_restricted_reads, mark_actions_readable
 
@@ -30,8 +30,9 @@ SAFEGUARDING_RECENT_SHOWN = 100
 
 @requires(Capability.FOLLOW_UP_ACTIONS)
 def my_actions(request):
-    page = Paginator(selectors.open_actions_for(request.user), MY_ACTIONS_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    # Finding open actions is the dear part: counted in the same query as the page.
+    page = counted_page(
+        selectors.open_actions_for(request.user), MY_ACTIONS_PAGE_SIZE, request.GET.get("page")
     )
     actions = mark_actions_readable(request, page.object_list)
     shared = list(selectors.entries_shared_with(request.user)[:50])
@@ -108,8 +109,8 @@ def safeguarding_queue(request):
         {
             "recent": recent,
             "more_recent": more_recent,
-            "actions": Paginator(actions, SAFEGUARDING_ACTIONS_PAGE_SIZE).get_page(
-                request.GET.get("page")
+            "actions": counted_page(
+                actions, SAFEGUARDING_ACTIONS_PAGE_SIZE, request.GET.get("page")
             ),
             "today": timezone.localdate(),
             "days": selectors.SAFEGUARDING_RECENT_DAYS,

@@ -1,0 +1,48 @@
+"""A page of a list and the list's length in one query.
+
+Django's Paginator counts (one query) and then fetches the page (another). When finding
+the rows is the dear part (open actions: every action set against every completion), that
+work is done twice. Here the page's rows carry the total as a window count over the same
+scan, so it is done once. The page number is read as Paginator.get_page does (not a
+number: the first page; past the end, or below 1: the last page); only a number out of
+range costs more queries.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+
+TOTAL = "page_list_total"
+MAX_PAGE = 10**9
+
+
+class _KnownCount(Paginator):
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def counted_page(queryset: QuerySet, per_page: int, number) -> Page:
+    """The page `number` of an ordered queryset, counted in the same query."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
+    rows = []
+    # A page past any list there could be is past the end (and would overflow OFFSET).
+    if 1 <= number <= MAX_PAGE:
+        start = (number - 1) * per_page
+        rows = list(counted[start : start + per_page])
+    if rows:
+        total = getattr(rows[0], TOTAL)
+    else:
+        total = queryset.count() if number != 1 else 0
+        last = max(1, -(-total // per_page))
+        if number != 1:  # past either end: the last page, as Paginator.get_page
+            number = last
+            start = (number - 1) * per_page
+            rows = list(counted[start : start + per_page])
+    paginator = _KnownCount(queryset, per_page, total)
+    return Page(rows, number, paginator)

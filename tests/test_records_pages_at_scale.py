@@ -1,0 +1,132 @@
+"""The records pages at scale (issue 15): the shortcuts their queries take give the same
+answers as the plain questions they replace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from records.models import Category
+from records.selectors import chronology as selectors
+from records.services.entries import record_entry
+from tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+def test_the_safeguarding_queue_counts_recent_days_in_school_time(personas):
+    """'Recorded in the last 14 days' starts at midnight here, not in UTC: in summer
+    (UTC+1) an entry recorded at 00:30 on the first day is in, one at 23:30 the evening
+    before is out (the queue compares recorded_at with that midnight, on an index)."""
+    dina = personas["dina"]
+    safeguarding = Category.objects.get(name="Safeguarding")
+    today = dt.date(2026, 7, 20)
+    first_day = today - dt.timedelta(days=selectors.SAFEGUARDING_RECENT_DAYS)
+    times = {
+        "Just in": dt.datetime.combine(first_day, dt.time(0, 30), LONDON),
+        "Just out": dt.datetime.combine(first_day, dt.time(0, 30), LONDON) - dt.timedelta(hours=1),
+    }
+    for summary, when in times.items():
+        with time_machine.travel(when, tick=False):
+            record_entry(
+                author=dina,
+                students=[StudentFactory()],
+                kind="concern",
+                category=safeguarding,
+                summary=summary,
+            )
+    recent, _actions = selectors.safeguarding_queue(dina, today=today)
+    assert [e.summary for e in recent] == ["Just in"]
+    assert timezone.localtime(recent[0].recorded_at).date() == first_day
+
+
+@pytest.mark.parametrize(
+    ("asked", "number", "shown"),
+    [
+        (None, 1, ["Task 0", "Task 1", "Task 2"]),
+        ("2", 2, ["Task 3", "Task 4", "Task 5"]),
+        ("3", 3, ["Task 6"]),
+        ("9", 3, ["Task 6"]),  # past the end: the last page, as Paginator.get_page
+        ("x", 1, ["Task 0", "Task 1", "Task 2"]),  # not a number: the first
+        ("0", 3, ["Task 6"]),  # below 1: the last too
+        ("99999999999999999999", 3, ["Task 6"]),  # no OFFSET overflow
+    ],
+)
+def test_a_counted_page_reads_the_page_number_as_django_does(personas, asked, number, shown):
+    """My actions and the safeguarding queue count their open actions in the page's own
+    query (records.selectors.paging): the same page, number and total as Paginator."""
+    from django.core.paginator import Paginator
+
+    from records.models import Action
+    from records.selectors.paging import counted_page
+    from records.services.entries import NewAction
+
+    cora = personas["cora"]
+    today = timezone.localdate()
+    record_entry(
+        author=cora,
+        students=[StudentFactory()],
+        kind="concern",
+        summary="Upset",
+        actions=[NewAction(f"Task {i}", cora, today + dt.timedelta(days=i)) for i in range(7)],
+    )
+    actions = selectors.open_actions_for(cora)
+    page = counted_page(actions, 3, asked)
+    expected = Paginator(Action.objects.order_by("due_on", "id"), 3).get_page(asked)
+    assert [a.description for a in page] == shown == [a.description for a in expected]
+    assert page.number == number == expected.number
+    assert page.paginator.count == 7 and page.paginator.num_pages == 3
+    assert page.has_next() == expected.has_next()
+
+
+def test_a_counted_page_of_nothing(personas):
+    from records.selectors.paging import counted_page
+
+    for asked in (None, "1", "4"):
+        page = counted_page(selectors.open_actions_for(personas["cora"]), 3, asked)
+        assert list(page) == [] and page.number == 1 and page.paginator.count == 0
+
+
+def _open_action_scans(client, url) -> int:
+    """How many times a request asks which actions have no completion (each time sets
+    every action against every completion: the dear part of these pages at scale)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return sum(q["sql"].count('FROM "records_actioncompletion"') for q in captured.captured_queries)
+
+
+def test_each_page_finds_the_open_actions_once(personas, client_for):
+    """My actions, the safeguarding queue and the student file's sidebar each find the
+    open actions in one pass: the page's count comes with its rows (it was a second
+    query over the same actions, and the sidebar's total a second subquery)."""
+    from django.urls import reverse
+
+    from records.services.entries import NewAction
+    from tests.conftest import pass_second_factor
+
+    dina = personas["dina"]
+    student = StudentFactory()
+    today = timezone.localdate()
+    for category in ("Safeguarding", "Behaviour"):
+        record_entry(
+            author=dina,
+            students=[student],
+            kind="concern",
+            category=Category.objects.get(name=category),
+            summary=category,
+            actions=[NewAction(f"Step {i}", dina, today) for i in range(3)],
+        )
+    client = client_for(dina)
+    pass_second_factor(client)
+    assert _open_action_scans(client, reverse("records:my_actions")) == 1
+    assert _open_action_scans(client, reverse("records:safeguarding_queue")) == 2  # + recent
+    assert _open_action_scans(client, reverse("records:student_file", args=[student.pk])) == 1
