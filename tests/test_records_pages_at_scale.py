@@ -130,3 +130,54 @@ def test_each_page_finds_the_open_actions_once(personas, client_for):
     assert _open_action_scans(client, reverse("records:my_actions")) == 1
     assert _open_action_scans(client, reverse("records:safeguarding_queue")) == 2  # + recent
     assert _open_action_scans(client, reverse("records:student_file", args=[student.pk])) == 1
+
+
+def test_restricted_now_asked_of_the_row_agrees_with_asking_by_id(personas):
+    """restricted_now() on entries reads the row's own flag, category and correction link
+    (records.access.RestrictedNowHere) rather than looking the entry up by id: the same
+    answer for every shape of thread, before and after a category becomes restricted."""
+    from records.access import RestrictedNow, restricted_now
+    from records.models import Entry
+
+    dina = personas["dina"]
+    behaviour = Category.objects.get(name="Behaviour")
+    safeguarding = Category.objects.get(name="Safeguarding")
+    student = StudentFactory()
+
+    def entry(summary, category=None, amends=None):
+        return record_entry(
+            author=dina,
+            students=[student],
+            kind="concern",
+            category=category,
+            summary=summary,
+            amends=amends,
+            amendment_reason="Corrected" if amends else "",
+        )
+
+    entry("Plain")
+    entry("No category")
+    entry("In a restricted category", safeguarding)
+    open_original = entry("Original", behaviour)
+    fixed = entry("Fixed", behaviour, amends=open_original)
+    entry("Fixed again, into safeguarding", safeguarding, amends=fixed)
+    restricted_original = entry("Restricted original", safeguarding)
+    entry("Correction of it", safeguarding, amends=restricted_original)
+    lone = entry("Lone, in behaviour", behaviour)
+
+    def both():
+        rows = Entry.objects.annotate(here=restricted_now(), by_id=RestrictedNow("pk")).values_list(
+            "summary", "here", "by_id"
+        )
+        return {summary: (here, by_id) for summary, here, by_id in rows}
+
+    answers = both()
+    assert all(here == by_id for here, by_id in answers.values()), answers
+    assert answers["Original"] == (True, True)  # corrected into a restricted category
+    assert answers["Plain"] == (False, False)
+    assert answers["Lone, in behaviour"] == (False, False)
+    Category.objects.filter(pk=behaviour.pk).update(restricted=True)
+    answers = both()
+    assert all(here == by_id for here, by_id in answers.values()), answers
+    assert answers["Lone, in behaviour"] == (True, True) and answers["Plain"] == (False, False)
+    assert Entry.objects.filter(restricted_now()).filter(pk=lone.pk).exists()
