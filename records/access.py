@@ -91,66 +91,9 @@ class RestrictedNow(Expression):
         return sql, params
 
 
-class RestrictedNowHere(RestrictedNow):
-    """RestrictedNow for the entry of the row itself, asked of the row's own columns: the
-    same test, without looking the entry up again by its id (a listing over every file,
-    like the safeguarding queue's recent entries, asks it of thousands of rows)."""
-
-    template = (
-        "(%(restricted)s OR EXISTS (SELECT 1 FROM %(categories)s sk"
-        " WHERE sk.id = %(category_id)s AND sk.restricted)"
-        " OR ((%(amends_id)s IS NOT NULL"
-        " OR EXISTS (SELECT 1 FROM %(entries)s a WHERE a.amends_id = %(entry_id)s)) AND "
-        "EXISTS (WITH RECURSIVE thread_up (id, amends_id) AS ("
-        " SELECT e.id, e.amends_id FROM %(entries)s e WHERE e.id = %(entry_id)s"
-        " UNION SELECT o.id, o.amends_id FROM %(entries)s o"
-        " JOIN thread_up u ON o.id = u.amends_id),"
-        " thread (id, restricted, category_id) AS ("
-        " SELECT r.id, r.restricted, r.category_id FROM %(entries)s r"
-        " JOIN thread_up u ON r.id = u.id WHERE u.amends_id IS NULL"
-        " UNION SELECT c.id, c.restricted, c.category_id FROM %(entries)s c"
-        " JOIN thread t ON c.amends_id = t.id)"
-        " SELECT 1 FROM thread t LEFT JOIN %(categories)s k ON k.id = t.category_id"
-        " WHERE t.restricted OR k.restricted)))"
-    )
-    COLUMNS = ("entry_id", "restricted", "category_id", "amends_id")
-
-    def __init__(self):
-        super().__init__("pk")
-        self.columns = [F("pk"), F("restricted"), F("category_id"), F("amends_id")]
-
-    def get_source_expressions(self):
-        return self.columns
-
-    def set_source_expressions(self, exprs):
-        self.columns = list(exprs)
-
-    def resolve_expression(self, query=None, *args, **kwargs):
-        if query is not None and query.model is not Entry:
-            # Not a query over entries: ask by id, as for rows that point to an entry.
-            return RestrictedNow("pk").resolve_expression(query, *args, **kwargs)
-        return super().resolve_expression(query, *args, **kwargs)
-
-    def as_sql(self, compiler, connection):
-        parts = {}
-        for name, column in zip(self.COLUMNS, self.columns, strict=True):
-            sql, params = compiler.compile(column)
-            if params:  # columns only: a parameter here would be misplaced
-                raise ValueError(f"RestrictedNowHere: {name} compiled with parameters")
-            parts[name] = sql
-        sql = self.template % {
-            **parts,
-            "entries": connection.ops.quote_name(Entry._meta.db_table),
-            "categories": connection.ops.quote_name(Category._meta.db_table),
-        }
-        return sql, []
-
-
 def restricted_now(entry_id="pk") -> RestrictedNow:
     """The annotation every read uses: restricted_now() on entries,
     restricted_now("entry_id") on rows that point to one."""
-    if entry_id == "pk":
-        return RestrictedNowHere()
     return RestrictedNow(entry_id)
 
 
