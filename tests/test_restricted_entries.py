@@ -261,3 +261,29 @@ def test_sharing_writes_its_own_audit_row_with_the_actors_address(secret, person
     row = AuditEvent.objects.get(action=RecordsAction.ENTRY_SHARED)
     assert (row.actor, row.ip_address, row.user_agent) == (dina, "203.0.113.5", "Firefox")
     assert row.data == {"with": sam.pk, "share": share.pk}
+
+
+def test_who_has_a_child_protection_file_is_asked_of_their_own_entries(personas):
+    """has_cp_file() puts the restriction check inside a subquery over the pupil's entries.
+    A faster form of the check (reverted) was resolved again against the outer query and
+    asked whether the entry whose id is the pupil's id was restricted: who "had a file"
+    then depended on id sequences, so leavers went unchased (found through the demo's
+    leavers, which changed with the order the suite ran in)."""
+    from disclosure.selectors import has_cp_file
+    from enigma.models import Student
+
+    dina, cora = personas["dina"], personas["cora"]
+    with_file, without = StudentFactory(), StudentFactory()
+    ordinary = record_entry(author=cora, students=[without], kind="concern", summary="Note")
+    if ordinary.pk + 1 == with_file.pk:  # keep the restricted entry's id off the pupil's
+        record_entry(author=cora, students=[without], kind="concern", summary="Another")
+    secret = record_entry(
+        author=dina,
+        students=[with_file],
+        kind="concern",
+        category=Category.objects.get(name="Safeguarding"),
+        summary="Restricted",
+    )
+    assert secret.pk != with_file.pk
+    found = set(Student.objects.filter(has_cp_file()).values_list("pk", flat=True))
+    assert found == {with_file.pk}
