@@ -551,3 +551,13 @@ def test_the_disposed_list_runs_the_same_number_of_queries_for_ten_times_the_row
     assert shown == 2
     make(18)
     assert count() == (small, 20)
+
+
+def test_the_rules_for_room_records_say_what_room_records_they_cover(personas, client_for):
+    """The rules' own descriptions are about chronology entries ("Entries in a category
+    marked as holding SEN records"): under "Rules for room records" they misled."""
+    page = client_for(personas["dina"]).get(REVIEW).content.decode()
+    rules = page[page.index("Rules for room records") :]
+    assert "Entries in a category" not in rules and "entry in a pupil" not in rules
+    assert "A referral naming areas of SEND need" in rules
+    assert "Every other referral" in rules
