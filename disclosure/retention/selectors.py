@@ -134,3 +134,12 @@ def referrals_by_number(numbers) -> dict[int, Referral]:
     return {
         r.pk: r for r in Referral.objects.filter(pk__in=list(numbers)).select_related("placement")
     }
+
+
+def referral_to_dispose(number: int) -> tuple[Referral | None, bool]:
+    """The referral a proposal names, and, when it is gone, whether that was by disposal
+    (the page then says so rather than "not found")."""
+    referral = Referral.objects.filter(pk=number).first()
+    if referral is not None:
+        return referral, False
+    return None, RoomRecordDisposal.objects.filter(referral_number=number).exists()

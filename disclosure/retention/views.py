@@ -17,14 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from disclosure.models import RoomRecordDisposal, RoomRecordProposal
+from disclosure.models import RoomRecordProposal
 from disclosure.retention import selectors, services
 from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.permissions import requires
 from records.forms.retention import ReasonForm
 from records.selectors import retention as entry_selectors
-from referrals.models import Referral
 
 PAGE_SIZE = 50
 SHOWS = {"due": "Due for disposal", "proposed": "Awaiting approval", "disposed": "Disposed of"}
@@ -88,9 +87,9 @@ def room_retention(request):
 @require_POST
 def room_retention_propose(request):
     number = _number(request.POST.get("referral"))
-    referral = Referral.objects.filter(pk=number).first()
+    referral, disposed = selectors.referral_to_dispose(number)
     if referral is None:
-        if not RoomRecordDisposal.objects.filter(referral_number=number).exists():
+        if not disposed:
             raise Http404("No such referral.")
         messages.error(request, "This record has already been disposed of.")
         return redirect(_back("due"))
