@@ -15,6 +15,7 @@ import random
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from enigma.models import Student
@@ -458,7 +459,6 @@ def seed_force_and_leavers(*, today: dt.date | None = None) -> str:
     service, with the staff, injuries and parents' contact it checks; and two leavers with
     a child-protection file: one the next school confirmed within 5 school days, one not
     sent and now late. Run after the placements (force is used on pupils in the room)."""
-    from disclosure import selectors as transfers
     from disclosure.models import ChildProtectionTransfer
     from enigma.school_calendar import CalendarError, SchoolCalendar
     from records.models import ForceRecord
@@ -575,21 +575,20 @@ def seed_force_and_leavers(*, today: dt.date | None = None) -> str:
         with time_machine.travel(min(moment, now), tick=False):
             record_force(by=coordinator, students=students, details=details)
 
-    # Two pupils with a child-protection file, asked one pupil at a time: as one query
-    # over the whole roll, PostgreSQL sometimes planned the restriction check for every
-    # entry against every pupil and ran for over 25 minutes (seen in the test suite, where
-    # the planner's statistics come from whatever earlier tests left behind).
-    candidates = (
+    # Two pupils with a child-protection file. The demo writes its restricted entries
+    # restricted (by flag or by category), so this asks that directly. has_cp_file() also
+    # walks correction threads, and on the test suite's tables (never analysed, their
+    # rows uncommitted) PostgreSQL planned that walk for every entry against every pupil
+    # and ran for over 5 minutes, even asked one pupil at a time (stop 21's CI).
+    restricted = ChronologyLink.objects.filter(student=OuterRef("pk")).filter(
+        Q(entry__restricted=True) | Q(entry__category__restricted=True)
+    )
+    leavers = list(
         Student.objects.filter(on_roll=True, placements__isnull=True)
         .filter(mis_id__startswith=DEMO_MIS_PREFIX)
-        .order_by("mis_id")
+        .filter(Exists(restricted))
+        .order_by("mis_id")[:2]
     )
-    leavers = []
-    for candidate in candidates.iterator():
-        if Student.objects.filter(pk=candidate.pk).filter(transfers.has_cp_file()).exists():
-            leavers.append(candidate)
-            if len(leavers) == 2:
-                break
     for student, left in zip(leavers, (days[-15], days[-10]), strict=False):
         student.on_roll, student.left_on = False, left
         student.save(update_fields=["on_roll", "left_on"])
