@@ -33,6 +33,7 @@ from disclosure.models import (
     SubjectAccessExport,
 )
 from disclosure.retention import selectors, services
+from enigma import audit
 from enigma.models import AuditEvent, Contact, Student, StudentStaffLink
 from enigma.roles import Role
 from notifications.models import Kind, Notification
@@ -187,6 +188,10 @@ def test_a_leavers_remaining_record_is_listed_proposed_approved_and_gone(
     with pytest.raises(ValidationError, match="chronology entries have not been disposed"):
         services.propose_pupil_disposal(student=amy, by=dina)
     dispose_entries(amy, dina, ada)
+    audit.record(audit.Action.STUDENT_VIEWED, actor=personas["cora"], obj=amy)
+    audit.record(audit.Action.DIRECTORY_EXPORTED, actor=dina, student=amy, data={"who": "Zebedee"})
+    others_view = audit.record(audit.Action.STUDENT_VIEWED, actor=dina, obj=other)
+    assert AuditEvent.objects.filter(student=amy, object_repr__contains="Zebedee").exists()
     before = rows_of(amy)
     assert all(before.values()), before
 
@@ -238,8 +243,14 @@ def test_a_leavers_remaining_record_is_listed_proposed_approved_and_gone(
         "disclosure.pupil_disposal_approved",
     ]
     student_row = Student.objects.filter(pk=amy.pk).values().get()
+    assert student_row["record_disposed_at"] is not None
+    # Every audit row about the pupil keeps who, what kind, which id and when: no words.
+    about_amy = AuditEvent.objects.filter(student=amy)
+    assert about_amy.filter(action=audit.Action.STUDENT_VIEWED, actor=personas["cora"]).exists()
+    assert not about_amy.filter(object_repr__contains="Zebedee").exists()
+    assert AuditEvent.objects.get(pk=others_view.pk).object_repr == "Kept Other"
     left = json.dumps(
-        [[e.object_repr, e.data] for e in events]
+        [[e.object_repr, e.data] for e in about_amy]
         + [[str(tombstone), tombstone.rows_removed], [str(proposal)]]
         + [student_row],
         default=str,
@@ -434,6 +445,22 @@ def test_every_table_that_points_at_a_pupil_is_disposed_of_or_kept_for_a_reason(
     covered = set(FUNCTIONS.TABLES) | set(FUNCTIONS.KEPT)
     assert pointing <= covered, pointing - covered
     assert "enigma_contact" in pointing  # the check sees the tables it should
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audit_words_are_blanked_only_for_a_disposed_pupil_and_only_by_the_owner(cora):
+    from tests.db import owner_refusal, refusal
+
+    amy = leaver()
+    event = audit.record(audit.Action.STUDENT_VIEWED, actor=cora, obj=amy)
+    blank = "UPDATE enigma_auditevent SET object_repr = '', data = '{}' WHERE id = %s"
+    assert refusal(blank, [event.pk]) is not None  # the application role: no privilege
+    assert owner_refusal(blank, [event.pk]) is not None  # the owner: not disposed of
+    Student.objects.filter(pk=amy.pk).update(record_disposed_at=timezone.now())
+    assert owner_refusal(blank, [event.pk]) is None  # now the owner may blank it
+    assert refusal(blank, [event.pk]) is not None  # and the application role still not
+    other = "UPDATE enigma_auditevent SET action = 'x', object_repr = '' WHERE id = %s"
+    assert owner_refusal(other, [event.pk]) is not None  # nothing else changes
 
 
 def test_the_tombstone_tables_are_append_only():

@@ -32,10 +32,11 @@ school_today_sql = import_module(
 # unless approved by a second person, the pupil has left, no legal hold stands on the
 # file, none of their chronology entries is undisposed and none of their room records
 # remains, no export is being prepared and no transfer is live, the rule and date are
-# those proposed and the day has come. Then counts and deletes the rows of PARTS, writes
-# the tombstone, anonymises the pupil's row (the disposed entries' chain and the
-# tombstones still name it by id: names, UPN, MIS id, day and month of birth and every
-# characteristic go), checks every foreign key at once, and returns the files' storage
+# those proposed and the day has come. Then counts and deletes the rows of PARTS,
+# anonymises the pupil's row (the disposed entries' chain and the tombstones still name it
+# by id: names, UPN, MIS id, day and month of birth and every characteristic go) and marks
+# it disposed, blanks the words (object_repr, data) of the audit rows about the pupil,
+# writes the tombstone, checks every foreign key at once, and returns the files' storage
 # names for the caller to delete after commit.
 
 RETENTION = """
@@ -93,7 +94,7 @@ TABLES = [name for name, _ in PARTS]
 # points at a pupil and checks each is in TABLES or here).
 KEPT = {
     "enigma_student": "anonymised: the disposed entries' chain and the tombstones name it",
-    "enigma_auditevent": "append-only: the audit log",
+    "enigma_auditevent": "append-only: the audit log (its words about the pupil blanked)",
     "records_chronologylink": "the chain of the disposed (blanked) entries",
     "records_legalhold": "append-only: holds and their releases",
     "records_sessionattendance": "append-only (records): attendance status, note blanked",
@@ -195,8 +196,12 @@ BEGIN
         date_of_birth = make_date(extract(year FROM date_of_birth)::int, 1, 1),
         tutor_group = '', gender = 'X', sen_status = 'N', pupil_premium = false,
         free_school_meals = false, looked_after = false, eal = false, ethnicity = '',
-        left_on = NULL, updated_at = now()
+        left_on = NULL, updated_at = now(), record_disposed_at = now()
     WHERE id = sid;
+    -- The audit log keeps who did what to which object and when; its words about the
+    -- pupil go (enigma.db.audit_triggers lets exactly this through, once the row is marked).
+    UPDATE enigma_auditevent SET object_repr = '', data = '{{}}'::jsonb
+    WHERE student_id = sid AND (object_repr <> '' OR data <> '{{}}'::jsonb);
     INSERT INTO disclosure_pupilrecorddisposal (
         proposal_id, student_id, rule_id, due_on, proposed_by_id, proposed_at,
         approved_by_id, approved_at, disposed_at, rows_removed, files_removed
@@ -240,7 +245,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('disclosure', '0004_room_record_functions'),
-        ('enigma', '0009_suppression_threshold'),
+        ('enigma', '0010_pupil_record_disposal'),
         ('records', '0013_entry_recorded_at_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
