@@ -536,3 +536,20 @@ def test_who_may_use_the_page(personas, client_for):
     assert client_for(personas["tom"]).post(PROPOSE, {"student": 1}).status_code == 403
     assert client_for(personas["dina"]).post(DECIDE, {"proposal": 1}).status_code == 403
     assert client_for(personas["ada"]).get(PAGE).status_code == 200
+
+
+def test_each_pupils_records_requests_tab_shows_when_what_remains_goes(personas, client_for):
+    """Every pupil's remaining record has a date, shown before it is due: on roll, with
+    entries still kept, or already disposed of."""
+    dina, ada = personas["dina"], personas["ada"]
+    on_roll = StudentFactory(date_of_birth=born(12), sen_status=Student.SenStatus.EHCP)
+    tab = reverse("disclosure:student", args=[on_roll.pk])
+    page = client_for(dina).get(tab).content.decode()
+    due = years_after(born(12), rule("sen").years_after_birth)
+    assert "Retention of what remains" in page
+    assert f"{due:%a} {due.day} {due:%b %Y}" in page and rule("sen").source in page
+    assert "the pupil is on roll" in page
+    gone = leaver()
+    dispose(gone, dina, ada)
+    page = client_for(ada).get(reverse("disclosure:student", args=[gone.pk])).content.decode()
+    assert "has been disposed of" in page

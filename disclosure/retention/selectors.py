@@ -252,3 +252,26 @@ def pupil_record_state(student_id: int) -> dict:
         .values("on_roll", "has_entries", "has_referrals", "disposed", "is_held", "proposed")
         .first()
     )
+
+
+def pupil_retention_summary(student: Student) -> dict:
+    """For the pupil's records-requests tab: the remaining record's rule (with its source)
+    and date, whether it has been disposed of, and what must go first (two queries)."""
+    state = pupil_record_state(student.pk) or {}
+    row = (
+        Student.objects.filter(pk=student.pk)
+        .annotate(rule_id=pupil_rule_id(), due_on=pupil_due_on())
+        .values_list("rule_id", "due_on")
+        .first()
+    )
+    rules = {r.pk: r for r in rules_in_force()}
+    rule_id, due_on = row if row else (None, None)
+    return {
+        "rule": rules.get(rule_id),
+        "due_on": due_on,
+        "disposed": state.get("disposed", False),
+        "on_roll": state.get("on_roll", True),
+        "has_entries": state.get("has_entries", False),
+        "has_referrals": state.get("has_referrals", False),
+        "is_held": state.get("is_held", False),
+    }
