@@ -18,6 +18,9 @@ class DisclosureAction:
     ROOM_DISPOSAL_PROPOSED = "disclosure.room_disposal_proposed"
     ROOM_DISPOSAL_APPROVED = "disclosure.room_disposal_approved"
     ROOM_DISPOSAL_REJECTED = "disclosure.room_disposal_rejected"
+    PUPIL_DISPOSAL_PROPOSED = "disclosure.pupil_disposal_proposed"
+    PUPIL_DISPOSAL_APPROVED = "disclosure.pupil_disposal_approved"
+    PUPIL_DISPOSAL_REJECTED = "disclosure.pupil_disposal_rejected"
 
 
 A = DisclosureAction
@@ -38,10 +41,19 @@ LABELS = {
     A.ROOM_DISPOSAL_PROPOSED: "Proposed a room record (a referral and its placement) for disposal",
     A.ROOM_DISPOSAL_APPROVED: "Approved the disposal of a room record (its rows and files deleted)",
     A.ROOM_DISPOSAL_REJECTED: "Rejected a proposed disposal of a room record",
+    A.PUPIL_DISPOSAL_PROPOSED: "Proposed a leaver's remaining record for disposal",
+    A.PUPIL_DISPOSAL_APPROVED: (
+        "Approved the disposal of a leaver's remaining record (rows and files deleted, "
+        "the pupil's row anonymised)"
+    ),
+    A.PUPIL_DISPOSAL_REJECTED: "Rejected a proposed disposal of a leaver's remaining record",
 }
 GROUPS = {"disclosure.": "Subject access and file transfers"}
 # The receiving DSL's address and a failure's words stay out of the audit page.
 PRIVATE_DATA = {A.TRANSFER_SENT: ("email",), A.TRANSFER_FAILED: ("reason",)}
 # A room record's disposal is named by kind and id: the record it names is gone.
-PRIVATE_OBJECTS = {"disclosure.RoomRecordProposal": "Room record disposal proposal"}
+PRIVATE_OBJECTS = {
+    "disclosure.RoomRecordProposal": "Room record disposal proposal",
+    "disclosure.PupilRecordProposal": "Pupil record disposal proposal",
+}
 del A

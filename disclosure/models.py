@@ -185,6 +185,9 @@ class LeavingClosed(models.Model):
 
 
 from disclosure.models_retention import (  # noqa: E402
+    PupilRecordDecision,
+    PupilRecordDisposal,
+    PupilRecordProposal,
     RoomRecordDecision,
     RoomRecordDisposal,
     RoomRecordProposal,
@@ -193,6 +196,9 @@ from disclosure.models_retention import (  # noqa: E402
 __all__ = [
     "ChildProtectionTransfer",
     "LeavingClosed",
+    "PupilRecordDecision",
+    "PupilRecordDisposal",
+    "PupilRecordProposal",
     "RoomRecordDecision",
     "RoomRecordDisposal",
     "RoomRecordProposal",

@@ -13,6 +13,16 @@ disposal log is written once, by the database function disclosure_dispose_room_r
 (disclosure migration 0003), as the tombstone of the record it deleted. The referral is
 named by its former id only (the row is gone): no words, no status, no dates of the
 placement survive it.
+
+The pupil's remaining record (PupilRecord*) is what is left once the chronology's entries
+and the room records have gone: the pupil's own row (anonymised, as the blanked entries'
+chain still names it), contacts, staff links, normal timetable, intervention memberships
+with their scores, reminders, subject access exports and child-protection transfers (the
+log and any file left). It goes by the same two-person path, through the database
+function disclosure_dispose_pupil_record (disclosure migration 0005).
+
+Both kinds share their halves (the abstract _Proposal, _Decision and _Disposal): only
+what names the record differs.
 """
 
 from __future__ import annotations
@@ -26,12 +36,10 @@ from enigma.db import append_only_triggers
 from enigma.models import ImmutableModel
 
 
-class RoomRecordProposal(ImmutableModel):
-    """The DSL's half: this pupil's room record (one referral) is due under this rule."""
+class _Proposal(ImmutableModel):
+    """The DSL's half: this record of this pupil is due under this rule."""
 
     student = models.ForeignKey("enigma.Student", on_delete=models.PROTECT, related_name="+")
-    # Not a foreign key: the referral is deleted by the disposal this row asks for.
-    referral_number = models.BigIntegerField(db_index=True)
     rule = models.ForeignKey("records.RetentionRule", on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
     proposed_by = models.ForeignKey(
@@ -40,19 +48,12 @@ class RoomRecordProposal(ImmutableModel):
     proposed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["proposed_at", "id"]
-        triggers = append_only_triggers("room_record_proposal")
-
-    def __str__(self):
-        return f"Disposal of room record {self.referral_number} proposed"
+        abstract = True
 
 
-class RoomRecordDecision(ImmutableModel):
+class _Decision(ImmutableModel):
     """The second person's half: approved (and then disposed of) or rejected."""
 
-    proposal = models.OneToOneField(
-        RoomRecordProposal, on_delete=models.PROTECT, related_name="decision"
-    )
     approved = models.BooleanField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -61,29 +62,18 @@ class RoomRecordDecision(ImmutableModel):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                name="room_record_rejection_says_why",
-                condition=Q(approved=True) | ~Q(reason=""),
-            ),
-        ]
-        triggers = append_only_triggers("room_record_decision")
+        abstract = True
 
     def __str__(self):
         return f"{'Approved' if self.approved else 'Rejected'}: {self.proposal}"
 
 
-class RoomRecordDisposal(ImmutableModel):
-    """The tombstone of a disposed room record, written by the disposal function alone:
-    whose, which rule, who proposed and approved it, when, and how many rows and files
-    went (table name -> rows), never what they said."""
+class _Disposal(ImmutableModel):
+    """The tombstone of a disposed record, written by its disposal function alone: whose,
+    which rule, who proposed and approved it, when, and how many rows and files went
+    (table name -> rows), never what they said."""
 
-    proposal = models.OneToOneField(
-        RoomRecordProposal, on_delete=models.PROTECT, related_name="disposal"
-    )
     student = models.ForeignKey("enigma.Student", on_delete=models.PROTECT, related_name="+")
-    referral_number = models.BigIntegerField(unique=True)
-    had_placement = models.BooleanField()
     rule = models.ForeignKey("records.RetentionRule", on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()
     proposed_by = models.ForeignKey(
@@ -99,18 +89,94 @@ class RoomRecordDisposal(ImmutableModel):
     files_removed = models.PositiveIntegerField()
 
     class Meta:
+        abstract = True
+
+    @property
+    def rows_total(self) -> int:
+        return sum(self.rows_removed.values())
+
+
+def _two_people(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(name=name, condition=~Q(approved_by=models.F("proposed_by")))
+
+
+def _rejection_says_why(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(name=name, condition=Q(approved=True) | ~Q(reason=""))
+
+
+class RoomRecordProposal(_Proposal):
+    """This pupil's room record (one referral) is due under this rule."""
+
+    # Not a foreign key: the referral is deleted by the disposal this row asks for.
+    referral_number = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        triggers = append_only_triggers("room_record_proposal")
+
+    def __str__(self):
+        return f"Disposal of room record {self.referral_number} proposed"
+
+
+class RoomRecordDecision(_Decision):
+    proposal = models.OneToOneField(
+        RoomRecordProposal, on_delete=models.PROTECT, related_name="decision"
+    )
+
+    class Meta:
+        constraints = [_rejection_says_why("room_record_rejection_says_why")]
+        triggers = append_only_triggers("room_record_decision")
+
+
+class RoomRecordDisposal(_Disposal):
+    proposal = models.OneToOneField(
+        RoomRecordProposal, on_delete=models.PROTECT, related_name="disposal"
+    )
+    referral_number = models.BigIntegerField(unique=True)
+    had_placement = models.BooleanField()
+
+    class Meta:
         ordering = ["-disposed_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                name="room_record_disposal_needs_two_people",
-                condition=~Q(approved_by=models.F("proposed_by")),
-            ),
-        ]
+        constraints = [_two_people("room_record_disposal_needs_two_people")]
         triggers = append_only_triggers("room_record_disposal")
 
     def __str__(self):
         return f"Room record {self.referral_number} disposed of"
 
-    @property
-    def rows_total(self) -> int:
-        return sum(self.rows_removed.values())
+
+class PupilRecordProposal(_Proposal):
+    """This pupil's remaining record is due under this rule (the latest that applies)."""
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        triggers = append_only_triggers("pupil_record_proposal")
+
+    def __str__(self):
+        return f"Disposal of pupil record {self.student_id} proposed"
+
+
+class PupilRecordDecision(_Decision):
+    proposal = models.OneToOneField(
+        PupilRecordProposal, on_delete=models.PROTECT, related_name="decision"
+    )
+
+    class Meta:
+        constraints = [_rejection_says_why("pupil_record_rejection_says_why")]
+        triggers = append_only_triggers("pupil_record_decision")
+
+
+class PupilRecordDisposal(_Disposal):
+    proposal = models.OneToOneField(
+        PupilRecordProposal, on_delete=models.PROTECT, related_name="disposal"
+    )
+
+    class Meta:
+        ordering = ["-disposed_at", "-id"]
+        constraints = [
+            _two_people("pupil_record_disposal_needs_two_people"),
+            models.UniqueConstraint(fields=["student"], name="pupil_record_disposed_once"),
+        ]
+        triggers = append_only_triggers("pupil_record_disposal")
+
+    def __str__(self):
+        return f"Pupil record {self.student_id} disposed of"

@@ -19,6 +19,15 @@ urlpatterns = [
     path("retention/", retention.room_retention, name="room_retention"),
     path("retention/propose/", retention.room_retention_propose, name="room_retention_propose"),
     path("retention/decide/", retention.room_retention_decide, name="room_retention_decide"),
+    path("retention/pupils/", retention.pupil_retention, name="pupil_retention"),
+    path(
+        "retention/pupils/propose/",
+        retention.pupil_retention_propose,
+        name="pupil_retention_propose",
+    ),
+    path(
+        "retention/pupils/decide/", retention.pupil_retention_decide, name="pupil_retention_decide"
+    ),
     # The receiving school's pages: public, behind the link's secret and the code.
     path("receive/<str:transfer_token>/", views.receive, name="receive"),
     path(

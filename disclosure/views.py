@@ -33,6 +33,7 @@ from disclosure.forms import (
     SendForm,
 )
 from disclosure.models import ChildProtectionTransfer, SubjectAccessExport
+from disclosure.retention import selectors as retention_selectors
 from enigma.actor import actor_from
 from enigma.audit import client_address
 from enigma.capabilities import Capability
@@ -64,6 +65,8 @@ def _student_page(request, student, *, form=None, prepare_form=None, close_form=
         context["prepare_form"] = prepare_form or PrepareForm(initial={"left_on": student.left_on})
         context["closed"] = selectors.closed_leaving_of(student)
         context["close_form"] = close_form or CloseLeavingForm(initial={"left_on": student.left_on})
+    if user.can(Capability.REVIEW_DISPOSAL):
+        context["retention"] = retention_selectors.pupil_retention_summary(student)
     return render(request, "disclosure/student.html", context, status=status)
 
 

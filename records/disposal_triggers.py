@@ -16,27 +16,7 @@ from __future__ import annotations
 
 import pgtrigger
 
-from enigma.db import _RefuseTruncate
-
-
-class RefuseUpdateButDisposal(pgtrigger.Protect):
-    """Refuse UPDATE unless it only blanks `content` columns of a disposed entry's row.
-
-    blanked: an SQL condition on NEW saying the content is blank; disposed: an SQL
-    condition saying the row's entry has been disposed of.
-    """
-
-    def __init__(self, *, name: str, content: tuple[str, ...], blanked: str, disposed: str):
-        self.content, self.blanked, self.disposed = content, blanked, disposed
-        super().__init__(name=name, operation=pgtrigger.Update)
-
-    def get_func(self, model):
-        columns = "ARRAY[" + ", ".join(f"'{c}'" for c in self.content) + "]::text[]"
-        return (
-            f"IF (to_jsonb(NEW) - {columns}) = (to_jsonb(OLD) - {columns}) "
-            f"AND ({self.blanked}) AND ({self.disposed}) THEN RETURN NEW; END IF; "
-            "RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;"
-        )
+from enigma.db import RefuseUpdateButDisposal, _RefuseTruncate
 
 
 def _entry_disposed(entry_id_sql: str) -> str:

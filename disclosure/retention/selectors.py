@@ -20,32 +20,51 @@ from django.db.models import (
     QuerySet,
 )
 
-from disclosure.models import RoomRecordDisposal, RoomRecordProposal
+from disclosure.models import (
+    PupilRecordDisposal,
+    PupilRecordProposal,
+    RoomRecordDisposal,
+    RoomRecordProposal,
+)
+from enigma.models import Student
+from records.models import Entry
 from records.retention import years_after
 from records.selectors.retention import active_holds, rules_in_force
 from referrals.models import Placement, Referral
 
 
 class _Retention(Func):
-    """One column of disclosure_room_record_retention(referral id), as a scalar subquery."""
+    """One column of a retention function (disclosure_room_record_retention(referral id)
+    or disclosure_pupil_record_retention(student id)), as a scalar subquery."""
 
-    function = "disclosure_room_record_retention"
     TEMPLATES = {
         "due_on": "(SELECT r.due_on FROM %(function)s(%(expressions)s) r)",
         "rule_id": "(SELECT r.rule_id FROM %(function)s(%(expressions)s) r)",
     }
 
-    def __init__(self, expression, column, output_field):
-        super().__init__(expression, output_field=output_field)
+    def __init__(self, function, expression, column, output_field):
+        super().__init__(expression, function=function, output_field=output_field)
         self.template = self.TEMPLATES[column]
 
 
 def room_due_on(referral_ref="pk"):
-    return _Retention(F(referral_ref), "due_on", DateField())
+    return _Retention("disclosure_room_record_retention", F(referral_ref), "due_on", DateField())
 
 
 def room_rule_id(referral_ref="pk"):
-    return _Retention(F(referral_ref), "rule_id", BigIntegerField())
+    return _Retention(
+        "disclosure_room_record_retention", F(referral_ref), "rule_id", BigIntegerField()
+    )
+
+
+def pupil_due_on(student_ref="pk"):
+    return _Retention("disclosure_pupil_record_retention", F(student_ref), "due_on", DateField())
+
+
+def pupil_rule_id(student_ref="pk"):
+    return _Retention(
+        "disclosure_pupil_record_retention", F(student_ref), "rule_id", BigIntegerField()
+    )
 
 
 def file_held(student_ref="student_id") -> Exists:
@@ -143,3 +162,116 @@ def referral_to_dispose(number: int) -> tuple[Referral | None, bool]:
     if referral is not None:
         return referral, False
     return None, RoomRecordDisposal.objects.filter(referral_number=number).exists()
+
+
+# --- the pupil's remaining record ----------------------------------------------------------
+
+
+def _pupil_candidates(today: dt.date) -> QuerySet[Student]:
+    """Leavers old enough for the shortest rule, none of whose chronology entries or room
+    records remain and whose remaining record is not yet disposed of: only these can be
+    due, so the function runs on few rows."""
+    years = min((r.years_after_birth for r in rules_in_force()), default=None)
+    if years is None:
+        return Student.objects.none()
+    live = Entry.objects.filter(links__student=OuterRef("pk"), disposed_at__isnull=True)
+    referral = Referral.objects.filter(student=OuterRef("pk"))
+    gone = PupilRecordDisposal.objects.filter(student=OuterRef("pk"))
+    return Student.objects.filter(
+        on_roll=False, date_of_birth__lte=years_after(today, -years)
+    ).filter(~Exists(live), ~Exists(referral), ~Exists(gone))
+
+
+def _open_pupil_proposal() -> Exists:
+    return Exists(PupilRecordProposal.objects.filter(student=OuterRef("pk"), decision__isnull=True))
+
+
+def due_pupil_records(today: dt.date) -> QuerySet[Student]:
+    """Pupils whose remaining record is due on `today`, not held and not already proposed,
+    the longest overdue first."""
+    return (
+        _pupil_candidates(today)
+        .annotate(due_on=pupil_due_on(), rule_id=pupil_rule_id(), is_held=file_held("pk"))
+        .filter(due_on__lte=today, is_held=False)
+        .filter(~_open_pupil_proposal())
+        .order_by("due_on", "pk")
+    )
+
+
+def held_due_pupil_records_count(today: dt.date) -> int:
+    return (
+        _pupil_candidates(today)
+        .annotate(due_on=pupil_due_on(), is_held=file_held("pk"))
+        .filter(due_on__lte=today, is_held=True)
+        .filter(~_open_pupil_proposal())
+        .count()
+    )
+
+
+def open_pupil_proposals() -> QuerySet[PupilRecordProposal]:
+    return (
+        PupilRecordProposal.objects.filter(decision__isnull=True)
+        .annotate(is_held=file_held())
+        .select_related("student", "rule", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def pupil_disposals() -> QuerySet[PupilRecordDisposal]:
+    return PupilRecordDisposal.objects.select_related(
+        "student", "rule", "proposed_by", "approved_by"
+    ).order_by("-disposed_at", "-pk")
+
+
+def pupil_retention_of(student: Student) -> tuple[int | None, dt.date | None]:
+    """(rule id, due date) of one pupil's remaining record: shown on the pupil's own page
+    of holds, for every pupil, whether or not it is due."""
+    row = (
+        Student.objects.filter(pk=student.pk)
+        .annotate(rule_id=pupil_rule_id(), due_on=pupil_due_on())
+        .values_list("rule_id", "due_on")
+        .first()
+    )
+    return row if row else (None, None)
+
+
+def pupil_record_state(student_id: int) -> dict:
+    """What stands in the way of proposing one pupil's remaining record (one query)."""
+    live = Entry.objects.filter(links__student=OuterRef("pk"), disposed_at__isnull=True)
+    referral = Referral.objects.filter(student=OuterRef("pk"))
+    gone = PupilRecordDisposal.objects.filter(student=OuterRef("pk"))
+    return (
+        Student.objects.filter(pk=student_id)
+        .annotate(
+            has_entries=Exists(live),
+            has_referrals=Exists(referral),
+            disposed=Exists(gone),
+            is_held=file_held("pk"),
+            proposed=_open_pupil_proposal(),
+        )
+        .values("on_roll", "has_entries", "has_referrals", "disposed", "is_held", "proposed")
+        .first()
+    )
+
+
+def pupil_retention_summary(student: Student) -> dict:
+    """For the pupil's records-requests tab: the remaining record's rule (with its source)
+    and date, whether it has been disposed of, and what must go first (two queries)."""
+    state = pupil_record_state(student.pk) or {}
+    row = (
+        Student.objects.filter(pk=student.pk)
+        .annotate(rule_id=pupil_rule_id(), due_on=pupil_due_on())
+        .values_list("rule_id", "due_on")
+        .first()
+    )
+    rules = {r.pk: r for r in rules_in_force()}
+    rule_id, due_on = row if row else (None, None)
+    return {
+        "rule": rules.get(rule_id),
+        "due_on": due_on,
+        "disposed": state.get("disposed", False),
+        "on_roll": state.get("on_roll", True),
+        "has_entries": state.get("has_entries", False),
+        "has_referrals": state.get("has_referrals", False),
+        "is_held": state.get("is_held", False),
+    }

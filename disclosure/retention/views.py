@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from disclosure.models import RoomRecordProposal
+from disclosure.models import PupilRecordProposal, RoomRecordProposal
 from disclosure.retention import selectors, services
 from enigma.actor import actor_from
 from enigma.capabilities import Capability
+from enigma.models import Student
 from enigma.permissions import requires
 from records.forms.retention import ReasonForm
 from records.selectors import retention as entry_selectors
@@ -109,15 +110,23 @@ def room_retention_propose(request):
 @requires(Capability.APPROVE_DISPOSAL)
 @require_POST
 def room_retention_decide(request):
-    proposal = get_object_or_404(RoomRecordProposal, pk=_number(request.POST.get("proposal")))
+    return _decide(
+        request, RoomRecordProposal, services.decide_room_disposal, "disclosure:room_retention"
+    )
+
+
+def _decide(request, model, decide, page: str):
+    """The second person's half of either kind: approve, or keep with a reason."""
+    proposal = get_object_or_404(model, pk=_number(request.POST.get("proposal")))
     approve = request.POST.get("decision") == "approve"
+    back = reverse(page)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         for message in form.errors.get("reason", []):
             messages.error(request, f"Why it should be kept: {message}")
-        return redirect(_back("proposed"))
+        return redirect(f"{back}?show=proposed")
     try:
-        services.decide_room_disposal(
+        decide(
             proposal=proposal,
             by=actor_from(request),
             approve=approve,
@@ -126,6 +135,65 @@ def room_retention_decide(request):
     except ValidationError as error:
         for message in _messages(error):
             messages.error(request, message)
-        return redirect(_back("proposed"))
+        return redirect(f"{back}?show=proposed")
     messages.success(request, "Disposed of." if approve else "Rejected: the record is kept.")
-    return redirect(_back("disposed" if approve else "proposed"))
+    return redirect(f"{back}?show={'disposed' if approve else 'proposed'}")
+
+
+# --- the pupil's remaining record ----------------------------------------------------------
+
+PUPIL_PAGE = "disclosure:pupil_retention"
+
+
+@requires(Capability.REVIEW_DISPOSAL)
+def pupil_retention(request):
+    today = timezone.localdate()
+    show = request.GET.get("show", "due")
+    if show not in SHOWS:
+        show = "due"
+    rows = {
+        "due": lambda: selectors.due_pupil_records(today),
+        "proposed": selectors.open_pupil_proposals,
+        "disposed": selectors.pupil_disposals,
+    }[show]()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rules = {r.pk: r for r in entry_selectors.rules_in_force()}
+    if show == "due":
+        for row in page.object_list:
+            row.rule_shown = rules.get(row.rule_id)
+    return render(
+        request,
+        "disclosure/pupil_retention.html",
+        {
+            "show": show,
+            "shows": SHOWS,
+            "show_label": SHOWS[show],
+            "page": page,
+            "query_string": f"show={show}",
+            "rules": sorted(rules.values(), key=lambda r: r.years_after_birth),
+            "held_count": selectors.held_due_pupil_records_count(today) if show == "due" else None,
+        },
+    )
+
+
+@requires(Capability.PROPOSE_DISPOSAL)
+@require_POST
+def pupil_retention_propose(request):
+    student = get_object_or_404(Student, pk=_number(request.POST.get("student")))
+    try:
+        services.propose_pupil_disposal(student=student, by=actor_from(request))
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            "Proposed for disposal: it now needs the head's or the school admin's approval.",
+        )
+    return redirect(f"{reverse(PUPIL_PAGE)}?show=due")
+
+
+@requires(Capability.APPROVE_DISPOSAL)
+@require_POST
+def pupil_retention_decide(request):
+    return _decide(request, PupilRecordProposal, services.decide_pupil_disposal, PUPIL_PAGE)

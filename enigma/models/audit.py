@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from enigma.db import append_only_triggers
+from enigma.db import audit_triggers
 
 from .immutable import ImmutableModel
 
@@ -10,7 +10,8 @@ from .immutable import ImmutableModel
 class AuditEvent(ImmutableModel):
     """One thing that happened: who, what, to which object and student, when, from where.
 
-    Insert-only: database triggers refuse UPDATE, DELETE and TRUNCATE, and the ORM
+    Insert-only: database triggers refuse UPDATE (but the blanking of a disposed pupil's
+    words: enigma.db.audit_triggers), DELETE and TRUNCATE, and the ORM
     refuses to save an existing row or delete one (ImmutableModel). Write through
     enigma.audit.record().
     """
@@ -45,7 +46,7 @@ class AuditEvent(ImmutableModel):
             models.Index(fields=["actor", "-occurred_at"]),
             models.Index(fields=["action", "-occurred_at"]),
         ]
-        triggers = append_only_triggers("audit")
+        triggers = audit_triggers()
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

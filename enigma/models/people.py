@@ -274,6 +274,10 @@ class Student(models.Model):
     )
     on_roll = models.BooleanField(default=True)
     left_on = models.DateField("left on", null=True, blank=True)
+    # Set, with the row anonymised, by the disposal of the pupil's remaining record (the
+    # disclosure app's database function); the audit log's words about the pupil may then
+    # be blanked (enigma.db.audit_triggers).
+    record_disposed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
