@@ -32,6 +32,7 @@ def _user_query(user_id):
             ),
         )
         .filter(pk=user_id)
+        .order_by()  # (the model's ordering: nothing to sort in one row)
     )
 
 
