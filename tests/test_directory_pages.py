@@ -76,3 +76,32 @@ def test_a_later_page_reads_only_its_own_rows(roll, client_for, cora):
     assert "OFFSET" not in outer
     assert f"LIMIT {DIRECTORY_PAGE_SIZE} OFFSET {DIRECTORY_PAGE_SIZE}" in keys
     assert keys.startswith('U0."id"')
+
+
+def test_the_names_link_to_each_file_at_the_cost_of_no_reverse_per_row(
+    roll, client_for, cora, monkeypatch
+):
+    import django.urls.base as urls_base
+
+    from enigma import registry
+
+    landing = registry.collected().student_landing
+    client = client_for(cora)
+    url = reverse("student_directory")
+    client.get(url)
+    reversed_names = []
+    real_reverse = urls_base.reverse
+
+    def counting_reverse(viewname, *args, **kwargs):
+        reversed_names.append(viewname)
+        return real_reverse(viewname, *args, **kwargs)
+
+    monkeypatch.setattr("enigma.links.reverse", counting_reverse)
+    monkeypatch.setattr("enigma.templatetags.enigma_nav.reverse", counting_reverse)
+    response = client.get(url)
+    text = response.content.decode()
+    students = list(response.context["students"])
+    assert len(students) == DIRECTORY_PAGE_SIZE
+    for student in students:
+        assert f'<a href="{real_reverse(landing, args=[student.pk])}">' in text
+    assert landing not in reversed_names
