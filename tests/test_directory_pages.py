@@ -105,3 +105,26 @@ def test_the_names_link_to_each_file_at_the_cost_of_no_reverse_per_row(
     for student in students:
         assert f'<a href="{real_reverse(landing, args=[student.pk])}">' in text
     assert landing not in reversed_names
+
+
+def test_the_flags_are_rendered_once_per_combination_and_shown_on_every_row(client_for, cora):
+    looked_after = StudentFactory.create_batch(3, looked_after=True, eal=True)
+    plain = StudentFactory.create_batch(DIRECTORY_PAGE_SIZE - 10)
+    premium = StudentFactory.create_batch(7, pupil_premium=True, free_school_meals=True)
+    response = client_for(cora).get(reverse("student_directory"))
+    text = response.content.decode()
+    rendered = [t.name for t in response.templates].count("enigma/students/_flags.html")
+    assert rendered == 3  # not one per row
+    rows = text.split("<tr>")[2:]
+    assert len(rows) == DIRECTORY_PAGE_SIZE
+    by_name = {}
+    for row in rows:
+        for s in looked_after + plain + premium:
+            if f"/{s.pk}/" in row:
+                by_name[s.pk] = row
+    lac = '<li class="tag tag--purple" title="Looked after">LAC</li>'
+    eal = '<li class="tag tag--green" title="English as an additional language">EAL</li>'
+    pp = '<li class="tag tag--blue" title="Pupil premium">PP</li>'
+    assert all(lac in by_name[s.pk] and eal in by_name[s.pk] for s in looked_after)
+    assert all(pp in by_name[s.pk] and lac not in by_name[s.pk] for s in premium)
+    assert all('<ul class="flags"></ul>' in by_name[s.pk] for s in plain)

@@ -56,3 +56,20 @@ def student_url(student) -> str:
 def _landing_link(name: str, prefix: str, urlconf: str):
     # Kept per URL name, script prefix and URL configuration: what the link depends on.
     return pk_url(name)
+
+
+FLAGS_TEMPLATE = "enigma/students/_flags.html"
+
+
+@register.simple_tag(takes_context=True)
+def student_flags(context, student) -> str:
+    """{% include "enigma/students/_flags.html" with student=student %}, rendered once per
+    combination of the four flags in a page (a list of 50 pupils included it 50 times:
+    over half the rows' rendering), each later row given the same HTML."""
+    flags = (student.looked_after, student.pupil_premium, student.free_school_meals, student.eal)
+    done = context.render_context.setdefault(FLAGS_TEMPLATE, {})
+    if flags not in done:
+        template = context.template.engine.get_template(FLAGS_TEMPLATE)
+        with context.push(student=student):
+            done[flags] = template.render(context)
+    return done[flags]
