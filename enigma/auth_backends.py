@@ -7,30 +7,58 @@ They only change get_user (the per-request load); signing in is Django's and all
 
 from __future__ import annotations
 
+import functools
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
 
-def user_for_request(user_id):
-    """The user with pk user_id, annotated with role_names and has_totp_app, or None."""
+def _user_query(user_id):
     from allauth.mfa.models import Authenticator
 
-    user_model = get_user_model()
-    try:
-        return user_model._default_manager.annotate(
+    return (
+        get_user_model()
+        ._default_manager.annotate(
             role_names=ArraySubquery(
                 Group.objects.filter(user=OuterRef("pk")).values("name"),
             ),
             has_totp_app=Exists(
                 Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
             ),
-        ).get(pk=user_id)
-    except user_model.DoesNotExist:
+        )
+        .filter(pk=user_id)
+        .order_by()  # (the model's ordering: nothing to sort in one row)
+    )
+
+
+# A primary key no user has, standing for the one asked for in the compiled query.
+_ANY_USER = -7_340_981_652_193
+
+
+@functools.cache
+def _compiled_user_query() -> tuple[str, tuple, int]:
+    """The SQL of _user_query, built once a process: building and compiling its two
+    subqueries cost more than running it, on every request. Returns the SQL, its
+    parameters and where among them the user's primary key goes."""
+    sql, params = _user_query(_ANY_USER).query.sql_with_params()
+    return sql, tuple(params), params.index(_ANY_USER)
+
+
+def user_for_request(user_id):
+    """The user with pk user_id, annotated with role_names and has_totp_app, or None."""
+    user_model = get_user_model()
+    try:
+        pk = user_model._meta.pk.to_python(user_id)
+    except ValidationError:
         return None
+    sql, params, at = _compiled_user_query()
+    found = list(user_model._default_manager.raw(sql, (*params[:at], pk, *params[at + 1 :])))
+    return found[0] if found else None
 
 
 class _PreloadingGetUser:

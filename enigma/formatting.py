@@ -3,6 +3,7 @@
 import datetime as dt
 from functools import lru_cache
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
@@ -19,6 +20,14 @@ def day_text(value: dt.date) -> str:
 @lru_cache(maxsize=4096)
 def _day_text(value: dt.date, language: str | None) -> str:
     return date_format(value, "D j M Y")
+
+
+def moment_text(value: dt.datetime) -> str:
+    """A moment to the second in the local time zone, "Mon 3 Nov 2026, 14:05:09": the
+    date filter's "D j M Y, H:i:s", with the day's words kept (day_text) and the time
+    (figures only) put together here rather than by a format per row."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{day_text(local.date())}, {local:%H:%M:%S}"
 
 
 def with_article(words: str) -> str:

@@ -30,6 +30,7 @@ nothing ever loops looking for a school day that does not exist.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -309,11 +310,16 @@ class SchoolCalendar:
 
 def bank_holidays(years: Iterable[int]) -> list[tuple[dt.date, str]]:
     """England's bank holidays in ``years`` (from the ``holidays`` package), date order."""
-    wanted = sorted(set(years))
-    if not wanted:
-        return []
-    found = holidays_lib.country_holidays("GB", subdiv="ENG", years=wanted)
-    return sorted(found.items())
+    wanted = tuple(sorted(set(years)))
+    return list(_bank_holidays(wanted)) if wanted else []
+
+
+@functools.lru_cache(maxsize=32)
+def _bank_holidays(years: tuple[int, ...]) -> tuple[tuple[dt.date, str], ...]:
+    # Worked out by the package's rules once a process for the same years (~1 ms for the
+    # calendar page's ten years, on every view of it): they change only with the package.
+    found = holidays_lib.country_holidays("GB", subdiv="ENG", years=list(years))
+    return tuple(sorted(found.items()))
 
 
 def term_years(terms: Iterable[TermLike]) -> list[int]:

@@ -289,6 +289,16 @@ class Student(models.Model):
             models.Index(fields=["legal_surname", "legal_forename", "id"]),
             models.Index(fields=["year_group", "legal_surname"]),
             models.Index(fields=["tutor_group"]),
+            # The directory lists pupils on roll: its count, its year groups and a deep
+            # page's offset are read from these alone (index-only), not the whole roll.
+            models.Index(
+                fields=["legal_surname", "legal_forename", "id"],
+                condition=models.Q(on_roll=True),
+                name="student_on_roll_order",
+            ),
+            models.Index(
+                fields=["year_group"], condition=models.Q(on_roll=True), name="student_on_roll_year"
+            ),
             # Search (StudentQuerySet.search): exact MIS id and tutor group in any case,
             # names by prefix (pattern_ops, so LIKE 'smi%' reads the index whatever the
             # collation; lower() gives text), and the words of the names for full-text search.
