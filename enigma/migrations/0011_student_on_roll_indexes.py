@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enigma', '0009_suppression_threshold'),
+        ('enigma', '0010_pupil_record_disposal'),
     ]
 
     operations = [
