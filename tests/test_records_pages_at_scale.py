@@ -130,3 +130,34 @@ def test_each_page_finds_the_open_actions_once(personas, client_for):
     assert _open_action_scans(client, reverse("records:my_actions")) == 1
     assert _open_action_scans(client, reverse("records:safeguarding_queue")) == 2  # + recent
     assert _open_action_scans(client, reverse("records:student_file", args=[student.pk])) == 1
+
+
+def test_the_author_filter_lists_who_wrote_in_this_file_from_its_own_entries(personas):
+    """The author filter offers who wrote in this file, by name, and nobody who wrote
+    only elsewhere. The file's authors are gathered once from its links (ANY(ARRAY(...))):
+    as an IN (subquery) read through the form's cursor, the planner walked each user's
+    entries across the school instead (165-290 ms on the bench school)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    student, elsewhere = StudentFactory(), StudentFactory()
+    for author, pupil in (
+        (personas["dina"], student),
+        (personas["ada"], student),
+        (personas["nora"], elsewhere),
+    ):
+        record_entry(
+            author=author,
+            students=[pupil],
+            kind="concern",
+            category=Category.objects.get(name="Behaviour"),
+            summary="Noted",
+        )
+    with CaptureQueriesContext(connection) as captured:
+        names = [u.email for u in selectors.authors_for(student).iterator()]
+    expected = sorted(
+        [personas["dina"], personas["ada"]], key=lambda u: (u.last_name, u.first_name)
+    )
+    assert names == [u.email for u in expected]
+    (sql,) = [q["sql"] for q in captured.captured_queries if "enigma_user" in q["sql"]]
+    assert "= ANY(ARRAY(SELECT" in sql and " IN (SELECT" not in sql

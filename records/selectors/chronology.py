@@ -7,10 +7,14 @@ from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -203,8 +207,25 @@ def authors_for(student) -> QuerySet:
     """Who has written in this student's chronology (the author filter's choices)."""
     from django.contrib.auth import get_user_model
 
-    authors = Entry.objects.filter(links__student=student).values("author_id")
-    return get_user_model().objects.filter(pk__in=authors).order_by("last_name", "first_name")
+    # = ANY(ARRAY(...)): the file's authors are found once, from its links (an index
+    # lookup), before anyone is looked at. As "IN (subquery)" the planner may instead walk
+    # every user's entries in the school looking for one in this file: it does when the
+    # form's choices are read through a cursor (planned for the first rows), 165-290 ms
+    # on the bench school, where each of its few users wrote ~70,000 entries.
+    authors = ArraySubquery(Entry.objects.filter(links__student=student).values("author_id"))
+    return (
+        get_user_model()
+        .objects.filter(
+            Func(
+                F("pk"),
+                authors,
+                arg_joiner=" = ANY(",
+                template="%(expressions)s)",
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("last_name", "first_name")
+    )
 
 
 def dsl_team() -> list:
