@@ -101,7 +101,7 @@ def _open_action_scans(client, url) -> int:
 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
-    return sum(q["sql"].count('FROM "records_actioncompletion"') for q in captured.captured_queries)
+    return sum(q["sql"].count('FROM "records_openaction"') for q in captured.captured_queries)
 
 
 def test_each_page_finds_the_open_actions_once(personas, client_for):
@@ -161,3 +161,35 @@ def test_the_author_filter_lists_who_wrote_in_this_file_from_its_own_entries(per
     assert names == [u.email for u in expected]
     (sql,) = [q["sql"] for q in captured.captured_queries if "enigma_user" in q["sql"]]
     assert "= ANY(ARRAY(SELECT" in sql and " IN (SELECT" not in sql
+
+
+def test_the_open_action_markers_are_the_actions_without_a_completion(personas):
+    """The database keeps one OpenAction row per action not done: an action's insert adds
+    it, its completion's insert takes it away (the pages list open actions from these)."""
+    from records.models import Action, ActionCompletion, OpenAction
+    from records.services.entries import NewAction, complete_action
+
+    dina = personas["dina"]
+    today = timezone.localdate()
+    record_entry(
+        author=dina,
+        students=[StudentFactory()],
+        kind="concern",
+        category=Category.objects.get(name="Behaviour"),
+        summary="Steps",
+        actions=[NewAction(f"Step {i}", dina, today) for i in range(3)],
+    )
+    first, *rest = Action.objects.order_by("id")
+    assert set(OpenAction.objects.values_list("action_id", flat=True)) == {
+        first.pk,
+        *(a.pk for a in rest),
+    }
+    complete_action(action=first, user=dina, outcome="Done")
+    with_no_completion = Action.objects.exclude(
+        pk__in=ActionCompletion.objects.values("action_id")
+    ).values_list("pk", flat=True)
+    assert set(OpenAction.objects.values_list("action_id", flat=True)) == {a.pk for a in rest}
+    assert set(with_no_completion) == {a.pk for a in rest}
+    _recent, actions = selectors.safeguarding_queue(dina, today=today)
+    assert not list(actions)  # a Behaviour entry's actions are not the queue's
+    assert [a.pk for a in selectors.open_actions_for(dina)] == [a.pk for a in rest]

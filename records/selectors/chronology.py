@@ -30,11 +30,11 @@ from enigma.models import Student
 from records import access, chain
 from records.models import (
     Action,
-    ActionCompletion,
     Attachment,
     ChronologyLink,
     Entry,
     EntryShare,
+    OpenAction,
 )
 from records.selectors.paging import counted_page
 
@@ -207,24 +207,27 @@ def authors_for(student) -> QuerySet:
     """Who has written in this student's chronology (the author filter's choices)."""
     from django.contrib.auth import get_user_model
 
-    # = ANY(ARRAY(...)): the file's authors are found once, from its links (an index
-    # lookup), before anyone is looked at. As "IN (subquery)" the planner may instead walk
-    # every user's entries in the school looking for one in this file: it does when the
-    # form's choices are read through a cursor (planned for the first rows), 165-290 ms
-    # on the bench school, where each of its few users wrote ~70,000 entries.
-    authors = ArraySubquery(Entry.objects.filter(links__student=student).values("author_id"))
+    # The file's authors are found once, from its links (an index lookup), before anyone
+    # is looked at. As "IN (subquery)" the planner may instead walk every user's entries
+    # in the school looking for one in this file: it does when the form's choices are
+    # read through a cursor (planned for the first rows), 165-290 ms on the bench school,
+    # where each of its few users wrote ~70,000 entries.
+    authors = Entry.objects.filter(links__student=student).values("author_id")
     return (
-        get_user_model()
-        .objects.filter(
-            Func(
-                F("pk"),
-                authors,
-                arg_joiner=" = ANY(",
-                template="%(expressions)s)",
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("last_name", "first_name")
+        get_user_model().objects.filter(_pk_in_list_of(authors)).order_by("last_name", "first_name")
+    )
+
+
+def _pk_in_list_of(values: QuerySet) -> Func:
+    """pk = ANY(ARRAY(values)): the subquery runs once, first, and its rows are then
+    looked up by primary key; the planner cannot turn it into a join it drives from the
+    other side."""
+    return Func(
+        F("pk"),
+        ArraySubquery(values),
+        arg_joiner=" = ANY(",
+        template="%(expressions)s)",
+        output_field=BooleanField(),
     )
 
 
@@ -234,7 +237,10 @@ def dsl_team() -> list:
 
 
 def _open(actions: QuerySet[Action]) -> QuerySet[Action]:
-    return actions.exclude(Exists(ActionCompletion.objects.filter(action=OuterRef("pk"))))
+    """The open ones of `actions`: the open-action markers (a few rows) looked up by
+    primary key, rather than every action set against every completion
+    (records.models.OpenAction)."""
+    return actions.filter(_pk_in_list_of(OpenAction.objects.values("action_id")))
 
 
 def _with_entry_context(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
