@@ -193,3 +193,59 @@ def test_the_open_action_markers_are_the_actions_without_a_completion(personas):
     _recent, actions = selectors.safeguarding_queue(dina, today=today)
     assert not list(actions)  # a Behaviour entry's actions are not the queue's
     assert [a.pk for a in selectors.open_actions_for(dina)] == [a.pk for a in rest]
+
+
+def test_the_safeguarding_queue_lists_what_is_restricted_now_by_flag_category_or_thread(
+    personas,
+):
+    """The queue's recent entries are those restricted now (records.access): recorded
+    restricted, in a category restricted now (also one restricted after the entry), or in
+    a thread with a restricted entry (an open original a DSL reclassified, and that
+    correction); not an open entry, nor one corrected openly. The queue asks the entry's
+    own flag and category on the row and walks the thread only for an entry in one."""
+    from records.services.entries import amend_entry
+
+    dina = personas["dina"]
+    behaviour = Category.objects.get(name="Behaviour")
+    later = Category.objects.create(name="Later restricted", position=90)
+    made = {}
+    for summary, category in (
+        ("Open", behaviour),
+        ("Safeguarding", Category.objects.get(name="Safeguarding")),
+        ("Reclassified", behaviour),
+        ("Corrected openly", behaviour),
+        ("Category restricted later", later),
+    ):
+        made[summary] = record_entry(
+            author=dina,
+            students=[StudentFactory()],
+            kind="concern",
+            category=category,
+            summary=summary,
+        )
+    for summary, category in (
+        ("Reclassified", Category.objects.get(name="Safeguarding")),
+        ("Corrected openly", behaviour),
+    ):
+        amend_entry(
+            author=dina,
+            original=made[summary],
+            reason="Wrong",
+            summary=f"{summary}: correction",
+            account="",
+            category=category,
+        )
+    later.restricted = True
+    later.save()
+    recent, _actions = selectors.safeguarding_queue(dina, today=timezone.localdate())
+    assert sorted(e.summary for e in recent) == [
+        "Category restricted later",
+        "Reclassified",
+        "Reclassified: correction",
+        "Safeguarding",
+    ]
+    from records.models import Entry
+
+    assert {e.pk for e in recent} == set(
+        Entry.objects.filter(selectors.RESTRICTED).values_list("pk", flat=True)
+    )
