@@ -156,3 +156,15 @@ def test_history_placements_have_a_purpose_need_areas_and_the_rules_it_brings(sc
             assert p.suspension_decided_by_id and p.suspension_parents_told_on
         else:
             assert p.part_time_ends is None and p.suspension_decided_by_id is None
+
+
+def test_the_copied_actions_are_open_exactly_while_they_have_no_completion(school):
+    """COPY goes through the tables' triggers: each copied action gets its open-action
+    marker and each copied completion takes its action's away (records.OpenAction)."""
+    from records.models import Action, ActionCompletion, OpenAction
+
+    _seed()
+    done = set(ActionCompletion.objects.values_list("action_id", flat=True))
+    every = set(Action.objects.values_list("pk", flat=True))
+    assert done and every - done  # both kinds are there to compare
+    assert set(OpenAction.objects.values_list("action_id", flat=True)) == every - done
