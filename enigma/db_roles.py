@@ -76,7 +76,8 @@ def grant_app_role(connection, role: str) -> None:
 
     Ordinary tables: SELECT, INSERT, UPDATE, DELETE (also by default on every table the
     owner makes later). Sequences: USAGE, SELECT. Tables whose triggers refuse UPDATE,
-    DELETE or TRUNCATE (enigma.db.refused_operations): those privileges revoked.
+    DELETE or TRUNCATE (enigma.db.refused_operations): those privileges revoked. Tables
+    kept by the database (a model's kept_by_the_database): read only.
     django_migrations: read only. Refuses to go on if the application role could undo
     any of it: a superuser, a member of the owner, or able to create in the schema.
     """
@@ -146,6 +147,13 @@ def grant_app_role(connection, role: str) -> None:
         ]
         existing = set(connection.introspection.table_names(cursor))
         for model in apps.get_models():
+            # Tables the database keeps by triggers that run as the owner (records'
+            # open-action markers): the application only reads them.
+            if getattr(model, "kept_by_the_database", False) and (model._meta.db_table in existing):
+                statements.append(
+                    f"REVOKE INSERT, UPDATE, DELETE ON {quote(model._meta.db_table)} FROM {app}"
+                )
+                continue
             refused = refused_operations(model)
             # A table not there (migrated back before it) has nothing to revoke.
             if refused and model._meta.db_table in existing:

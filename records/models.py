@@ -258,6 +258,11 @@ class OpenAction(models.Model):
     ~80 ms a page).
     """
 
+    # The application's database role may only read it (enigma.db_roles.grant_app_role):
+    # the triggers that keep it run as the owner (records 0015), so nobody holding the
+    # app's connection can hide an open action by deleting its marker.
+    kept_by_the_database = True
+
     action = models.OneToOneField(
         Action, primary_key=True, on_delete=models.DO_NOTHING, related_name="open_marker"
     )

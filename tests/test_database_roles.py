@@ -5,9 +5,12 @@ protect, not even by asking pgtrigger to skip a trigger; the owner, which runs t
 migrations, could switch them off (so these tests can fail). Ordinary writes still work.
 """
 
+import datetime as dt
+
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from enigma.db import append_only_models, refused_operations
 from enigma.models import AuditEvent, ImmutableModel, Student
@@ -206,3 +209,37 @@ def test_the_grants_refuse_an_application_role_that_could_undo_them():
     finally:
         owner.close()
     assert refusal("DELETE FROM records_entry") == INSUFFICIENT_PRIVILEGE
+
+
+def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
+    """records.OpenAction is kept by triggers that run as the owner: the application's
+    role cannot add, change or delete a marker (deleting one would hide an open action
+    from my actions and the safeguarding queue), yet its writes still keep them."""
+    from records.models import OpenAction
+    from records.services.entries import NewAction, complete_action
+
+    entry = entries.record_entry(
+        author=cora,
+        students=[StudentFactory()],
+        kind=Entry.Kind.CONCERN,
+        category=Category.objects.get(name="Behaviour"),
+        summary="Upset after break",
+        actions=[
+            NewAction(
+                description="Call home",
+                assignee=cora,
+                due_on=timezone.localdate() + dt.timedelta(days=7),
+            )
+        ],
+    )
+    action = entry.actions.get()
+    assert OpenAction.objects.filter(action=action).exists()
+    assert refusal("DELETE FROM records_openaction") == INSUFFICIENT_PRIVILEGE
+    assert refusal("UPDATE records_openaction SET action_id = action_id") == (
+        INSUFFICIENT_PRIVILEGE
+    )
+    assert refusal("INSERT INTO records_openaction (action_id) VALUES (%s)", [action.pk]) == (
+        INSUFFICIENT_PRIVILEGE
+    )
+    complete_action(action=action, user=cora, outcome="Spoke to mum")
+    assert not OpenAction.objects.filter(action=action).exists()
