@@ -17,9 +17,10 @@ placement survive it.
 The pupil's remaining record (PupilRecord*) is what is left once the chronology's entries
 and the room records have gone: the pupil's own row (anonymised, as the blanked entries'
 chain still names it), contacts, staff links, normal timetable, intervention memberships
-with their scores, reminders, subject access exports and child-protection transfers (the
-log and any file left). It goes by the same two-person path, through the database
-function disclosure_dispose_pupil_record (disclosure migration 0005).
+with their scores, session attendance, the uses of reasonable force that concern no other
+pupil whose record remains, reminders, subject access exports and child-protection
+transfers (the log and any file left). It goes by the same two-person path, through the
+database function disclosure_dispose_pupil_record (disclosure migrations 0005, 0006).
 
 Both kinds share their halves (the abstract _Proposal, _Decision and _Disposal): only
 what names the record differs.

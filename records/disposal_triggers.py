@@ -10,6 +10,13 @@ disposed of (a disposal log row for it exists). Any other UPDATE, by anyone, rai
 
 They are pgtrigger.Protect triggers, so enigma.db.refused_operations still counts UPDATE
 as refused and the application's role is never granted it.
+
+The one DELETE three of them accept: a pupil's attendance at intervention sessions and the
+structured facts of a use of force (with its staff) go with the pupil's remaining record
+(disclosure's disclosure_dispose_pupil_record, run as the owner, which marks the pupil's
+row disposed before it deletes). A row may go only once its entry is disposed of and
+every pupil it concerns has had their record disposed of; any other DELETE, by anyone,
+raises, and the application's role holds no DELETE on these tables.
 """
 
 from __future__ import annotations
@@ -26,10 +33,46 @@ def _entry_disposed(entry_id_sql: str) -> str:
     )
 
 
-def blankable_triggers(prefix: str, *, content: tuple[str, ...], entry_id_sql: str):
+def pupils_disposed(entry_id_sql: str) -> str:
+    """An SQL condition: the entry is disposed of and no pupil whose chronology holds it
+    still has a record (enigma.Student.record_disposed_at is set on every one)."""
+    return (
+        f"{_entry_disposed(entry_id_sql)} AND NOT EXISTS (SELECT 1 FROM records_chronologylink l "  # noqa: S608
+        f"JOIN enigma_student s ON s.id = l.student_id WHERE l.entry_id = {entry_id_sql} "
+        "AND s.record_disposed_at IS NULL)"
+    )
+
+
+def pupil_disposed(entry_id_sql: str, student_id_sql: str) -> str:
+    """An SQL condition: the entry is disposed of and so is this pupil's record."""
+    return (
+        f"{_entry_disposed(entry_id_sql)} AND EXISTS (SELECT 1 FROM enigma_student s "  # noqa: S608
+        f"WHERE s.id = {student_id_sql} AND s.record_disposed_at IS NOT NULL)"
+    )
+
+
+class RefuseDeleteButDisposal(pgtrigger.Protect):
+    """Refuse DELETE unless `allowed` (an SQL condition on OLD) holds."""
+
+    def __init__(self, *, name: str, allowed: str):
+        self.allowed = allowed
+        super().__init__(name=name, operation=pgtrigger.Delete)
+
+    def get_func(self, model):
+        return (
+            f"IF ({self.allowed}) THEN RETURN OLD; END IF; "
+            "RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;"
+        )
+
+
+def blankable_triggers(
+    prefix: str, *, content: tuple[str, ...], entry_id_sql: str, deletable: str | None = None
+):
     """append_only_triggers(prefix), with an UPDATE trigger that lets disposal blank the
-    text columns `content` of rows belonging to a disposed entry."""
+    text columns `content` of rows belonging to a disposed entry (and, given `deletable`,
+    a DELETE trigger that lets a row go when that condition on OLD holds)."""
     blanked = " AND ".join(f"NEW.{c} = ''" for c in content)
+    name = f"{prefix}_no_delete"
     return [
         RefuseUpdateButDisposal(
             name=f"{prefix}_no_update",
@@ -37,7 +80,18 @@ def blankable_triggers(prefix: str, *, content: tuple[str, ...], entry_id_sql: s
             blanked=blanked,
             disposed=_entry_disposed(entry_id_sql),
         ),
-        pgtrigger.Protect(name=f"{prefix}_no_delete", operation=pgtrigger.Delete),
+        RefuseDeleteButDisposal(name=name, allowed=deletable)
+        if deletable
+        else pgtrigger.Protect(name=name, operation=pgtrigger.Delete),
+        _RefuseTruncate(name=f"{prefix}_no_truncate"),
+    ]
+
+
+def deletable_with_pupils_triggers(prefix: str, *, allowed: str):
+    """append_only_triggers(prefix), but a row may be deleted when `allowed` holds."""
+    return [
+        pgtrigger.Protect(name=f"{prefix}_no_update", operation=pgtrigger.Update),
+        RefuseDeleteButDisposal(name=f"{prefix}_no_delete", allowed=allowed),
         _RefuseTruncate(name=f"{prefix}_no_truncate"),
     ]
 

@@ -23,7 +23,13 @@ from django.utils import timezone
 from enigma.db import append_only_triggers
 from enigma.models import ImmutableModel
 from records.chain import DISPOSED_SUMMARY
-from records.disposal_triggers import blankable_triggers, entry_triggers
+from records.disposal_triggers import (
+    blankable_triggers,
+    deletable_with_pupils_triggers,
+    entry_triggers,
+    pupil_disposed,
+    pupils_disposed,
+)
 from records.storage import private_storage
 
 
@@ -464,7 +470,11 @@ class SessionAttendance(ImmutableModel):
             models.UniqueConstraint(fields=["session", "student"], name="attendance_once"),
         ]
         triggers = blankable_triggers(
-            "session_attendance", content=("note",), entry_id_sql="NEW.entry_id"
+            "session_attendance",
+            content=("note",),
+            entry_id_sql="NEW.entry_id",
+            # Goes with the pupil's remaining record (records/disposal_triggers.py).
+            deletable=pupil_disposed("OLD.entry_id", "OLD.student_id"),
         )
 
     def __str__(self):
@@ -520,7 +530,10 @@ class ForceRecord(ImmutableModel):
                 | (~Q(parents_told="not_yet") & Q(parents_told_at__isnull=False)),
             ),
         ]
-        triggers = append_only_triggers("force_record")
+        # Goes once every pupil it concerns has had their record disposed of.
+        triggers = deletable_with_pupils_triggers(
+            "force_record", allowed=pupils_disposed("OLD.entry_id")
+        )
 
     def __str__(self):
         return f"Use of force, entry {self.entry_id}"
@@ -538,7 +551,16 @@ class ForceRecordStaff(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["force_record", "user"], name="force_staff_once"),
         ]
-        triggers = append_only_triggers("force_record_staff")
+        # Goes with its use of force: first (while its record still says why it may go)
+        # or once the record is gone.
+        triggers = deletable_with_pupils_triggers(
+            "force_record_staff",
+            allowed=(
+                "NOT EXISTS (SELECT 1 FROM records_forcerecord f WHERE f.id = OLD.force_record_id) "  # noqa: S608
+                "OR EXISTS (SELECT 1 FROM records_forcerecord f WHERE f.id = OLD.force_record_id "
+                f"AND {pupils_disposed('f.entry_id')})"
+            ),
+        )
 
     def __str__(self):
         return f"{self.user_id} in {self.force_record_id}"

@@ -37,11 +37,21 @@ from enigma import audit
 from enigma.models import AuditEvent, Contact, Student, StudentStaffLink
 from enigma.roles import Role
 from notifications.models import Kind, Notification
-from records.models import Category, Entry, InterventionStudent, RetentionRule
+from records.models import (
+    Category,
+    Entry,
+    ForceRecord,
+    ForceRecordStaff,
+    InterventionStudent,
+    RetentionRule,
+    SessionAttendance,
+)
 from records.retention import REFUSED, years_after
 from records.selectors.retention import rules_in_force
 from records.services import entries as entry_services
 from records.services import retention as entry_retention
+from records.services.force import ForceDetails, record_force
+from records.services.interventions import record_session
 from records.storage import private_storage
 from tests.conftest import give_totp
 from tests.factories import (
@@ -60,7 +70,7 @@ pytestmark = pytest.mark.django_db
 PAGE = reverse("disclosure:pupil_retention")
 PROPOSE = reverse("disclosure:pupil_retention_propose")
 DECIDE = reverse("disclosure:pupil_retention_decide")
-FUNCTIONS = import_module("disclosure.migrations.0005_pupil_record_retention")
+FUNCTIONS = import_module("disclosure.migrations.0006_pupil_record_takes_attendance_and_force")
 
 # The words the remaining record holds, none of which may survive its disposal.
 WORDS = (
@@ -197,6 +207,7 @@ def test_a_leavers_remaining_record_is_listed_proposed_approved_and_gone(
 
     page = client_for(dina).get(PAGE)
     assert amy in page.context["page"].object_list
+    assert "attendance at intervention sessions, the facts of any use of" in page.content.decode()
     client_for(dina).post(PROPOSE, {"student": amy.pk})
     proposal = PupilRecordProposal.objects.get(student=amy)
     # SEN support and a child-protection entry: the latest of the rules is the SEN one.
@@ -233,7 +244,11 @@ def test_a_leavers_remaining_record_is_listed_proposed_approved_and_gone(
         "disclosure_childprotectiontransfer",
         "disclosure_leavingclosed",
     )
-    assert tombstone.rows_removed == dict(zip(tables, before.values(), strict=True))
+    assert tombstone.rows_removed == dict(zip(tables, before.values(), strict=True)) | {
+        "records_sessionattendance": 0,
+        "records_forcerecordstaff": 0,
+        "records_forcerecord": 0,
+    }
     assert Entry.objects.filter(pk=entry.pk, disposed_at__isnull=False).exists()
     assert verify().startswith("All chronologies intact")
 
@@ -445,6 +460,11 @@ def test_every_table_that_points_at_a_pupil_is_disposed_of_or_kept_for_a_reason(
     covered = set(FUNCTIONS.TABLES) | set(FUNCTIONS.KEPT)
     assert pointing <= covered, pointing - covered
     assert "enigma_contact" in pointing  # the check sees the tables it should
+    assert not set(FUNCTIONS.TABLES) & set(FUNCTIONS.KEPT)
+    # A use of force points at a pupil through its entry's chronology links: it goes too.
+    assert {"records_sessionattendance", "records_forcerecord", "records_forcerecordstaff"} <= (
+        set(FUNCTIONS.TABLES)
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -553,3 +573,125 @@ def test_each_pupils_records_requests_tab_shows_when_what_remains_goes(personas,
     dispose(gone, dina, ada)
     page = client_for(ada).get(reverse("disclosure:student", args=[gone.pk])).content.decode()
     assert "has been disposed of" in page
+
+
+# --- attendance and uses of force go with the last of their pupils -----------------------
+
+
+def _force_details(staff) -> ForceDetails:
+    happened = timezone.now() - dt.timedelta(days=3)
+    return ForceDetails(
+        occurred_at=happened, place=ForceRecord.Place.CORRIDOR, place_detail="",
+        summary="Held apart in the corridor", before="Zebedee pushed", what_was_done="Held",
+        duration_minutes=2, staff=staff, pupil_injured=False, pupil_injuries="",
+        staff_injured=False, parents_told=ForceRecord.ParentsTold.PHONE,
+        parents_told_at=happened + dt.timedelta(hours=1), parents_told_detail="",
+    )  # fmt: skip
+
+
+def attendance_and_force(personas, pupils):
+    """A session of an intervention both pupils were on, and a use of force involving both."""
+    cora = personas["cora"]
+    starts = timezone.localdate() - dt.timedelta(days=7)
+    intervention = InterventionFactory(
+        students=pupils, lead=cora, created_by=cora, starts_on=starts
+    )
+    record_session(
+        intervention=intervention, user=cora, held_on=starts,
+        attendance={p.pk: "attended" for p in pupils}, student_notes={pupils[0].pk: "Zebedee"},
+    )  # fmt: skip
+    return record_force(by=cora, students=pupils, details=_force_details([cora, personas["dee"]]))
+
+
+def attendance_force_rows(student) -> tuple[int, int, int]:
+    forces = ForceRecord.objects.filter(entry__links__student=student)
+    return (
+        SessionAttendance.objects.filter(student=student).count(),
+        forces.count(),
+        ForceRecordStaff.objects.filter(force_record__in=forces).count(),
+    )
+
+
+def test_attendance_goes_with_its_pupil_and_a_use_of_force_with_the_last_of_its_pupils(
+    personas,
+):
+    dina, ada = personas["dina"], personas["ada"]
+    amy, bob = leaver(), leaver()
+    force = attendance_and_force(personas, [amy, bob])
+    assert attendance_force_rows(amy) == attendance_force_rows(bob) == (1, 1, 2)
+    dispose_entries(amy, dina, ada)  # the use of force's entry is bob's too: disposed of
+    dispose(amy, dina, ada)
+
+    # Amy's attendance went; the use of force stays while Bob's record remains.
+    assert attendance_force_rows(amy) == (0, 1, 2)
+    assert attendance_force_rows(bob) == (1, 1, 2)
+    rows = PupilRecordDisposal.objects.get(student=amy).rows_removed
+    assert (
+        rows["records_sessionattendance"], rows["records_forcerecord"],
+        rows["records_forcerecordstaff"],
+    ) == (1, 0, 0)  # fmt: skip
+
+    dispose_entries(bob, dina, ada)
+    dispose(bob, dina, ada)
+    assert attendance_force_rows(bob) == (0, 0, 0)
+    assert not ForceRecord.objects.filter(pk=force.pk).exists()
+    rows = PupilRecordDisposal.objects.get(student=bob).rows_removed
+    assert (
+        rows["records_sessionattendance"], rows["records_forcerecord"],
+        rows["records_forcerecordstaff"],
+    ) == (1, 1, 2)  # fmt: skip
+    # The entries stay, blanked, and the chain still verifies.
+    assert Entry.objects.filter(pk=force.entry_id, disposed_at__isnull=False).exists()
+    assert verify().startswith("All chronologies intact")
+
+
+def test_another_pupils_attendance_and_use_of_force_stay(personas):
+    dina, ada = personas["dina"], personas["ada"]
+    amy, other = leaver(), leaver()
+    attendance_and_force(personas, [amy])
+    theirs = attendance_and_force(personas, [other])
+    dispose_entries(amy, dina, ada)
+    dispose(amy, dina, ada)
+    assert attendance_force_rows(amy) == (0, 0, 0)
+    assert attendance_force_rows(other) == (1, 1, 2)
+    assert ForceRecord.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attendance_and_force_rows_go_only_in_a_disposal_and_never_by_the_app_role(personas):
+    """The application's role holds no DELETE on them; the owner's DELETE is refused by the
+    triggers until the entry is disposed of and every pupil it concerns is marked disposed."""
+    from tests.db import INSUFFICIENT_PRIVILEGE, RAISED_BY_TRIGGER, owner_refusal, refusal
+
+    if not RetentionRule.objects.exists():  # a flush after another such test emptied them
+        import_module("records.migrations.0008_retention_rules").add_rules(apps, None)
+    dina, ada = personas["dina"], personas["ada"]
+    amy, bob = leaver(), leaver()
+    force = attendance_and_force(personas, [amy, bob])
+    attendance = SessionAttendance.objects.get(student=amy)
+    deletes = {
+        "attendance": ("DELETE FROM records_sessionattendance WHERE id = %s", [attendance.pk]),
+        "force": ("DELETE FROM records_forcerecord WHERE id = %s", [force.pk]),
+        "staff": ("DELETE FROM records_forcerecordstaff WHERE force_record_id = %s", [force.pk]),
+    }
+
+    def owner_refused():
+        return {k: owner_refusal(*sql) == RAISED_BY_TRIGGER for k, sql in deletes.items()}
+
+    every = {"attendance": True, "force": True, "staff": True}
+    assert {k: refusal(*sql) for k, sql in deletes.items()} == dict.fromkeys(
+        deletes, INSUFFICIENT_PRIVILEGE
+    )
+    assert owner_refused() == every
+    dispose_entries(amy, dina, ada)  # entries disposed of, pupils not
+    assert owner_refused() == every
+    Student.objects.filter(pk=amy.pk).update(record_disposed_at=timezone.now())
+    # Amy's attendance may go now; the use of force is Bob's too.
+    assert owner_refused() == {"attendance": False, "force": True, "staff": True}
+    Student.objects.filter(pk=bob.pk).update(record_disposed_at=timezone.now())
+    assert owner_refused() == {"attendance": False, "force": False, "staff": False}
+    # And still never by the application's role.
+    assert {k: refusal(*sql) for k, sql in deletes.items()} == dict.fromkeys(
+        deletes, INSUFFICIENT_PRIVILEGE
+    )
+    assert attendance_force_rows(amy) == (1, 1, 2)

@@ -129,6 +129,11 @@ class StudentQuerySet(models.QuerySet):
             )
         )
 
+    def with_record(self) -> "StudentQuerySet":
+        """Those whose remaining record has not been disposed of: a disposed (anonymised)
+        pupil is listed, searched and offered nowhere; their page says what became of it."""
+        return self.filter(record_disposed_at__isnull=True)
+
     def search(self, text: str) -> "StudentQuerySet":
         """Students matching `text`, annotated with `search_rank` (0: the UPN, MIS id or
         tutor group exactly; 1: a name starting with it; 2: every word of it starting a
@@ -345,6 +350,8 @@ class Student(models.Model):
 
     @property
     def name(self) -> str:
+        if self.record_disposed_at is not None:  # anonymised: no name is left to show
+            return f"Pupil {self.pk} (record disposed of)"
         return f"{self.forename} {self.surname}"
 
     @property

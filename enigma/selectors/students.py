@@ -21,7 +21,7 @@ class DirectoryFilters:
 
 
 def student_directory(user, filters: DirectoryFilters):
-    qs = Student.objects.visible_to(user).search(filters.q)
+    qs = Student.objects.visible_to(user).with_record().search(filters.q)
     if filters.year is not None:
         qs = qs.filter(year_group=filters.year)
     if filters.sen:

@@ -37,6 +37,8 @@ def directory(request):
 def student_detail(request, pk):
     student = selectors.student_file(request.user, pk)
     audit.read(audit.Action.STUDENT_VIEWED, actor_from(request), obj=student)
+    if student.record_disposed_at is not None:  # anonymised: nothing but what became of it
+        return render(request, "enigma/students/disposed.html", {"student": student})
     return render(request, "enigma/students/detail.html", {"student": student})
 
 
