@@ -175,7 +175,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("disclosure", "0005_pupil_record_retention"),
-        ("records", "0014_attendance_and_force_go_with_pupil_record"),
+        ("records", "0016_attendance_and_force_go_with_pupil_record"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

@@ -11,7 +11,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0013_entry_recorded_at_index'),
+        ('records', '0015_open_actions_kept_by_the_owner'),
         # The triggers read enigma_student.record_disposed_at.
         ('enigma', '0010_pupil_record_disposal'),
     ]
