@@ -660,8 +660,17 @@ def _widget_cases():
     yield forms.CheckboxInput(attrs={"id": "c"}), "remove_file", False
     yield forms.FileInput(attrs={"accept": ".pdf,.docx"}), "file", "ignored.pdf"
     yield forms.NumberInput(), "n", 3
-    yield forms.Select(choices=[("a", "A & B")]), "s", "a"  # not ours: Django's renderer
-    yield forms.CheckboxSelectMultiple(choices=[("a", "A")]), "m", ["a"]
+    choices = [("a", "A & B"), ("<b>", "Bee's"), (3, "Three")]
+    yield forms.Select(choices=choices), "s", "a"
+    yield forms.Select(choices=[("", "Not at a review"), *choices], attrs={"id": "r"}), "s", 3
+    yield forms.Select(choices=choices), "s", None
+    yield forms.Select(choices=[("Group", choices)]), "s", "a"  # Django's: option groups
+    yield forms.CheckboxSelectMultiple(choices=choices), "m", ["a", "3"]
+    yield forms.CheckboxSelectMultiple(choices=choices, attrs={"id": "w_in"}), "m", ["<b>"]
+    yield forms.CheckboxSelectMultiple(choices=choices, attrs={"class": "x"}), "m", []
+    yield forms.CheckboxSelectMultiple(choices=[]), "m", None
+    yield forms.RadioSelect(choices=choices, attrs={"id": "e"}), "e", "a"
+    yield forms.CheckboxSelectMultiple(choices=[("G", choices)]), "m", ["a"]  # Django's
 
 
 @pytest.mark.parametrize(("widget", "name", "value"), list(_widget_cases()))

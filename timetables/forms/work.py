@@ -8,10 +8,7 @@ from django.core.validators import URLValidator
 
 from enigma.uploads import LimitedFileInput
 from records import attachments
-from timetables.forms.widget_renderer import WidgetRenderer
-
-# One renderer (and so one template engine) for every form that uses it.
-WIDGETS = WidgetRenderer()
+from timetables.forms.widget_renderer import WIDGETS
 
 
 class WorkSetForm(forms.Form):
