@@ -704,3 +704,23 @@ def test_work_status_tag_writes_what_the_status_template_wrote(status, overdue):
     old = django_engine.from_string(OLD_STATUS_TEMPLATE).render({"work": work})
     new = django_engine.from_string("{% load timetables_work %}{% work_status work %}")
     assert new.render({"work": work}) == old
+
+
+@pytest.mark.parametrize("status", ["requested", "set"])
+@pytest.mark.parametrize("bound", [False, True])
+def test_work_field_tag_writes_what_includes_field_html_writes(status, bound):
+    """The "Set the work" form's fields (the work_field tag) as includes/field.html writes
+    them: labels, hints, errors, tick boxes, values."""
+    work = WorkRequest(
+        pk=5, status=status, description="Read <p. 4> & answer", link="https://e.org/?a=1&b=2"
+    )
+    work.file_name = "notes.pdf"
+    data = {"description": "", "link": "not a link"} if bound else None
+    form = WorkSetForm(data, work=work, same_class_count=3, auto_id="w5_%s")
+    if bound:
+        form.is_valid()
+    django_engine = engines["django"]
+    for field in form:
+        old = django_engine.from_string('{% include "includes/field.html" %}')
+        new = django_engine.from_string("{% load timetables_work %}{% work_field field %}")
+        assert new.render({"field": field}) == old.render({"field": field})
