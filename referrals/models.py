@@ -449,7 +449,21 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["placement", "number"]
-        indexes = [models.Index(fields=["held_on", "due_on"])]
+        indexes = [
+            models.Index(fields=["held_on", "due_on"]),
+            # The SENCO's Reviews page counts and lists the held mid-point and exit reviews
+            # nobody has signed off (referrals.selectors.placements._unsigned): a handful
+            # among every review of ten years, read without scanning them.
+            models.Index(
+                fields=["held_on", "id"],
+                condition=Q(
+                    held_on__isnull=False,
+                    signed_off_at__isnull=True,
+                    kind__in=("midpoint", "exit"),
+                ),
+                name="review_awaiting_sign_off",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["placement", "number"], name="review_number_once"),
             models.CheckConstraint(

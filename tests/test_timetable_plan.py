@@ -5,9 +5,12 @@ no-subject-dropped rule at the exit."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template import engines
 
 from enigma.models import SchoolSettings
 from records.models import Entry
@@ -270,3 +273,57 @@ def test_a_placement_with_no_timetable_has_an_empty_plan_until_one_is_added(dee,
     assert added == 30 * 5
     with at(D(2026, 9, 3)):
         assert plans.generate_plan(placement, by=cora) == 0
+
+
+# The plan cell's markup as its template wrote it (tests/golden/plan_cell.html) before the
+# grid moved to the plan_cell tag (timetables/templatetags/timetables_plan.py): the tag
+# must write the same, byte for byte, in every state a lesson can be in, for the grid and
+# for a cell's htmx reply.
+OLD_CELL_TEMPLATE = (Path(__file__).parent / "golden" / "plan_cell.html").read_text()
+
+
+def _cell_states():
+    base = {
+        "pk": 1234,
+        "mode": "room",
+        "mode_label": "In the room",
+        "subject": "Maths & <Stats>",
+        "day_label": "Mon 3 Nov",
+        "period_name": "P1",
+        "editable": True,
+        "locked": "",
+        "upcoming": True,
+        "full": False,
+        "room_count": 3,
+        "capacity": 6,
+        "work_missing": False,
+        "work_status": "",
+    }
+    yield base
+    yield {**base, "mode": Mode.CLASS, "mode_label": "In class"}
+    yield {**base, "mode": Mode.ONE_TO_ONE, "full": True, "room_count": 7}
+    yield {**base, "editable": False, "locked": 'It started on Mon 3 Nov 2026 "8:50"'}
+    yield {**base, "editable": False, "locked": "On the register", "upcoming": False}
+    yield {**base, "work_missing": True, "work_status": "requested"}
+    yield {**base, "work_status": "set"}
+    yield {**base, "mode": "class", "work_status": "set", "upcoming": False}
+
+
+@pytest.mark.parametrize("state", list(_cell_states()))
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"can_edit": True, "warning": "", "error": "", "focus": False},
+        {"can_edit": False, "warning": "", "error": "", "focus": False},
+        {"can_edit": True, "warning": "The room is full <then>.", "wanted": "room"},
+        {"can_edit": True, "error": "Not now & never.", "focus": True},
+    ],
+)
+def test_plan_cell_tag_writes_what_the_cell_template_wrote(state, extra):
+    django_engine = engines["django"]
+    context = {"view": SimpleNamespace(**state), "csrf_token": "a-token", **extra}
+    old = django_engine.from_string(OLD_CELL_TEMPLATE).render(context)
+    new = django_engine.from_string("{% load timetables_plan %}{% plan_cell %}").render(context)
+    assert new == old
+    form = (extra["can_edit"] and state["editable"]) or extra.get("warning")
+    assert ("csrfmiddlewaretoken" in new) == bool(form)

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.renderers import DjangoTemplates
+from django.template import engines
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from enigma.formatting import day_text
 from enigma.models import AuditEvent, Period, SchoolSettings
@@ -21,6 +27,8 @@ from tests.db import queries
 from tests.factories import PeriodFactory, StudentFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
 from tests.render_costs import render_costs
+from timetables.forms.widget_renderer import WidgetRenderer
+from timetables.forms.work import WorkSetForm
 from timetables.models import Lesson, Mode, PlanCell, WorkRequest
 from timetables.selectors.work import same_class_count, work_panel
 from timetables.services.work import (
@@ -633,3 +641,86 @@ def test_two_coordinators_completing_at_once_complete_once(cora, tom, dee, rita)
     [t.join() for t in threads]
     assert sorted(outcomes) == ["This work is already recorded as completed.", "done"]
     assert AuditEvent.objects.filter(action=WorkAction.COMPLETED).count() == 1
+
+
+# --- the widgets of the per-lesson forms, written without templates ----------------------
+
+
+def _widget_cases():
+    attrs = {"id": "w1_x", "class": 'a "b" <c>', "required": True, "disabled": False}
+    yield forms.URLInput(attrs=attrs), "link", "https://example.org/?a=1&b=<2>"
+    yield forms.URLInput(), "link", None
+    yield forms.URLInput(), "link", ""
+    yield forms.TextInput(attrs={"aria-describedby": gettext_lazy("x_helptext")}), "t", "O'Neil"
+    yield forms.TextInput(), "t", mark_safe("<b>kept</b>")
+    yield forms.Textarea(attrs={"rows": 4}), "description", "Line one\n<script>&\n"
+    yield forms.Textarea(attrs={"rows": 2}), "description", None
+    yield forms.Textarea(), "description", ""
+    yield forms.CheckboxInput(), "same_for_class", True
+    yield forms.CheckboxInput(attrs={"id": "c"}), "remove_file", False
+    yield forms.FileInput(attrs={"accept": ".pdf,.docx"}), "file", "ignored.pdf"
+    yield forms.NumberInput(), "n", 3
+    choices = [("a", "A & B"), ("<b>", "Bee's"), (3, "Three")]
+    yield forms.Select(choices=choices), "s", "a"
+    yield forms.Select(choices=[("", "Not at a review"), *choices], attrs={"id": "r"}), "s", 3
+    yield forms.Select(choices=choices), "s", None
+    yield forms.Select(choices=[("Group", choices)]), "s", "a"  # Django's: option groups
+    yield forms.CheckboxSelectMultiple(choices=choices), "m", ["a", "3"]
+    yield forms.CheckboxSelectMultiple(choices=choices, attrs={"id": "w_in"}), "m", ["<b>"]
+    yield forms.CheckboxSelectMultiple(choices=choices, attrs={"class": "x"}), "m", []
+    yield forms.CheckboxSelectMultiple(choices=[]), "m", None
+    yield forms.RadioSelect(choices=choices, attrs={"id": "e"}), "e", "a"
+    yield forms.CheckboxSelectMultiple(choices=[("G", choices)]), "m", ["a"]  # Django's
+
+
+@pytest.mark.parametrize(("widget", "name", "value"), list(_widget_cases()))
+def test_widget_renderer_writes_what_djangos_templates_write(widget, name, value):
+    """The form renderer of the My students forms (timetables.forms.widget_renderer) must
+    write each widget exactly as Django's templates do."""
+    expected = widget.render(name, value, renderer=DjangoTemplates())
+    assert widget.render(name, value, renderer=WidgetRenderer()) == expected
+
+
+def test_the_set_the_work_form_uses_the_widget_renderer():
+    form = WorkSetForm(work=None, auto_id="w7_%s")
+    assert isinstance(form.renderer, WidgetRenderer)
+    assert str(form["link"]) == str(
+        WorkSetForm(work=None, auto_id="w7_%s", renderer=DjangoTemplates())["link"]
+    )
+
+
+# The status tag as its template wrote it (tests/golden/work_status.html) before My
+# students moved to the work_status tag (timetables/templatetags/timetables_work.py).
+OLD_STATUS_TEMPLATE = (Path(__file__).parent / "golden" / "work_status.html").read_text()
+
+
+@pytest.mark.parametrize("status", [s.value for s in WorkRequest.Status])
+@pytest.mark.parametrize("overdue", [True, False, None])
+def test_work_status_tag_writes_what_the_status_template_wrote(status, overdue):
+    work = WorkRequest(status=status)
+    if overdue is not None:
+        work.overdue = overdue
+    django_engine = engines["django"]
+    old = django_engine.from_string(OLD_STATUS_TEMPLATE).render({"work": work})
+    new = django_engine.from_string("{% load timetables_work %}{% work_status work %}")
+    assert new.render({"work": work}) == old
+
+
+@pytest.mark.parametrize("status", ["requested", "set"])
+@pytest.mark.parametrize("bound", [False, True])
+def test_work_field_tag_writes_what_includes_field_html_writes(status, bound):
+    """The "Set the work" form's fields (the work_field tag) as includes/field.html writes
+    them: labels, hints, errors, tick boxes, values."""
+    work = WorkRequest(
+        pk=5, status=status, description="Read <p. 4> & answer", link="https://e.org/?a=1&b=2"
+    )
+    work.file_name = "notes.pdf"
+    data = {"description": "", "link": "not a link"} if bound else None
+    form = WorkSetForm(data, work=work, same_class_count=3, auto_id="w5_%s")
+    if bound:
+        form.is_valid()
+    django_engine = engines["django"]
+    for field in form:
+        old = django_engine.from_string('{% include "includes/field.html" %}')
+        new = django_engine.from_string("{% load timetables_work %}{% work_field field %}")
+        assert new.render({"field": field}) == old.render({"field": field})

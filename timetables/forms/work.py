@@ -8,12 +8,16 @@ from django.core.validators import URLValidator
 
 from enigma.uploads import LimitedFileInput
 from records import attachments
+from timetables.forms.widget_renderer import WIDGETS
 
 
 class WorkSetForm(forms.Form):
     # Each of the three is optional alone, but one of them is needed: no "(optional)"
     # on any (the hint and the form's error say so).
     marks_optional = False
+    # My students shows one of these for each lesson that needs work: its widgets are
+    # written without the template engine (timetables.forms.widget_renderer).
+    default_renderer = WIDGETS
 
     description = forms.CharField(
         label="The work",
