@@ -47,35 +47,64 @@ def _back(show: str) -> str:
     return f"{reverse('disclosure:room_retention')}?show={show}"
 
 
-@requires(Capability.REVIEW_DISPOSAL)
-def room_retention(request):
-    today = timezone.localdate()
+def _listed(request, lists: dict) -> tuple[str, object, dict]:
+    """Which list is asked for (due, proposed or disposed), its page, and the rules in
+    force by id; each due row is given the rule it falls under (rule_shown)."""
     show = request.GET.get("show", "due")
     if show not in SHOWS:
         show = "due"
-    rows = {
-        "due": lambda: selectors.due_room_records(today),
-        "proposed": selectors.open_room_proposals,
-        "disposed": selectors.room_disposals,
-    }[show]()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(lists[show](), PAGE_SIZE).get_page(request.GET.get("page"))
     rules = {r.pk: r for r in entry_selectors.rules_in_force()}
+    if show == "due":
+        for row in page.object_list:
+            row.rule_shown = rules.get(row.rule_id)
+    return show, page, rules
+
+
+def _list_context(show: str, page) -> dict:
+    return {
+        "show": show,
+        "shows": SHOWS,
+        "show_label": SHOWS[show],
+        "page": page,
+        "query_string": f"show={show}",
+    }
+
+
+def _propose(request, propose, **target) -> None:
+    """The first person's half of either kind, with its outcome as a message."""
+    try:
+        propose(**target, by=actor_from(request))
+    except ValidationError as error:
+        for message in _messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            "Proposed for disposal: it now needs the head's or the school admin's approval.",
+        )
+
+
+@requires(Capability.REVIEW_DISPOSAL)
+def room_retention(request):
+    today = timezone.localdate()
+    show, page, rules = _listed(
+        request,
+        {
+            "due": lambda: selectors.due_room_records(today),
+            "proposed": selectors.open_room_proposals,
+            "disposed": selectors.room_disposals,
+        },
+    )
     if show == "proposed":
         referrals = selectors.referrals_by_number(p.referral_number for p in page.object_list)
         for row in page.object_list:
             row.referral = referrals.get(row.referral_number)
-    elif show == "due":
-        for row in page.object_list:
-            row.rule_shown = rules.get(row.rule_id)
     return render(
         request,
         "disclosure/room_retention.html",
         {
-            "show": show,
-            "shows": SHOWS,
-            "show_label": SHOWS[show],
-            "page": page,
-            "query_string": f"show={show}",
+            **_list_context(show, page),
             "rules": [r for r in rules.values() if r.basis in ("sen", "pupil")],
             "held_count": selectors.held_due_room_records_count(today) if show == "due" else None,
             "entries_due": entry_selectors.due_entries(today).count(),
@@ -94,16 +123,7 @@ def room_retention_propose(request):
             raise Http404("No such referral.")
         messages.error(request, "This record has already been disposed of.")
         return redirect(_back("due"))
-    try:
-        services.propose_room_disposal(referral=referral, by=actor_from(request))
-    except ValidationError as error:
-        for message in _messages(error):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            "Proposed for disposal: it now needs the head's or the school admin's approval.",
-        )
+    _propose(request, services.propose_room_disposal, referral=referral)
     return redirect(_back("due"))
 
 
@@ -148,28 +168,19 @@ PUPIL_PAGE = "disclosure:pupil_retention"
 @requires(Capability.REVIEW_DISPOSAL)
 def pupil_retention(request):
     today = timezone.localdate()
-    show = request.GET.get("show", "due")
-    if show not in SHOWS:
-        show = "due"
-    rows = {
-        "due": lambda: selectors.due_pupil_records(today),
-        "proposed": selectors.open_pupil_proposals,
-        "disposed": selectors.pupil_disposals,
-    }[show]()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    rules = {r.pk: r for r in entry_selectors.rules_in_force()}
-    if show == "due":
-        for row in page.object_list:
-            row.rule_shown = rules.get(row.rule_id)
+    show, page, rules = _listed(
+        request,
+        {
+            "due": lambda: selectors.due_pupil_records(today),
+            "proposed": selectors.open_pupil_proposals,
+            "disposed": selectors.pupil_disposals,
+        },
+    )
     return render(
         request,
         "disclosure/pupil_retention.html",
         {
-            "show": show,
-            "shows": SHOWS,
-            "show_label": SHOWS[show],
-            "page": page,
-            "query_string": f"show={show}",
+            **_list_context(show, page),
             "rules": sorted(rules.values(), key=lambda r: r.years_after_birth),
             "held_count": selectors.held_due_pupil_records_count(today) if show == "due" else None,
         },
@@ -180,16 +191,7 @@ def pupil_retention(request):
 @require_POST
 def pupil_retention_propose(request):
     student = get_object_or_404(Student, pk=_number(request.POST.get("student")))
-    try:
-        services.propose_pupil_disposal(student=student, by=actor_from(request))
-    except ValidationError as error:
-        for message in _messages(error):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            "Proposed for disposal: it now needs the head's or the school admin's approval.",
-        )
+    _propose(request, services.propose_pupil_disposal, student=student)
     return redirect(f"{reverse(PUPIL_PAGE)}?show=due")
 
 
