@@ -64,3 +64,40 @@ def test_my_action_row_writes_what_the_row_template_wrote(path):
     for hidden in ("4", "5", "6"):
         assert f"&lt;{hidden}&gt;" not in new
     assert new.count("Confirm your second factor") == 1
+
+
+def test_my_actions_pages_are_found_on_the_actions_alone(personas, client_for):
+    """The page's actions are picked and counted from the actions themselves (ids, holder,
+    due date), not from every open action joined to its entry; the page then reads its
+    own. Soonest due first across pages, each action once, the total right."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from records.selectors import chronology as selectors
+    from records.services.entries import NewAction, record_entry
+    from tests.factories import StudentFactory
+
+    cora = personas["cora"]
+    today = timezone.localdate()
+    for i in range(5):
+        record_entry(
+            author=cora,
+            students=[StudentFactory()],
+            kind="concern",
+            summary=f"Upset {i}",
+            actions=[NewAction(f"Ring home {i}", cora, today + dt.timedelta(days=5 - i))],
+        )
+    pages = [selectors.open_actions_page_for(cora, 2, n) for n in (1, 2, 3)]
+    assert [[a.description for a in page] for page in pages] == [
+        ["Ring home 4", "Ring home 3"],
+        ["Ring home 2", "Ring home 1"],
+        ["Ring home 0"],
+    ]
+    assert {page.paginator.count for page in pages} == {5}
+    assert pages[0][0].entry.visible_students[0].pk  # the page's rows come whole
+    with CaptureQueriesContext(connection) as captured:
+        assert client_for(cora).get(reverse("records:my_actions")).status_code == 200
+    (counting,) = [q["sql"] for q in captured.captured_queries if "OVER ()" in q["sql"]]
+    assert '"records_entry"' not in counting
