@@ -296,8 +296,12 @@ class Student(models.Model):
             models.Index(fields=["tutor_group"]),
             # The directory lists pupils on roll: its count, its year groups and a deep
             # page's offset are read from these alone (index-only), not the whole roll.
+            # record_disposed_at is carried too: every list leaves disposed pupils out
+            # (StudentQuerySet.with_record), which without it read each row skipped to a
+            # deep page from the table (page 200: 10,000 rows' pages, ~12 ms).
             models.Index(
                 fields=["legal_surname", "legal_forename", "id"],
+                include=["record_disposed_at"],
                 condition=models.Q(on_roll=True),
                 name="student_on_roll_order",
             ),

@@ -260,16 +260,18 @@ def _with_entry_context(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
 def _open_soonest_with_students(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
     """Open `actions`, soonest due first, with what the file shows and the students each
     is about that `viewer` may see (entry.visible_students)."""
-    return (
-        _with_entry_context(_open(actions), viewer)
-        .prefetch_related(
-            Prefetch(
-                "entry__students",
-                queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
-                to_attr="visible_students",
-            )
+    return _with_students(_with_entry_context(_open(actions), viewer), viewer).order_by(
+        "due_on", "id"
+    )
+
+
+def _with_students(actions: QuerySet[Action], viewer) -> QuerySet[Action]:
+    return actions.prefetch_related(
+        Prefetch(
+            "entry__students",
+            queryset=Student.objects.visible_to(viewer).order_by("legal_surname"),
+            to_attr="visible_students",
         )
-        .order_by("due_on", "id")
     )
 
 
@@ -277,6 +279,28 @@ def open_actions_for(user) -> QuerySet[Action]:
     """'My actions': what a person still has to do, soonest first, with the students each
     is about (those the person may see)."""
     return _open_soonest_with_students(Action.objects.filter(assignee=user), user)
+
+
+def open_actions_page_for(user, per_page: int, number) -> Page:
+    """A page of 'my actions', counted in the same query (records.selectors.paging).
+
+    The page is found on the actions alone (the open markers' ids looked up, the holder
+    and due date read): some 600 open actions for a busy coordinator on the bench school,
+    each otherwise joined to its entry and carried whole through the count and the sort,
+    only for 50 to be shown (~9.5 ms of the database's time -> ~5 ms). The page's actions
+    are then read by id with what the page shows. One found open that is completed in
+    between is still listed: marking it done again says it already is."""
+    page = counted_page(
+        _open(Action.objects.filter(assignee=user)).order_by("due_on", "id").only("pk"),
+        per_page,
+        number,
+    )
+    ids = [action.pk for action in page.object_list]
+    if ids:
+        found = _with_students(_with_entry_context(Action.objects.filter(pk__in=ids), user), user)
+        by_id = {action.pk: action for action in found}
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
 
 
 def entries_shared_with(user) -> QuerySet[EntryShare]:

@@ -31,8 +31,8 @@ SAFEGUARDING_RECENT_SHOWN = 100
 @requires(Capability.FOLLOW_UP_ACTIONS)
 def my_actions(request):
     # Finding open actions is the dear part: counted in the same query as the page.
-    page = counted_page(
-        selectors.open_actions_for(request.user), MY_ACTIONS_PAGE_SIZE, request.GET.get("page")
+    page = selectors.open_actions_page_for(
+        request.user, MY_ACTIONS_PAGE_SIZE, request.GET.get("page")
     )
     actions = mark_actions_readable(request, page.object_list)
     shared = list(selectors.entries_shared_with(request.user)[:50])

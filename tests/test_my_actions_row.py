@@ -1,0 +1,103 @@
+"""'My actions' writes its rows with a tag (records/templatetags/records_actions.py): it
+must write what the row template wrote (tests/golden/my_actions_row.html), byte for byte,
+in every state an action's row can be in, and show a restricted entry's words only when
+the view decided they may be shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.template import engines
+from django.test import RequestFactory
+
+OLD_ROWS_TEMPLATE = (Path(__file__).parent / "golden" / "my_actions_row.html").read_text()
+TODAY = dt.date(2026, 11, 3)
+
+
+def _student(pk, name):
+    return SimpleNamespace(pk=pk, name=name)
+
+
+def _action(pk, due_on, *, students, show_content=True, needs_second_factor=False):
+    entry = SimpleNamespace(
+        visible_students=students,
+        show_content=show_content,
+        needs_second_factor=needs_second_factor,
+        summary=f"Summary <{pk}> & “more”",
+    )
+    return SimpleNamespace(
+        pk=pk, entry_id=pk + 1000, entry=entry, due_on=due_on, description=f'Ring "home" <{pk}>'
+    )
+
+
+def _actions():
+    two = [_student(7, "Amy O'Neil"), _student(8, "Ben <B> & Co")]
+    return [
+        _action(1, TODAY - dt.timedelta(days=3), students=two),
+        _action(2, TODAY, students=[_student(9, "Cy")]),
+        _action(3, TODAY + dt.timedelta(days=4), students=[]),
+        _action(4, TODAY - dt.timedelta(days=1), students=two, show_content=False),
+        _action(5, TODAY, students=two[:1], show_content=False, needs_second_factor=True),
+        _action(6, TODAY + dt.timedelta(days=40), students=[], show_content=False),
+    ]
+
+
+@pytest.mark.parametrize("path", ["/records/actions/", "/records/actions/?page=2&x=<a>"])
+def test_my_action_row_writes_what_the_row_template_wrote(path):
+    django_engine = engines["django"]
+    context = {
+        "actions": _actions(),
+        "today": TODAY,
+        "reauth_url": "/accounts/reauthenticate/?next=/records/actions/&x=<y>",
+        "request": RequestFactory().get(path),
+        "csrf_token": "a-token",
+    }
+    old = django_engine.from_string(OLD_ROWS_TEMPLATE).render(context)
+    new = django_engine.from_string(
+        "{% load records_actions %}{% for a in actions %}{% my_action_row a %}{% endfor %}"
+    ).render(context)
+    assert new == old
+    # Held: the words of the actions whose entry may not be shown are nowhere.
+    for hidden in ("4", "5", "6"):
+        assert f"&lt;{hidden}&gt;" not in new
+    assert new.count("Confirm your second factor") == 1
+
+
+def test_my_actions_pages_are_found_on_the_actions_alone(personas, client_for):
+    """The page's actions are picked and counted from the actions themselves (ids, holder,
+    due date), not from every open action joined to its entry; the page then reads its
+    own. Soonest due first across pages, each action once, the total right."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from records.selectors import chronology as selectors
+    from records.services.entries import NewAction, record_entry
+    from tests.factories import StudentFactory
+
+    cora = personas["cora"]
+    today = timezone.localdate()
+    for i in range(5):
+        record_entry(
+            author=cora,
+            students=[StudentFactory()],
+            kind="concern",
+            summary=f"Upset {i}",
+            actions=[NewAction(f"Ring home {i}", cora, today + dt.timedelta(days=5 - i))],
+        )
+    pages = [selectors.open_actions_page_for(cora, 2, n) for n in (1, 2, 3)]
+    assert [[a.description for a in page] for page in pages] == [
+        ["Ring home 4", "Ring home 3"],
+        ["Ring home 2", "Ring home 1"],
+        ["Ring home 0"],
+    ]
+    assert {page.paginator.count for page in pages} == {5}
+    assert pages[0][0].entry.visible_students[0].pk  # the page's rows come whole
+    with CaptureQueriesContext(connection) as captured:
+        assert client_for(cora).get(reverse("records:my_actions")).status_code == 200
+    (counting,) = [q["sql"] for q in captured.captured_queries if "OVER ()" in q["sql"]]
+    assert '"records_entry"' not in counting
