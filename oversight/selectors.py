@@ -119,6 +119,8 @@ class Figures:
     # are counted again (0: counted for this request).
     as_at: dt.datetime | None = None
     fresh_for: int = 0
+    # Names this copy in the cache (with as_at); "" when counted for this request only.
+    cache_key: str = ""
 
     @property
     def fresh_for_minutes(self) -> int:
@@ -223,7 +225,7 @@ def figures_for(viewer, now: Span, before: Span, *, today: dt.date) -> Figures:
     if isinstance(result, Figures):
         return result
     result = figures(now, before, today=today, threshold=t)
-    result.as_at, result.fresh_for = timezone.now(), fresh_for
+    result.as_at, result.fresh_for, result.cache_key = timezone.now(), fresh_for, key
     cache.set(key, result, fresh_for)
     return result
 

@@ -122,3 +122,26 @@ def test_counted_on_every_request_when_the_copy_is_off(settings, calendar, rita,
     one_more_referral(rita)
     assert received(figures_for(dee, now, before, today=TODAY)) == received(first) + 1
     assert first.fresh_for == 0
+
+
+def source_table(response) -> str:
+    """The page's "by who referred" table, as drawn."""
+    text = response.content.decode()
+    start = text.index('id="table-referrals_source"')
+    return text[start : text.index("</table>", start)]
+
+
+def test_the_drawn_tables_follow_the_copy_they_came_from(
+    kept, calendar, rita, dee, sam, client_for
+):
+    school.build_school(rita, dee)
+    url, period = reverse("oversight:overview"), {"period": "year:2026/27"}
+    deputy, senco = client_for(dee), client_for(sam)
+    before = source_table(deputy.get(url, period))
+    one_more_referral(rita)
+    after = source_table(senco.get(url, period))  # other rights: counted and drawn afresh
+    assert after != before
+    kept.shift(dt.timedelta(minutes=5))
+    assert source_table(deputy.get(url, period)) == before  # the deputy head's copy stands
+    kept.shift(dt.timedelta(minutes=6))
+    assert source_table(deputy.get(url, period)) == after  # past its time: counted again
