@@ -145,3 +145,17 @@ def test_the_drawn_tables_follow_the_copy_they_came_from(
     assert source_table(deputy.get(url, period)) == before  # the deputy head's copy stands
     kept.shift(dt.timedelta(minutes=6))
     assert source_table(deputy.get(url, period)) == after  # past its time: counted again
+
+
+def test_a_report_without_names_never_reads_the_copy_that_names_pupils(
+    kept, calendar, rita, dee, client_for
+):
+    school.build_school(rita, dee)
+    client = client_for(dee)
+    one = school.Placement.objects.filter(actual_exit=school.D(2026, 10, 16)).first()
+    url = reverse("oversight:report")
+    named = client.get(url, {"period": "year:2026/27", "names": "on"}).content.decode()
+    assert one.student.name in named
+    plain = client.get(url, {"period": "year:2026/27"}).content.decode()
+    assert one.student.legal_surname not in plain
+    assert "Each placement that ended" not in plain
