@@ -110,7 +110,8 @@ OVERSIGHT_QUERIES = (
     "17 tables, each counted in one to four grouped queries over the period and the year "
     "before at once (reading only their rows), plus the school calendar for lengths in "
     "school days, the purposes' names and the list of placements that ended: ~37, the "
-    "same at any size (tests/test_oversight.py)"
+    "same at any size (tests/test_oversight.py); only when a period's figures are counted, "
+    "at most every ten minutes (oversight.selectors.figures_for): a kept copy takes ~6"
 )
 TARGETS = (
     # The core

@@ -19,11 +19,14 @@ What is counted, for a period [start, end]:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -43,6 +46,7 @@ from django.utils import timezone
 
 from disclosure import selectors as transfers
 from disclosure.models import ChildProtectionTransfer, LeavingClosed
+from enigma.capabilities import capabilities_of
 from enigma.models import ETHNIC_GROUPS, SchoolSettings, Student
 from enigma.models.people import NOT_RECORDED
 from enigma.roles import Role
@@ -111,6 +115,16 @@ class Figures:
     outcomes_chart: list[dict]
     ratios_chart: list[dict]
     placements: list[dict]
+    # When the figures were counted, and for how long a copy of them is shown before they
+    # are counted again (0: counted for this request).
+    as_at: dt.datetime | None = None
+    fresh_for: int = 0
+    # Names this copy in the cache (with as_at); "" when counted for this request only.
+    cache_key: str = ""
+
+    @property
+    def fresh_for_minutes(self) -> int:
+        return max(1, round(self.fresh_for / 60))
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -172,6 +186,48 @@ def _partition_table(table: Table, labels, counts: dict, t: int, total_label="To
 
 
 # --- the figures ---------------------------------------------------------------------------
+
+# Raise when Figures (or anything it holds) changes shape: a copy pickled by older code is
+# then never read back.
+CACHE_VERSION = 1
+
+
+def _cache_key(viewer, now: Span, before: Span, t: int, today: dt.date) -> str:
+    """Everything the figures depend on: the two periods, the threshold, today, and the
+    viewer's capabilities. Today no figure differs by viewer, but a viewer with other rights
+    never reads a copy counted for someone else, so a figure added later for some roles
+    only cannot reach the others through the cache."""
+    rights = sorted(c.value for c in capabilities_of(getattr(viewer, "roles", frozenset())))
+    parts = [
+        *(str(v) for v in (now.start, now.end, now.label, now.key)),
+        *(str(v) for v in (before.start, before.end, before.label, before.key)),
+        str(t),
+        today.isoformat(),
+        ",".join(rights),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"oversight:figures:v{CACHE_VERSION}:{digest}"
+
+
+def figures_for(viewer, now: Span, before: Span, *, today: dt.date) -> Figures:
+    """figures(), kept in the shared cache for settings.OVERSIGHT_FIGURES_FRESH_FOR seconds
+    and then counted afresh: the figures of a period are the same for everyone with the
+    same rights and take 40 grouped queries over two years of records. The page says when
+    they were counted. 0 turns the copy off (every request counts)."""
+    fresh_for = int(getattr(settings, "OVERSIGHT_FIGURES_FRESH_FOR", 0))
+    t = SchoolSettings.load().suppression_threshold
+    if fresh_for <= 0:
+        result = figures(now, before, today=today, threshold=t)
+        result.as_at = timezone.now()
+        return result
+    key = _cache_key(viewer, now, before, t, today)
+    result = cache.get(key)
+    if isinstance(result, Figures):
+        return result
+    result = figures(now, before, today=today, threshold=t)
+    result.as_at, result.fresh_for, result.cache_key = timezone.now(), fresh_for, key
+    cache.set(key, result, fresh_for)
+    return result
 
 
 def figures(now: Span, before: Span, *, today: dt.date, threshold: int | None = None) -> Figures:

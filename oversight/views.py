@@ -24,7 +24,7 @@ from oversight import charts, periods
 from oversight.audit_actions import OversightAction
 from oversight.case import case_summary as build_case_summary
 from oversight.forms import PeriodForm
-from oversight.selectors import figures
+from oversight.selectors import figures_for
 from records.access import second_factor_is_fresh
 
 overseers = requires(Capability.VIEW_OVERSIGHT)
@@ -46,7 +46,7 @@ def _figures(request):
     form = PeriodForm(request.GET or None, today=today)
     now = form.span()
     before = periods.last_year(now, form.years)
-    return form, figures(now, before, today=today)
+    return form, figures_for(request.user, now, before, today=today)
 
 
 def _charts(result) -> dict:

@@ -407,6 +407,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The oversight figures (oversight.selectors.figures_for) are counted at most this often
+# for a period: a copy is kept in the cache and the pages say when it was counted.
+OVERSIGHT_FIGURES_FRESH_FOR = env.int("OVERSIGHT_FIGURES_FRESH_FOR", default=600)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

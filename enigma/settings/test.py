@@ -36,6 +36,9 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Counted on every request: the cache outlives a test, and a copy from one test's records
+# must not answer the next. tests/test_oversight_cache.py turns the copy on.
+OVERSIGHT_FIGURES_FRESH_FOR = 0
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
