@@ -10,18 +10,18 @@ restricted ones above all: a card whose entry may not be read says only that it 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from django import template
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import time as time_filter
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
+from enigma.formatting import day_text
 from enigma.links import pk_url
 
 register = template.Library()
@@ -44,11 +44,16 @@ def _e(value) -> str:
 
 
 def _date(value) -> str:
-    return _e(date_filter(template_localtime(value)))
+    """{{ value|date }}: the day's words kept a process (enigma.formatting.day_text)."""
+    local = template_localtime(value)
+    if isinstance(local, dt.datetime):
+        local = local.date()
+    return _e(day_text(local))
 
 
 def _time(value) -> str:
-    return _e(time_filter(template_localtime(value), "H:i"))
+    """{{ value|time:"H:i" }}, figures only."""
+    return f"{template_localtime(value):%H:%M}"
 
 
 def _completion(action):
