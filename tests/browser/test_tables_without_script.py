@@ -57,8 +57,11 @@ def test_the_audit_log_fits_a_phone_with_script_off(live_server, transactional_d
         assert found["page"] <= found["viewport"], found  # ...and neither is the page
         # The box takes focus, so the keyboard scrolls it.
         box.focus()
+        expect(box).to_be_focused()
         page.keyboard.press("ArrowRight")
         page.keyboard.press("End")
-        assert box.evaluate("b => b.scrollLeft") > 0
+        # Chromium scrolls for a key on a later frame: on a busy machine the box was read
+        # before it moved (scrollLeft 0 in one CI run). Wait for it, within a bound.
+        page.wait_for_function("b => b.scrollLeft > 0", arg=box.element_handle(), timeout=15_000)
     finally:
         context.close()
