@@ -332,6 +332,17 @@ def term_years(terms: Iterable[TermLike]) -> list[int]:
     return list(range(first, last + 1))
 
 
+def academic_year_of(day: dt.date) -> int:
+    """The calendar year an English academic year starts in: 1 August onwards belongs to
+    the year starting that autumn (``2026`` for 2026/27)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def academic_year_name(start: int) -> str:
+    """``2026`` -> ``"2026/27"``."""
+    return f"{start}/{str(start + 1)[-2:]}"
+
+
 def is_school_day(day: dt.date) -> bool:
     """Whether ``day`` is a school day (two queries)."""
     return SchoolCalendar.from_db(day, day).is_school_day(day)

@@ -98,6 +98,96 @@ def test_the_overview_shows_terms_with_school_day_counts_days_and_periods(admin)
     assert headings[0] == "1" and set(headings[1:]) == {"2"}
 
 
+def three_years():
+    """A term and a non-school day in each of 2025/26, 2026/27 and 2027/28."""
+    for year in (2025, 2026, 2027):
+        TermFactory(
+            name=f"Autumn {year}",
+            starts_on=D(year, 9, 2),
+            ends_on=D(year, 12, 18),
+            half_term_starts_on=None,
+            half_term_ends_on=None,
+        )
+        NonSchoolDayFactory(date=D(year, 11, 18), description=f"Closure {year}")
+
+
+def listed(html: str) -> set[str]:
+    return set(re.findall(r'<th scope="row">(Autumn \d{4}|Closure \d{4})', html)) | set(
+        re.findall(r"<td>(Closure \d{4})</td>", html)
+    )
+
+
+def test_the_overview_lists_one_academic_year_at_a_time(client_for, ada, time_machine):
+    three_years()
+    time_machine.move_to(dt.datetime(2027, 1, 12, 10, tzinfo=dt.UTC))
+    admin = client_for(ada)  # signed in at the moved clock
+    html = admin.get(reverse("calendar_overview")).content.decode()
+    # This academic year by default, with the years either side one link away.
+    assert listed(html) == {"Autumn 2026", "Closure 2026"}
+    assert "Terms in 2026/27" in html and "Non-school days in 2026/27" in html
+    assert 'href="?year=2025" rel="prev">Earlier: 2025/26' in html
+    assert 'href="?year=2027" rel="next">Later: 2027/28' in html
+    assert '<option value="2026" selected>2026/27</option>' in html
+
+    html = admin.get(reverse("calendar_overview"), {"year": "2025"}).content.decode()
+    assert listed(html) == {"Autumn 2025", "Closure 2025"}
+    assert 'rel="prev"' not in html and 'href="?year=2026" rel="next"' in html
+    assert '<option value="2025" selected>2025/26</option>' in html
+
+    # A year with nothing on record (its last row deleted, or typed by hand) falls back
+    # quietly to this year rather than an empty page or an error.
+    for asked in ("2019", "next", "2026.5"):
+        response = admin.get(reverse("calendar_overview"), {"year": asked})
+        assert response.status_code == 200
+        assert listed(response.content.decode()) == {"Autumn 2026", "Closure 2026"}, asked
+
+
+def test_with_nothing_this_year_the_overview_opens_at_the_nearest_year(
+    client_for, ada, time_machine
+):
+    three_years()
+    time_machine.move_to(dt.datetime(2031, 3, 2, 10, tzinfo=dt.UTC))
+    html = client_for(ada).get(reverse("calendar_overview")).content.decode()
+    assert listed(html) == {"Autumn 2027", "Closure 2027"}
+    time_machine.move_to(dt.datetime(2020, 3, 2, 10, tzinfo=dt.UTC))
+    html = client_for(ada).get(reverse("calendar_overview")).content.decode()
+    assert listed(html) == {"Autumn 2025", "Closure 2025"}
+
+
+def test_the_bank_holiday_count_still_covers_every_year(client_for, ada, time_machine):
+    three_years()
+    time_machine.move_to(dt.datetime(2027, 1, 12, 10, tzinfo=dt.UTC))
+    admin = client_for(ada)  # signed in at the moved clock
+    html = admin.get(reverse("calendar_overview")).content.decode()
+    # No bank holiday falls in an autumn term from 2 Sep to 18 Dec: add a spring term in
+    # 2025/26 (Good Friday and Easter Monday 2026 in it) and see it counted from 2026/27.
+    assert "Every bank holiday that falls on a weekday in a term" in html
+    spring(
+        name="Spring 2026",
+        starts_on=D(2026, 1, 5),
+        ends_on=D(2026, 4, 24),
+        half_term_starts_on=None,
+        half_term_ends_on=None,
+    )
+    html = admin.get(reverse("calendar_overview")).content.decode()
+    assert "Terms in 2026/27" in html and "Spring 2026" not in html
+    assert "2 bank holidays in England fall on a weekday" in html
+
+
+def test_changing_a_row_returns_to_its_year(client_for, ada, time_machine):
+    three_years()
+    time_machine.move_to(dt.datetime(2027, 1, 12, 10, tzinfo=dt.UTC))
+    admin = client_for(ada)  # signed in at the moved clock
+    response = admin.post(
+        reverse("calendar_term_add"),
+        {"name": "Summer 2028", "starts_on": "2028-04-24", "ends_on": "2028-07-21"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("calendar_overview") + "?year=2027"
+    assert "Summer 2028" in html and "Terms in 2027/28" in html
+
+
 def test_other_roles_cannot_see_or_change_the_calendar(client_for, cora):
     client = client_for(cora)
     assert client.get(reverse("calendar_overview")).status_code == 403
@@ -165,7 +255,9 @@ def test_add_edit_and_delete_each_kind_of_row_with_an_audit_event(admin, kind):
         autumn()
 
     response = admin.post(reverse(f"calendar_{kind}_add"), new_data)
-    assert response.status_code == 302 and response["Location"] == reverse("calendar_overview")
+    # Back to the calendar at the new row's academic year (periods have none).
+    back = reverse("calendar_overview") + ("" if kind == "period" else "?year=2026")
+    assert response.status_code == 302 and response["Location"] == back
     assert model.objects.count() == 2
     added = calendar_events().last()
     assert added.data["kind"] == "added"

@@ -13,6 +13,7 @@ from django import forms
 from enigma.formatting import day_text as _day
 from enigma.forms.common import DateInput
 from enigma.models import NonSchoolDay, Period, Term
+from enigma.school_calendar import academic_year_name
 
 
 def _time_input() -> forms.TimeInput:
@@ -156,3 +157,24 @@ class PeriodForm(forms.ModelForm):
             else:
                 self.add_error("starts_at", message)
         return data
+
+
+class CalendarYearFilter(forms.Form):
+    """Which academic year the calendar page lists: one at a time, so a school with ten
+    years of terms and closures sees this year's first, not a page that grows forever."""
+
+    is_filter = True
+    year = forms.TypedChoiceField(label="Academic year", coerce=int, required=False)
+
+    def __init__(self, data=None, *, years: list[int], default: int | None):
+        super().__init__(data)
+        self.default = default
+        self.fields["year"].choices = [(year, academic_year_name(year)) for year in years]
+        self.fields["year"].initial = default
+
+    def chosen(self) -> int | None:
+        """The year asked for, or the default when none is asked, or one with nothing on
+        record (its last row was just deleted, or the address was typed by hand)."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("year") is not None:
+            return self.cleaned_data["year"]
+        return self.default

@@ -3,6 +3,8 @@ from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
 
+from enigma.school_calendar import academic_year_name, academic_year_of
+
 
 class _DateRange(Func):
     function = "daterange"
@@ -51,8 +53,7 @@ class Term(models.Model):
 
     @property
     def academic_year(self) -> str:
-        start = self.starts_on.year if self.starts_on.month >= 8 else self.starts_on.year - 1
-        return f"{start}/{str(start + 1)[-2:]}"
+        return academic_year_name(academic_year_of(self.starts_on))
 
 
 class NonSchoolDay(models.Model):

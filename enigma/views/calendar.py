@@ -13,16 +13,24 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.forms import ModelForm
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 
 from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.formatting import day_text
-from enigma.forms.calendar import NonSchoolDayForm, PeriodForm, TermForm
+from enigma.forms.calendar import CalendarYearFilter, NonSchoolDayForm, PeriodForm, TermForm
 from enigma.inputs import parse_date
 from enigma.links import pk_url
 from enigma.models import NonSchoolDay, Period, Term
 from enigma.permissions import requires
-from enigma.school_calendar import SchoolCalendar, term_years
+from enigma.school_calendar import (
+    SchoolCalendar,
+    academic_year_name,
+    academic_year_of,
+    term_years,
+)
 from enigma.services import school
 from enigma.services.calendar import add_bank_holidays
 
@@ -67,7 +75,7 @@ def _form_page(request, form_class, *, noun: str, instance=None):
         else:
             done = "added" if instance is None else "saved"
             messages.success(request, f"{noun.capitalize()} {done}: {obj}.")
-            return redirect("calendar_overview")
+            return _overview_for(_row_day(obj))
     return render(
         request,
         "enigma/calendar/form.html",
@@ -85,10 +93,19 @@ def _delete_page(request, obj, *, noun: str):
             messages.error(request, f"The {noun} {label} is in use elsewhere, so it was kept.")
         else:
             messages.success(request, f"{noun.capitalize()} deleted: {label}.")
-        return redirect("calendar_overview")
+        return _overview_for(_row_day(obj))
     return render(
         request, "enigma/calendar/confirm_delete.html", {"obj": obj, "label": label, "noun": noun}
     )
+
+
+def _default_year(years: list[int], today: dt.date) -> int | None:
+    """This academic year if anything is on record for it, else the nearest year that has
+    something (the later one on a tie: a school setting up next year looks forward)."""
+    if not years:
+        return None
+    this_year = academic_year_of(today)
+    return min(years, key=lambda year: (abs(year - this_year), -year))
 
 
 @requires(Capability.MANAGE_CALENDAR)
@@ -96,9 +113,21 @@ def overview(request):
     terms = list(Term.objects.order_by("starts_on"))
     days = list(NonSchoolDay.objects.order_by("date"))
     periods = list(Period.objects.order_by("starts_at"))
+    # The whole calendar counts school days and finds missing bank holidays; the page lists
+    # one academic year's terms and non-school days at a time (a year's rows: three terms
+    # and a handful of days, where ten years' history would be a page hundreds of rows long).
     calendar = SchoolCalendar(terms, [d.date for d in days])
-    # Ten years of terms and closures: each row's dates and links are worked out here once
-    # (day_text keeps the words for each day) rather than formatted and reversed per cell.
+    years = sorted(
+        {academic_year_of(t.starts_on) for t in terms} | {academic_year_of(d.date) for d in days}
+    )
+    asked = request.GET.get("year", "")
+    filters = CalendarYearFilter(
+        request.GET if asked in {str(y) for y in years} else None,
+        years=years,
+        default=_default_year(years, timezone.localdate()),
+    )
+    year = filters.chosen()
+    at = years.index(year) if year is not None else 0
     term_edit, term_delete = pk_url("calendar_term_edit"), pk_url("calendar_term_delete")
     day_edit, day_delete = pk_url("calendar_day_edit"), pk_url("calendar_day_delete")
     kinds = dict(NonSchoolDay.Kind.choices)
@@ -106,6 +135,10 @@ def overview(request):
         request,
         "enigma/calendar/overview.html",
         {
+            "filters": filters,
+            "year_name": academic_year_name(year) if year is not None else "",
+            "earlier_year": _year_link(years[at - 1]) if at > 0 else None,
+            "later_year": _year_link(years[at + 1]) if at + 1 < len(years) else None,
             "term_rows": [
                 {
                     "name": term.name,
@@ -123,6 +156,7 @@ def overview(request):
                     "delete_url": term_delete(term.pk),
                 }
                 for term in terms
+                if academic_year_of(term.starts_on) == year
             ],
             "day_rows": [
                 {
@@ -134,11 +168,28 @@ def overview(request):
                     "delete_url": day_delete(day.pk),
                 }
                 for day in days
+                if academic_year_of(day.date) == year
             ],
             "periods": periods,
             "suggestion_count": len(calendar.suggested_bank_holidays(term_years(terms))),
         },
     )
+
+
+def _year_link(year: int) -> dict:
+    return {"name": academic_year_name(year), "query": urlencode({"year": year})}
+
+
+def _overview_for(day: dt.date | None):
+    """Back to the calendar page, at the academic year of the row just changed."""
+    if day is None:
+        return redirect("calendar_overview")
+    query = urlencode({"year": academic_year_of(day)})
+    return redirect(f"{reverse('calendar_overview')}?{query}")
+
+
+def _row_day(obj) -> dt.date | None:
+    return getattr(obj, "starts_on", None) or getattr(obj, "date", None)
 
 
 @requires(Capability.MANAGE_CALENDAR)
