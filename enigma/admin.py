@@ -140,6 +140,12 @@ class StudentAdmin(admin.ModelAdmin):
     search_fields = ("legal_surname", "legal_forename", "preferred_forename", "upn", "mis_id")
     inlines = (ContactInline, LinkInline)
 
+    def get_queryset(self, request):
+        # A pupil whose record was disposed of is an anonymised row kept only for the
+        # chain and the tombstone: not listed, searched or editable here either (editing
+        # it would put words back on a disposed record).
+        return super().get_queryset(request).with_record()
+
     def has_delete_permission(self, request, obj=None):
         return False  # leavers are marked off roll; the trigger refuses deletes anyway
 

@@ -76,3 +76,16 @@ def test_their_page_says_the_record_was_disposed_of_and_when(disposed, client_fo
     assert "Date of birth" not in html and "Zebedee" not in html
     viewed = AuditEvent.objects.filter(student=disposed).latest("pk")
     assert viewed.object_repr == f"Pupil {disposed.pk} (record disposed of)"
+
+
+def test_the_admin_neither_lists_nor_opens_a_disposed_pupil(disposed, client_for, personas):
+    admin = client_for(personas["ada"])
+    kept = leaver(legal_forename="Still", legal_surname="Kept")
+    listing = admin.get(reverse("admin:enigma_student_changelist"), {"on_roll__exact": "0"})
+    assert listing.status_code == 200
+    shown = {s.pk for s in listing.context["cl"].result_list}
+    assert kept.pk in shown and disposed.pk not in shown
+    # Its change page is not offered: an edit would put words back on a disposed record.
+    response = admin.get(reverse("admin:enigma_student_change", args=[disposed.pk]))
+    assert response.status_code == 302 and "admin" in response["Location"]
+    assert admin.get(reverse("admin:enigma_student_change", args=[kept.pk])).status_code == 200
