@@ -58,11 +58,15 @@ def is_public(view_func) -> bool:
     return getattr(view_func, "login_required", True) is False
 
 
-def get_student_for(user, pk, *, queryset=None):
-    """A student `user` may see, or 404: never reveal that other students exist."""
+def get_student_for(user, pk, *, queryset=None, disposed_too=False):
+    """A student `user` may see, or 404: never reveal that other students exist. A pupil
+    whose record was disposed of is 404 here too: what is left of them (an anonymised row)
+    has no tab to show; only their page (``disposed_too``) says what became of it."""
     from enigma.models import Student
 
     qs = queryset if queryset is not None else Student.objects.all()
+    if not disposed_too:
+        qs = qs.filter(record_disposed_at__isnull=True)
     try:
         return get_object_or_404(qs.visible_to(user), pk=int(pk))
     except (TypeError, ValueError):

@@ -89,3 +89,22 @@ def test_the_admin_neither_lists_nor_opens_a_disposed_pupil(disposed, client_for
     response = admin.get(reverse("admin:enigma_student_change", args=[disposed.pk]))
     assert response.status_code == 302 and "admin" in response["Location"]
     assert admin.get(reverse("admin:enigma_student_change", args=[kept.pk])).status_code == 200
+
+
+def test_a_disposed_pupils_other_tabs_are_not_found(disposed, client_for, personas):
+    kept = leaver(legal_forename="Still", legal_surname="Kept")
+    tabs = [
+        ("records:student_file", personas["dina"]),
+        ("records:chronology_print", personas["dina"]),
+        ("records:chronology_csv", personas["dina"]),
+        ("records:retention_holds", personas["dina"]),
+        ("disclosure:student", personas["dina"]),
+        ("timetables:student_timetable", personas["cora"]),
+        ("referrals:student_placements", personas["cora"]),
+    ]
+    for name, person in tabs:
+        client = client_for(person)
+        assert client.get(reverse(name, args=[kept.pk])).status_code == 200, name
+        # What is left of them is an anonymised row with nothing to show under a tab;
+        # their page says what became of the record.
+        assert client.get(reverse(name, args=[disposed.pk])).status_code == 404, name

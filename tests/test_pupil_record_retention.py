@@ -571,8 +571,11 @@ def test_each_pupils_records_requests_tab_shows_when_what_remains_goes(personas,
     assert "the pupil is on roll" in page
     gone = leaver()
     dispose(gone, dina, ada)
-    page = client_for(ada).get(reverse("disclosure:student", args=[gone.pk])).content.decode()
-    assert "has been disposed of" in page
+    # Afterwards the tab is gone (no export or transfer of an anonymised row can be asked
+    # for); the pupil's page says when the record was disposed of.
+    assert client_for(dina).get(reverse("disclosure:student", args=[gone.pk])).status_code == 404
+    page = client_for(ada).get(reverse("student_detail", args=[gone.pk])).content.decode()
+    assert "This pupil's record was disposed of on" in page
 
 
 # --- attendance and uses of force go with the last of their pupils -----------------------

@@ -256,7 +256,8 @@ def pupil_record_state(student_id: int) -> dict:
 
 def pupil_retention_summary(student: Student) -> dict:
     """For the pupil's records-requests tab: the remaining record's rule (with its source)
-    and date, whether it has been disposed of, and what must go first (two queries)."""
+    and date, and what must go first (two queries). A disposed pupil has no such tab
+    (enigma.permissions.get_student_for)."""
     state = pupil_record_state(student.pk) or {}
     row = (
         Student.objects.filter(pk=student.pk)
@@ -269,7 +270,6 @@ def pupil_retention_summary(student: Student) -> dict:
     return {
         "rule": rules.get(rule_id),
         "due_on": due_on,
-        "disposed": state.get("disposed", False),
         "on_roll": state.get("on_roll", True),
         "has_entries": state.get("has_entries", False),
         "has_referrals": state.get("has_referrals", False),

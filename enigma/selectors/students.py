@@ -66,4 +66,4 @@ def student_file(user, pk) -> Student:
             queryset=StudentStaffLink.objects.select_related("staff").order_by("relationship"),
         ),
     )
-    return get_student_for(user, pk, queryset=qs)
+    return get_student_for(user, pk, queryset=qs, disposed_too=True)
