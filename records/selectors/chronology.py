@@ -36,7 +36,7 @@ from records.models import (
     EntryShare,
     OpenAction,
 )
-from records.selectors.paging import counted_page
+from records.selectors.paging import TOTAL, count_of, counted_page
 
 TIMELINE_PAGE_SIZE = 25
 
@@ -205,7 +205,18 @@ def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Pag
             to_attr="visible_students",
         ),
     )
-    return counted_page(entries, TIMELINE_PAGE_SIZE, page_number)
+    # The page is picked, and the file counted, on the entries alone (their ids and
+    # dates); only its 25 are then joined to what the cards show. As a window count
+    # over the full rows, every one of a long file's entries was joined, carried
+    # through the count and sorted (1,000 on the bench school: ~9.5 -> ~6 ms).
+    found = entries.values("pk")
+    total = count_of(found)
+
+    def rows_of(start, stop):
+        page = entries.filter(pk__in=found[start:stop]).annotate(**{TOTAL: total})
+        return list(page)
+
+    return counted_page(entries, TIMELINE_PAGE_SIZE, page_number, rows_of=rows_of)
 
 
 # What a card reads of a correction (and records.access of any entry), and of a student
