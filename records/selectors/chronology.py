@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
+from typing import NamedTuple
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
@@ -195,11 +196,6 @@ def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Pag
             to_attr=CARD_LISTS["actions"],
         ),
         Prefetch(
-            "attachments",
-            queryset=Attachment.objects.only("entry_id", "original_name"),
-            to_attr=CARD_LISTS["attachments"],
-        ),
-        Prefetch(
             "amendments",
             queryset=with_restriction(
                 Entry.objects.only(*CORRECTION_FIELDS).order_by("recorded_at", "id"), viewer
@@ -221,10 +217,21 @@ def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Pag
     found = _matching(student, viewer, filters).values("pk")
     total = count_of(found)
 
+    # A card names its files and links to them: their ids and names come with the page's
+    # rows, in the files' own order (one query and 25 files' objects fewer).
+    files = Attachment.objects.filter(entry=OuterRef("pk")).order_by("uploaded_at", "id")
+    entries = entries.annotate(
+        file_ids=ArraySubquery(files.values("pk")),
+        file_names=ArraySubquery(files.values("original_name")),
+    )
+
     def rows_of(start, stop):
         ids = found.order_by("-occurred_at", "-id")[start:stop]
-        page = entries.filter(pk__in=ids).annotate(**{TOTAL: total})
-        return list(page)
+        rows = list(entries.filter(pk__in=ids).annotate(**{TOTAL: total}))
+        for entry in rows:
+            links = [FileLink(*file) for file in zip(entry.file_ids, entry.file_names, strict=True)]
+            setattr(entry, CARD_LISTS["attachments"], links)
+        return rows
 
     return counted_page(entries, TIMELINE_PAGE_SIZE, page_number, rows_of=rows_of)
 
@@ -247,6 +254,13 @@ STUDENT_NAME_FIELDS = (
     "preferred_surname",
     "record_disposed_at",
 )
+
+
+class FileLink(NamedTuple):
+    """A file as its entry's card shows it (a link named as uploaded)."""
+
+    pk: int
+    original_name: str
 
 
 # The timeline page's entries carry their actions, files and corrections as these lists
