@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Category, Entry
+from records.selectors.chronology import TimelineFilters, timeline
 from records.services.attachments import attach_file
 from records.services.entries import (
     NewAction,
@@ -22,6 +23,7 @@ from records.services.entries import (
     record_entry,
     share_entry,
 )
+from records.views.common import decide_visibility
 from tests.conftest import pass_second_factor
 from tests.factories import LinkFactory, StudentFactory
 
@@ -121,11 +123,17 @@ def _cards(client, student):
     assert response.status_code == 200
     context = {name: response.context[name] for name in ("student", "reauth_url", "dsl_team")}
     entries = list(response.context["entries"])
+    # The old template reads the entries as the whole timeline loads them (each
+    # relation's own prefetch, as the page loaded them before it kept them as lists),
+    # decided for the same reader.
+    request = response.wsgi_request
+    loaded = decide_visibility(request, list(timeline(student, request.user, TimelineFilters())))
+    as_before = {entry.pk: entry for entry in loaded}
     reference = engines["django"].from_string(REFERENCE.read_text()).template
     card = engines["django"].from_string("{% load records_timeline %}{% entry_card entry %}")
     pairs = []
     for entry in entries:
-        old = reference.render(Context({**context, "entry": entry}))
+        old = reference.render(Context({**context, "entry": as_before[entry.pk]}))
         new = card.template.render(Context({**context, "entry": entry}))
         pairs.append((entry, old, new))
     return response.content.decode(), pairs

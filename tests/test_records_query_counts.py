@@ -19,7 +19,7 @@ from tests.factories import StudentFactory
 pytestmark = pytest.mark.django_db
 
 # The student file's queries (devtools.benchmark.STUDENT_FILE_REASON says why so many).
-STUDENT_FILE_QUERIES = 16
+STUDENT_FILE_QUERIES = 15
 
 
 def grow(student, author, n, *, assignee):

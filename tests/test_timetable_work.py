@@ -22,12 +22,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from enigma.formatting import day_text
+from enigma.forms.widget_renderer import WidgetRenderer
 from enigma.models import AuditEvent, Period, SchoolSettings
 from tests.db import queries
 from tests.factories import PeriodFactory, StudentFactory, UserFactory
 from tests.referrals_helpers import at, make_placement
 from tests.render_costs import render_costs
-from timetables.forms.widget_renderer import WidgetRenderer
 from timetables.forms.work import WorkSetForm
 from timetables.models import Lesson, Mode, PlanCell, WorkRequest
 from timetables.selectors.work import same_class_count, work_panel
@@ -675,7 +675,7 @@ def _widget_cases():
 
 @pytest.mark.parametrize(("widget", "name", "value"), list(_widget_cases()))
 def test_widget_renderer_writes_what_djangos_templates_write(widget, name, value):
-    """The form renderer of the My students forms (timetables.forms.widget_renderer) must
+    """The form renderer of the My students forms (enigma.forms.widget_renderer) must
     write each widget exactly as Django's templates do."""
     expected = widget.render(name, value, renderer=DjangoTemplates())
     assert widget.render(name, value, renderer=WidgetRenderer()) == expected

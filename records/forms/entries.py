@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
 from enigma.forms.common import DateInput, DatesInOrder, DateTimeInput, TextField
+from enigma.forms.widget_renderer import WIDGETS
 from enigma.models import Student
 from enigma.uploads import LimitedClearableFileInput
 from records import attachments
@@ -46,6 +47,9 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class TimelineFilterForm(DatesInOrder, forms.Form):
     is_filter = True
+    # On every view of the student file: its selects (every category, every author) are
+    # written without the template engine (enigma.forms.widget_renderer).
+    default_renderer = WIDGETS
     kind = forms.ChoiceField(label="Kind", required=False)
     category = forms.ModelChoiceField(
         label="Category", required=False, queryset=Category.objects.all(), empty_label="Any"

@@ -11,7 +11,7 @@ range costs more queries.
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Window
 
 TOTAL = "page_list_total"
 MAX_PAGE = 10**9
@@ -23,18 +23,26 @@ class _KnownCount(Paginator):
         self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
-def counted_page(queryset: QuerySet, per_page: int, number) -> Page:
-    """The page `number` of an ordered queryset, counted in the same query."""
+def counted_page(queryset: QuerySet, per_page: int, number, *, rows_of=None) -> Page:
+    """The page `number` of an ordered queryset, counted in the same query.
+
+    rows_of(start, stop), if given, reads those rows of the queryset, each carrying the
+    total as TOTAL, in its own way (by default a window count over the queryset)."""
     try:
         number = int(number)
     except (TypeError, ValueError):
         number = 1
-    counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
+    if rows_of is None:
+        counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
+
+        def rows_of(start, stop):
+            return list(counted[start:stop])
+
     rows = []
     # A page past any list there could be is past the end (and would overflow OFFSET).
     if 1 <= number <= MAX_PAGE:
         start = (number - 1) * per_page
-        rows = list(counted[start : start + per_page])
+        rows = rows_of(start, start + per_page)
     if rows:
         total = getattr(rows[0], TOTAL)
     else:
@@ -43,6 +51,16 @@ def counted_page(queryset: QuerySet, per_page: int, number) -> Page:
         if number != 1:  # past either end: the last page, as Paginator.get_page
             number = last
             start = (number - 1) * per_page
-            rows = list(counted[start : start + per_page])
+            rows = rows_of(start, start + per_page)
     paginator = _KnownCount(queryset, per_page, total)
     return Page(rows, number, paginator)
+
+
+def count_of(queryset: QuerySet) -> Subquery:
+    """How many rows `queryset` has, as a subquery that runs once (it refers to no outer
+    row): SELECT COUNT(*) FROM ... with the queryset's joins and conditions."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(_count=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
+        .values("_count")
+    )

@@ -23,6 +23,7 @@ from django.utils.timezone import template_localtime
 
 from enigma.formatting import day_text
 from enigma.links import pk_url
+from records.selectors.chronology import CARD_LISTS
 
 register = template.Library()
 
@@ -61,6 +62,13 @@ def _completion(action):
         return action.completion
     except ObjectDoesNotExist:
         return None
+
+
+def _loaded(entry, relation: str):
+    """What the timeline page loaded of `relation` as a list (selectors.CARD_LISTS), or
+    else the relation's own (prefetched) rows."""
+    rows = getattr(entry, CARD_LISTS[relation], None)
+    return getattr(entry, relation).all() if rows is None else rows
 
 
 def _reauth_url(context) -> str:
@@ -168,7 +176,7 @@ def _card(context, entry) -> str:
         more = " and other students you do not have access to" if len(visible) < count else ""
         out.append(f'\n  <p class="meta">Also involves: {names}{more}</p>\n  ')
     out.append("\n  ")
-    actions = entry.actions.all()
+    actions = _loaded(entry, "actions")
     if actions:
         out.append(
             '\n  <ul class="plain-list entry__actions" aria-label="Follow-up actions">\n    '
@@ -189,14 +197,14 @@ def _card(context, entry) -> str:
             out.append("</span></li>")
         out.append("\n  </ul>\n  ")
     out.append("\n  ")
-    files = entry.attachments.all()
+    files = _loaded(entry, "attachments")
     if files:
         links = ", ".join(
             f'<a href="{download_url(f.pk)}">{_e(f.original_name)}</a>' for f in files
         )
         out.append(f'\n  <p class="meta">Files: {links}</p>\n  ')
     out.append("\n  ")
-    amendments = entry.amendments.all()
+    amendments = _loaded(entry, "amendments")
     if amendments:
         parts = []
         for a in amendments:

@@ -11,6 +11,7 @@ from enigma.actor import actor_from
 from records import access
 from records.audit_actions import RecordsAction
 from records.models import Entry
+from records.selectors.chronology import CARD_LISTS
 
 
 def decide_visibility(request, entries: list[Entry]) -> list[Entry]:
@@ -47,7 +48,8 @@ def decide_visibility(request, entries: list[Entry]) -> list[Entry]:
 
 def _related(entry: Entry) -> list[Entry]:
     """The entry this one corrects and its corrections, where a selector loaded them
-    (selectors.with_original, selectors.corrections)."""
+    (selectors.with_original, selectors.corrections: into the relation's cache, or as
+    the timeline page's list)."""
     related = []
     if entry.amends_id is not None and Entry.amends.is_cached(entry):
         original = entry.amends
@@ -56,6 +58,7 @@ def _related(entry: Entry) -> list[Entry]:
                 setattr(original, name, getattr(entry, f"amends_{name}"))
         related.append(original)
     related.extend(getattr(entry, "_prefetched_objects_cache", {}).get("amendments", ()))
+    related.extend(getattr(entry, CARD_LISTS["amendments"], ()))
     return related
 
 

@@ -1,15 +1,15 @@
 from django import forms
 from django.db.models import QuerySet
 
+from enigma.forms.widget_renderer import WIDGETS
 from referrals.models import Review
-from timetables.forms.widget_renderer import WIDGETS
 
 
 class WeekForm(forms.Form):
     """A whole week of the plan at once: which subjects are in class."""
 
     # One on the plan editor for each week that can still change: its widgets are
-    # written without the template engine (timetables.forms.widget_renderer).
+    # written without the template engine (enigma.forms.widget_renderer).
     default_renderer = WIDGETS
 
     in_class = forms.MultipleChoiceField(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import URLValidator
 
+from enigma.forms.widget_renderer import WIDGETS
 from enigma.uploads import LimitedFileInput
 from records import attachments
-from timetables.forms.widget_renderer import WIDGETS
 
 
 class WorkSetForm(forms.Form):
@@ -16,7 +16,7 @@ class WorkSetForm(forms.Form):
     # on any (the hint and the form's error say so).
     marks_optional = False
     # My students shows one of these for each lesson that needs work: its widgets are
-    # written without the template engine (timetables.forms.widget_renderer).
+    # written without the template engine (enigma.forms.widget_renderer).
     default_renderer = WIDGETS
 
     description = forms.CharField(

@@ -4,6 +4,8 @@ My students shows a "Set the work" form for each lesson that needs work (twenty 
 on a busy page), and the plan editor a whole-week form for each week, and each of their
 widgets went through the template engine: three templates per input (url.html,
 input.html, attrs.html), four more per checkbox of a list, about half the forms' cost.
+The student file's filters are the same story: a select of every category and one of
+every author, three templates per option (moved here from timetables for them).
 This writes the same markup, byte for byte, for inputs, textareas, lists of checkboxes
 or radio buttons and selects drawn by Django's own templates (without option groups);
 any other template goes to Django's renderer as before. tests/test_timetable_work.py
@@ -18,7 +20,7 @@ from django.forms.renderers import DjangoTemplates
 # The widget templates that are Django's input.html, or include just it.
 _INPUTS = {
     f"django/forms/widgets/{kind}.html"
-    for kind in ("input", "text", "url", "email", "number", "password", "file", "checkbox")
+    for kind in ("input", "text", "url", "email", "number", "password", "file", "checkbox", "date")
 }
 _TEXTAREA = "django/forms/widgets/textarea.html"
 # Lists of checkboxes or radio buttons (multiple_input.html, an option each) and selects.
