@@ -31,6 +31,7 @@ from records import access, chain
 from records.models import (
     Action,
     Attachment,
+    Category,
     ChronologyLink,
     Entry,
     EntryShare,
@@ -320,24 +321,56 @@ def entries_shared_with(user) -> QuerySet[EntryShare]:
 
 SAFEGUARDING_RECENT_DAYS = 14
 
+# What the safeguarding queue's rows show of a person and of a student (User.__str__,
+# Student.name), and nothing else: its 150 rows would otherwise each carry the whole
+# person (password hash included) and the whole pupil record, to show a name.
+_PERSON_NAMED = ("display_name", "first_name", "last_name", "email", "username")
+_STUDENT_NAMED = (
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "record_disposed_at",
+)
+
+
+def _restricted_first_cheap(entry: str = "") -> Q:
+    """RESTRICTED for entries (or, with entry="entry__", for rows that belong to one),
+    with what it asks first asked of the row itself: its own flag; its category among
+    those restricted now (a hashed list of the few, not a category looked up per row);
+    whether it is in a thread, as a correction or as an entry corrected (a hashed list
+    of the ~3,000 corrected entries' ids, not a look-up per row); only then, for the
+    few in a thread, the thread walk. The same answer as restricted_now
+    (records.access), which asks those per row, after looking the entry up again."""
+    entry_id = "entry_id" if entry else "pk"
+    corrected = Entry.objects.filter(amends__isnull=False).values("amends_id")
+    in_a_thread = Q(**{f"{entry}amends__isnull": False}) | Q(**{f"{entry_id}__in": corrected})
+    return (
+        Q(**{f"{entry}restricted": True})
+        | Q(**{f"{entry}category_id__in": Category.objects.filter(restricted=True).values("pk")})
+        | (in_a_thread & access.restricted_now(entry_id))
+    )
+
 
 def safeguarding_queue(viewer, *, today: dt.date):
-    """The DSL's queue: restricted entries recorded recently, and every open action on a
-    restricted entry (whoever holds it), soonest due first, with the students it is about
-    (one query for them all)."""
+    """The DSL's queue: restricted entries recorded recently, newest first, and every
+    open action on a restricted entry (whoever holds it), soonest due first, each with
+    the students it is about (one query for them all) and only what the page shows."""
     since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
     # From the start of that day here (recorded_at__date would compare every row's date).
     since_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    # RESTRICTED, with what it asks first (the entry's own flag and category, whether it
-    # is in a thread) asked of the fortnight's rows themselves: the same answer, without
-    # looking each of them (~3,600 on the bench school) up again by id to ask it.
-    in_a_thread = Q(amends__isnull=False) | Exists(Entry.objects.filter(amends=OuterRef("pk")))
+    students = Student.objects.only(*_STUDENT_NAMED)
     recent = (
         Entry.objects.filter(recorded_at__gte=since_start)
-        .filter(Q(restricted=True) | Q(category__restricted=True) | (in_a_thread & RESTRICTED))
-        .select_related("author", "category")
+        .filter(_restricted_first_cheap())
+        .select_related("author")
+        .only("recorded_at", "summary", "amends_id", *(f"author__{f}" for f in _PERSON_NAMED))
         .prefetch_related(
-            Prefetch("students", queryset=Student.objects.order_by("legal_surname")),
+            Prefetch(
+                "students",
+                queryset=students.order_by("legal_surname"),
+                to_attr="listed_students",
+            ),
         )
         .annotate(
             open_actions=Coalesce(
@@ -352,7 +385,26 @@ def safeguarding_queue(viewer, *, today: dt.date):
         )
         .order_by("-recorded_at", "-id")
     )
-    actions = _open_soonest_with_students(Action.objects.filter(ENTRY_RESTRICTED), viewer)
+    # Only restricted entries are listed, so whether each is, and whether it was shared
+    # with the viewer, are not asked again per row (the page is the DSL team's).
+    actions = (
+        _open(Action.objects.filter(_restricted_first_cheap("entry__")))
+        .select_related("entry", "assignee")
+        .only(
+            "description",
+            "due_on",
+            "entry__summary",
+            *(f"assignee__{f}" for f in _PERSON_NAMED),
+        )
+        .prefetch_related(
+            Prefetch(
+                "entry__students",
+                queryset=students.visible_to(viewer).order_by("legal_surname"),
+                to_attr="visible_students",
+            )
+        )
+        .order_by("due_on", "id")
+    )
     return recent, actions
 
 
