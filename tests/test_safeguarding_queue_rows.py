@@ -16,6 +16,7 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 
+from enigma.models import Student, StudentStaffLink
 from records.models import Category
 from records.selectors import chronology as selectors
 from records.services.entries import NewAction, amend_entry, record_entry
@@ -68,6 +69,7 @@ def _action(pk, due_on, students, *, assignee='Dina "D" <dsl>'):
         pk=pk,
         entry_id=pk + 1000,
         entry=entry,
+        visible_students=students,
         due_on=due_on,
         description=f'Ring "home" <{pk}>',
         assignee=_Person(assignee),
@@ -163,6 +165,14 @@ def test_the_page_writes_its_rows_as_the_loops_did_from_what_the_queue_loads(per
         "today": response.context["today"],
     }
     assert len(context["actions"]) == 2 and len(context["recent"]) == 3
+    # What the old loop read: each action's entry's students the viewer may see, as the
+    # page's prefetch gave them before.
+    for action in context["actions"]:
+        action.entry.visible_students = list(
+            Student.objects.visible_to(dina)
+            .filter(chronology_links__entry=action.entry_id)
+            .order_by("legal_surname")
+        )
     for which in ("actions", "recent"):
         with CaptureQueriesContext(connection) as tag_queries:
             new = engines["django"].from_string(NEW_ROWS).render(context | {"which": which})
@@ -238,6 +248,18 @@ def test_the_queue_lists_the_open_actions_on_entries_restricted_now(personas):
         "On Reclassified",
         "On Safeguarding",
     ]
+    # Each action names only the students the viewer may see.
+    tom = personas["tom"]
+    pupil = made["Safeguarding"].students.get()
+    StudentStaffLink.objects.create(
+        student=pupil, staff=tom, relationship=StudentStaffLink.Relationship.CLASS_TEACHER
+    )
+    named = {
+        a.description: [s.name for s in a.visible_students]
+        for a in selectors.safeguarding_queue(tom, today=today)[1]
+    }
+    assert named["On Safeguarding"] == [pupil.name]
+    assert named["On Reclassified"] == []
     restricted_now = Action.objects.filter(selectors.ENTRY_RESTRICTED).exclude(
         description="On Done"
     )

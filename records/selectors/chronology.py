@@ -7,6 +7,7 @@ from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
 from django.db.models import (
@@ -15,6 +16,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -22,7 +24,7 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
@@ -321,10 +323,10 @@ def entries_shared_with(user) -> QuerySet[EntryShare]:
 
 SAFEGUARDING_RECENT_DAYS = 14
 
-# What the safeguarding queue's rows show of a person and of a student (User.__str__,
-# Student.name), and nothing else: its 150 rows would otherwise each carry the whole
-# person (password hash included) and the whole pupil record, to show a name.
+# What the safeguarding queue's rows show of a person (User.__str__), and nothing else:
+# its 150 rows would otherwise each carry the whole person, password hash and all.
 _PERSON_NAMED = ("display_name", "first_name", "last_name", "email", "username")
+# What Student.name reads.
 _STUDENT_NAMED = (
     "legal_forename",
     "legal_surname",
@@ -332,6 +334,48 @@ _STUDENT_NAMED = (
     "preferred_surname",
     "record_disposed_at",
 )
+
+
+class NamedStudent:
+    """A student as a list names them: Student.name (and the forename and surname it is
+    made of) over just the fields it reads, without the whole pupil record as a model
+    instance. Student's own properties, so a change to how a student is named is
+    followed here."""
+
+    __slots__ = ("pk", *_STUDENT_NAMED)
+    forename = Student.forename
+    surname = Student.surname
+    name = Student.name
+
+    def __init__(self, pk, **named):
+        self.pk = pk
+        for field in _STUDENT_NAMED:
+            setattr(self, field, named[field])
+
+
+class _NamedStudents(JSONField):
+    """The students an entry is about, read from one JSON array per row (see
+    _students_named) as NamedStudent objects, in the array's order."""
+
+    def from_db_value(self, value, expression, connection):
+        rows = super().from_db_value(value, expression, connection)
+        return [NamedStudent(**row) for row in rows or ()]
+
+
+def _students_named(entry_id: str, viewer=None) -> Subquery:
+    """The students of each entry (those `viewer` may see, given one), by legal surname,
+    with what names them, as a column of the entry's own row: one link lookup per row,
+    in place of a second query and a pupil model instance per name."""
+    links = ChronologyLink.objects.filter(entry_id=OuterRef(entry_id))
+    if viewer is not None:
+        links = links.filter(student__in=Student.objects.visible_to(viewer).values("pk"))
+    named = JSONObject(pk="student_id", **{f: f"student__{f}" for f in _STUDENT_NAMED})
+    return Subquery(
+        links.values("entry_id")
+        .annotate(students=JSONBAgg(named, order_by=("student__legal_surname", "student_id")))
+        .values("students"),
+        output_field=_NamedStudents(),
+    )
 
 
 def _restricted_first_cheap(entry: str = "") -> Q:
@@ -355,24 +399,18 @@ def _restricted_first_cheap(entry: str = "") -> Q:
 def safeguarding_queue(viewer, *, today: dt.date):
     """The DSL's queue: restricted entries recorded recently, newest first, and every
     open action on a restricted entry (whoever holds it), soonest due first, each with
-    the students it is about (one query for them all) and only what the page shows."""
+    the students it is about (listed_students; for an action, those `viewer` may see:
+    visible_students) and only what the page shows."""
     since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
     # From the start of that day here (recorded_at__date would compare every row's date).
     since_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    students = Student.objects.only(*_STUDENT_NAMED)
     recent = (
         Entry.objects.filter(recorded_at__gte=since_start)
         .filter(_restricted_first_cheap())
         .select_related("author")
         .only("recorded_at", "summary", "amends_id", *(f"author__{f}" for f in _PERSON_NAMED))
-        .prefetch_related(
-            Prefetch(
-                "students",
-                queryset=students.order_by("legal_surname"),
-                to_attr="listed_students",
-            ),
-        )
         .annotate(
+            listed_students=_students_named("pk"),
             open_actions=Coalesce(
                 Subquery(
                     _open(Action.objects.filter(entry=OuterRef("pk")))
@@ -381,7 +419,7 @@ def safeguarding_queue(viewer, *, today: dt.date):
                     .values("n")[:1]
                 ),
                 0,
-            )
+            ),
         )
         .order_by("-recorded_at", "-id")
     )
@@ -396,13 +434,7 @@ def safeguarding_queue(viewer, *, today: dt.date):
             "entry__summary",
             *(f"assignee__{f}" for f in _PERSON_NAMED),
         )
-        .prefetch_related(
-            Prefetch(
-                "entry__students",
-                queryset=students.visible_to(viewer).order_by("legal_surname"),
-                to_attr="visible_students",
-            )
-        )
+        .annotate(visible_students=_students_named("entry_id", viewer))
         .order_by("due_on", "id")
     )
     return recent, actions

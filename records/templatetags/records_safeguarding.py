@@ -57,7 +57,8 @@ def _names(students, student_file) -> str:
 
 @register.simple_tag(takes_context=True)
 def safeguarding_action_rows(context, actions) -> str:
-    """The open actions' rows: each action with its entry's visible_students loaded."""
+    """The open actions' rows: each action with the students of its entry the viewer
+    may see (visible_students) loaded."""
     student_file, entry_detail = _links(get_script_prefix(), get_urlconf())
     today = context["today"]
     rows = []
@@ -67,7 +68,7 @@ def safeguarding_action_rows(context, actions) -> str:
         rows.append(
             f"\n      <tr{_OVERDUE_ROW if overdue else ''}>\n"
             f"        <td>{_day(due_on)}{_OVERDUE_TAG if overdue else ''}</td>\n"
-            f"        <td>{_names(a.entry.visible_students, student_file) or '–'}</td>\n"
+            f"        <td>{_names(a.visible_students, student_file) or '–'}</td>\n"
             f"        <td>{_e(a.description)}</td>\n"
             f"        <td>{_e(a.assignee)}</td>\n"
             f'        <td><a href="{_e(entry_detail(a.entry_id))}">{_e(a.entry.summary)}</a></td>\n'
