@@ -123,6 +123,8 @@ def test_the_page_writes_its_rows_as_the_loops_did_from_what_the_queue_loads(per
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from records.selectors.paging import counted_page
+
     dina, cora = personas["dina"], personas["cora"]
     today = timezone.localdate()
     safeguarding = Category.objects.get(name="Safeguarding")
@@ -165,9 +167,15 @@ def test_the_page_writes_its_rows_as_the_loops_did_from_what_the_queue_loads(per
         "today": response.context["today"],
     }
     assert len(context["actions"]) == 2 and len(context["recent"]) == 3
-    # What the old loop read: each action's entry's students the viewer may see, as the
-    # page's prefetch gave them before.
-    for action in context["actions"]:
+    # What the old loops read: the queue's querysets' model objects, each entry's
+    # students (entry.students.all), each action's entry's students the viewer may see.
+    recent_qs, actions_qs = selectors.safeguarding_queue(dina, today=context["today"])
+    old_context = {
+        "actions": counted_page(actions_qs, 50, None),
+        "recent": list(recent_qs[:101]),
+        "today": context["today"],
+    }
+    for action in old_context["actions"]:
         action.entry.visible_students = list(
             Student.objects.visible_to(dina)
             .filter(chronology_links__entry=action.entry_id)
@@ -177,7 +185,7 @@ def test_the_page_writes_its_rows_as_the_loops_did_from_what_the_queue_loads(per
         with CaptureQueriesContext(connection) as tag_queries:
             new = engines["django"].from_string(NEW_ROWS).render(context | {"which": which})
         assert not tag_queries.captured_queries  # everything a row shows was loaded
-        old = engines["django"].from_string(OLD_ROWS).render(context | {"which": which})
+        old = engines["django"].from_string(OLD_ROWS).render(old_context | {"which": which})
         assert new == old
         assert new.strip() in page
     assert f"Pupil {gone.pk} (record disposed of)" in page
@@ -264,3 +272,59 @@ def test_the_queue_lists_the_open_actions_on_entries_restricted_now(personas):
         description="On Done"
     )
     assert listed == sorted(restricted_now.values_list("description", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_page_reads_the_same_lists_from_sql_compiled_once(personas):
+    """For a viewer who sees every student the page reads its lists from SQL compiled
+    once a process, with the fortnight's start and the page put in: the same entries and
+    actions, in the same order, with the same names, as safeguarding_queue's querysets,
+    on any page and on the next day; a viewer who sees only some students is read from
+    the querysets themselves."""
+    from records.selectors.paging import counted_page
+
+    dina, cora, tom = personas["dina"], personas["cora"], personas["tom"]
+    today = timezone.localdate()
+    safeguarding = Category.objects.get(name="Safeguarding")
+    for i in range(4):
+        with time_machine.travel(timezone.now() - dt.timedelta(days=5 * i)):
+            record_entry(
+                author=dina,
+                students=[StudentFactory(), StudentFactory()],
+                kind="concern",
+                category=safeguarding,
+                summary=f"Worry {i}",
+                actions=[
+                    NewAction(f"Step {i}.{n}", (cora, dina)[n % 2], today + dt.timedelta(days=n))
+                    for n in range(2)
+                ],
+            )
+
+    def entry_row(e):
+        names = [(s.pk, s.name) for s in e.listed_students]
+        return (e.pk, e.recorded_at, e.summary, e.amends_id, e.open_actions, names, str(e.author))
+
+    def action_row(a):
+        names = [(s.pk, s.name) for s in a.visible_students]
+        return (a.pk, a.entry_id, a.description, a.due_on, a.entry.summary, names, str(a.assignee))
+
+    for day in (today, today + dt.timedelta(days=8)):
+        recent_qs, actions_qs = selectors.safeguarding_queue(dina, today=day)
+        expected_recent = [entry_row(e) for e in recent_qs]
+        for shown, page_number in ((2, None), (3, "2"), (10, "3"), (10, "99")):
+            recent, more, page = selectors.safeguarding_queue_shown(
+                dina, today=day, recent_shown=shown, per_page=3, page_number=page_number
+            )
+            assert [entry_row(e) for e in recent] == expected_recent[:shown]
+            assert more == (len(expected_recent) > shown)
+            expected = counted_page(actions_qs, 3, page_number)
+            assert [action_row(a) for a in page] == [action_row(a) for a in expected]
+            assert (page.number, page.paginator.count) == (
+                expected.number,
+                expected.paginator.count,
+            )
+    assert len(expected_recent) == 2  # the next week leaves the older two out
+    _recent, _more, page = selectors.safeguarding_queue_shown(
+        tom, today=today, recent_shown=10, per_page=50, page_number=None
+    )
+    assert page.paginator.count == 8 and not any(a.visible_students for a in page)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
@@ -10,6 +13,7 @@ from operator import attrgetter
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -28,7 +32,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
-from enigma.models import Student
+from enigma.models import Student, User
 from records import access, chain
 from records.models import (
     Action,
@@ -39,7 +43,7 @@ from records.models import (
     EntryShare,
     OpenAction,
 )
-from records.selectors.paging import counted_page
+from records.selectors.paging import TOTAL, counted_page, counted_rows_page
 
 TIMELINE_PAGE_SIZE = 25
 
@@ -353,22 +357,39 @@ class NamedStudent:
             setattr(self, field, named[field])
 
 
+def _named_students(rows) -> list[NamedStudent]:
+    return [NamedStudent(**row) for row in rows or ()]
+
+
+class NamedPerson:
+    """A member of staff as a list names them: User.__str__ (and get_full_name, which it
+    asks) over just the fields it reads. User's own methods, as NamedStudent."""
+
+    __slots__ = ("pk", *_PERSON_NAMED)
+    __str__ = User.__str__
+    get_full_name = User.get_full_name
+
+    def __init__(self, pk, *named):
+        self.pk = pk
+        for field, value in zip(_PERSON_NAMED, named, strict=True):
+            setattr(self, field, value)
+
+
 class _NamedStudents(JSONField):
     """The students an entry is about, read from one JSON array per row (see
     _students_named) as NamedStudent objects, in the array's order."""
 
     def from_db_value(self, value, expression, connection):
-        rows = super().from_db_value(value, expression, connection)
-        return [NamedStudent(**row) for row in rows or ()]
+        return _named_students(super().from_db_value(value, expression, connection))
 
 
-def _students_named(entry_id: str, viewer=None) -> Subquery:
-    """The students of each entry (those `viewer` may see, given one), by legal surname,
-    with what names them, as a column of the entry's own row: one link lookup per row,
-    in place of a second query and a pupil model instance per name."""
+def _students_named(entry_id: str, visible: QuerySet | None = None) -> Subquery:
+    """The students of each entry (those in `visible`, given it), by legal surname, with
+    what names them, as a column of the entry's own row: one link lookup per row, in
+    place of a second query and a pupil model instance per name."""
     links = ChronologyLink.objects.filter(entry_id=OuterRef(entry_id))
-    if viewer is not None:
-        links = links.filter(student__in=Student.objects.visible_to(viewer).values("pk"))
+    if visible is not None:
+        links = links.filter(student__in=visible.values("pk"))
     named = JSONObject(pk="student_id", **{f: f"student__{f}" for f in _STUDENT_NAMED})
     return Subquery(
         links.values("entry_id")
@@ -396,15 +417,14 @@ def _restricted_first_cheap(entry: str = "") -> Q:
     )
 
 
-def safeguarding_queue(viewer, *, today: dt.date):
-    """The DSL's queue: restricted entries recorded recently, newest first, and every
-    open action on a restricted entry (whoever holds it), soonest due first, each with
-    the students it is about (listed_students; for an action, those `viewer` may see:
-    visible_students) and only what the page shows."""
-    since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+def _recent_since(today: dt.date) -> dt.datetime:
     # From the start of that day here (recorded_at__date would compare every row's date).
-    since_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    recent = (
+    since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+    return timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+
+
+def _recent(since_start: dt.datetime) -> QuerySet[Entry]:
+    return (
         Entry.objects.filter(recorded_at__gte=since_start)
         .filter(_restricted_first_cheap())
         .select_related("author")
@@ -423,9 +443,12 @@ def safeguarding_queue(viewer, *, today: dt.date):
         )
         .order_by("-recorded_at", "-id")
     )
-    # Only restricted entries are listed, so whether each is, and whether it was shared
-    # with the viewer, are not asked again per row (the page is the DSL team's).
-    actions = (
+
+
+def _restricted_open_actions(visible: QuerySet | None) -> QuerySet[Action]:
+    # Only restricted entries' actions are listed, so whether each entry is, and whether
+    # it was shared with the viewer, are not asked again per row (the DSL team's page).
+    return (
         _open(Action.objects.filter(_restricted_first_cheap("entry__")))
         .select_related("entry", "assignee")
         .only(
@@ -434,10 +457,178 @@ def safeguarding_queue(viewer, *, today: dt.date):
             "entry__summary",
             *(f"assignee__{f}" for f in _PERSON_NAMED),
         )
-        .annotate(visible_students=_students_named("entry_id", viewer))
+        .annotate(visible_students=_students_named("entry_id", visible))
         .order_by("due_on", "id")
     )
+
+
+def safeguarding_queue(viewer, *, today: dt.date):
+    """The DSL's queue: restricted entries recorded recently, newest first, and every
+    open action on a restricted entry (whoever holds it), soonest due first, each with
+    the students it is about (listed_students; for an action, those `viewer` may see:
+    visible_students) and only what the page shows."""
+    recent = _recent(_recent_since(today))
+    actions = _restricted_open_actions(Student.objects.visible_to(viewer))
     return recent, actions
+
+
+# --- the same two lists as plain rows, from SQL compiled once a process --------------
+#
+# Building and compiling the two queries (their subqueries, the thread walk) cost ~5 ms
+# a request, and their ~150 rows as model instances (an entry, a person each) more: the
+# page reads the same lists from their SQL compiled once (as enigma.auth_backends does
+# for the signed-in person), into the few fields its rows show. Only while the viewer
+# may see every student (Student.objects.visible_to adds no condition: the DSL team);
+# otherwise safeguarding_queue's querysets are read as they are.
+
+# Stands for the fortnight's start in the compiled SQL (no entry was recorded then).
+_SINCE_ANY = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_RECENT_COLUMNS = (
+    "pk",
+    "recorded_at",
+    "summary",
+    "amends_id",
+    "open_actions",
+    "listed_students",
+    "author_id",
+    *(f"author__{f}" for f in _PERSON_NAMED),
+)
+_ACTION_COLUMNS = (
+    "pk",
+    "entry_id",
+    "description",
+    "due_on",
+    "entry__summary",
+    "visible_students",
+    "assignee_id",
+    *(f"assignee__{f}" for f in _PERSON_NAMED),
+    TOTAL,
+)
+
+
+class QueueEntry:
+    """A recent restricted entry as the queue's row shows it (and the view marks it)."""
+
+    __slots__ = (
+        "amends_id",
+        "author",
+        "is_restricted",
+        "listed_students",
+        "open_actions",
+        "pk",
+        "recorded_at",
+        "show_content",
+        "summary",
+    )
+
+
+class QueueActionEntry:
+    __slots__ = ("summary",)
+
+    def __init__(self, summary):
+        self.summary = summary
+
+
+class QueueAction:
+    """An open action as the queue's row shows it; entry.summary is its entry's."""
+
+    __slots__ = ("assignee", "description", "due_on", "entry", "entry_id", "pk", "visible_students")
+
+    def __init__(self, pk, entry_id, description, due_on, summary, students, assignee):
+        self.pk, self.entry_id, self.description, self.due_on = pk, entry_id, description, due_on
+        self.entry = QueueActionEntry(summary)
+        self.visible_students = students
+        self.assignee = assignee
+
+
+@functools.cache
+def _recent_sql(limit: int) -> tuple[str, tuple, int]:
+    sql, params = _recent(_SINCE_ANY).values_list(*_RECENT_COLUMNS)[:limit].query.sql_with_params()
+    return sql, tuple(params), params.index(_SINCE_ANY)
+
+
+@functools.cache
+def _actions_sql() -> tuple[str, tuple]:
+    query = (
+        _restricted_open_actions(None)
+        .annotate(**{TOTAL: Window(Count("*"))})
+        .values_list(*_ACTION_COLUMNS)
+        .query
+    )
+    sql, params = query.sql_with_params()
+    return f"{sql} LIMIT %s OFFSET %s", tuple(params)
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _people() -> Callable:
+    known: dict = {}
+
+    def person(pk, *named):
+        found = known.get(pk)
+        if found is None:
+            found = known[pk] = NamedPerson(pk, *named)
+        return found
+
+    return person
+
+
+def safeguarding_queue_shown(
+    viewer, *, today: dt.date, recent_shown: int, per_page: int, page_number
+) -> tuple[list, bool, Page]:
+    """What the queue's page shows: the newest `recent_shown` recent entries, whether
+    there are more, and the page `page_number` of open actions (`per_page` a page,
+    counted as records.selectors.paging.counted_page counts)."""
+    visible = Student.objects.visible_to(viewer)
+    if visible.query.where:  # not every student: the querysets as they are
+        recent_qs, actions_qs = safeguarding_queue(viewer, today=today)
+        recent = list(recent_qs[: recent_shown + 1])
+        return (
+            recent[:recent_shown],
+            len(recent) > recent_shown,
+            counted_page(actions_qs, per_page, page_number),
+        )
+    person = _people()
+    sql, params, at = _recent_sql(recent_shown + 1)
+    params = (*params[:at], _recent_since(today), *params[at + 1 :])
+    recent = []
+    for pk, recorded_at, summary, amends_id, open_actions, students, *author in _rows(sql, params):
+        entry = QueueEntry()
+        entry.pk, entry.recorded_at, entry.summary = pk, recorded_at, summary
+        entry.amends_id, entry.open_actions = amends_id, open_actions
+        entry.listed_students = _named_students(json.loads(students) if students else ())
+        entry.author = person(*author)
+        recent.append(entry)
+    actions_sql, actions_params = _actions_sql()
+
+    def fetch(offset: int, limit: int) -> list:
+        return [
+            (
+                QueueAction(
+                    pk,
+                    entry_id,
+                    description,
+                    due_on,
+                    summary,
+                    _named_students(json.loads(students) if students else ()),
+                    person(*assignee),
+                ),
+                total,
+            )
+            for pk, entry_id, description, due_on, summary, students, *assignee, total in _rows(
+                actions_sql, (*actions_params, limit, offset)
+            )
+        ]
+
+    page = counted_rows_page(
+        fetch, lambda row: row[1], lambda: sum(r[1] for r in fetch(0, 1)), per_page, page_number
+    )
+    page.object_list = [action for action, _total in page.object_list]
+    return recent[:recent_shown], len(recent) > recent_shown, page
 
 
 def chain_breaks(student_ids=None) -> tuple[int, list[chain.Break]]:
