@@ -5,7 +5,7 @@ each row cost some 15 variable look-ups, one to three {% url %} reverses (a rege
 substitution and a walk of the URL resolvers each) and a date format or two, which was
 most of the page's time. Here each table's rows are put together directly: links from
 one reverse a process (enigma.links), a day's words kept (enigma.formatting.day_text),
-each value escaped as the template escaped it (conditional_escape).
+each value escaped as the template escaped it.
 
 The page is the DSL team's alone (Capability.OVERSEE_SAFEGUARDING, with a fresh second
 factor); what it lists is chosen by the view and its selector (only restricted entries
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from html import escape
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.html import conditional_escape as _e
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
@@ -29,6 +29,13 @@ from enigma.formatting import day_text
 from enigma.links import pk_url
 
 register = template.Library()
+
+
+def _e(value) -> str:
+    # What the template's autoescape did to these values (text from the database, numbers,
+    # names: none of them already safe HTML), without django.utils.html.escape's lazy-string
+    # wrapper: html.escape, as records_actions does.
+    return escape(str(value))
 
 
 @functools.lru_cache(maxsize=16)
@@ -89,7 +96,7 @@ def safeguarding_recent_rows(entries) -> str:
         open_actions = e.open_actions
         rows.append(
             "\n      <tr>\n"
-            f"        <td>{_day(recorded)}, {recorded:%H:%M}</td>\n"
+            f"        <td>{_e(day_text(recorded.date()))}, {recorded:%H:%M}</td>\n"
             f"        <td>{_names(e.listed_students, student_file)}</td>\n"
             f'        <td><a href="{_e(entry_detail(e.pk))}">{_e(e.summary)}</a>'
             f"{_CORRECTION_TAG if e.amends_id else ''}</td>\n"
