@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
     Exists,
     F,
     Func,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -23,21 +29,22 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
-from enigma.models import Student
+from enigma.models import Student, User
 from records import access, chain
 from records.models import (
     Action,
     Attachment,
+    Category,
     ChronologyLink,
     Entry,
     EntryShare,
     OpenAction,
 )
-from records.selectors.paging import TOTAL, count_of, counted_page
+from records.selectors.paging import TOTAL, count_of, counted_page, counted_rows_page
 
 TIMELINE_PAGE_SIZE = 25
 
@@ -416,26 +423,110 @@ def entries_shared_with(user) -> QuerySet[EntryShare]:
 
 SAFEGUARDING_RECENT_DAYS = 14
 
+# What the safeguarding queue's rows show of a person (User.__str__), and nothing else:
+# its 150 rows would otherwise each carry the whole person, password hash and all.
+_PERSON_NAMED = ("display_name", "first_name", "last_name", "email", "username")
+# What Student.name reads.
+_STUDENT_NAMED = (
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "record_disposed_at",
+)
 
-def safeguarding_queue(viewer, *, today: dt.date):
-    """The DSL's queue: restricted entries recorded recently, and every open action on a
-    restricted entry (whoever holds it), soonest due first, with the students it is about
-    (one query for them all)."""
-    since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+
+class NamedStudent:
+    """A student as a list names them: Student.name (and the forename and surname it is
+    made of) over just the fields it reads, without the whole pupil record as a model
+    instance. Student's own properties, so a change to how a student is named is
+    followed here."""
+
+    __slots__ = ("pk", *_STUDENT_NAMED)
+    forename = Student.forename
+    surname = Student.surname
+    name = Student.name
+
+    def __init__(self, pk, **named):
+        self.pk = pk
+        for field in _STUDENT_NAMED:
+            setattr(self, field, named[field])
+
+
+def _named_students(rows) -> list[NamedStudent]:
+    return [NamedStudent(**row) for row in rows or ()]
+
+
+class NamedPerson:
+    """A member of staff as a list names them: User.__str__ (and get_full_name, which it
+    asks) over just the fields it reads. User's own methods, as NamedStudent."""
+
+    __slots__ = ("pk", *_PERSON_NAMED)
+    __str__ = User.__str__
+    get_full_name = User.get_full_name
+
+    def __init__(self, pk, *named):
+        self.pk = pk
+        for field, value in zip(_PERSON_NAMED, named, strict=True):
+            setattr(self, field, value)
+
+
+class _NamedStudents(JSONField):
+    """The students an entry is about, read from one JSON array per row (see
+    _students_named) as NamedStudent objects, in the array's order."""
+
+    def from_db_value(self, value, expression, connection):
+        return _named_students(super().from_db_value(value, expression, connection))
+
+
+def _students_named(entry_id: str, visible: QuerySet | None = None) -> Subquery:
+    """The students of each entry (those in `visible`, given it), by legal surname, with
+    what names them, as a column of the entry's own row: one link lookup per row, in
+    place of a second query and a pupil model instance per name."""
+    links = ChronologyLink.objects.filter(entry_id=OuterRef(entry_id))
+    if visible is not None:
+        links = links.filter(student__in=visible.values("pk"))
+    named = JSONObject(pk="student_id", **{f: f"student__{f}" for f in _STUDENT_NAMED})
+    return Subquery(
+        links.values("entry_id")
+        .annotate(students=JSONBAgg(named, order_by=("student__legal_surname", "student_id")))
+        .values("students"),
+        output_field=_NamedStudents(),
+    )
+
+
+def _restricted_first_cheap(entry: str = "") -> Q:
+    """RESTRICTED for entries (or, with entry="entry__", for rows that belong to one),
+    with what it asks first asked of the row itself: its own flag; its category among
+    those restricted now (a hashed list of the few, not a category looked up per row);
+    whether it is in a thread, as a correction or as an entry corrected (a hashed list
+    of the ~3,000 corrected entries' ids, not a look-up per row); only then, for the
+    few in a thread, the thread walk. The same answer as restricted_now
+    (records.access), which asks those per row, after looking the entry up again."""
+    entry_id = "entry_id" if entry else "pk"
+    corrected = Entry.objects.filter(amends__isnull=False).values("amends_id")
+    in_a_thread = Q(**{f"{entry}amends__isnull": False}) | Q(**{f"{entry_id}__in": corrected})
+    return (
+        Q(**{f"{entry}restricted": True})
+        | Q(**{f"{entry}category_id__in": Category.objects.filter(restricted=True).values("pk")})
+        | (in_a_thread & access.restricted_now(entry_id))
+    )
+
+
+def _recent_since(today: dt.date) -> dt.datetime:
     # From the start of that day here (recorded_at__date would compare every row's date).
-    since_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    # RESTRICTED, with what it asks first (the entry's own flag and category, whether it
-    # is in a thread) asked of the fortnight's rows themselves: the same answer, without
-    # looking each of them (~3,600 on the bench school) up again by id to ask it.
-    in_a_thread = Q(amends__isnull=False) | Exists(Entry.objects.filter(amends=OuterRef("pk")))
-    recent = (
+    since = today - dt.timedelta(days=SAFEGUARDING_RECENT_DAYS)
+    return timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+
+
+def _recent(since_start: dt.datetime) -> QuerySet[Entry]:
+    return (
         Entry.objects.filter(recorded_at__gte=since_start)
-        .filter(Q(restricted=True) | Q(category__restricted=True) | (in_a_thread & RESTRICTED))
-        .select_related("author", "category")
-        .prefetch_related(
-            Prefetch("students", queryset=Student.objects.order_by("legal_surname")),
-        )
+        .filter(_restricted_first_cheap())
+        .select_related("author")
+        .only("recorded_at", "summary", "amends_id", *(f"author__{f}" for f in _PERSON_NAMED))
         .annotate(
+            listed_students=_students_named("pk"),
             open_actions=Coalesce(
                 Subquery(
                     _open(Action.objects.filter(entry=OuterRef("pk")))
@@ -444,12 +535,196 @@ def safeguarding_queue(viewer, *, today: dt.date):
                     .values("n")[:1]
                 ),
                 0,
-            )
+            ),
         )
         .order_by("-recorded_at", "-id")
     )
-    actions = _open_soonest_with_students(Action.objects.filter(ENTRY_RESTRICTED), viewer)
+
+
+def _restricted_open_actions(visible: QuerySet | None) -> QuerySet[Action]:
+    # Only restricted entries' actions are listed, so whether each entry is, and whether
+    # it was shared with the viewer, are not asked again per row (the DSL team's page).
+    return (
+        _open(Action.objects.filter(_restricted_first_cheap("entry__")))
+        .select_related("entry", "assignee")
+        .only(
+            "description",
+            "due_on",
+            "entry__summary",
+            *(f"assignee__{f}" for f in _PERSON_NAMED),
+        )
+        .annotate(visible_students=_students_named("entry_id", visible))
+        .order_by("due_on", "id")
+    )
+
+
+def safeguarding_queue(viewer, *, today: dt.date):
+    """The DSL's queue: restricted entries recorded recently, newest first, and every
+    open action on a restricted entry (whoever holds it), soonest due first, each with
+    the students it is about (listed_students; for an action, those `viewer` may see:
+    visible_students) and only what the page shows."""
+    recent = _recent(_recent_since(today))
+    actions = _restricted_open_actions(Student.objects.visible_to(viewer))
     return recent, actions
+
+
+# --- the same two lists as plain rows, from SQL compiled once a process --------------
+#
+# Building and compiling the two queries (their subqueries, the thread walk) cost ~5 ms
+# a request, and their ~150 rows as model instances (an entry, a person each) more: the
+# page reads the same lists from their SQL compiled once (as enigma.auth_backends does
+# for the signed-in person), into the few fields its rows show. Only while the viewer
+# may see every student (Student.objects.visible_to adds no condition: the DSL team);
+# otherwise safeguarding_queue's querysets are read as they are.
+
+# Stands for the fortnight's start in the compiled SQL (no entry was recorded then).
+_SINCE_ANY = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_RECENT_COLUMNS = (
+    "pk",
+    "recorded_at",
+    "summary",
+    "amends_id",
+    "open_actions",
+    "listed_students",
+    "author_id",
+    *(f"author__{f}" for f in _PERSON_NAMED),
+)
+_ACTION_COLUMNS = (
+    "pk",
+    "entry_id",
+    "description",
+    "due_on",
+    "entry__summary",
+    "visible_students",
+    "assignee_id",
+    *(f"assignee__{f}" for f in _PERSON_NAMED),
+    TOTAL,
+)
+
+
+class QueueEntry:
+    """A recent restricted entry as the queue's row shows it (and the view marks it)."""
+
+    __slots__ = (
+        "amends_id",
+        "author",
+        "is_restricted",
+        "listed_students",
+        "open_actions",
+        "pk",
+        "recorded_at",
+        "show_content",
+        "summary",
+    )
+
+
+class QueueActionEntry:
+    __slots__ = ("summary",)
+
+    def __init__(self, summary):
+        self.summary = summary
+
+
+class QueueAction:
+    """An open action as the queue's row shows it; entry.summary is its entry's."""
+
+    __slots__ = ("assignee", "description", "due_on", "entry", "entry_id", "pk", "visible_students")
+
+    def __init__(self, pk, entry_id, description, due_on, summary, students, assignee):
+        self.pk, self.entry_id, self.description, self.due_on = pk, entry_id, description, due_on
+        self.entry = QueueActionEntry(summary)
+        self.visible_students = students
+        self.assignee = assignee
+
+
+@functools.cache
+def _recent_sql(limit: int) -> tuple[str, tuple, int]:
+    sql, params = _recent(_SINCE_ANY).values_list(*_RECENT_COLUMNS)[:limit].query.sql_with_params()
+    return sql, tuple(params), params.index(_SINCE_ANY)
+
+
+@functools.cache
+def _actions_sql() -> tuple[str, tuple]:
+    query = (
+        _restricted_open_actions(None)
+        .annotate(**{TOTAL: Window(Count("*"))})
+        .values_list(*_ACTION_COLUMNS)
+        .query
+    )
+    sql, params = query.sql_with_params()
+    return f"{sql} LIMIT %s OFFSET %s", tuple(params)
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _people() -> Callable:
+    known: dict = {}
+
+    def person(pk, *named):
+        found = known.get(pk)
+        if found is None:
+            found = known[pk] = NamedPerson(pk, *named)
+        return found
+
+    return person
+
+
+def safeguarding_queue_shown(
+    viewer, *, today: dt.date, recent_shown: int, per_page: int, page_number
+) -> tuple[list, bool, Page]:
+    """What the queue's page shows: the newest `recent_shown` recent entries, whether
+    there are more, and the page `page_number` of open actions (`per_page` a page,
+    counted as records.selectors.paging.counted_page counts)."""
+    visible = Student.objects.visible_to(viewer)
+    if visible.query.where:  # not every student: the querysets as they are
+        recent_qs, actions_qs = safeguarding_queue(viewer, today=today)
+        recent = list(recent_qs[: recent_shown + 1])
+        return (
+            recent[:recent_shown],
+            len(recent) > recent_shown,
+            counted_page(actions_qs, per_page, page_number),
+        )
+    person = _people()
+    sql, params, at = _recent_sql(recent_shown + 1)
+    params = (*params[:at], _recent_since(today), *params[at + 1 :])
+    recent = []
+    for pk, recorded_at, summary, amends_id, open_actions, students, *author in _rows(sql, params):
+        entry = QueueEntry()
+        entry.pk, entry.recorded_at, entry.summary = pk, recorded_at, summary
+        entry.amends_id, entry.open_actions = amends_id, open_actions
+        entry.listed_students = _named_students(json.loads(students) if students else ())
+        entry.author = person(*author)
+        recent.append(entry)
+    actions_sql, actions_params = _actions_sql()
+
+    def fetch(offset: int, limit: int) -> list:
+        return [
+            (
+                QueueAction(
+                    pk,
+                    entry_id,
+                    description,
+                    due_on,
+                    summary,
+                    _named_students(json.loads(students) if students else ()),
+                    person(*assignee),
+                ),
+                total,
+            )
+            for pk, entry_id, description, due_on, summary, students, *assignee, total in _rows(
+                actions_sql, (*actions_params, limit, offset)
+            )
+        ]
+
+    page = counted_rows_page(
+        fetch, lambda row: row[1], lambda: sum(r[1] for r in fetch(0, 1)), per_page, page_number
+    )
+    page.object_list = [action for action, _total in page.object_list]
+    return recent[:recent_shown], len(recent) > recent_shown, page
 
 
 def chain_breaks(student_ids=None) -> tuple[int, list[chain.Break]]:

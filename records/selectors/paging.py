@@ -10,6 +10,9 @@ range costs more queries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Window
 
@@ -28,31 +31,50 @@ def counted_page(queryset: QuerySet, per_page: int, number, *, rows_of=None) -> 
 
     rows_of(start, stop), if given, reads those rows of the queryset, each carrying the
     total as TOTAL, in its own way (by default a window count over the queryset)."""
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        number = 1
     if rows_of is None:
         counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
 
         def rows_of(start, stop):
             return list(counted[start:stop])
 
+    return counted_rows_page(
+        lambda start, size: rows_of(start, start + size),
+        lambda row: getattr(row, TOTAL),
+        queryset.count,
+        per_page,
+        number,
+        queryset,
+    )
+
+
+def counted_rows_page(
+    fetch: Callable[[int, int], list],
+    total_of: Callable[[Any], int],
+    count: Callable[[], int],
+    per_page: int,
+    number,
+    object_list=(),
+) -> Page:
+    """counted_page over any rows: fetch(offset, limit) gives the page's rows, each
+    carrying the list's length (total_of(row)); count() is asked only when a page holds
+    nothing (past the end)."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
     rows = []
     # A page past any list there could be is past the end (and would overflow OFFSET).
     if 1 <= number <= MAX_PAGE:
-        start = (number - 1) * per_page
-        rows = rows_of(start, start + per_page)
+        rows = fetch((number - 1) * per_page, per_page)
     if rows:
-        total = getattr(rows[0], TOTAL)
+        total = total_of(rows[0])
     else:
-        total = queryset.count() if number != 1 else 0
+        total = count() if number != 1 else 0
         last = max(1, -(-total // per_page))
         if number != 1:  # past either end: the last page, as Paginator.get_page
             number = last
-            start = (number - 1) * per_page
-            rows = rows_of(start, start + per_page)
-    paginator = _KnownCount(queryset, per_page, total)
+            rows = fetch((number - 1) * per_page, per_page)
+    paginator = _KnownCount(object_list, per_page, total)
     return Page(rows, number, paginator)
 
 

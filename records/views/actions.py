@@ -17,7 +17,6 @@ from records import access
 from records.forms.entries import CompleteActionForm
 from records.models import Action
 from records.selectors import chronology as selectors
-from records.selectors.paging import counted_page
 from records.services import entries
 from records.views.common import audit_restricted_reads, mark_actions_readable
 
@@ -95,10 +94,13 @@ def action_complete(request, action_pk):
 def safeguarding_queue(request):
     if not access.second_factor_is_fresh(request):
         return redirect(access.reauthentication_url(request))
-    recent, actions = selectors.safeguarding_queue(request.user, today=timezone.localdate())
-    recent = list(recent[: SAFEGUARDING_RECENT_SHOWN + 1])
-    more_recent = len(recent) > SAFEGUARDING_RECENT_SHOWN
-    recent = recent[:SAFEGUARDING_RECENT_SHOWN]
+    recent, more_recent, actions = selectors.safeguarding_queue_shown(
+        request.user,
+        today=timezone.localdate(),
+        recent_shown=SAFEGUARDING_RECENT_SHOWN,
+        per_page=SAFEGUARDING_ACTIONS_PAGE_SIZE,
+        page_number=request.GET.get("page"),
+    )
     for entry in recent:
         entry.is_restricted = True
         entry.show_content = True
@@ -109,9 +111,7 @@ def safeguarding_queue(request):
         {
             "recent": recent,
             "more_recent": more_recent,
-            "actions": counted_page(
-                actions, SAFEGUARDING_ACTIONS_PAGE_SIZE, request.GET.get("page")
-            ),
+            "actions": actions,
             "today": timezone.localdate(),
             "days": selectors.SAFEGUARDING_RECENT_DAYS,
             "form": CompleteActionForm(),
