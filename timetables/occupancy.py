@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
+
 from enigma.models import SchoolSettings
 from referrals.models import Placement
 from timetables.models import ROOM_MODES, Mode, PlanCell, TimetableSettings
@@ -37,6 +39,21 @@ def room_use(days: Iterable[dt.date], *, exclude: int | None = None) -> dict:
         if mode == Mode.ONE_TO_ONE:
             counts[(day, period_id)][1] += 1
     return {key: Use(*value) for key, value in counts.items()}
+
+
+def room_use_between(first: dt.date, last: dt.date) -> dict:
+    """room_use() of every day from `first` to `last`, counted in the database: one row
+    per lesson with anyone in the room, not one per student there (the plan page asks
+    for the weeks it shows, some hundreds of lessons)."""
+    rows = (
+        PlanCell.objects.filter(
+            date__gte=first, date__lte=last, mode__in=ROOM_MODES, placement__state__in=LIVE
+        )
+        .order_by()
+        .values_list("date", "period_id")
+        .annotate(room=Count("pk"), one_to_one=Count("pk", filter=Q(mode=Mode.ONE_TO_ONE)))
+    )
+    return {(day, period_id): Use(room, one) for day, period_id, room, one in rows}
 
 
 def capacity() -> tuple[int, int]:
