@@ -356,3 +356,27 @@ def test_plan_rows_tag_writes_what_the_week_template_wrote(can_edit):
     assert new.render(context) == old
     assert old.count("<tr>") == 3 and old.count("<td></td>") == 5
     assert ("csrfmiddlewaretoken" in old) == can_edit
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_the_whole_week_forms_fields_are_written_as_includes_field_html_writes(bound):
+    """The plan editor writes its whole-week forms' fields with work_field (as My students
+    does): the same markup as includes/field.html for a list of tick boxes, a select, a
+    text area and a tick box, with errors and values."""
+    from timetables.forms.plans import WeekForm
+
+    data = {"w-in_class": ["Art", "Nope"], "w-note": "x" * 1001, "w-confirm": "on"}
+    form = WeekForm(
+        data if bound else None,
+        subjects=["Art", "Maths & <Stats>"],
+        initial={"in_class": ["Art"]},
+        prefix="w",
+    )
+    form.fields["review"].choices = [("", "Not at a review"), (3, "Review 1 <mid-point>")]
+    if bound:
+        assert not form.is_valid() and form.errors
+    django_engine = engines["django"]
+    for field in form:
+        old = django_engine.from_string('{% include "includes/field.html" %}')
+        new = django_engine.from_string("{% load timetables_work %}{% work_field field %}")
+        assert new.render({"field": field}) == old.render({"field": field})

@@ -51,9 +51,10 @@ def work_status(work) -> str:
 
 @register.simple_tag
 def work_field(field) -> str:
-    """One field of a "Set the work" form, as includes/field.html writes it (My students
-    shows a form for each lesson that needs work, and the include cost as much again as
-    the widgets). tests/test_timetable_work.py holds it to includes/field.html."""
+    """One field of a "Set the work" form (or of the plan editor's whole-week forms), as
+    includes/field.html writes it (My students shows a form for each lesson that needs
+    work, and the include cost as much again as the widgets). tests/test_timetable_work.py
+    and test_timetable_plan.py hold it to includes/field.html."""
     check = is_check(field)
     auto_id = escape(str(field.auto_id))
     label = f'<label for="{escape(str(field.id_for_label))}">{_text(field.label)}'
