@@ -810,3 +810,21 @@ def test_work_lesson_and_row_tags_write_what_the_page_template_wrote(bound, chos
         assert ("csrfmiddlewaretoken" in old) == bool(row.form)
         assert ("There is a problem" in old) == (bound and bool(row.form))
     assert seen == 14
+
+
+OLD_EARLIER_TEMPLATE = (GOLDEN / "my_students_earlier.html").read_text()
+
+
+@pytest.mark.parametrize("status", [s.value for s in WorkRequest.Status])
+@pytest.mark.parametrize("class_code", ["9X/Ma1", ""])
+def test_work_earlier_tag_writes_what_the_page_template_wrote(status, class_code):
+    work = _my_students_work(status, overdue=status == "requested", filed=True)
+    work.date = dt.date(2026, 11, 2)
+    work.class_code = class_code
+    work.period_name = "P<2> & 3"
+    django_engine = engines["django"]
+    context = {"w": work, "csrf_token": "a-token"}
+    old = django_engine.from_string(OLD_EARLIER_TEMPLATE).render(context)
+    new = django_engine.from_string("{% load timetables_work %}{% work_earlier %}")
+    assert new.render(context) == old
+    assert ("<a href" in old) == (status in ("requested", "set"))

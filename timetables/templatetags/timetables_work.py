@@ -238,3 +238,29 @@ def work_row(context) -> str:
         f"        <td>{where}</td>\n        <td>\n          {what}\n        </td>\n"
         "      </tr>\n    "
     )
+
+
+@register.simple_tag(takes_context=True)
+def work_earlier(context) -> str:
+    """One of the placement's requests before this week (`w`, with its period's name as
+    period_name), with a link to set or change it while it may still change."""
+    w = context["w"]
+    pk = int(w.pk)
+    status = w.status
+    code = f' <span class="meta">{_text(w.class_code)}</span>' if w.class_code else ""
+    note = ""
+    if status == "returned" and w.completed_note:
+        note = (
+            '<p class="work-note"><strong>How it went:</strong> '
+            f"{linebreaksbr(w.completed_note, True)}</p>"
+        )
+    link = ""
+    if status in ("requested", "set"):
+        set_head, set_tail = _urls(context)[:2]
+        change = "Change the work" if status == "set" else "Set the work"
+        link = f' <a href="{set_head}{pk}{set_tail}">{change}</a>'
+    # Safe: fixed markup and every value escaped.
+    return mark_safe(  # noqa: S308
+        f'\n    <li id="work-{pk}">{_day(w.date)}, {_text(w.period_name)}: {_text(w.subject)}'
+        f"{code} {work_status(w)}\n      {note}\n      {link}\n    </li>\n    "
+    )
