@@ -8,12 +8,14 @@ in one query each, with what they show joined in, and are grouped in Python.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -218,33 +220,72 @@ def my_placements(user):
     )
 
 
+# Stand-ins for the teacher and the days in a query compiled once (no user has the id, and
+# no lesson is on either day).
+_ANY_USER = -7_340_981_652_199
+_ANY_FROM, _ANY_TO = dt.date(1901, 1, 2), dt.date(1901, 1, 3)
+
+
+def _my_lessons_query(user_id, first: dt.date, last: dt.date):
+    """The teacher's lessons of live placements from `first` to `last`, as plain rows (a
+    model object each, and one for its period, cost more than the query)."""
+    return (
+        PlanCell.objects.filter(
+            teacher_id=user_id,
+            placement__state__in=Placement.HOLDING,
+            date__gte=first,
+            date__lte=last,
+        )
+        .order_by()
+        .values_list(
+            "placement_id",
+            "date",
+            "period_id",
+            "period__name",
+            "period__starts_at",
+            "subject",
+            "class_code",
+            "mode",
+        )
+    )
+
+
+def _my_requests_query(user_id, first=None, last=None):
+    """The teacher's requests of live placements not cancelled, each with its period's name
+    and start (not a copy of the period each)."""
+    return (
+        WorkRequest.objects.filter(teacher_id=user_id, placement__state__in=Placement.HOLDING)
+        .exclude(status=S.CANCELLED)
+        .annotate(period_name=F("period__name"), period_starts_at=F("period__starts_at"))
+        .order_by("date", "period__starts_at", "pk")
+    )
+
+
+@functools.cache
+def _compiled(query) -> tuple[str, tuple]:
+    """A query's SQL and parameters, built once a process with the stand-ins above (to be
+    swapped for the values asked about): building and compiling it cost more than running
+    it, on every view of My students."""
+    sql, params = query(_ANY_USER, _ANY_FROM, _ANY_TO).query.sql_with_params()
+    return sql, tuple(params)
+
+
 def my_students(user, today: dt.date) -> MyStudents:
     """Three queries: the placements, the teacher's plan cells of this week and next, and
     the teacher's work requests for those placements."""
     this_monday, next_monday = teaching_weeks(today)
     end = next_monday + dt.timedelta(days=4)
     placements = list(my_placements(user))
-    ids = [p.pk for p in placements]
-    # The lessons as plain rows, and the requests without a copy of their period each
-    # (its name and time read with them): a model object per row cost more than the query.
-    cells = PlanCell.objects.filter(
-        teacher=user, placement_id__in=ids, date__gte=this_monday, date__lte=end
-    ).values_list(
-        "placement_id",
-        "date",
-        "period_id",
-        "period__name",
-        "period__starts_at",
-        "subject",
-        "class_code",
-        "mode",
-    )
-    requests = list(
-        WorkRequest.objects.filter(teacher=user, placement_id__in=ids)
-        .exclude(status=S.CANCELLED)
-        .annotate(period_name=F("period__name"), period_starts_at=F("period__starts_at"))
-        .order_by("date", "period__starts_at", "pk")
-    )
+    # The teacher's lessons and requests of live placements are those of `placements`
+    # (each is one of the reasons a placement is listed), so their queries need not name
+    # the placements, and are built once a process (_compiled).
+    values = {_ANY_USER: user.pk, _ANY_FROM: this_monday, _ANY_TO: end}
+    sql, params = _compiled(_my_lessons_query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) for p in params])
+        cells = cursor.fetchall()
+    sql, params = _compiled(_my_requests_query)
+    requests = list(WorkRequest.objects.raw(sql, [values.get(p, p) for p in params]))
     same_class = Counter(_class_key(w) for w in requests if w.status in CHANGEABLE)
     for w in requests:
         w.same_class_count = same_class[_class_key(w)] if w.status in CHANGEABLE else 0
