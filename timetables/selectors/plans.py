@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 
 from enigma.formatting import day_text
 from enigma.models import Period
+from enigma.school_calendar import SchoolCalendar
 from referrals import dates
 from referrals.models import Placement
 from timetables import occupancy
@@ -247,7 +248,9 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     if not placement.start_date or not placement.planned_exit:
         return PlanPage(placement, [], today, capacity, spaces, False, False, [], None, 0)
     last = placement.actual_exit or placement.planned_exit
-    calendar = dates.calendar_for(placement.start_date)
+    # The placement's days alone: the weeks are counted from its school days (the calendar
+    # to the end of next year, that dates.calendar_for loads, was worked out day by day).
+    calendar = SchoolCalendar.from_db(placement.start_date, last)
     school_weeks = dates.school_weeks(placement.start_date, last, calendar)
     school_days = [day for week_days in school_weeks for day in week_days]
     cells = _plan_lessons(placement.pk)
