@@ -828,3 +828,51 @@ def test_work_earlier_tag_writes_what_the_page_template_wrote(status, class_code
     new = django_engine.from_string("{% load timetables_work %}{% work_earlier %}")
     assert new.render(context) == old
     assert ("<a href" in old) == (status in ("requested", "set"))
+
+
+@pytest.mark.parametrize("status", ["requested", "set"])
+@pytest.mark.parametrize("filed", [False, True])
+@pytest.mark.parametrize("count", [0, 1, 3])
+@pytest.mark.parametrize("class_code", ["9X/Ma1 <a>", ""])
+def test_fresh_set_form_fields_are_what_the_unbound_form_writes(status, filed, count, class_code):
+    """My students writes each lesson's unbound "Set the work" form without building it
+    (FreshWorkSetForm): the same fields, labels, widgets and values as WorkSetForm writes
+    through work_field, so a change to the form shows here."""
+    from timetables.forms.work import FreshWorkSetForm
+    from timetables.templatetags.timetables_work import fresh_set_fields, work_field
+
+    work = WorkRequest(
+        pk=5,
+        status=status,
+        subject="Maths & <Stats>",
+        class_code=class_code,
+        description="Read <p. 4>\n& answer" if status == "set" else "",
+        link='https://e.org/?a=1&b="2"' if status == "set" else "",
+    )
+    if filed:
+        work.file.name = "work/5/notes.pdf"
+        work.file_name = "notes <1>.pdf"
+    form = WorkSetForm(work=work, same_class_count=count, auto_id="w5_%s")
+    expected = "".join(work_field(field) for field in form)
+    assert fresh_set_fields(FreshWorkSetForm(work, count)) == expected
+    assert ("remove_file" in expected) == filed
+    assert ("same_for_class" in expected) == (count > 1)
+
+
+def test_my_students_lesson_with_a_fresh_form_is_what_the_page_template_wrote():
+    from timetables.forms.work import FreshWorkSetForm
+
+    django_engine = engines["django"]
+    s = SimpleNamespace(student=SimpleNamespace(name="Zoë <O'Brien> & co"))
+    seen = 0
+    for row in _my_students_rows():
+        if row.work is None or row.work.status not in ("requested", "set"):
+            continue
+        base = {"row": row, "s": s, "chosen": set(), "csrf_token": "a-token"}
+        row.form = WorkSetForm(work=row.work, same_class_count=2, auto_id=f"w{row.work.pk}_%s")
+        old = django_engine.from_string(OLD_LESSON_TEMPLATE).render(base)
+        row.form = FreshWorkSetForm(row.work, 2)
+        new = django_engine.from_string("{% load timetables_work %}{% work_lesson %}")
+        assert new.render(base) == old
+        seen += 1
+    assert seen == 10

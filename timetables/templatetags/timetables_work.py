@@ -15,6 +15,9 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from enigma.templatetags.enigma_words import day, field_errors, is_check, says_optional
+from records import attachments
+from timetables.forms.widget_renderer import WIDGETS
+from timetables.forms.work import FreshWorkSetForm, WorkSetForm
 
 register = template.Library()
 
@@ -138,14 +141,70 @@ def _work_set(work, file_head: str, file_tail: str) -> str:
     return "".join(out)
 
 
+def _fresh_field(auto_id: str, label, help_text, widget_html: str) -> str:
+    """work_field's markup of an unbound field that is not a tick box."""
+    hint = ""
+    if help_text:
+        hint = f'<p class="field__hint" id="{auto_id}_helptext">{_text(help_text)}</p>'
+    return (
+        f'<div class="field">\n  \n  <label for="{auto_id}">{_text(label)}</label>\n  \n  '
+        f"{hint}\n  \n  {widget_html}\n</div>\n"
+    )
+
+
+def _fresh_check(auto_id: str, label, widget_html: str) -> str:
+    """work_field's markup of an unbound tick box without a hint."""
+    return (
+        f'<div class="field">\n  \n  <div class="field__check">{widget_html}<label'
+        f' for="{auto_id}">{_text(label)}</label></div>\n  \n  \n  \n  \n</div>\n'
+    )
+
+
+def fresh_set_fields(fresh: FreshWorkSetForm) -> str:
+    """The fields of WorkSetForm(work=..., same_class_count=..., auto_id="w<pk>_%s"),
+    unbound, as work_field writes them: each widget drawn by the form's own widget (with
+    the attributes a bound field gives it), the rest as work_field writes it; which fields
+    there are and their labels as WorkSetForm.__init__ decides."""
+    work, count = fresh.work, fresh.same_class_count
+    fields = WorkSetForm.base_fields
+    prefix = f"w{int(work.pk)}_"
+    is_set = work.status == work.Status.SET
+    out = []
+    for name, value, help_text in (
+        ("description", work.description if is_set else None, fields["description"].help_text),
+        ("link", work.link if is_set else None, fields["link"].help_text),
+        ("file", None, attachments.limit_text()),
+    ):
+        auto_id = f"{prefix}{name}"
+        attrs = {"aria-describedby": f"{auto_id}_helptext", "id": auto_id}
+        widget = fields[name].widget.render(name, value, attrs, renderer=WIDGETS)
+        out.append(_fresh_field(escape(auto_id), fields[name].label, help_text, widget))
+    checks = []
+    if work.file:
+        checks.append(("remove_file", f"Remove {work.file_name or 'the file'}"))
+    if count > 1:
+        what = work.class_code or work.subject
+        checks.append(
+            ("same_for_class", f"Use the same work for all {count} lessons of {what} this week")
+        )
+    for name, label in checks:
+        auto_id = f"{prefix}{name}"
+        widget = fields[name].widget.render(name, None, {"id": auto_id}, renderer=WIDGETS)
+        out.append(_fresh_check(escape(auto_id), label, widget))
+    return "".join(out)
+
+
 def _set_form(context, work, form, set_url: str, csrf: str) -> str:
     """timetables/work/_set_form.html."""
     errors = "\n"  # includes/form_errors.html without errors: its last line's end
-    if form.errors:
-        errors = context.template.engine.get_template("includes/form_errors.html").render(
-            context.new({"form": form})
-        )
-    fields = "".join(work_field(field) for field in form)
+    if isinstance(form, FreshWorkSetForm):
+        fields = fresh_set_fields(form)
+    else:
+        if form.errors:
+            errors = context.template.engine.get_template("includes/form_errors.html").render(
+                context.new({"form": form})
+            )
+        fields = "".join(work_field(field) for field in form)
     button = "Save the changes" if work.status == "set" else "Set the work"
     return (
         f'\n<form method="post" action="{set_url}" enctype="multipart/form-data"'
