@@ -327,3 +327,56 @@ def test_plan_cell_tag_writes_what_the_cell_template_wrote(state, extra):
     assert new == old
     form = (extra["can_edit"] and state["editable"]) or extra.get("warning")
     assert ("csrfmiddlewaretoken" in new) == bool(form)
+
+
+# A week's rows of the grid as the plan page wrote them (tests/golden/plan_rows.html, the
+# body of its <tbody>, each cell by the plan_cell tag) before the plan_rows tag.
+OLD_ROWS_TEMPLATE = (Path(__file__).parent / "golden" / "plan_rows.html").read_text()
+
+
+@pytest.mark.parametrize("can_edit", [True, False])
+def test_plan_rows_tag_writes_what_the_week_template_wrote(can_edit):
+    states = [SimpleNamespace(**state) for state in _cell_states()]
+    periods = [
+        SimpleNamespace(name="P<1> & co", starts_at=dt.time(8, 50)),
+        SimpleNamespace(name="Lunch", starts_at=dt.time(12, 5)),
+        SimpleNamespace(name="P5", starts_at=dt.time(14, 0)),
+    ]
+    week = SimpleNamespace(
+        rows=[
+            (periods[0], [states[0], None, states[1], states[2], states[3]]),
+            (periods[1], [None, states[4], states[5], None, None]),
+            (periods[2], [states[6], states[7], None, states[0], states[3]]),
+        ]
+    )
+    django_engine = engines["django"]
+    context = {"week": week, "can_edit": can_edit, "csrf_token": "a-token"}
+    old = django_engine.from_string(OLD_ROWS_TEMPLATE).render(context)
+    new = django_engine.from_string("{% load timetables_plan %}{% plan_rows week %}")
+    assert new.render(context) == old
+    assert old.count("<tr>") == 3 and old.count("<td></td>") == 5
+    assert ("csrfmiddlewaretoken" in old) == can_edit
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_the_whole_week_forms_fields_are_written_as_includes_field_html_writes(bound):
+    """The plan editor writes its whole-week forms' fields with work_field (as My students
+    does): the same markup as includes/field.html for a list of tick boxes, a select, a
+    text area and a tick box, with errors and values."""
+    from timetables.forms.plans import WeekForm
+
+    data = {"w-in_class": ["Art", "Nope"], "w-note": "x" * 1001, "w-confirm": "on"}
+    form = WeekForm(
+        data if bound else None,
+        subjects=["Art", "Maths & <Stats>"],
+        initial={"in_class": ["Art"]},
+        prefix="w",
+    )
+    form.fields["review"].choices = [("", "Not at a review"), (3, "Review 1 <mid-point>")]
+    if bound:
+        assert not form.is_valid() and form.errors
+    django_engine = engines["django"]
+    for field in form:
+        old = django_engine.from_string('{% include "includes/field.html" %}')
+        new = django_engine.from_string("{% load timetables_work %}{% work_field field %}")
+        assert new.render({"field": field}) == old.render({"field": field})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -724,3 +725,154 @@ def test_work_field_tag_writes_what_includes_field_html_writes(status, bound):
         old = django_engine.from_string('{% include "includes/field.html" %}')
         new = django_engine.from_string("{% load timetables_work %}{% work_field field %}")
         assert new.render({"field": field}) == old.render({"field": field})
+
+
+# My students' lesson that needs work and row of the lessons table as the page's template
+# wrote them (tests/golden/my_students_lesson.html and my_students_row.html, the bodies of
+# their loops, with the live _work.html, _set_form.html and includes/form_errors.html)
+# before the work_lesson and work_row tags: the tags must write the same, byte for byte.
+GOLDEN = Path(__file__).parent / "golden"
+OLD_LESSON_TEMPLATE = (GOLDEN / "my_students_lesson.html").read_text()
+OLD_ROW_TEMPLATE = (GOLDEN / "my_students_row.html").read_text()
+SET_AT = dt.datetime(2026, 11, 30, 16, 5, tzinfo=dt.UTC)
+
+
+def _my_students_work(status, *, overdue=False, due_by=None, filed=False, long_link=False):
+    work = WorkRequest(
+        pk=71,
+        status=status,
+        subject="Maths & <Stats>",
+        class_code="9X/Ma1",
+        description="Read <p. 4>\n& answer 1-3" if status != "requested" else "",
+        link=("https://e.org/?a=1&b=" + "x" * (70 if long_link else 5))
+        if status != "requested"
+        else "",
+        set_at=SET_AT if status != "requested" else None,
+        completed_note="Did it <all>\nwell & quickly" if status == "returned" else "",
+    )
+    work.file_name = "notes <1>.pdf" if filed else ""
+    work.overdue = overdue
+    work.due_by = due_by
+    return work
+
+
+def _my_students_rows():
+    from timetables.selectors.work import LessonRow
+
+    day = dt.date(2026, 12, 3)
+    for status, overdue, due_by, filed, long_link in [
+        ("requested", False, dt.date(2026, 12, 2), False, False),
+        ("requested", True, dt.date(2026, 12, 1), False, False),
+        ("requested", False, None, False, False),
+        ("set", False, None, False, False),
+        ("set", False, None, True, True),
+        ("completed", False, None, True, False),
+        ("returned", False, None, False, True),
+    ]:
+        for class_code, mode in [("9X/Ma1", Mode.ROOM), ("", Mode.ONE_TO_ONE)]:
+            work = _my_students_work(
+                status, overdue=overdue, due_by=due_by, filed=filed, long_link=long_link
+            )
+            yield LessonRow(day, "P<2>", dt.time(9, 50), work.subject, class_code, mode, True, work)
+    yield LessonRow(day, "P1", dt.time(8, 50), "Art", "9X/Ar", Mode.CLASS, False, None)
+    yield LessonRow(day, "P1", dt.time(8, 50), "Art", "", Mode.ROOM, True, None)
+
+
+@pytest.mark.parametrize("bound", [False, True])
+@pytest.mark.parametrize("chosen", [set(), {"71"}])
+def test_work_lesson_and_row_tags_write_what_the_page_template_wrote(bound, chosen):
+    django_engine = engines["django"]
+    s = SimpleNamespace(student=SimpleNamespace(name="Zoë <O'Brien> & co"))
+    seen = 0
+    for row in _my_students_rows():
+        base = {"row": row, "s": s, "chosen": chosen, "room_name": "Bridge <Room>"}
+        base["csrf_token"] = "a-token"
+        rendered = {}
+        for name, template in [
+            ("row", OLD_ROW_TEMPLATE),
+            ("row_tag", "{% load timetables_work %}{% work_row %}"),
+        ]:
+            rendered[name] = django_engine.from_string(template).render(base)
+        assert rendered["row_tag"] == rendered["row"]
+        if row.work is None:
+            continue
+        if row.work.status in ("requested", "set"):
+            data = {"description": "", "link": "not a link"} if bound else None
+            row.form = WorkSetForm(
+                data, work=row.work, same_class_count=3, auto_id=f"w{row.work.pk}_%s"
+            )
+            if bound:
+                assert not row.form.is_valid()
+        old = django_engine.from_string(OLD_LESSON_TEMPLATE).render(base)
+        new = django_engine.from_string("{% load timetables_work %}{% work_lesson %}")
+        assert new.render(base) == old
+        seen += 1
+        assert ("csrfmiddlewaretoken" in old) == bool(row.form)
+        assert ("There is a problem" in old) == (bound and bool(row.form))
+    assert seen == 14
+
+
+OLD_EARLIER_TEMPLATE = (GOLDEN / "my_students_earlier.html").read_text()
+
+
+@pytest.mark.parametrize("status", [s.value for s in WorkRequest.Status])
+@pytest.mark.parametrize("class_code", ["9X/Ma1", ""])
+def test_work_earlier_tag_writes_what_the_page_template_wrote(status, class_code):
+    work = _my_students_work(status, overdue=status == "requested", filed=True)
+    work.date = dt.date(2026, 11, 2)
+    work.class_code = class_code
+    work.period_name = "P<2> & 3"
+    django_engine = engines["django"]
+    context = {"w": work, "csrf_token": "a-token"}
+    old = django_engine.from_string(OLD_EARLIER_TEMPLATE).render(context)
+    new = django_engine.from_string("{% load timetables_work %}{% work_earlier %}")
+    assert new.render(context) == old
+    assert ("<a href" in old) == (status in ("requested", "set"))
+
+
+@pytest.mark.parametrize("status", ["requested", "set"])
+@pytest.mark.parametrize("filed", [False, True])
+@pytest.mark.parametrize("count", [0, 1, 3])
+@pytest.mark.parametrize("class_code", ["9X/Ma1 <a>", ""])
+def test_fresh_set_form_fields_are_what_the_unbound_form_writes(status, filed, count, class_code):
+    """My students writes each lesson's unbound "Set the work" form without building it
+    (FreshWorkSetForm): the same fields, labels, widgets and values as WorkSetForm writes
+    through work_field, so a change to the form shows here."""
+    from timetables.forms.work import FreshWorkSetForm
+    from timetables.templatetags.timetables_work import fresh_set_fields, work_field
+
+    work = WorkRequest(
+        pk=5,
+        status=status,
+        subject="Maths & <Stats>",
+        class_code=class_code,
+        description="Read <p. 4>\n& answer" if status == "set" else "",
+        link='https://e.org/?a=1&b="2"' if status == "set" else "",
+    )
+    if filed:
+        work.file.name = "work/5/notes.pdf"
+        work.file_name = "notes <1>.pdf"
+    form = WorkSetForm(work=work, same_class_count=count, auto_id="w5_%s")
+    expected = "".join(work_field(field) for field in form)
+    assert fresh_set_fields(FreshWorkSetForm(work, count)) == expected
+    assert ("remove_file" in expected) == filed
+    assert ("same_for_class" in expected) == (count > 1)
+
+
+def test_my_students_lesson_with_a_fresh_form_is_what_the_page_template_wrote():
+    from timetables.forms.work import FreshWorkSetForm
+
+    django_engine = engines["django"]
+    s = SimpleNamespace(student=SimpleNamespace(name="Zoë <O'Brien> & co"))
+    seen = 0
+    for row in _my_students_rows():
+        if row.work is None or row.work.status not in ("requested", "set"):
+            continue
+        base = {"row": row, "s": s, "chosen": set(), "csrf_token": "a-token"}
+        row.form = WorkSetForm(work=row.work, same_class_count=2, auto_id=f"w{row.work.pk}_%s")
+        old = django_engine.from_string(OLD_LESSON_TEMPLATE).render(base)
+        row.form = FreshWorkSetForm(row.work, 2)
+        new = django_engine.from_string("{% load timetables_work %}{% work_lesson %}")
+        assert new.render(base) == old
+        seen += 1
+    assert seen == 10

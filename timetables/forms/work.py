@@ -3,6 +3,8 @@ records.attachments, through timetables.services.work; the form only takes it in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.core.validators import URLValidator
 
@@ -132,3 +134,14 @@ class WorkCompleteForm(forms.Form):
         help_text="For the teacher: how much was done, and anything to follow up in class.",
         error_messages={"required": "Say how the work went, for the teacher."},
     )
+
+
+@dataclass(frozen=True)
+class FreshWorkSetForm:
+    """The "Set the work" form for `work` as My students first shows it (unbound): the
+    work_lesson tag writes its fields straight from the form's widgets (what WorkSetForm
+    with these arguments writes, held to it by tests/test_timetable_work.py), without
+    building a form and its bound fields for each of twenty or more lessons."""
+
+    work: object  # a WorkRequest
+    same_class_count: int = 0

@@ -5,14 +5,19 @@ queries however long the plan or busy the room."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
+from enigma.formatting import day_text
 from enigma.models import Period
+from enigma.school_calendar import SchoolCalendar
 from referrals import dates
 from referrals.models import Placement
 from timetables import occupancy
@@ -47,13 +52,101 @@ def plan_placement_for(placement_pk: int) -> Placement:
     )
 
 
+# A placement id no placement has, standing for the one asked for in the compiled query.
+_ANY_PLACEMENT = -7_340_981_652_197
+
+
+@dataclass(slots=True)
+class PlanLesson:
+    """One lesson of a placement's plan as the plan page reads it: a PlanCell's few fields
+    the grid shows, with its work request's status and its register mark's (one of each
+    at most: unique per lesson), and its period (one Period object per period, shared)."""
+
+    pk: int
+    date: dt.date
+    period_id: int
+    mode: str
+    subject: str
+    work_status: str | None
+    mark_status: str | None
+    period: Period
+
+
+def _plan_lessons_query(placement_id: int):
+    same_lesson = {
+        "placement_id": OuterRef("placement_id"),
+        "date": OuterRef("date"),
+        "period_id": OuterRef("period_id"),
+    }
+    return (
+        PlanCell.objects.filter(placement_id=placement_id)
+        .annotate(
+            work_status=Subquery(WorkRequest.objects.filter(**same_lesson).values("status")[:1]),
+            mark_status=Subquery(RegisterMark.objects.filter(**same_lesson).values("status")[:1]),
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "date",
+            "period_id",
+            "mode",
+            "subject",
+            "work_status",
+            "mark_status",
+            "period__name",
+            "period__kind",
+            "period__starts_at",
+            "period__ends_at",
+        )
+    )
+
+
+@functools.cache
+def _compiled_plan_lessons() -> tuple[str, tuple, int]:
+    """The SQL of _plan_lessons_query, built once a process: building and compiling the
+    query and its two subqueries cost about as much as running it, on every view of the
+    plan. Returns the SQL, its parameters and where among them the placement's id goes."""
+    sql, params = _plan_lessons_query(_ANY_PLACEMENT).query.sql_with_params()
+    return sql, tuple(params), params.index(_ANY_PLACEMENT)
+
+
+def _plan_lessons(placement_id: int) -> list[PlanLesson]:
+    """The plan's lessons as plain rows, in one query (a few hundred lessons: a model
+    object for each, its period's and its teacher's cost more than the query)."""
+    sql, params, at = _compiled_plan_lessons()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], placement_id, *params[at + 1 :]))
+        rows = cursor.fetchall()
+    periods: dict[int, Period] = {}
+    lessons = []
+    for pk, day, period_id, mode, subject, work, mark, name, kind, starts, ends in rows:
+        period = periods.get(period_id)
+        if period is None:
+            period = periods[period_id] = Period(
+                id=period_id, name=name, kind=kind, starts_at=starts, ends_at=ends
+            )
+        lessons.append(PlanLesson(pk, day, period_id, mode, subject, work, mark, period))
+    return lessons
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_label_in(day: dt.date, language: str | None) -> str:
+    return date_format(day, "D j M")
+
+
+def _day_label(day: dt.date) -> str:
+    """ "Mon 3 Nov", as the grid names a day: kept, like enigma.formatting.day_text (the
+    words depend only on the day and the language)."""
+    return _day_label_in(day, get_language())
+
+
 @dataclass
 class CellView:
     """One lesson of the plan, with what its cell shows worked out once here: the grid
     renders about 150 of these, and a lookup or a date format in the template costs more
     per cell than the same in Python."""
 
-    cell: PlanCell
+    cell: PlanCell | PlanLesson
     use: occupancy.Use
     capacity: int
     work_status: str = ""
@@ -155,26 +248,15 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     if not placement.start_date or not placement.planned_exit:
         return PlanPage(placement, [], today, capacity, spaces, False, False, [], None, 0)
     last = placement.actual_exit or placement.planned_exit
-    calendar = dates.calendar_for(placement.start_date)
+    # The placement's days alone: the weeks are counted from its school days (the calendar
+    # to the end of next year, that dates.calendar_for loads, was worked out day by day).
+    calendar = SchoolCalendar.from_db(placement.start_date, last)
     school_weeks = dates.school_weeks(placement.start_date, last, calendar)
     school_days = [day for week_days in school_weeks for day in week_days]
-    # Each lesson with its work request's status and its register mark (one of each at
-    # most: unique per lesson), in the one query.
-    same_lesson = {
-        "placement_id": OuterRef("placement_id"),
-        "date": OuterRef("date"),
-        "period_id": OuterRef("period_id"),
-    }
-    cells = list(
-        PlanCell.objects.filter(placement=placement)
-        .select_related("period", "teacher")
-        .annotate(
-            work_status=Subquery(WorkRequest.objects.filter(**same_lesson).values("status")[:1]),
-            mark_status=Subquery(RegisterMark.objects.filter(**same_lesson).values("status")[:1]),
-        )
-    )
+    cells = _plan_lessons(placement.pk)
     work = {(c.date, c.period_id): c.work_status for c in cells if c.work_status}
-    use = occupancy.room_use({c.date for c in cells if c.date >= today})
+    upcoming = [c.date for c in cells if c.date >= today]
+    use = occupancy.room_use_between(min(upcoming), max(upcoming)) if upcoming else {}
     marked = {(c.date, c.period_id) for c in cells if c.mark_status}
     notes = {
         n.week_start: n
@@ -187,10 +269,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     editable = placement.state in occupancy.LIVE
     weeks: list[WeekView] = []
     for number, week_days in enumerate(school_weeks, start=1):
-        days = [
-            DayView(day, date_format(day, "D j M"), date_format(day, "D j M Y"))
-            for day in week_days
-        ]
+        days = [DayView(day, _day_label(day), day_text(day)) for day in week_days]
         letters = dict.fromkeys(cycle.letter(day) for day in week_days if cycle.letter(day))
         week = WeekView(week_days[0], number, "/".join(letters), days, note=notes.get(week_days[0]))
         subjects: set[str] = set()

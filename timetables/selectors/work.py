@@ -8,20 +8,30 @@ in one query each, with what they show joined in, and are grouped in Python.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from enigma.models import AuditEvent
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from referrals.models import Placement
-from timetables.models import Lesson, Mode, PlanCell, WorkRequest, monday_of, teacher_name
+from timetables.models import (
+    ROOM_MODES,
+    Lesson,
+    Mode,
+    PlanCell,
+    WorkRequest,
+    monday_of,
+    teacher_name,
+)
 
 S = WorkRequest.Status
 # Requests a teacher may still set (or change); after completion the work is fixed.
@@ -210,26 +220,72 @@ def my_placements(user):
     )
 
 
+# Stand-ins for the teacher and the days in a query compiled once (no user has the id, and
+# no lesson is on either day).
+_ANY_USER = -7_340_981_652_199
+_ANY_FROM, _ANY_TO = dt.date(1901, 1, 2), dt.date(1901, 1, 3)
+
+
+def _my_lessons_query(user_id, first: dt.date, last: dt.date):
+    """The teacher's lessons of live placements from `first` to `last`, as plain rows (a
+    model object each, and one for its period, cost more than the query)."""
+    return (
+        PlanCell.objects.filter(
+            teacher_id=user_id,
+            placement__state__in=Placement.HOLDING,
+            date__gte=first,
+            date__lte=last,
+        )
+        .order_by()
+        .values_list(
+            "placement_id",
+            "date",
+            "period_id",
+            "period__name",
+            "period__starts_at",
+            "subject",
+            "class_code",
+            "mode",
+        )
+    )
+
+
+def _my_requests_query(user_id, first=None, last=None):
+    """The teacher's requests of live placements not cancelled, each with its period's name
+    and start (not a copy of the period each)."""
+    return (
+        WorkRequest.objects.filter(teacher_id=user_id, placement__state__in=Placement.HOLDING)
+        .exclude(status=S.CANCELLED)
+        .annotate(period_name=F("period__name"), period_starts_at=F("period__starts_at"))
+        .order_by("date", "period__starts_at", "pk")
+    )
+
+
+@functools.cache
+def _compiled(query) -> tuple[str, tuple]:
+    """A query's SQL and parameters, built once a process with the stand-ins above (to be
+    swapped for the values asked about): building and compiling it cost more than running
+    it, on every view of My students."""
+    sql, params = query(_ANY_USER, _ANY_FROM, _ANY_TO).query.sql_with_params()
+    return sql, tuple(params)
+
+
 def my_students(user, today: dt.date) -> MyStudents:
     """Three queries: the placements, the teacher's plan cells of this week and next, and
     the teacher's work requests for those placements."""
     this_monday, next_monday = teaching_weeks(today)
     end = next_monday + dt.timedelta(days=4)
     placements = list(my_placements(user))
-    ids = [p.pk for p in placements]
-    cells = list(
-        PlanCell.objects.filter(
-            teacher=user, placement_id__in=ids, date__gte=this_monday, date__lte=end
-        )
-        .select_related("period")
-        .order_by("date", "period__starts_at")
-    )
-    requests = list(
-        WorkRequest.objects.filter(teacher=user, placement_id__in=ids)
-        .exclude(status=S.CANCELLED)
-        .select_related("period")
-        .order_by("date", "period__starts_at", "pk")
-    )
+    # The teacher's lessons and requests of live placements are those of `placements`
+    # (each is one of the reasons a placement is listed), so their queries need not name
+    # the placements, and are built once a process (_compiled).
+    values = {_ANY_USER: user.pk, _ANY_FROM: this_monday, _ANY_TO: end}
+    sql, params = _compiled(_my_lessons_query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) for p in params])
+        cells = cursor.fetchall()
+    sql, params = _compiled(_my_requests_query)
+    requests = list(WorkRequest.objects.raw(sql, [values.get(p, p) for p in params]))
     same_class = Counter(_class_key(w) for w in requests if w.status in CHANGEABLE)
     for w in requests:
         w.same_class_count = same_class[_class_key(w)] if w.status in CHANGEABLE else 0
@@ -237,18 +293,19 @@ def my_students(user, today: dt.date) -> MyStudents:
 
     by_slot = {(w.placement_id, w.date, w.period_id): w for w in requests}
     rows: dict[int, dict[dt.date, list[LessonRow]]] = defaultdict(lambda: defaultdict(list))
-    for c in cells:
-        work = by_slot.pop((c.placement_id, c.date, c.period_id), None)
-        rows[c.placement_id][monday_of(c.date)].append(
+    for placement_id, day, period_id, period_name, starts_at, subject, code, mode in cells:
+        in_room = mode in ROOM_MODES
+        work = by_slot.pop((placement_id, day, period_id), None)
+        rows[placement_id][monday_of(day)].append(
             LessonRow(
-                c.date,
-                c.period.name,
-                c.period.starts_at,
-                c.subject,
-                c.class_code,
-                c.mode,
-                c.in_room,
-                work if c.in_room else None,
+                day,
+                period_name,
+                starts_at,
+                subject,
+                code,
+                mode,
+                in_room,
+                work if in_room else None,
             )
         )
     earlier: dict[int, list[WorkRequest]] = defaultdict(list)
@@ -257,8 +314,8 @@ def my_students(user, today: dt.date) -> MyStudents:
             rows[w.placement_id][monday_of(w.date)].append(
                 LessonRow(
                     w.date,
-                    w.period.name,
-                    w.period.starts_at,
+                    w.period_name,
+                    w.period_starts_at,
                     w.subject,
                     w.class_code,
                     Mode.ROOM,
@@ -275,7 +332,7 @@ def my_students(user, today: dt.date) -> MyStudents:
         for monday, label in ((this_monday, "This week"), (next_monday, "Next week")):
             week_rows = sorted(rows[p.pk][monday], key=lambda r: (r.date, r.starts_at))
             weeks.append(WeekRows(monday, label, week_rows))
-        back = sorted(earlier[p.pk], key=lambda w: (w.date, w.period.starts_at), reverse=True)
+        back = sorted(earlier[p.pk], key=lambda w: (w.date, w.period_starts_at), reverse=True)
         students.append(StudentRow(p, weeks, back))
     return MyStudents(today, (this_monday, next_monday), students)
 

@@ -41,11 +41,46 @@ def _once(context) -> tuple[str, str, str]:
 def plan_cell(context) -> str:
     """One lesson of the plan: `view` (a CellView) and `can_edit`; for a cell's htmx reply
     also `warning` (with the `wanted` place), `error` and `focus`."""
-    view = context["view"]
-    pk = int(view.pk)
+    return mark_safe(  # noqa: S308 (_cell escapes every value it writes)
+        _cell(
+            context["view"],
+            context.get("can_edit"),
+            context.get("warning"),
+            context.get("wanted", ""),
+            context.get("error"),
+            context.get("focus"),
+            *_once(context),
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def plan_rows(context, week) -> str:
+    """A week's rows of the grid (`week.rows`: each period with its lessons, None where
+    there is none), as the plan page's loop wrote them with its plain cells (no warning,
+    error or focus: those are for a cell's htmx reply)."""
     can_edit = context.get("can_edit")
-    warning = context.get("warning")
     head, tail, csrf = _once(context)
+    out = ["\n    "]
+    for period, row in week.rows:
+        out.append(
+            f'\n      <tr><th scope="row">{_e(period.name)}<br><span class="meta">'
+            f"{period.starts_at:%H:%M}</span></th>\n      "
+        )
+        for view in row:
+            if view:
+                cell = _cell(view, can_edit, "", "", "", False, head, tail, csrf)
+                out.append(f"<td>{cell}</td>")
+            else:
+                out.append("<td></td>")
+        out.append("\n      </tr>\n    ")
+    # Safe: the period's name escaped, its time in figures, and the cells from _cell.
+    return mark_safe("".join(out) + "\n    ")  # noqa: S308
+
+
+def _cell(view, can_edit, warning, wanted, error, focus, head, tail, csrf) -> str:
+    """plan_cell's markup, every value escaped."""
+    pk = int(view.pk)
     url = f"{head}{pk}{tail}"
     subject, mode_label = _e(view.subject), _e(view.mode_label)
     full = view.full
@@ -55,7 +90,7 @@ def plan_cell(context) -> str:
             f'\n  <form method="post" action="{url}" hx-post="{url}" hx-target="#cell-{pk}"'
             f' hx-swap="outerHTML">\n    {csrf}\n'
             f'    <button type="submit" class="plan-cell__button" id="cell-button-{pk}"'
-            f"{' autofocus' if context.get('focus') else ''}>\n"
+            f"{' autofocus' if focus else ''}>\n"
             f'      <span class="plan-cell__subject">{subject}</span>\n'
             f'      <span class="plan-cell__mode">{mode_label}</span>\n'
             f'      <span class="visually-hidden">, {_e(view.day_label)} {_e(view.period_name)}.'
@@ -89,13 +124,13 @@ def plan_cell(context) -> str:
             f'\n  <div class="plan-cell__warning" role="alert">\n    <p>{_e(warning)}</p>\n'
             f'    <form method="post" action="{url}" hx-post="{url}" hx-target="#cell-{pk}"'
             ' hx-swap="outerHTML">\n'
-            f'      {csrf}<input type="hidden" name="mode" value="{_e(context.get("wanted", ""))}">'
+            f'      {csrf}<input type="hidden" name="mode" value="{_e(wanted)}">'
             '<input type="hidden" name="confirm" value="1">\n'
             '      <button type="submit" class="button button--small">Overfill anyway</button>\n'
             "    </form>\n  </div>\n  "
         )
     out += "\n  "
-    if error := context.get("error"):
+    if error:
         out += f'<p class="field__error" role="alert">{_e(error)}</p>'
-    # Safe: every value above went through _e (or is a number, or Django's CSRF field).
-    return mark_safe(out + "\n</div>\n")  # noqa: S308
+    # Every value above went through _e (or is a number, or Django's CSRF field).
+    return out + "\n</div>\n"

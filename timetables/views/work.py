@@ -29,7 +29,12 @@ from enigma.models import SchoolSettings
 from enigma.permissions import requires
 from enigma.uploads import accepts_uploads
 from records import attachments
-from timetables.forms.work import WorkCompleteForm, WorkSetForm, WorkSetManyForm
+from timetables.forms.work import (
+    FreshWorkSetForm,
+    WorkCompleteForm,
+    WorkSetForm,
+    WorkSetManyForm,
+)
 from timetables.models import WorkRequest
 from timetables.selectors import work as selectors
 from timetables.services import work as services
@@ -75,11 +80,9 @@ def _my_students_page(request, many_form):
         for week in student.weeks:
             for row in week.rows:
                 if row.work is not None and row.work.status in selectors.CHANGEABLE:
-                    row.form = WorkSetForm(
-                        work=row.work,
-                        same_class_count=row.work.same_class_count,
-                        auto_id=f"w{row.work.pk}_%s",
-                    )
+                    # WorkSetForm(work=..., same_class_count=..., auto_id="w<pk>_%s"),
+                    # written by the work_lesson tag without building the form.
+                    row.form = FreshWorkSetForm(row.work, row.work.same_class_count)
     chosen = {str(pk) for pk in many_form.data.getlist("works")} if many_form.is_bound else set()
     return render(
         request,
