@@ -257,3 +257,44 @@ def test_the_page_queries_do_not_grow_with_the_placement(placed, cora, sam, clie
         text = client.get(url).content.decode()
     assert "Entry 21" in text and "Target 21" in text
     assert len(large) == len(small), [q["sql"][:80] for q in large.captured_queries]
+
+
+def test_the_register_and_the_work_are_counted_by_status(placed, cora, sam, client_for):
+    """Counted by hand: 6 marks (3 present, 1 late, 1 absent, 1 in class); 7 lessons in
+    the room, one cancelled and left out: of the 6, 4 have work set (2 of them done and
+    one of those returned), 2 are still requested, one of those in the past (today is
+    1 Oct); 3 subjects among the 6."""
+    from tests.factories import PeriodFactory
+    from timetables.models import RegisterMark, WorkRequest
+
+    periods = [
+        PeriodFactory(starts_at=dt.time(9 + i), ends_at=dt.time(9 + i, 50)) for i in range(7)
+    ]
+    R, W = RegisterMark.Status, WorkRequest.Status
+    marks = [R.PRESENT, R.PRESENT, R.PRESENT, R.LATE, R.ABSENT, R.IN_CLASS]
+    for period, status in zip(periods, marks, strict=False):
+        RegisterMark.objects.create(
+            placement=placed, date=D(2026, 9, 8), period=period, status=status, recorded_by=cora
+        )
+    set_at = dt.datetime(2026, 9, 8, 9, tzinfo=LONDON)
+    lessons = [
+        (D(2026, 9, 8), "Maths", W.SET),
+        (D(2026, 9, 8), "Maths", W.COMPLETED),
+        (D(2026, 9, 8), "English", W.RETURNED),
+        (D(2026, 10, 2), "English", W.SET),
+        (D(2026, 9, 30), "Science", W.REQUESTED),  # past, nothing set: missing
+        (D(2026, 10, 2), "Science", W.REQUESTED),  # still to come
+        (D(2026, 9, 29), "Art", W.CANCELLED),  # left out
+    ]
+    for period, (day, subject, status) in zip(periods, lessons, strict=True):
+        WorkRequest.objects.create(
+            placement=placed, date=day, period=period, subject=subject, status=status,
+            set_at=None if status in (W.REQUESTED, W.CANCELLED) else set_at,
+        )  # fmt: skip
+    text = client_for(sam).get(reverse("oversight:case_summary", args=[placed.pk])).content
+    text = text.decode()
+    assert "6 lessons marked: 3 present, 1 late, 1 absent, 1 in class instead" in text
+    assert (
+        "6 room lessons in 3 subjects: work set for 4, done for 2; "
+        "1 past lesson with no work set" in text
+    )
