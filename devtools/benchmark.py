@@ -149,8 +149,8 @@ TARGETS = (
         "case summary",
         "/oversight/placements/{plan_placement}/summary/",
         SENCO,
-        queries_reason="a placement's whole story: referral, reviews, ratings, register, "
-        "work, follow-ups and its chronology, each one query",
+        queries_reason="a placement's whole story: referral, support tried, reviews, targets, "
+        "ratings, measures, follow-ups, room counts and its chronology, each one query",
     ),
 )
 

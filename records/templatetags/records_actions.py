@@ -7,17 +7,19 @@ read it; tests/test_my_actions_row.py holds the tag to the old template's markup
 byte (tests/golden/my_actions_row.html).
 
 Every value written is escaped with the standard library's html.escape (what
-django.utils.html.escape does, without its lazy-string wrapper)."""
+django.utils.html.escape does, without its lazy-string wrapper). Due dates are the date
+filter's "D j M Y", from the words kept per day for the process (enigma.formatting.day_text).
+"""
 
 from __future__ import annotations
 
 from html import escape
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import mark_safe
 
+from enigma.formatting import day_text
 from enigma.links import pk_url
 
 register = template.Library()
@@ -47,7 +49,7 @@ class _Page:
     def due(self, day) -> str:
         words = self.dates.get(day)
         if words is None:
-            words = self.dates[day] = _e(date_filter(day))
+            words = self.dates[day] = _e(day_text(day))
         return words
 
 
