@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
+from enigma.forms.widget_renderer import WIDGETS
 from enigma.templatetags.enigma_words import day, field_errors, is_check, says_optional
 from records import attachments
-from timetables.forms.widget_renderer import WIDGETS
 from timetables.forms.work import FreshWorkSetForm, WorkSetForm
 
 register = template.Library()
