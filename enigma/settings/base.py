@@ -99,6 +99,11 @@ TEMPLATES = [
     },
 ]
 
+# Every form's plain widgets (inputs, textareas, selects, lists of boxes) written in
+# Python, byte for byte as Django's own widget templates write them (three templates per
+# input, three per option, otherwise); any other template goes to Django's renderer.
+FORM_RENDERER = "enigma.forms.widget_renderer.WidgetRenderer"
+
 # Where what the apps add to each other's pages appears, by URL name (each app declares
 # its items in <app>/contributions.py; enigma/registry.py refuses to start if an item
 # declared has no place here, or a name here is not declared).
