@@ -387,6 +387,10 @@ def test_the_safeguarding_queue_names_the_student_each_open_action_is_about(clie
     file_url = reverse("records:student_file", args=[student.pk])
     assert "Ring the social worker" in actions
     assert f'<a href="{file_url}">{student.name}</a>' in actions
+    # Its summary was read (shown in the actions table only): the read is logged.
+    entry = Entry.objects.get(summary="Old worry")
+    read = AuditEvent.objects.filter(action=RecordsAction.RESTRICTED_READ).latest("pk")
+    assert entry.pk in read.data["entries"]
 
 
 def _entry_post(**extra):

@@ -104,7 +104,9 @@ def safeguarding_queue(request):
     for entry in recent:
         entry.is_restricted = True
         entry.show_content = True
-    audit_restricted_reads(request, None, recent)
+    # Every row here shows a restricted entry's words: the recent entries' summaries and,
+    # for each open action, its entry's summary (an older entry may appear only there).
+    audit_restricted_reads(request, None, recent, also_shown=[a.entry_id for a in actions])
     return render(
         request,
         "records/safeguarding_queue.html",

@@ -73,8 +73,12 @@ def mark_actions_readable(request, actions) -> list:
     return actions
 
 
-def audit_restricted_reads(request, student, entries: list[Entry]) -> None:
+def audit_restricted_reads(request, student, entries: list[Entry], also_shown=()) -> None:
+    """One audit row naming the restricted entries whose words the page shows: those of
+    `entries` shown in full, and the ids in `also_shown` (restricted entries shown in
+    part, such as an open action's entry summary)."""
     shown = [e.pk for e in entries if e.is_restricted and e.show_content]
+    shown += [pk for pk in dict.fromkeys(also_shown) if pk not in shown]
     if shown:
         audit.read(
             RecordsAction.RESTRICTED_READ,
