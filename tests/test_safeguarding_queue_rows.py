@@ -328,3 +328,34 @@ def test_the_page_reads_the_same_lists_from_sql_compiled_once(personas):
         tom, today=today, recent_shown=10, per_page=50, page_number=None
     )
     assert page.paginator.count == 8 and not any(a.visible_students for a in page)
+
+
+def test_the_compiled_lists_follow_a_category_restricted_after_they_were_compiled(personas):
+    """The SQL is compiled once a process; a category restricted (or opened) after that
+    moves its entries into (or out of) the queue at the next read, because the category
+    test is part of the SQL, not a list of ids fixed when it was built."""
+    dina = personas["dina"]
+    today = timezone.localdate()
+    later = Category.objects.create(name="Restricted after compiling", position=92)
+    record_entry(
+        author=dina,
+        students=[StudentFactory()],
+        kind="concern",
+        category=later,
+        summary="Became restricted",
+        actions=[NewAction("On became restricted", dina, today)],
+    )
+
+    def shown():
+        recent, _more, page = selectors.safeguarding_queue_shown(
+            dina, today=today, recent_shown=10, per_page=10, page_number=None
+        )
+        return [e.summary for e in recent], [a.description for a in page]
+
+    assert shown() == ([], [])  # compiled now, with the category open
+    later.restricted = True
+    later.save()
+    assert shown() == (["Became restricted"], ["On became restricted"])
+    later.restricted = False
+    later.save()
+    assert shown() == ([], [])
