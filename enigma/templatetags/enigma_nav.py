@@ -1,12 +1,15 @@
 """Navigation helpers: the links, tabs and panels the apps contribute (enigma.registry)."""
 
 import functools
+from types import SimpleNamespace
 
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from enigma import registry
+from enigma.capabilities import Can
 from enigma.links import pk_url
 
 register = template.Library()
@@ -16,6 +19,49 @@ register = template.Library()
 def is_current(context, prefix: str) -> bool:
     match = getattr(context.get("request"), "resolver_match", None)
     return bool(match and match.view_name.startswith(prefix))
+
+
+@register.simple_tag(takes_context=True)
+def shell_part(context, template_name: str) -> SafeString:
+    """A part of every page's header (templates/enigma/shell/) that depends only on what
+    the person may do and which page this is: rendered once per process for each
+    combination of roles, page and navigation links, then given as it stands.
+
+    The part sees no person and no request: only `can` (asked of the roles alone),
+    `nav_links` and `request.resolver_match` (the page's view name, URL name and
+    namespace), so nothing of one person's can reach another's page. Rendering the
+    header's links and their 18 reversed URLs on every page took about 1.5 ms.
+    """
+    user = context.get("user")
+    match = getattr(context.get("request"), "resolver_match", None)
+    links = registry.collected().nav_links
+    # In development a template edited while the server runs shows at once.
+    render = _shell_part.__wrapped__ if settings.DEBUG else _shell_part
+    return render(
+        template_name,
+        frozenset(getattr(user, "roles", ())) if getattr(user, "is_authenticated", False) else None,
+        links,
+        (match.view_name, match.url_name, match.namespace) if match else None,
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _shell_part(template_name, roles, links, page, prefix, urlconf) -> SafeString:
+    # Everything the part may read is in the arguments (the cache's key).
+    from django.template.loader import get_template
+
+    person = SimpleNamespace(is_authenticated=roles is not None, roles=roles or frozenset())
+    match = None
+    if page is not None:
+        view_name, url_name, namespace = page
+        match = SimpleNamespace(view_name=view_name, url_name=url_name, namespace=namespace)
+    request = SimpleNamespace(resolver_match=match)
+    nav_links = [link for link in links if Can(person)[link.capability]]
+    context = {"can": Can(person), "nav_links": nav_links, "request": request}
+    html = get_template(template_name).render(context)
+    return mark_safe(html.strip())  # noqa: S308 - rendered by the template engine, escaped there
 
 
 @register.inclusion_tag("enigma/students/_tabs.html", takes_context=True)
