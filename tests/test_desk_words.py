@@ -27,6 +27,32 @@ def test_the_year_filter_offers_the_schools_own_year_groups(client_for, cora):
     assert "Year 0" not in response.content.decode()
 
 
+def test_the_year_groups_stepped_through_the_index_are_those_grouped_from_the_roll(cora):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enigma.models import Student
+    from enigma.selectors.students import year_groups
+
+    for year in (7, 7, 8, 10, 13):
+        StudentFactory(year_group=year)
+    StudentFactory(year_group=3, on_roll=False)
+    StudentFactory(year_group=12, on_roll=False)
+    grouped = list(
+        Student.objects.filter(on_roll=True)
+        .order_by("year_group")
+        .values_list("year_group", flat=True)
+        .distinct()
+    )
+    assert grouped == [7, 8, 10, 13]
+    with CaptureQueriesContext(connection) as ctx:
+        assert year_groups(cora) == grouped  # the coordinator sees every pupil
+    reads = [q["sql"] for q in ctx.captured_queries if "enigma_student" in q["sql"]]
+    assert len(reads) == 1 and "RECURSIVE" in reads[0]
+    Student.objects.update(on_roll=False)
+    assert year_groups(cora) == []
+
+
 def test_other_students_are_listed_without_a_trailing_comma(client_for, cora):
     kofi = StudentFactory(legal_forename="Kofi", legal_surname="Thompson")
     # The student whose file is open sorts last: the list used to end "Kofi Thompson,".
