@@ -101,3 +101,38 @@ def test_my_actions_pages_are_found_on_the_actions_alone(personas, client_for):
         assert client_for(cora).get(reverse("records:my_actions")).status_code == 200
     (counting,) = [q["sql"] for q in captured.captured_queries if "OVER ()" in q["sql"]]
     assert '"records_entry"' not in counting
+
+
+def test_my_actions_names_only_the_pupils_the_holder_may_see(personas, client_for):
+    """A row names the entry's pupils the holder may see, by surname (their names come
+    with the row now, not from a query of pupils): a class teacher holding an action on
+    an entry about three pupils, two of them theirs, sees those two and not the third;
+    the room team (who see everyone) sees all three."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from records.services.entries import NewAction, record_entry
+    from tests.factories import LinkFactory, StudentFactory
+
+    cora, tom = personas["cora"], personas["tom"]
+    zed = StudentFactory(legal_forename="Ada", legal_surname="Zed", preferred_forename="")
+    abel = StudentFactory(legal_forename="Bo", legal_surname="Abel", preferred_forename="")
+    hidden = StudentFactory(legal_forename="Quillon", legal_surname="Mortlake")
+    for pupil in (zed, abel):
+        LinkFactory(student=pupil, staff=tom)
+    due = timezone.localdate() + dt.timedelta(days=3)
+    for holder in (tom, cora):
+        record_entry(
+            author=cora,
+            students=[zed, hidden, abel],
+            kind="concern",
+            summary="Scuffle at lunch",
+            actions=[NewAction(f"Ring home ({holder.pk})", holder, due)],
+        )
+    html = client_for(tom).get(reverse("records:my_actions")).content.decode()
+    assert "Ring home" in html
+    assert "Bo Abel" in html and "Ada Zed" in html
+    assert html.index("Bo Abel") < html.index("Ada Zed")
+    assert "Quillon" not in html and "Mortlake" not in html
+    html = client_for(cora).get(reverse("records:my_actions")).content.decode()
+    assert html.index("Bo Abel") < html.index("Quillon Mortlake") < html.index("Ada Zed")

@@ -400,10 +400,45 @@ def open_actions_page_for(user, per_page: int, number) -> Page:
     )
     ids = [action.pk for action in page.object_list]
     if ids:
-        found = _with_students(_with_entry_context(Action.objects.filter(pk__in=ids), user), user)
-        by_id = {action.pk: action for action in found}
+        by_id = {action.pk: action for action in _my_actions_shown(ids, user)}
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     return page
+
+
+# What a row of 'my actions' shows of its entry, and what deciding whether it may show it
+# reads (records.views.common.decide_visibility: the kind, for a record of force; whether
+# it corrects another).
+_MY_ACTION_ENTRY = ("summary", "kind", "amends_id")
+
+
+def _unless_everyone(viewer) -> QuerySet | None:
+    """The students `viewer` may see, or None when that is every student (no condition)."""
+    visible = Student.objects.visible_to(viewer)
+    return visible if visible.query.where else None
+
+
+def _my_actions_shown(ids: list[int], viewer) -> list[Action]:
+    """The actions `ids` with what their rows show and no more: the entry's words and
+    restriction, whether it was shared with `viewer`, and the students it is about that
+    `viewer` may see (entry.visible_students), named from a column of the action's own
+    row. Not the entry's category, the holder (the viewer) or the whole of each pupil
+    and entry, which the page never shows (~50 rows of four model instances each, and a
+    second query for the pupils, as the student file's sidebar still loads them)."""
+    found = list(
+        Action.objects.filter(pk__in=ids)
+        .select_related("entry")
+        .only("entry_id", "description", "due_on", *(f"entry__{f}" for f in _MY_ACTION_ENTRY))
+        .annotate(
+            entry_restricted=ENTRY_RESTRICTED,
+            shared_with_me=Exists(
+                EntryShare.objects.filter(entry=OuterRef("entry_id"), shared_with=viewer)
+            ),
+            named_students=_students_named("entry_id", _unless_everyone(viewer)),
+        )
+    )
+    for action in found:
+        action.entry.visible_students = action.named_students
+    return found
 
 
 def entries_shared_with(user) -> QuerySet[EntryShare]:
