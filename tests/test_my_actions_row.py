@@ -136,3 +136,84 @@ def test_my_actions_names_only_the_pupils_the_holder_may_see(personas, client_fo
     assert "Quillon" not in html and "Mortlake" not in html
     html = client_for(cora).get(reverse("records:my_actions")).content.decode()
     assert html.index("Bo Abel") < html.index("Quillon Mortlake") < html.index("Ada Zed")
+
+
+def test_my_actions_reads_the_same_rows_from_sql_compiled_once(personas, client_for):
+    """For a holder who sees every student the page's actions are read by SQL compiled
+    once a process, with the holder and the page's ids put in: the same actions, in the
+    same order, with the same entry words, restriction, sharing and names as the
+    queryset the page read before (open_actions_for), on every page; a restricted
+    entry's words still wait for a fresh second factor, and another holder's page
+    (compiled for the first) shows none of the first's actions."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from records.models import Category
+    from records.selectors import chronology as selectors
+    from records.services.entries import NewAction, amend_entry, record_entry
+    from tests.conftest import pass_second_factor
+    from tests.factories import StudentFactory
+
+    cora, dina = personas["cora"], personas["dina"]
+    today = timezone.localdate()
+    safeguarding = Category.objects.get(name="Safeguarding")
+    for i in range(4):
+        record_entry(
+            author=cora,
+            students=[StudentFactory(), StudentFactory()],
+            kind="concern",
+            summary=f"Upset {i}",
+            actions=[NewAction(f"Ring home {i}", cora, today + dt.timedelta(days=i))],
+        )
+    secret = record_entry(
+        author=dina,
+        students=[StudentFactory()],
+        kind="concern",
+        category=safeguarding,
+        summary="Disclosure-words-1234",
+        actions=[NewAction("Secret-step-1234", cora, today + dt.timedelta(days=1))],
+    )
+    amend_entry(
+        author=dina,
+        original=secret,
+        reason="Spelling",
+        summary="Disclosure-words-1234 (corrected)",
+        account="",
+        actions=[NewAction("Secret-step-5678", dina, today)],
+    )
+
+    def row(a):
+        names = [(s.pk, s.name) for s in a.entry.visible_students]
+        return (
+            a.pk,
+            a.entry_id,
+            a.description,
+            a.due_on,
+            a.entry.summary,
+            a.entry.kind,
+            a.entry.amends_id,
+            bool(a.entry_restricted),
+            bool(a.shared_with_me),
+            names,
+        )
+
+    expected = [row(a) for a in selectors.open_actions_for(cora)]
+    assert len(expected) == 5 and any(r[7] and r[8] for r in expected)
+    pages = [selectors.open_actions_page_for(cora, 2, n) for n in (None, "2", "3", "99")]
+    assert [row(a) for a in pages[0]] + [row(a) for a in pages[1]] + [
+        row(a) for a in pages[2]
+    ] == expected
+    assert [row(a) for a in pages[3]] == expected[4:]
+    assert {page.paginator.count for page in pages} == {5}
+    assert [a.description for a in selectors.open_actions_page_for(dina, 50, None)] == [
+        "Secret-step-5678"
+    ]
+
+    client = client_for(cora)
+    html = client.get(reverse("records:my_actions")).content.decode()
+    assert "Ring home 0" in html and "Confirm your second factor" in html
+    assert "1234" not in html
+    pass_second_factor(client)
+    html = client.get(reverse("records:my_actions")).content.decode()
+    assert "Secret-step-1234" in html and "Disclosure-words-1234" in html
+    assert "5678" not in html
