@@ -217,3 +217,48 @@ def test_my_actions_reads_the_same_rows_from_sql_compiled_once(personas, client_
     html = client.get(reverse("records:my_actions")).content.decode()
     assert "Secret-step-1234" in html and "Disclosure-words-1234" in html
     assert "5678" not in html
+
+
+def test_my_actions_lists_the_entries_shared_with_the_person(personas, client_for):
+    """Below the actions, the restricted entries a DSL shared with this person, newest
+    first, each with when it happened, who shared it, when and why (read by SQL
+    compiled once a process, the person put in); someone else's page lists none of
+    them, and the entry's own words are not in the list."""
+    import time_machine
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from records.models import Category
+    from records.services.entries import record_entry, share_entry
+    from tests.factories import StudentFactory
+
+    cora, dina, tom = personas["cora"], personas["dina"], personas["tom"]
+    safeguarding = Category.objects.get(name="Safeguarding")
+    now = timezone.now()
+    entries = []
+    days = (dt.datetime(2026, 9, 14, 10, tzinfo=dt.UTC), dt.datetime(2026, 10, 5, 9, tzinfo=dt.UTC))
+    for i, when in enumerate(days):
+        entries.append(
+            record_entry(
+                author=dina,
+                students=[StudentFactory()],
+                kind="concern",
+                category=safeguarding,
+                occurred_at=when,
+                summary=f"Shared-words-{i}",
+            )
+        )
+    for i, entry in enumerate(entries):
+        with time_machine.travel(now - dt.timedelta(days=10 - i)):
+            share_entry(entry=entry, shared_by=dina, colleague=cora, reason=f"Meeting <{i}>")
+    html = client_for(cora).get(reverse("records:my_actions")).content.decode()
+    assert "Restricted entries shared with you" in html
+    newer = f'<a href="{reverse("records:entry_detail", args=[entries[1].pk])}">'
+    older = f'<a href="{reverse("records:entry_detail", args=[entries[0].pk])}">'
+    assert html.index(newer) < html.index(older)
+    assert f"{newer}Entry of Mon 5 Oct 2026</a> – shared by {dina}" in html
+    assert f"{older}Entry of Mon 14 Sep 2026</a> – shared by {dina}" in html
+    assert "Meeting &lt;1&gt;" in html and "Meeting &lt;0&gt;" in html
+    assert "Shared-words" not in html
+    html = client_for(tom).get(reverse("records:my_actions")).content.decode()
+    assert "Restricted entries shared with you" not in html and "Meeting" not in html

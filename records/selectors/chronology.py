@@ -536,18 +536,58 @@ def _my_actions_shown(ids: list[int], viewer) -> list[Action]:
 
 
 def entries_shared_with(user) -> QuerySet[EntryShare]:
-    return (
-        EntryShare.objects.filter(shared_with=user)
-        .select_related("entry", "shared_by")
-        .annotate(
-            first_student_id=Subquery(
-                ChronologyLink.objects.filter(entry=OuterRef("entry_id"))
-                .order_by("seq")
-                .values("student_id")[:1]
-            )
-        )
-        .order_by("-shared_at")
+    return EntryShare.objects.filter(shared_with=user).order_by("-shared_at")
+
+
+class SharedEntry:
+    """A restricted entry shared with the viewer, as 'my actions' lists it: the entry
+    (its id and when it happened), who shared it, when and why."""
+
+    __slots__ = ("entry", "entry_id", "reason", "shared_at", "shared_by")
+
+    def __init__(self, entry_id, occurred_at, shared_at, reason, shared_by):
+        self.entry_id, self.shared_at, self.reason = entry_id, shared_at, reason
+        self.entry = SharedEntryWhen(occurred_at)
+        self.shared_by = shared_by
+
+
+class SharedEntryWhen:
+    __slots__ = ("occurred_at",)
+
+    def __init__(self, occurred_at):
+        self.occurred_at = occurred_at
+
+
+@functools.cache
+def _shared_sql(limit: int) -> tuple[str, tuple]:
+    query = (
+        entries_shared_with(_NOBODY)
+        .values_list(
+            "entry_id",
+            "entry__occurred_at",
+            "shared_at",
+            "reason",
+            "shared_by_id",
+            *(f"shared_by__{f}" for f in _PERSON_NAMED),
+        )[:limit]
+        .query
     )
+    sql, params = query.sql_with_params()
+    return sql, tuple(params)
+
+
+def entries_shared_with_shown(user, limit: int) -> list[SharedEntry]:
+    """The newest `limit` entries shared with `user`, with only what 'my actions' shows
+    of each, read by SQL compiled once a process (~1 ms of compiling a request, for a
+    list that is most often empty)."""
+    sql, params = _shared_sql(limit)
+    person = _people()
+    return [
+        SharedEntry(entry_id, occurred_at, shared_at, reason, person(*shared_by))
+        for entry_id, occurred_at, shared_at, reason, *shared_by in _rows(
+            sql, _as_for(params, user.pk)
+        )
+    ]
 
 
 SAFEGUARDING_RECENT_DAYS = 14
