@@ -4,9 +4,11 @@ and what failed (the school admin's Email problems, the DSL's Safeguarding home)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q
+from django.db import connection
+from django.db.models import Count, Min, Q, QuerySet, Value
 from django.utils import timezone
 
 from notifications.models import EmailProblem, Kind, Notification
@@ -32,27 +34,38 @@ class OutboxStatus:
         return not (self.waiting or self.failed)
 
 
-def outbox_status(*, kinds=None, since: dt.datetime | None = None) -> OutboxStatus:
+def _rows(kinds, since) -> QuerySet[Notification]:
     rows = Notification.objects.all()
     if kinds is not None:
         rows = rows.filter(kind__in=kinds)
     if since is not None:
         rows = rows.filter(created_at__gte=since)
-    waiting = Q(email_status=Status.PENDING, sent_at__isnull=True)
-    retrying = waiting & Q(failing_since__isnull=False)
-    counts = rows.aggregate(
-        n_waiting=Count("pk", filter=waiting),
-        n_retrying=Count("pk", filter=retrying),
-        oldest=Min("created_at", filter=waiting),
-        failing_from=Min("failing_since", filter=retrying),
-        soonest=Min("next_attempt_at", filter=retrying),
-        n_failed=Count("pk", filter=Q(email_status=Status.FAILED)),
-        n_digest=Count("pk", filter=Q(email_status=Status.DIGEST)),
-    )
+    return rows
+
+
+_WAITING = Q(email_status=Status.PENDING, sent_at__isnull=True)
+_RETRYING = _WAITING & Q(failing_since__isnull=False)
+_COUNTS = {
+    "n_waiting": Count("pk", filter=_WAITING),
+    "n_retrying": Count("pk", filter=_RETRYING),
+    "oldest": Min("created_at", filter=_WAITING),
+    "failing_from": Min("failing_since", filter=_RETRYING),
+    "soonest": Min("next_attempt_at", filter=_RETRYING),
+    "n_failed": Count("pk", filter=Q(email_status=Status.FAILED)),
+    "n_digest": Count("pk", filter=Q(email_status=Status.DIGEST)),
+}
+
+
+def outbox_status(*, kinds=None, since: dt.datetime | None = None) -> OutboxStatus:
+    rows = _rows(kinds, since)
+    return _status(rows, rows.aggregate(**_COUNTS))
+
+
+def _status(rows: QuerySet[Notification], counts: dict) -> OutboxStatus:
     last_error = ""
     if counts["n_retrying"]:
         last_error = (
-            rows.filter(retrying)
+            rows.filter(_RETRYING)
             .order_by("-next_attempt_at", "-id")
             .values_list("last_error", flat=True)
             .first()
@@ -70,10 +83,35 @@ def outbox_status(*, kinds=None, since: dt.datetime | None = None) -> OutboxStat
     )
 
 
+# Stands for the fortnight's start in the safeguarding counts' SQL (compiled once a
+# process: building the seven filtered aggregates was ~2 ms of the Safeguarding page's
+# Python, for a query of ~0.5 ms). No notification was made then.
+_SINCE_ANY = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+@functools.cache
+def _safeguarding_counts_sql() -> tuple[str, tuple, int]:
+    # The SQL rows.aggregate(**_COUNTS) runs: the aggregates over the rows, no grouping.
+    counts = (
+        _rows([Kind.SAFEGUARDING], _SINCE_ANY)
+        .order_by()
+        .annotate(_all=Value(1))
+        .values("_all")
+        .annotate(**_COUNTS)
+        .values_list(*_COUNTS)
+    )
+    sql, params = counts.query.sql_with_params()
+    return sql, tuple(params), params.index(_SINCE_ANY)
+
+
 def safeguarding_outbox() -> OutboxStatus:
     """The DSL alerts of the last two weeks: were they emailed?"""
     since = timezone.now() - dt.timedelta(days=SAFEGUARDING_DAYS)
-    return outbox_status(kinds=[Kind.SAFEGUARDING], since=since)
+    sql, params, at = _safeguarding_counts_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], since, *params[at + 1 :]))
+        counts = dict(zip(_COUNTS, cursor.fetchone(), strict=True))
+    return _status(_rows([Kind.SAFEGUARDING], since), counts)
 
 
 def open_email_problems():

@@ -156,3 +156,56 @@ def test_the_inbox_is_paged_unread_first_and_runs_the_same_queries_1x_or_10x(
     assert first.paginator.count == 40
     last = client.get(url, {"page": 14}).context["rows"]
     assert all(n.read_at is not None for n in last)
+
+
+def test_the_safeguarding_outbox_is_counted_as_every_outbox_is(personas):
+    """The Safeguarding page's counts come from SQL compiled once a process, with the
+    fortnight's start put in: the same as outbox_status over the DSL alerts of the last
+    two weeks, through waiting, retrying (with the last error), failed and digest rows,
+    an alert older than the fortnight and a row of another kind, and with none at all."""
+    import time_machine
+    from django.utils import timezone
+
+    from notifications import selectors
+
+    dina = personas["dina"]
+    now = timezone.now()
+
+    def expected():
+        since = timezone.now() - dt.timedelta(days=selectors.SAFEGUARDING_DAYS)
+        return selectors.outbox_status(kinds=[Kind.SAFEGUARDING], since=since)
+
+    with time_machine.travel(now, tick=False):
+        assert selectors.safeguarding_outbox() == expected()
+        assert selectors.safeguarding_outbox().all_sent
+    Status = Notification.EmailStatus
+    rows = [
+        {"created_at": now - dt.timedelta(days=3)},
+        {
+            "created_at": now - dt.timedelta(days=2),
+            "failing_since": now - dt.timedelta(hours=5),
+            "next_attempt_at": now + dt.timedelta(minutes=9),
+            "last_error": "Connection refused (2)",
+        },
+        {
+            "created_at": now - dt.timedelta(days=1),
+            "failing_since": now - dt.timedelta(hours=2),
+            "next_attempt_at": now + dt.timedelta(minutes=20),
+            "last_error": "Connection refused (1)",
+        },
+        {"created_at": now - dt.timedelta(days=4), "email_status": Status.FAILED},
+        {"created_at": now - dt.timedelta(days=5), "email_status": Status.DIGEST},
+        {"created_at": now - dt.timedelta(days=20)},
+        {"created_at": now - dt.timedelta(days=1), "kind": Kind.FOLLOW_UP_DUE},
+    ]
+    for n, fields in enumerate(rows):
+        note(dina, kind=fields.pop("kind", Kind.SAFEGUARDING), subject_key=f"sg:{n}", **fields)
+    with time_machine.travel(now, tick=False):
+        status = selectors.safeguarding_outbox()
+        assert status == expected()
+    assert (status.waiting, status.retrying, status.failed, status.in_digest) == (3, 2, 1, 1)
+    assert status.last_error == "Connection refused (1)"
+    assert status.oldest_waiting == now - dt.timedelta(days=3)
+    with time_machine.travel(now + dt.timedelta(days=12), tick=False):
+        assert selectors.safeguarding_outbox() == expected()
+        assert selectors.safeguarding_outbox().waiting == 2

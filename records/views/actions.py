@@ -21,6 +21,7 @@ from records.services import entries
 from records.views.common import audit_restricted_reads, mark_actions_readable
 
 MY_ACTIONS_PAGE_SIZE = 50
+MY_ACTIONS_SHARED_SHOWN = 50  # the newest entries shared with the person
 # The safeguarding queue: open actions a page at a time; the newest recent entries shown
 # (with a note when there are more; the files hold them all).
 SAFEGUARDING_ACTIONS_PAGE_SIZE = 50
@@ -34,7 +35,7 @@ def my_actions(request):
         request.user, MY_ACTIONS_PAGE_SIZE, request.GET.get("page")
     )
     actions = mark_actions_readable(request, page.object_list)
-    shared = list(selectors.entries_shared_with(request.user)[:50])
+    shared = selectors.entries_shared_with_shown(request.user, MY_ACTIONS_SHARED_SHOWN)
     return render(
         request,
         "records/my_actions.html",
