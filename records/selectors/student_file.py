@@ -1,0 +1,167 @@
+"""The student file's page of entries and its sidebar, from SQL compiled once a process.
+
+Building and compiling the file's queries (the entries with their restriction, their
+originals, the shares, the count, the files; the sidebar's open actions) was about a
+third of the page's time. Each is compiled here once a process (for each shape the
+filters and the viewer's rights give), from the very querysets of
+records.selectors.chronology (timeline_page and file_sidebar_actions, which stay the
+reference), with stand-ins where the student, the viewer, the filters' values and the
+page's place go; a request runs that SQL with its own values and gets the same model
+instances (records.selectors.compiled). The restriction is worked out by the SQL on
+every run (a category restricted after compiling is caught): nothing about any entry
+is fixed when the SQL is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.paginator import Page
+from django.db.models import OuterRef, Prefetch, prefetch_related_objects
+
+from enigma.capabilities import Capability
+from enigma.models import Student, User
+from records.models import Action, Attachment, Entry
+from records.selectors import chronology as c
+from records.selectors.compiled import CompiledQuery
+from records.selectors.paging import TOTAL, count_of, counted_rows_page
+
+# Stand-ins: values no row holds and nobody types.
+_STUDENT = -7_301_001
+_VIEWER = -7_301_002
+_CATEGORY = -7_301_003
+_AUTHOR = -7_301_004
+_KIND = "\x1fstand-in kind\x1f"
+_FROM = dt.date(1901, 2, 3)
+_TO = dt.date(1902, 3, 4)
+_OFFSET, _LIMIT = 7_654_321, 1_234_567
+_SLICE = f"LIMIT {_LIMIT} OFFSET {_OFFSET}"
+
+
+def _stand_in_viewer(read_restricted: bool, read_force: bool) -> User:
+    """A person with a stand-in id who holds (of the rights the file's queries ask
+    about) just these: the shape's."""
+    held = {Capability.READ_RESTRICTED: read_restricted, Capability.READ_FORCE_RECORDS: read_force}
+
+    def can(*capabilities):
+        asked = set(capabilities)
+        if not asked <= held.keys():
+            raise ValueError(f"the file's compiled SQL does not know {asked - held.keys()}")
+        return any(held[capability] for capability in capabilities)
+
+    stand_in = User(pk=_VIEWER)
+    stand_in.can = can
+    return stand_in
+
+
+def _shape(viewer, filters: c.TimelineFilters) -> tuple:
+    return (
+        bool(filters.kind),
+        filters.category_id is not None,
+        filters.author_id is not None,
+        bool(filters.date_from),
+        bool(filters.date_to),
+        viewer.can(Capability.READ_RESTRICTED),
+        viewer.can(Capability.READ_FORCE_RECORDS),
+    )
+
+
+def _page_queryset(student, viewer, filters: c.TimelineFilters, start, stop):
+    """timeline_page's rows query for one page, without its prefetches."""
+    found = c._matching(student, viewer, filters).values("pk")
+    files = Attachment.objects.filter(entry=OuterRef("pk")).order_by("uploaded_at", "id")
+    entries = c.chronology(student, viewer=viewer, filters=filters).annotate(
+        file_ids=ArraySubquery(files.values("pk")),
+        file_names=ArraySubquery(files.values("original_name")),
+    )
+    ids = found.order_by("-occurred_at", "-id")[start:stop]
+    return entries.filter(pk__in=ids).annotate(**{TOTAL: count_of(found)})
+
+
+@functools.cache
+def _compiled_page(shape: tuple) -> CompiledQuery:
+    kind, category, author, date_from, date_to, read_restricted, read_force = shape
+    filters = c.TimelineFilters(
+        kind=_KIND if kind else "",
+        category_id=_CATEGORY if category else None,
+        author_id=_AUTHOR if author else None,
+        date_from=_FROM if date_from else None,
+        date_to=_TO if date_to else None,
+    )
+    stand_ins = {"student": _STUDENT, "viewer": _VIEWER}
+    for name, value, used in (
+        ("kind", _KIND, kind),
+        ("category", _CATEGORY, category),
+        ("author", _AUTHOR, author),
+        ("date_from", _FROM, date_from),
+        ("date_to", _TO, date_to),
+    ):
+        if used:
+            stand_ins[name] = value
+    viewer = _stand_in_viewer(read_restricted, read_force)
+    queryset = _page_queryset(_STUDENT, viewer, filters, _OFFSET, _OFFSET + _LIMIT)
+    return CompiledQuery(queryset, stand_ins, {"slice": _SLICE})
+
+
+def _card_prefetches(viewer) -> list[Prefetch]:
+    """What timeline_page prefetches for the cards (the same lookups)."""
+    return [
+        Prefetch(
+            "actions",
+            queryset=Action.objects.select_related("assignee", "completion"),
+            to_attr=c.CARD_LISTS["actions"],
+        ),
+        Prefetch(
+            "amendments",
+            queryset=c.with_restriction(
+                Entry.objects.only(*c.CORRECTION_FIELDS).order_by("recorded_at", "id"), viewer
+            ),
+            to_attr=c.CARD_LISTS["amendments"],
+        ),
+        Prefetch(
+            "students",
+            queryset=Student.objects.visible_to(viewer)
+            .only(*c.STUDENT_NAME_FIELDS)
+            .order_by("legal_surname"),
+            to_attr="visible_students",
+        ),
+    ]
+
+
+def timeline_page(student, viewer, filters: c.TimelineFilters, page_number) -> Page:
+    """records.selectors.chronology.timeline_page, its rows read from SQL compiled once."""
+    compiled = _compiled_page(_shape(viewer, filters))
+    values = {
+        "student": student.pk,
+        "viewer": viewer.pk,
+        "kind": filters.kind,
+        "category": filters.category_id,
+        "author": filters.author_id,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+    }
+
+    def fetch(offset: int, limit: int) -> list:
+        rows = compiled.objects(values, {"slice": f"LIMIT {int(limit)} OFFSET {int(offset)}"})
+        for entry in rows:
+            links = [
+                c.FileLink(*file) for file in zip(entry.file_ids, entry.file_names, strict=True)
+            ]
+            setattr(entry, c.CARD_LISTS["attachments"], links)
+        if rows:
+            prefetch_related_objects(rows, *_card_prefetches(viewer))
+        return rows
+
+    def count() -> int:
+        return c._matching(student, viewer, filters).count()
+
+    return counted_rows_page(
+        fetch,
+        lambda row: getattr(row, TOTAL),
+        count,
+        c.TIMELINE_PAGE_SIZE,
+        page_number,
+        Entry.objects.none(),
+    )
