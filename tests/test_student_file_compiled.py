@@ -95,7 +95,11 @@ def busy_file(personas):
             summary=f"{SECRET} {i}" if category == safeguarding else f"Entry {i:02d}",
             account=f"Account {i:02d}",
             occurred_at=now - dt.timedelta(days=3 * i),
-            actions=[NewAction(f"Step {i}", cora, timezone.localdate())] if i % 6 == 0 else (),
+            # The DSL holds the actions on restricted entries (anyone else would be
+            # shared the entry with them).
+            actions=[NewAction(f"Step {i}", (cora, dina)[i % 4 == 1], timezone.localdate())]
+            if i % 6 == 0 or i % 4 == 1
+            else (),
         )
         made.append(entry)
     complete_action(action=made[0].actions.get(), user=cora, outcome="Done")
@@ -155,6 +159,36 @@ def test_the_compiled_page_is_what_the_querysets_give(personas, busy_file, perso
         for number in (None, "1", "2", "3", "99", "0", "not a number"):
             expected = _page(reference, student, viewer, filters, number)
             assert _page(student_file, student, viewer, filters, number) == expected
+
+
+@pytest.mark.parametrize("persona", ["cora", "dina", "tom", "dee"])
+def test_the_compiled_sidebar_is_what_the_queryset_gives(personas, busy_file, persona):
+    student, _later = busy_file
+    viewer = personas[persona]
+
+    def shown(selectors):
+        rows, total = selectors.file_sidebar_actions(student, viewer, 4)
+        return total, [
+            (
+                a.pk,
+                a.description,
+                a.due_on,
+                str(a.assignee),
+                a.entry_id,
+                a.entry.summary,
+                a.entry.category.name if a.entry.category_id else None,
+                bool(a.entry_restricted),
+                a.shared_with_me,
+                a.first_student_id,
+                a.open_total,
+            )
+            for a in rows
+        ]
+
+    expected = shown(reference)
+    assert expected[0] > 4  # more open than shown, restricted ones among them
+    assert any(row[7] for row in expected[1])
+    assert shown(student_file) == expected
 
 
 def test_a_category_restricted_after_compiling_is_caught(personas, busy_file, client_for):

@@ -239,3 +239,19 @@ def timeline_page(student, viewer, filters: c.TimelineFilters, page_number) -> P
         page_number,
         Entry.objects.none(),
     )
+
+
+@functools.cache
+def _compiled_sidebar(limit: int) -> CompiledQuery:
+    return CompiledQuery(
+        c.sidebar_actions(_STUDENT, User(pk=_VIEWER), limit),
+        {"student": _STUDENT, "viewer": _VIEWER},
+    )
+
+
+def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int]:
+    """records.selectors.chronology.file_sidebar_actions, read from SQL compiled once."""
+    rows = _compiled_sidebar(limit).objects({"student": student.pk, "viewer": viewer.pk})
+    if rows:
+        return rows, rows[0].open_total
+    return rows, 0

@@ -44,7 +44,7 @@ def student_file(request, pk):
         student, request.user, form.filters(), request.GET.get("page")
     )
     entries = decide_visibility(request, list(page.object_list))
-    sidebar, open_actions_count = selectors.file_sidebar_actions(
+    sidebar, open_actions_count = file_selectors.file_sidebar_actions(
         student, request.user, SIDEBAR_ACTIONS
     )
     audit.read(
