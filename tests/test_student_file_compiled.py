@@ -234,3 +234,34 @@ def test_restricted_words_reach_only_those_who_may_read_them(personas, busy_file
     assert SECRET not in dina.get(url).content.decode()  # no fresh second factor
     pass_second_factor(dina)
     assert SECRET in dina.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"author": "dina", "category": "safeguarding"}, {"author": "999999"}]
+)
+def test_the_filter_choices_are_what_the_fields_would_list(personas, busy_file, data):
+    """The category and author selects, given their choices from SQL compiled once, are
+    written as the fields' own querysets would write them (bound, unbound, invalid)."""
+    from records.forms.entries import TimelineFilterForm
+
+    student, _later = busy_file
+    student_file.give_filter_choices(
+        TimelineFilterForm(None, authors=reference.authors_for(student)), student
+    )  # compiled now
+    Category.objects.create(name="Added after compiling", position=93)
+    if data:
+        named = {
+            "dina": str(personas["dina"].pk),
+            "safeguarding": str(Category.objects.get(name="Safeguarding").pk),
+        }
+        data = {key: named.get(value, value) for key, value in data.items()}
+
+    def written(give):
+        form = TimelineFilterForm(data, authors=reference.authors_for(student))
+        if give:
+            student_file.give_filter_choices(form, student)
+        return str(form["category"]), str(form["author"]), form.filters()
+
+    expected = written(False)
+    assert "Added after compiling" in expected[0] and str(personas["dina"]) in expected[1]
+    assert written(True) == expected

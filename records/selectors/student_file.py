@@ -255,3 +255,38 @@ def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int
     if rows:
         return rows, rows[0].open_total
     return rows, 0
+
+
+# --- the filter form's choices ----------------------------------------------------------
+#
+# The category and author selects list their choices on every view of the file: as
+# ModelChoiceFields they compiled their querysets and read each through a server-side
+# cursor (declare, fetch, close). The same querysets are compiled once here, and the
+# choices given to the form as its fields would have made them (ModelChoiceIterator);
+# the fields keep their querysets, which still check what is sent.
+
+
+@functools.cache
+def _compiled_authors() -> CompiledQuery:
+    return CompiledQuery(c.authors_for(_STUDENT), {"student": _STUDENT})
+
+
+@functools.cache
+def _compiled_categories(queryset) -> CompiledQuery:
+    return CompiledQuery(queryset, {})
+
+
+def _choices_of(field, objects) -> list:
+    iterator = field.iterator(field)
+    choices = [("", field.empty_label)] if field.empty_label is not None else []
+    return choices + [iterator.choice(obj) for obj in objects]
+
+
+def give_filter_choices(form, student) -> None:
+    """Set the filter form's category and author choices (TimelineFilterForm, built
+    with authors=authors_for(student)), as their querysets would list them."""
+    category = form.fields["category"]
+    categories = _compiled_categories(type(form).base_fields["category"].queryset)
+    category.choices = _choices_of(category, categories.objects({}))
+    author = form.fields["author"]
+    author.choices = _choices_of(author, _compiled_authors().objects({"student": student.pk}))

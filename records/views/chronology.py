@@ -40,6 +40,7 @@ def _timeline_form(request, student):
 def student_file(request, pk):
     student = selectors.student_for_file(request.user, pk)
     form = _timeline_form(request, student)
+    file_selectors.give_filter_choices(form, student)
     page = file_selectors.timeline_page(
         student, request.user, form.filters(), request.GET.get("page")
     )
