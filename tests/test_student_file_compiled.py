@@ -265,3 +265,35 @@ def test_the_filter_choices_are_what_the_fields_would_list(personas, busy_file, 
     expected = written(False)
     assert "Added after compiling" in expected[0] and str(personas["dina"]) in expected[1]
     assert written(True) == expected
+
+
+@pytest.mark.parametrize("persona", ["cora", "dina", "tom"])
+def test_the_files_student_is_what_the_queryset_gives(personas, persona):
+    """student_for_file from SQL compiled once: the same student with the same contacts
+    in the same order, and 404 for a pupil the reader may not see, one disposed of, or
+    one that does not exist."""
+    from django.http import Http404
+
+    from tests.factories import ContactFactory
+
+    viewer = personas[persona]
+    seen, unseen, disposed = StudentFactory(), StudentFactory(), StudentFactory()
+    LinkFactory(student=seen, staff=personas["tom"])
+    LinkFactory(student=disposed, staff=personas["tom"])
+    for priority, surname in ((2, "Brown"), (1, "Young"), (1, "Adams")):
+        ContactFactory(student=seen, priority=priority, surname=surname)
+    disposed.record_disposed_at = timezone.now()
+    disposed.save(update_fields=["record_disposed_at"])
+
+    def found(selectors, pk):
+        try:
+            student = selectors.student_for_file(viewer, pk)
+        except Http404:
+            return None
+        contacts = [(x.pk, x.surname, x.student is student) for x in student.contacts.all()]
+        return student.pk, student.name, contacts
+
+    for pk in (seen.pk, unseen.pk, disposed.pk, 10**9, 10**20, "x"):
+        assert found(student_file, pk) == found(reference, pk)
+    assert found(student_file, seen.pk)[2][0][1] == "Adams"
+    assert (found(student_file, unseen.pk) is None) == (persona == "tom")

@@ -38,7 +38,7 @@ def _timeline_form(request, student):
 
 @requires(Capability.VIEW_STUDENTS)
 def student_file(request, pk):
-    student = selectors.student_for_file(request.user, pk)
+    student = file_selectors.student_for_file(request.user, pk)
     form = _timeline_form(request, student)
     file_selectors.give_filter_choices(form, student)
     page = file_selectors.timeline_page(
