@@ -298,15 +298,20 @@ def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int
     the file's links (an index lookup each, not a pass over every action in the school),
     counted by a window over them, and only the `limit` shown have their entry's
     restriction worked out."""
+    rows = list(sidebar_actions(student, viewer, limit))
+    if rows:
+        return rows, rows[0].open_total
+    return rows, 0
+
+
+def sidebar_actions(student, viewer, limit: int) -> QuerySet[Action]:
+    """file_sidebar_actions's query (records.selectors.student_file compiles it once)."""
     entry_ids = ChronologyLink.objects.filter(student=student).values("entry_id")
-    rows = list(
+    return (
         _with_entry_context(_open(Action.objects.filter(entry_id__in=entry_ids)), viewer)
         .annotate(open_total=Window(Count("*")))
         .order_by("due_on", "id")[:limit]
     )
-    if rows:
-        return rows, rows[0].open_total
-    return rows, 0
 
 
 def authors_for(student) -> QuerySet:

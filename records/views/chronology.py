@@ -21,6 +21,7 @@ from records.audit_actions import RecordsAction
 from records.forms.entries import HAND_KINDS, TimelineFilterForm
 from records.models import Entry
 from records.selectors import chronology as selectors
+from records.selectors import student_file as file_selectors
 from records.views.common import (
     audit_restricted_reads,
     decide_visibility,
@@ -37,11 +38,14 @@ def _timeline_form(request, student):
 
 @requires(Capability.VIEW_STUDENTS)
 def student_file(request, pk):
-    student = selectors.student_for_file(request.user, pk)
+    student = file_selectors.student_for_file(request.user, pk)
     form = _timeline_form(request, student)
-    page = selectors.timeline_page(student, request.user, form.filters(), request.GET.get("page"))
+    file_selectors.give_filter_choices(form, student)
+    page = file_selectors.timeline_page(
+        student, request.user, form.filters(), request.GET.get("page")
+    )
     entries = decide_visibility(request, list(page.object_list))
-    sidebar, open_actions_count = selectors.file_sidebar_actions(
+    sidebar, open_actions_count = file_selectors.file_sidebar_actions(
         student, request.user, SIDEBAR_ACTIONS
     )
     audit.read(
