@@ -155,3 +155,14 @@ def test_mail_and_redis_waits_are_bounded_and_sending_fits_inside_its_claim():
         "True",
         "True",
     ]
+
+
+@pytest.mark.django_db
+def test_the_connections_start_no_parallel_workers():
+    """DATABASE_PARALLEL_WORKERS (0 unless set) reaches every connection: a pupil's file's
+    scans had PostgreSQL start two parallel workers each, on the web servers' cores."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

@@ -173,6 +173,21 @@ if DATABASE_OWNER is not None and DATABASE_OWNER["NAME"] != DATABASES["default"]
     raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
+# Parallel query for the web's reads: off unless DATABASE_PARALLEL_WORKERS says otherwise.
+# A page's scans of a thousand rows (a pupil's file: its count, its page, its authors) had
+# PostgreSQL start two parallel workers each, on a server whose cores the web workers are
+# already using: the student file's SQL took 52 ms a request with them and 33 ms without.
+# Appended to any "options" DATABASE_URL gives.
+_PARALLEL_WORKERS = env.int("DATABASE_PARALLEL_WORKERS", default=0)
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+    filter(
+        None,
+        (
+            DATABASES["default"]["OPTIONS"].get("options", ""),
+            f"-c max_parallel_workers_per_gather={_PARALLEL_WORKERS}",
+        ),
+    )
+)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
