@@ -1,0 +1,125 @@
+"""The referrals boards' lists read from SQL compiled once a process
+(referrals.selectors.compiled) are the lists their querysets read: the same rows, in
+the same order, with the same fields, joined objects and annotations; and a compiled
+read follows the data changed after it was compiled (only the SQL is kept, never rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from referrals.models import FollowUp, Placement
+from referrals.selectors import compiled
+from referrals.selectors import placements as selectors
+from referrals.services import placements
+from tests.referrals_helpers import at, hold, make_placement
+from tests.test_placement_pages import TODAY, grow
+
+D = dt.date
+
+
+def fields(obj, related=()) -> dict:
+    """Every concrete field's value, and the same of each joined object named."""
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    for name in related:
+        target = obj
+        for part in name.split("__"):
+            target = getattr(target, part)
+        values[name] = fields(target)
+    return values
+
+
+def same(compiled_rows, queryset, related=(), annotations=()):
+    expected = list(queryset)
+    assert [fields(o, related) for o in compiled_rows] == [fields(o, related) for o in expected]
+    for name in annotations:
+        assert [getattr(o, name) for o in compiled_rows] == [getattr(o, name) for o in expected]
+    return expected
+
+
+@pytest.fixture
+def board_data(dee, rita, cora, sam):
+    grow(3, dee=dee, rita=rita, cora=cora, sam=sam)
+
+
+def test_the_placements_boards_lists_are_their_querysets(board_data):
+    week_end = D(2026, 10, 4)
+    rows = compiled.compiled_list("test active", selectors.active_placements_query)
+    assert len(same(rows, selectors.active_placements_query(), ["student"])) == 3
+    rows = compiled.compiled_list("test scheduled", selectors.scheduled_query)
+    assert len(same(rows, selectors.scheduled_query(), ["student"])) == 3
+    rows = compiled.compiled_list("test waiting", selectors.waiting_query)
+    assert (
+        len(same(rows, selectors.waiting_query(), ["student", "referral", "referral__referrer"]))
+        == 3
+    )
+    rows = compiled.compiled_list("test follow-ups", selectors.follow_ups_due_query, week_end)
+    assert len(same(rows, selectors.follow_ups_due_query(week_end), ["placement__student"])) == 3
+    rows = compiled.compiled_list("test open", selectors.active_open_reviews_query)
+    assert same(rows, selectors.active_open_reviews_query())
+    due_by = D(2026, 10, 7)
+    rows = compiled.compiled_list("test due", selectors.due_and_overdue_query, TODAY, due_by)
+    assert same(rows, selectors.due_and_overdue_query(TODAY, due_by), ["placement__student"])
+
+
+def test_joined_objects_come_with_the_rows(board_data):
+    compiled.compiled_list("test waiting", selectors.waiting_query)
+    with CaptureQueriesContext(connection) as reads:
+        rows = compiled.compiled_list("test waiting", selectors.waiting_query)
+        names = [(p.student.name, str(p.referral.referrer)) for p in rows]
+    assert len(reads) == 1 and len(names) == 3
+
+
+def test_active_placements_keep_their_open_reviews_in_order(board_data, dee, rita, cora):
+    # One more placement with its first reviews held: its open reviews start later.
+    busy = make_placement(approver=dee, referrer=rita, started=True)
+    for review in busy.reviews.order_by("number")[:2]:
+        hold(review, cora)
+    reference = list(
+        Placement.objects.filter(state=Placement.State.ACTIVE)
+        .select_related("student")
+        .prefetch_related(selectors._open_reviews())
+        .order_by("planned_exit", "id")
+    )
+    rows = selectors._active_placements()
+    assert [p.pk for p in rows] == [p.pk for p in reference]
+    assert [[r.pk for r in p.open_reviews] for p in rows] == [
+        [r.pk for r in p.open_reviews] for p in reference
+    ]
+    assert any(len(p.open_reviews) < 6 for p in rows)
+
+
+def test_a_compiled_read_follows_changes_made_after_it_was_compiled(board_data, dee, rita):
+    before = selectors.placements_board(today=TODAY)
+    assert len(before.scheduled) == 3
+    newcomer = make_placement(approver=dee, referrer=rita, start=D(2026, 10, 19))
+    first = before.scheduled[0]
+    with at(first.start_date, 9):
+        placements.start(Placement.objects.get(pk=first.pk), by=dee, today=first.start_date)
+    FollowUp.objects.filter(placement__state=Placement.State.WAITING).delete()
+    after = selectors.placements_board(today=TODAY)
+    assert newcomer.pk in [p.pk for p in after.scheduled]
+    assert first.pk not in [p.pk for p in after.scheduled]
+    assert first.pk in [r.placement.pk for r in after.active]
+    assert after.follow_ups_due == []
+
+
+def test_a_stand_in_is_put_in_each_time(board_data):
+    stand_in = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+    def build(since):
+        return FollowUp.objects.filter(placement__approved_at__gte=since).order_by("id")
+
+    def read(since):
+        return compiled.compiled_list("test bind", build, stand_in, bind={stand_in: since})
+
+    early, late = dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    assert len(read(early)) == FollowUp.objects.count() == 3
+    assert read(late) == []
+    assert same(read(early), build(early))
+    with pytest.raises(ValueError):
+        compiled.compiled_list("test no stand-in", FollowUp.objects.all, bind={stand_in: early})
