@@ -11,11 +11,14 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from referrals.models import FollowUp, Placement
-from referrals.selectors import compiled
+from records.services.entries import record_entry
+from referrals.models import FollowUp, Placement, PriorSupport, ProposedTarget, Referral
+from referrals.selectors import compiled, decisions
 from referrals.selectors import placements as selectors
 from referrals.services import placements
+from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold, make_placement
 from tests.test_placement_pages import TODAY, grow
 
@@ -123,3 +126,52 @@ def test_a_stand_in_is_put_in_each_time(board_data):
     assert same(read(early), build(early))
     with pytest.raises(ValueError):
         compiled.compiled_list("test no stand-in", FollowUp.objects.all, bind={stand_in: early})
+
+
+def test_the_approvals_lists_are_their_querysets(dee, rita, cora):
+    grow(2, dee=dee, rita=rita, cora=cora, sam=dee)
+    with at(TODAY):
+        for i in range(4):
+            pupil = StudentFactory()
+            referral = Referral.objects.create(
+                student=pupil,
+                referrer=rita,
+                status=Referral.Status.SUBMITTED,
+                submitted_at=timezone.now() - dt.timedelta(hours=i),
+                reasons="Reasons.",
+            )
+            for n in range(i):
+                ProposedTarget.objects.create(referral=referral, area="social", description=f"T{n}")
+                PriorSupport.objects.create(
+                    referral=referral,
+                    team="send",
+                    what=f"S{n}",
+                    since=None if n == 1 else D(2026, 1, 1 + n),
+                )
+            for _ in range(i % 3):
+                record_entry(author=cora, students=[pupil], kind="concern", summary="Walked out")
+        reference = list(decisions._with_context(decisions._pending(), today=TODAY)[:3])
+        shown = decisions.pending_shown(today=TODAY, limit=3)
+    assert shown.total == 4 and len(shown.rows) == 3
+    assert [fields(r, ["student", "referrer"]) for r in shown.rows] == [
+        fields(r, ["student", "referrer"]) for r in reference
+    ]
+    for row, ref in zip(shown.rows, reference, strict=True):
+        assert (row.earlier_this_year, row.recent_concerns) == (
+            ref.earlier_this_year,
+            ref.recent_concerns,
+        )
+        assert [s.pk for s in row.support_shown] == [s.pk for s in ref.prior_support.all()]
+        assert [t.pk for t in row.targets_shown] == [t.pk for t in ref.proposed_targets.all()]
+    assert {r.recent_concerns for r in shown.rows} == {0, 1, 2}
+    # Six weeks later the concerns have left the window: the stand-in is put in afresh.
+    with at(TODAY + dt.timedelta(weeks=7)):
+        later = decisions.pending_shown(today=TODAY, limit=3)
+    assert {r.recent_concerns for r in later.rows} == {0}
+    waiting = decisions.waiting_shown(limit=1)
+    reference = list(decisions.places.waiting_list())
+    assert waiting.total == len(reference) == 2
+    assert [(p.pk, p.position) for p in waiting.rows] == [(reference[0].pk, 1)]
+    assert fields(waiting.rows[0], ["student", "referral__referrer", "approved_by"]) == fields(
+        reference[0], ["student", "referral__referrer", "approved_by"]
+    )
