@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from records.services.entries import record_entry
+from referrals import places
 from referrals.models import FollowUp, Placement, PriorSupport, ProposedTarget, Referral
 from referrals.selectors import compiled, decisions
 from referrals.selectors import placements as selectors
@@ -175,3 +176,19 @@ def test_the_approvals_lists_are_their_querysets(dee, rita, cora):
     assert fields(waiting.rows[0], ["student", "referral__referrer", "approved_by"]) == fields(
         reference[0], ["student", "referral__referrer", "approved_by"]
     )
+
+
+def test_values_list_rows_and_the_waiting_page(board_data):
+    start, end = D(2026, 9, 1), D(2026, 12, 31)
+    rows = compiled.compiled_list("test holding", places.holding_placements_query, start, end, None)
+    assert rows == places.holding_placements(start, end) and len(rows) == 6
+    assert all(isinstance(row, tuple) for row in rows)
+    assert places.places_taken([TODAY], holding=places._compiled_holding) == places.places_taken(
+        [TODAY]
+    )
+    page = decisions.waiting_page(None)
+    assert [(p.pk, p.position) for p in page] == [
+        (p.pk, n) for n, p in enumerate(places.waiting_list(), start=1)
+    ]
+    assert page.paginator.count == 3 and page.number == 1
+    assert [p.pk for p in decisions.waiting_page("7")] == [p.pk for p in page]

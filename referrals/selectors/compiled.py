@@ -9,8 +9,8 @@ from its SQL: the rows become model instances as Django's own ModelIterable make
 objects they read before. The querysets stay the reference: a compiled read is compiled
 from them, and tests hold the two to each other.
 
-Only for querysets of plain model rows (no values(), no prefetch: prefetches are run on
-the instances afterwards, with prefetch_related_objects, as QuerySet does).
+For querysets of model rows (their prefetches run on the instances afterwards, with
+prefetch_related_objects, as QuerySet does) and of values_list() tuples.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 # Compiled reads kept per thread (a connection is a thread's own), the least recently
 # used dropped first: a key holds the day, so a new day compiles afresh.
@@ -44,11 +44,16 @@ class _Compiled:
     converters: dict
     prefetch: tuple
     late: dict  # a late-bound value's stand-in -> where it sits in params
+    col_count: int
+    values: bool  # values_list() tuples, not model instances
 
 
 def _compile(queryset: QuerySet, stand_ins) -> _Compiled:
-    if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
-        raise ValueError("compiled reads are for plain model querysets")
+    values = queryset._iterable_class is ValuesListIterable
+    if not (values or queryset._iterable_class is ModelIterable) or (
+        queryset._known_related_objects
+    ):
+        raise ValueError("compiled reads are for model querysets and values_list() tuples")
     alias = queryset.db
     compiler = queryset.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
@@ -58,6 +63,8 @@ def _compile(queryset: QuerySet, stand_ins) -> _Compiled:
         if not late[stand_in]:
             raise ValueError(f"{stand_in!r} is not in the compiled SQL's parameters")
     select, klass_info = compiler.select, compiler.klass_info
+    if values:
+        klass_info = {"model": queryset.model, "select_fields": [0]}
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
     return _Compiled(
@@ -67,12 +74,14 @@ def _compile(queryset: QuerySet, stand_ins) -> _Compiled:
         model=klass_info["model"],
         start=start,
         end=end,
-        init_list=[f[0].target.attname for f in select[start:end]],
-        populators=get_related_populators(klass_info, select, alias),
+        init_list=[] if values else [f[0].target.attname for f in select[start:end]],
+        populators=[] if values else get_related_populators(klass_info, select, alias),
         annotations=dict(compiler.annotation_col_map or {}),
         converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
         prefetch=tuple(queryset._prefetch_related_lookups),
         late=late,
+        col_count=compiler.col_count,
+        values=values,
     )
 
 
@@ -121,6 +130,8 @@ def _run(c: _Compiled, bind: dict) -> list:
                 for converter in convs:
                     value = converter(value, expression, connection)
                 row[pos] = value
+    if c.values:
+        return [tuple(row[: c.col_count]) for row in rows]
     objs = []
     from_db, alias, init_list, start, end = c.model.from_db, c.alias, c.init_list, c.start, c.end
     for row in rows:

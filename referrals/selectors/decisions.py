@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
@@ -31,6 +31,7 @@ from django.utils import timezone
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError
 from records.models import ChronologyLink, Entry
+from records.selectors.paging import TOTAL, counted_page
 from referrals import dates, places
 from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
 from referrals.selectors import referral as referral_selectors
@@ -193,15 +194,26 @@ def waiting_shown(limit: int | None = None) -> Shown:
     return Shown(rows, rows[0].list_total if rows else 0)
 
 
+def waiting_page_query(start: int, stop: int):
+    """Rows start..stop of the waiting list, each carrying the list's length (TOTAL)."""
+    return places.waiting_list().annotate(**{TOTAL: Window(Count("*"))})[start:stop]
+
+
 def waiting_page(page_number, *, showing=None) -> Page:
     """A page of the waiting list in order, each with .position; with `showing` (a
-    placement pk), the page that placement is on."""
+    placement pk), the page that placement is on. The page and the list's length are
+    one read, from SQL compiled once a process for each page's rows."""
     rows = places.waiting_list()
     if showing is not None:
         order = list(rows.values_list("pk", flat=True))
         if showing in order:
             page_number = order.index(showing) // WAITING_PAGE_SIZE + 1
-    page = Paginator(rows, WAITING_PAGE_SIZE).get_page(page_number)
+    page = counted_page(
+        rows,
+        WAITING_PAGE_SIZE,
+        page_number,
+        rows_of=lambda start, stop: compiled_list("waiting page", waiting_page_query, start, stop),
+    )
     for position, placement in enumerate(page, start=page.start_index()):
         placement.position = position
     return page
