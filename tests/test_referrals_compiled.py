@@ -18,6 +18,7 @@ from referrals import places
 from referrals.models import FollowUp, Placement, PriorSupport, ProposedTarget, Referral
 from referrals.selectors import compiled, decisions
 from referrals.selectors import placements as selectors
+from referrals.selectors import referral as referral_selectors
 from referrals.services import placements
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold, make_placement
@@ -192,3 +193,38 @@ def test_values_list_rows_and_the_waiting_page(board_data):
     ]
     assert page.paginator.count == 3 and page.number == 1
     assert [p.pk for p in decisions.waiting_page("7")] == [p.pk for p in page]
+
+
+def test_my_referrals_read_from_compiled_sql_are_each_referrers_own(rita, dee, cora):
+    with at(TODAY):
+        for who, n in ((rita, 3), (dee, 2)):
+            for _ in range(n):
+                Referral.objects.create(
+                    student=StudentFactory(),
+                    referrer=who,
+                    status=Referral.Status.SUBMITTED,
+                    submitted_at=timezone.now(),
+                    reasons="Reasons.",
+                )
+        pages = {
+            who: referral_selectors.my_referrals_page(
+                who, today=TODAY, everything=True, page_number=1
+            )
+            for who in (rita, dee, cora)
+        }
+        for everything in (False, True):
+            for who in (rita, dee, cora):
+                page = referral_selectors.my_referrals_page(
+                    who, today=TODAY, everything=everything, page_number=1
+                )
+                reference = list(
+                    referral_selectors.my_referrals(who)
+                    if everything
+                    else referral_selectors.my_current_referrals(who, today=TODAY)
+                )
+                assert [fields(r, ["student"]) for r in page] == [
+                    fields(r, ["student"]) for r in reference
+                ]
+                assert {r.referrer_id for r in page} <= {who.pk}
+                assert page.paginator.count == len(reference)
+    assert len(pages[rita]) == 3 and len(pages[dee]) == 2 and len(pages[cora]) == 0
