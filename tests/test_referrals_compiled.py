@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -69,6 +70,27 @@ def test_the_placements_boards_lists_are_their_querysets(board_data):
     due_by = D(2026, 10, 7)
     rows = compiled.compiled_list("test due", selectors.due_and_overdue_query, TODAY, due_by)
     assert same(rows, selectors.due_and_overdue_query(TODAY, due_by), ["placement__student"])
+    recent = selectors._recent_unsigned(TODAY)
+    counted = selectors._unsigned().aggregate(
+        recent=Count("pk", filter=recent), older=Count("pk", filter=~recent)
+    )
+    for day in (TODAY, TODAY + dt.timedelta(days=120)):
+        [(now, older)] = compiled.compiled_list("test counts", selectors.unsigned_counts_query, day)
+        recent = selectors._recent_unsigned(day)
+        assert {"recent": now, "older": older} == selectors._unsigned().aggregate(
+            recent=Count("pk", filter=recent), older=Count("pk", filter=~recent)
+        )
+    assert counted["recent"] > 0
+    for older in (False, True):
+        rows = compiled.compiled_list(
+            "test unsigned", selectors.unsigned_page_query, TODAY, older, 0, 25
+        )
+        assert len(rows) == (0 if older else counted["recent"])
+        same(
+            rows,
+            selectors.unsigned_reviews(today=TODAY, older=older)[:25],
+            ["placement__student", "held_by"],
+        )
 
 
 def test_joined_objects_come_with_the_rows(board_data):

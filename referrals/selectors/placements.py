@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -516,15 +516,45 @@ def unsigned_reviews(*, today: dt.date, older: bool):
 
 
 class _CountedPaginator(Paginator):
-    """A Paginator told its count (worked out with other counts in one query)."""
+    """A Paginator told its count (worked out with other counts in one query), reading
+    its page's rows with rows_of(bottom, top)."""
 
-    def __init__(self, object_list, per_page, *, count: int):
+    def __init__(self, object_list, per_page, *, count: int, rows_of=None):
         super().__init__(object_list, per_page)
         self._known_count = count
+        self._rows_of = rows_of
 
     @cached_property
     def count(self) -> int:
         return self._known_count
+
+    def page(self, number):
+        if self._rows_of is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self._rows_of(bottom, top) if top > bottom else []
+        return self._get_page(rows, number, self)
+
+
+def unsigned_counts_query(today: dt.date):
+    """How many await sign-off now and before the recent window: one row (recent, older)."""
+    recent = _recent_unsigned(today)
+    return (
+        _unsigned()
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")  # a constant: no GROUP BY, so one row whatever matches
+        .annotate(recent=Count("pk", filter=recent), older=Count("pk", filter=~recent))
+        .values_list("recent", "older")
+    )
+
+
+def unsigned_page_query(today: dt.date, older: bool, bottom: int, top: int):
+    return unsigned_reviews(today=today, older=older)[bottom:top]
 
 
 def due_and_overdue_query(today: dt.date, due_by: dt.date):
@@ -559,16 +589,22 @@ def reviews_board(
     due, more_due = _first([r for r in both if r.due_on >= today])
     overdue, more_overdue = _first([r for r in both if r.due_on < today])
     # How many await sign-off now and before the recent window, in one count.
-    recent = _recent_unsigned(today)
-    counts = _unsigned().aggregate(
-        recent=Count("pk", filter=recent), older=Count("pk", filter=~recent)
+    [(recent_count, older_count)] = compiled_list(
+        "reviews awaiting sign-off counted", unsigned_counts_query, today
     )
+
+    def rows_of(bottom, top):
+        return compiled_list(
+            "reviews awaiting sign-off", unsigned_page_query, today, older, bottom, top
+        )
+
     awaiting = _CountedPaginator(
         unsigned_reviews(today=today, older=older),
         REVIEWS_SHOWN,
-        count=counts["older" if older else "recent"],
+        count=older_count if older else recent_count,
+        rows_of=rows_of,
     ).get_page(page_number)
-    older_unsigned = older or counts["older"] > 0
+    older_unsigned = older or older_count > 0
     return ReviewsBoard(
         today=today,
         due_by=due_by,
