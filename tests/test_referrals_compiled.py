@@ -118,6 +118,14 @@ def test_active_placements_keep_their_open_reviews_in_order(board_data, dee, rit
         [r.pk for r in p.open_reviews] for p in reference
     ]
     assert any(len(p.open_reviews) < 6 for p in rows)
+    # A queryset's own prefetches run on the compiled read's instances too.
+    prefetched = compiled.compiled_list(
+        "test prefetched",
+        lambda: selectors.active_placements_query().prefetch_related(selectors._open_reviews()),
+    )
+    assert [[r.pk for r in p.open_reviews] for p in prefetched] == [
+        [r.pk for r in p.open_reviews] for p in reference
+    ]
 
 
 def test_a_compiled_read_follows_changes_made_after_it_was_compiled(board_data, dee, rita):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 # Compiled reads kept per thread (a connection is a thread's own), the least recently
@@ -142,7 +142,5 @@ def _run(c: _Compiled, bind: dict) -> list:
             setattr(obj, name, row[pos])
         objs.append(obj)
     if c.prefetch and objs:
-        from django.db.models import prefetch_related_objects
-
         prefetch_related_objects(objs, *c.prefetch)
     return objs
