@@ -21,6 +21,7 @@ from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from referrals import dates
 from referrals.models import Placement
+from referrals.selectors.compiled import compiled_list
 
 P = Placement.State
 
@@ -31,8 +32,7 @@ def lock_room() -> SchoolSettings:
     return SchoolSettings.objects.select_for_update().get(singleton=True)
 
 
-def holding_placements(start: dt.date, end: dt.date, *, exclude: int | None = None):
-    """(start, last day) of every placement that holds a place on some day in start..end."""
+def holding_placements_query(start: dt.date, end: dt.date, exclude: int | None = None):
     qs = (
         Placement.objects.filter(state__in=Placement.HOLDING, start_date__lte=end)
         .annotate(last=Coalesce("actual_exit", "planned_exit"))
@@ -40,19 +40,32 @@ def holding_placements(start: dt.date, end: dt.date, *, exclude: int | None = No
     )
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
-    return list(qs.values_list("start_date", "last"))
+    return qs.values_list("start_date", "last")
 
 
-def places_taken(days: list[dt.date], *, exclude: int | None = None) -> Counter:
-    """How many places are taken on each of `days` (school days, in order)."""
+def holding_placements(start: dt.date, end: dt.date, *, exclude: int | None = None):
+    """(start, last day) of every placement that holds a place on some day in start..end."""
+    return list(holding_placements_query(start, end, exclude))
+
+
+def places_taken(days: list[dt.date], *, exclude: int | None = None, holding=None) -> Counter:
+    """How many places are taken on each of `days` (school days, in order); `holding`
+    reads holding_placements (another way of reading the same rows)."""
     counts: Counter = Counter()
     if not days:
         return counts
-    for first, last in holding_placements(days[0], days[-1], exclude=exclude):
+    holding = holding or holding_placements
+    for first, last in holding(days[0], days[-1], exclude=exclude):
         for day in days:
             if first <= day <= last:
                 counts[day] += 1
     return counts
+
+
+def _compiled_holding(start: dt.date, end: dt.date, *, exclude: int | None = None):
+    """holding_placements from SQL compiled once a process (for the capacity table, read
+    on every approvals and waiting-list page)."""
+    return compiled_list("holding placements", holding_placements_query, start, end, exclude)
 
 
 def first_full_day(
@@ -92,7 +105,7 @@ def capacity_by_week(weeks: int = 8, *, today: dt.date | None = None) -> list[di
         days = calendar.school_days(today, end)
     except CalendarError:  # the weeks run past the calendar the school has entered
         days = []
-    taken = places_taken(days)
+    taken = places_taken(days, holding=_compiled_holding)
     result = []
     for n in range(weeks):
         start = monday + dt.timedelta(weeks=n)

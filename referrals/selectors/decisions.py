@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
@@ -31,9 +31,11 @@ from django.utils import timezone
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError
 from records.models import ChronologyLink, Entry
+from records.selectors.paging import TOTAL, counted_page
 from referrals import dates, places
 from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
 from referrals.selectors import referral as referral_selectors
+from referrals.selectors.compiled import compiled_list
 
 # How far back the approvals page counts concerns and incidents.
 CONCERN_WINDOW = dt.timedelta(weeks=6)
@@ -79,18 +81,16 @@ def _recent_concerns(since: dt.datetime) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _with_context(qs, *, today: dt.date):
-    since = timezone.now() - CONCERN_WINDOW
-    return (
-        qs.select_related("student", "referrer")
-        .prefetch_related(
+def _with_context(qs, *, today: dt.date, since: dt.datetime | None = None, prefetch=True):
+    since = since or timezone.now() - CONCERN_WINDOW
+    if prefetch:
+        qs = qs.prefetch_related(
             Prefetch("prior_support", queryset=PriorSupport.objects.order_by("since", "id")),
             Prefetch("proposed_targets", queryset=ProposedTarget.objects.order_by("id")),
         )
-        .annotate(
-            earlier_this_year=_earlier_this_year(today),
-            recent_concerns=_recent_concerns(since),
-        )
+    return qs.select_related("student", "referrer").annotate(
+        earlier_this_year=_earlier_this_year(today),
+        recent_concerns=_recent_concerns(since),
     )
 
 
@@ -120,38 +120,100 @@ class Shown:
         return self.total - len(self.rows)
 
 
-def _first(queryset, limit: int) -> Shown:
-    """The first `limit` rows, counted in the same query (a window over the whole list)."""
-    rows = list(queryset.annotate(list_total=Window(Count("pk")))[:limit])
-    return Shown(rows, rows[0].list_total if rows else 0)
+def _pending():
+    return Referral.objects.filter(status=Referral.Status.SUBMITTED).order_by("submitted_at", "id")
+
+
+# Stands for "six weeks ago" in the compiled SQL of the pending referrals (put in each
+# time: it moves with the clock).
+_SINCE = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def pending_shown_query(today: dt.date, since: dt.datetime, limit: int):
+    """The oldest `limit` referrals waiting for a decision with their context (without
+    their prior support and proposed targets), each with list_total."""
+    qs = _with_context(_pending(), today=today, since=since, prefetch=False)
+    return qs.annotate(list_total=Window(Count("pk")))[:limit]
+
+
+def pending_support_query(limit: int):
+    """The prior support of the oldest `limit` referrals waiting, as the decision page
+    orders it."""
+    shown = _pending().values("pk")[:limit]
+    return PriorSupport.objects.filter(referral__in=shown).order_by("since", "id")
+
+
+def pending_targets_query(limit: int):
+    shown = _pending().values("pk")[:limit]
+    return ProposedTarget.objects.filter(referral__in=shown).order_by("id")
+
+
+def _by_referral(rows) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.referral_id, []).append(row)
+    return grouped
 
 
 def pending_shown(*, today: dt.date | None = None, limit: int | None = None) -> Shown:
     """pending_referrals(), the oldest `limit` (PENDING_SHOWN) of them, and how many
-    there are."""
+    there are; each with .support_shown and .targets_shown (its prior support and
+    proposed targets, in the decision page's order). Read from SQL compiled once a
+    process (referrals.selectors.compiled): few referrals wait, so building and
+    compiling the query, its annotations and the two lists cost more than running them."""
     today = today or timezone.localdate()
     limit = limit or PENDING_SHOWN
-    qs = Referral.objects.filter(status=Referral.Status.SUBMITTED).order_by("submitted_at", "id")
-    return _first(_with_context(qs, today=today), limit)
+    rows = compiled_list(
+        "pending shown",
+        pending_shown_query,
+        today,
+        _SINCE,
+        limit,
+        bind={_SINCE: timezone.now() - CONCERN_WINDOW},
+    )
+    support, targets = {}, {}
+    if rows:
+        support = _by_referral(compiled_list("pending support", pending_support_query, limit))
+        targets = _by_referral(compiled_list("pending targets", pending_targets_query, limit))
+    for referral in rows:
+        referral.support_shown = support.get(referral.pk, [])
+        referral.targets_shown = targets.get(referral.pk, [])
+    return Shown(rows, rows[0].list_total if rows else 0)
+
+
+def waiting_shown_query(limit: int):
+    return places.waiting_list().annotate(list_total=Window(Count("pk")))[:limit]
 
 
 def waiting_shown(limit: int | None = None) -> Shown:
-    """The head of the waiting list (each with .position), and how many wait."""
-    shown = _first(places.waiting_list(), limit or WAITING_SUMMARY_SHOWN)
-    for position, placement in enumerate(shown.rows, start=1):
+    """The head of the waiting list (each with .position), and how many wait (read from
+    SQL compiled once a process)."""
+    rows = compiled_list("waiting shown", waiting_shown_query, limit or WAITING_SUMMARY_SHOWN)
+    for position, placement in enumerate(rows, start=1):
         placement.position = position
-    return shown
+    return Shown(rows, rows[0].list_total if rows else 0)
+
+
+def waiting_page_query(start: int, stop: int):
+    """Rows start..stop of the waiting list, each carrying the list's length (TOTAL)."""
+    return places.waiting_list().annotate(**{TOTAL: Window(Count("*"))})[start:stop]
 
 
 def waiting_page(page_number, *, showing=None) -> Page:
     """A page of the waiting list in order, each with .position; with `showing` (a
-    placement pk), the page that placement is on."""
+    placement pk), the page that placement is on. The page and the list's length are
+    one read, from SQL compiled once a process for each page's rows."""
     rows = places.waiting_list()
     if showing is not None:
         order = list(rows.values_list("pk", flat=True))
         if showing in order:
             page_number = order.index(showing) // WAITING_PAGE_SIZE + 1
-    page = Paginator(rows, WAITING_PAGE_SIZE).get_page(page_number)
+    page = counted_page(
+        rows,
+        WAITING_PAGE_SIZE,
+        page_number,
+        rows_of=lambda start, stop: compiled_list("waiting page", waiting_page_query, start, stop),
+    )
     for position, placement in enumerate(page, start=page.start_index()):
         placement.position = position
     return page

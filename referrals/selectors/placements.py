@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -32,6 +32,7 @@ from referrals.models import (
     Target,
     TargetRating,
 )
+from referrals.selectors.compiled import compiled_list
 
 P = Placement.State
 CONCERN_KINDS = (Entry.Kind.CONCERN, Entry.Kind.INCIDENT)
@@ -344,13 +345,33 @@ def _open_reviews() -> Prefetch:
     )
 
 
-def _active_placements() -> list[Placement]:
-    return list(
+def active_placements_query():
+    return (
         Placement.objects.filter(state=P.ACTIVE)
         .select_related("student")
-        .prefetch_related(_open_reviews())
         .order_by("planned_exit", "id")
     )
+
+
+def active_open_reviews_query():
+    """The reviews not yet held of the active placements, in _open_reviews()'s order."""
+    return Review.objects.filter(held_on__isnull=True, placement__state=P.ACTIVE).order_by(
+        "due_on", "number"
+    )
+
+
+def _active_placements() -> list[Placement]:
+    """The active placements, soonest exit first, each with .open_reviews (as
+    _open_reviews() gives them): two reads from SQL compiled once a process."""
+    placements = compiled_list("active placements", active_placements_query)
+    open_reviews = {p.pk: [] for p in placements}
+    if placements:
+        for review in compiled_list("active open reviews", active_open_reviews_query):
+            if review.placement_id in open_reviews:
+                open_reviews[review.placement_id].append(review)
+    for p in placements:
+        p.open_reviews = open_reviews[p.pk]
+    return placements
 
 
 def _active_rows(today: dt.date, placements=None, calendar=None) -> list[ActiveRow]:
@@ -380,31 +401,46 @@ class PlacementsBoard:
         return sum(1 for r in self.active if r.review_overdue)
 
 
+def scheduled_query():
+    return (
+        Placement.objects.filter(state=P.SCHEDULED)
+        .select_related("student")
+        .order_by("start_date", "id")
+    )
+
+
+def waiting_query():
+    return (
+        Placement.objects.filter(state=P.WAITING)
+        .select_related("student", "referral__referrer")
+        .order_by("priority", "approved_at", "id")
+    )
+
+
+def follow_ups_due_query(week_end: dt.date):
+    return (
+        FollowUp.objects.filter(recorded_at__isnull=True, due_on__lte=week_end)
+        .select_related("placement__student")
+        .order_by("due_on", "id")
+    )
+
+
 def placements_board(today: dt.date | None = None) -> PlacementsBoard:
     """The coordinator's board: active placements (week n of N, next review), scheduled,
-    waiting (priority order), exits this week and follow-up checks due."""
+    waiting (priority order), exits this week and follow-up checks due. Its lists are
+    read from SQL compiled once a process (referrals.selectors.compiled): the live
+    placements are few, so building and compiling the queries cost more than running
+    them."""
     today = today or timezone.localdate()
     week_end = _end_of_week(today)
     active = _active_rows(today)
     return PlacementsBoard(
         today=today,
         active=active,
-        scheduled=list(
-            Placement.objects.filter(state=P.SCHEDULED)
-            .select_related("student")
-            .order_by("start_date", "id")
-        ),
-        waiting=list(
-            Placement.objects.filter(state=P.WAITING)
-            .select_related("student", "referral__referrer")
-            .order_by("priority", "approved_at", "id")
-        ),
+        scheduled=compiled_list("scheduled placements", scheduled_query),
+        waiting=compiled_list("waiting placements", waiting_query),
         exits_this_week=[r for r in active if r.placement.planned_exit <= week_end],
-        follow_ups_due=list(
-            FollowUp.objects.filter(recorded_at__isnull=True, due_on__lte=week_end)
-            .select_related("placement__student")
-            .order_by("due_on", "id")
-        ),
+        follow_ups_due=compiled_list("follow-ups due", follow_ups_due_query, week_end),
         capacity=SchoolSettings.load().capacity,
     )
 
@@ -480,15 +516,59 @@ def unsigned_reviews(*, today: dt.date, older: bool):
 
 
 class _CountedPaginator(Paginator):
-    """A Paginator told its count (worked out with other counts in one query)."""
+    """A Paginator told its count (worked out with other counts in one query), reading
+    its page's rows with rows_of(bottom, top)."""
 
-    def __init__(self, object_list, per_page, *, count: int):
+    def __init__(self, object_list, per_page, *, count: int, rows_of=None):
         super().__init__(object_list, per_page)
         self._known_count = count
+        self._rows_of = rows_of
 
     @cached_property
     def count(self) -> int:
         return self._known_count
+
+    def page(self, number):
+        if self._rows_of is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self._rows_of(bottom, top) if top > bottom else []
+        return self._get_page(rows, number, self)
+
+
+def unsigned_counts_query(today: dt.date):
+    """How many await sign-off now and before the recent window: one row (recent, older)."""
+    recent = _recent_unsigned(today)
+    return (
+        _unsigned()
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")  # a constant: no GROUP BY, so one row whatever matches
+        .annotate(recent=Count("pk", filter=recent), older=Count("pk", filter=~recent))
+        .values_list("recent", "older")
+    )
+
+
+def unsigned_page_query(today: dt.date, older: bool, bottom: int, top: int):
+    return unsigned_reviews(today=today, older=older)[bottom:top]
+
+
+def due_and_overdue_query(today: dt.date, due_by: dt.date):
+    """Reviews not held of the active placements due from today to due_by, and those
+    overdue, each list capped (one row more says there are more)."""
+    unheld = Review.objects.filter(held_on__isnull=True, placement__state=P.ACTIVE).select_related(
+        "placement__student"
+    )
+    order = ("due_on", "id")
+    return (
+        unheld.filter(due_on__gte=today, due_on__lte=due_by)
+        .order_by(*order)[: REVIEWS_SHOWN + 1]
+        .union(unheld.filter(due_on__lt=today).order_by(*order)[: REVIEWS_SHOWN + 1], all=True)
+    )
 
 
 def reviews_board(
@@ -503,30 +583,28 @@ def reviews_board(
     placements = _active_placements()
     calendar = _board_calendar(placements, today, ahead=DUE_BY_CALENDAR)
     due_by = _due_by(today, calendar)
-    unheld = Review.objects.filter(held_on__isnull=True, placement__state=P.ACTIVE).select_related(
-        "placement__student"
-    )
     # Due and overdue in one query: each capped (one row more says there are more).
-    order = ("due_on", "id")
-    both = list(
-        unheld.filter(due_on__gte=today, due_on__lte=due_by)
-        .order_by(*order)[: REVIEWS_SHOWN + 1]
-        .union(unheld.filter(due_on__lt=today).order_by(*order)[: REVIEWS_SHOWN + 1], all=True)
-    )
+    both = compiled_list("reviews due and overdue", due_and_overdue_query, today, due_by)
     both.sort(key=lambda r: (r.due_on, r.id))
     due, more_due = _first([r for r in both if r.due_on >= today])
     overdue, more_overdue = _first([r for r in both if r.due_on < today])
     # How many await sign-off now and before the recent window, in one count.
-    recent = _recent_unsigned(today)
-    counts = _unsigned().aggregate(
-        recent=Count("pk", filter=recent), older=Count("pk", filter=~recent)
+    [(recent_count, older_count)] = compiled_list(
+        "reviews awaiting sign-off counted", unsigned_counts_query, today
     )
+
+    def rows_of(bottom, top):
+        return compiled_list(
+            "reviews awaiting sign-off", unsigned_page_query, today, older, bottom, top
+        )
+
     awaiting = _CountedPaginator(
         unsigned_reviews(today=today, older=older),
         REVIEWS_SHOWN,
-        count=counts["older" if older else "recent"],
+        count=older_count if older else recent_count,
+        rows_of=rows_of,
     ).get_page(page_number)
-    older_unsigned = older or counts["older"] > 0
+    older_unsigned = older or older_count > 0
     return ReviewsBoard(
         today=today,
         due_by=due_by,

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from enigma.capabilities import Capability, has_capability
-from enigma.models import Student
+from enigma.models import Student, User
+from records.selectors.paging import TOTAL, counted_page
 from referrals.models import Placement, Referral, ReferralTransition
+from referrals.selectors.compiled import compiled_list
 
 STUDENTS_SHOWN = 50
 MY_REFERRALS_PAGE_SIZE = 25
@@ -49,11 +51,38 @@ def my_current_referrals(user, *, today: dt.date) -> QuerySet[Referral]:
     )
 
 
+# Stands for the referrer in the compiled SQL of My referrals (no one's pk).
+_REFERRER = -1
+
+
+def my_referrals_rows_query(referrer_pk: int, today: dt.date, everything: bool, start, stop):
+    """Rows start..stop of My referrals of the person with `referrer_pk`, each carrying
+    the list's length (TOTAL)."""
+    referrer = User(pk=referrer_pk)
+    rows = my_referrals(referrer) if everything else my_current_referrals(referrer, today=today)
+    return rows.annotate(**{TOTAL: Window(Count("*"))})[start:stop]
+
+
 def my_referrals_page(user, *, today: dt.date, everything: bool, page_number) -> Page:
-    """One page of My referrals (two queries): the current ones, or with `everything`
-    the whole history, newest first."""
+    """One page of My referrals (one query; two past the end): the current ones, or with
+    `everything` the whole history, newest first. The page and the list's length are one
+    read (counted_page, Paginator.get_page's rules) from SQL compiled once a process for
+    each page's rows (the referrer is put in)."""
     rows = my_referrals(user) if everything else my_current_referrals(user, today=today)
-    return Paginator(rows, MY_REFERRALS_PAGE_SIZE).get_page(page_number)
+
+    def rows_of(start, stop):
+        return compiled_list(
+            "my referrals",
+            my_referrals_rows_query,
+            _REFERRER,
+            today,
+            everything,
+            start,
+            stop,
+            bind={_REFERRER: user.pk},
+        )
+
+    return counted_page(rows, MY_REFERRALS_PAGE_SIZE, page_number, rows_of=rows_of)
 
 
 def referral_for(user, pk, *, queryset: QuerySet[Referral] | None = None) -> Referral:
