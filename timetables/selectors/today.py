@@ -112,7 +112,15 @@ def _state(period: Period, day: dt.date, now: dt.datetime) -> str:
 
 # A day no lesson is on, standing for the one asked for in the queries compiled once.
 _ANY_DAY = dt.date(1901, 1, 4)
-_STUDENT_FIELDS = (
+
+
+def _fields(model, *names: str) -> tuple[str, ...]:
+    """`names` in the model's order of fields, the order Model.from_db reads them in."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names or not names)
+
+
+_STUDENT_FIELDS = _fields(
+    Student,
     "id",
     "legal_forename",
     "legal_surname",
@@ -120,8 +128,12 @@ _STUDENT_FIELDS = (
     "preferred_surname",
     "record_disposed_at",
 )
-_USER_FIELDS = ("id", "username", "first_name", "last_name", "email", "display_name")
-_MARK_FIELDS = tuple(f.attname for f in RegisterMark._meta.concrete_fields)
+_USER_FIELDS = _fields(User, "id", "username", "first_name", "last_name", "email", "display_name")
+_MARK_FIELDS = _fields(RegisterMark)  # all of them
+_PLACEMENT_FIELDS = _fields(Placement, "id", "student_id")
+_CELL_FIELDS = _fields(
+    PlanCell, "id", "placement_id", "date", "period_id", "mode", "subject", "room"
+)
 
 
 def _day_cells_query(day: dt.date):
@@ -138,13 +150,7 @@ def _day_cells_query(day: dt.date):
         .annotate(work_status=Subquery(work))
         .order_by("placement__student__legal_surname", "placement__student__legal_forename", "pk")
         .values_list(
-            "pk",
-            "placement_id",
-            "date",
-            "period_id",
-            "mode",
-            "subject",
-            "room",
+            *_CELL_FIELDS,
             "work_status",
             *(f"placement__student__{name}" for name in _STUDENT_FIELDS),
         )
@@ -195,21 +201,18 @@ def _day_dues(day: dt.date) -> list[Due]:
         marks[(mark.placement_id, mark.period_id)] = mark
     students: dict[int, Student] = {}
     dues = []
-    for pk, placement_id, date, period_id, mode, subject, room, work, *student in _rows(
-        _day_cells_query, day
-    ):
+    n_cell = len(_CELL_FIELDS)
+    for row in _rows(_day_cells_query, day):
+        cell = PlanCell.from_db(db, _CELL_FIELDS, row[:n_cell])
+        student = row[n_cell + 1 :]
         pupil = students.get(student[0])
         if pupil is None:
             pupil = students[student[0]] = Student.from_db(db, _STUDENT_FIELDS, student)
-        placement = Placement.from_db(db, ("id", "student_id"), (placement_id, pupil.pk))
+        placement = Placement.from_db(db, _PLACEMENT_FIELDS, (cell.placement_id, pupil.pk))
         placement.student = pupil
-        cell = PlanCell.from_db(
-            db,
-            ("id", "placement_id", "date", "period_id", "mode", "subject", "room"),
-            (pk, placement_id, date, period_id, mode, subject, room),
-        )
         cell.placement = placement
-        dues.append(Due(cell, marks.get((placement_id, period_id)), work or ""))
+        key = (cell.placement_id, cell.period_id)
+        dues.append(Due(cell, marks.get(key), row[n_cell] or ""))
     return dues
 
 

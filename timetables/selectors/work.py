@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from enigma.models import AuditEvent
+from enigma.models import AuditEvent, Student
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from referrals.models import Placement
 from timetables.models import (
@@ -270,16 +270,60 @@ def _compiled(query) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+def _fields(model, *names: str) -> tuple[str, ...]:
+    """`names` in the model's order of fields, the order Model.from_db reads them in."""
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+_PLACEMENT_FIELDS = _fields(Placement, "id", "student_id", "state", "start_date", "planned_exit")
+_STUDENT_FIELDS = _fields(
+    Student,
+    "id",
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "preferred_surname",
+    "record_disposed_at",
+    "tutor_group",
+)
+
+
+def _my_placements_query(user_id, first=None, last=None):
+    """my_placements() as plain rows: the fields of each placement and its student that
+    the page shows."""
+    return my_placements(user_id).values_list(
+        *_PLACEMENT_FIELDS, *(f"student__{name}" for name in _STUDENT_FIELDS)
+    )
+
+
+def _my_placements(values: dict) -> list[Placement]:
+    """my_placements() from its SQL compiled once a process (its three subqueries and the
+    student's join cost more to build than to run), as model objects holding only what
+    the page shows."""
+    sql, params = _compiled(_my_placements_query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) for p in params])
+        rows = cursor.fetchall()
+    db = connection.alias
+    n = len(_PLACEMENT_FIELDS)
+    placements = []
+    for row in rows:
+        placement = Placement.from_db(db, _PLACEMENT_FIELDS, row[:n])
+        placement.student = Student.from_db(db, _STUDENT_FIELDS, row[n:])
+        placements.append(placement)
+    return placements
+
+
 def my_students(user, today: dt.date) -> MyStudents:
     """Three queries: the placements, the teacher's plan cells of this week and next, and
     the teacher's work requests for those placements."""
     this_monday, next_monday = teaching_weeks(today)
     end = next_monday + dt.timedelta(days=4)
-    placements = list(my_placements(user))
-    # The teacher's lessons and requests of live placements are those of `placements`
+    # The teacher's lessons and requests of live placements are those of the placements
     # (each is one of the reasons a placement is listed), so their queries need not name
-    # the placements, and are built once a process (_compiled).
+    # the placements; all three are built once a process (_compiled).
     values = {_ANY_USER: user.pk, _ANY_FROM: this_monday, _ANY_TO: end}
+    placements = _my_placements(values)
     sql, params = _compiled(_my_lessons_query)
     with connection.cursor() as cursor:
         cursor.execute(sql, [values.get(p, p) for p in params])
