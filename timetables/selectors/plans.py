@@ -43,9 +43,10 @@ def placement_for(placement_pk: int) -> Placement:
 
 def plan_placement_for(placement_pk: int) -> Placement:
     """The plan page's placement, with what plan_page() would otherwise ask apart: the
-    SENCO's exit override and whether the student has a normal timetable."""
+    SENCO's exit override and whether the student has a normal timetable. (Not its
+    referral: the page shows none of it, and its long texts were most of the row.)"""
     return get_object_or_404(
-        Placement.objects.select_related("student", "referral", "exit_override__by").annotate(
+        Placement.objects.select_related("student", "exit_override__by").annotate(
             has_timetable=Exists(Lesson.objects.filter(student_id=OuterRef("student_id")))
         ),
         pk=placement_pk,
