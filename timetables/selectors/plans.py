@@ -17,7 +17,6 @@ from django.utils.translation import get_language
 
 from enigma.formatting import day_text
 from enigma.models import Period
-from enigma.school_calendar import SchoolCalendar
 from referrals import dates
 from referrals.models import Placement
 from timetables import occupancy
@@ -33,6 +32,7 @@ from timetables.models import (
     lesson_locked,
 )
 from timetables.selectors import coverage, register
+from timetables.selectors.calendar import calendar_between
 
 
 def placement_for(placement_pk: int) -> Placement:
@@ -251,7 +251,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     last = placement.actual_exit or placement.planned_exit
     # The placement's days alone: the weeks are counted from its school days (the calendar
     # to the end of next year, that dates.calendar_for loads, was worked out day by day).
-    calendar = SchoolCalendar.from_db(placement.start_date, last)
+    calendar = calendar_between(placement.start_date, last)
     school_weeks = dates.school_weeks(placement.start_date, last, calendar)
     school_days = [day for week_days in school_weeks for day in week_days]
     cells = _plan_lessons(placement.pk)

@@ -13,10 +13,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from enigma.models import Period, Student, User
-from enigma.school_calendar import is_school_day
 from referrals.models import Placement
 from timetables import occupancy
 from timetables.models import ROOM_MODES, PlanCell, RegisterMark, WorkRequest
+from timetables.selectors.calendar import calendar_between
 
 S = RegisterMark.Status
 
@@ -223,7 +223,7 @@ def today_page(
     today = now.date()
     day = day or today
     capacity, _ = occupancy.capacity()
-    school_day = is_school_day(day)
+    school_day = calendar_between(day, day).is_school_day(day)
     periods = list(Period.objects.filter(kind=Period.Kind.LESSON).order_by("starts_at"))
     dues = _day_dues(day)
     views = {p.pk: PeriodView(p, capacity=capacity, state=_state(p, day, now)) for p in periods}

@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from enigma.models import AuditEvent, Student
-from enigma.school_calendar import CalendarError, SchoolCalendar
+from enigma.school_calendar import CalendarError
 from referrals.models import Placement
 from timetables.models import (
     ROOM_MODES,
@@ -32,6 +32,7 @@ from timetables.models import (
     monday_of,
     teacher_name,
 )
+from timetables.selectors.calendar import calendar_between
 
 S = WorkRequest.Status
 # Requests a teacher may still set (or change); after completion the work is fixed.
@@ -93,7 +94,7 @@ class Deadlines:
         dates = [*dates, today]
         start = min(dates) - dt.timedelta(days=30)
         end = max(dates) + dt.timedelta(days=60)
-        self._days = SchoolCalendar.from_db(start, end).school_days(start, end)
+        self._days = calendar_between(start, end).school_days(start, end)
 
     def due_by(self, lesson_day: dt.date) -> dt.date:
         i = bisect_left(self._days, lesson_day)
