@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from enigma.formatting import day_text
-from enigma.models import Period
+from enigma.models import Period, Student, User
 from referrals import dates
 from referrals.models import Placement
 from timetables import occupancy
@@ -33,6 +35,7 @@ from timetables.models import (
 )
 from timetables.selectors import coverage, register
 from timetables.selectors.calendar import calendar_between
+from timetables.selectors.rows import STUDENT_NAME, USER_NAME, fields
 
 
 def placement_for(placement_pk: int) -> Placement:
@@ -41,16 +44,70 @@ def placement_for(placement_pk: int) -> Placement:
     )
 
 
+_PLAN_PLACEMENT_FIELDS = fields(
+    Placement, "id", "student_id", "state", "start_date", "planned_exit", "actual_exit"
+)
+_PLAN_STUDENT_FIELDS = fields(Student, *STUDENT_NAME)
+_OVERRIDE_FIELDS = fields(ExitOverride)  # all of them
+_OVERRIDE_BY_FIELDS = fields(User, *USER_NAME)
+
+
+def _plan_placement_query(placement_id: int):
+    """The plan page's placement as one row: the fields the page shows of it and its
+    student, its exit override (if any) with the name of who allowed it, and whether the
+    student has a normal timetable."""
+    return (
+        Placement.objects.filter(pk=placement_id)
+        .annotate(has_timetable=Exists(Lesson.objects.filter(student_id=OuterRef("student_id"))))
+        .order_by()
+        .values_list(
+            *_PLAN_PLACEMENT_FIELDS,
+            *(f"student__{name}" for name in _PLAN_STUDENT_FIELDS),
+            *(f"exit_override__{name}" for name in _OVERRIDE_FIELDS),
+            *(f"exit_override__by__{name}" for name in _OVERRIDE_BY_FIELDS),
+            "has_timetable",
+        )
+    )
+
+
+@functools.cache
+def _compiled_plan_placement() -> tuple[str, tuple, int]:
+    sql, params = _plan_placement_query(_ANY_PLACEMENT).query.sql_with_params()
+    return sql, tuple(params), params.index(_ANY_PLACEMENT)
+
+
 def plan_placement_for(placement_pk: int) -> Placement:
     """The plan page's placement, with what plan_page() would otherwise ask apart: the
-    SENCO's exit override and whether the student has a normal timetable. (Not its
-    referral: the page shows none of it, and its long texts were most of the row.)"""
-    return get_object_or_404(
-        Placement.objects.select_related("student", "exit_override__by").annotate(
-            has_timetable=Exists(Lesson.objects.filter(student_id=OuterRef("student_id")))
-        ),
-        pk=placement_pk,
+    SENCO's exit override and whether the student has a normal timetable. One row, from
+    SQL compiled once a process (building the query with its joins and subquery cost more
+    than running it), as model objects holding only what the page shows (Http404 when
+    there is no such placement)."""
+    sql, params, at = _compiled_plan_placement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], placement_pk, *params[at + 1 :]))
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such placement.")
+    db = connection.alias
+    ends = itertools.accumulate(
+        (
+            len(_PLAN_PLACEMENT_FIELDS),
+            len(_PLAN_STUDENT_FIELDS),
+            len(_OVERRIDE_FIELDS),
+            len(_OVERRIDE_BY_FIELDS),
+        )
     )
+    a, b, c, d = ends
+    placement = Placement.from_db(db, _PLAN_PLACEMENT_FIELDS, row[:a])
+    placement.student = Student.from_db(db, _PLAN_STUDENT_FIELDS, row[a:b])
+    override = None
+    if row[b] is not None:  # the override's id: it has one
+        override = ExitOverride.from_db(db, _OVERRIDE_FIELDS, row[b:c])
+        override.by = User.from_db(db, _OVERRIDE_BY_FIELDS, row[c:d])
+    # As select_related("exit_override") leaves it: read, whether there is one or not.
+    Placement.exit_override.related.set_cached_value(placement, override)
+    placement.has_timetable = row[d]
+    return placement
 
 
 # A placement id no placement has, standing for the one asked for in the compiled query.

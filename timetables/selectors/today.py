@@ -17,6 +17,7 @@ from referrals.models import Placement
 from timetables import occupancy
 from timetables.models import ROOM_MODES, PlanCell, RegisterMark, WorkRequest
 from timetables.selectors.calendar import calendar_between
+from timetables.selectors.rows import STUDENT_NAME, USER_NAME, fields
 
 S = RegisterMark.Status
 
@@ -114,24 +115,11 @@ def _state(period: Period, day: dt.date, now: dt.datetime) -> str:
 _ANY_DAY = dt.date(1901, 1, 4)
 
 
-def _fields(model, *names: str) -> tuple[str, ...]:
-    """`names` in the model's order of fields, the order Model.from_db reads them in."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names or not names)
-
-
-_STUDENT_FIELDS = _fields(
-    Student,
-    "id",
-    "legal_forename",
-    "legal_surname",
-    "preferred_forename",
-    "preferred_surname",
-    "record_disposed_at",
-)
-_USER_FIELDS = _fields(User, "id", "username", "first_name", "last_name", "email", "display_name")
-_MARK_FIELDS = _fields(RegisterMark)  # all of them
-_PLACEMENT_FIELDS = _fields(Placement, "id", "student_id")
-_CELL_FIELDS = _fields(
+_STUDENT_FIELDS = fields(Student, *STUDENT_NAME)
+_USER_FIELDS = fields(User, *USER_NAME)
+_MARK_FIELDS = fields(RegisterMark)  # all of them
+_PLACEMENT_FIELDS = fields(Placement, "id", "student_id")
+_CELL_FIELDS = fields(
     PlanCell, "id", "placement_id", "date", "period_id", "mode", "subject", "room"
 )
 

@@ -33,6 +33,7 @@ from timetables.models import (
     teacher_name,
 )
 from timetables.selectors.calendar import calendar_between
+from timetables.selectors.rows import STUDENT_NAME, fields
 
 S = WorkRequest.Status
 # Requests a teacher may still set (or change); after completion the work is fixed.
@@ -271,22 +272,8 @@ def _compiled(query) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _fields(model, *names: str) -> tuple[str, ...]:
-    """`names` in the model's order of fields, the order Model.from_db reads them in."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-
-
-_PLACEMENT_FIELDS = _fields(Placement, "id", "student_id", "state", "start_date", "planned_exit")
-_STUDENT_FIELDS = _fields(
-    Student,
-    "id",
-    "legal_forename",
-    "legal_surname",
-    "preferred_forename",
-    "preferred_surname",
-    "record_disposed_at",
-    "tutor_group",
-)
+_PLACEMENT_FIELDS = fields(Placement, "id", "student_id", "state", "start_date", "planned_exit")
+_STUDENT_FIELDS = fields(Student, *STUDENT_NAME, "tutor_group")
 
 
 def _my_placements_query(user_id, first=None, last=None):
@@ -315,7 +302,7 @@ def _my_placements(values: dict) -> list[Placement]:
     return placements
 
 
-_WORK_FIELDS = _fields(WorkRequest, *(f.attname for f in WorkRequest._meta.concrete_fields))
+_WORK_FIELDS = fields(WorkRequest)  # all of them
 
 
 def _my_requests(values: dict) -> list[WorkRequest]:
