@@ -19,7 +19,7 @@ from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, make_placement
 from tests.timetable_helpers import give_timetable
-from timetables.models import Mode, PlanCell, RegisterDay, RegisterMark
+from timetables.models import Mode, PlanCell, PlanWeekNote, RegisterDay, RegisterMark
 from timetables.selectors import register as register_reads
 from timetables.services import register
 
@@ -278,6 +278,20 @@ def test_the_plan_page_shows_each_weeks_share_in_class(dee, rita, cora, sam, cli
         "PE",
     }
     assert placement.week_notes.get().note == "Maths and English back first."
+    # Each week's note is shown with the review it was agreed at, if any (read as plain
+    # rows with the review's name: timetables.selectors.plans._week_notes).
+    review = placement.reviews.order_by("number").first()
+    PlanWeekNote.objects.create(
+        placement=placement,
+        week_start=D(2026, 9, 21),
+        note="Science <next>.",
+        review=review,
+        written_by=sam,
+    )
+    with at(D(2026, 9, 3)):
+        text = client_for(cora).get(reverse("timetables:plan", args=[placement.pk])).content
+    assert b'<p class="meta">Agreed: Maths and English back first.</p>' in text
+    assert f'<p class="meta">Agreed at {review}: Science &lt;next&gt;.</p>'.encode() in text
 
 
 def test_the_plan_panel_is_on_the_placement_page_and_the_review_form(dee, rita, cora, client_for):

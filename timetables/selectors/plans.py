@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from enigma.formatting import day_text
 from enigma.models import Period, Student, User
 from referrals import dates
-from referrals.models import Placement
+from referrals.models import Placement, Review
 from timetables import occupancy
 from timetables.cycle import WeekCycle
 from timetables.models import (
@@ -187,6 +187,62 @@ def _plan_lessons(placement_id: int) -> list[PlanLesson]:
     return lessons
 
 
+_NOTE_FIELDS = fields(PlanWeekNote)  # all of them
+# What a review is named by (str(review): its kind and number).
+_REVIEW_FIELDS = fields(Review, "id", "placement_id", "number", "kind")
+
+
+def _week_notes_query(placement_id: int):
+    return PlanWeekNote.objects.filter(placement_id=placement_id).values_list(
+        *_NOTE_FIELDS, *(f"review__{name}" for name in _REVIEW_FIELDS)
+    )
+
+
+def _held_reviews_query(placement_id: int):
+    return (
+        Review.objects.filter(placement_id=placement_id, held_on__isnull=False)
+        .order_by("number")
+        .values_list(*_REVIEW_FIELDS)
+    )
+
+
+@functools.cache
+def _compiled_for_placement(query) -> tuple[str, tuple, int]:
+    """A query of one placement's rows, its SQL built once a process (see
+    _compiled_plan_lessons)."""
+    sql, params = query(_ANY_PLACEMENT).query.sql_with_params()
+    return sql, tuple(params), params.index(_ANY_PLACEMENT)
+
+
+def _placement_rows(query, placement_id: int) -> list[tuple]:
+    sql, params, at = _compiled_for_placement(query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], placement_id, *params[at + 1 :]))
+        return cursor.fetchall()
+
+
+def _week_notes(placement_id: int) -> list[PlanWeekNote]:
+    """The placement's week notes, each with the review it was agreed at (its name)."""
+    db = connection.alias
+    n = len(_NOTE_FIELDS)
+    notes = []
+    for row in _placement_rows(_week_notes_query, placement_id):
+        note = PlanWeekNote.from_db(db, _NOTE_FIELDS, row[:n])
+        note.review = None if row[n] is None else Review.from_db(db, _REVIEW_FIELDS, row[n:])
+        notes.append(note)
+    return notes
+
+
+def held_reviews(placement_id: int) -> list[Review]:
+    """The placement's reviews held so far, in order: what a week of the plan may be
+    agreed at (the whole-week forms' choices, named by kind and number)."""
+    db = connection.alias
+    return [
+        Review.from_db(db, _REVIEW_FIELDS, row)
+        for row in _placement_rows(_held_reviews_query, placement_id)
+    ]
+
+
 @functools.lru_cache(maxsize=1024)
 def _day_label_in(day: dt.date, language: str | None) -> str:
     return date_format(day, "D j M")
@@ -316,10 +372,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     upcoming = [c.date for c in cells if c.date >= today]
     use = occupancy.room_use_between(min(upcoming), max(upcoming)) if upcoming else {}
     marked = {(c.date, c.period_id) for c in cells if c.mark_status}
-    notes = {
-        n.week_start: n
-        for n in PlanWeekNote.objects.filter(placement=placement).select_related("review")
-    }
+    notes = {n.week_start: n for n in _week_notes(placement.pk)}
     periods = {c.period_id: c.period for c in cells}
     ordered_periods = sorted(periods.values(), key=lambda p: p.starts_at)
     by_key = {(c.date, c.period_id): c for c in cells}
