@@ -11,11 +11,16 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 from django.template import engines
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
 
 from enigma.models import SchoolSettings
 from records.models import Entry
 from referrals.models import Placement
 from referrals.services import placements
+from tests.db import queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, hold_all_reviews, make_placement
 from tests.timetable_helpers import give_timetable
@@ -248,6 +253,39 @@ def test_the_exit_is_held_back_while_a_subject_was_never_attended_in_class(dee, 
         )
     placement.refresh_from_db()
     assert placement.state == Placement.State.COMPLETED
+
+
+def test_the_plan_page_shows_the_senco_s_exit_override_and_is_404_for_no_placement(
+    dee, rita, cora, sam, client_for
+):
+    """The plan page reads its placement, student, exit override and its author in one
+    row (timetables.selectors.plans.plan_placement_for): the override's subjects, reason,
+    day and author are shown as before, with no query more than without one."""
+    placement = _placement(dee, rita, started=True)
+    PlanCell.objects.filter(placement=placement, subject="Art").update(mode=Mode.ROOM)
+    client = client_for(cora)
+    url = reverse("timetables:plan", args=[placement.pk])
+    exit_day = placement.planned_exit
+    with at(exit_day, 13):
+        before = queries(client, url)
+    with at(exit_day, 13):
+        plans.allow_exit_without(
+            placement, by=sam, reason="Art is taught <after> the exit.", until=exit_day
+        )
+    with at(exit_day, 13):  # (the same hour: the session times out after a quiet hour)
+        after = queries(client, url)
+        html = client.get(url).content.decode()
+    override = ExitOverride.objects.get(placement=placement)
+    assert (
+        f"The SENCO ({escape(str(sam))}) allowed the exit without Art on "
+        f"{date_format(timezone.localtime(override.at))}: "
+        "“Art is taught &lt;after&gt; the exit.”"
+    ) in html
+    assert escape(placement.student.name) in html
+    assert after == before
+    missing = reverse("timetables:plan", args=[Placement.objects.order_by("-pk")[0].pk + 1])
+    with at(exit_day, 13):
+        assert client.get(missing).status_code == 404
 
 
 def test_in_class_instead_on_the_register_counts_as_attending(dee, rita, cora):

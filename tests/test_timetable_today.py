@@ -5,13 +5,14 @@ change with htmx, and both pages run a fixed number of queries as the room fills
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from enigma.formatting import day_text
-from enigma.models import SchoolSettings
+from enigma.models import Period, SchoolSettings, Student
 from records.models import Entry
 from referrals.models import Review
 from tests.conftest import pass_second_factor
@@ -19,7 +20,7 @@ from tests.db import PAGE_QUERY_BUDGET, queries
 from tests.factories import StudentFactory
 from tests.referrals_helpers import at, make_placement
 from tests.timetable_helpers import give_timetable
-from timetables.models import Mode, PlanCell, RegisterDay, RegisterMark
+from timetables.models import Mode, PlanCell, PlanWeekNote, RegisterDay, RegisterMark
 from timetables.selectors import register as register_reads
 from timetables.services import register
 
@@ -278,6 +279,20 @@ def test_the_plan_page_shows_each_weeks_share_in_class(dee, rita, cora, sam, cli
         "PE",
     }
     assert placement.week_notes.get().note == "Maths and English back first."
+    # Each week's note is shown with the review it was agreed at, if any (read as plain
+    # rows with the review's name: timetables.selectors.plans._week_notes).
+    review = placement.reviews.order_by("number").first()
+    PlanWeekNote.objects.create(
+        placement=placement,
+        week_start=D(2026, 9, 21),
+        note="Science <next>.",
+        review=review,
+        written_by=sam,
+    )
+    with at(D(2026, 9, 3)):
+        text = client_for(cora).get(reverse("timetables:plan", args=[placement.pk])).content
+    assert b'<p class="meta">Agreed: Maths and English back first.</p>' in text
+    assert f'<p class="meta">Agreed at {review}: Science &lt;next&gt;.</p>'.encode() in text
 
 
 def test_the_plan_panel_is_on_the_placement_page_and_the_review_form(dee, rita, cora, client_for):
@@ -328,3 +343,67 @@ def test_a_dsl_reads_today_without_the_register_forms(dee, rita, dina, client_fo
         response = client.get(reverse("timetables:today"))
     assert response.status_code == 200
     assert b"status-button" not in response.content
+
+
+# --- "The day" rows, written by the today_rows tag ------------------------------------------
+# tests/golden/today_day_rows.html is the loop of templates/timetables/today/_day.html as it
+# was before the tag (with the live student_url tag): the tag must write the same, byte for
+# byte, for every kind of lesson, mark and day.
+GOLDEN_DAY_ROWS = (Path(__file__).parent / "golden" / "today_day_rows.html").read_text()
+
+
+def _golden_page(*, day, today, periods=True):
+    from referrals.models import Placement
+    from timetables.selectors.today import Due, PeriodView, TodayPage
+
+    def due(pk, forename, subject, mode, *, room="", status=None, disposed=False):
+        student = Student(
+            pk=1000 + pk,
+            legal_forename=forename,
+            legal_surname="O'Neil & <Sons>",
+            preferred_forename="" if pk % 2 else "Jo <J>",
+            record_disposed_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC) if disposed else None,
+        )
+        cell = PlanCell(pk=2000 + pk, subject=subject, mode=mode, room=room, date=day)
+        cell.placement = Placement(pk=3000 + pk, student=student)
+        mark = RegisterMark(status=status) if status else None
+        return Due(cell, mark, "")
+
+    p1 = Period(pk=2, name="P<1>", starts_at=dt.time(9), ends_at=dt.time(9, 50))
+    p2 = Period(pk=1234, name="Period 2 & more", starts_at=dt.time(10, 5), ends_at=dt.time(11))
+    p3 = Period(pk=7, name="P3", starts_at=dt.time(13, 30), ends_at=dt.time(14, 15))
+    now = PeriodView(p1, capacity=2, state="past")
+    now.in_room = [
+        due(1, "Amy", "Maths & <Stats>", Mode.ROOM, status="present"),
+        due(2, "Ben", "English", Mode.ONE_TO_ONE, status="absent"),
+        due(3, "Cal", "Art", Mode.ROOM, status="in_class", disposed=True),
+    ]
+    now.in_class = [
+        due(4, "Dee", "PE", Mode.CLASS, room="Gym <1> & 2"),
+        due(5, "Eve", "RE", Mode.CLASS),
+    ]
+    second = PeriodView(p2, capacity=6, state="now")
+    second.in_room = [
+        due(6, "Fay", "Science", Mode.ONE_TO_ONE),
+        due(7, "Gus", "French", Mode.ROOM, status="late"),
+    ]
+    third = PeriodView(p3, capacity=6, state="later")
+    views = [now, second, third] if periods else []
+    return TodayPage(day, today, True, views, second if periods else None, 6, [], 7)
+
+
+@pytest.mark.parametrize("periods", [True, False])
+@pytest.mark.parametrize("day", [D(2026, 9, 9), D(2026, 9, 10)])
+def test_today_rows_tag_writes_what_the_day_template_wrote(day, periods):
+    from django.template import engines
+
+    page = _golden_page(day=day, today=D(2026, 9, 9), periods=periods)
+    engine = engines["django"]
+    old = engine.from_string(GOLDEN_DAY_ROWS).render({"page": page})
+    new = engine.from_string("{% load timetables_today %}  {% today_rows page %}\n").render(
+        {"page": page}
+    )
+    assert new == old
+    if periods:  # the awkward values are there, escaped
+        assert "Gym &lt;1&gt; &amp; 2" in new and "Over capacity" in new and "1:1" in new
+        assert "Jo &lt;J&gt;" in new and "record disposed of" in new and "period=1234" in new

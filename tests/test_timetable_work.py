@@ -727,6 +727,25 @@ def test_work_field_tag_writes_what_includes_field_html_writes(status, bound):
         assert new.render({"field": field}) == old.render({"field": field})
 
 
+@pytest.mark.parametrize("bound", [False, True])
+def test_work_field_tag_writes_the_set_many_forms_fields_as_includes_field_html(bound):
+    """My students writes the same-work-for-several-lessons form's fields with work_field
+    (an include each cost more than the field): the tag writes what the include wrote,
+    errors, hints and the file's limit included."""
+    from timetables.forms.work import WorkSetManyForm
+
+    data = {"description": "Read <p. 4> & answer", "link": "not a link"} if bound else None
+    form = WorkSetManyForm(data, requests=WorkRequest.objects.none(), auto_id="many_%s")
+    if bound:
+        assert not form.is_valid() and form["link"].errors and form["works"].errors
+    django_engine = engines["django"]
+    old = django_engine.from_string('{% include "includes/field.html" %}')
+    new = django_engine.from_string("{% load timetables_work %}{% work_field field %}")
+    for name in ("description", "link", "file"):
+        field = form[name]
+        assert new.render({"field": field}) == old.render({"field": field})
+
+
 # My students' lesson that needs work and row of the lessons table as the page's template
 # wrote them (tests/golden/my_students_lesson.html and my_students_row.html, the bodies of
 # their loops, with the live _work.html, _set_form.html and includes/form_errors.html)

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from enigma.formatting import day_text
-from enigma.models import Period
-from enigma.school_calendar import SchoolCalendar
+from enigma.models import Period, Student, User
 from referrals import dates
-from referrals.models import Placement
+from referrals.models import Placement, Review
 from timetables import occupancy
 from timetables.cycle import WeekCycle
 from timetables.models import (
@@ -33,6 +34,8 @@ from timetables.models import (
     lesson_locked,
 )
 from timetables.selectors import coverage, register
+from timetables.selectors.calendar import calendar_between
+from timetables.selectors.rows import STUDENT_NAME, USER_NAME, fields
 
 
 def placement_for(placement_pk: int) -> Placement:
@@ -41,15 +44,70 @@ def placement_for(placement_pk: int) -> Placement:
     )
 
 
+_PLAN_PLACEMENT_FIELDS = fields(
+    Placement, "id", "student_id", "state", "start_date", "planned_exit", "actual_exit"
+)
+_PLAN_STUDENT_FIELDS = fields(Student, *STUDENT_NAME)
+_OVERRIDE_FIELDS = fields(ExitOverride)  # all of them
+_OVERRIDE_BY_FIELDS = fields(User, *USER_NAME)
+
+
+def _plan_placement_query(placement_id: int):
+    """The plan page's placement as one row: the fields the page shows of it and its
+    student, its exit override (if any) with the name of who allowed it, and whether the
+    student has a normal timetable."""
+    return (
+        Placement.objects.filter(pk=placement_id)
+        .annotate(has_timetable=Exists(Lesson.objects.filter(student_id=OuterRef("student_id"))))
+        .order_by()
+        .values_list(
+            *_PLAN_PLACEMENT_FIELDS,
+            *(f"student__{name}" for name in _PLAN_STUDENT_FIELDS),
+            *(f"exit_override__{name}" for name in _OVERRIDE_FIELDS),
+            *(f"exit_override__by__{name}" for name in _OVERRIDE_BY_FIELDS),
+            "has_timetable",
+        )
+    )
+
+
+@functools.cache
+def _compiled_plan_placement() -> tuple[str, tuple, int]:
+    sql, params = _plan_placement_query(_ANY_PLACEMENT).query.sql_with_params()
+    return sql, tuple(params), params.index(_ANY_PLACEMENT)
+
+
 def plan_placement_for(placement_pk: int) -> Placement:
     """The plan page's placement, with what plan_page() would otherwise ask apart: the
-    SENCO's exit override and whether the student has a normal timetable."""
-    return get_object_or_404(
-        Placement.objects.select_related("student", "referral", "exit_override__by").annotate(
-            has_timetable=Exists(Lesson.objects.filter(student_id=OuterRef("student_id")))
-        ),
-        pk=placement_pk,
+    SENCO's exit override and whether the student has a normal timetable. One row, from
+    SQL compiled once a process (building the query with its joins and subquery cost more
+    than running it), as model objects holding only what the page shows (Http404 when
+    there is no such placement)."""
+    sql, params, at = _compiled_plan_placement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], placement_pk, *params[at + 1 :]))
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such placement.")
+    db = connection.alias
+    ends = itertools.accumulate(
+        (
+            len(_PLAN_PLACEMENT_FIELDS),
+            len(_PLAN_STUDENT_FIELDS),
+            len(_OVERRIDE_FIELDS),
+            len(_OVERRIDE_BY_FIELDS),
+        )
     )
+    a, b, c, d = ends
+    placement = Placement.from_db(db, _PLAN_PLACEMENT_FIELDS, row[:a])
+    placement.student = Student.from_db(db, _PLAN_STUDENT_FIELDS, row[a:b])
+    override = None
+    if row[b] is not None:  # the override's id: it has one
+        override = ExitOverride.from_db(db, _OVERRIDE_FIELDS, row[b:c])
+        override.by = User.from_db(db, _OVERRIDE_BY_FIELDS, row[c:d])
+    # As select_related("exit_override") leaves it: read, whether there is one or not.
+    Placement.exit_override.related.set_cached_value(placement, override)
+    placement.has_timetable = row[d]
+    return placement
 
 
 # A placement id no placement has, standing for the one asked for in the compiled query.
@@ -127,6 +185,62 @@ def _plan_lessons(placement_id: int) -> list[PlanLesson]:
             )
         lessons.append(PlanLesson(pk, day, period_id, mode, subject, work, mark, period))
     return lessons
+
+
+_NOTE_FIELDS = fields(PlanWeekNote)  # all of them
+# What a review is named by (str(review): its kind and number).
+_REVIEW_FIELDS = fields(Review, "id", "placement_id", "number", "kind")
+
+
+def _week_notes_query(placement_id: int):
+    return PlanWeekNote.objects.filter(placement_id=placement_id).values_list(
+        *_NOTE_FIELDS, *(f"review__{name}" for name in _REVIEW_FIELDS)
+    )
+
+
+def _held_reviews_query(placement_id: int):
+    return (
+        Review.objects.filter(placement_id=placement_id, held_on__isnull=False)
+        .order_by("number")
+        .values_list(*_REVIEW_FIELDS)
+    )
+
+
+@functools.cache
+def _compiled_for_placement(query) -> tuple[str, tuple, int]:
+    """A query of one placement's rows, its SQL built once a process (see
+    _compiled_plan_lessons)."""
+    sql, params = query(_ANY_PLACEMENT).query.sql_with_params()
+    return sql, tuple(params), params.index(_ANY_PLACEMENT)
+
+
+def _placement_rows(query, placement_id: int) -> list[tuple]:
+    sql, params, at = _compiled_for_placement(query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params[:at], placement_id, *params[at + 1 :]))
+        return cursor.fetchall()
+
+
+def _week_notes(placement_id: int) -> list[PlanWeekNote]:
+    """The placement's week notes, each with the review it was agreed at (its name)."""
+    db = connection.alias
+    n = len(_NOTE_FIELDS)
+    notes = []
+    for row in _placement_rows(_week_notes_query, placement_id):
+        note = PlanWeekNote.from_db(db, _NOTE_FIELDS, row[:n])
+        note.review = None if row[n] is None else Review.from_db(db, _REVIEW_FIELDS, row[n:])
+        notes.append(note)
+    return notes
+
+
+def held_reviews(placement_id: int) -> list[Review]:
+    """The placement's reviews held so far, in order: what a week of the plan may be
+    agreed at (the whole-week forms' choices, named by kind and number)."""
+    db = connection.alias
+    return [
+        Review.from_db(db, _REVIEW_FIELDS, row)
+        for row in _placement_rows(_held_reviews_query, placement_id)
+    ]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -250,7 +364,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     last = placement.actual_exit or placement.planned_exit
     # The placement's days alone: the weeks are counted from its school days (the calendar
     # to the end of next year, that dates.calendar_for loads, was worked out day by day).
-    calendar = SchoolCalendar.from_db(placement.start_date, last)
+    calendar = calendar_between(placement.start_date, last)
     school_weeks = dates.school_weeks(placement.start_date, last, calendar)
     school_days = [day for week_days in school_weeks for day in week_days]
     cells = _plan_lessons(placement.pk)
@@ -258,10 +372,7 @@ def plan_page(placement: Placement, *, today: dt.date | None = None) -> PlanPage
     upcoming = [c.date for c in cells if c.date >= today]
     use = occupancy.room_use_between(min(upcoming), max(upcoming)) if upcoming else {}
     marked = {(c.date, c.period_id) for c in cells if c.mark_status}
-    notes = {
-        n.week_start: n
-        for n in PlanWeekNote.objects.filter(placement=placement).select_related("review")
-    }
+    notes = {n.week_start: n for n in _week_notes(placement.pk)}
     periods = {c.period_id: c.period for c in cells}
     ordered_periods = sorted(periods.values(), key=lambda p: p.starts_at)
     by_key = {(c.date, c.period_id): c for c in cells}

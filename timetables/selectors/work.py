@@ -20,8 +20,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from enigma.models import AuditEvent
-from enigma.school_calendar import CalendarError, SchoolCalendar
+from enigma.models import AuditEvent, Student
+from enigma.school_calendar import CalendarError
 from referrals.models import Placement
 from timetables.models import (
     ROOM_MODES,
@@ -32,6 +32,8 @@ from timetables.models import (
     monday_of,
     teacher_name,
 )
+from timetables.selectors.calendar import calendar_between
+from timetables.selectors.rows import STUDENT_NAME, fields
 
 S = WorkRequest.Status
 # Requests a teacher may still set (or change); after completion the work is fixed.
@@ -93,7 +95,7 @@ class Deadlines:
         dates = [*dates, today]
         start = min(dates) - dt.timedelta(days=30)
         end = max(dates) + dt.timedelta(days=60)
-        self._days = SchoolCalendar.from_db(start, end).school_days(start, end)
+        self._days = calendar_between(start, end).school_days(start, end)
 
     def due_by(self, lesson_day: dt.date) -> dt.date:
         i = bisect_left(self._days, lesson_day)
@@ -270,22 +272,72 @@ def _compiled(query) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+_PLACEMENT_FIELDS = fields(Placement, "id", "student_id", "state", "start_date", "planned_exit")
+_STUDENT_FIELDS = fields(Student, *STUDENT_NAME, "tutor_group")
+
+
+def _my_placements_query(user_id, first=None, last=None):
+    """my_placements() as plain rows: the fields of each placement and its student that
+    the page shows."""
+    return my_placements(user_id).values_list(
+        *_PLACEMENT_FIELDS, *(f"student__{name}" for name in _STUDENT_FIELDS)
+    )
+
+
+def _my_placements(values: dict) -> list[Placement]:
+    """my_placements() from its SQL compiled once a process (its three subqueries and the
+    student's join cost more to build than to run), as model objects holding only what
+    the page shows."""
+    sql, params = _compiled(_my_placements_query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) for p in params])
+        rows = cursor.fetchall()
+    db = connection.alias
+    n = len(_PLACEMENT_FIELDS)
+    placements = []
+    for row in rows:
+        placement = Placement.from_db(db, _PLACEMENT_FIELDS, row[:n])
+        placement.student = Student.from_db(db, _STUDENT_FIELDS, row[n:])
+        placements.append(placement)
+    return placements
+
+
+_WORK_FIELDS = fields(WorkRequest)  # all of them
+
+
+def _my_requests(values: dict) -> list[WorkRequest]:
+    """_my_requests_query's rows as model objects, built straight from the cursor's rows
+    (a hundred or so: RawQuerySet's matching of columns to fields cost a third as much
+    again), each with its period's name and start."""
+    sql, params = _compiled(_my_requests_query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) for p in params])
+        rows = cursor.fetchall()
+    db = connection.alias
+    n = len(_WORK_FIELDS)
+    requests = []
+    for row in rows:
+        work = WorkRequest.from_db(db, _WORK_FIELDS, row[:n])
+        work.period_name, work.period_starts_at = row[n:]
+        requests.append(work)
+    return requests
+
+
 def my_students(user, today: dt.date) -> MyStudents:
     """Three queries: the placements, the teacher's plan cells of this week and next, and
     the teacher's work requests for those placements."""
     this_monday, next_monday = teaching_weeks(today)
     end = next_monday + dt.timedelta(days=4)
-    placements = list(my_placements(user))
-    # The teacher's lessons and requests of live placements are those of `placements`
+    # The teacher's lessons and requests of live placements are those of the placements
     # (each is one of the reasons a placement is listed), so their queries need not name
-    # the placements, and are built once a process (_compiled).
+    # the placements; all three are built once a process (_compiled).
     values = {_ANY_USER: user.pk, _ANY_FROM: this_monday, _ANY_TO: end}
+    placements = _my_placements(values)
     sql, params = _compiled(_my_lessons_query)
     with connection.cursor() as cursor:
         cursor.execute(sql, [values.get(p, p) for p in params])
         cells = cursor.fetchall()
-    sql, params = _compiled(_my_requests_query)
-    requests = list(WorkRequest.objects.raw(sql, [values.get(p, p) for p in params]))
+    requests = _my_requests(values)
     same_class = Counter(_class_key(w) for w in requests if w.status in CHANGEABLE)
     for w in requests:
         w.same_class_count = same_class[_class_key(w)] if w.status in CHANGEABLE else 0

@@ -48,7 +48,7 @@ def plan(request, placement_pk: int):
     page = selectors.plan_page(placement)
     can_edit = request.user.can(Capability.PLAN_REINTEGRATION) and page.editable
     if can_edit:
-        held = list(_held_reviews(placement))
+        held = selectors.held_reviews(placement.pk)
         for week in page.weeks:
             if week.editable:
                 week.form = WeekForm(

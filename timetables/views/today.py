@@ -7,11 +7,13 @@ The room team reads it; the coordinator and the SENCO take the register.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import resolve, reverse
+from django.urls import get_script_prefix, get_urlconf, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -61,13 +63,22 @@ def today(request):
 
 def _side_panels(user) -> list[str]:
     """The panels this person may open (each declares what it needs)."""
-    urls = []
-    for name in SIDE_PANELS:
-        url = reverse(name)
-        needed = declared_capabilities(resolve(url).func)
-        if needed and user.can(*needed):
-            urls.append(url)
-    return urls
+    return [
+        url
+        for url, needed in _panels(get_script_prefix(), get_urlconf())
+        if needed and user.can(*needed)
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def _panels(prefix: str, urlconf) -> tuple[tuple[str, frozenset | None], ...]:
+    """Each side panel's URL and the capabilities its view declares: kept per script
+    prefix and URL configuration, what they depend on (reversing and resolving the four
+    on every view of the page cost as much as a query)."""
+    return tuple(
+        (url, declared_capabilities(resolve(url, urlconf).func))
+        for url in (reverse(name, urlconf) for name in SIDE_PANELS)
+    )
 
 
 def _engagement(raw: str) -> int | None:
