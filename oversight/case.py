@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import Http404
 
 from enigma.capabilities import Capability
-from enigma.models import Student
+from enigma.models import Student, User
 from records import access
 from records.models import Entry
 from records.selectors.chronology import with_restriction
@@ -30,6 +30,7 @@ from referrals.models import (
     TargetRating,
 )
 from referrals.purposes import purpose_label
+from referrals.selectors.compiled import compiled_list
 from referrals.selectors.placements import referred_again
 from timetables.models import RegisterMark, WorkRequest
 
@@ -55,35 +56,81 @@ class CaseSummary:
     referred_again: bool
 
 
-def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool) -> CaseSummary:
-    """Everything the case summary shows, each part read once from the placement (no
-    prefetch machinery: each related table is one plain query by the placement, its
-    referral or its reviews)."""
-    placements = Placement.objects.filter(pk=placement_pk)
-    if not (viewer.is_active and viewer.can(Capability.SEE_ALL_STUDENTS)):
-        # Anyone else reads only a placement of a pupil they may see. (For those who see
-        # every pupil the rule is no filter: the subquery would only cost its planning.)
-        placements = placements.filter(student__in=Student.objects.visible_to(viewer))
-    placement = next(
-        iter(
-            placements.select_related(
-                "student", "referral__referrer", "referral__decided_by"
-            ).order_by()
-        ),
-        None,
+# Stand-ins in the SQL compiled once a process (no row has these keys, and no entry was
+# written on these days), each put back by the value it stands for on every read.
+_PLACEMENT = -7_340_981_652_301
+_REFERRAL = -7_340_981_652_302
+_STUDENT = -7_340_981_652_303
+_VIEWER = -7_340_981_652_304
+_FROM, _TO = dt.date(1901, 1, 2), dt.date(1901, 1, 3)
+
+
+def _placement_query(placement_pk):
+    return (
+        Placement.objects.filter(pk=placement_pk)
+        .select_related("student", "referral__referrer", "referral__decided_by")
+        .order_by()
     )
-    if placement is None:
-        raise Http404("No such placement.")
-    referral = placement.referral
-    reviews = list(
-        Review.objects.filter(placement_id=placement.pk, held_on__isnull=False)
+
+
+def _reviews_query(placement_pk):
+    return (
+        Review.objects.filter(placement_id=placement_pk, held_on__isnull=False)
         .select_related("held_by", "signed_off_by")
         .order_by("number")
     )
+
+
+def _ratings_query(placement_pk):
+    # The ratings at the held reviews of the placement: those of _reviews_query's reviews.
+    return TargetRating.objects.filter(
+        review__placement_id=placement_pk, review__held_on__isnull=False
+    )
+
+
+def _targets_query(placement_pk):
+    return Target.objects.filter(placement_id=placement_pk).order_by("position", "pk")
+
+
+def _measures_query(placement_pk):
+    return Measure.objects.filter(placement_id=placement_pk)
+
+
+def _follow_ups_query(placement_pk):
+    return FollowUp.objects.filter(placement_id=placement_pk).order_by("due_on")
+
+
+def _prior_support_query(referral_pk):
+    return PriorSupport.objects.filter(referral_id=referral_pk)
+
+
+def _by_placement(name: str, build, placement_pk: int) -> list:
+    """build(placement_pk) as a list, from its SQL compiled once a process (building and
+    compiling the case summary's nine querysets cost more than running them)."""
+    return compiled_list(name, build, _PLACEMENT, bind={_PLACEMENT: placement_pk})
+
+
+def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool) -> CaseSummary:
+    """Everything the case summary shows, each part read once from the placement (no
+    prefetch machinery: each related table is one plain query by the placement, its
+    referral or its reviews), from SQL compiled once a process."""
+    if viewer.is_active and viewer.can(Capability.SEE_ALL_STUDENTS):
+        # For those who see every pupil the rule is no filter.
+        found = _by_placement("case placement", _placement_query, int(placement_pk))
+    else:
+        # Anyone else reads only a placement of a pupil they may see.
+        found = list(
+            _placement_query(placement_pk).filter(student__in=Student.objects.visible_to(viewer))
+        )
+    placement = found[0] if found else None
+    if placement is None:
+        raise Http404("No such placement.")
+    referral = placement.referral
+    reviews = _by_placement("case reviews", _reviews_query, placement.pk)
     ratings = (
         {
             (r.target_id, r.review_id): r
-            for r in TargetRating.objects.filter(review_id__in=[r.pk for r in reviews])
+            for r in _by_placement("case ratings", _ratings_query, placement.pk)
         }
         if reviews
         else {}
@@ -93,10 +140,10 @@ def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool
             "target": target,
             "ratings": [ratings.get((target.pk, review.pk)) for review in reviews],
         }
-        for target in Target.objects.filter(placement_id=placement.pk).order_by("position", "pk")
+        for target in _by_placement("case targets", _targets_query, placement.pk)
     ]
     register, work = _room_counts(placement.pk, today)
-    measures = {m.stage: m for m in Measure.objects.filter(placement_id=placement.pk)}
+    measures = {m.stage: m for m in _by_placement("case measures", _measures_query, placement.pk)}
     days_to = placement.actual_exit or today
     entries, hidden, capped = [], 0, False
     if placement.start_date:
@@ -112,13 +159,18 @@ def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool
     labels = dict(NeedArea.choices)
     return CaseSummary(
         placement=placement,
-        prior_support=list(PriorSupport.objects.filter(referral_id=referral.pk)),
+        prior_support=compiled_list(
+            "case prior support",
+            _prior_support_query,
+            _REFERRAL,
+            bind={_REFERRAL: referral.pk},
+        ),
         purpose=purpose_label(referral.purpose),
         reviews=reviews,
         targets=targets,
         register=register,
         work=work,
-        follow_ups=list(FollowUp.objects.filter(placement_id=placement.pk).order_by("due_on")),
+        follow_ups=_by_placement("case follow-ups", _follow_ups_query, placement.pk),
         measures=measures,
         entries=entries,
         restricted_hidden=hidden,
@@ -129,23 +181,42 @@ def case_summary(viewer, placement_pk, *, today: dt.date, restricted_fresh: bool
     )
 
 
+def _entries_during_query(student_pk, viewer_pk, days_from: dt.date, days_to: dt.date):
+    return (
+        with_restriction(
+            Entry.objects.filter(
+                links__student_id=student_pk,
+                occurred_at__date__gte=days_from,
+                occurred_at__date__lte=days_to,
+            ),
+            User(pk=viewer_pk),
+        )
+        .select_related("author", "category")
+        .order_by("-occurred_at", "-id")[: MAX_ENTRIES + 1]
+    )
+
+
 def _entries_during(placement, viewer, days_to: dt.date) -> list:
     """The latest MAX_ENTRIES + 1 entries of the pupil's chronology from the placement's
     start to days_to, newest first, each with what deciding whether this viewer may read
     it needs (is_restricted, shared_with_me: records.selectors.chronology). The same
     entries as the student file's chronology() for those dates, without what only the
-    file shows (the corrected entries and their restriction, the other pupils involved)."""
-    return list(
-        with_restriction(
-            Entry.objects.filter(
-                links__student_id=placement.student_id,
-                occurred_at__date__gte=placement.start_date,
-                occurred_at__date__lte=days_to,
-            ),
-            viewer,
-        )
-        .select_related("author", "category")
-        .order_by("-occurred_at", "-id")[: MAX_ENTRIES + 1]
+    file shows (the corrected entries and their restriction, the other pupils involved).
+    Whether an entry is restricted is asked of the database on every read (the compiled
+    SQL holds the rule, not its answer)."""
+    return compiled_list(
+        "case entries",
+        _entries_during_query,
+        _STUDENT,
+        _VIEWER,
+        _FROM,
+        _TO,
+        bind={
+            _STUDENT: placement.student_id,
+            _VIEWER: viewer.pk,
+            _FROM: placement.start_date,
+            _TO: days_to,
+        },
     )
 
 

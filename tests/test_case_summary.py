@@ -298,3 +298,62 @@ def test_the_register_and_the_work_are_counted_by_status(placed, cora, sam, clie
         "6 room lessons in 3 subjects: work set for 4, done for 2; "
         "1 past lesson with no work set" in text
     )
+
+
+def test_the_compiled_reads_are_the_querysets_and_follow_a_category_restricted_later(
+    placed, cora, sam, dina
+):
+    """The case summary's parts are read from SQL compiled once a process (oversight.case):
+    each is what its queryset reads, for a second placement too, and an entry whose
+    category is restricted after the SQL was compiled is no longer shown."""
+    from oversight import case
+    from records.services.entries import record_entry
+    from referrals.models import Measure
+    from tests.referrals_helpers import make_placement
+
+    other = make_placement(approver=cora, referrer=placed.referral.referrer, started=True)
+    talk, _ = Category.objects.get_or_create(name="Talk", defaults={"restricted": False})
+    for placement in (placed, other):
+        target = Target.objects.create(
+            placement=placement, area="learning", description=f"For {placement.pk}", position=1
+        )
+        review = Review.objects.create(
+            placement=placement, number=50, due_on=D(2026, 9, 14), held_on=D(2026, 9, 14),
+            held_by=cora,
+        )  # fmt: skip
+        TargetRating.objects.create(review=review, target=target, rating="some")
+        record_entry(
+            author=cora, students=[placement.student], kind="concern", category=talk,
+            summary=f"Talked {placement.pk}", occurred_at=DURING,
+        )  # fmt: skip
+    today = D(2026, 10, 1)
+    for placement in (placed, other, placed):
+        summary = case.case_summary(sam, placement.pk, today=today, restricted_fresh=False)
+        assert summary.placement == placement
+        assert summary.placement.student == placement.student
+        assert summary.placement.referral.referrer == placement.referral.referrer
+        assert summary.reviews == list(case._reviews_query(placement.pk))
+        assert [t["target"] for t in summary.targets] == list(case._targets_query(placement.pk))
+        rated = [r for t in summary.targets for r in t["ratings"] if r is not None]
+        assert sorted(r.pk for r in rated) == sorted(
+            TargetRating.objects.filter(
+                review__placement=placement, review__held_on__isnull=False
+            ).values_list("pk", flat=True)
+        )
+        assert rated
+        assert summary.measures == {m.stage: m for m in Measure.objects.filter(placement=placement)}
+        assert summary.follow_ups == list(case._follow_ups_query(placement.pk))
+        assert summary.prior_support == list(case._prior_support_query(placement.referral_id))
+        expected = list(
+            case._entries_during_query(placement.student_id, sam.pk, placement.start_date, today)
+        )
+        assert [e.pk for e in summary.entries] == [e.pk for e in expected]
+        assert f"Talked {placement.pk}" in [e.summary for e in summary.entries]
+        assert summary.restricted_hidden == 0
+    talk.restricted = True
+    talk.save()
+    summary = case.case_summary(sam, placed.pk, today=today, restricted_fresh=True)
+    assert f"Talked {placed.pk}" not in [e.summary for e in summary.entries]
+    assert summary.restricted_hidden == 1
+    summary = case.case_summary(dina, placed.pk, today=today, restricted_fresh=True)
+    assert f"Talked {placed.pk}" in [e.summary for e in summary.entries]
