@@ -15,6 +15,7 @@ from django.db import connection
 from django.http import Http404
 
 from enigma.capabilities import Capability
+from enigma.compiled import compiled_list
 from enigma.models import Student, User
 from records import access
 from records.models import Entry
@@ -30,7 +31,6 @@ from referrals.models import (
     TargetRating,
 )
 from referrals.purposes import purpose_label
-from referrals.selectors.compiled import compiled_list
 from referrals.selectors.placements import referred_again
 from timetables.models import RegisterMark, WorkRequest
 

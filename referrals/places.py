@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from enigma.compiled import compiled_list
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from referrals import dates
 from referrals.models import Placement
-from referrals.selectors.compiled import compiled_list
 
 P = Placement.State
 

@@ -1,5 +1,5 @@
 """The referrals boards' lists read from SQL compiled once a process
-(referrals.selectors.compiled) are the lists their querysets read: the same rows, in
+(enigma.compiled) are the lists their querysets read: the same rows, in
 the same order, with the same fields, joined objects and annotations; and a compiled
 read follows the data changed after it was compiled (only the SQL is kept, never rows).
 """
@@ -14,10 +14,11 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from enigma import compiled
 from records.services.entries import record_entry
 from referrals import places
 from referrals.models import FollowUp, Placement, PriorSupport, ProposedTarget, Referral
-from referrals.selectors import compiled, decisions
+from referrals.selectors import decisions
 from referrals.selectors import placements as selectors
 from referrals.selectors import referral as referral_selectors
 from referrals.services import placements

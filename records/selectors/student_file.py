@@ -7,7 +7,7 @@ filters and the viewer's rights give), from the very querysets of
 records.selectors.chronology (timeline_page and file_sidebar_actions, which stay the
 reference), with stand-ins where the student, the viewer, the filters' values and the
 page's place go; a request runs that SQL with its own values and gets the same model
-instances (records.selectors.compiled). The restriction is worked out by the SQL on
+instances (enigma.compiled). The restriction is worked out by the SQL on
 every run (a category restricted after compiling is caught): nothing about any entry
 is fixed when the SQL is built.
 """
@@ -31,10 +31,10 @@ from django.db.models import (
 from django.http import Http404
 
 from enigma.capabilities import Capability
+from enigma.compiled import CompiledQuery
 from enigma.models import Student, User
 from records.models import Action, Attachment, Entry
 from records.selectors import chronology as c
-from records.selectors.compiled import CompiledQuery
 from records.selectors.paging import TOTAL, count_of, counted_rows_page
 
 # Stand-ins: values no row holds and nobody types.

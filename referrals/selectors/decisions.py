@@ -28,6 +28,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from enigma.compiled import compiled_list
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError
 from records.models import ChronologyLink, Entry
@@ -35,7 +36,6 @@ from records.selectors.paging import TOTAL, counted_page
 from referrals import dates, places
 from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
 from referrals.selectors import referral as referral_selectors
-from referrals.selectors.compiled import compiled_list
 
 # How far back the approvals page counts concerns and incidents.
 CONCERN_WINDOW = dt.timedelta(weeks=6)
@@ -159,7 +159,7 @@ def pending_shown(*, today: dt.date | None = None, limit: int | None = None) -> 
     """pending_referrals(), the oldest `limit` (PENDING_SHOWN) of them, and how many
     there are; each with .support_shown and .targets_shown (its prior support and
     proposed targets, in the decision page's order). Read from SQL compiled once a
-    process (referrals.selectors.compiled): few referrals wait, so building and
+    process (enigma.compiled): few referrals wait, so building and
     compiling the query, its annotations and the two lists cost more than running them."""
     today = today or timezone.localdate()
     limit = limit or PENDING_SHOWN

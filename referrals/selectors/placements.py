@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from enigma.compiled import compiled_list
 from enigma.models import SchoolSettings
 from enigma.school_calendar import CalendarError, SchoolCalendar
 from records.models import Entry
@@ -32,7 +33,6 @@ from referrals.models import (
     Target,
     TargetRating,
 )
-from referrals.selectors.compiled import compiled_list
 
 P = Placement.State
 CONCERN_KINDS = (Entry.Kind.CONCERN, Entry.Kind.INCIDENT)
@@ -428,7 +428,7 @@ def follow_ups_due_query(week_end: dt.date):
 def placements_board(today: dt.date | None = None) -> PlacementsBoard:
     """The coordinator's board: active placements (week n of N, next review), scheduled,
     waiting (priority order), exits this week and follow-up checks due. Its lists are
-    read from SQL compiled once a process (referrals.selectors.compiled): the live
+    read from SQL compiled once a process (enigma.compiled): the live
     placements are few, so building and compiling the queries cost more than running
     them."""
     today = today or timezone.localdate()

@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from enigma.capabilities import Capability, has_capability
+from enigma.compiled import compiled_list
 from enigma.models import Student, User
 from records.selectors.paging import TOTAL, counted_page
 from referrals.models import Placement, Referral, ReferralTransition
-from referrals.selectors.compiled import compiled_list
 
 STUDENTS_SHOWN = 50
 MY_REFERRALS_PAGE_SIZE = 25

@@ -1,7 +1,8 @@
 """A queryset's SQL compiled once a process, read again with other values.
 
 Building a queryset with its subqueries and compiling it to SQL costs milliseconds a
-query on the busiest pages (the student file: ~9 ms of 14 queries). A query whose
+query on the busiest pages (the student file: ~9 ms of 14 queries; the referrals boards,
+whose few live rows cost less to read than their querysets cost to build). A query whose
 shape is the same on every request, only its values differing, can be compiled once
 from the very queryset the page would run, with stand-in values where the request's
 go, and then run with the request's values put in their places. The rows become model
@@ -11,16 +12,24 @@ annotations), so whatever reads them reads what the queryset would have given.
 A stand-in must be a value the queryset would not hold otherwise (an id no row has, a
 text nobody types): compiling fails loudly if one is missing from the parameters, and
 the values of a stand-in are matched by type as well as value (True is not 1).
+
+Two ways in: CompiledQuery, which the caller keeps (the student file keeps one per shape
+of its filters), and compiled_list(), which keeps the compiled queries itself, per thread,
+for the values a queryset is built from (the day, a page's bounds), and runs a queryset's
+prefetches on what it reads, as QuerySet does. The querysets stay the reference: each
+compiled read is compiled from one, and tests hold the two to each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 class CompiledQuery:
@@ -92,3 +101,52 @@ class CompiledQuery:
                 setattr(obj, attr, row[pos])
             found.append(obj)
         return found
+
+
+# compiled_list's queries, kept per thread (a connection is a thread's own), the least
+# recently used dropped first: a key holds the day, so a new day compiles afresh.
+MAX_COMPILED = 64
+_local = threading.local()
+
+
+def _kept() -> OrderedDict:
+    kept = getattr(_local, "compiled", None)
+    if kept is None:
+        kept = _local.compiled = OrderedDict()
+    return kept
+
+
+def compiled_list(
+    key: Hashable, build: Callable[..., QuerySet], *args, bind: dict | None = None
+) -> list:
+    """list(build(*args)), its SQL compiled once for `args` (hashable: the values the
+    queryset is built from; `key` names the read): model instances, with the queryset's
+    prefetches run on them, or values_list() tuples. `bind` maps a stand-in among args
+    (a value no real parameter takes) to the value it stands for this time: for a value
+    that changes every request (now, the person), put into the compiled SQL's parameters."""
+    bind = bind or {}
+    kept = _kept()
+    full_key = (key, args)
+    found = kept.get(full_key)
+    if found is None:
+        queryset = build(*args)
+        values = queryset._iterable_class is ValuesListIterable
+        if not (values or queryset._iterable_class is ModelIterable) or (
+            queryset._known_related_objects
+        ):
+            raise ValueError("compiled reads are for model querysets and values_list() tuples")
+        stand_ins = {repr(stand_in): stand_in for stand_in in bind}
+        query = CompiledQuery(queryset, stand_ins)
+        found = kept[full_key] = (query, values, tuple(queryset._prefetch_related_lookups))
+        while len(kept) > MAX_COMPILED:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(full_key)
+    query, values, prefetch = found
+    put_in = {repr(stand_in): value for stand_in, value in bind.items()}
+    if values:
+        return [tuple(row) for row in query.tuples(put_in)]
+    objs = query.objects(put_in)
+    if prefetch and objs:
+        prefetch_related_objects(objs, *prefetch)
+    return objs
