@@ -566,6 +566,11 @@ def test_the_work_panel(client_for, cora, board):
     assert [w.subject for w in panel.next_due] == ["Maths", "=Art", "Science", "History"]
     html = response.content.decode()
     assert "<html" not in html and "Outstanding work" in html
+    # The overdue tag and the sentence's full stop wrap as one (a lone "." began a line).
+    assert (
+        '; <span class="keep-together"><span class="tag tag--overdue">1 overdue</span>.</span></p>'
+        in html
+    )
 
 
 def test_on_saturday_mondays_work_is_overdue(cora, board):
