@@ -13,9 +13,8 @@ holds it to Django's output."""
 
 from __future__ import annotations
 
-from html import escape
-
 from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
 
 # The widget templates that are Django's input.html, or include just it.
 _INPUTS = {
@@ -32,11 +31,8 @@ _SELECT = "django/forms/widgets/select.html"
 _SELECT_OPTION = "django/forms/widgets/select_option.html"
 
 
-def _text(value) -> str:
-    """{{ value }} under autoescape: safe strings as they are, the rest escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
+# {{ value }} under autoescape: safe strings as they are, the rest escaped.
+_text = conditional_escape
 
 
 def _attrs(attrs: dict) -> str:

@@ -272,6 +272,15 @@ def _compiled(query) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+def _compiled_rows(query, values: dict) -> list[tuple]:
+    """query's rows, from its SQL compiled once (_compiled) with `values` put in place of
+    the stand-ins."""
+    sql, params = _compiled(query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(p, p) for p in params])
+        return cursor.fetchall()
+
+
 _PLACEMENT_FIELDS = fields(Placement, "id", "student_id", "state", "start_date", "planned_exit")
 _STUDENT_FIELDS = fields(Student, *STUDENT_NAME, "tutor_group")
 
@@ -288,14 +297,10 @@ def _my_placements(values: dict) -> list[Placement]:
     """my_placements() from its SQL compiled once a process (its three subqueries and the
     student's join cost more to build than to run), as model objects holding only what
     the page shows."""
-    sql, params = _compiled(_my_placements_query)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(p, p) for p in params])
-        rows = cursor.fetchall()
     db = connection.alias
     n = len(_PLACEMENT_FIELDS)
     placements = []
-    for row in rows:
+    for row in _compiled_rows(_my_placements_query, values):
         placement = Placement.from_db(db, _PLACEMENT_FIELDS, row[:n])
         placement.student = Student.from_db(db, _STUDENT_FIELDS, row[n:])
         placements.append(placement)
@@ -309,14 +314,10 @@ def _my_requests(values: dict) -> list[WorkRequest]:
     """_my_requests_query's rows as model objects, built straight from the cursor's rows
     (a hundred or so: RawQuerySet's matching of columns to fields cost a third as much
     again), each with its period's name and start."""
-    sql, params = _compiled(_my_requests_query)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(p, p) for p in params])
-        rows = cursor.fetchall()
     db = connection.alias
     n = len(_WORK_FIELDS)
     requests = []
-    for row in rows:
+    for row in _compiled_rows(_my_requests_query, values):
         work = WorkRequest.from_db(db, _WORK_FIELDS, row[:n])
         work.period_name, work.period_starts_at = row[n:]
         requests.append(work)
@@ -333,10 +334,7 @@ def my_students(user, today: dt.date) -> MyStudents:
     # the placements; all three are built once a process (_compiled).
     values = {_ANY_USER: user.pk, _ANY_FROM: this_monday, _ANY_TO: end}
     placements = _my_placements(values)
-    sql, params = _compiled(_my_lessons_query)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(p, p) for p in params])
-        cells = cursor.fetchall()
+    cells = _compiled_rows(_my_lessons_query, values)
     requests = _my_requests(values)
     same_class = Counter(_class_key(w) for w in requests if w.status in CHANGEABLE)
     for w in requests:

@@ -11,6 +11,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
@@ -22,11 +23,8 @@ from timetables.forms.work import FreshWorkSetForm, WorkSetForm
 register = template.Library()
 
 
-def _text(value) -> str:
-    """{{ value }} under autoescape: safe strings as they are, the rest escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
+# {{ value }} under autoescape: safe strings as they are, the rest escaped.
+_text = conditional_escape
 
 
 _FIXED = {
