@@ -188,6 +188,11 @@ DATABASES["default"]["OPTIONS"]["options"] = " ".join(
         ),
     )
 )
+# SQL compiled once a process (enigma.compiled) runs as prepared statements: planned once
+# per connection. Off for a connection pooler that cannot keep them (PgBouncer in
+# transaction mode before 1.21, or without max_prepared_statements).
+ENIGMA_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 0 if ENIGMA_PREPARED_STATEMENTS else None
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from enigma.capabilities import Capability, users_who_can
+from enigma.compiled import fetch_prepared
 from enigma.models import Student, User
 from records import access, chain
 from records.models import (
@@ -830,9 +831,7 @@ def _actions_sql() -> tuple[str, tuple]:
 
 
 def _rows(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return fetch_prepared(connection.alias, sql, params)  # planned once per connection
 
 
 def _people() -> Callable:
