@@ -50,91 +50,40 @@ def _student(pk, name, tutor_group="9R", year_group=9):
     return SimpleNamespace(pk=pk, name=name, tutor_group=tutor_group, year_group=year_group)
 
 
+def _referral(pk, student, status, **shown):
+    """A referral with nothing submitted, decided, said or placed unless `shown` says so."""
+    fields = {
+        "submitted_at": None,
+        "decided_at": None,
+        "decision_reason": "",
+        "info_request": "",
+        "the_placement": None,
+    }
+    return _Referral(pk=pk, student=student, status=status, **(fields | shown))
+
+
 def _referrals():
     amy = _student(1, "Amy O'Neil <b>")
     ben = _student(2, "Ben & Co", tutor_group="")
     midnight = dt.datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 1 July in London
+    sent = {"submitted_at": midnight}
     return [
-        _Referral(
-            pk=1,
-            student=amy,
-            status="draft",
-            submitted_at=None,
-            decided_at=None,
-            decision_reason="",
-            info_request="",
-            the_placement=None,
-        ),
-        _Referral(
-            pk=2,
-            student=ben,
-            status="submitted",
-            submitted_at=midnight,
-            decided_at=None,
-            decision_reason="",
-            info_request="",
-            the_placement=None,
-        ),
-        _Referral(
-            pk=3,
-            student=amy,
-            status="info_requested",
-            submitted_at=midnight,
-            decided_at=None,
-            decision_reason="",
-            info_request=LONG,
-            the_placement=None,
-        ),
-        _Referral(
-            pk=4,
-            student=ben,
-            status="info_requested",
-            submitted_at=midnight,
-            decided_at=None,
-            decision_reason="",
-            info_request="",
-            the_placement=None,
-        ),
-        _Referral(
-            pk=5,
-            student=amy,
-            status="approved",
-            submitted_at=midnight,
+        _referral(1, amy, "draft"),
+        _referral(2, ben, "submitted", **sent),
+        _referral(3, amy, "info_requested", **sent, info_request=LONG),
+        _referral(4, ben, "info_requested", **sent),
+        _referral(
+            5,
+            amy,
+            "approved",
+            **sent,
             decided_at=midnight + dt.timedelta(days=2),
             decision_reason="A good fit & <ok>",
-            info_request="",
             the_placement=_placement("Active", dt.date(2026, 9, 7), dt.date(2026, 10, 16)),
         ),
-        _Referral(
-            pk=6,
-            student=ben,
-            status="approved",
-            submitted_at=midnight,
-            decided_at=None,
-            decision_reason="",
-            info_request="",
-            the_placement=_placement("Waiting"),
-        ),
-        _Referral(
-            pk=7,
-            student=amy,
-            status="declined",
-            submitted_at=midnight,
-            decided_at=midnight,
-            decision_reason=LONG,
-            info_request="",
-            the_placement=None,
-        ),
-        _Referral(
-            pk=8,
-            student=ben,
-            status="withdrawn",
-            submitted_at=None,
-            decided_at=None,
-            decision_reason="Not shown",
-            info_request="Not shown",
-            the_placement=None,
-        ),
+        _referral(6, ben, "approved", **sent, the_placement=_placement("Waiting")),
+        _referral(7, amy, "declined", **sent, decided_at=midnight, decision_reason=LONG),
+        _referral(8, ben, "withdrawn", decision_reason="Not shown", info_request="Not shown"),
     ]
 
 
