@@ -4,8 +4,8 @@ An Entry holds what was recorded, once. A ChronologyLink puts it into one studen
 chronology (an incident involving three students has three links) and carries that
 chronology's hash chain. Follow-up actions and their completion are rows of their own,
 so nothing here is ever updated: corrections are new entries that amend the old one.
-Every table below refuses UPDATE, DELETE and TRUNCATE in the database, but OpenAction:
-the database's own marker of which actions are still open.
+Every table below refuses UPDATE, DELETE and TRUNCATE in the database, but OpenAction and
+OpenActionStudent: the database's own markers of which actions are still open.
 
 Write through records.services; read through records.selectors.
 """
@@ -189,7 +189,22 @@ class ChronologyLink(ImmutableModel):
             models.UniqueConstraint(fields=["student", "seq"], name="chronology_seq_unique"),
             models.UniqueConstraint(fields=["entry", "student"], name="chronology_entry_once"),
         ]
-        triggers = append_only_triggers("chronology_link")
+        triggers = [
+            *append_only_triggers("chronology_link"),
+            # An entry put into one more pupil's file brings its open actions with it
+            # (OpenActionStudent).
+            pgtrigger.Trigger(
+                name="link_opens_actions",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                func=(
+                    "INSERT INTO records_openactionstudent (action_id, student_id, due_on) "
+                    "SELECT a.id, NEW.student_id, a.due_on FROM records_action a "
+                    "JOIN records_openaction o ON o.action_id = a.id "
+                    "WHERE a.entry_id = NEW.entry_id ON CONFLICT DO NOTHING; RETURN NULL;"
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.student_id} #{self.seq}"
@@ -215,7 +230,12 @@ class Action(ImmutableModel):
                 name="action_opens",
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
-                func="INSERT INTO records_openaction (action_id) VALUES (NEW.id); RETURN NULL;",
+                func=(
+                    "INSERT INTO records_openaction (action_id) VALUES (NEW.id); "
+                    "INSERT INTO records_openactionstudent (action_id, student_id, due_on) "
+                    "SELECT NEW.id, l.student_id, NEW.due_on FROM records_chronologylink l "
+                    "WHERE l.entry_id = NEW.entry_id ON CONFLICT DO NOTHING; RETURN NULL;"
+                ),
             ),
         ]
 
@@ -244,7 +264,11 @@ class ActionCompletion(ImmutableModel):
                 name="action_completion_closes",
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
-                func="DELETE FROM records_openaction WHERE action_id = NEW.action_id; RETURN NULL;",
+                func=(
+                    "DELETE FROM records_openaction WHERE action_id = NEW.action_id; "
+                    "DELETE FROM records_openactionstudent WHERE action_id = NEW.action_id; "
+                    "RETURN NULL;"
+                ),
             ),
         ]
 
@@ -275,6 +299,38 @@ class OpenAction(models.Model):
 
     def __str__(self):
         return f"Open: {self.action_id}"
+
+
+class OpenActionStudent(models.Model):
+    """An open action, once for each pupil whose file holds its entry, soonest due first.
+
+    Kept by the database as OpenAction is, by triggers that run as the owner: inserting
+    an action adds a row for each pupil its entry is linked to, linking an entry to one
+    more pupil adds that pupil's rows for its open actions, and completing an action
+    removes its rows. The application only reads it. A file's sidebar reads its pupil's
+    few rows in due order (an index range), where it had probed every open action in the
+    school for a link to this pupil (~760 on the bench school, ~5 ms a view).
+    """
+
+    kept_by_the_database = True
+
+    action = models.ForeignKey(Action, on_delete=models.DO_NOTHING, related_name="open_students")
+    student = models.ForeignKey(
+        "enigma.Student", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    # The action's own due date (actions are never changed): the index keeps the pupil's
+    # rows in the order the sidebar lists them.
+    due_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "due_on", "action"], name="open_action_student_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Open: {self.action_id} for {self.student_id}"
 
 
 class EntryShare(ImmutableModel):
@@ -594,6 +650,7 @@ __all__ = [
     "LegalHold",
     "LegalHoldRelease",
     "OpenAction",
+    "OpenActionStudent",
     "RetentionRule",
     "SessionAttendance",
 ]

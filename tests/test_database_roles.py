@@ -212,10 +212,11 @@ def test_the_grants_refuse_an_application_role_that_could_undo_them():
 
 
 def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
-    """records.OpenAction is kept by triggers that run as the owner: the application's
-    role cannot add, change or delete a marker (deleting one would hide an open action
-    from my actions and the safeguarding queue), yet its writes still keep them."""
-    from records.models import OpenAction
+    """records.OpenAction and OpenActionStudent are kept by triggers that run as the
+    owner: the application's role cannot add, change or delete a marker (deleting one
+    would hide an open action from my actions, the safeguarding queue or a file's
+    sidebar), yet its writes still keep them."""
+    from records.models import OpenAction, OpenActionStudent
     from records.services.entries import NewAction, complete_action
 
     entry = entries.record_entry(
@@ -241,5 +242,16 @@ def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
     assert refusal("INSERT INTO records_openaction (action_id) VALUES (%s)", [action.pk]) == (
         INSUFFICIENT_PRIVILEGE
     )
+    # The markers by pupil (the file's sidebar) likewise.
+    assert OpenActionStudent.objects.filter(action=action).count() == 1
+    assert refusal("DELETE FROM records_openactionstudent") == INSUFFICIENT_PRIVILEGE
+    assert refusal("UPDATE records_openactionstudent SET due_on = due_on") == (
+        INSUFFICIENT_PRIVILEGE
+    )
+    assert refusal(
+        "INSERT INTO records_openactionstudent (action_id, student_id, due_on) "
+        "SELECT action_id, student_id, due_on - 1 FROM records_openactionstudent"
+    ) == (INSUFFICIENT_PRIVILEGE)
     complete_action(action=action, user=cora, outcome="Spoke to mum")
     assert not OpenAction.objects.filter(action=action).exists()
+    assert not OpenActionStudent.objects.filter(action=action).exists()

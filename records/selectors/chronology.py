@@ -47,6 +47,7 @@ from records.models import (
     Entry,
     EntryShare,
     OpenAction,
+    OpenActionStudent,
 )
 from records.selectors.paging import TOTAL, count_of, counted_page, counted_rows_page
 
@@ -295,10 +296,10 @@ def student_for_file(user, pk) -> Student:
 
 def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int]:
     """The soonest `limit` open actions on this student's entries, with what the file
-    shows, and how many are open in all: one query. The student's actions are found from
-    the file's links (an index lookup each, not a pass over every action in the school),
-    counted by a window over them, and only the `limit` shown have their entry's
-    restriction worked out."""
+    shows, and how many are open in all: one query. The student's open actions are read
+    from their own markers (records.models.OpenActionStudent) in due order, so only the
+    `limit` shown are looked up and have their entry's restriction worked out, and the
+    count is of the student's markers alone."""
     rows = list(sidebar_actions(student, viewer, limit))
     if rows:
         return rows, rows[0].open_total
@@ -307,11 +308,11 @@ def file_sidebar_actions(student, viewer, limit: int) -> tuple[list[Action], int
 
 def sidebar_actions(student, viewer, limit: int) -> QuerySet[Action]:
     """file_sidebar_actions's query (records.selectors.student_file compiles it once)."""
-    entry_ids = ChronologyLink.objects.filter(student=student).values("entry_id")
+    markers = OpenActionStudent.objects.filter(student=student)
     return (
-        _with_entry_context(_open(Action.objects.filter(entry_id__in=entry_ids)), viewer)
-        .annotate(open_total=Window(Count("*")))
-        .order_by("due_on", "id")[:limit]
+        _with_entry_context(Action.objects.filter(open_students__student=student), viewer)
+        .annotate(open_total=Subquery(markers.values("student").annotate(n=Count("*")).values("n")))
+        .order_by("open_students__due_on", "open_students__action_id")[:limit]
     )
 
 

@@ -1,0 +1,158 @@
+"""records.OpenActionStudent: each open action once for each pupil whose file holds its
+entry, kept by the database's triggers (records 0017) and read by the student file's
+sidebar. Whatever order actions, links and completions come in, the markers must be
+exactly "open actions on an entry in this pupil's file"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from enigma.models import Student
+from records.models import Action, Category, ChronologyLink, Entry, OpenActionStudent
+from records.selectors import chronology as selectors
+from records.services import entries
+from records.services.entries import NewAction, complete_action, record_entry
+from tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def markers() -> set[tuple]:
+    return set(OpenActionStudent.objects.values_list("action_id", "student_id", "due_on"))
+
+
+def by_definition() -> set[tuple]:
+    """What the markers stand for, worked out from the record itself."""
+    return {
+        (action.pk, link.student_id, action.due_on)
+        for action in Action.objects.filter(completion__isnull=True)
+        for link in ChronologyLink.objects.filter(entry_id=action.entry_id)
+    }
+
+
+def sidebar_by_definition(student, limit: int) -> tuple[list[int], int]:
+    """The sidebar as it was read before the markers: open actions on the entries
+    linked to this pupil, soonest due first."""
+    entry_ids = ChronologyLink.objects.filter(student=student).values("entry_id")
+    actions = Action.objects.filter(entry_id__in=entry_ids, completion__isnull=True)
+    ordered = list(actions.order_by("due_on", "id").values_list("pk", flat=True))
+    return ordered[:limit], len(ordered)
+
+
+def concern(author, students, *due, summary="Upset after break") -> Entry:
+    return record_entry(
+        author=author,
+        students=students,
+        kind=Entry.Kind.CONCERN,
+        category=Category.objects.get(name="Behaviour"),
+        summary=summary,
+        actions=[NewAction(f"Step {n}", author, day) for n, day in enumerate(due)],
+    )
+
+
+def test_the_markers_are_the_open_actions_of_each_pupils_file(personas):
+    """Entries about one, two or three pupils, actions due on different days (some on
+    the same day), some done: the markers are the open actions by pupil, and each
+    pupil's sidebar lists and counts what it did before they were kept."""
+    cora, dina = personas["cora"], personas["dina"]
+    amy, ben, cal = StudentFactory(), StudentFactory(), StudentFactory()
+    today = timezone.localdate()
+    days = [today + dt.timedelta(days=n) for n in (3, 0, 7, 0, 1)]
+    made = [
+        concern(cora, [amy], days[0], days[1]),
+        concern(dina, [amy, ben], days[2]),
+        concern(cora, [ben, cal, amy], days[3], days[4], days[1]),
+        concern(cora, [cal]),  # no actions
+        concern(dina, [ben], days[4]),
+    ]
+    complete_action(action=made[0].actions.order_by("id").first(), user=cora, outcome="Rang")
+    complete_action(action=made[2].actions.order_by("id").last(), user=cora, outcome="Met")
+    entries.amend_entry(
+        author=cora, original=made[1], reason="Wrong date", summary="Corrected", account=""
+    )
+
+    assert markers() == by_definition()
+    assert len(markers()) == 10  # amy 4, ben 4 and cal 2, the two done left out
+    for student in (amy, ben, cal):
+        for limit in (1, 2, 8):
+            rows, total = selectors.file_sidebar_actions(student, dina, limit)
+            assert ([a.pk for a in rows], total) == sidebar_by_definition(student, limit)
+
+
+def test_a_pupil_linked_to_an_entry_later_gets_its_open_actions(personas):
+    """A link made after the action (the trigger on chronology links): the open action
+    joins the new pupil's sidebar; a done one does not; completing the open one takes
+    it from both pupils."""
+    cora = personas["cora"]
+    amy, ben = StudentFactory(), StudentFactory()
+    today = timezone.localdate()
+    entry = concern(cora, [amy], today, today + dt.timedelta(days=2))
+    done, still_open = entry.actions.order_by("id")
+    complete_action(action=done, user=cora, outcome="Rang")
+    with transaction.atomic():
+        Student.objects.select_for_update().get(pk=ben.pk)
+        entries._append_link(entry, ben.pk)
+
+    assert (
+        markers()
+        == by_definition()
+        == {
+            (still_open.pk, amy.pk, still_open.due_on),
+            (still_open.pk, ben.pk, still_open.due_on),
+        }
+    )
+    rows, total = selectors.file_sidebar_actions(ben, cora, 8)
+    assert ([a.pk for a in rows], total) == ([still_open.pk], 1)
+    complete_action(action=still_open, user=cora, outcome="Met")
+    assert markers() == set()
+    assert selectors.file_sidebar_actions(ben, cora, 8) == ([], 0)
+
+
+FUNCTIONS = (
+    "pgtrigger_action_opens_56b4b",
+    "pgtrigger_action_completion_closes_4bb34",
+    "pgtrigger_link_opens_actions_35ff0",
+)
+
+
+def run_as_owner(names) -> dict[str, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, prosecdef FROM pg_proc WHERE proname = ANY(%s)", [list(names)]
+        )
+        return dict(cursor.fetchall())
+
+
+def migrate(target: str | None = None) -> None:
+    from django.core.management import call_command
+
+    if target:
+        call_command("migrate", "records", target, verbosity=0)
+    else:
+        call_command("migrate", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_markers_from_the_open_actions_there_are(personas):
+    """Actions set and done before the table existed are there after migrating; the
+    three functions that keep the markers run as the owner (the application's role may
+    only read them), and migrating back leaves the two older ones running as the owner
+    too, as records 0015 made them."""
+    cora = personas["cora"]
+    amy, ben = StudentFactory(), StudentFactory()
+    today = timezone.localdate()
+    try:
+        migrate("0016_attendance_and_force_go_with_pupil_record")
+        assert run_as_owner(FUNCTIONS[:2]) == dict.fromkeys(FUNCTIONS[:2], True)
+        first = concern(cora, [amy, ben], today, today + dt.timedelta(days=1))
+        concern(cora, [ben], today + dt.timedelta(days=4))
+        complete_action(action=first.actions.order_by("id").first(), user=cora, outcome="Done")
+    finally:
+        migrate()
+    assert len(by_definition()) == 3
+    assert markers() == by_definition()
+    assert run_as_owner(FUNCTIONS) == dict.fromkeys(FUNCTIONS, True)
