@@ -121,8 +121,14 @@ class Entry(ImmutableModel):
         verbose_name_plural = "entries"
         indexes = [
             models.Index(fields=["author", "-recorded_at"]),
-            # The safeguarding queue's recent entries, newest first, over every file.
-            models.Index(fields=["-recorded_at", "-id"], name="entry_recorded_newest"),
+            # The safeguarding queue's recent entries, newest first, over every file,
+            # with what says whether each may be restricted (records.selectors.chronology
+            # ._recent finds them by an index-only walk; these columns never change).
+            models.Index(
+                fields=["-recorded_at", "-id"],
+                include=["restricted", "category", "amends"],
+                name="entry_recent_restriction",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -317,6 +317,9 @@ def test_the_page_reads_the_same_lists_from_sql_compiled_once(personas):
             )
             assert [entry_row(e) for e in recent] == expected_recent[:shown]
             assert more == (len(expected_recent) > shown)
+            # The querysets, given how many to find (a viewer who sees only some).
+            limited, _actions = selectors.safeguarding_queue(dina, today=day, recent_limit=shown)
+            assert [entry_row(e) for e in limited] == expected_recent[:shown]
             expected = counted_page(actions_qs, 3, page_number)
             assert [action_row(a) for a in page] == [action_row(a) for a in expected]
             assert (page.number, page.paginator.count) == (

@@ -695,10 +695,24 @@ def _recent_since(today: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(since, dt.time.min))
 
 
-def _recent(since_start: dt.datetime) -> QuerySet[Entry]:
-    return (
+def _recent(since_start: dt.datetime, limit: int | None = None) -> QuerySet[Entry]:
+    """The restricted entries recorded since `since_start`, newest first (the newest
+    `limit` of them, if given).
+
+    Which they are is found first, from the index of entries by when they were recorded,
+    which carries what the cheap tests ask (the entry's flag, category and correction):
+    an index-only walk that looks at no entry's row except the few in a thread. Only the
+    entries found are then read, with their authors, students and open actions. Asked
+    of the entries' rows, the same walk read ~3,500 of the fortnight's entries to keep
+    the newest 100 restricted (~4.5 ms on the bench school)."""
+    found = (
         Entry.objects.filter(recorded_at__gte=since_start)
         .filter(_restricted_first_cheap())
+        .order_by("-recorded_at", "-id")
+        .values("pk")
+    )
+    return (
+        Entry.objects.filter(_pk_in_list_of(found[:limit] if limit is not None else found))
         .select_related("author")
         .only("recorded_at", "summary", "amends_id", *(f"author__{f}" for f in _PERSON_NAMED))
         .annotate(
@@ -734,12 +748,13 @@ def _restricted_open_actions(visible: QuerySet | None) -> QuerySet[Action]:
     )
 
 
-def safeguarding_queue(viewer, *, today: dt.date):
-    """The DSL's queue: restricted entries recorded recently, newest first, and every
-    open action on a restricted entry (whoever holds it), soonest due first, each with
-    the students it is about (listed_students; for an action, those `viewer` may see:
-    visible_students) and only what the page shows."""
-    recent = _recent(_recent_since(today))
+def safeguarding_queue(viewer, *, today: dt.date, recent_limit: int | None = None):
+    """The DSL's queue: restricted entries recorded recently, newest first (the newest
+    `recent_limit`, if given), and every open action on a restricted entry (whoever
+    holds it), soonest due first, each with the students it is about (listed_students;
+    for an action, those `viewer` may see: visible_students) and only what the page
+    shows."""
+    recent = _recent(_recent_since(today), recent_limit)
     actions = _restricted_open_actions(Student.objects.visible_to(viewer))
     return recent, actions
 
@@ -815,7 +830,9 @@ class QueueAction:
 
 @functools.cache
 def _recent_sql(limit: int) -> tuple[str, tuple, int]:
-    sql, params = _recent(_SINCE_ANY).values_list(*_RECENT_COLUMNS)[:limit].query.sql_with_params()
+    query = _recent(_SINCE_ANY, limit).values_list(*_RECENT_COLUMNS).query
+    sql, params = query.sql_with_params()
+    assert params.count(_SINCE_ANY) == 1, "the fortnight's start is put in once"
     return sql, tuple(params), params.index(_SINCE_ANY)
 
 
@@ -855,8 +872,10 @@ def safeguarding_queue_shown(
     counted as records.selectors.paging.counted_page counts)."""
     visible = Student.objects.visible_to(viewer)
     if visible.query.where:  # not every student: the querysets as they are
-        recent_qs, actions_qs = safeguarding_queue(viewer, today=today)
-        recent = list(recent_qs[: recent_shown + 1])
+        recent_qs, actions_qs = safeguarding_queue(
+            viewer, today=today, recent_limit=recent_shown + 1
+        )
+        recent = list(recent_qs)
         return (
             recent[:recent_shown],
             len(recent) > recent_shown,
