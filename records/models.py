@@ -237,7 +237,10 @@ class Action(ImmutableModel):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 func=(
-                    "INSERT INTO records_openaction (action_id) VALUES (NEW.id); "
+                    "INSERT INTO records_openaction (action_id, due_on, entry_id, "
+                    "entry_restricted, entry_category_id, entry_amends_id) "
+                    "SELECT NEW.id, NEW.due_on, e.id, e.restricted, e.category_id, e.amends_id "
+                    "FROM records_entry e WHERE e.id = NEW.entry_id; "
                     "INSERT INTO records_openactionstudent (action_id, student_id, due_on) "
                     "SELECT NEW.id, l.student_id, NEW.due_on FROM records_chronologylink l "
                     "WHERE l.entry_id = NEW.entry_id ON CONFLICT DO NOTHING; RETURN NULL;"
@@ -301,6 +304,21 @@ class OpenAction(models.Model):
 
     action = models.OneToOneField(
         Action, primary_key=True, on_delete=models.DO_NOTHING, related_name="open_marker"
+    )
+    # Copied from the action and its entry when the action is set (neither ever changes:
+    # disposal blanks an entry's words, not these), so the safeguarding queue finds the
+    # open actions on restricted entries from these few rows alone, rather than looking
+    # up each open action and its entry (records.selectors.chronology).
+    due_on = models.DateField()
+    entry = models.ForeignKey(
+        Entry, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    entry_restricted = models.BooleanField()
+    entry_category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False
+    )
+    entry_amends = models.ForeignKey(
+        Entry, on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False
     )
 
     def __str__(self):

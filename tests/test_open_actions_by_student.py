@@ -1,7 +1,10 @@
-"""records.OpenActionStudent: each open action once for each pupil whose file holds its
-entry, kept by the database's triggers (records 0017) and read by the student file's
-sidebar. Whatever order actions, links and completions come in, the markers must be
-exactly "open actions on an entry in this pupil's file"."""
+"""The open-action markers kept by the database's triggers (records 0017).
+
+records.OpenActionStudent, read by the student file's sidebar: whatever order actions,
+links and completions come in, its rows must be exactly "open actions on an entry in
+this pupil's file". records.OpenAction's copies of the action's due date and its entry's
+flag, category and correction, read by the safeguarding queue, must be the action's and
+the entry's own."""
 
 from __future__ import annotations
 
@@ -12,7 +15,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from enigma.models import Student
-from records.models import Action, Category, ChronologyLink, Entry, OpenActionStudent
+from records.models import (
+    Action,
+    Category,
+    ChronologyLink,
+    Entry,
+    OpenAction,
+    OpenActionStudent,
+)
 from records.selectors import chronology as selectors
 from records.services import entries
 from records.services.entries import NewAction, complete_action, record_entry
@@ -23,6 +33,32 @@ pytestmark = pytest.mark.django_db
 
 def markers() -> set[tuple]:
     return set(OpenActionStudent.objects.values_list("action_id", "student_id", "due_on"))
+
+
+def copies_are_the_originals() -> bool:
+    """Each open-action marker carries its action's due date and its entry's id, flag,
+    category and correction, and there is one for each action not done."""
+    copied = set(
+        OpenAction.objects.values_list(
+            "action_id",
+            "due_on",
+            "entry_id",
+            "entry_restricted",
+            "entry_category_id",
+            "entry_amends_id",
+        )
+    )
+    actual = set(
+        Action.objects.filter(completion__isnull=True).values_list(
+            "pk",
+            "due_on",
+            "entry_id",
+            "entry__restricted",
+            "entry__category_id",
+            "entry__amends_id",
+        )
+    )
+    return copied == actual and len(actual) > 0
 
 
 def by_definition() -> set[tuple]:
@@ -43,13 +79,13 @@ def sidebar_by_definition(student, limit: int) -> tuple[list[int], int]:
     return ordered[:limit], len(ordered)
 
 
-def concern(author, students, *due, summary="Upset after break") -> Entry:
+def concern(author, students, *due, category="Behaviour") -> Entry:
     return record_entry(
         author=author,
         students=students,
         kind=Entry.Kind.CONCERN,
-        category=Category.objects.get(name="Behaviour"),
-        summary=summary,
+        category=Category.objects.get(name=category),
+        summary=f"About {category}",
         actions=[NewAction(f"Step {n}", author, day) for n, day in enumerate(due)],
     )
 
@@ -64,7 +100,7 @@ def test_the_markers_are_the_open_actions_of_each_pupils_file(personas):
     days = [today + dt.timedelta(days=n) for n in (3, 0, 7, 0, 1)]
     made = [
         concern(cora, [amy], days[0], days[1]),
-        concern(dina, [amy, ben], days[2]),
+        concern(dina, [amy, ben], days[2], category="Safeguarding"),
         concern(cora, [ben, cal, amy], days[3], days[4], days[1]),
         concern(cora, [cal]),  # no actions
         concern(dina, [ben], days[4]),
@@ -76,6 +112,7 @@ def test_the_markers_are_the_open_actions_of_each_pupils_file(personas):
     )
 
     assert markers() == by_definition()
+    assert copies_are_the_originals()
     assert len(markers()) == 10  # amy 4, ben 4 and cal 2, the two done left out
     for student in (amy, ben, cal):
         for limit in (1, 2, 8):
@@ -149,10 +186,11 @@ def test_the_migration_fills_the_markers_from_the_open_actions_there_are(persona
         migrate("0016_attendance_and_force_go_with_pupil_record")
         assert run_as_owner(FUNCTIONS[:2]) == dict.fromkeys(FUNCTIONS[:2], True)
         first = concern(cora, [amy, ben], today, today + dt.timedelta(days=1))
-        concern(cora, [ben], today + dt.timedelta(days=4))
+        concern(personas["dina"], [ben], today + dt.timedelta(days=4), category="Safeguarding")
         complete_action(action=first.actions.order_by("id").first(), user=cora, outcome="Done")
     finally:
         migrate()
     assert len(by_definition()) == 3
     assert markers() == by_definition()
+    assert copies_are_the_originals()
     assert run_as_owner(FUNCTIONS) == dict.fromkeys(FUNCTIONS, True)
