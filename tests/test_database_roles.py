@@ -212,11 +212,11 @@ def test_the_grants_refuse_an_application_role_that_could_undo_them():
 
 
 def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
-    """records.OpenAction and OpenActionStudent are kept by triggers that run as the
-    owner: the application's role cannot add, change or delete a marker (deleting one
-    would hide an open action from my actions, the safeguarding queue or a file's
-    sidebar), yet its writes still keep them."""
-    from records.models import OpenAction, OpenActionStudent
+    """records.OpenAction, OpenActionStudent and FileAuthor are kept by triggers that
+    run as the owner: the application's role cannot add, change or delete a row
+    (deleting a marker would hide an open action from my actions, the safeguarding
+    queue or a file's sidebar), yet its writes still keep them."""
+    from records.models import FileAuthor, OpenAction, OpenActionStudent
     from records.services.entries import NewAction, complete_action
 
     entry = entries.record_entry(
@@ -252,6 +252,12 @@ def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
         "INSERT INTO records_openactionstudent (action_id, student_id, due_on) "
         "SELECT action_id, student_id, due_on - 1 FROM records_openactionstudent"
     ) == (INSUFFICIENT_PRIVILEGE)
+    # And the files' authors.
+    assert FileAuthor.objects.filter(author=cora).count() == 1
+    assert refusal("DELETE FROM records_fileauthor") == INSUFFICIENT_PRIVILEGE
+    assert refusal("UPDATE records_fileauthor SET author_id = author_id") == (
+        INSUFFICIENT_PRIVILEGE
+    )
     complete_action(action=action, user=cora, outcome="Spoke to mum")
     assert not OpenAction.objects.filter(action=action).exists()
     assert not OpenActionStudent.objects.filter(action=action).exists()

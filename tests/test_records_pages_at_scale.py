@@ -139,9 +139,10 @@ def test_each_page_finds_the_open_actions_once(personas, client_for):
 
 def test_the_author_filter_lists_who_wrote_in_this_file_from_its_own_entries(personas):
     """The author filter offers who wrote in this file, by name, and nobody who wrote
-    only elsewhere. The file's authors are gathered once from its links (ANY(ARRAY(...))):
-    as an IN (subquery) read through the form's cursor, the planner walked each user's
-    entries across the school instead (165-290 ms on the bench school)."""
+    only elsewhere. The file's authors (records.FileAuthor) are gathered once, first
+    (ANY(ARRAY(...))): as an IN (subquery) read through the form's cursor, the planner
+    walked each user's entries across the school instead (165-290 ms on the bench
+    school)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

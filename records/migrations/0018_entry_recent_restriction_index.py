@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("enigma", "0012_student_on_roll_order_with_record"),
-        ("records", "0017_open_action_markers"),
+        ("records", "0017_kept_by_the_database"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

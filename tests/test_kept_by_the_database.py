@@ -1,10 +1,12 @@
-"""The open-action markers kept by the database's triggers (records 0017).
+"""What the database's triggers keep for the pages (records 0017): the open-action
+markers and the files' authors.
 
 records.OpenActionStudent, read by the student file's sidebar: whatever order actions,
 links and completions come in, its rows must be exactly "open actions on an entry in
 this pupil's file". records.OpenAction's copies of the action's due date and its entry's
 flag, category and correction, read by the safeguarding queue, must be the action's and
-the entry's own."""
+the entry's own. records.FileAuthor, read by the student file's author filter, must be
+exactly who wrote an entry in each pupil's file."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from records.models import (
     Category,
     ChronologyLink,
     Entry,
+    FileAuthor,
     OpenAction,
     OpenActionStudent,
 )
@@ -59,6 +62,14 @@ def copies_are_the_originals() -> bool:
         )
     )
     return copied == actual and len(actual) > 0
+
+
+def file_authors() -> set[tuple]:
+    return set(FileAuthor.objects.values_list("student_id", "author_id"))
+
+
+def authors_by_definition() -> set[tuple]:
+    return set(ChronologyLink.objects.values_list("student_id", "entry__author_id"))
 
 
 def by_definition() -> set[tuple]:
@@ -113,6 +124,8 @@ def test_the_markers_are_the_open_actions_of_each_pupils_file(personas):
 
     assert markers() == by_definition()
     assert copies_are_the_originals()
+    assert file_authors() == authors_by_definition()
+    assert len(file_authors()) == 5  # cora and dina for amy and ben, cora for cal
     assert len(markers()) == 10  # amy 4, ben 4 and cal 2, the two done left out
     for student in (amy, ben, cal):
         for limit in (1, 2, 8):
@@ -120,10 +133,10 @@ def test_the_markers_are_the_open_actions_of_each_pupils_file(personas):
             assert ([a.pk for a in rows], total) == sidebar_by_definition(student, limit)
 
 
-def test_a_pupil_linked_to_an_entry_later_gets_its_open_actions(personas):
+def test_a_pupil_linked_to_an_entry_later_gets_its_open_actions_and_author(personas):
     """A link made after the action (the trigger on chronology links): the open action
-    joins the new pupil's sidebar; a done one does not; completing the open one takes
-    it from both pupils."""
+    joins the new pupil's sidebar, and the entry's author the file's authors; a done
+    action does not; completing the open one takes it from both pupils."""
     cora = personas["cora"]
     amy, ben = StudentFactory(), StudentFactory()
     today = timezone.localdate()
@@ -193,4 +206,13 @@ def test_the_migration_fills_the_markers_from_the_open_actions_there_are(persona
     assert len(by_definition()) == 3
     assert markers() == by_definition()
     assert copies_are_the_originals()
+    assert (
+        file_authors()
+        == authors_by_definition()
+        == {
+            (amy.pk, cora.pk),
+            (ben.pk, cora.pk),
+            (ben.pk, personas["dina"].pk),
+        }
+    )
     assert run_as_owner(FUNCTIONS) == dict.fromkeys(FUNCTIONS, True)
