@@ -3,9 +3,12 @@ and the flags for pages under 1/15 of it or over 12 queries without a reason."""
 
 from __future__ import annotations
 
+import json
+
 from devtools import benchmark
 from devtools.benchmark import (
     HEALTH,
+    HEALTH_END,
     Result,
     add_ratios,
     flags,
@@ -15,12 +18,12 @@ from devtools.benchmark import (
 )
 
 
-def _result(name, rps, queries=5, *, non_2xx=0, reason=""):
+def _result(name, rps, queries=5, *, non_2xx=0, reason="", requests=100):
     return Result(
         name=name,
         path=f"/{name}/",
-        requests=100,
-        seconds=1.0,
+        requests=requests,
+        seconds=requests / rps if rps else 0.0,
         requests_per_second=rps,
         p50_ms=10.0,
         p95_ms=20.0,
@@ -113,3 +116,60 @@ def test_a_request_cut_by_the_time_cap_is_left_out_not_counted_as_a_failure(monk
     monkeypatch.setattr(benchmark, "fetch", fetch)
     samples = benchmark._load(0, "/slow/", "", count=10, concurrency=1, deadline=60.0)
     assert samples == [(200, 5.0, 3), (200, 5.0, 3), (0, 0.0, None)]
+
+
+def test_the_yardstick_is_healthz_at_the_start_and_at_the_end_together():
+    """/healthz is measured first and again last, each for ten times a page's requests;
+    its throughput is the two taken together (requests over seconds), each measurement
+    is shown against it, and neither is ever flagged."""
+    results = [
+        _result(HEALTH, 1000.0, 1, requests=2000),  # 2 s
+        _result("page", 60.0),
+        _result("slower page", 50.0),
+        _result(HEALTH_END, 600.0, 1, requests=1200),  # 2 s
+    ]
+    add_ratios(results)
+    assert benchmark.baseline_throughput(results) == 800.0
+    assert [r.ratio for r in results] == [1.25, 0.075, 0.0625, 0.75]
+    assert [flags(r) for r in results] == [[], [], ["slow"], []]
+    table = format_table(results)
+    assert "(800.0 requests/s: 2000 requests in 2.00 s and 1200 requests in 2.00 s" in table
+    assert benchmark.Options().baseline_requests == 10 * benchmark.Options().requests
+
+
+def test_a_run_measures_healthz_again_after_the_last_page(monkeypatch, tmp_path):
+    """The order of a run's measurements: /healthz, each page, /healthz again; the
+    yardstick's run is ten times as long as a page's."""
+    asked = []
+
+    def measure(port, name, path, cookie, options):
+        asked.append((name, path))
+        rps = 1000.0 if name in benchmark.BASELINES else 100.0
+        requests = options.baseline_requests if name in benchmark.BASELINES else options.requests
+        return _result(name, rps, requests=requests)
+
+    class Server:
+        port, base_url = 1, "http://127.0.0.1:1"
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(benchmark, "measure", measure)
+    monkeypatch.setattr(benchmark, "Gunicorn", Server)
+    monkeypatch.setattr(benchmark, "_server_environment", lambda: ({}, "test"))
+    monkeypatch.setattr(benchmark, "_prepare", lambda env, options, out: (10, {}))
+    monkeypatch.setattr(benchmark, "sign_in", lambda port, email, password: "cookie")
+    monkeypatch.setattr(benchmark, "_a_student_pk", lambda port, cookie, targets: 1)
+    options = benchmark.Options(only=["settings"], output=tmp_path / "bench.json")
+    results = benchmark.run(options, out=lambda text: None)
+    assert [name for name, _path in asked] == [HEALTH, "settings", HEALTH_END]
+    assert [r.ratio for r in results] == [1.0, 0.1, 1.0]
+    written = json.loads((tmp_path / "bench.json").read_text())
+    assert written["baseline_requests_per_second"] == 1000.0
+    assert written["baseline_requests"] == 2000

@@ -16,6 +16,12 @@ class Command(BaseCommand):
         defaults = benchmark.Options()
         parser.add_argument("--students", type=int, default=defaults.students)
         parser.add_argument("--requests", type=int, default=defaults.requests, help="per page")
+        parser.add_argument(
+            "--baseline-requests",
+            type=int,
+            default=defaults.baseline_requests,
+            help="/healthz's, at the start and again at the end",
+        )
         parser.add_argument("--warmup", type=int, default=defaults.warmup, help="per page")
         parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
         parser.add_argument("--workers", type=int, default=defaults.workers, help="gunicorn")
@@ -36,6 +42,7 @@ class Command(BaseCommand):
         options = benchmark.Options(
             students=opts["students"],
             requests=max(1, opts["requests"]),
+            baseline_requests=max(1, opts["baseline_requests"]),
             warmup=max(0, opts["warmup"]),
             concurrency=max(1, opts["concurrency"]),
             workers=max(1, opts["workers"]),
