@@ -17,6 +17,8 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
+from enigma.compiled import CompiledQuery
+
 
 def _user_query(user_id):
     from allauth.mfa.models import Authenticator
@@ -41,12 +43,12 @@ _ANY_USER = -7_340_981_652_193
 
 
 @functools.cache
-def _compiled_user_query() -> tuple[str, tuple, int]:
-    """The SQL of _user_query, built once a process: building and compiling its two
-    subqueries cost more than running it, on every request. Returns the SQL, its
-    parameters and where among them the user's primary key goes."""
-    sql, params = _user_query(_ANY_USER).query.sql_with_params()
-    return sql, tuple(params), params.index(_ANY_USER)
+def _compiled_user_query() -> CompiledQuery:
+    """_user_query compiled once a process (enigma.compiled), the user's primary key put
+    in on each request and run as a prepared statement: building and compiling its two
+    subqueries cost more than running it, and RawQuerySet matched its columns to fields
+    again on every request."""
+    return CompiledQuery(_user_query(_ANY_USER), {"user": _ANY_USER})
 
 
 def user_for_request(user_id):
@@ -56,8 +58,7 @@ def user_for_request(user_id):
         pk = user_model._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    sql, params, at = _compiled_user_query()
-    found = list(user_model._default_manager.raw(sql, (*params[:at], pk, *params[at + 1 :])))
+    found = _compiled_user_query().objects({"user": pk})
     return found[0] if found else None
 
 

@@ -44,3 +44,73 @@ def test_the_person_loaded_has_what_the_checks_need(dee):
 @pytest.mark.parametrize("key", [0, "999999999", "not a number", None])
 def test_no_person_for_a_key_that_names_nobody(key):
     assert user_for_request(key) is None
+
+
+def _compiles(monkeypatch) -> list:
+    compiled = []
+    real = compiler.SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(compiler.SQLCompiler, "as_sql", counting)
+    return compiled
+
+
+def test_the_header_count_is_read_without_compiling_a_query_each_request(cora, dee, monkeypatch):
+    """The unread count (every page's header) is compiled once a process: it counts the
+    reader's unread notifications and nobody else's, and is 0 for someone with none."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from notifications.models import Kind, Notification
+    from notifications.services import unread_count
+
+    def notify(recipient, n, *, read=False):
+        Notification.objects.create(
+            kind=Kind.REVIEW_DUE,
+            subject_key=f"review:{n}",
+            due_on=dt.date(2026, 9, 14),
+            recipient=recipient,
+            title=f"Review {n} due",
+            read_at=timezone.now() if read else None,
+        )
+
+    for n in range(3):
+        notify(cora, n)
+    notify(cora, 3, read=True)
+    notify(dee, 4)
+    unread_count(dee)  # the first use in this process may compile it
+    compiled = _compiles(monkeypatch)
+    assert (unread_count(cora), unread_count(dee)) == (3, 1)
+    Notification.objects.filter(recipient=dee).update(read_at=timezone.now())
+    compiled.clear()
+    assert unread_count(dee) == 0
+    assert compiled == []
+    assert (
+        unread_count(cora)
+        == Notification.objects.filter(recipient=cora, read_at__isnull=True).count()
+    )
+
+
+def test_the_school_settings_are_read_without_compiling_a_query_each_request(monkeypatch):
+    """SchoolSettings.load reads the one row by SQL compiled once a process, sees a change
+    saved since (the request's copy is forgotten on save), and still makes the row when
+    there is none."""
+    from enigma import request_cache
+    from enigma.models import SchoolSettings
+
+    SchoolSettings.load()  # the first use in this process may compile it
+    compiled = _compiles(monkeypatch)
+    with request_cache.request_scope():
+        row = SchoolSettings.load()
+        assert compiled == []
+        row.school_name = "Northfield Academy"
+        row.save()
+        assert SchoolSettings.load().school_name == "Northfield Academy"
+    SchoolSettings.objects.all().delete()
+    with request_cache.request_scope():
+        made = SchoolSettings.load()
+    assert made.pk is not None and SchoolSettings.objects.get().pk == made.pk

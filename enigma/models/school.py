@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -85,10 +87,22 @@ class SchoolSettings(models.Model):
     @classmethod
     def load(cls) -> "SchoolSettings":
         """The one row (made if missing), read once per request (enigma.request_cache)."""
-        return request_cache.remembered(
-            "school_settings", lambda: cls.objects.get_or_create(singleton=True)[0]
-        )
+        return request_cache.remembered("school_settings", cls._read)
+
+    @classmethod
+    def _read(cls) -> "SchoolSettings":
+        # Read by SQL compiled once a process (every page asks: building the query cost
+        # more than running it); made, as get_or_create makes it, only when missing.
+        found = _compiled_settings().objects({})
+        return found[0] if found else cls.objects.get_or_create(singleton=True)[0]
 
     @property
     def placement_school_days(self) -> int:
         return self.placement_weeks * 5
+
+
+@functools.cache
+def _compiled_settings():
+    from enigma.compiled import CompiledQuery
+
+    return CompiledQuery(SchoolSettings.objects.filter(singleton=True), {})
