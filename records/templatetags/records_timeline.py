@@ -229,3 +229,36 @@ def _card(context, entry) -> str:
         f"{_date(entry.recorded_at)} at {_time(entry.recorded_at)}</p>\n</article>\n"
     )
     return "\n" + "".join(out)
+
+
+# The sidebar lists this many, and says how many more (records.views.chronology).
+SIDEBAR_SHOWN = 8
+
+
+@register.simple_tag
+def file_open_actions(actions, total) -> str:
+    """The file's sidebar of open actions, as records/student_file.html's loop wrote it
+    (tests/records_sidebar_reference.html; tests/test_file_open_actions.py): an action on
+    an entry the reader may not read says only that it is there."""
+    if not actions:
+        return mark_safe("\n      <p>None open.</p>\n      ")
+    entry_url = _links(get_script_prefix(), get_urlconf())[0]
+    items = []
+    for a in actions:
+        if a.entry.show_content:
+            what = f'<a href="{_e(entry_url(a.entry_id))}">{_e(a.description)}</a>'
+        else:
+            what = "An action on a restricted entry"
+        items.append(
+            f"\n        <li>{what}<br>\n"
+            f'          <span class="meta">{_e(a.assignee)} · due {_date(a.due_on)}</span></li>\n'
+            "        "
+        )
+    more = ""
+    if total > len(actions):
+        more = f'<p class="meta">And {total - SIDEBAR_SHOWN} more, due later.</p>'
+    return mark_safe(  # noqa: S308 (every value escaped by _e)
+        '\n      \n      <ul class="plain-list action-list">\n        '
+        + "".join(items)
+        + f"\n      </ul>\n      {more}\n      \n      "
+    )
