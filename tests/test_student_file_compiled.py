@@ -297,3 +297,19 @@ def test_the_files_student_is_what_the_queryset_gives(personas, persona):
         assert found(student_file, pk) == found(reference, pk)
     assert found(student_file, seen.pk)[2][0][1] == "Adams"
     assert (found(student_file, unseen.pk) is None) == (persona == "tom")
+
+
+def test_an_unfiltered_file_is_counted_by_its_links(personas, busy_file):
+    """With no filter the page counts the file's links, not its entries looked up one
+    by one: the same number (each link is one entry, once), and a filter counts what it
+    keeps."""
+    from records.models import Entry
+
+    student, _later = busy_file
+    viewer = personas["dina"]
+    entries = Entry.objects.filter(links__student=student)
+    for selectors in (reference, student_file):
+        page = selectors.timeline_page(student, viewer, TimelineFilters(), None)
+        assert page.paginator.count == entries.count() == 32  # 30 and two corrections
+        kept = selectors.timeline_page(student, viewer, TimelineFilters(kind="positive"), None)
+        assert kept.paginator.count == entries.filter(kind="positive").count() == 6

