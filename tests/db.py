@@ -78,3 +78,15 @@ def queries(client, url, params=None) -> int:
         response = client.get(url, params or {})
     assert response.status_code == 200
     return len(ctx.captured_queries)
+
+
+def migrate_records(target: str | None = None) -> None:
+    """Migrate records back to `target`, or every app forward again. Back to a records
+    migration unapplies the apps that depend on it (disclosure's room records); forward
+    again means every app, or the next flush finds tables gone."""
+    from django.core.management import call_command
+
+    if target:
+        call_command("migrate", "records", target, verbosity=0)
+    else:
+        call_command("migrate", verbosity=0)

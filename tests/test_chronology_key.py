@@ -17,7 +17,7 @@ from records import chain
 from records.models import Category, ChronologyLink, Entry
 from records.selectors import chronology as selectors
 from records.services import entries
-from tests.db import owner_cursor
+from tests.db import migrate_records, owner_cursor
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,15 +187,6 @@ def links_as_stored() -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, prev_hash, hash FROM records_chronologylink ORDER BY id")
         return cursor.fetchall()
-
-
-def migrate_records(target: str | None = None) -> None:
-    # Back to a records migration unapplies the apps that depend on it (disclosure's
-    # room records); forward again means every app, or the next flush finds tables gone.
-    if target:
-        call_command("migrate", "records", target, verbosity=0)
-    else:
-        call_command("migrate", verbosity=0)
 
 
 @pytest.mark.django_db(transaction=True)

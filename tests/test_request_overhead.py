@@ -15,14 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_person_is_read_without_compiling_a_query_each_request(dee, ada, monkeypatch):
     user_for_request(ada.pk)  # the first use in this process may compile it
-    compiled = []
-    real = compiler.SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        compiled.append(self.query.model)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(compiler.SQLCompiler, "as_sql", counting)
+    compiled = _compiles(monkeypatch)
     user = user_for_request(dee.pk)
     assert compiled == []
     assert user == dee and user.email == dee.email and user.is_active
