@@ -387,6 +387,19 @@ class FileAuthor(models.Model):
         return f"{self.author_id} wrote in {self.student_id}"
 
 
+# What the database keeps from the chronology links, and why it stays when a pupil's
+# record is disposed of: the links stay (disclosure's disposal function keeps them for
+# the chain of the blanked entries), and these hold nothing the links do not.
+# tests/test_pupil_record_retention.py checks every table that points at a pupil is
+# disposed of, or kept for a reason: these are the reasons.
+KEPT_WITH_THE_LINKS = {
+    "records_openactionstudent": "kept by the database from the links: an open action "
+    "on an entry in the pupil's file, as long as the action is open",
+    "records_fileauthor": "kept by the database from the links: who wrote an entry "
+    "linked to the pupil",
+}
+
+
 class EntryShare(ImmutableModel):
     """A DSL lets one named colleague read one restricted entry (and its attachments)."""
 

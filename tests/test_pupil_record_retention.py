@@ -448,7 +448,8 @@ def test_the_disposal_function_is_executable_only_not_owned_by_the_app_role():
 
 def test_every_table_that_points_at_a_pupil_is_disposed_of_or_kept_for_a_reason():
     """A table added later with a key to enigma.Student must be added to the function's
-    PARTS (its rows go) or to KEPT (with why they stay)."""
+    PARTS (its rows go) or to KEPT (with why they stay); or, for what the database keeps
+    from the chronology links, which stay, to records.models.KEPT_WITH_THE_LINKS."""
     pointing = {
         (m._meta.db_table if not f.many_to_many else f.remote_field.through._meta.db_table)
         for m in apps.get_models(include_auto_created=True)
@@ -457,8 +458,16 @@ def test_every_table_that_points_at_a_pupil_is_disposed_of_or_kept_for_a_reason(
         and f.concrete
         and f.related_model is Student
     }
-    covered = set(FUNCTIONS.TABLES) | set(FUNCTIONS.KEPT)
+    from records.models import KEPT_WITH_THE_LINKS
+
+    covered = set(FUNCTIONS.TABLES) | set(FUNCTIONS.KEPT) | set(KEPT_WITH_THE_LINKS)
     assert pointing <= covered, pointing - covered
+    # Those kept with the links are the database's own, filled only from the links.
+    kept_by_the_database = {
+        m._meta.db_table for m in apps.get_models() if getattr(m, "kept_by_the_database", False)
+    }
+    assert set(KEPT_WITH_THE_LINKS) <= kept_by_the_database
+    assert "records_chronologylink" in FUNCTIONS.KEPT
     assert "enigma_contact" in pointing  # the check sees the tables it should
     assert not set(FUNCTIONS.TABLES) & set(FUNCTIONS.KEPT)
     # A use of force points at a pupil through its entry's chronology links: it goes too.
