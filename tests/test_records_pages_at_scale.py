@@ -60,11 +60,11 @@ def test_the_safeguarding_queue_counts_recent_days_in_school_time(personas):
 )
 def test_a_counted_page_reads_the_page_number_as_django_does(personas, asked, number, shown):
     """My actions and the safeguarding queue count their open actions in the page's own
-    query (records.selectors.paging): the same page, number and total as Paginator."""
+    query (enigma.paging): the same page, number and total as Paginator."""
     from django.core.paginator import Paginator
 
+    from enigma.paging import counted_page
     from records.models import Action
-    from records.selectors.paging import counted_page
     from records.services.entries import NewAction
 
     cora = personas["cora"]
@@ -86,7 +86,7 @@ def test_a_counted_page_reads_the_page_number_as_django_does(personas, asked, nu
 
 
 def test_a_counted_page_of_nothing(personas):
-    from records.selectors.paging import counted_page
+    from enigma.paging import counted_page
 
     for asked in (None, "1", "4"):
         page = counted_page(selectors.open_actions_for(personas["cora"]), 3, asked)

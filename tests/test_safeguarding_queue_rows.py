@@ -123,7 +123,7 @@ def test_the_page_writes_its_rows_as_the_loops_did_from_what_the_queue_loads(per
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from records.selectors.paging import counted_page
+    from enigma.paging import counted_page
 
     dina, cora = personas["dina"], personas["cora"]
     today = timezone.localdate()
@@ -281,7 +281,7 @@ def test_the_page_reads_the_same_lists_from_sql_compiled_once(personas):
     actions, in the same order, with the same names, as safeguarding_queue's querysets,
     on any page and on the next day; a viewer who sees only some students is read from
     the querysets themselves."""
-    from records.selectors.paging import counted_page
+    from enigma.paging import counted_page
 
     dina, cora, tom = personas["dina"], personas["cora"], personas["tom"]
     today = timezone.localdate()

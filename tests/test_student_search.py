@@ -80,6 +80,12 @@ def test_search_results_are_a_page_at_a_time(client_for, cora):
     assert last.name not in response.content.decode()
     second = client_for(cora).get(DIRECTORY, {"q": "patel", "page": 2})
     assert last.name in names(second)
+    # Counted with the page's rows (enigma.paging), as Paginator counted them; a page
+    # past the end, or not a number, reads as Paginator.get_page reads it.
+    for page, shown in ((1, 1), (2, 2), ("99", 2), ("x", 1)):
+        found = client_for(cora).get(DIRECTORY, {"q": "patel", "page": page}).context["page"]
+        assert found.paginator.count == DIRECTORY_PAGE_SIZE + 4
+        assert (found.number, found.paginator.num_pages) == (shown, 2)
 
 
 def test_linked_staff_search_only_their_own_students(client_for, tom):

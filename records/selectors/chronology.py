@@ -38,6 +38,7 @@ from django.utils import timezone
 from enigma.capabilities import Capability, users_who_can
 from enigma.compiled import fetch_prepared
 from enigma.models import Student, User
+from enigma.paging import TOTAL, count_of, counted_page, counted_rows_page
 from records import access, chain
 from records.models import (
     Action,
@@ -50,7 +51,6 @@ from records.models import (
     OpenAction,
     OpenActionStudent,
 )
-from records.selectors.paging import TOTAL, count_of, counted_page, counted_rows_page
 
 TIMELINE_PAGE_SIZE = 25
 
@@ -406,7 +406,7 @@ def open_actions_for(user) -> QuerySet[Action]:
 
 
 def open_actions_page_for(user, per_page: int, number) -> Page:
-    """A page of 'my actions', counted in the same query (records.selectors.paging).
+    """A page of 'my actions', counted in the same query (enigma.paging).
 
     The page is found on the actions alone (the open markers' ids looked up, the holder
     and due date read): some 600 open actions for a busy coordinator on the bench school,
@@ -895,7 +895,7 @@ def safeguarding_queue_shown(
 ) -> tuple[list, bool, Page]:
     """What the queue's page shows: the newest `recent_shown` recent entries, whether
     there are more, and the page `page_number` of open actions (`per_page` a page,
-    counted as records.selectors.paging.counted_page counts)."""
+    counted as enigma.paging.counted_page counts)."""
     visible = Student.objects.visible_to(viewer)
     if visible.query.where:  # not every student: the querysets as they are
         recent_qs, actions_qs = safeguarding_queue(

@@ -33,9 +33,9 @@ from django.http import Http404
 from enigma.capabilities import Capability
 from enigma.compiled import CompiledQuery
 from enigma.models import Student, User
+from enigma.paging import TOTAL, count_of, counted_rows_page
 from records.models import Action, Attachment, Entry
 from records.selectors import chronology as c
-from records.selectors.paging import TOTAL, count_of, counted_rows_page
 
 # Stand-ins: values no row holds and nobody types.
 _STUDENT = -7_301_001

@@ -30,9 +30,9 @@ from django.utils import timezone
 
 from enigma.compiled import compiled_list
 from enigma.models import SchoolSettings
+from enigma.paging import TOTAL, counted_page
 from enigma.school_calendar import CalendarError
 from records.models import ChronologyLink, Entry
-from records.selectors.paging import TOTAL, counted_page
 from referrals import dates, places
 from referrals.models import Placement, PriorSupport, ProposedTarget, Referral
 from referrals.selectors import referral as referral_selectors

@@ -17,7 +17,7 @@ from django.utils import timezone
 from enigma.capabilities import Capability, has_capability
 from enigma.compiled import compiled_list
 from enigma.models import Student, User
-from records.selectors.paging import TOTAL, counted_page
+from enigma.paging import TOTAL, counted_page
 from referrals.models import Placement, Referral, ReferralTransition
 
 STUDENTS_SHOWN = 50
