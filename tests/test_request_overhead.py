@@ -65,7 +65,7 @@ def test_the_header_count_is_read_without_compiling_a_query_each_request(cora, d
         Notification.objects.create(
             kind=Kind.REVIEW_DUE,
             subject_key=f"review:{n}",
-            due_on=dt.date(2026, 9, 14),
+            due_on=timezone.localdate() + dt.timedelta(days=n),
             recipient=recipient,
             title=f"Review {n} due",
             read_at=timezone.now() if read else None,
