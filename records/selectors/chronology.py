@@ -858,7 +858,8 @@ class QueueAction:
 def _recent_sql(limit: int) -> tuple[str, tuple, int]:
     query = _recent(_SINCE_ANY, limit).values_list(*_RECENT_COLUMNS).query
     sql, params = query.sql_with_params()
-    assert params.count(_SINCE_ANY) == 1, "the fortnight's start is put in once"
+    if params.count(_SINCE_ANY) != 1:
+        raise RuntimeError("the recent entries' SQL must take the fortnight's start once")
     return sql, tuple(params), params.index(_SINCE_ANY)
 
 

@@ -231,10 +231,6 @@ def _card(context, entry) -> str:
     return "\n" + "".join(out)
 
 
-# The sidebar lists this many, and says how many more (records.views.chronology).
-SIDEBAR_SHOWN = 8
-
-
 @register.simple_tag
 def file_open_actions(actions, total) -> str:
     """The file's sidebar of open actions, as records/student_file.html's loop wrote it
@@ -256,7 +252,7 @@ def file_open_actions(actions, total) -> str:
         )
     more = ""
     if total > len(actions):
-        more = f'<p class="meta">And {total - SIDEBAR_SHOWN} more, due later.</p>'
+        more = f'<p class="meta">And {total - len(actions)} more, due later.</p>'
     return mark_safe(  # noqa: S308 (every value escaped by _e)
         '\n      \n      <ul class="plain-list action-list">\n        '
         + "".join(items)
