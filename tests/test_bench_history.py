@@ -168,3 +168,27 @@ def test_the_copied_actions_are_open_exactly_while_they_have_no_completion(schoo
     every = set(Action.objects.values_list("pk", flat=True))
     assert done and every - done  # both kinds are there to compare
     assert set(OpenAction.objects.values_list("action_id", flat=True)) == every - done
+
+
+def test_every_copy_runs_with_the_trigger_ignore_list_defined(school, monkeypatch):
+    """Undefined, `pgtrigger.ignore` makes every django-pgtrigger trigger catch an error,
+    and each caught error walks the transaction's pending trigger events: copying the
+    bench school's 500,000 links that way is quadratic (devtools.bench_school.
+    define_trigger_ignore_list). Every COPY must find it defined, and ignoring nothing."""
+    from django.db import connection
+
+    from devtools import bench_school
+
+    seen = {}
+    copy_rows = bench_school.copy_rows
+
+    def recording(model, rows):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('pgtrigger.ignore', true)")
+            seen[model._meta.db_table] = cursor.fetchone()[0]
+        return copy_rows(model, rows)
+
+    monkeypatch.setattr(bench_school, "copy_rows", recording)
+    _seed()
+    assert {"records_chronologylink", "records_action", "records_actioncompletion"} <= set(seen)
+    assert set(seen.values()) == {"{}"}
