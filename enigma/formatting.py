@@ -3,6 +3,7 @@
 import datetime as dt
 from functools import lru_cache
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -20,6 +21,42 @@ def day_text(value: dt.date) -> str:
 @lru_cache(maxsize=4096)
 def _day_text(value: dt.date, language: str | None) -> str:
     return date_format(value, "D j M Y")
+
+
+class LocalDays:
+    """{{ value|date }} and {{ value|time:"H:i" }} for a run of rows, in the time zone
+    and language of the moment it is made: the same words as template_localtime and
+    day_text give, with the time zone and language looked up once. Each look-up goes
+    through asgiref's context-local storage (a few microseconds), and a page of 25
+    entry cards asked for them ~250 times."""
+
+    __slots__ = ("language", "tz")
+
+    def __init__(self):
+        self.tz = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.language = get_language()
+
+    def local(self, value):
+        """template_localtime(value): an aware datetime in the time zone; else as it is."""
+        if (
+            self.tz is not None
+            and isinstance(value, dt.datetime)
+            and value.utcoffset() is not None
+            and getattr(value, "convert_to_local_time", True)
+        ):
+            return value.astimezone(self.tz)
+        return value
+
+    def day(self, value) -> str:
+        local = self.local(value)
+        if isinstance(local, dt.datetime):
+            local = local.date()
+        if type(local) is dt.date:
+            return _day_text(local, self.language)
+        return date_format(local, "D j M Y")
+
+    def time(self, value) -> str:
+        return f"{self.local(value):%H:%M}"
 
 
 def moment_text(value: dt.datetime) -> str:

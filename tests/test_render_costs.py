@@ -94,3 +94,35 @@ def test_day_text_is_the_house_date_format_for_dates_and_datetimes():
     assert day_text(day) == date_format(day, "D j M Y")
     moment = dt.datetime(2026, 11, 3, 23, 30, tzinfo=dt.UTC)
     assert day_text(moment) == date_format(moment, "D j M Y")
+
+
+def test_local_days_say_what_the_date_and_time_filters_say():
+    """enigma.formatting.LocalDays looks the time zone and language up once; its words
+    must be the template filters' {{ value|date }} and {{ value|time:"H:i" }}, across
+    the clocks changing and midnight in London, for naive times and plain dates."""
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    from enigma.formatting import LocalDays
+
+    shown = Template("{{ v|date }}|{{ v|time:'H:i' }}")
+    london = timezone.get_default_timezone()
+    values = [
+        dt.datetime(2026, 7, 20, 23, 30, tzinfo=dt.UTC),  # BST: the next day, 00:30
+        dt.datetime(2026, 3, 29, 0, 59, tzinfo=dt.UTC),  # GMT, a minute before the change
+        dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC),  # BST, the change
+        dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC),  # BST, the last half hour
+        dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC),  # GMT again
+        dt.datetime(2026, 11, 2, 9, 5, tzinfo=london),
+        dt.datetime(2026, 11, 2, 23, 59),  # noqa: DTZ001 - naive: as it is
+    ]
+    days = LocalDays()
+    for value in values:
+        assert f"{days.day(value)}|{days.time(value)}" == shown.render(Context({"v": value}))
+    for value in (D(2026, 1, 1), D(2027, 2, 28)):
+        assert days.day(value) == Template("{{ v|date }}").render(Context({"v": value}))
+    # Made in another time zone, it keeps that one (as the filters would, there).
+    with timezone.override(dt.UTC), translation.override("en-gb"):
+        utc = LocalDays()
+        assert utc.time(values[0]) == "23:30" and utc.day(values[0]) == "Mon 20 Jul 2026"
+    assert days.time(values[0]) == "00:30" and days.day(values[0]) == "Tue 21 Jul 2026"

@@ -16,16 +16,14 @@ tests/test_safeguarding_queue_rows.py holds both tags to the old rows
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from html import escape
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 
-from enigma.formatting import day_text
+from enigma.formatting import LocalDays
 from enigma.links import pk_url
 
 register = template.Library()
@@ -44,12 +42,9 @@ def _links(prefix: str, urlconf: str | None):
     return pk_url("records:student_file"), pk_url("records:entry_detail")
 
 
-def _day(value) -> str:
+def _day(days: LocalDays, value) -> str:
     """{{ value|date }} (DATE_FORMAT, "D j M Y"), a day's words kept."""
-    local = template_localtime(value)
-    if isinstance(local, dt.datetime):
-        local = local.date()
-    return _e(day_text(local))
+    return _e(days.day(value))
 
 
 _OVERDUE_ROW = ' class="overdue"'
@@ -68,13 +63,14 @@ def safeguarding_action_rows(context, actions) -> str:
     may see (visible_students) loaded."""
     student_file, entry_detail = _links(get_script_prefix(), get_urlconf())
     today = context["today"]
+    days = LocalDays()
     rows = []
     for a in actions:
         due_on = a.due_on
         overdue = due_on < today
         rows.append(
             f"\n      <tr{_OVERDUE_ROW if overdue else ''}>\n"
-            f"        <td>{_day(due_on)}{_OVERDUE_TAG if overdue else ''}</td>\n"
+            f"        <td>{_day(days, due_on)}{_OVERDUE_TAG if overdue else ''}</td>\n"
             f"        <td>{_names(a.visible_students, student_file) or '–'}</td>\n"
             f"        <td>{_e(a.description)}</td>\n"
             f"        <td>{_e(a.assignee)}</td>\n"
@@ -90,13 +86,13 @@ def safeguarding_recent_rows(entries) -> str:
     """The recent restricted entries' rows: each entry with its listed_students loaded
     and open_actions annotated."""
     student_file, entry_detail = _links(get_script_prefix(), get_urlconf())
+    days = LocalDays()
     rows = []
     for e in entries:
-        recorded = template_localtime(e.recorded_at)
         open_actions = e.open_actions
         rows.append(
             "\n      <tr>\n"
-            f"        <td>{_e(day_text(recorded.date()))}, {recorded:%H:%M}</td>\n"
+            f"        <td>{_day(days, e.recorded_at)}, {days.time(e.recorded_at)}</td>\n"
             f"        <td>{_names(e.listed_students, student_file)}</td>\n"
             f'        <td><a href="{_e(entry_detail(e.pk))}">{_e(e.summary)}</a>'
             f"{_CORRECTION_TAG if e.amends_id else ''}</td>\n"

@@ -10,19 +10,19 @@ restricted ones above all: a card whose entry may not be read says only that it 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
+from html import escape
 
 from django import template
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.html import conditional_escape
+from django.utils.encoding import force_str
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 
-from enigma.formatting import day_text
+from enigma.formatting import LocalDays
 from enigma.links import pk_url
+from records.models import Entry
 from records.selectors.chronology import CARD_LISTS
 
 register = template.Library()
@@ -41,20 +41,43 @@ def _links(prefix: str, urlconf: str):
 
 
 def _e(value) -> str:
-    return conditional_escape(value)
+    """conditional_escape(value), without its lazy-string wrapper: what is already safe
+    HTML as it is, anything else escaped as django.utils.html.escape escapes it."""
+    html = getattr(value, "__html__", None)
+    return html() if html is not None else escape(str(value))
 
 
-def _date(value) -> str:
+def _days(context) -> LocalDays:
+    """The dates' time zone and language, looked up once for the page's cards (kept in
+    the render context of the template that lists them)."""
+    days = context.render_context.get(LocalDays)
+    if days is None:
+        days = context.render_context[LocalDays] = LocalDays()
+    return days
+
+
+def _date(days: LocalDays, value) -> str:
     """{{ value|date }}: the day's words kept a process (enigma.formatting.day_text)."""
-    local = template_localtime(value)
-    if isinstance(local, dt.datetime):
-        local = local.date()
-    return _e(day_text(local))
+    return _e(days.day(value))
 
 
-def _time(value) -> str:
+def _time(days: LocalDays, value) -> str:
     """{{ value|time:"H:i" }}, figures only."""
-    return f"{template_localtime(value):%H:%M}"
+    return days.time(value)
+
+
+@functools.lru_cache(maxsize=8)
+def _choice_words(field_name: str, language: str | None) -> dict:
+    """get_FOO_display()'s words for each of the field's values, in a language."""
+    field = Entry._meta.get_field(field_name)
+    return {value: force_str(label, strings_only=True) for value, label in field.flatchoices}
+
+
+def _display(days: LocalDays, entry, field_name: str):
+    """entry.get_FOO_display(), from the words kept for the language (a choice's value
+    where it has no words, as Django gives it)."""
+    value = getattr(entry, field_name)
+    return _choice_words(field_name, days.language).get(value, value)
 
 
 def _completion(action):
@@ -105,7 +128,7 @@ def _restricted_card(context, entry) -> str:
         )
     return (
         '\n<article class="entry entry--restricted" aria-label="Restricted entry">\n'
-        f'  <p class="entry__when">{_date(entry.occurred_at)}</p>\n'
+        f'  <p class="entry__when">{_date(_days(context), entry.occurred_at)}</p>\n'
         f"  \n  {says}\n  \n</article>\n"
     )
 
@@ -114,13 +137,15 @@ def _card(context, entry) -> str:
     entry_url, file_url, download_url = _links(
         get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
     )
+    days = _days(context)
     kind = _e(entry.kind)
     pk = int(entry.pk)
     out = [
         f'<article class="entry entry--{kind}" aria-labelledby="entry-{pk}">\n',
-        f'  <p class="entry__when">{_date(entry.occurred_at)}, {_time(entry.occurred_at)}</p>\n',
+        f'  <p class="entry__when">{_date(days, entry.occurred_at)}, '
+        f"{_time(days, entry.occurred_at)}</p>\n",
         '  <p class="entry__tags">\n',
-        f'    <span class="tag tag--{kind}">{_e(entry.get_kind_display())}</span>\n    ',
+        f'    <span class="tag tag--{kind}">{_e(_display(days, entry, "kind"))}</span>\n    ',
     ]
     if entry.category:
         out.append(f'<span class="tag tag--grey">{_e(str(entry.category))}</span>')
@@ -160,7 +185,8 @@ def _card(context, entry) -> str:
         out.append(
             '\n  <dl class="summary summary--compact">\n'
             f"    <div><dt>Who</dt><dd>{_e(entry.contact_with)}</dd></div>\n"
-            f"    <div><dt>How</dt><dd>{_e(entry.get_contact_method_display())}</dd></div>\n    "
+            f"    <div><dt>How</dt><dd>{_e(_display(days, entry, 'contact_method'))}</dd>"
+            "</div>\n    "
         )
         if entry.agreed:
             out.append(f'<div><dt>Agreed</dt><dd class="pre">{_e(entry.agreed)}</dd></div>')
@@ -190,10 +216,10 @@ def _card(context, entry) -> str:
                 out.append('<span class="tag tag--open">Open</span>')
             out.append(
                 f' {_e(a.description)} <span class="meta">– {_e(str(a.assignee))}, '
-                f"due {_date(a.due_on)}"
+                f"due {_date(days, a.due_on)}"
             )
             if done:
-                out.append(f"; done {_date(done.done_at)}: {_e(done.outcome)}")
+                out.append(f"; done {_date(days, done.done_at)}: {_e(done.outcome)}")
             out.append("</span></li>")
         out.append("\n  </ul>\n  ")
     out.append("\n  ")
@@ -210,23 +236,23 @@ def _card(context, entry) -> str:
         for a in amendments:
             if getattr(a, "show_content", False):
                 parts.append(
-                    f'<a href="{entry_url(a.pk)}">“{_e(a.summary)}”, {_date(a.recorded_at)} '
-                    f"{_time(a.recorded_at)}</a>"
+                    f'<a href="{entry_url(a.pk)}">“{_e(a.summary)}”, {_date(days, a.recorded_at)} '
+                    f"{_time(days, a.recorded_at)}</a>"
                 )
             elif getattr(a, "needs_second_factor", False):
                 parts.append(
-                    f"A restricted correction, {_date(a.recorded_at)} "
+                    f"A restricted correction, {_date(days, a.recorded_at)} "
                     f'(<a href="{_reauth_url(context)}">confirm your second factor</a> '
                     "to read it)"
                 )
             else:
-                parts.append(f"A restricted correction, {_date(a.recorded_at)}")
+                parts.append(f"A restricted correction, {_date(days, a.recorded_at)}")
         out.append(
             f'\n  <p class="entry__amended meta">Corrected later: {"; ".join(parts)}</p>\n  '
         )
     out.append(
         f'\n  <p class="entry__by meta">Recorded by {_e(str(entry.author))} on '
-        f"{_date(entry.recorded_at)} at {_time(entry.recorded_at)}</p>\n</article>\n"
+        f"{_date(days, entry.recorded_at)} at {_time(days, entry.recorded_at)}</p>\n</article>\n"
     )
     return "\n" + "".join(out)
 
@@ -239,6 +265,7 @@ def file_open_actions(actions, total) -> str:
     if not actions:
         return mark_safe("\n      <p>None open.</p>\n      ")
     entry_url = _links(get_script_prefix(), get_urlconf())[0]
+    days = LocalDays()
     items = []
     for a in actions:
         if a.entry.show_content:
@@ -247,7 +274,8 @@ def file_open_actions(actions, total) -> str:
             what = "An action on a restricted entry"
         items.append(
             f"\n        <li>{what}<br>\n"
-            f'          <span class="meta">{_e(a.assignee)} · due {_date(a.due_on)}</span></li>\n'
+            f'          <span class="meta">{_e(a.assignee)} · due {_date(days, a.due_on)}'
+            "</span></li>\n"
             "        "
         )
     more = ""
