@@ -212,11 +212,11 @@ def test_the_grants_refuse_an_application_role_that_could_undo_them():
 
 
 def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
-    """records.OpenAction, OpenActionStudent and FileAuthor are kept by triggers that
+    """records.OpenAction, OpenActionStudent, FileAuthor and FileEntry are kept by triggers that
     run as the owner: the application's role cannot add, change or delete a row
     (deleting a marker would hide an open action from my actions, the safeguarding
     queue or a file's sidebar), yet its writes still keep them."""
-    from records.models import FileAuthor, OpenAction, OpenActionStudent
+    from records.models import FileAuthor, FileEntry, OpenAction, OpenActionStudent
     from records.services.entries import NewAction, complete_action
 
     entry = entries.record_entry(
@@ -258,6 +258,14 @@ def test_the_open_action_markers_are_only_read_by_the_application_role(cora):
     assert refusal("UPDATE records_fileauthor SET author_id = author_id") == (
         INSUFFICIENT_PRIVILEGE
     )
+    # And the files' timelines (a row taken away would hide an entry from its file's pages).
+    assert FileEntry.objects.filter(entry=entry).count() == 1
+    assert refusal("DELETE FROM records_fileentry") == INSUFFICIENT_PRIVILEGE
+    assert refusal("UPDATE records_fileentry SET occurred_at = now()") == INSUFFICIENT_PRIVILEGE
+    assert refusal(
+        "INSERT INTO records_fileentry (student_id, entry_id, occurred_at) "
+        "SELECT student_id, entry_id, now() FROM records_fileentry"
+    ) == (INSUFFICIENT_PRIVILEGE)
     complete_action(action=action, user=cora, outcome="Spoke to mum")
     assert not OpenAction.objects.filter(action=action).exists()
     assert not OpenActionStudent.objects.filter(action=action).exists()

@@ -1,12 +1,14 @@
-"""What the database's triggers keep for the pages (records 0017): the open-action
-markers and the files' authors.
+"""What the database's triggers keep for the pages (records 0017 and 0019): the
+open-action markers, the files' authors and the files' timelines.
 
 records.OpenActionStudent, read by the student file's sidebar: whatever order actions,
 links and completions come in, its rows must be exactly "open actions on an entry in
 this pupil's file". records.OpenAction's copies of the action's due date and its entry's
 flag, category and correction, read by the safeguarding queue, must be the action's and
 the entry's own. records.FileAuthor, read by the student file's author filter, must be
-exactly who wrote an entry in each pupil's file."""
+exactly who wrote an entry in each pupil's file. records.FileEntry, from which the
+student file picks a page, must be exactly the entries in each pupil's file with each
+one's time of happening, and give the pages the entries' own order gives."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from records.models import (
     ChronologyLink,
     Entry,
     FileAuthor,
+    FileEntry,
     OpenAction,
     OpenActionStudent,
 )
@@ -71,6 +74,14 @@ def file_authors() -> set[tuple]:
 
 def authors_by_definition() -> set[tuple]:
     return set(ChronologyLink.objects.values_list("student_id", "entry__author_id"))
+
+
+def file_timelines() -> set[tuple]:
+    return set(FileEntry.objects.values_list("student_id", "entry_id", "occurred_at"))
+
+
+def timelines_by_definition() -> set[tuple]:
+    return set(ChronologyLink.objects.values_list("student_id", "entry_id", "entry__occurred_at"))
 
 
 def by_definition() -> set[tuple]:
@@ -127,6 +138,8 @@ def test_the_markers_are_the_open_actions_of_each_pupils_file(personas):
     assert copies_are_the_originals()
     assert file_authors() == authors_by_definition()
     assert len(file_authors()) == 5  # cora and dina for amy and ben, cora for cal
+    assert file_timelines() == timelines_by_definition()
+    assert len(file_timelines()) == 10  # five entries in 8 files, the correction in 2
     assert len(markers()) == 10  # amy 4, ben 4 and cal 2, the two done left out
     for student in (amy, ben, cal):
         for limit in (1, 2, 8):
@@ -158,6 +171,8 @@ def test_a_pupil_linked_to_an_entry_later_gets_its_open_actions_and_author(perso
     )
     rows, total = selectors.file_sidebar_actions(ben, cora, 8)
     assert ([a.pk for a in rows], total) == ([still_open.pk], 1)
+    assert file_timelines() == timelines_by_definition()
+    assert {(s, e) for s, e, _ in file_timelines()} == {(amy.pk, entry.pk), (ben.pk, entry.pk)}
     complete_action(action=still_open, user=cora, outcome="Met")
     assert markers() == set()
     assert selectors.file_sidebar_actions(ben, cora, 8) == ([], 0)
@@ -211,4 +226,44 @@ def test_the_migration_fills_the_markers_from_the_open_actions_there_are(persona
             (ben.pk, personas["dina"].pk),
         }
     )
+    assert file_timelines() == timelines_by_definition()
+    assert len(file_timelines()) == 3
     assert run_as_owner(FUNCTIONS) == dict.fromkeys(FUNCTIONS, True)
+
+
+def test_a_files_pages_come_in_its_entries_order_ties_and_back_dating_included(personas):
+    """An unfiltered page is picked from the file's timeline (records.FileEntry); it must
+    be the page the entries' own order gives (newest happening first, the later id first
+    on a tie), for entries back-dated, recorded at the same moment, and about more than
+    one pupil, on every page and past the last; as the reference querysets and as the
+    student file's compiled SQL read it, for a reader who may read restricted entries and
+    one who may not."""
+    from records.selectors import student_file
+
+    cora, dina = personas["cora"], personas["dina"]
+    amy, ben = StudentFactory(), StudentFactory()
+    now = timezone.now().replace(microsecond=0)
+    moments = [now - dt.timedelta(days=n % 7, hours=n % 3) for n in range(57)]
+    for n, moment in enumerate(moments):
+        record_entry(
+            author=cora,
+            students=[amy, ben] if n % 5 == 0 else [amy],
+            kind=Entry.Kind.OBSERVATION,
+            summary=f"Seen {n}",
+            occurred_at=moment,
+        )
+    concern(dina, [amy], category="Safeguarding")  # restricted, now
+    expected = list(
+        Entry.objects.filter(links__student=amy)
+        .order_by("-occurred_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 58 and len(set(moments)) < len(moments)  # ties there are
+    size = selectors.TIMELINE_PAGE_SIZE
+    for reader in (dina, cora):
+        for number in (1, 2, 3, 4):
+            want = expected[(min(number, 3) - 1) * size : min(number, 3) * size]
+            for read in (selectors.timeline_page, student_file.timeline_page):
+                page = read(amy, reader, selectors.TimelineFilters(), number)
+                assert [e.pk for e in page.object_list] == want, (read, reader, number)
+                assert page.paginator.count == 58

@@ -48,6 +48,7 @@ from records.models import (
     Entry,
     EntryShare,
     FileAuthor,
+    FileEntry,
     OpenAction,
     OpenActionStudent,
 )
@@ -183,6 +184,20 @@ def file_counted(student, filters: TimelineFilters, found: QuerySet) -> QuerySet
     return ChronologyLink.objects.filter(student=student).values("pk")
 
 
+def page_order(student, filters: TimelineFilters, found: QuerySet) -> QuerySet:
+    """The ids of the entries `found`, in the file's order (newest first), from which a
+    page is sliced. With no filter, from the file's own timeline (records.FileEntry),
+    kept by the database in that order: a page is an index range, where every entry in
+    the file was read to put them in order (1,000 on the bench school, ~1.5 ms a view)."""
+    if filters.active:
+        return found.order_by("-occurred_at", "-id")
+    return (
+        FileEntry.objects.filter(student=student)
+        .order_by("-occurred_at", "-entry_id")
+        .values("entry_id")
+    )
+
+
 def timeline(student, viewer, filters: TimelineFilters) -> QuerySet[Entry]:
     """The student file's timeline for one viewer: entries with their actions, files,
     amendments and the other students involved (only those the viewer may see)."""
@@ -247,7 +262,7 @@ def timeline_page(student, viewer, filters: TimelineFilters, page_number) -> Pag
     )
 
     def rows_of(start, stop):
-        ids = found.order_by("-occurred_at", "-id")[start:stop]
+        ids = page_order(student, filters, found)[start:stop]
         rows = list(entries.filter(pk__in=ids).annotate(**{TOTAL: total}))
         for entry in rows:
             links = [FileLink(*file) for file in zip(entry.file_ids, entry.file_names, strict=True)]

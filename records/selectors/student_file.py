@@ -85,7 +85,7 @@ def _page_queryset(student, viewer, filters: c.TimelineFilters, start, stop):
         file_ids=ArraySubquery(files.values("pk")),
         file_names=ArraySubquery(files.values("original_name")),
     )
-    ids = found.order_by("-occurred_at", "-id")[start:stop]
+    ids = c.page_order(student, filters, found)[start:stop]
     total = count_of(c.file_counted(student, filters, found))
     return entries.filter(pk__in=ids).annotate(**{TOTAL: total})
 
