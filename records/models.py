@@ -327,6 +327,10 @@ class OpenAction(models.Model):
         Entry, on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False
     )
 
+    class Meta:
+        # How many actions are open on each of the queue's recent entries: a probe each.
+        indexes = [models.Index(fields=["entry"], name="open_action_by_entry")]
+
     def __str__(self):
         return f"Open: {self.action_id}"
 

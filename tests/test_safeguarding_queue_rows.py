@@ -362,3 +362,40 @@ def test_the_compiled_lists_follow_a_category_restricted_after_they_were_compile
     later.restricted = False
     later.save()
     assert shown() == ([], [])
+
+
+@pytest.mark.django_db
+def test_each_recent_entry_counts_the_actions_still_open_on_it(personas):
+    """The recent entries' "open actions" column counts, from the open actions' own copy
+    of their entry (records.OpenAction), exactly the entry's actions not yet done: none
+    set, some done, all done; as the querysets and as the compiled SQL read it."""
+    from records.models import Action
+    from records.services.entries import complete_action
+
+    dina, cora = personas["dina"], personas["cora"]
+    today = timezone.localdate()
+    safeguarding = Category.objects.get(name="Safeguarding")
+    made = [
+        record_entry(
+            author=dina,
+            students=[StudentFactory()],
+            kind="concern",
+            category=safeguarding,
+            summary=f"Worry {n}",
+            actions=[NewAction(f"Step {n}.{k}", cora, today) for k in range(n)],
+        )
+        for n in (0, 2, 3, 1)
+    ]
+    for entry, done in zip(made, (0, 1, 0, 1), strict=True):
+        for action in entry.actions.order_by("id")[:done]:
+            complete_action(action=action, user=cora, outcome="Done")
+    expected = {
+        e.pk: Action.objects.filter(entry=e, completion__isnull=True).count() for e in made
+    }
+    assert sorted(expected.values()) == [0, 0, 1, 3]
+    recent_qs, _actions = selectors.safeguarding_queue(dina, today=today)
+    assert {e.pk: e.open_actions for e in recent_qs} == expected
+    recent, _more, _page = selectors.safeguarding_queue_shown(
+        dina, today=today, recent_shown=10, per_page=50, page_number=None
+    )
+    assert {e.pk: e.open_actions for e in recent} == expected
