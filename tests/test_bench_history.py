@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 
 from devtools.bench_school import HistoryOptions, row_counts, seed_history
 from devtools.demo.school import seed_staff, seed_students
@@ -192,3 +193,48 @@ def test_every_copy_runs_with_the_trigger_ignore_list_defined(school, monkeypatc
     _seed()
     assert {"records_chronologylink", "records_action", "records_actioncompletion"} <= set(seen)
     assert set(seen.values()) == {"{}"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_analyze_rewrites_the_open_actions_tables_a_bulk_load_churned(school):
+    """The history's load sets every action open and then deletes the done ones' rows
+    (as here, in bulk): the open actions' tables are left many times their rows' size.
+    bench_analyze rewrites them (as the owner) to the size of the rows still there,
+    which it keeps."""
+    from records.models import OpenAction, OpenActionStudent
+
+    def pages() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, pg_relation_size(oid) / 8192 FROM pg_class "
+                "WHERE relname IN ('records_openaction', 'records_openactionstudent')"
+            )
+            return dict(cursor.fetchall())
+
+    coordinator = get_user_model().objects.get(email="coordinator@example.org")
+    entry = record_entry(
+        author=coordinator,
+        students=[Student.objects.order_by("pk").first()],
+        kind="concern",
+        summary="Many steps",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO records_action (entry_id, description, assignee_id, due_on, "
+            "created_at) SELECT %s, 'Step ' || n, %s, CURRENT_DATE, now() "
+            "FROM generate_series(1, 3000) n",
+            [entry.pk, coordinator.pk],
+        )
+        cursor.execute(
+            "INSERT INTO records_actioncompletion (action_id, done_by_id, done_at, outcome) "
+            "SELECT id, %s, now(), 'Done' FROM records_action WHERE entry_id = %s "
+            "ORDER BY id LIMIT 2990",
+            [coordinator.pk, entry.pk],
+        )
+    assert (OpenAction.objects.count(), OpenActionStudent.objects.count()) == (10, 10)
+    before = pages()
+    call_command("bench_analyze")
+    after = pages()
+    assert (OpenAction.objects.count(), OpenActionStudent.objects.count()) == (10, 10)
+    for table, size in after.items():
+        assert size * 4 < before[table], (table, before, after)
