@@ -113,7 +113,12 @@ def test_the_proxy_balances_over_every_web_replica():
 def test_web_servers_keep_no_state_of_their_own(settings):
     from django.conf import settings as live
 
-    assert live.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # Sessions live in the database: Django's store (enigma.sessions reads its row by
+    # SQL compiled once), never a file or a process's memory.
+    from django.contrib.sessions.backends import db
+    from django.utils.module_loading import import_module
+
+    assert issubclass(import_module(live.SESSION_ENGINE).SessionStore, db.SessionStore)
     assert live.STORAGES["private"]["BACKEND"].startswith("records.storage.")
 
 

@@ -107,3 +107,65 @@ def test_the_school_settings_are_read_without_compiling_a_query_each_request(mon
     with request_cache.request_scope():
         made = SchoolSettings.load()
     assert made.pk is not None and SchoolSettings.objects.get().pk == made.pk
+
+
+def test_the_session_is_read_as_djangos_store_reads_it_without_compiling(monkeypatch):
+    """enigma.sessions.SessionStore reads the session row by SQL compiled once: for a
+    live session, an expired one, one that was never there and one whose data was
+    tampered with, it loads what Django's own database store loads, and drops the key
+    of a session it does not find (so the next save starts a new one)."""
+    import datetime as dt
+
+    from django.contrib.sessions.backends import db
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from enigma.sessions import SessionStore
+
+    live = SessionStore()
+    live["enigma_login_at"] = 1.5
+    live["note"] = "café"
+    live.save()
+    expired = SessionStore()
+    expired["x"] = 1
+    expired.save()
+    Session.objects.filter(session_key=expired.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    tampered = SessionStore()
+    tampered["y"] = 2
+    tampered.save()
+    Session.objects.filter(session_key=tampered.session_key).update(session_data="not signed")
+    keys = [live.session_key, expired.session_key, tampered.session_key, "x" * 32]
+
+    theirs = []
+    for key in keys:
+        store = db.SessionStore(key)
+        theirs.append((store.load(), store.session_key))
+    assert [data for data, _key in theirs] == [{"enigma_login_at": 1.5, "note": "café"}, {}, {}, {}]
+    SessionStore(live.session_key).load()  # the first use in this process may compile it
+    compiled = _compiles(monkeypatch)
+    for key, (data, kept_key) in zip(keys, theirs, strict=True):
+        ours = SessionStore(key)
+        assert (ours.load(), ours.session_key) == (data, kept_key)
+    assert compiled == []
+    assert SessionStore(live.session_key).load() == {"enigma_login_at": 1.5, "note": "café"}
+    gone = SessionStore(expired.session_key)
+    assert gone.load() == {} and gone.session_key is None
+    row = SessionStore(live.session_key)._get_session_from_db()
+    assert (row.session_key, row.session_data) == (
+        live.session_key,
+        Session.objects.get(pk=live.session_key).session_data,
+    )
+
+
+def test_signing_in_and_out_goes_through_the_compiled_session(client, dee):
+    """The store is the one in use: a signed-in page sees the person, and after signing
+    out the same cookie reaches nobody."""
+    from django.conf import settings
+
+    assert settings.SESSION_ENGINE == "enigma.sessions"
+    client.force_login(dee)
+    assert client.get("/").wsgi_request.user == dee
+    client.logout()
+    assert not client.get("/").wsgi_request.user.is_authenticated

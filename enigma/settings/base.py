@@ -238,7 +238,7 @@ LOGOUT_REDIRECT_URL = "account_login"
 # request.
 # Sessions live in the database, shared by every web server (never a file or a process's
 # memory): any server can answer any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "enigma.sessions"  # Django's database sessions, read compiled once
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 ENIGMA_SESSION_TOUCH_SECONDS = 60
