@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet, Value
 from django.utils import timezone
 
+from enigma.compiled import fetch_prepared
 from notifications.models import EmailProblem, Kind, Notification
 
 Status = Notification.EmailStatus
@@ -61,9 +63,13 @@ def outbox_status(*, kinds=None, since: dt.datetime | None = None) -> OutboxStat
     return _status(rows, rows.aggregate(**_COUNTS))
 
 
-def _status(rows: QuerySet[Notification], counts: dict) -> OutboxStatus:
+def _status(rows: QuerySet[Notification] | Callable[[], QuerySet], counts: dict) -> OutboxStatus:
+    """The status from the counts; `rows` (or what makes them, asked only when needed)
+    gives the last error while some are being retried."""
     last_error = ""
     if counts["n_retrying"]:
+        if callable(rows):
+            rows = rows()
         last_error = (
             rows.filter(_RETRYING)
             .order_by("-next_attempt_at", "-id")
@@ -108,10 +114,10 @@ def safeguarding_outbox() -> OutboxStatus:
     """The DSL alerts of the last two weeks: were they emailed?"""
     since = timezone.now() - dt.timedelta(days=SAFEGUARDING_DAYS)
     sql, params, at = _safeguarding_counts_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params[:at], since, *params[at + 1 :]))
-        counts = dict(zip(_COUNTS, cursor.fetchone(), strict=True))
-    return _status(_rows([Kind.SAFEGUARDING], since), counts)
+    # Run prepared: planned once per connection (enigma.compiled.fetch_prepared).
+    (row,) = fetch_prepared(connection.alias, sql, (*params[:at], since, *params[at + 1 :]))
+    counts = dict(zip(_COUNTS, row, strict=True))
+    return _status(lambda: _rows([Kind.SAFEGUARDING], since), counts)
 
 
 def open_email_problems():
