@@ -389,9 +389,7 @@ def test_each_recent_entry_counts_the_actions_still_open_on_it(personas):
     for entry, done in zip(made, (0, 1, 0, 1), strict=True):
         for action in entry.actions.order_by("id")[:done]:
             complete_action(action=action, user=cora, outcome="Done")
-    expected = {
-        e.pk: Action.objects.filter(entry=e, completion__isnull=True).count() for e in made
-    }
+    expected = {e.pk: Action.objects.filter(entry=e, completion__isnull=True).count() for e in made}
     assert sorted(expected.values()) == [0, 0, 1, 3]
     recent_qs, _actions = selectors.safeguarding_queue(dina, today=today)
     assert {e.pk: e.open_actions for e in recent_qs} == expected
