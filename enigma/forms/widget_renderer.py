@@ -14,7 +14,8 @@ holds it to Django's output."""
 from __future__ import annotations
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
+
+from enigma.formatting import escaped
 
 # The widget templates that are Django's input.html, or include just it.
 _INPUTS = {
@@ -32,7 +33,7 @@ _SELECT_OPTION = "django/forms/widgets/select_option.html"
 
 
 # {{ value }} under autoescape: safe strings as they are, the rest escaped.
-_text = conditional_escape
+_text = escaped  # conditional_escape, without its lazy wrapper
 
 
 def _attrs(attrs: dict) -> str:

@@ -6,9 +6,9 @@ directory_rows.html holds that loop, tests/test_directory_rows.py compares them)
 from __future__ import annotations
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from enigma.formatting import escaped
 from enigma.templatetags.enigma_nav import student_flags, student_url
 
 register = template.Library()
@@ -16,7 +16,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def directory_rows(context, students) -> SafeString:
-    esc = conditional_escape
+    esc = escaped  # conditional_escape, without its lazy wrapper
     rows = []
     for s in students:
         off_roll = "" if s.on_roll else ' <span class="tag tag--grey">Off roll</span>'

@@ -11,7 +11,6 @@ restricted ones above all: a card whose entry may not be read says only that it 
 from __future__ import annotations
 
 import functools
-from html import escape
 
 from django import template
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.encoding import force_str
 from django.utils.safestring import mark_safe
 
-from enigma.formatting import LocalDays
+from enigma.formatting import LocalDays, escaped
 from enigma.links import pk_url
 from records.models import Entry
 from records.selectors.chronology import CARD_LISTS
@@ -40,11 +39,7 @@ def _links(prefix: str, urlconf: str):
     )
 
 
-def _e(value) -> str:
-    """conditional_escape(value), without its lazy-string wrapper: what is already safe
-    HTML as it is, anything else escaped as django.utils.html.escape escapes it."""
-    html = getattr(value, "__html__", None)
-    return html() if html is not None else escape(str(value))
+_e = escaped  # conditional_escape, without its lazy wrapper
 
 
 def _days(context) -> LocalDays:

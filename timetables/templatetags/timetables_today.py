@@ -9,9 +9,9 @@ from __future__ import annotations
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import time as time_filter
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from enigma.formatting import escaped
 from enigma.templatetags.enigma_nav import student_url
 
 register = template.Library()
@@ -25,7 +25,7 @@ _OVER = ' <span class="tag tag--overdue">Over capacity</span>'
 
 
 # {{ value }} under autoescape: safe strings as they are, the rest escaped.
-_text = conditional_escape
+_text = escaped  # conditional_escape, without its lazy wrapper
 
 
 def _students(dues, note) -> str:

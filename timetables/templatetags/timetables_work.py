@@ -11,10 +11,10 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
+from enigma.formatting import escaped
 from enigma.forms.widget_renderer import WIDGETS
 from enigma.templatetags.enigma_words import day, field_errors, is_check, says_optional
 from records import attachments
@@ -24,7 +24,7 @@ register = template.Library()
 
 
 # {{ value }} under autoescape: safe strings as they are, the rest escaped.
-_text = conditional_escape
+_text = escaped  # conditional_escape, without its lazy wrapper
 
 
 _FIXED = {
