@@ -155,11 +155,10 @@ MACROS = (
 
 
 # What zipfile raises for a file it cannot read: damaged (BadZipFile, EOFError, OSError,
-# ValueError), encrypted (RuntimeError) or using a compression method Python's zipfile
-# does not implement (zipfile raises the built-in "not implemented" error for those).
+# ValueError), encrypted, or using a compression method Python's zipfile does not have
+# (RuntimeError, and its subclass zipfile raises for those methods).
 _UNREADABLE_ZIP = (
     zipfile.BadZipFile,
-    NotImplementedError,
     RuntimeError,
     EOFError,
     OSError,

@@ -278,6 +278,27 @@ def test_unknown_types_are_refused_with_a_list_of_what_is_accepted(name, data, e
     assert not Attachment.objects.exists()
 
 
+def odf_compressed_oddly() -> bytes:
+    """An OpenDocument file whose mimetype member names a compression method Python's
+    zipfile does not implement (99): opening that member raises NotImplementedError."""
+    data = bytearray(odf("text"))
+    data[8:10] = struct.pack("<H", 99)  # the first local header's compression method
+    central = data.index(b"PK\x01\x02")  # the first central directory entry: mimetype
+    data[central + 10 : central + 12] = struct.pack("<H", 99)
+    return bytes(data)
+
+
+def test_an_archive_zipfile_cannot_unpack_is_refused_not_an_error(entry, cora):
+    data = odf_compressed_oddly()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, pytest.raises(NotImplementedError):
+        archive.open("mimetype").read()  # what attachments.detect meets
+    assert attachments.detect(data) == []
+    with pytest.raises(ValidationError) as excinfo:
+        attach_file(entry=entry, upload=upload("notes.odt", data), user=cora)
+    assert "cannot keep this kind of file" in refusal(excinfo)
+    assert not Attachment.objects.exists()
+
+
 def test_macro_enabled_and_password_protected_office_files_are_refused(entry, cora):
     with pytest.raises(ValidationError) as excinfo:
         attach_file(entry=entry, upload=upload("plan.docx", ooxml("word", macros=True)), user=cora)
