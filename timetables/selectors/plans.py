@@ -139,8 +139,15 @@ def _plan_lessons_query(placement_id: int):
     return (
         PlanCell.objects.filter(placement_id=placement_id)
         .annotate(
-            work_status=Subquery(WorkRequest.objects.filter(**same_lesson).values("status")[:1]),
-            mark_status=Subquery(RegisterMark.objects.filter(**same_lesson).values("status")[:1]),
+            # Each finds one row at most by a unique key, so neither is ordered: the models'
+            # default order (by date and the period's start) joined the period table in
+            # each of the 150 lessons' subqueries for nothing (~0.5 ms a view).
+            work_status=Subquery(
+                WorkRequest.objects.filter(**same_lesson).order_by().values("status")[:1]
+            ),
+            mark_status=Subquery(
+                RegisterMark.objects.filter(**same_lesson).order_by().values("status")[:1]
+            ),
         )
         .order_by()
         .values_list(

@@ -132,7 +132,9 @@ def _day_cells_query(day: dt.date):
         "date": OuterRef("date"),
         "period_id": OuterRef("period_id"),
     }
-    work = WorkRequest.objects.filter(**same_lesson).values("status")[:1]
+    # One row at most by a unique key: unordered, as the models' default order would join
+    # the period table in each lesson's subquery for nothing.
+    work = WorkRequest.objects.filter(**same_lesson).order_by().values("status")[:1]
     return (
         PlanCell.objects.filter(date=day, placement__state__in=occupancy.LIVE)
         .annotate(work_status=Subquery(work))
