@@ -86,3 +86,73 @@ def count_of(queryset: QuerySet) -> Subquery:
         .annotate(_count=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
         .values("_count")
     )
+
+
+class CappedPage:
+    """A page of a list that grows for as long as the school keeps it (the audit log: every
+    sign-in, view and change, never deleted), counted only up to `cap` rows: `total` is
+    the list's length when it has at most `cap` rows, otherwise None ("more than cap").
+    Counting all of it on every view would read every row the school ever wrote to show
+    fifty of them. Whether there is a next page is known from the page's own query, which
+    reads one row more than it shows."""
+
+    def __init__(self, rows: list, number: int, per_page: int, *, total, cap: int, more: bool):
+        self.object_list = rows
+        self.number = number
+        self.per_page = per_page
+        self.total = total
+        self.cap = cap
+        self._more = more
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages, when the list is counted (None: more than cap rows)."""
+        if self.total is None:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def capped_page(queryset: QuerySet, per_page: int, number, *, cap: int) -> CappedPage:
+    """The page `number` of an ordered queryset, with the list counted up to `cap` rows:
+    two queries, each reading at most cap + 1 rows or the page's own depth, never the
+    whole list on a first page. Not a number, or below 1: the first page. Past the end,
+    the last page, found by counting the list, which is then shorter than the depth the
+    reader asked for."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), MAX_PAGE)
+    rows = list(queryset[(number - 1) * per_page : number * per_page + 1])
+    counted = queryset.order_by()[: cap + 1].count()
+    total = counted if counted <= cap else None
+    if not rows and number > 1:  # past the end: the last page
+        if total is None:
+            total = queryset.count()  # fewer than (number - 1) * per_page rows
+        number = max(1, -(-total // per_page))
+        rows = list(queryset[(number - 1) * per_page : number * per_page + 1])
+        if total > cap:
+            total = None
+    more = len(rows) > per_page
+    return CappedPage(rows[:per_page], number, per_page, total=total, cap=cap, more=more)

@@ -45,3 +45,66 @@ def test_an_unknown_kind_is_refused_at_the_field(client_for, ada):
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert AuditEvent.objects.exists()  # signing in was recorded, nothing was dropped
+
+
+def _record(n, actor):
+    AuditEvent.objects.bulk_create(
+        AuditEvent(action=audit.Action.STUDENT_VIEWED, actor=actor, actor_label=actor.email)
+        for _ in range(n)
+    )
+
+
+def test_the_log_is_counted_only_up_to_a_cap_and_paged_by_what_lies_beyond(
+    client_for, ada, cora, monkeypatch
+):
+    from enigma.selectors import audit_log
+
+    monkeypatch.setattr(audit_log, "COUNTED_UP_TO", 7)
+    monkeypatch.setattr(audit_log, "PER_PAGE", 3)
+    client = client_for(ada)
+    _record(5 - AuditEvent.objects.count(), cora)  # signing in wrote some (views do not)
+    page = client.get(reverse("audit_log")).context["page"]
+    assert (page.total, page.num_pages, page.has_next(), page.has_previous()) == (5, 2, True, False)
+    html = client.get(reverse("audit_log")).content.decode()
+    assert "5 events" in html and "Page 1 of 2" in html
+
+    _record(10, cora)  # 15 now: over the cap
+    response = client.get(reverse("audit_log"), {"page": 2})
+    page = response.context["page"]
+    assert page.total is None and page.num_pages is None
+    assert len(page.object_list) == 3 and page.has_next() and page.has_previous()
+    html = response.content.decode()
+    assert "More than 7 events" in html
+    assert "Page 2<" in html and "page=3" in html and "page=1" in html
+
+    last = client.get(reverse("audit_log"), {"page": 5}).context["page"]
+    assert (len(last.object_list), last.has_next()) == (3, False)
+    # Past the end, the last page (as Django's get_page); not a number, the first.
+    assert client.get(reverse("audit_log"), {"page": 40}).context["page"].number == 5
+    assert client.get(reverse("audit_log"), {"page": "x"}).context["page"].number == 1
+    assert client.get(reverse("audit_log"), {"page": -3}).context["page"].number == 1
+    newest_first = [e.pk for e in AuditEvent.objects.order_by("-occurred_at", "-id")]
+    shown = []
+    for number in range(1, 6):
+        shown += [e.pk for e in client.get(reverse("audit_log"), {"page": number}).context["page"]]
+    assert shown == newest_first  # every event once, in order
+
+
+def test_a_first_page_reads_no_more_of_the_log_than_the_cap(client_for, ada, cora):
+    """However long the log, a first page counts at most COUNTED_UP_TO + 1 events and reads
+    one page and one row: no query over the whole table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enigma.selectors.audit_log import COUNTED_UP_TO, PER_PAGE
+
+    client = client_for(ada)
+    _record(3, cora)
+    for criteria in ({}, {"action": "records."}, {"who": "cora"}):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("audit_log"), criteria).status_code == 200
+        on_the_log = [q["sql"] for q in ctx.captured_queries if '"enigma_auditevent"' in q["sql"]]
+        reads = [sql for sql in on_the_log if not sql.startswith("INSERT")]
+        assert len(reads) == 2, reads
+        limits = (f"LIMIT {PER_PAGE + 1}", f"LIMIT {COUNTED_UP_TO + 1}")
+        assert all(any(limit in sql for limit in limits) for sql in reads), reads

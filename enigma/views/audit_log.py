@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from enigma.capabilities import Capability
@@ -10,8 +9,8 @@ from enigma.selectors import audit_log as selectors
 @requires(Capability.READ_AUDIT_LOG)
 def audit_log(request):
     form = AuditSearchForm(request.GET or None)
-    events = selectors.search(form.cleaned_data if form.is_bound and form.is_valid() else {})
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = selectors.search_page(criteria, request.GET.get("page"))
     return render(
         request,
         "enigma/audit/log.html",
