@@ -165,6 +165,7 @@ TARGETS = (
 # "bench.report <text>" lines of its own measures).
 PREPARE = (
     ("seed_bench_history",),  # ten years: placements, ~25 entries a pupil (bench_school.py)
+    ("seed_bench_audit",),  # ten years of the audit log: ~2,000,000 events (bench_audit.py)
     ("seed_bench_records", "--entries", "1000"),
     ("bench_sweep", "--history", "0"),  # the history above is the sweep's
     ("bench_timetables",),

@@ -1,0 +1,155 @@
+"""The bench school's audit log: ten years of sign-ins, views, exports and changes.
+
+Enigma never deletes an audit event (enigma.models.AuditEvent): every sign-in, every view
+of a pupil's page or file, every export and change stays for as long as the school uses
+it. After ten years a trust's log holds millions of rows, so `make bench` gives the bench
+school such a log, and a page whose work grows with it (a count of the whole log on every
+view of its first page did) shows it.
+
+The events are spread over the school days of the past `years` years (weekdays outside
+August), at times of the working day, by the demo staff, about the bench school's pupils.
+They are streamed into the table with COPY in one transaction: all or nothing, and the
+process never holds more than one row. Each carries MARK as its browser, which is how a
+second run knows they are there (and adds nothing). Deterministic for a given seed and day.
+For a benchmark database only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from devtools.bench_school import define_trigger_ignore_list
+from enigma.audit import Action
+from enigma.models import AuditEvent, Student
+from records.audit_actions import RecordsAction
+
+MARK = "Enigma bench history"
+
+# What a school's log is mostly made of, by weight: reading pupils' pages and files, and
+# signing in and out; now and then an export, a search of the log or a failed sign-in.
+ACTIONS = (
+    (RecordsAction.FILE_VIEWED, 34),
+    (Action.STUDENT_VIEWED, 30),
+    (Action.SIGNED_IN, 18),
+    (Action.SIGNED_OUT, 10),
+    (Action.SIGN_IN_FAILED, 4),
+    (Action.DIRECTORY_EXPORTED, 2),
+    (Action.AUDIT_SEARCHED, 2),
+)
+ABOUT_A_PUPIL = {RecordsAction.FILE_VIEWED, Action.STUDENT_VIEWED}
+
+
+@dataclass(frozen=True)
+class AuditHistoryOptions:
+    events: int = 2_000_000
+    years: int = 10
+    seed: int = 2016
+
+
+def already_seeded() -> bool:
+    return AuditEvent.objects.filter(user_agent=MARK).exists()
+
+
+def school_days(end: dt.date, years: int) -> list[dt.date]:
+    """The weekdays outside August in the `years` years before `end`, oldest first."""
+    start = end.replace(year=end.year - years)
+    days, day = [], start
+    while day < end:
+        if day.weekday() < 5 and day.month != 8:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def seed_audit_history(
+    options: AuditHistoryOptions = AuditHistoryOptions(),
+    *,
+    now: dt.datetime | None = None,
+    out: Callable[[str], object] = lambda line: None,
+) -> int:
+    """Add the history once; returns the number of events added (0 if already there)."""
+    if already_seeded():
+        return 0
+    started = time.perf_counter()
+    now = now or timezone.now()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    days = school_days(timezone.localdate(now), options.years)
+    staff = list(get_user_model().objects.filter(is_active=True).values_list("pk", "email"))
+    pupils = list(
+        Student.objects.order_by("pk").values_list("pk", "legal_forename", "legal_surname")
+    )
+    if not staff or not pupils or not days:
+        raise ValueError("Run seed_demo first: the bench school has no staff or pupils.")
+    rng = random.Random(f"{options.seed}:{days[-1].isoformat()}")  # noqa: S311 - not a secret
+    actions = [name for name, _ in ACTIONS]
+    weights = [weight for _, weight in ACTIONS]
+    columns = (
+        "occurred_at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "student_id",
+        "ip_address",
+        "user_agent",
+        "data",
+    )
+
+    def rows() -> Iterator[tuple]:
+        per_day, spare = divmod(options.events, len(days))
+        for index, day in enumerate(days):
+            opening = dt.datetime.combine(day, dt.time(7, 30), zone)
+            seconds = sorted(rng.randrange(10 * 3600) for _ in range(per_day + (index < spare)))
+            for second, action in zip(
+                seconds, rng.choices(actions, weights, k=len(seconds)), strict=True
+            ):
+                actor_id, email = rng.choice(staff)
+                pupil = object_type = object_id = object_repr = None
+                if action in ABOUT_A_PUPIL:
+                    pupil, forename, surname = rng.choice(pupils)
+                    object_type, object_id = "enigma.Student", str(pupil)
+                    object_repr = f"{forename} {surname}"
+                if action == Action.SIGN_IN_FAILED:
+                    actor_id = None
+                yield (
+                    opening + dt.timedelta(seconds=second),
+                    actor_id,
+                    email,
+                    action,
+                    object_type or "",
+                    object_id or "",
+                    object_repr or "",
+                    pupil,
+                    f"10.{rng.randrange(1, 4)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+                    MARK,
+                    json.dumps({"page": 1} if action == RecordsAction.FILE_VIEWED else {}),
+                )
+
+    quote = connection.ops.quote_name
+    sql = (
+        f"COPY {quote(AuditEvent._meta.db_table)} "
+        f"({', '.join(quote(AuditEvent._meta.get_field(c).column) for c in columns)}) FROM STDIN"
+    )
+    added = 0
+    with transaction.atomic():
+        define_trigger_ignore_list()
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows():
+                copy.write_row(row)
+                added += 1
+    seconds = time.perf_counter() - started
+    out(f"audit log: {added:,} events over {len(days):,} school days in {seconds:.1f} s")
+    return added
