@@ -108,3 +108,44 @@ def test_a_first_page_reads_no_more_of_the_log_than_the_cap(client_for, ada, cor
         assert len(reads) == 2, reads
         limits = (f"LIMIT {PER_PAGE + 1}", f"LIMIT {COUNTED_UP_TO + 1}")
         assert all(any(limit in sql for limit in limits) for sql in reads), reads
+
+
+def test_who_finds_a_persons_events_by_their_name_or_address_and_failed_sign_ins_by_label(
+    client_for, ada, cora, tom
+):
+    audit.record(audit.Action.STUDENT_VIEWED, actor=cora, obj=StudentFactory())
+    # Written under an earlier address: the person is found, so the event is too.
+    audit.record(audit.Action.STUDENT_VIEWED, actor=cora, actor_label="old@example.org")
+    audit.record(audit.Action.SIGN_IN_FAILED, actor_label="cora.typo@example.org")
+    audit.record(audit.Action.STUDENT_VIEWED, actor=tom, obj=StudentFactory())
+    client = client_for(ada)
+
+    def shown(who):
+        page = client.get(reverse("audit_log"), {"who": who}).context["page"]
+        return sorted((e.actor_id or 0, e.actor_label) for e in page.object_list)
+
+    by_address = shown(cora.email)
+    assert (cora.pk, "old@example.org") in by_address
+    assert all(actor == cora.pk for actor, _label in by_address)
+    assert shown(cora.display_name) == by_address
+    assert shown("cora.typo") == [(0, "cora.typo@example.org")]
+    assert shown("nobody-has-this-name") == []
+
+
+def test_a_part_of_a_name_many_pupils_share_still_finds_their_events(
+    client_for, ada, cora, monkeypatch
+):
+    from enigma.selectors import audit_log
+
+    named = [StudentFactory(legal_surname=f"Okafor{i}") for i in range(3)]
+    for pupil in named:
+        audit.record(audit.Action.STUDENT_VIEWED, actor=cora, obj=pupil)
+    audit.record(audit.Action.STUDENT_VIEWED, actor=cora, obj=StudentFactory(legal_surname="Ng"))
+    client = client_for(ada)
+    for listed in (10, 1):  # the pupils listed first, then too many to list
+        monkeypatch.setattr(audit_log, "PUPILS_LISTED", listed)
+        page = client.get(reverse("audit_log"), {"student": "okafor"}).context["page"]
+        assert {e.student for e in page.object_list} == set(named)
+        assert page.total == 3
+    by_upn = client.get(reverse("audit_log"), {"student": named[1].upn.lower()}).context["page"]
+    assert [e.student for e in by_upn.object_list] == [named[1]]

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enigma import audit
-from enigma.models import AuditEvent
+from enigma.models import AuditEvent, Student, User
 from enigma.paging import CappedPage, capped_page
 
 PER_PAGE = 50
@@ -15,28 +15,46 @@ PER_PAGE = 50
 # year one (a count of the whole log grew with it: ~2 ms for 17,000 events, ~0.2 s for
 # 2,000,000).
 COUNTED_UP_TO = 1000
+PUPILS_LISTED = 200
 
 
 def search(criteria: dict):
     qs = AuditEvent.objects.select_related("actor", "student")
     who = (criteria.get("who") or "").strip()
     if who:
+        # The people named first (staff: a short table), then their events by the index
+        # on who acted; only events without a person (a failed sign-in, the label holding
+        # the address tried) are matched by their label. Matching every event's label
+        # read the whole log when few matched (5.7 s for a name nobody has, 2,000,000
+        # events). A person is found by their name or address now, so their events from
+        # before a change of address are found too.
+        people = User.objects.filter(
+            Q(email__icontains=who) | Q(display_name__icontains=who) | Q(last_name__icontains=who)
+        )
         qs = qs.filter(
-            Q(actor_label__icontains=who)
-            | Q(actor__display_name__icontains=who)
-            | Q(actor__last_name__icontains=who)
+            Q(actor__in=list(people.values_list("pk", flat=True)))
+            | Q(actor__isnull=True, actor_label__icontains=who)
         )
     action = (criteria.get("action") or "").strip()
     if action:
         qs = qs.filter(action__startswith=action)
     student = (criteria.get("student") or "").strip()
     if student:
-        qs = qs.filter(
-            Q(student__upn__iexact=student)
-            | Q(student__legal_surname__icontains=student)
-            | Q(student__legal_forename__icontains=student)
-            | Q(student__preferred_forename__icontains=student)
+        # The pupils named first, then their events by the index on each pupil's events:
+        # asked of the events' rows through a join, one pupil's UPN walked the whole log
+        # newest first (0.8 s, 2,000,000 events).
+        pupils = Student.objects.filter(
+            Q(upn__iexact=student)
+            | Q(legal_surname__icontains=student)
+            | Q(legal_forename__icontains=student)
+            | Q(preferred_forename__icontains=student)
         )
+        # Listed first, so the planner knows how few: it reads their events by the index on
+        # each pupil's events. Past PUPILS_LISTED (a part of a name that many share) the
+        # events are asked of the list as a subquery, and the log is walked newest first,
+        # where matches are near.
+        few = list(pupils.values_list("pk", flat=True)[: PUPILS_LISTED + 1])
+        qs = qs.filter(student__in=few if len(few) <= PUPILS_LISTED else pupils.values("pk"))
     tz = timezone.get_current_timezone()
     if criteria.get("date_from"):
         qs = qs.filter(occurred_at__gte=datetime.combine(criteria["date_from"], time.min, tz))
