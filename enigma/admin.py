@@ -12,6 +12,8 @@ import allauth.mfa.admin  # noqa: F401 - registers allauth's admin first, so we 
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from enigma import audit
 from enigma.actor import actor_from
@@ -182,16 +184,56 @@ class SchoolSettingsAdmin(admin.ModelAdmin):
         return False
 
 
+class CappedCountPaginator(Paginator):
+    """Counts the list up to `cap` rows (capped: whether there are more): the audit log is
+    never deleted, and the admin counted all of it on every view of its first page."""
+
+    cap = audit_log.ADMIN_COUNTED_UP_TO  # above list_per_page: a list counted no more
+    # than a page is read whole by the admin, unpaged
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+    capped = False
+
+
+class ActionGroupFilter(admin.SimpleListFilter):
+    """The kinds of event, as the audit page groups them (enigma.audit.groups): a fixed
+    list, not the distinct actions of the whole log (read in full on every view)."""
+
+    title = "what"
+    parameter_name = "what"
+
+    def lookups(self, request, model_admin):
+        return list(audit.groups().items())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in audit.groups():
+            return queryset.filter(action__startswith=value)
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only. Objects are shown as enigma.audit.object_label names them, and data
     without the keys that may carry private words: a row about a restricted entry never
-    shows its text, even a row written before its app registered it as private."""
+    shows its text, even a row written before its app registered it as private.
+
+    Its work does not grow with the log: counted up to a cap, filtered by fixed lists
+    (kinds of event; today, the past week, this month, this year), with no date
+    hierarchy (its year links were the distinct years of every event: ~1.1 s for
+    2,000,000 events). On the bench school's ten years the list took 1.47 s a view."""
 
     list_display = ("occurred_at", "actor_label", "action", "object_label", "student", "ip_address")
-    list_filter = ("action",)
+    list_filter = (ActionGroupFilter, ("occurred_at", admin.DateFieldListFilter))
     search_fields = ("actor_label", "action", "object_repr")
-    date_hierarchy = "occurred_at"
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    change_list_template = "admin/enigma/auditevent/change_list.html"
     fields = (
         "occurred_at",
         "actor",
