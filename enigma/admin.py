@@ -233,6 +233,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_label", "action", "object_repr")
     paginator = CappedCountPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole log
     change_list_template = "admin/enigma/auditevent/change_list.html"
     fields = (
         "occurred_at",
