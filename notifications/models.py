@@ -85,6 +85,9 @@ class Notification(models.Model):
             ),
             models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
             models.Index(fields=["subject_key", "kind"], name="notification_subject"),
+            # One kind's notifications of the last days (the Safeguarding page counts the
+            # fortnight's alerts): a range of this index, not every alert ever made.
+            models.Index(fields=["kind", "created_at"], name="notification_kind_recent"),
         ]
 
     def __str__(self):
