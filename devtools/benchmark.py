@@ -166,6 +166,7 @@ TARGETS = (
 PREPARE = (
     ("seed_bench_history",),  # ten years: placements, ~25 entries a pupil (bench_school.py)
     ("seed_bench_audit",),  # ten years of the audit log: ~2,000,000 events (bench_audit.py)
+    ("seed_bench_notifications",),  # and of reminders and alerts: ~400,000
     ("seed_bench_records", "--entries", "1000"),
     ("bench_sweep", "--history", "0"),  # the history above is the sweep's
     ("bench_timetables",),

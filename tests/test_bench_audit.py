@@ -59,3 +59,27 @@ def test_the_log_spreads_over_the_school_days_of_the_years_before_and_is_added_o
 def test_a_school_without_staff_or_pupils_is_refused():
     with pytest.raises(ValueError, match="seed_demo"):
         seed_audit_history(OPTIONS, now=NOW)
+
+
+def test_ten_years_of_notifications_all_read_and_sent_added_once(school):
+    from devtools.bench_notifications import (
+        MARK as NOTIFICATION_MARK,
+    )
+    from devtools.bench_notifications import (
+        NotificationHistoryOptions,
+        seed_notification_history,
+    )
+    from notifications.models import Kind, Notification
+
+    options = NotificationHistoryOptions(notifications=2000, years=2, seed=7)
+    assert seed_notification_history(options, now=NOW) == 2000
+    assert seed_notification_history(options, now=NOW) == 0
+    seeded = Notification.objects.filter(subject_key__startswith=NOTIFICATION_MARK)
+    assert seeded.count() == 2000
+    assert not seeded.filter(read_at=None).exists()  # none adds to anyone's unread count
+    assert set(seeded.values_list("email_status", flat=True)) == {"sent"}
+    alerts = seeded.filter(kind=Kind.SAFEGUARDING)
+    assert alerts.count() > 200
+    assert set(alerts.values_list("recipient__email", flat=True)) == {"dsl@example.org"}
+    first = timezone.localdate(seeded.aggregate(first=Min("created_at"))["first"])
+    assert first == school_days(NOW.date(), 2)[0]
