@@ -3,7 +3,7 @@ recipient), so creating it twice, or sending it from two tasks at once, is a no-
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import timezone
 
 
@@ -88,6 +88,16 @@ class Notification(models.Model):
             # One kind's notifications of the last days (the Safeguarding page counts the
             # fortnight's alerts): a range of this index, not every alert ever made.
             models.Index(fields=["kind", "created_at"], name="notification_kind_recent"),
+            # One's inbox in its order (unread first, then newest first): a page is read
+            # from here (notifications.selectors.inbox_page), not sorted out of everything
+            # one was ever told (a DSL's ~70,000 alerts: 231 ms a view).
+            models.Index(
+                "recipient",
+                ExpressionWrapper(Q(read_at__isnull=False), output_field=models.BooleanField()),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="notification_inbox_order",
+            ),
         ]
 
     def __str__(self):

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Min, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, Value
 from django.utils import timezone
 
 from enigma.compiled import fetch_prepared
+from enigma.models import Student
+from enigma.paging import CappedPage, capped_page
 from notifications.models import EmailProblem, Kind, Notification
 
 Status = Notification.EmailStatus
@@ -124,3 +126,36 @@ def open_email_problems():
     return EmailProblem.objects.filter(resolved_at__isnull=True).select_related("user")[
         :PROBLEMS_SHOWN
     ]
+
+
+INBOX_PAGE_SIZE = 50
+# Everything one was ever told stays (a DSL gets an alert for every safeguarding entry:
+# ~70,000 over ten years on the bench school); the inbox counts up to this many.
+INBOX_COUNTED_UP_TO = 1000
+# Unread first, then newest first: the order of the index notification_inbox_order,
+# so a page is read from it, not sorted out of everything one was ever told.
+IS_READ = ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField())
+
+
+def inbox(user) -> QuerySet[Notification]:
+    """All of `user`'s notifications, unread first, newest first."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("student")
+        .annotate(is_read=IS_READ)
+        .order_by("is_read", "-created_at", "-id")
+    )
+
+
+def inbox_page(user, number) -> CappedPage:
+    """The page `number` of `user`'s notifications, unread first, newest first, each with
+    `pupil`: its student, or None unless `user` may see them (the recipients of a reminder
+    are chosen by role or link, which can change after it was made)."""
+    page = capped_page(inbox(user), INBOX_PAGE_SIZE, number, cap=INBOX_COUNTED_UP_TO)
+    named = {n.student_id for n in page.object_list if n.student_id}
+    visible = set(
+        Student.objects.visible_to(user).filter(pk__in=named).values_list("pk", flat=True)
+    )
+    for n in page.object_list:
+        n.pupil = n.student if n.student_id in visible else None
+    return page

@@ -1,48 +1,26 @@
 """The notifications pages."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from enigma.actor import actor_from
 from enigma.capabilities import Capability
 from enigma.inputs import parse_int
-from enigma.models import Student
 from enigma.permissions import requires
 from notifications import selectors, services
 from notifications.models import (
     ALWAYS_IMMEDIATE,
     Kind,
-    Notification,
     NotificationPreference,
 )
-
-INBOX_PAGE_SIZE = 50
 
 
 @requires(Capability.READ_NOTIFICATIONS)
 def inbox(request):
     """One's notifications, unread first, newest first, a page at a time (the first 200
     used to be shown and the rest never)."""
-    rows = (
-        Notification.objects.filter(recipient=request.user)
-        .select_related("student")
-        .annotate(is_read=ExpressionWrapper(Q(read_at__isnull=False), BooleanField()))
-        .order_by("is_read", "-created_at", "-id")
-    )
-    page = Paginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    # The pupil is named only to someone who may see them (the recipients of a reminder
-    # are chosen by role or link, which can change after it was made).
-    visible = set(
-        Student.objects.visible_to(request.user)
-        .filter(pk__in={n.student_id for n in page.object_list if n.student_id})
-        .values_list("pk", flat=True)
-    )
-    for n in page.object_list:
-        n.pupil = n.student if n.student_id in visible else None
+    page = selectors.inbox_page(request.user, request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"rows": page, "page": page})
 
 
