@@ -250,3 +250,10 @@ def test_an_inbox_page_is_read_in_the_order_of_its_index_not_sorted(cora):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "notification_inbox_order" in plan and "Sort" not in plan, plan
+
+
+def test_the_inbox_dates_carry_their_year(cora, client_for):
+    """Ten years of notifications: "Fri 11 Sep" alone could be any of them."""
+    note(cora, done_at=dt.datetime(2026, 9, 12, 9, 0, tzinfo=dt.UTC))
+    html = client_for(cora).get(reverse("notifications:inbox")).content.decode()
+    assert "Fri 11 Sep 2026" in html and "Done Sat 12 Sep 2026" in html
