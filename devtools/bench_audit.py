@@ -26,10 +26,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
 from django.utils import timezone
 
-from devtools.bench_school import define_trigger_ignore_list
+from devtools.bench_school import copy_stream
 from enigma.audit import Action
 from enigma.models import AuditEvent, Student
 from records.audit_actions import RecordsAction
@@ -72,6 +71,21 @@ def school_days(end: dt.date, years: int) -> list[dt.date]:
     return days
 
 
+def spread(total: int, days: list[dt.date]) -> Iterator[tuple[dt.date, int]]:
+    """Each day with its share of `total` (the first days one more, until none is left)."""
+    each, spare = divmod(total, len(days))
+    for index, day in enumerate(days):
+        yield day, each + (index < spare)
+
+
+def history_days(now: dt.datetime | None, years: int, seed: int):
+    """(the school's time zone, the school days of the `years` before now, a generator
+    seeded by `seed` and the last of them: the same rows for a given seed and day)."""
+    days = school_days(timezone.localdate(now or timezone.now()), years)
+    rng = random.Random(f"{seed}:{days[-1].isoformat()}") if days else None  # noqa: S311
+    return ZoneInfo(settings.TIME_ZONE), days, rng
+
+
 def seed_audit_history(
     options: AuditHistoryOptions = AuditHistoryOptions(),
     *,
@@ -82,16 +96,13 @@ def seed_audit_history(
     if already_seeded():
         return 0
     started = time.perf_counter()
-    now = now or timezone.now()
-    zone = ZoneInfo(settings.TIME_ZONE)
-    days = school_days(timezone.localdate(now), options.years)
+    zone, days, rng = history_days(now, options.years, options.seed)
     staff = list(get_user_model().objects.filter(is_active=True).values_list("pk", "email"))
     pupils = list(
         Student.objects.order_by("pk").values_list("pk", "legal_forename", "legal_surname")
     )
     if not staff or not pupils or not days:
         raise ValueError("Run seed_demo first: the bench school has no staff or pupils.")
-    rng = random.Random(f"{options.seed}:{days[-1].isoformat()}")  # noqa: S311 - not a secret
     actions = [name for name, _ in ACTIONS]
     weights = [weight for _, weight in ACTIONS]
     columns = (
@@ -109,10 +120,9 @@ def seed_audit_history(
     )
 
     def rows() -> Iterator[tuple]:
-        per_day, spare = divmod(options.events, len(days))
-        for index, day in enumerate(days):
+        for day, count in spread(options.events, days):
             opening = dt.datetime.combine(day, dt.time(7, 30), zone)
-            seconds = sorted(rng.randrange(10 * 3600) for _ in range(per_day + (index < spare)))
+            seconds = sorted(rng.randrange(10 * 3600) for _ in range(count))
             for second, action in zip(
                 seconds, rng.choices(actions, weights, k=len(seconds)), strict=True
             ):
@@ -138,18 +148,7 @@ def seed_audit_history(
                     json.dumps({"page": 1} if action == RecordsAction.FILE_VIEWED else {}),
                 )
 
-    quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(AuditEvent._meta.db_table)} "
-        f"({', '.join(quote(AuditEvent._meta.get_field(c).column) for c in columns)}) FROM STDIN"
-    )
-    added = 0
-    with transaction.atomic():
-        define_trigger_ignore_list()
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows():
-                copy.write_row(row)
-                added += 1
+    added = copy_stream(AuditEvent, columns, rows())
     seconds = time.perf_counter() - started
     out(f"audit log: {added:,} events over {len(days):,} school days in {seconds:.1f} s")
     return added

@@ -16,19 +16,14 @@ Deterministic for a given seed and day. For a benchmark database only.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.utils import timezone
 
-from devtools.bench_audit import school_days
-from devtools.bench_school import define_trigger_ignore_list
+from devtools.bench_audit import history_days, spread
+from devtools.bench_school import copy_stream
 from enigma.models import Student
 from notifications.models import Kind, Notification
 
@@ -69,9 +64,7 @@ def seed_notification_history(
     if already_seeded():
         return 0
     started = time.perf_counter()
-    now = now or timezone.now()
-    zone = ZoneInfo(settings.TIME_ZONE)
-    days = school_days(timezone.localdate(now), options.years)
+    zone, days, rng = history_days(now, options.years, options.seed)
     staff = dict(get_user_model().objects.values_list("email", "pk"))
     kinds = [(kind, staff.get(email)) for kind, email, _ in KINDS]
     if None in (recipient for _, recipient in kinds):
@@ -79,7 +72,6 @@ def seed_notification_history(
     pupils = list(Student.objects.order_by("pk").values_list("pk", flat=True))
     if not pupils or not days:
         raise ValueError("Run seed_demo first: the bench school has no pupils.")
-    rng = random.Random(f"{options.seed}:{days[-1].isoformat()}")  # noqa: S311 - not a secret
     weights = [weight for _, _, weight in KINDS]
     labels = dict(Kind.choices)
     columns = (
@@ -101,11 +93,9 @@ def seed_notification_history(
     )
 
     def rows() -> Iterator[tuple]:
-        per_day, spare = divmod(options.notifications, len(days))
         number = 0
-        for index, day in enumerate(days):
+        for day, count in spread(options.notifications, days):
             made = dt.datetime.combine(day, dt.time(6, 0), zone)
-            count = per_day + (index < spare)
             for kind, recipient in rng.choices(kinds, weights, k=count):
                 number += 1
                 created = made + dt.timedelta(seconds=rng.randrange(12 * 3600))
@@ -128,19 +118,7 @@ def seed_notification_history(
                     "",
                 )
 
-    quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(Notification._meta.db_table)} "
-        f"({', '.join(quote(Notification._meta.get_field(c).column) for c in columns)}) "
-        "FROM STDIN"
-    )
-    added = 0
-    with transaction.atomic():
-        define_trigger_ignore_list()
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows():
-                copy.write_row(row)
-                added += 1
+    added = copy_stream(Notification, columns, rows())
     seconds = time.perf_counter() - started
     out(f"notifications: {added:,} over {len(days):,} school days in {seconds:.1f} s")
     return added

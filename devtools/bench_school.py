@@ -260,6 +260,23 @@ def copy_rows(model: type[models.Model], rows: list[dict]) -> int:
     return len(rows)
 
 
+def copy_stream(model: type[models.Model], columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    """COPY `rows` (tuples, in the order of `columns`, by attname) into the model's table
+    as they come, in one transaction with the trigger setting defined (see above): all or
+    nothing, and never more than one row in memory. Returns how many were written."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(column).column) for column in columns)
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+    written = 0
+    with transaction.atomic():
+        define_trigger_ignore_list()
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                written += 1
+    return written
+
+
 # --- what the history is made of ----------------------------------------------------------
 
 # 7 in 10 inclusion support, 2 part-time, 1 internal suspension, in this order, by the
