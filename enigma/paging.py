@@ -111,6 +111,11 @@ class CappedPage:
         return iter(self.object_list)
 
     @property
+    def paginator(self) -> CappedPage:
+        """Itself: includes/pagination.html asks page.paginator.num_pages of any page."""
+        return self
+
+    @property
     def num_pages(self) -> int | None:
         """The number of pages, when the list is counted (None: more than cap rows)."""
         if self.total is None:
