@@ -232,6 +232,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = (ActionGroupFilter, ("occurred_at", admin.DateFieldListFilter))
     search_fields = ("actor_label", "action", "object_repr")
     paginator = CappedCountPaginator
+    list_select_related = ("student",)  # named in each row: one query, not one a row
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole log
     change_list_template = "admin/enigma/auditevent/change_list.html"

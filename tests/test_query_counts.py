@@ -112,3 +112,19 @@ def test_school_settings_are_read_once_a_request_and_again_after_a_save(
     with django_assert_num_queries(2):  # outside a request: read every time
         SchoolSettings.load()
         SchoolSettings.load()
+
+
+def test_the_admins_audit_event_list_query_count_is_constant(client_for, ada, cora):
+    client = client_for(ada)
+    url = reverse("admin:enigma_auditevent_changelist")
+
+    def add(n):
+        for _ in range(n):
+            audit.record(audit.Action.STUDENT_VIEWED, actor=cora, obj=StudentFactory())
+
+    add(5)
+    small = queries(client, url)
+    filtered = queries(client, url, {"what": "students."})
+    add(50)
+    assert queries(client, url) == small
+    assert queries(client, url, {"what": "students."}) == filtered
