@@ -235,7 +235,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ("student",)  # named in each row: one query, not one a row
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole log
-    change_list_template = "admin/enigma/auditevent/change_list.html"
     fields = (
         "occurred_at",
         "actor",
