@@ -32,8 +32,10 @@ from devtools.bench_school import copy_stream
 from enigma.audit import Action
 from enigma.models import AuditEvent, Student
 from records.audit_actions import RecordsAction
+from records.selectors.chronology import STUDENT_NAME_FIELDS
 
 MARK = "Enigma bench history"
+
 
 # What a school's log is mostly made of, by weight: reading pupils' pages and files, and
 # signing in and out; now and then an export, a search of the log or a failed sign-in.
@@ -98,9 +100,8 @@ def seed_audit_history(
     started = time.perf_counter()
     zone, days, rng = history_days(now, options.years, options.seed)
     staff = list(get_user_model().objects.filter(is_active=True).values_list("pk", "email"))
-    pupils = list(
-        Student.objects.order_by("pk").values_list("pk", "legal_forename", "legal_surname")
-    )
+    # Named as a real row names them: str(student), the name the school uses.
+    pupils = [(s.pk, s.name) for s in Student.objects.order_by("pk").only(*STUDENT_NAME_FIELDS)]
     if not staff or not pupils or not days:
         raise ValueError("Run seed_demo first: the bench school has no staff or pupils.")
     actions = [name for name, _ in ACTIONS]
@@ -129,9 +130,8 @@ def seed_audit_history(
                 actor_id, email = rng.choice(staff)
                 pupil = object_type = object_id = object_repr = None
                 if action in ABOUT_A_PUPIL:
-                    pupil, forename, surname = rng.choice(pupils)
+                    pupil, object_repr = rng.choice(pupils)
                     object_type, object_id = "enigma.Student", str(pupil)
-                    object_repr = f"{forename} {surname}"
                 if action == Action.SIGN_IN_FAILED:
                     actor_id = None
                 yield (

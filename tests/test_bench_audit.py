@@ -52,6 +52,8 @@ def test_the_log_spreads_over_the_school_days_of_the_years_before_and_is_added_o
     by_action = dict(seeded.values_list("action").annotate(n=Count("id")))
     assert by_action["records.file_viewed"] + by_action["students.viewed"] > 1500
     assert not seeded.filter(action__in=["records.file_viewed", "students.viewed"], student=None)
+    viewed = seeded.filter(action="students.viewed").select_related("student")[:50]
+    assert all(event.object_repr == event.student.name for event in viewed)  # as str(pupil)
     assert not seeded.filter(action="auth.sign_in_failed", actor__isnull=False).exists()
     assert all(audit.label(action) != action for action in by_action)
 
