@@ -8,6 +8,7 @@ import json
 from devtools import benchmark
 from devtools.benchmark import (
     HEALTH,
+    HEALTH_AGAIN,
     HEALTH_END,
     Result,
     add_ratios,
@@ -118,29 +119,29 @@ def test_a_request_cut_by_the_time_cap_is_left_out_not_counted_as_a_failure(monk
     assert samples == [(200, 5.0, 3), (200, 5.0, 3), (0, 0.0, None)]
 
 
-def test_the_yardstick_is_healthz_at_the_start_and_at_the_end_together():
-    """/healthz is measured first and again last, each for ten times a page's requests;
-    its throughput is the two taken together (requests over seconds), each measurement
-    is shown against it, and neither is ever flagged."""
+def test_the_yardstick_is_every_measurement_of_healthz_together():
+    """/healthz is measured first, between pages and last; its throughput is all of them
+    taken together (requests over seconds), each measurement is shown against it, and
+    none is ever flagged."""
     results = [
         _result(HEALTH, 1000.0, 1, requests=2000),  # 2 s
         _result("page", 60.0),
+        _result(HEALTH_AGAIN, 500.0, 1, requests=1000),  # 2 s
         _result("slower page", 50.0),
-        _result(HEALTH_END, 600.0, 1, requests=1200),  # 2 s
+        _result(HEALTH_END, 900.0, 1, requests=1800),  # 2 s
     ]
     add_ratios(results)
     assert benchmark.baseline_throughput(results) == 800.0
-    assert [r.ratio for r in results] == [1.25, 0.075, 0.0625, 0.75]
-    assert [flags(r) for r in results] == [[], [], ["slow"], []]
+    assert [r.ratio for r in results] == [1.25, 0.075, 0.625, 0.0625, 1.125]
+    assert [flags(r) for r in results] == [[], [], [], ["slow"], []]
     table = format_table(results)
-    assert "(800.0 requests/s: 2000 requests in 2.00 s and 1200 requests in 2.00 s" in table
-    assert benchmark.Options().baseline_requests == 10 * benchmark.Options().requests
+    assert "(800.0 requests/s: 4800 requests in 6.00 s, measured 3 times" in table
+    assert "through the run: 1000, 500, 900)" in table
 
 
-def test_a_run_measures_healthz_again_after_the_last_page(monkeypatch, tmp_path):
-    """The order of a run's measurements: /healthz, each page, /healthz again; the
-    yardstick's run is ten times as long as a page's."""
-    asked = []
+def _run_without_a_server(monkeypatch, asked):
+    """benchmark.run with every measurement and the server replaced: /healthz at 1,000
+    requests/s, each page at 100; `asked` gets what was measured, in order."""
 
     def measure(port, name, path, cookie, options):
         asked.append((name, path))
@@ -166,6 +167,42 @@ def test_a_run_measures_healthz_again_after_the_last_page(monkeypatch, tmp_path)
     monkeypatch.setattr(benchmark, "_prepare", lambda env, options, out: (10, {}))
     monkeypatch.setattr(benchmark, "sign_in", lambda port, email, password: "cookie")
     monkeypatch.setattr(benchmark, "_a_student_pk", lambda port, cookie, targets: 1)
+
+
+def test_a_run_measures_healthz_again_after_every_few_pages(monkeypatch, tmp_path):
+    """/healthz first, again after every `baseline_every` pages (not after the last page:
+    the end's measurement follows it), and last."""
+    asked = []
+    _run_without_a_server(monkeypatch, asked)
+    pages = ["directory", "search", "filter", "deep page", "student page"]
+    options = benchmark.Options(only=pages, baseline_every=2, output=tmp_path / "bench.json")
+    benchmark.run(options, out=lambda text: None)
+    assert [name for name, _path in asked] == [
+        HEALTH,
+        "directory",
+        "search",
+        HEALTH_AGAIN,
+        "filter",
+        "deep page",
+        HEALTH_AGAIN,
+        "student page",
+        HEALTH_END,
+    ]
+    asked.clear()
+    options = benchmark.Options(only=pages[:4], baseline_every=2, output=tmp_path / "b.json")
+    benchmark.run(options, out=lambda text: None)
+    assert [name for name, _path in asked][-3:] == ["filter", "deep page", HEALTH_END]
+    asked.clear()
+    options = benchmark.Options(only=pages, baseline_every=0, output=tmp_path / "c.json")
+    benchmark.run(options, out=lambda text: None)
+    assert [name for name, _path in asked] == [HEALTH, *pages, HEALTH_END]
+
+
+def test_a_run_measures_healthz_again_after_the_last_page(monkeypatch, tmp_path):
+    """The order of a run's measurements with one page: /healthz, the page, /healthz
+    again."""
+    asked = []
+    _run_without_a_server(monkeypatch, asked)
     options = benchmark.Options(only=["settings"], output=tmp_path / "bench.json")
     results = benchmark.run(options, out=lambda text: None)
     assert [name for name, _path in asked] == [HEALTH, "settings", HEALTH_END]
@@ -173,3 +210,4 @@ def test_a_run_measures_healthz_again_after_the_last_page(monkeypatch, tmp_path)
     written = json.loads((tmp_path / "bench.json").read_text())
     assert written["baseline_requests_per_second"] == 1000.0
     assert written["baseline_requests"] == 2000
+    assert written["baseline_every"] == 5

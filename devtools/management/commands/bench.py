@@ -20,7 +20,13 @@ class Command(BaseCommand):
             "--baseline-requests",
             type=int,
             default=defaults.baseline_requests,
-            help="/healthz's, at the start and again at the end",
+            help="/healthz's, each time it is measured",
+        )
+        parser.add_argument(
+            "--baseline-every",
+            type=int,
+            default=defaults.baseline_every,
+            help="measure /healthz again after every N pages (0: only first and last)",
         )
         parser.add_argument("--warmup", type=int, default=defaults.warmup, help="per page")
         parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
@@ -43,6 +49,7 @@ class Command(BaseCommand):
             students=opts["students"],
             requests=max(1, opts["requests"]),
             baseline_requests=max(1, opts["baseline_requests"]),
+            baseline_every=max(0, opts["baseline_every"]),
             warmup=max(0, opts["warmup"]),
             concurrency=max(1, opts["concurrency"]),
             workers=max(1, opts["workers"]),
