@@ -77,6 +77,28 @@ def test_pages_under_one_fifteenth_or_over_twelve_queries_are_flagged():
     assert "many queries, with a reason" not in said
 
 
+def test_the_query_flag_goes_by_what_most_requests_made_and_a_spread_is_a_warning():
+    """The one request in a minute that renews a session saves it (one query more): a
+    page at the limit is not flagged for it, a page over it on most requests is, and
+    both spreads are shown request by request."""
+    renewed = _result("at the limit, one session renewed", 50.0, 12)
+    renewed.queries_max, renewed.queries_counts = 13, {"12": 399, "13": 1}
+    over = _result("over on most requests", 50.0, 12)
+    over.queries_max, over.queries_counts = 13, {"12": 100, "13": 300}
+    tie = _result("half and half", 50.0, 12)
+    tie.queries_max, tie.queries_counts = 13, {"12": 200, "13": 200}
+    results = [_result(HEALTH, 150.0, 1), renewed, over, tie]
+    add_ratios(results)
+    assert [flags(r) for r in results] == [[], [], ["queries"], ["queries"]]
+    assert "12–13" in format_table(results)
+    said = "\n".join(warnings(results))
+    assert (
+        "at the limit, one session renewed: the query count varies (12 by 399 requests, "
+        "13 by 1 request)" in said
+    )
+    assert "over on most requests: 13 queries a request, over 12" in said
+
+
 def test_healthz_is_measured_even_when_only_other_pages_are_asked_for():
     names = [t.name for t in benchmark.selected_targets(benchmark.Options(only=["reviews"]))]
     assert names == [HEALTH, "reviews board"]
