@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Window
+from django.db.models import Count, Func, IntegerField, Q, QuerySet, Subquery, Window
 
 TOTAL = "page_list_total"
 MAX_PAGE = 10**9
@@ -161,3 +161,90 @@ def capped_page(queryset: QuerySet, per_page: int, number, *, cap: int) -> Cappe
             total = None
     more = len(rows) > per_page
     return CappedPage(rows[:per_page], number, per_page, total=total, cap=cap, more=more)
+
+
+class KeysetPage:
+    """A page of a list read newest first from where the reader is: the rows just older
+    than a row they saw (or just newer, or the newest), found from the index the list is
+    ordered by, never by counting past the rows before them. Reading page N by OFFSET read
+    and threw away the (N - 1) pages before it: 174 ms for page 2,000 of the bench
+    school's audit log, and over a second for its last page. The list's length is
+    counted up to `cap` rows, as CappedPage's (`total` None: more than that)."""
+
+    def __init__(self, rows: list, *, total, cap: int, newer: bool, older: bool):
+        self.object_list = rows
+        self.total = total
+        self.cap = cap
+        self._newer = newer
+        self._older = older
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def has_newer(self) -> bool:
+        return self._newer
+
+    def has_older(self) -> bool:
+        return self._older
+
+    @property
+    def newer_cursor(self):
+        """Where the page before this one (newer rows) ends: this page's first row."""
+        return self.object_list[0].pk if self.object_list else None
+
+    @property
+    def older_cursor(self):
+        """Where the page after this one (older rows) starts: this page's last row."""
+        return self.object_list[-1].pk if self.object_list else None
+
+
+def _cursor(value) -> int | None:
+    try:
+        cursor = int(value)
+    except (TypeError, ValueError):
+        return None
+    return cursor if 0 < cursor < 2**63 else None
+
+
+def keyset_page(
+    queryset: QuerySet, per_page: int, *, field: str, before=None, after=None, cap: int
+) -> KeysetPage:
+    """The rows of `queryset` newest first by (`field`, id): the `per_page` older than the
+    row `before` (an id, from a page the reader saw), or newer than the row `after`, or
+    the newest. Each page reads per_page + 1 rows from the list's index at the cursor's
+    place (the condition leads with `field` <= the cursor's value, which every index on
+    `field` can start from), so page 2,000 costs what page 2 does. A cursor that is not an
+    id of the list's table, or a page newer than the newest, gives the newest page.
+    Counts the list up to `cap` rows (see CappedPage)."""
+    newest_first = queryset.order_by(f"-{field}", "-pk")
+    counted = queryset.order_by()[: cap + 1].count()
+    total = counted if counted <= cap else None
+    before, after = _cursor(before), _cursor(after)
+    cursor = before or after
+    at = None
+    if cursor is not None:
+        at = queryset.model._base_manager.filter(pk=cursor).values_list(field, flat=True).first()
+    if at is not None and before:
+        rows = list(
+            newest_first.filter(
+                Q(**{f"{field}__lte": at}) & (Q(**{f"{field}__lt": at}) | Q(pk__lt=before))
+            )[: per_page + 1]
+        )
+        return KeysetPage(
+            rows[:per_page], total=total, cap=cap, newer=True, older=len(rows) > per_page
+        )
+    if at is not None and after:
+        rows = list(
+            queryset.order_by(field, "pk").filter(
+                Q(**{f"{field}__gte": at}) & (Q(**{f"{field}__gt": at}) | Q(pk__gt=after))
+            )[: per_page + 1]
+        )
+        if len(rows) > per_page:  # newer rows still above these: a page between
+            return KeysetPage(rows[:per_page][::-1], total=total, cap=cap, newer=True, older=True)
+    rows = list(newest_first[: per_page + 1])
+    return KeysetPage(
+        rows[:per_page], total=total, cap=cap, newer=False, older=len(rows) > per_page
+    )

@@ -58,7 +58,11 @@ def _record(n, actor):
     )
 
 
-def test_the_log_is_counted_only_up_to_a_cap_and_paged_by_what_lies_beyond(
+def _older(client, page, **criteria):
+    return client.get(reverse("audit_log"), {**criteria, "before": page.older_cursor})
+
+
+def test_the_log_is_counted_only_up_to_a_cap_and_paged_from_where_the_reader_is(
     client_for, ada, cora, monkeypatch
 ):
     from enigma.selectors import audit_log
@@ -67,31 +71,74 @@ def test_the_log_is_counted_only_up_to_a_cap_and_paged_by_what_lies_beyond(
     monkeypatch.setattr(audit_log, "PER_PAGE", 3)
     client = client_for(ada)
     _record(5 - AuditEvent.objects.count(), cora)  # signing in wrote some (views do not)
-    page = client.get(reverse("audit_log")).context["page"]
-    assert (page.total, page.num_pages, page.has_next(), page.has_previous()) == (5, 2, True, False)
-    html = client.get(reverse("audit_log")).content.decode()
-    assert "5 events" in html and "Page 1 of 2" in html
+    response = client.get(reverse("audit_log"))
+    page = response.context["page"]
+    assert (page.total, page.has_newer(), page.has_older()) == (5, False, True)
+    html = response.content.decode()
+    assert "5 events" in html and f"before={page.older_cursor}" in html
+    assert "Newer" not in html and "Newest" not in html
 
     _record(10, cora)  # 15 now: over the cap
-    response = client.get(reverse("audit_log"), {"page": 2})
-    page = response.context["page"]
-    assert page.total is None and page.num_pages is None
-    assert len(page.object_list) == 3 and page.has_next() and page.has_previous()
-    html = response.content.decode()
-    assert "More than 7 events" in html
-    assert "Page 2<" in html and "page=3" in html and "page=1" in html
-
-    last = client.get(reverse("audit_log"), {"page": 5}).context["page"]
-    assert (len(last.object_list), last.has_next()) == (3, False)
-    # Past the end, the last page (as Django's get_page); not a number, the first.
-    assert client.get(reverse("audit_log"), {"page": 40}).context["page"].number == 5
-    assert client.get(reverse("audit_log"), {"page": "x"}).context["page"].number == 1
-    assert client.get(reverse("audit_log"), {"page": -3}).context["page"].number == 1
     newest_first = [e.pk for e in AuditEvent.objects.order_by("-occurred_at", "-id")]
-    shown = []
-    for number in range(1, 6):
-        shown += [e.pk for e in client.get(reverse("audit_log"), {"page": number}).context["page"]]
-    assert shown == newest_first  # every event once, in order
+    response = client.get(reverse("audit_log"))
+    assert "More than 7 events" in response.content.decode()
+    pages = [response.context["page"]]
+    while pages[-1].has_older():
+        response = _older(client, pages[-1])
+        pages.append(response.context["page"])
+    assert [e.pk for page in pages for e in page] == newest_first  # every event once, in order
+    assert [len(page) for page in pages] == [3, 3, 3, 3, 3]
+    assert [page.has_newer() for page in pages] == [False, True, True, True, True]
+    html = response.content.decode()
+    assert f"after={pages[-1].newer_cursor}" in html and "Older" not in html
+
+    # Newer, from the oldest page back: the same pages, the last of them the newest.
+    back = [pages[-1]]
+    while back[-1].has_newer():
+        after = back[-1].newer_cursor
+        back.append(client.get(reverse("audit_log"), {"after": after}).context["page"])
+    assert [[e.pk for e in p] for p in back] == [[e.pk for e in p] for p in reversed(pages)]
+
+    # Events written since the reader's first page: Newer from the second page shows
+    # the three just above it, and the newest page is one further back.
+    _record(2, cora)
+    between = client.get(reverse("audit_log"), {"after": pages[1].newer_cursor})
+    assert [e.pk for e in between.context["page"]] == newest_first[:3]
+    assert between.context["page"].has_newer()
+
+    # A cursor that is not an event's id gives the newest page.
+    for cursor in ("x", "-3", "0", "99999999999", str(2**70)):
+        for key in ("before", "after"):
+            page = client.get(reverse("audit_log"), {key: cursor}).context["page"]
+            assert not page.has_newer(), (key, cursor)
+            assert page.object_list[0].pk == AuditEvent.objects.latest("occurred_at", "id").pk
+
+
+def test_an_older_page_reads_from_its_place_in_the_log_never_past_the_rows_before_it(
+    client_for, ada, cora
+):
+    """A page deep in the log reads its cursor's row, one page and one row from the
+    index at the cursor's place, and the capped count: no OFFSET, whatever its depth."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enigma.selectors.audit_log import COUNTED_UP_TO, PER_PAGE
+
+    client = client_for(ada)
+    _record(2 * PER_PAGE + 5, cora)
+    first = client.get(reverse("audit_log"), {"who": "cora"}).context["page"]
+    second = _older(client, first, who="cora").context["page"]
+    for criteria in ({}, {"who": "cora"}, {"action": "records."}):
+        with CaptureQueriesContext(connection) as ctx:
+            response = _older(client, second, **criteria)
+            assert response.status_code == 200
+        on_the_log = [q["sql"] for q in ctx.captured_queries if '"enigma_auditevent"' in q["sql"]]
+        reads = [sql for sql in on_the_log if not sql.startswith("INSERT")]
+        assert len(reads) == 3, reads
+        assert not any("OFFSET" in sql for sql in reads), reads
+        page_read = [sql for sql in reads if f"LIMIT {PER_PAGE + 1}" in sql]
+        assert len(page_read) == 1 and '"occurred_at" <=' in page_read[0], reads
+        assert any(f"LIMIT {COUNTED_UP_TO + 1}" in sql for sql in reads), reads
 
 
 def test_a_first_page_reads_no_more_of_the_log_than_the_cap(client_for, ada, cora):

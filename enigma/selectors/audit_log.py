@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from enigma import audit
 from enigma.models import AuditEvent, Student, User
-from enigma.paging import CappedPage, capped_page
+from enigma.paging import KeysetPage, keyset_page
 
 PER_PAGE = 50
 # The log is never deleted: it holds every sign-in, view and change for as long as the
@@ -64,9 +64,19 @@ def search(criteria: dict):
     return qs.order_by("-occurred_at", "-id")
 
 
-def search_page(criteria: dict, number) -> CappedPage:
-    """The page `number` of the events matching `criteria` (see search), newest first."""
-    return capped_page(search(criteria), PER_PAGE, number, cap=COUNTED_UP_TO)
+def search_page(criteria: dict, *, before=None, after=None) -> KeysetPage:
+    """A page of the events matching `criteria` (see search), newest first: those just
+    older than the event `before`, or just newer than the event `after` (ids from a page
+    the reader saw), or the newest. Read from the log's indexes at that place, however far
+    back it is (enigma.paging.keyset_page)."""
+    return keyset_page(
+        search(criteria),
+        PER_PAGE,
+        field="occurred_at",
+        before=before,
+        after=after,
+        cap=COUNTED_UP_TO,
+    )
 
 
 def search_words(events, search_term: str):

@@ -10,7 +10,9 @@ from enigma.selectors import audit_log as selectors
 def audit_log(request):
     form = AuditSearchForm(request.GET or None)
     criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    page = selectors.search_page(criteria, request.GET.get("page"))
+    page = selectors.search_page(
+        criteria, before=request.GET.get("before"), after=request.GET.get("after")
+    )
     return render(
         request,
         "enigma/audit/log.html",
