@@ -45,6 +45,15 @@ class AuditEvent(ImmutableModel):
             models.Index(fields=["student", "-occurred_at"]),
             models.Index(fields=["actor", "-occurred_at"]),
             models.Index(fields=["action", "-occurred_at"]),
+            # The events without a person (failed sign-ins: the label is the address
+            # tried), newest first, with their labels: the audit log's "who" search
+            # lists those that match without reading the log's rows.
+            models.Index(
+                fields=["-occurred_at", "-id"],
+                include=["actor_label"],
+                condition=models.Q(actor__isnull=True),
+                name="audit_unattributed_recent",
+            ),
         ]
         triggers = audit_triggers()
 
