@@ -88,27 +88,33 @@ def count_of(queryset: QuerySet) -> Subquery:
     )
 
 
-class CappedPage:
-    """A page of a list that grows for as long as the school keeps it (the audit log: every
-    sign-in, view and change, never deleted), counted only up to `cap` rows: `total` is
-    the list's length when it has at most `cap` rows, otherwise None ("more than cap").
-    Counting all of it on every view would read every row the school ever wrote to show
-    fifty of them. Whether there is a next page is known from the page's own query, which
-    reads one row more than it shows."""
+class _RowsCountedUpTo:
+    """A page's rows, and the list's length counted up to `cap` rows: `total` is the
+    list's length when it has at most `cap` rows, otherwise None ("more than cap")."""
 
-    def __init__(self, rows: list, number: int, per_page: int, *, total, cap: int, more: bool):
+    def __init__(self, rows: list, *, total, cap: int):
         self.object_list = rows
-        self.number = number
-        self.per_page = per_page
         self.total = total
         self.cap = cap
-        self._more = more
 
     def __len__(self) -> int:
         return len(self.object_list)
 
     def __iter__(self):
         return iter(self.object_list)
+
+
+class CappedPage(_RowsCountedUpTo):
+    """A page of a list that grows for as long as the school keeps it (a person's
+    notifications), counted only up to `cap` rows. Counting all of it on every view would
+    read every row the school ever wrote to show fifty of them. Whether there is a next
+    page is known from the page's own query, which reads one row more than it shows."""
+
+    def __init__(self, rows: list, number: int, per_page: int, *, total, cap: int, more: bool):
+        super().__init__(rows, total=total, cap=cap)
+        self.number = number
+        self.per_page = per_page
+        self._more = more
 
     @property
     def paginator(self) -> CappedPage:
@@ -163,26 +169,17 @@ def capped_page(queryset: QuerySet, per_page: int, number, *, cap: int) -> Cappe
     return CappedPage(rows[:per_page], number, per_page, total=total, cap=cap, more=more)
 
 
-class KeysetPage:
+class KeysetPage(_RowsCountedUpTo):
     """A page of a list read newest first from where the reader is: the rows just older
     than a row they saw (or just newer, or the newest), found from the index the list is
     ordered by, never by counting past the rows before them. Reading page N by OFFSET read
     and threw away the (N - 1) pages before it: 174 ms for page 2,000 of the bench
-    school's audit log, and over a second for its last page. The list's length is
-    counted up to `cap` rows, as CappedPage's (`total` None: more than that)."""
+    school's audit log, and over a second for its last page."""
 
     def __init__(self, rows: list, *, total, cap: int, newer: bool, older: bool):
-        self.object_list = rows
-        self.total = total
-        self.cap = cap
+        super().__init__(rows, total=total, cap=cap)
         self._newer = newer
         self._older = older
-
-    def __len__(self) -> int:
-        return len(self.object_list)
-
-    def __iter__(self):
-        return iter(self.object_list)
 
     def has_newer(self) -> bool:
         return self._newer
