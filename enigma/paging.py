@@ -10,6 +10,7 @@ range costs more queries.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -88,98 +89,29 @@ def count_of(queryset: QuerySet) -> Subquery:
     )
 
 
-class _RowsCountedUpTo:
-    """A page's rows, and the list's length counted up to `cap` rows: `total` is the
-    list's length when it has at most `cap` rows, otherwise None ("more than cap")."""
+class KeysetPage:
+    """A page of a list read newest first from where the reader is: the rows just older
+    than a row they saw (or just newer, or the newest), found from the index the list is
+    ordered by, never by counting past the rows before them. Reading page N by OFFSET read
+    and threw away the (N - 1) pages before it: 174 ms for page 2,000 of the bench
+    school's audit log, and over a second for its last page. The list's length is
+    counted only up to `cap` rows: `total` is the list's length when it has at most `cap`
+    rows, otherwise None ("more than cap"); counting all of a list that grows for as long
+    as the school keeps it would read every row ever written to show fifty."""
 
-    def __init__(self, rows: list, *, total, cap: int):
+    def __init__(self, rows: list, *, total, cap: int, newer: bool, older: bool, cursor_of=None):
         self.object_list = rows
         self.total = total
         self.cap = cap
+        self._newer = newer
+        self._older = older
+        self._cursor_of = cursor_of or (lambda row: row.pk)
 
     def __len__(self) -> int:
         return len(self.object_list)
 
     def __iter__(self):
         return iter(self.object_list)
-
-
-class CappedPage(_RowsCountedUpTo):
-    """A page of a list that grows for as long as the school keeps it (a person's
-    notifications), counted only up to `cap` rows. Counting all of it on every view would
-    read every row the school ever wrote to show fifty of them. Whether there is a next
-    page is known from the page's own query, which reads one row more than it shows."""
-
-    def __init__(self, rows: list, number: int, per_page: int, *, total, cap: int, more: bool):
-        super().__init__(rows, total=total, cap=cap)
-        self.number = number
-        self.per_page = per_page
-        self._more = more
-
-    @property
-    def paginator(self) -> CappedPage:
-        """Itself: includes/pagination.html asks page.paginator.num_pages of any page."""
-        return self
-
-    @property
-    def num_pages(self) -> int | None:
-        """The number of pages, when the list is counted (None: more than cap rows)."""
-        if self.total is None:
-            return None
-        return max(1, -(-self.total // self.per_page))
-
-    def has_next(self) -> bool:
-        return self._more
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-
-def capped_page(queryset: QuerySet, per_page: int, number, *, cap: int) -> CappedPage:
-    """The page `number` of an ordered queryset, with the list counted up to `cap` rows:
-    two queries, each reading at most cap + 1 rows or the page's own depth, never the
-    whole list on a first page. Not a number, or below 1: the first page. Past the end,
-    the last page, found by counting the list, which is then shorter than the depth the
-    reader asked for."""
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        number = 1
-    number = min(max(number, 1), MAX_PAGE)
-    rows = list(queryset[(number - 1) * per_page : number * per_page + 1])
-    counted = queryset.order_by()[: cap + 1].count()
-    total = counted if counted <= cap else None
-    if not rows and number > 1:  # past the end: the last page
-        if total is None:
-            total = queryset.count()  # fewer than (number - 1) * per_page rows
-        number = max(1, -(-total // per_page))
-        rows = list(queryset[(number - 1) * per_page : number * per_page + 1])
-        if total > cap:
-            total = None
-    more = len(rows) > per_page
-    return CappedPage(rows[:per_page], number, per_page, total=total, cap=cap, more=more)
-
-
-class KeysetPage(_RowsCountedUpTo):
-    """A page of a list read newest first from where the reader is: the rows just older
-    than a row they saw (or just newer, or the newest), found from the index the list is
-    ordered by, never by counting past the rows before them. Reading page N by OFFSET read
-    and threw away the (N - 1) pages before it: 174 ms for page 2,000 of the bench
-    school's audit log, and over a second for its last page."""
-
-    def __init__(self, rows: list, *, total, cap: int, newer: bool, older: bool):
-        super().__init__(rows, total=total, cap=cap)
-        self._newer = newer
-        self._older = older
 
     def has_newer(self) -> bool:
         return self._newer
@@ -190,12 +122,12 @@ class KeysetPage(_RowsCountedUpTo):
     @property
     def newer_cursor(self):
         """Where the page before this one (newer rows) ends: this page's first row."""
-        return self.object_list[0].pk if self.object_list else None
+        return self._cursor_of(self.object_list[0]) if self.object_list else None
 
     @property
     def older_cursor(self):
         """Where the page after this one (older rows) starts: this page's last row."""
-        return self.object_list[-1].pk if self.object_list else None
+        return self._cursor_of(self.object_list[-1]) if self.object_list else None
 
 
 def _cursor(value) -> int | None:
@@ -215,7 +147,7 @@ def keyset_page(
     place (the condition leads with `field` <= the cursor's value, which every index on
     `field` can start from), so page 2,000 costs what page 2 does. A cursor that is not an
     id of the list's table, or a page newer than the newest, gives the newest page.
-    Counts the list up to `cap` rows (see CappedPage)."""
+    Counts the list up to `cap` rows (see KeysetPage)."""
     newest_first = queryset.order_by(f"-{field}", "-pk")
     counted = queryset.order_by()[: cap + 1].count()
     total = counted if counted <= cap else None
@@ -245,3 +177,75 @@ def keyset_page(
     return KeysetPage(
         rows[:per_page], total=total, cap=cap, newer=False, older=len(rows) > per_page
     )
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _group_cursor(value, groups: int) -> tuple[int, dt.datetime, int] | None:
+    """ "group.microseconds.id" (grouped_keyset_page's cursors), or None if it is not one."""
+    try:
+        group, micros, pk = (int(part) for part in str(value).split("."))
+        at = _EPOCH + micros * _MICROSECOND
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return (group, at, pk) if 0 <= group < groups and 0 < pk < 2**63 else None
+
+
+def grouped_keyset_page(
+    queryset: QuerySet,
+    per_page: int,
+    *,
+    groups: list[Q],
+    group_of: Callable[[Any], int],
+    field: str,
+    before=None,
+    after=None,
+    cap: int,
+) -> KeysetPage:
+    """keyset_page for a list shown in groups (a person's notifications: unread, then
+    read), each newest first by (`field`, id): `groups` are the groups' conditions in the
+    order shown, `group_of(row)` says which a row is in. A cursor carries the row's group,
+    time and id ("0.1764770400000000.123"), not just its id: a notification marked read
+    after its page was shown moves to the other group, and continuing from where it is
+    now would skip the unread ones after it. Each page reads at most per_page + 1 rows
+    from each group it reaches, from the index at the cursor's place."""
+    counted = queryset.order_by()[: cap + 1].count()
+    total = counted if counted <= cap else None
+
+    def cursor_of(row) -> str:
+        return f"{group_of(row)}.{(getattr(row, field) - _EPOCH) // _MICROSECOND}.{row.pk}"
+
+    def page(rows, *, newer: bool, older: bool) -> KeysetPage:
+        return KeysetPage(rows, total=total, cap=cap, newer=newer, older=older, cursor_of=cursor_of)
+
+    def collect(parts) -> list:
+        rows: list = []
+        for part in parts:
+            if len(rows) > per_page:
+                break
+            rows += list(part[: per_page + 1 - len(rows)])
+        return rows
+
+    older_from = _group_cursor(before, len(groups))
+    if older_from is not None:
+        g, at, pk = older_from
+        in_group = Q(**{f"{field}__lte": at}) & (Q(**{f"{field}__lt": at}) | Q(pk__lt=pk))
+        rows = collect(
+            [queryset.filter(groups[g]).filter(in_group).order_by(f"-{field}", "-pk")]
+            + [queryset.filter(q).order_by(f"-{field}", "-pk") for q in groups[g + 1 :]]
+        )
+        return page(rows[:per_page], newer=True, older=len(rows) > per_page)
+    newer_from = _group_cursor(after, len(groups))
+    if newer_from is not None:
+        g, at, pk = newer_from
+        in_group = Q(**{f"{field}__gte": at}) & (Q(**{f"{field}__gt": at}) | Q(pk__gt=pk))
+        rows = collect(
+            [queryset.filter(groups[g]).filter(in_group).order_by(field, "pk")]
+            + [queryset.filter(q).order_by(field, "pk") for q in reversed(groups[:g])]
+        )
+        if len(rows) > per_page:  # newer rows still above these: a page between
+            return page(rows[:per_page][::-1], newer=True, older=True)
+    rows = collect([queryset.filter(q).order_by(f"-{field}", "-pk") for q in groups])
+    return page(rows[:per_page], newer=False, older=len(rows) > per_page)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from enigma.compiled import fetch_prepared
 from enigma.models import Student
-from enigma.paging import CappedPage, capped_page
+from enigma.paging import KeysetPage, grouped_keyset_page
 from notifications.models import EmailProblem, Kind, Notification
 
 Status = Notification.EmailStatus
@@ -147,11 +147,23 @@ def inbox(user) -> QuerySet[Notification]:
     )
 
 
-def inbox_page(user, number) -> CappedPage:
-    """The page `number` of `user`'s notifications, unread first, newest first, each with
-    `pupil`: its student, or None unless `user` may see them (the recipients of a reminder
-    are chosen by role or link, which can change after it was made)."""
-    page = capped_page(inbox(user), INBOX_PAGE_SIZE, number, cap=INBOX_COUNTED_UP_TO)
+def inbox_page(user, *, before=None, after=None) -> KeysetPage:
+    """A page of `user`'s notifications, unread first, newest first: those just after the
+    cursor `before` in that order, or just before the cursor `after`, or the first (see
+    enigma.paging.grouped_keyset_page: each page is read from the index at its place, not
+    past every earlier page, which took 254 ms for a DSL's page 1,000). Each has `pupil`:
+    its student, or None unless `user` may see them (the recipients of a reminder are
+    chosen by role or link, which can change after it was made)."""
+    page = grouped_keyset_page(
+        inbox(user),
+        INBOX_PAGE_SIZE,
+        groups=[Q(is_read=False), Q(is_read=True)],
+        group_of=lambda n: int(n.is_read),
+        field="created_at",
+        before=before,
+        after=after,
+        cap=INBOX_COUNTED_UP_TO,
+    )
     named = {n.student_id for n in page.object_list if n.student_id}
     visible = set(
         Student.objects.visible_to(user).filter(pk__in=named).values_list("pk", flat=True)

@@ -20,7 +20,9 @@ from notifications.models import (
 def inbox(request):
     """One's notifications, unread first, newest first, a page at a time (the first 200
     used to be shown and the rest never)."""
-    page = selectors.inbox_page(request.user, request.GET.get("page"))
+    page = selectors.inbox_page(
+        request.user, before=request.GET.get("before"), after=request.GET.get("after")
+    )
     return render(request, "notifications/inbox.html", {"rows": page, "page": page})
 
 
