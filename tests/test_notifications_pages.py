@@ -181,6 +181,10 @@ def test_the_inbox_is_paged_unread_first_from_where_the_reader_is_1x_or_10x(
     response = client.get(url, {"before": first.older_cursor})
     assert response.context["rows"].total is None and response.context["rows"].has_older()
     assert 'rel="next"' in response.content.decode()
+    # Unread first, then read: the links say first, previous and next, not newest.
+    links = response.content.decode().split('aria-label="Pages"')[1].split("</nav>")[0]
+    assert ">First page<" in links and ">Previous<" in links and ">Next<" in links
+    assert "Newest" not in links and "Older" not in links
 
     # What is not a cursor gives the first page.
     for cursor in ("x", "5", "0.1.2.3", "2.0.5", "0.1.0", f"0.{10**30}.5", "1.5.-3"):
