@@ -99,7 +99,9 @@ class KeysetPage:
     rows, otherwise None ("more than cap"); counting all of a list that grows for as long
     as the school keeps it would read every row ever written to show fifty."""
 
-    def __init__(self, rows: list, *, total, cap: int, newer: bool, older: bool, cursor_of=None):
+    def __init__(
+        self, rows: list, *, total=None, cap: int = 0, newer: bool, older: bool, cursor_of=None
+    ):
         self.object_list = rows
         self.total = total
         self.cap = cap
@@ -183,14 +185,31 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def _group_cursor(value, groups: int) -> tuple[int, dt.datetime, int] | None:
-    """ "group.microseconds.id" (grouped_keyset_page's cursors), or None if it is not one."""
+def time_cursor(at: dt.datetime, pk: int) -> str:
+    """A cursor that says where a row is in a list ordered by (a time, id) without being
+    looked up: "microseconds.id" ("1764770400000000.123")."""
+    return f"{(at - _EPOCH) // _MICROSECOND}.{pk}"
+
+
+def parse_time_cursor(value) -> tuple[dt.datetime, int] | None:
+    """time_cursor's (time, id), or None if `value` is not one."""
     try:
-        group, micros, pk = (int(part) for part in str(value).split("."))
+        micros, pk = (int(part) for part in str(value).split("."))
         at = _EPOCH + micros * _MICROSECOND
     except (TypeError, ValueError, OverflowError):
         return None
-    return (group, at, pk) if 0 <= group < groups and 0 < pk < 2**63 else None
+    return (at, pk) if 0 < pk < 2**63 else None
+
+
+def _group_cursor(value, groups: int) -> tuple[int, dt.datetime, int] | None:
+    """ "group.microseconds.id" (grouped_keyset_page's cursors), or None if it is not one."""
+    group, _, rest = str(value).partition(".")
+    found = parse_time_cursor(rest)
+    try:
+        group = int(group)
+    except ValueError:
+        return None
+    return (group, *found) if found is not None and 0 <= group < groups else None
 
 
 def grouped_keyset_page(
@@ -215,7 +234,7 @@ def grouped_keyset_page(
     total = counted if counted <= cap else None
 
     def cursor_of(row) -> str:
-        return f"{group_of(row)}.{(getattr(row, field) - _EPOCH) // _MICROSECOND}.{row.pk}"
+        return f"{group_of(row)}.{time_cursor(getattr(row, field), row.pk)}"
 
     def page(rows, *, newer: bool, older: bool) -> KeysetPage:
         return KeysetPage(rows, total=total, cap=cap, newer=newer, older=older, cursor_of=cursor_of)

@@ -94,7 +94,8 @@ def test_student_file_queries_do_not_grow_with_the_chronology(persona, personas,
     assert queries(client, url, {"kind": "concern"}) == small
 
 
-def test_safeguarding_queue_queries_are_constant(personas, client_for):
+def test_safeguarding_queue_queries_are_constant(personas, client_for, monkeypatch):
+    monkeypatch.setattr("records.views.actions.SAFEGUARDING_RECENT_PAGE_SIZE", 5)
     dina = personas["dina"]
     client = client_for(dina)
     pass_second_factor(client)
@@ -117,6 +118,11 @@ def test_safeguarding_queue_queries_are_constant(personas, client_for):
     assert small <= PAGE_QUERY_BUDGET
     add(30)
     assert queries(client, url) == small
+    # A page of recent entries from a cursor: found where it is, nothing looked up.
+    older = client.get(url).context["recent"].older_cursor
+    assert queries(client, url, {"before": older}) == small
+    third = client.get(url, {"before": older}).context["recent"].older_cursor
+    assert queries(client, url, {"after": third}) == small  # back to the second page
 
 
 def test_my_actions_queries_are_constant(personas, client_for):

@@ -312,11 +312,11 @@ def test_the_page_reads_the_same_lists_from_sql_compiled_once(personas):
         recent_qs, actions_qs = selectors.safeguarding_queue(dina, today=day)
         expected_recent = [entry_row(e) for e in recent_qs]
         for shown, page_number in ((2, None), (3, "2"), (10, "3"), (10, "99")):
-            recent, more, page = selectors.safeguarding_queue_shown(
-                dina, today=day, recent_shown=shown, per_page=3, page_number=page_number
+            recent, page = selectors.safeguarding_queue_shown(
+                dina, today=day, recent_per_page=shown, per_page=3, page_number=page_number
             )
             assert [entry_row(e) for e in recent] == expected_recent[:shown]
-            assert more == (len(expected_recent) > shown)
+            assert recent.has_older() == (len(expected_recent) > shown)
             # The querysets, given how many to find (a viewer who sees only some).
             limited, _actions = selectors.safeguarding_queue(dina, today=day, recent_limit=shown)
             assert [entry_row(e) for e in limited] == expected_recent[:shown]
@@ -327,8 +327,8 @@ def test_the_page_reads_the_same_lists_from_sql_compiled_once(personas):
                 expected.paginator.count,
             )
     assert len(expected_recent) == 2  # the next week leaves the older two out
-    _recent, _more, page = selectors.safeguarding_queue_shown(
-        tom, today=today, recent_shown=10, per_page=50, page_number=None
+    _recent, page = selectors.safeguarding_queue_shown(
+        tom, today=today, recent_per_page=10, per_page=50, page_number=None
     )
     assert page.paginator.count == 8 and not any(a.visible_students for a in page)
 
@@ -350,8 +350,8 @@ def test_the_compiled_lists_follow_a_category_restricted_after_they_were_compile
     )
 
     def shown():
-        recent, _more, page = selectors.safeguarding_queue_shown(
-            dina, today=today, recent_shown=10, per_page=10, page_number=None
+        recent, page = selectors.safeguarding_queue_shown(
+            dina, today=today, recent_per_page=10, per_page=10, page_number=None
         )
         return [e.summary for e in recent], [a.description for a in page]
 
@@ -393,7 +393,110 @@ def test_each_recent_entry_counts_the_actions_still_open_on_it(personas):
     assert sorted(expected.values()) == [0, 0, 1, 3]
     recent_qs, _actions = selectors.safeguarding_queue(dina, today=today)
     assert {e.pk: e.open_actions for e in recent_qs} == expected
-    recent, _more, _page = selectors.safeguarding_queue_shown(
-        dina, today=today, recent_shown=10, per_page=50, page_number=None
+    recent, _page = selectors.safeguarding_queue_shown(
+        dina, today=today, recent_per_page=10, per_page=50, page_number=None
     )
     assert {e.pk: e.open_actions for e in recent} == expected
+
+
+def _walk(viewer, today, per_page: int, **cursor):
+    recent, _page = selectors.safeguarding_queue_shown(
+        viewer, today=today, recent_per_page=per_page, per_page=50, page_number=None, **cursor
+    )
+    return recent
+
+
+@pytest.mark.django_db
+def test_the_recent_entries_are_paged_from_where_the_reader_is(personas):
+    """The fortnight's restricted entries, a page at a time from a cursor (its time and
+    id, so no entry is looked up to find the page): walking Older shows each once, newest
+    first, entries recorded at the same moment included; Newer walks back over the same
+    pages; a cursor that is not one, or whose entries have left the fortnight, gives the
+    newest page. The same for the compiled SQL (the DSL) and the querysets (a viewer who
+    sees only some students)."""
+    from enigma.paging import time_cursor
+
+    dina, tom = personas["dina"], personas["tom"]
+    safeguarding = Category.objects.get(name="Safeguarding")
+    now = timezone.now().replace(microsecond=0)
+    today = timezone.localdate(now)
+    when = [now - dt.timedelta(hours=h) for h in (1, 2, 2, 2, 30, 50, 70, 90)]
+    when.append(now - dt.timedelta(days=selectors.SAFEGUARDING_RECENT_DAYS + 2))
+    pupils = [StudentFactory() for _ in when]
+    for n, (at, pupil) in enumerate(zip(when, pupils, strict=True)):
+        with time_machine.travel(at, tick=False):
+            record_entry(
+                author=dina,
+                students=[pupil],
+                kind="concern",
+                category=safeguarding,
+                summary=f"Worry {n}",
+            )
+            record_entry(author=dina, students=[pupil], kind="concern", summary=f"Open {n}")
+    for pupil in pupils:  # tom sees every one of them, through his links, and no other
+        StudentStaffLink.objects.create(
+            student=pupil, staff=tom, relationship=StudentStaffLink.Relationship.CLASS_TEACHER
+        )
+    expected = [f"Worry {n}" for n in (0, 3, 2, 1, 4, 5, 6, 7)]  # ties: newest id first
+
+    for viewer in (dina, tom):
+        pages, cursor = [], {}
+        while True:
+            recent = _walk(viewer, today, 3, **cursor)
+            pages.append([e.summary for e in recent])
+            assert recent.has_newer() == (len(pages) > 1)
+            if not recent.has_older():
+                break
+            cursor = {"recent_before": recent.older_cursor}
+        assert pages == [expected[0:3], expected[3:6], expected[6:8]], viewer
+        back = _walk(viewer, today, 3, recent_after=recent.newer_cursor)
+        assert [e.summary for e in back] == expected[3:6]
+        assert back.has_newer() and back.has_older()
+        top = _walk(viewer, today, 3, recent_after=back.newer_cursor)
+        assert [e.summary for e in top] == expected[0:3] and not top.has_newer()
+
+        for bad in ("x", "", "1.2.3", "5.0", "5.-7", f"{10**30}.7", f"5.{2**63}"):
+            for key in ("recent_before", "recent_after"):
+                page = _walk(viewer, today, 3, **{key: bad})
+                assert [e.summary for e in page] == expected[0:3], (bad, key)
+                assert not page.has_newer() and page.has_older()
+        # From before the fortnight (entries seen on an older page have left it since):
+        # nothing older, so the newest page; newer, the oldest page still in it.
+        fortnight_ago = now - dt.timedelta(days=selectors.SAFEGUARDING_RECENT_DAYS + 1)
+        for long_ago in (time_cursor(fortnight_ago, 9), "-5.7"):
+            page = _walk(viewer, today, 3, recent_before=long_ago)
+            assert [e.summary for e in page] == expected[0:3] and not page.has_newer()
+            page = _walk(viewer, today, 3, recent_after=long_ago)
+            assert [e.summary for e in page] == expected[5:8]
+            assert page.has_newer() and not page.has_older()
+
+
+@pytest.mark.django_db
+def test_each_list_on_the_queue_keeps_where_the_other_is(personas, client_for):
+    """The recent entries' links keep the open actions' page, and the open actions' links
+    keep the recent entries' cursor; each list's links are named for it."""
+    dina = personas["dina"]
+    safeguarding = Category.objects.get(name="Safeguarding")
+    for n in range(55):
+        record_entry(
+            author=dina,
+            students=[StudentFactory()],
+            kind="concern",
+            category=safeguarding,
+            summary=f"Worry {n}",
+            actions=[NewAction(f"Step {n}", dina, timezone.localdate())],
+        )
+    client = client_for(dina)
+    pass_second_factor(client)
+    url = reverse("records:safeguarding_queue")
+    first = client.get(url)
+    cursor = first.context["recent"].older_cursor
+    html = client.get(url, {"page": 2, "before": cursor}).content.decode()
+    assert 'aria-label="Pages of recent entries"' in html
+    assert 'aria-label="Pages of open actions"' in html
+    assert f'href="?page=2&amp;before={cursor}"' not in html  # that is this page
+    assert 'href="?page=2"' in html  # Newest recent entries, actions kept on page 2
+    assert f'href="?before={cursor}&amp;page=1"' in html  # Previous actions, entries kept
+    second = client.get(url, {"page": 2, "before": cursor})
+    assert [e.summary for e in second.context["recent"]] == [f"Worry {n}" for n in range(4, -1, -1)]
+    assert second.context["actions"].number == 2

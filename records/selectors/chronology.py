@@ -38,7 +38,15 @@ from django.utils import timezone
 from enigma.capabilities import Capability, users_who_can
 from enigma.compiled import fetch_prepared
 from enigma.models import Student, User
-from enigma.paging import TOTAL, count_of, counted_page, counted_rows_page
+from enigma.paging import (
+    TOTAL,
+    KeysetPage,
+    count_of,
+    counted_page,
+    counted_rows_page,
+    parse_time_cursor,
+    time_cursor,
+)
 from records import access, chain
 from records.models import (
     Action,
@@ -721,9 +729,23 @@ def _recent_since(today: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(since, dt.time.min))
 
 
-def _recent(since_start: dt.datetime, limit: int | None = None) -> QuerySet[Entry]:
-    """The restricted entries recorded since `since_start`, newest first (the newest
-    `limit` of them, if given).
+# Where the newest page of the recent entries starts: after every entry (no entry is
+# recorded then, and no id is that large).
+_UNTIL_ANY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+_PK_ANY = 2**63 - 1
+
+
+def _recent(
+    since_start: dt.datetime,
+    limit: int | None = None,
+    *,
+    until: dt.datetime = _UNTIL_ANY,
+    until_pk: int = _PK_ANY,
+    older: bool = True,
+) -> QuerySet[Entry]:
+    """The restricted entries recorded since `since_start`, newest first: older than the
+    entry recorded at `until` with id `until_pk` (a cursor; by default every entry), the
+    newest `limit` of them if given; or, not `older`, the `limit` just newer than it.
 
     Which they are is found first, from the index of entries by when they were recorded,
     which carries what the cheap tests ask (the entry's flag, category and correction):
@@ -731,10 +753,17 @@ def _recent(since_start: dt.datetime, limit: int | None = None) -> QuerySet[Entr
     entries found are then read, with their authors, students and open actions. Asked
     of the entries' rows, the same walk read ~3,500 of the fortnight's entries to keep
     the newest 100 restricted (~4.5 ms on the bench school)."""
+    if older:
+        beyond = Q(recorded_at__lte=until) & (Q(recorded_at__lt=until) | Q(pk__lt=until_pk))
+        order = ("-recorded_at", "-id")
+    else:
+        beyond = Q(recorded_at__gte=until) & (Q(recorded_at__gt=until) | Q(pk__gt=until_pk))
+        order = ("recorded_at", "id")
     found = (
         Entry.objects.filter(recorded_at__gte=since_start)
+        .filter(beyond)
         .filter(_restricted_first_cheap())
-        .order_by("-recorded_at", "-id")
+        .order_by(*order)
         .values("pk")
     )
     return (
@@ -792,13 +821,18 @@ def _restricted_open_actions(visible: QuerySet | None) -> QuerySet[Action]:
     )
 
 
-def safeguarding_queue(viewer, *, today: dt.date, recent_limit: int | None = None):
+def safeguarding_queue(
+    viewer, *, today: dt.date, recent_limit: int | None = None, recent_from=None, older=True
+):
     """The DSL's queue: restricted entries recorded recently, newest first (the newest
-    `recent_limit`, if given), and every open action on a restricted entry (whoever
-    holds it), soonest due first, each with the students it is about (listed_students;
-    for an action, those `viewer` may see: visible_students) and only what the page
-    shows."""
-    recent = _recent(_recent_since(today), recent_limit)
+    `recent_limit`, if given; from `recent_from`, a (recorded_at, id) cursor, as _recent
+    reads it), and every open action on a restricted entry (whoever holds it), soonest
+    due first, each with the students it is about (listed_students; for an action, those
+    `viewer` may see: visible_students) and only what the page shows."""
+    until, until_pk = recent_from or (_UNTIL_ANY, _PK_ANY)
+    recent = _recent(
+        _recent_since(today), recent_limit, until=until, until_pk=until_pk, older=older
+    )
     actions = _restricted_open_actions(Student.objects.visible_to(viewer))
     return recent, actions
 
@@ -873,12 +907,22 @@ class QueueAction:
 
 
 @functools.cache
-def _recent_sql(limit: int) -> tuple[str, tuple, int]:
-    query = _recent(_SINCE_ANY, limit).values_list(*_RECENT_COLUMNS).query
+def _recent_sql(limit: int, older: bool) -> tuple[str, tuple]:
+    query = _recent(_SINCE_ANY, limit, older=older).values_list(*_RECENT_COLUMNS).query
     sql, params = query.sql_with_params()
-    if params.count(_SINCE_ANY) != 1:
-        raise RuntimeError("the recent entries' SQL must take the fortnight's start once")
-    return sql, tuple(params), params.index(_SINCE_ANY)
+    taken = (params.count(_SINCE_ANY), params.count(_UNTIL_ANY), params.count(_PK_ANY))
+    if taken != (1, 2, 1):
+        raise RuntimeError("the recent entries' SQL must take the fortnight and cursor once")
+    return sql, tuple(params)
+
+
+def _recent_params(params: tuple, since: dt.datetime, until: dt.datetime, pk: int) -> tuple:
+    def put(p):
+        if isinstance(p, dt.datetime):
+            return {_SINCE_ANY: since, _UNTIL_ANY: until}.get(p, p)
+        return pk if isinstance(p, int) and p == _PK_ANY else p
+
+    return tuple(put(p) for p in params)
 
 
 @functools.cache
@@ -910,33 +954,52 @@ def _people() -> Callable:
 
 
 def safeguarding_queue_shown(
-    viewer, *, today: dt.date, recent_shown: int, per_page: int, page_number
-) -> tuple[list, bool, Page]:
-    """What the queue's page shows: the newest `recent_shown` recent entries, whether
-    there are more, and the page `page_number` of open actions (`per_page` a page,
-    counted as enigma.paging.counted_page counts)."""
+    viewer,
+    *,
+    today: dt.date,
+    recent_per_page: int,
+    per_page: int,
+    page_number,
+    recent_before=None,
+    recent_after=None,
+) -> tuple[KeysetPage, Page]:
+    """What the queue's page shows: a page of the recent entries, `recent_per_page` of
+    them, just older than the cursor `recent_before` (enigma.paging.time_cursor, from a
+    page the reader saw), or just newer than `recent_after`, or the newest; and the page
+    `page_number` of open actions (`per_page` a page, counted as
+    enigma.paging.counted_page counts). Each page of recent entries is found from the
+    index of entries by when they were recorded at the cursor's place, and the
+    fortnight's restricted entries are not counted: which are restricted now is asked
+    of each entry, so a count would ask it of every entry of the fortnight (~3,500 on
+    the bench school) on every view."""
     visible = Student.objects.visible_to(viewer)
     if visible.query.where:  # not every student: the querysets as they are
-        recent_qs, actions_qs = safeguarding_queue(
-            viewer, today=today, recent_limit=recent_shown + 1
-        )
-        recent = list(recent_qs)
-        return (
-            recent[:recent_shown],
-            len(recent) > recent_shown,
-            counted_page(actions_qs, per_page, page_number),
-        )
+
+        def recent_rows(since, until, pk, older, limit) -> list:
+            recent_qs, _actions = safeguarding_queue(
+                viewer, today=today, recent_limit=limit, recent_from=(until, pk), older=older
+            )
+            return list(recent_qs)
+
+        recent = _recent_page(today, recent_rows, recent_per_page, recent_before, recent_after)
+        return recent, counted_page(_restricted_open_actions(visible), per_page, page_number)
     person = _people()
-    sql, params, at = _recent_sql(recent_shown + 1)
-    params = (*params[:at], _recent_since(today), *params[at + 1 :])
-    recent = []
-    for pk, recorded_at, summary, amends_id, open_actions, students, *author in _rows(sql, params):
-        entry = QueueEntry()
-        entry.pk, entry.recorded_at, entry.summary = pk, recorded_at, summary
-        entry.amends_id, entry.open_actions = amends_id, open_actions
-        entry.listed_students = _named_students(json.loads(students) if students else ())
-        entry.author = person(*author)
-        recent.append(entry)
+
+    def rows(since, until, pk, older, limit) -> list:
+        sql, params = _recent_sql(limit, older)
+        found = []
+        for entry_pk, recorded_at, summary, amends_id, open_actions, students, *author in _rows(
+            sql, _recent_params(params, since, until, pk)
+        ):
+            entry = QueueEntry()
+            entry.pk, entry.recorded_at, entry.summary = entry_pk, recorded_at, summary
+            entry.amends_id, entry.open_actions = amends_id, open_actions
+            entry.listed_students = _named_students(json.loads(students) if students else ())
+            entry.author = person(*author)
+            found.append(entry)
+        return found
+
+    recent = _recent_page(today, rows, recent_per_page, recent_before, recent_after)
     actions_sql, actions_params = _actions_sql()
 
     def fetch(offset: int, limit: int) -> list:
@@ -962,7 +1025,35 @@ def safeguarding_queue_shown(
         fetch, lambda row: row[1], lambda: sum(r[1] for r in fetch(0, 1)), per_page, page_number
     )
     page.object_list = [action for action, _total in page.object_list]
-    return recent[:recent_shown], len(recent) > recent_shown, page
+    return recent, page
+
+
+def _recent_page(today: dt.date, rows: Callable, per_page: int, before, after) -> KeysetPage:
+    """The page of recent entries from a cursor, as enigma.paging.keyset_page pages:
+    `rows(since, until, until_pk, older, limit)` reads them, newest first."""
+    since = _recent_since(today)
+
+    def page(found, *, newer: bool, older: bool) -> KeysetPage:
+        return KeysetPage(
+            found,
+            newer=newer,
+            older=older,
+            cursor_of=lambda entry: time_cursor(entry.recorded_at, entry.pk),
+        )
+
+    older_from = parse_time_cursor(before)
+    if older_from is not None:
+        found = rows(since, *older_from, True, per_page + 1)
+        if found:  # (none: the cursor's entries have left the fortnight since)
+            return page(found[:per_page], newer=True, older=len(found) > per_page)
+    newer_from = parse_time_cursor(after)
+    if newer_from is not None:
+        found = rows(since, *newer_from, False, per_page + 1)
+        if len(found) > per_page:  # newer entries still above these: a page between
+            # (and older ones below, unless the cursor has left the fortnight)
+            return page(found[1:], newer=True, older=newer_from[0] >= since)
+    found = rows(since, _UNTIL_ANY, _PK_ANY, True, per_page + 1)
+    return page(found[:per_page], newer=False, older=len(found) > per_page)
 
 
 def chain_breaks(student_ids=None) -> tuple[int, list[chain.Break]]:

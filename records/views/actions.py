@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from enigma.actor import actor_from
@@ -22,10 +22,10 @@ from records.views.common import audit_restricted_reads, mark_actions_readable
 
 MY_ACTIONS_PAGE_SIZE = 50
 MY_ACTIONS_SHARED_SHOWN = 50  # the newest entries shared with the person
-# The safeguarding queue: open actions a page at a time; the newest recent entries shown
-# (with a note when there are more; the files hold them all).
+# The safeguarding queue: open actions a page at a time, and the fortnight's restricted
+# entries a page at a time from where the reader is (newest first).
 SAFEGUARDING_ACTIONS_PAGE_SIZE = 50
-SAFEGUARDING_RECENT_SHOWN = 100
+SAFEGUARDING_RECENT_PAGE_SIZE = 50
 
 
 @requires(Capability.FOLLOW_UP_ACTIONS)
@@ -91,16 +91,22 @@ def action_complete(request, action_pk):
     return _back(request, "records:my_actions")
 
 
+def _kept(request, *names: str) -> str:
+    return urlencode({n: request.GET[n] for n in names if request.GET.get(n)})
+
+
 @requires(Capability.OVERSEE_SAFEGUARDING)
 def safeguarding_queue(request):
     if not access.second_factor_is_fresh(request):
         return redirect(access.reauthentication_url(request))
-    recent, more_recent, actions = selectors.safeguarding_queue_shown(
+    recent, actions = selectors.safeguarding_queue_shown(
         request.user,
         today=timezone.localdate(),
-        recent_shown=SAFEGUARDING_RECENT_SHOWN,
+        recent_per_page=SAFEGUARDING_RECENT_PAGE_SIZE,
         per_page=SAFEGUARDING_ACTIONS_PAGE_SIZE,
         page_number=request.GET.get("page"),
+        recent_before=request.GET.get("before"),
+        recent_after=request.GET.get("after"),
     )
     for entry in recent:
         entry.is_restricted = True
@@ -113,8 +119,10 @@ def safeguarding_queue(request):
         "records/safeguarding_queue.html",
         {
             "recent": recent,
-            "more_recent": more_recent,
             "actions": actions,
+            # Each list's links keep where the other list is.
+            "recent_query": _kept(request, "page"),
+            "actions_query": _kept(request, "before", "after"),
             "today": timezone.localdate(),
             "days": selectors.SAFEGUARDING_RECENT_DAYS,
             "form": CompleteActionForm(),
