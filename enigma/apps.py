@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -9,7 +10,10 @@ class EnigmaConfig(AppConfig):
 
     def ready(self):
         from enigma import after_response, registry, signals  # noqa: F401 - signals connects its receivers
+        from enigma.db_timestamps import use_c_timestamps
         from enigma.roles_sync import sync_roles
+
+        connection_created.connect(use_c_timestamps, dispatch_uid="enigma.use_c_timestamps")
 
         post_migrate.connect(sync_roles, sender=self, dispatch_uid="enigma.sync_roles")
         _index_opclasses()
