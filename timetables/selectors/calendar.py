@@ -13,6 +13,7 @@ import functools
 
 from django.db import connection
 
+from enigma.compiled import fetch_prepared
 from enigma.models import NonSchoolDay, Term
 from enigma.school_calendar import SchoolCalendar, TermDates
 
@@ -45,9 +46,8 @@ def _compiled(query) -> tuple[str, tuple]:
 def _rows(query, start: dt.date, end: dt.date) -> list[tuple]:
     sql, params = _compiled(query)
     days = {_ANY_FROM: start, _ANY_TO: end}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [days.get(p, p) for p in params])
-        return cursor.fetchall()
+    # Prepared: planned once a connection (enigma.compiled.fetch_prepared).
+    return fetch_prepared(connection.alias, sql, [days.get(p, p) for p in params])
 
 
 def calendar_between(start: dt.date, end: dt.date) -> SchoolCalendar:

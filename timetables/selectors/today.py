@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from enigma.compiled import fetch_prepared
 from enigma.models import Period, Student, User
 from referrals.models import Placement
 from timetables import occupancy
@@ -170,9 +171,8 @@ def _rows(query, day: dt.date) -> list[tuple]:
     params = list(params)
     for i in at:
         params[i] = day
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    # Prepared: planned once a connection (enigma.compiled.fetch_prepared).
+    return fetch_prepared(connection.alias, sql, params)
 
 
 def _day_dues(day: dt.date) -> list[Due]:

@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from enigma.compiled import fetch_prepared
 from enigma.models import AuditEvent, Student
 from enigma.school_calendar import CalendarError
 from referrals.models import Placement
@@ -274,11 +275,10 @@ def _compiled(query) -> tuple[str, tuple]:
 
 def _compiled_rows(query, values: dict) -> list[tuple]:
     """query's rows, from its SQL compiled once (_compiled) with `values` put in place of
-    the stand-ins."""
+    the stand-ins, run as a prepared statement (enigma.compiled.fetch_prepared): planned
+    once a connection, not on every view."""
     sql, params = _compiled(query)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(p, p) for p in params])
-        return cursor.fetchall()
+    return fetch_prepared(connection.alias, sql, [values.get(p, p) for p in params])
 
 
 _PLACEMENT_FIELDS = fields(Placement, "id", "student_id", "state", "start_date", "planned_exit")
