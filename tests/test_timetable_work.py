@@ -858,29 +858,36 @@ def test_work_earlier_tag_writes_what_the_page_template_wrote(status, class_code
 @pytest.mark.parametrize("filed", [False, True])
 @pytest.mark.parametrize("count", [0, 1, 3])
 @pytest.mark.parametrize("class_code", ["9X/Ma1 <a>", ""])
-def test_fresh_set_form_fields_are_what_the_unbound_form_writes(status, filed, count, class_code):
+def test_fresh_set_form_fields_are_what_the_unbound_form_writes(
+    status, filed, count, class_code, settings
+):
     """My students writes each lesson's unbound "Set the work" form without building it
     (FreshWorkSetForm): the same fields, labels, widgets and values as WorkSetForm writes
-    through work_field, so a change to the form shows here."""
+    through work_field, so a change to the form shows here. Its blank widgets are drawn
+    once a process with a stand-in id: each lesson's form has its own ids, and the file's
+    widget the upload limit of the time."""
     from timetables.forms.work import FreshWorkSetForm
     from timetables.templatetags.timetables_work import fresh_set_fields, work_field
 
-    work = WorkRequest(
-        pk=5,
-        status=status,
-        subject="Maths & <Stats>",
-        class_code=class_code,
-        description="Read <p. 4>\n& answer" if status == "set" else "",
-        link='https://e.org/?a=1&b="2"' if status == "set" else "",
-    )
-    if filed:
-        work.file.name = "work/5/notes.pdf"
-        work.file_name = "notes <1>.pdf"
-    form = WorkSetForm(work=work, same_class_count=count, auto_id="w5_%s")
-    expected = "".join(work_field(field) for field in form)
-    assert fresh_set_fields(FreshWorkSetForm(work, count)) == expected
-    assert ("remove_file" in expected) == filed
-    assert ("same_for_class" in expected) == (count > 1)
+    for pk, limit in ((5, 10 * 1024 * 1024), (123456, 10 * 1024 * 1024), (5, 1536 * 1024)):
+        settings.ENIGMA_ATTACHMENT_MAX_BYTES = limit
+        work = WorkRequest(
+            pk=pk,
+            status=status,
+            subject="Maths & <Stats>",
+            class_code=class_code,
+            description="Read <p. 4>\n& answer" if status == "set" else "",
+            link='https://e.org/?a=1&b="2"' if status == "set" else "",
+        )
+        if filed:
+            work.file.name = f"work/{pk}/notes.pdf"
+            work.file_name = "notes <1>.pdf"
+        form = WorkSetForm(work=work, same_class_count=count, auto_id=f"w{pk}_%s")
+        expected = "".join(work_field(field) for field in form)
+        assert fresh_set_fields(FreshWorkSetForm(work, count)) == expected
+        assert ("remove_file" in expected) == filed
+        assert ("same_for_class" in expected) == (count > 1)
+        assert f'data-max-bytes="{limit}"' in expected and f'id="w{pk}_file"' in expected
 
 
 def test_my_students_lesson_with_a_fresh_form_is_what_the_page_template_wrote():

@@ -4,6 +4,7 @@ row around it. tests/test_timetable_work.py holds it to the markup the template 
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 from django import template
@@ -158,6 +159,28 @@ def _fresh_check(auto_id: str, label, widget_html: str) -> str:
     )
 
 
+_ID = "\x00id\x00"  # stands for a field's id in a widget drawn once a process
+
+
+@functools.cache
+def _blank_widget(name: str, described: bool, limit: int) -> str:
+    """WorkSetForm's widget `name` with no value, drawn by the form's own widget once a
+    process (for each upload `limit`, which the file's widget states) with a stand-in for
+    its id, the only thing that differs from one lesson's form to the next: twenty or so
+    forms a page drew the same three widgets each."""
+    attrs = {"aria-describedby": f"{_ID}_helptext", "id": _ID} if described else {"id": _ID}
+    return WorkSetForm.base_fields[name].widget.render(name, None, attrs, renderer=WIDGETS)
+
+
+def _widget(name: str, value, auto_id: str, *, described: bool) -> str:
+    if value is None:  # ids are "w<number>_<field>": nothing in them to escape
+        return _blank_widget(name, described, attachments.max_bytes()).replace(_ID, auto_id)
+    attrs = {"id": auto_id}
+    if described:
+        attrs = {"aria-describedby": f"{auto_id}_helptext", **attrs}
+    return WorkSetForm.base_fields[name].widget.render(name, value, attrs, renderer=WIDGETS)
+
+
 def fresh_set_fields(fresh: FreshWorkSetForm) -> str:
     """The fields of WorkSetForm(work=..., same_class_count=..., auto_id="w<pk>_%s"),
     unbound, as work_field writes them: each widget drawn by the form's own widget (with
@@ -174,8 +197,7 @@ def fresh_set_fields(fresh: FreshWorkSetForm) -> str:
         ("file", None, attachments.limit_text()),
     ):
         auto_id = f"{prefix}{name}"
-        attrs = {"aria-describedby": f"{auto_id}_helptext", "id": auto_id}
-        widget = fields[name].widget.render(name, value, attrs, renderer=WIDGETS)
+        widget = _widget(name, value, auto_id, described=True)
         out.append(_fresh_field(escape(auto_id), fields[name].label, help_text, widget))
     checks = []
     if work.file:
@@ -187,7 +209,7 @@ def fresh_set_fields(fresh: FreshWorkSetForm) -> str:
         )
     for name, label in checks:
         auto_id = f"{prefix}{name}"
-        widget = fields[name].widget.render(name, None, {"id": auto_id}, renderer=WIDGETS)
+        widget = _widget(name, None, auto_id, described=False)
         out.append(_fresh_check(escape(auto_id), label, widget))
     return "".join(out)
 
