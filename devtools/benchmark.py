@@ -110,8 +110,9 @@ class Target:
 
 LONG_FILE = "/records/students/{records_long_file}/"
 STUDENT_FILE_REASON = (
-    "14-15: a page of entries (with its files' names and its count) loads their actions, "
-    "corrections and other students (three lists, by the page's entry ids), writes the "
+    "13-15: a page of entries (with its files' names and its count) loads their actions, "
+    "corrections and, if any is about another student too, their students (lists by the "
+    "page's entry ids), writes the "
     "file-viewed audit row, and reads the filter's category and author choices, the "
     "contacts and the open actions; a reader who may not read a restricted entry shown "
     "also gets the DSL team to ask"
