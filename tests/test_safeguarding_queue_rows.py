@@ -374,16 +374,8 @@ def test_each_recent_entry_counts_the_actions_still_open_on_it(personas):
 
     dina, cora = personas["dina"], personas["cora"]
     today = timezone.localdate()
-    safeguarding = Category.objects.get(name="Safeguarding")
     made = [
-        record_entry(
-            author=dina,
-            students=[StudentFactory()],
-            kind="concern",
-            category=safeguarding,
-            summary=f"Worry {n}",
-            actions=[NewAction(f"Step {n}.{k}", cora, today) for k in range(n)],
-        )
+        _worry(dina, n, [NewAction(f"Step {n}.{k}", cora, today) for k in range(n)])
         for n in (0, 2, 3, 1)
     ]
     for entry, done in zip(made, (0, 1, 0, 1), strict=True):
@@ -397,6 +389,18 @@ def test_each_recent_entry_counts_the_actions_still_open_on_it(personas):
         dina, today=today, recent_per_page=10, per_page=50, page_number=None
     )
     assert {e.pk: e.open_actions for e in recent} == expected
+
+
+def _worry(author, n: int, actions: list):
+    """A restricted entry ("Worry n", in the Safeguarding category) about a new pupil."""
+    return record_entry(
+        author=author,
+        students=[StudentFactory()],
+        kind="concern",
+        category=Category.objects.get(name="Safeguarding"),
+        summary=f"Worry {n}",
+        actions=actions,
+    )
 
 
 def _walk(viewer, today, per_page: int, **cursor):
@@ -476,16 +480,8 @@ def test_each_list_on_the_queue_keeps_where_the_other_is(personas, client_for):
     """The recent entries' links keep the open actions' page, and the open actions' links
     keep the recent entries' cursor; each list's links are named for it."""
     dina = personas["dina"]
-    safeguarding = Category.objects.get(name="Safeguarding")
     for n in range(55):
-        record_entry(
-            author=dina,
-            students=[StudentFactory()],
-            kind="concern",
-            category=safeguarding,
-            summary=f"Worry {n}",
-            actions=[NewAction(f"Step {n}", dina, timezone.localdate())],
-        )
+        _worry(dina, n, [NewAction(f"Step {n}", dina, timezone.localdate())])
     client = client_for(dina)
     pass_second_factor(client)
     url = reverse("records:safeguarding_queue")
